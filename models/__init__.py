@@ -1,0 +1,1 @@
+"""The math only: ModelData -> Pyomo model. Imports Pyomo and the standard library."""

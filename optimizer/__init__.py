@@ -1,0 +1,1 @@
+"""The engine: scenarios, solving, results, rendering, command line."""

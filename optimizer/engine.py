@@ -1,0 +1,258 @@
+"""Scenario -> Result: build once, solve, re-check, explain the outcome."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import pyomo.core as pyo
+
+from models.build import build, relax_with_use_fixed, use_objective
+from models.data import ModelData
+from optimizer.check import binding, lever_exports, lever_spend, limits_on_exports, violations
+from optimizer.errors import SolverError
+from optimizer.inputs import Scaling, model_data
+from optimizer.numbers import clean, money
+from optimizer.results import ALLOCATION_COLUMNS, Result, SolverInfo, empty_allocation
+from optimizer.scenario import Loadout
+from optimizer.solve import Highs, Outcome, SolverOptions, Status
+
+# max_exports: the cheapest plan among those within this share of the most
+# exports. The spec allows 1e-6; a smaller slack keeps levers at their caps
+# to the dollar (19.99998 units helps nobody) and, with money scaled so the
+# target is near 1e3, stays well above HiGHS's absolute feasibility tolerance.
+LEXICOGRAPHIC_TOL = 1e-9
+INTEGRALITY_TOL = 1e-5
+
+
+@dataclass
+class _Run:
+    """The state of one scenario's solve: the model, its data and the solver."""
+
+    loadout: Loadout
+    data: ModelData
+    scaling: Scaling
+    model: pyo.ConcreteModel
+    highs: Highs
+    seconds: float = 0.0
+    first_plan: dict[str, float] | None = None
+    """max_exports: the plan with the most exports, before the cheapest is sought."""
+
+    def solve(self, **kw: object) -> Outcome:
+        out = self.highs.solve(self.model, **kw)  # type: ignore[arg-type]
+        self.seconds += out.seconds
+        return out
+
+
+def solve_scenario(loadout: Loadout, options: SolverOptions | None = None) -> Result:
+    """Solve a validated scenario and return a re-checked Result."""
+    options = options or SolverOptions()
+    s = loadout.scenario
+    data, scaling = model_data(s, loadout.file)
+    run = _Run(loadout, data, scaling, build(data), Highs(options))
+    discrete = any(lv.integer or lv.needs_binary for lv in data.levers)
+    if s.objective == "min_cost":
+        out = run.solve(duals_of=() if discrete else [run.model.target])
+        if out.status is Status.INFEASIBLE:
+            return _infeasible(run)
+    else:
+        out = _most_exports(run)
+    if out.status is Status.INFEASIBLE:
+        return _result(run, out, "infeasible", None, "none",
+                       "the bounds and constraints contradict each other even with no target")
+    if not out.has_plan:
+        if out.status is Status.LIMIT_WITHOUT_PLAN:
+            return _result(run, out, out.status.value, None, "none",
+                           "a solver limit stopped the search before any plan was found")
+        raise SolverError(f"HiGHS ended with {out.termination}: no plan to show")
+    units = _plan(run)
+    need_target = s.objective == "min_cost"
+    _recheck(run, units, need_target, out)
+    limits = binding(s, units if run.first_plan is None else run.first_plan, need_target)
+    marginal, basis = None, None
+    if s.objective == "min_cost" and out.status is Status.OPTIMAL:
+        marginal, basis = _marginal_cost(run, out, discrete)
+    optimal = out.status is Status.OPTIMAL
+    message = "optimal" if optimal else (
+        f"a solver limit ({out.termination}) stopped the search; the plan shown is the best "
+        f"found, within a gap of {out.gap if out.gap is not None else float('nan'):.2%}"
+    )
+    return _result(
+        run, out, out.status.value, units, "optimal" if optimal else "best_found", message,
+        binding=tuple(limits), marginal=marginal, basis=basis,
+    )
+
+
+def _most_exports(run: _Run) -> Outcome:
+    """Lexicographic: the most lever exports, then the cheapest plan that keeps them.
+
+    The plan of the first stage is kept in ``run.first_plan``: it, not the
+    slightly relaxed second plan, shows which limits hold exports back.
+    """
+    m = run.model
+    needed = pyo.value(m.needed)
+    use_objective(m, "max_exports")
+    m.needed.set_value(0.0)
+    try:
+        first = run.solve()
+        if first.status is not Status.OPTIMAL:
+            return first
+        run.first_plan = _plan(run)
+        best = pyo.value(m.total_exports)
+        m.needed.set_value(best * (1 - LEXICOGRAPHIC_TOL))
+        use_objective(m, "min_cost")
+        second = run.solve()
+        if not second.has_plan:
+            _load(run, run.first_plan)
+            return first
+        return second
+    finally:
+        m.needed.set_value(needed)
+        use_objective(m, run.data.objective)
+
+
+def _load(run: _Run, units: dict[str, float]) -> None:
+    for i, lv in enumerate(run.data.levers):
+        run.model.x[i].set_value(units[lv.id] / run.scaling.units[lv.id])
+
+
+def _infeasible(run: _Run) -> Result:
+    s = run.loadout.scenario
+    cur = s.currency
+    out = _most_exports(run)
+    if not out.has_plan:
+        return _result(
+            run, out, "infeasible", None, "none",
+            "infeasible: the bounds and constraints contradict each other even with no "
+            "export target (check min_units, min_spend and constraints)",
+        )
+    units = _plan(run)
+    _recheck(run, units, False, out)
+    reach = sum(lever_exports(lv, units[k]) for k, lv in s.enabled_levers().items())
+    holders = limits_on_exports(s, run.first_plan or units)
+    message = (
+        f"infeasible: the levers must add {money(s.target.needed, cur)} of exports a year, "
+        f"but at most {money(reach, cur)} is reachable under the ceiling, bounds and "
+        f"constraints. Held back by: {', '.join(holders) if holders else 'nothing named'}."
+    )
+    return _result(run, out, "infeasible", units, "most_exports_reachable", message,
+                   binding=tuple(holders))
+
+
+def _plan(run: _Run) -> dict[str, float]:
+    """The loaded plan in scenario units: integers whole, dust gone, bounds snapped."""
+    m, s = run.model, run.loadout.scenario
+    units: dict[str, float] = {}
+    for i, lv in enumerate(run.data.levers):
+        lever = s.levers[lv.id]
+        raw = pyo.value(m.x[i], exception=False)
+        if raw is None or not math.isfinite(raw):
+            raise SolverError(f"HiGHS returned no value for levers.{lv.id}")
+        x = raw * run.scaling.units[lv.id]
+        if lever.integer:
+            if abs(x - round(x)) > INTEGRALITY_TOL:
+                raise SolverError(
+                    f"HiGHS returned {x!r} units for integer lever levers.{lv.id}"
+                )
+            x = float(round(x))
+        else:
+            for bound in (lever.min_units, lever.max_units, lever.min_units_if_used):
+                if bound is not None and abs(x - bound) <= 1e-9 * max(1.0, abs(bound)):
+                    x = bound
+        units[lv.id] = clean(x) if abs(raw) > 1e-9 else 0.0
+    return units
+
+
+def _recheck(run: _Run, units: dict[str, float], need_target: bool, out: Outcome) -> None:
+    broken = violations(run.loadout.scenario, units, need_target)
+    if broken:
+        raise SolverError(
+            f"HiGHS reported {out.termination}, but its plan breaks the scenario; "
+            "not shown:\n  " + "\n  ".join(broken)
+        )
+
+
+def _marginal_cost(run: _Run, out: Outcome, discrete: bool) -> tuple[float | None, str]:
+    """d(total cost)/d(needed exports): the target row's dual.
+
+    For a MIP, the dual of the LP with every on/off decision held at the
+    optimum and integer units relaxed (see models.build.relax_with_use_fixed).
+    """
+    if not discrete:
+        return clean(out.duals.get("target", 0.0)), "lp"
+    m = run.model
+    fixed = m.clone()
+    relax_with_use_fixed(fixed, {i: round(pyo.value(m.u[i])) for i in m.B})
+    lp = Highs(run.highs.options).solve(fixed, duals_of=[fixed.target])
+    run.seconds += lp.seconds
+    if lp.status is not Status.OPTIMAL:
+        return None, "lp_with_use_fixed"
+    return clean(lp.duals.get("target", 0.0)), "lp_with_use_fixed"
+
+
+def _allocation(run: _Run, units: dict[str, float] | None) -> pd.DataFrame:
+    if units is None:
+        return empty_allocation()
+    s = run.loadout.scenario
+    rows = []
+    total_exports = sum(lever_exports(s.levers[k], x) for k, x in units.items())
+    for lid, lever in s.enabled_levers().items():
+        x = units[lid]
+        spend = clean(lever_spend(lever, x))
+        exports = clean(lever_exports(lever, x))
+        rows.append({
+            "lever": lid,
+            "name": lever.label(lid),
+            "unit": lever.unit,
+            "units": x,
+            "integer": lever.integer,
+            "spend": spend,
+            "exports": exports,
+            "cost_per_export": clean(spend / exports) if exports > 0 else None,
+            "share_of_exports": clean(exports / total_exports) if total_exports > 0 else None,
+        })
+    return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
+
+
+def _result(
+    run: _Run,
+    out: Outcome,
+    status: str,
+    units: dict[str, float] | None,
+    plan: str,
+    message: str,
+    binding: tuple[str, ...] = (),
+    marginal: float | None = None,
+    basis: str | None = None,
+) -> Result:
+    s = run.loadout.scenario
+    frame = _allocation(run, units)
+    has = units is not None
+    return Result(
+        scenario=s.name,
+        scenario_file=run.loadout.file,
+        scenario_sha256=run.loadout.sha256,
+        status=status,
+        objective=s.objective,
+        currency=s.currency,
+        plan=plan,
+        total_cost=clean(float(frame["spend"].sum())) if has else None,
+        lever_exports=clean(float(frame["exports"].sum())) if has else None,
+        baseline=s.target.baseline,
+        includes_baseline=s.target.includes_baseline,
+        needed_exports=s.target.needed,
+        budget_ceiling=s.budget.ceiling,
+        allocation=frame,
+        binding=binding,
+        marginal_cost_of_target=marginal,
+        marginal_cost_basis=basis if marginal is not None else None,
+        solver=SolverInfo(
+            name="highs",
+            version=run.highs.version(),
+            seconds=round(run.seconds, 6),
+            mip_gap=None if out.gap is None else clean(out.gap),
+            termination=out.termination,
+        ),
+        message=message,
+    )

@@ -1,0 +1,51 @@
+"""Errors the engine raises on purpose; each maps to an exit status in the CLI.
+
+This module imports nothing internal so every layer may use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario file, located as precisely as we can.
+
+    Rendered as ``file:line: field.path: message`` (line and path omitted when
+    unknown); ``message`` already ends with ``(got VALUE)`` where a value is at
+    fault.
+    """
+
+    file: str
+    message: str
+    path: str = ""
+    line: int | None = None
+    col: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.col is not None:
+                where += f":{self.col}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ScenarioError(ValueError):
+    """The scenario cannot be read or is invalid (exit status 2).
+
+    Carries every problem found, not only the first.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(ValueError):
+    """A command-line value is wrong (exit status 2)."""
+
+
+class SolverError(RuntimeError):
+    """The solver failed, or its plan did not survive the re-check (exit status 1)."""

@@ -1,0 +1,26 @@
+"""How numbers are written for people: thousands separators, no -0.0."""
+
+from __future__ import annotations
+
+import math
+
+
+def clean(value: float) -> float:
+    """Drop the sign of zero and round-off dust below 1e-9 in magnitude."""
+    return 0.0 if abs(value) < 1e-9 else float(value)
+
+
+def money(value: float | None, currency: str, decimals: int = 0) -> str:
+    """``12,600,000,000 USD``."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{clean(value):,.{decimals}f} {currency}"
+
+
+def count(value: float | None, integer: bool = False) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    value = clean(value)
+    if integer or value == round(value):
+        return f"{round(value):,d}"
+    return f"{value:,.2f}"

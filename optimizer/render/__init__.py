@@ -1,0 +1,219 @@
+"""Renderers: plain functions from a Result to text. No Pyomo, no models.
+
+The CLI picks one from :data:`RENDERERS` by the ``--format`` name.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+from optimizer.numbers import clean, count, money
+from optimizer.results import Result
+
+Renderer = Callable[[Result], str]
+
+_PLAN_TITLES = {
+    "optimal": "Optimal allocation",
+    "best_found": "Best allocation found (NOT proven optimal)",
+    "most_exports_reachable": "Most exports reachable (does NOT meet the target)",
+    "none": "No allocation",
+}
+
+
+def _num(value: Any) -> Any:
+    """JSON-safe number: no NaN, no -0.0, whole floats of integer levers as int."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    return clean(value)
+
+
+def allocation_records(result: Result) -> list[dict[str, Any]]:
+    rows = []
+    for rec in result.allocation.to_dict("records"):
+        units = _num(rec["units"])
+        if rec["integer"] and units is not None:
+            units = int(round(units))
+        rows.append({
+            "lever": rec["lever"],
+            "name": rec["name"],
+            "unit": rec["unit"],
+            "units": units,
+            "spend": _num(rec["spend"]),
+            "exports": _num(rec["exports"]),
+            "cost_per_export": _num(rec["cost_per_export"]),
+            "share_of_exports": _num(rec["share_of_exports"]),
+        })
+    return rows
+
+
+def to_dict(result: Result) -> dict[str, Any]:
+    """The result JSON of the spec (section 3), plus a few documented extras."""
+    return {
+        "scenario": result.scenario,
+        "status": result.status,
+        "objective": result.objective,
+        "currency": result.currency,
+        "total_cost": _num(result.total_cost),
+        "lever_exports": _num(result.lever_exports),
+        "total_exports": _num(result.total_exports),
+        "needed_exports": _num(result.needed_exports),
+        "baseline": _num(result.baseline),
+        "includes_baseline": result.includes_baseline,
+        "budget_ceiling": _num(result.budget_ceiling),
+        "target_met": result.target_met,
+        "plan": result.plan,
+        "allocation": allocation_records(result),
+        "binding": list(result.binding),
+        "marginal_cost_of_target": _num(result.marginal_cost_of_target),
+        "marginal_cost_basis": result.marginal_cost_basis,
+        "message": result.message,
+        "solver": {
+            "name": result.solver.name,
+            "version": result.solver.version,
+            "seconds": _num(result.solver.seconds),
+            "mip_gap": _num(result.solver.mip_gap),
+            "termination": result.solver.termination,
+        },
+        "scenario_file": result.scenario_file,
+        "scenario_sha256": result.scenario_sha256,
+    }
+
+
+def render_json(result: Result) -> str:
+    return json.dumps(to_dict(result), indent=2, allow_nan=False) + "\n"
+
+
+def render_csv(result: Result) -> str:
+    buf = io.StringIO()
+    rows = allocation_records(result)
+    columns = ["lever", "name", "unit", "units", "spend", "exports", "cost_per_export",
+               "share_of_exports"]
+    import csv
+
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row[k] is None else row[k]) for k in columns})
+    return buf.getvalue()
+
+
+def _cells(result: Result) -> tuple[list[str], list[list[str]], list[str]]:
+    """Header, body rows and total row of the allocation, formatted for people."""
+    cur = result.currency
+    header = ["lever", "units", "unit", f"spend ({cur})", f"exports ({cur}/yr)",
+              "cost per 1 export", "share"]
+    body = []
+    for rec in result.allocation.to_dict("records"):
+        cpe = rec["cost_per_export"]
+        share = rec["share_of_exports"]
+        body.append([
+            rec["name"],
+            count(rec["units"], rec["integer"]),
+            rec["unit"],
+            f"{clean(rec['spend']):,.0f}",
+            f"{clean(rec['exports']):,.0f}",
+            "-" if cpe is None or (isinstance(cpe, float) and math.isnan(cpe)) else f"{cpe:.4f}",
+            "-" if share is None or (isinstance(share, float) and math.isnan(share))
+            else f"{share:.1%}",
+        ])
+    total = ["total", "", "",
+             "-" if result.total_cost is None else f"{result.total_cost:,.0f}",
+             "-" if result.lever_exports is None else f"{result.lever_exports:,.0f}", "", ""]
+    return header, body, total
+
+
+def _summary(result: Result) -> list[str]:
+    cur = result.currency
+    lines = []
+    if result.lever_exports is not None:
+        lines.append(
+            f"Lever exports {money(result.lever_exports, cur)} a year "
+            f"(needed {money(result.needed_exports, cur)}); with the baseline of "
+            f"{money(result.baseline, cur)}, total exports {money(result.total_exports, cur)}."
+        )
+    if result.total_cost is not None:
+        ceiling = (
+            "no ceiling" if result.budget_ceiling is None
+            else f"ceiling {money(result.budget_ceiling, cur)}"
+        )
+        lines.append(f"Total cost {money(result.total_cost, cur)} ({ceiling}).")
+    if result.marginal_cost_of_target is not None:
+        basis = (" (LP with on/off decisions fixed, integer units relaxed)"
+                 if result.marginal_cost_basis == "lp_with_use_fixed" else "")
+        lines.append(
+            f"One more 1,000,000 {cur} of exports costs "
+            f"{money(result.marginal_cost_of_target * 1e6, cur)} at the margin{basis}."
+        )
+    if result.binding:
+        lines.append("Binding: " + ", ".join(result.binding) + ".")
+    gap = result.solver.mip_gap
+    lines.append(
+        f"Solver: HiGHS {result.solver.version}, {result.solver.seconds:.3f} s, "
+        f"gap {'-' if gap is None else f'{gap:.2g}'}."
+    )
+    if result.status != "optimal":
+        lines.append(result.message)
+    return lines
+
+
+def _align(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out = []
+    for row in rows:
+        cells = [
+            cell.ljust(w) if i in (0, 2) else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        out.append("  ".join(cells).rstrip())
+    return out
+
+
+def render_table(result: Result) -> str:
+    title = f"{result.scenario}: {_PLAN_TITLES[result.plan]} [{result.objective}, {result.status}]"
+    lines = [title, ""]
+    if result.plan != "none":
+        header, body, total = _cells(result)
+        aligned = _align([header, *body, total])
+        rule = "-" * max(len(line) for line in aligned)
+        lines += [aligned[0], rule, *aligned[1:-1], rule, aligned[-1], ""]
+    lines += _summary(result)
+    return "\n".join(lines) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_markdown(result: Result) -> str:
+    lines = [f"## {_md_escape(result.scenario)}", "",
+             f"**{_PLAN_TITLES[result.plan]}** (objective `{result.objective}`, "
+             f"status `{result.status}`)", ""]
+    if result.plan != "none":
+        header, body, total = _cells(result)
+        total = [f"**{c}**" if c else "" for c in total]
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "|".join(["---", "---:", "---", "---:", "---:", "---:", "---:"]) + "|")
+        for row in [*body, total]:
+            lines.append("| " + " | ".join(_md_escape(c) for c in row) + " |")
+        lines.append("")
+    lines += [f"- {line}" for line in _summary(result)]
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS: dict[str, Renderer] = {
+    "table": render_table,
+    "csv": render_csv,
+    "json": render_json,
+    "markdown": render_markdown,
+}

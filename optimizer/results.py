@@ -1,0 +1,89 @@
+"""Results: plain frozen data and pandas frames; no Pyomo here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import pandas as pd
+
+ALLOCATION_COLUMNS = [
+    "lever", "name", "unit", "integer", "units",
+    "spend", "exports", "cost_per_export", "share_of_exports",
+]
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    OTHER = 1
+    INVALID = 2
+    INFEASIBLE = 3
+    LIMIT = 4
+
+
+@dataclass(frozen=True)
+class SolverInfo:
+    name: str
+    version: str
+    seconds: float
+    mip_gap: float | None
+    """Real relative gap of the shown plan; 0.0 for an LP."""
+    termination: str
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """What a solve found, in the reporting currency, ready to render.
+
+    ``status`` is one of optimal, infeasible, limit_with_plan,
+    limit_without_plan. ``plan`` says what ``allocation`` holds: the optimum,
+    the best plan found before a limit, or (when infeasible) the plan that
+    reaches the most exports.
+    """
+
+    scenario: str
+    scenario_file: str
+    scenario_sha256: str
+    status: str
+    objective: str
+    currency: str
+    plan: str
+    """optimal | best_found | most_exports_reachable | none"""
+    total_cost: float | None
+    lever_exports: float | None
+    baseline: float
+    includes_baseline: bool
+    needed_exports: float
+    budget_ceiling: float | None
+    allocation: pd.DataFrame
+    """One row per enabled lever in file order; columns ALLOCATION_COLUMNS."""
+    binding: tuple[str, ...]
+    marginal_cost_of_target: float | None
+    marginal_cost_basis: str | None
+    """'lp', or 'lp_with_use_fixed' for a MIP; None when there is no marginal cost."""
+    solver: SolverInfo
+    message: str
+    """One or more lines for the planner: what happened and why."""
+
+    @property
+    def total_exports(self) -> float | None:
+        return None if self.lever_exports is None else self.lever_exports + self.baseline
+
+    @property
+    def target_met(self) -> bool:
+        return self.lever_exports is not None and self.lever_exports >= self.needed_exports * (
+            1 - 1e-6
+        )
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return {
+            "optimal": ExitCode.OK,
+            "infeasible": ExitCode.INFEASIBLE,
+            "limit_with_plan": ExitCode.LIMIT,
+            "limit_without_plan": ExitCode.LIMIT,
+        }.get(self.status, ExitCode.OTHER)
+
+
+def empty_allocation() -> pd.DataFrame:
+    return pd.DataFrame(columns=ALLOCATION_COLUMNS)

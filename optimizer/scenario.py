@@ -1,0 +1,337 @@
+"""File -> validated :class:`Scenario`: loading, overrides, and consistency checks.
+
+Type errors are collected by pydantic all at once. Consistency checks
+(``max < min``, expressions, bounds a fixed cost needs) need well-typed
+values, so they run once the types are right and are also reported all at
+once.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from optimizer.errors import Problem, ScenarioError
+from optimizer.expressions import ExpressionError, parse_relation
+from optimizer.loader import Loaded, load_yaml
+from optimizer.schema import CURRENCY, Budget, Lever, LinearConstraint, Scenario, Target
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Loadout:
+    """A validated scenario and where it came from."""
+
+    scenario: Scenario
+    file: str
+    sha256: str
+
+
+def load_scenario(
+    path: str | os.PathLike[str], overrides: Sequence[tuple[str, Any]] = ()
+) -> Loadout:
+    """Read, override and validate a scenario file; raises ScenarioError."""
+    loaded = load_yaml(path)
+    data = apply_overrides(loaded, overrides)
+    return Loadout(validate(data, loaded, [p for p, _ in overrides]), loaded.file, loaded.sha256)
+
+
+def split_path(dotted: str) -> Path:
+    """``constraints[1].expr`` -> ('constraints', 1, 'expr')."""
+    parts: list[str | int] = []
+    for piece in dotted.split("."):
+        name, _, rest = piece.partition("[")
+        if name:
+            parts.append(name)
+        while rest:
+            index, _, rest = rest.partition("]")
+            parts.append(int(index))
+            rest = rest.lstrip("[")
+    return tuple(parts)
+
+
+def join_path(path: Iterable[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def apply_overrides(loaded: Loaded, overrides: Sequence[tuple[str, Any]]) -> dict[str, Any]:
+    """A copy of the file's data with each ``dotted.path = value`` set."""
+    data = copy.deepcopy(loaded.data)
+    problems = []
+    for dotted, value in overrides:
+        try:
+            parts = split_path(dotted)
+        except ValueError:
+            parts = ()
+        if not parts:
+            problems.append(Problem("command line", f"not a field path (got {dotted!r})"))
+            continue
+        node: Any = data
+        for i, part in enumerate(parts[:-1]):
+            if isinstance(node, dict):
+                node = node.setdefault(part, {})
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                node = node[part]
+            else:
+                node = None
+            if not isinstance(node, dict | list):
+                where = join_path(parts[: i + 1])
+                problems.append(Problem("command line", f"{where} is not a mapping", dotted))
+                break
+        else:
+            last = parts[-1]
+            if isinstance(node, list) and not (isinstance(last, int) and last < len(node)):
+                problems.append(Problem("command line", "no such list entry", dotted))
+            else:
+                node[last] = value
+    if problems:
+        raise ScenarioError(problems)
+    return data
+
+
+def _context(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Currency and rates for amount parsing, taken leniently: errors surface later."""
+    currency = data.get("currency", "USD")
+    rates = data.get("exchange_rates")
+    good = {}
+    if isinstance(rates, dict):
+        for key, value in rates.items():
+            if (
+                isinstance(key, str)
+                and isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+                and value > 0
+            ):
+                good[key] = float(value)
+    return {"currency": currency if isinstance(currency, str) else "USD", "rates": good}
+
+
+def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The schema model a pydantic error location points into (for suggestions)."""
+    model: type[BaseModel] | None = Scenario
+    nested: dict[str, type[BaseModel]] = {
+        "target": Target, "budget": Budget, "constraints": LinearConstraint
+    }
+    for i, part in enumerate(loc):
+        if model is Scenario and part == "levers" and i + 1 < len(loc):
+            return Lever if i + 2 < len(loc) else None
+        if model is Scenario and isinstance(part, str) and part in nested:
+            model = nested[part]
+            continue
+        if isinstance(part, int):
+            continue
+        return model if i == len(loc) - 1 else None
+    return model
+
+
+_PLAIN = {
+    "string_type": "expected text",
+    "bool_type": "expected true or false",
+    "dict_type": "expected a mapping of fields",
+    "model_type": "expected a mapping of fields",
+    "list_type": "expected a list",
+    "too_short": "must not be empty",
+}
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    ctx = error.get("ctx") or {}
+    shown = repr(error.get("input"))
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    if kind == "value_error":
+        return str(ctx["error"])
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        model = _model_at(loc)
+        hint = ""
+        if model is not None:
+            close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint += f" (allowed: {', '.join(model.model_fields)})"
+        return f"unknown field {loc[-1]!r}{hint}"
+    if kind in ("greater_than_equal", "greater_than"):
+        op = ">=" if kind == "greater_than_equal" else ">"
+        return f"must be {op} {ctx.get('ge', ctx.get('gt'))} (got {shown})"
+    if kind == "literal_error":
+        return f"expected one of {ctx.get('expected')} (got {shown})"
+    return f"{_PLAIN.get(kind, error['msg'])} (got {shown})"
+
+
+def validate(
+    data: Any, loaded: Loaded, overridden: Sequence[str] = ()
+) -> Scenario:
+    """Validate plain data from ``loaded`` into a Scenario, or raise every problem."""
+    over = [split_path(p) for p in overridden]
+
+    def problem(loc: Sequence[str | int], message: str) -> Problem:
+        loc = tuple(loc)
+        if any(loc[: len(o)] == o or o[: len(loc)] == loc for o in over if o):
+            return Problem(loaded.file, message + " [set on the command line]", join_path(loc))
+        line, col = loaded.locate(loc)
+        return Problem(loaded.file, message, join_path(loc), line, col)
+
+    if not isinstance(data, dict):
+        raise ScenarioError([problem((), "the top level must be a mapping of fields")])
+    context = _context(data)
+    try:
+        scenario = Scenario.model_validate(data, context=context)
+    except ValidationError as exc:
+        found = [
+            problem([p for p in e["loc"] if not _is_pydantic_tag(p)], _message(e))
+            for e in exc.errors()
+        ]
+        found += [problem(loc, msg) for loc, msg in _partial_consistency(data, context)]
+        raise ScenarioError(_in_file_order(found)) from None
+    found = [problem(loc, msg) for loc, msg in consistency_problems(scenario)]
+    if found:
+        raise ScenarioError(_in_file_order(found))
+    return scenario
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.line is None, p.line or 0, p.col or 0))
+
+
+def _partial_consistency(data: dict[str, Any], context: dict[str, Any]) -> list[tuple[Path, str]]:
+    """Consistency checks on the parts that did validate, so one run reports all.
+
+    Used only when the whole file failed its type checks.
+    """
+    out: list[tuple[Path, str]] = []
+    levers = data.get("levers")
+    if not isinstance(levers, dict):
+        return out
+    budget = data.get("budget")
+    ceiling = None
+    if isinstance(budget, dict) and budget.get("ceiling") is not None:
+        try:
+            ceiling = Budget.model_validate(budget, context=context).ceiling
+        except ValidationError:
+            ceiling = float("nan")  # unknown: skip checks that need it
+    objective = data.get("objective", "min_cost")
+    enabled, disabled = [], []
+    for lid, raw in levers.items():
+        if not isinstance(raw, dict):
+            continue
+        (disabled if raw.get("enabled") is False else enabled).append(str(lid))
+        try:
+            lever = Lever.model_validate(raw, context=context)
+        except ValidationError:
+            continue
+        if ceiling is None or math.isfinite(ceiling):
+            out.extend(_lever_problems(str(lid), lever, ceiling, objective))
+    constraints = data.get("constraints")
+    if isinstance(constraints, list):
+        for i, con in enumerate(constraints):
+            if isinstance(con, dict) and isinstance(con.get("expr"), str):
+                try:
+                    parse_relation(con["expr"], enabled, disabled)
+                except ExpressionError as exc:
+                    out.append((("constraints", i, "expr"), str(exc)))
+    return out
+
+
+def _is_pydantic_tag(part: str | int) -> bool:
+    # union branches add location parts such as 'function-before[...]' or 'float'
+    return isinstance(part, str) and ("[" in part or part in {"float", "none"})
+
+
+def unit_upper_bound(lever: Lever, ceiling: float | None) -> float | None:
+    """The tightest cap on units implied by max_units, max_spend and the ceiling."""
+    caps = [lever.max_units] if lever.max_units is not None else []
+    net = lever.net_unit_cost
+    if net > 0:
+        for money in (lever.max_spend, ceiling):
+            if money is not None:
+                caps.append(max(0.0, money - lever.fixed_cost) / net)
+    return min(caps) if caps else None
+
+
+def consistency_problems(s: Scenario) -> list[tuple[Path, str]]:
+    """Every cross-field problem of a well-typed scenario."""
+    out: list[tuple[Path, str]] = []
+    if s.currency in s.exchange_rates:
+        out.append((("exchange_rates", s.currency),
+                    f"the reporting currency needs no rate (got {s.currency} in exchange_rates)"))
+    for code in s.exchange_rates:
+        if not CURRENCY.match(code):
+            out.append((("exchange_rates",), f"bad currency code (got {code!r})"))
+    enabled = s.enabled_levers()
+    if not enabled:
+        out.append((("levers",), "every lever is disabled; enable at least one"))
+    ceiling = s.budget.ceiling
+    for lid, lever in s.levers.items():
+        out.extend(_lever_problems(lid, lever, ceiling, s.objective))
+    if s.objective == "max_exports" and ceiling is None:
+        out.append((("budget", "ceiling"),
+                    "objective max_exports needs a budget ceiling (got none)"))
+    disabled = [k for k, v in s.levers.items() if not v.enabled]
+    for i, con in enumerate(s.constraints):
+        try:
+            parse_relation(con.expr, list(enabled), disabled)
+        except ExpressionError as exc:
+            out.append((("constraints", i, "expr"), str(exc)))
+    return out
+
+
+def _lever_problems(
+    lid: str, lever: Lever, ceiling: float | None, objective: str
+) -> list[tuple[Path, str]]:
+    at: Path = ("levers", lid)
+    out: list[tuple[Path, str]] = []
+    pairs = (("min_units", "max_units"), ("min_spend", "max_spend"))
+    for low_name, high_name in pairs:
+        low, high = getattr(lever, low_name), getattr(lever, high_name)
+        if low is not None and high is not None and high < low:
+            out.append((at + (high_name,),
+                        f"must be >= {low_name} ({_g(low)}) (got {_g(high)})"))
+    if lever.integer:
+        for name in ("min_units", "max_units", "min_units_if_used"):
+            value = getattr(lever, name)
+            if value is not None and value != math.floor(value):
+                out.append((at + (name,),
+                            f"an integer lever needs a whole number (got {_g(value)})"))
+    if (
+        lever.min_units_if_used is not None
+        and lever.max_units is not None
+        and lever.min_units_if_used > lever.max_units
+    ):
+        out.append((at + ("min_units_if_used",),
+                    f"must be <= max_units ({_g(lever.max_units)}) "
+                    f"(got {_g(lever.min_units_if_used)})"))
+    if not lever.enabled:
+        return out
+    bound = unit_upper_bound(lever, ceiling)
+    if bound is None:
+        for name in ("fixed_cost", "min_units_if_used"):
+            value = getattr(lever, name)
+            if value:
+                out.append((at + (name,),
+                            f"{name} needs an upper bound on units: set max_units, max_spend "
+                            f"or budget.ceiling (got {name} {_g(value)} and no bound)"))
+        if objective == "max_exports" and lever.yield_per_unit > 0:
+            out.append((at,
+                        "exports would be unbounded: this lever has no cap "
+                        "(set max_units or max_spend, or give it a cost under the ceiling)"))
+    return out
+
+
+def _g(value: float) -> str:
+    return f"{value:,.12g}"

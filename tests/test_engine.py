@@ -1,0 +1,279 @@
+"""Hand-solved cases: each optimum is worked out in the docstring or comment."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from optimizer.engine import solve_scenario
+from optimizer.errors import ScenarioError, SolverError
+from optimizer.render import render_json
+from optimizer.results import Result
+from optimizer.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+Solve = Callable[..., Result]
+
+
+def units(result: Result) -> dict[str, float]:
+    return dict(zip(result.allocation["lever"], result.allocation["units"], strict=True))
+
+
+TWO_LEVERS = """
+    name: two levers
+    target: {exports: 1500}
+    levers:
+      a: {unit_cost: 2, yield_per_unit: 10, max_units: 100}
+      b: {unit_cost: 5, yield_per_unit: 10, max_units: 1000}
+"""
+
+
+def test_lp_fills_the_cheapest_lever_first(solve: Solve) -> None:
+    # a costs 0.2 per export, b 0.5: a to its cap (1,000 exports, cost 200),
+    # then b for the remaining 500 (50 units, cost 250). Total 450.
+    r = solve(TWO_LEVERS)
+    assert r.status == "optimal"
+    assert r.total_cost == pytest.approx(450, rel=1e-9)
+    assert units(r) == pytest.approx({"a": 100, "b": 50})
+    assert r.binding == ("levers.a.max_units", "target.exports")
+    # the next export comes from b at 5 / 10
+    assert r.marginal_cost_of_target == pytest.approx(0.5, rel=1e-9)
+    assert r.marginal_cost_basis == "lp"
+
+
+def test_lp_marginal_cost_matches_a_finite_difference(solve: Solve) -> None:
+    base = solve(TWO_LEVERS)
+    bumped = solve(TWO_LEVERS, **{"target.exports": 1510})
+    slope = (bumped.total_cost - base.total_cost) / 10
+    assert base.marginal_cost_of_target == pytest.approx(slope, rel=1e-9)
+
+
+def test_integer_lever_rounds_up_and_fixed_cost_loses(solve: Solve) -> None:
+    # a: 3 per unit, 2 exports, whole units: 7 needs 4 units = 12.
+    # b: 1 per unit + 10 fixed: 7 units = 17; mixes cost more (3 a + 1 b = 20).
+    r = solve("""
+        name: integer
+        target: {exports: 7}
+        levers:
+          a: {unit_cost: 3, yield_per_unit: 2, integer: true}
+          b: {unit_cost: 1, yield_per_unit: 1, fixed_cost: 10, max_units: 100}
+    """)
+    assert r.total_cost == pytest.approx(12)
+    assert units(r) == {"a": 4, "b": 0}
+    data = json.loads(render_json(r))
+    assert data["allocation"][0]["units"] == 4 and isinstance(data["allocation"][0]["units"], int)
+
+
+def test_fixed_cost_is_paid_when_the_lever_is_used(solve: Solve) -> None:
+    # a is capped at 5 exports; b (1 + 10 fixed) supplies the other 5: 5 + 15 = 20.
+    r = solve("""
+        name: fixed
+        target: {exports: 10}
+        levers:
+          a: {unit_cost: 1, yield_per_unit: 1, max_units: 5}
+          b: {unit_cost: 1, yield_per_unit: 1, fixed_cost: 10, max_units: 100}
+    """)
+    assert r.total_cost == pytest.approx(20)
+    assert list(r.allocation["spend"]) == pytest.approx([5, 15])
+
+
+@pytest.mark.parametrize(
+    ("needed", "expected_units", "cost"),
+    [
+        # a is 0 or >= 50 units at 1 each; b costs 3.
+        (20, {"a": 50, "b": 0}, 50),  # a: 50 (50) beats b: 20 (60)
+        (10, {"a": 0, "b": 10}, 30),  # b: 10 (30) beats a: 50 (50)
+    ],
+)
+def test_semi_continuous_lever(
+    solve: Solve, needed: float, expected_units: dict[str, float], cost: float
+) -> None:
+    r = solve(f"""
+        name: semi-continuous
+        target: {{exports: {needed}}}
+        levers:
+          a: {{unit_cost: 1, yield_per_unit: 1, min_units_if_used: 50, max_units: 100}}
+          b: {{unit_cost: 3, yield_per_unit: 1, max_units: 100}}
+    """)
+    assert r.total_cost == pytest.approx(cost)
+    assert units(r) == pytest.approx(expected_units)
+
+
+def test_cost_recovery_and_currencies(solve: Solve) -> None:
+    # 100,000 PKR at 250 PKR/USD = 400 USD, 90% recovered: 40 USD net per unit.
+    # 10k USD of exports per unit; 25k needed: 2.5 units -> 100 USD.
+    r = solve("""
+        name: recovery
+        exchange_rates: {PKR: 250}
+        target: {exports: 25k USD}
+        levers:
+          loans: {unit_cost: "100,000 PKR", cost_recovery: 90%, yield_per_unit: 10k}
+    """)
+    assert r.total_cost == pytest.approx(100, rel=1e-12)
+    assert units(r) == pytest.approx({"loans": 2.5})
+
+
+def test_spend_bounds(solve: Solve) -> None:
+    # a (1 per export) may spend at most 30; b (2 per export) at least 10 (5 units).
+    # 20 needed: b 5 units (10) + a 15 (15) = 25.
+    r = solve("""
+        name: spend bounds
+        target: {exports: 20}
+        levers:
+          a: {unit_cost: 1, yield_per_unit: 1, max_spend: 30}
+          b: {unit_cost: 2, yield_per_unit: 1, min_spend: 10, max_units: 100}
+    """)
+    assert r.total_cost == pytest.approx(25)
+    assert units(r) == pytest.approx({"a": 15, "b": 5})
+    assert "levers.b.min_spend" in r.binding
+
+
+@pytest.mark.parametrize(
+    ("expr", "cost"),
+    [
+        # min a + 2b, a + b >= 90, 2b >= a/2 -> b = a/4: a 72, b 18, cost 108
+        ("spend(b) >= 0.5 * spend(a)", 108),
+        # a <= 3b: a 67.5, b 22.5, cost 112.5
+        ("exports(a) <= 3 * exports(b)", 112.5),
+        # a == 40 forces b 50: 40 + 100 = 140
+        ("a == 40", 140),
+        # (a - 10) <= 2 * (b + 5)  ->  a <= 2b + 20: 3b + 20 >= 90: b 23.33, a 66.67
+        ("(a - 10) <= 2 * (b + 5)", 66.666666666667 + 2 * 23.333333333333),
+    ],
+)
+def test_linking_constraints(solve: Solve, expr: str, cost: float) -> None:
+    r = solve(f"""
+        name: linked
+        target: {{exports: 90}}
+        levers:
+          a: {{unit_cost: 1, yield_per_unit: 1, max_units: 100}}
+          b: {{unit_cost: 2, yield_per_unit: 1, max_units: 100}}
+        constraints:
+          - {{name: link, expr: "{expr}"}}
+    """)
+    assert r.total_cost == pytest.approx(cost, rel=1e-9)
+    assert 'constraints[0] "link"' in r.binding
+
+
+def test_max_exports_then_cheapest(solve: Solve) -> None:
+    # Ceiling 100: a (10 at 1) and b (10 at 5) both fit: 20 exports for 60.
+    # c yields nothing; any spend on it leaves exports at 20, so the second
+    # stage must drop it: cost 60, not up to 100.
+    r = solve("""
+        name: lexicographic
+        objective: max_exports
+        target: {exports: 1000}
+        budget: {ceiling: 100}
+        levers:
+          a: {unit_cost: 1, yield_per_unit: 1, max_units: 10}
+          b: {unit_cost: 5, yield_per_unit: 1, max_units: 10}
+          c: {unit_cost: 1, yield_per_unit: 0, max_units: 50}
+    """)
+    assert r.status == "optimal"
+    assert r.lever_exports == pytest.approx(20, rel=1e-8)
+    assert r.total_cost == pytest.approx(60, rel=1e-8)
+    assert units(r)["c"] == 0
+    assert r.marginal_cost_of_target is None
+    assert not r.target_met
+
+
+INFEASIBLE = """
+    name: out of reach
+    target: {exports: 1000}
+    budget: {ceiling: 50}
+    levers:
+      a: {unit_cost: 1, yield_per_unit: 2, max_units: 100}
+      b: {unit_cost: 10, yield_per_unit: 30, max_units: 10, integer: true}
+"""
+
+
+def test_infeasible_reports_the_reachable_maximum(solve: Solve) -> None:
+    # Ceiling 50: b gives 3 per 1 spent, a 2: 5 units of b = 150 exports.
+    r = solve(INFEASIBLE)
+    assert r.status == "infeasible"
+    assert r.exit_code == 3
+    assert r.plan == "most_exports_reachable"
+    assert r.lever_exports == pytest.approx(150)
+    assert r.binding == ("budget.ceiling",)
+    assert "at most 150 USD is reachable" in r.message
+    assert "budget.ceiling" in r.message
+
+
+def test_infeasible_names_the_caps_that_hold_it_back(solve: Solve) -> None:
+    r = solve("""
+        name: capped
+        target: {exports: 100}
+        levers:
+          a: {unit_cost: 1, yield_per_unit: 1, max_units: 10}
+          b: {unit_cost: 1, yield_per_unit: 1, max_units: 20}
+          c: {unit_cost: 1, yield_per_unit: 0, min_units: 3}
+    """)
+    assert r.status == "infeasible"
+    assert r.lever_exports == pytest.approx(30)
+    assert r.binding == ("levers.a.max_units", "levers.b.max_units")
+
+
+def test_contradictory_constraints_without_any_target(solve: Solve) -> None:
+    r = solve("""
+        name: contradiction
+        target: {exports: 5}
+        levers:
+          a: {unit_cost: 1, yield_per_unit: 1, min_units: 10}
+        constraints:
+          - expr: "a <= 5"
+    """)
+    assert r.status == "infeasible"
+    assert r.plan == "none"
+    assert "contradict" in r.message
+
+
+def test_shipped_marginal_cost_equals_the_cost_of_one_more_million() -> None:
+    path = ROOT / "configs" / "pakistan_it_exports.yaml"
+    base = solve_scenario(load_scenario(path))
+    more = solve_scenario(load_scenario(path, [("target.exports", "10.001B")]))
+    # 1M more exports = 40 more workers at 300,000 PKR / 285 each.
+    assert more.total_cost - base.total_cost == pytest.approx(40 * 300_000 / 285, rel=1e-9)
+    assert base.marginal_cost_of_target * 1e6 == pytest.approx(40 * 300_000 / 285, rel=1e-9)
+    assert base.marginal_cost_basis == "lp_with_use_fixed"
+
+
+def test_no_negative_zero_anywhere(solve: Solve) -> None:
+    text = render_json(solve(TWO_LEVERS.replace("1500", "0")))
+    assert "-0.0" not in text
+    assert json.loads(text)["total_cost"] == 0.0
+
+
+def test_a_plan_that_breaks_the_scenario_is_never_shown(
+    solve: Solve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Simulate HiGHS returning a plan over its cap (as when it drops a coefficient)."""
+    import optimizer.solve as solve_module
+
+    original = solve_module.Highs.solve
+
+    def corrupt(self: solve_module.Highs, m: object, **kw: object) -> solve_module.Outcome:
+        out = original(self, m, **kw)  # type: ignore[arg-type]
+        if out.has_plan:
+            m.x[0].set_value(m.x[0].value * 3)  # type: ignore[attr-defined]
+        return out
+
+    monkeypatch.setattr(solve_module.Highs, "solve", corrupt)
+    with pytest.raises(SolverError, match=r"levers\.a\.max_units"):
+        solve(TWO_LEVERS)
+
+
+def test_coefficients_the_solver_would_drop_are_refused(solve: Solve) -> None:
+    # A 10B target counts money in millions; 1e-3 USD per whole unit is then
+    # 1e-9, which HiGHS would silently drop.
+    with pytest.raises(ScenarioError, match=r"levers\.a\.yield_per_unit"):
+        solve("""
+            name: tiny
+            target: {exports: 10B}
+            levers:
+              a: {unit_cost: 1, yield_per_unit: 0.001, integer: true}
+              b: {unit_cost: 1, yield_per_unit: 1}
+        """)
