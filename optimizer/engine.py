@@ -19,10 +19,10 @@ from optimizer.scenario import Loadout
 from optimizer.solve import Highs, Outcome, SolverOptions, Status
 
 # max_exports: the cheapest plan among those within this share of the most
-# exports. The spec allows 1e-6; a smaller slack keeps levers at their caps
-# to the dollar (19.99998 units helps nobody) and, with money scaled so the
-# target is near 1e3, stays well above HiGHS's absolute feasibility tolerance.
-LEXICOGRAPHIC_TOL = 1e-9
+# exports, tried in turn. The spec allows 1e-6; asking first for no slack at
+# all (the first plan itself satisfies that to HiGHS's tolerance) keeps levers
+# at their caps to the dollar instead of 49.99999995 units.
+LEXICOGRAPHIC_SLACKS = (0.0, 1e-9, 1e-6)
 INTEGRALITY_TOL = 1e-5
 
 
@@ -100,13 +100,14 @@ def _most_exports(run: _Run) -> Outcome:
             return first
         run.first_plan = _plan(run)
         best = pyo.value(m.total_exports)
-        m.needed.set_value(best * (1 - LEXICOGRAPHIC_TOL))
         use_objective(m, "min_cost")
-        second = run.solve()
-        if not second.has_plan:
-            _load(run, run.first_plan)
-            return first
-        return second
+        for slack in LEXICOGRAPHIC_SLACKS:
+            m.needed.set_value(best * (1 - slack))
+            second = run.solve()
+            if second.has_plan:
+                return second
+        _load(run, run.first_plan)
+        return first
     finally:
         m.needed.set_value(needed)
         use_objective(m, run.data.objective)
