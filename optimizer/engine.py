@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
+from typing import Any
 
-import pandas as pd
 import pyomo.core as pyo
 
 from models.build import build, relax_with_use_fixed, use_objective
@@ -14,7 +15,7 @@ from optimizer.check import binding, lever_exports, lever_spend, limits_on_expor
 from optimizer.errors import SolverError
 from optimizer.inputs import Scaling, model_data
 from optimizer.numbers import clean, money
-from optimizer.results import ALLOCATION_COLUMNS, Result, SolverInfo, empty_allocation
+from optimizer.results import Result, SolverInfo
 from optimizer.scenario import Loadout
 from optimizer.solve import Highs, Outcome, SolverOptions, Status
 
@@ -36,6 +37,9 @@ class _Run:
     model: pyo.ConcreteModel
     highs: Highs
     seconds: float = 0.0
+    """Time inside HiGHS calls, all solves of this run."""
+    build_seconds: float = 0.0
+    """Time to translate the scenario and build the Pyomo model."""
     first_plan: dict[str, float] | None = None
     """max_exports: the plan with the most exports, before the cheapest is sought."""
 
@@ -49,8 +53,10 @@ def solve_scenario(loadout: Loadout, options: SolverOptions | None = None) -> Re
     """Solve a validated scenario and return a re-checked Result."""
     options = options or SolverOptions()
     s = loadout.scenario
+    start = time.perf_counter()
     data, scaling = model_data(s, loadout.file)
     run = _Run(loadout, data, scaling, build(data), Highs(options))
+    run.build_seconds = time.perf_counter() - start
     discrete = any(lv.integer or lv.needs_binary for lv in data.levers)
     if s.objective == "min_cost":
         out = run.solve(duals_of=() if discrete else [run.model.target])
@@ -192,9 +198,9 @@ def _marginal_cost(run: _Run, out: Outcome, discrete: bool) -> tuple[float | Non
     return clean(lp.duals.get("target", 0.0)), "lp_with_use_fixed"
 
 
-def _allocation(run: _Run, units: dict[str, float] | None) -> pd.DataFrame:
+def _allocation(run: _Run, units: dict[str, float] | None) -> tuple[dict[str, Any], ...]:
     if units is None:
-        return empty_allocation()
+        return ()
     s = run.loadout.scenario
     rows = []
     total_exports = sum(lever_exports(s.levers[k], x) for k, x in units.items())
@@ -213,7 +219,7 @@ def _allocation(run: _Run, units: dict[str, float] | None) -> pd.DataFrame:
             "cost_per_export": clean(spend / exports) if exports > 0 else None,
             "share_of_exports": clean(exports / total_exports) if total_exports > 0 else None,
         })
-    return pd.DataFrame(rows, columns=ALLOCATION_COLUMNS)
+    return tuple(rows)
 
 
 def _result(
@@ -228,7 +234,7 @@ def _result(
     basis: str | None = None,
 ) -> Result:
     s = run.loadout.scenario
-    frame = _allocation(run, units)
+    rows = _allocation(run, units)
     has = units is not None
     return Result(
         scenario=s.name,
@@ -238,13 +244,13 @@ def _result(
         objective=s.objective,
         currency=s.currency,
         plan=plan,
-        total_cost=clean(float(frame["spend"].sum())) if has else None,
-        lever_exports=clean(float(frame["exports"].sum())) if has else None,
+        total_cost=clean(sum(r["spend"] for r in rows)) if has else None,
+        lever_exports=clean(sum(r["exports"] for r in rows)) if has else None,
         baseline=s.target.baseline,
         includes_baseline=s.target.includes_baseline,
         needed_exports=s.target.needed,
         budget_ceiling=s.budget.ceiling,
-        allocation=frame,
+        rows=rows,
         binding=binding,
         marginal_cost_of_target=marginal,
         marginal_cost_basis=basis if marginal is not None else None,
@@ -252,6 +258,7 @@ def _result(
             name="highs",
             version=run.highs.version(),
             seconds=round(run.seconds, 6),
+            build_seconds=round(run.build_seconds, 6),
             mip_gap=None if out.gap is None else clean(out.gap),
             termination=out.termination,
         ),

@@ -40,7 +40,7 @@ def _num(value: Any) -> Any:
 
 def allocation_records(result: Result) -> list[dict[str, Any]]:
     rows = []
-    for rec in result.allocation.to_dict("records"):
+    for rec in result.rows:
         units = _num(rec["units"])
         if rec["integer"] and units is not None:
             units = int(round(units))
@@ -82,6 +82,7 @@ def to_dict(result: Result) -> dict[str, Any]:
             "name": result.solver.name,
             "version": result.solver.version,
             "seconds": _num(result.solver.seconds),
+            "build_seconds": _num(result.solver.build_seconds),
             "mip_gap": _num(result.solver.mip_gap),
             "termination": result.solver.termination,
         },
@@ -114,7 +115,7 @@ def _cells(result: Result) -> tuple[list[str], list[list[str]], list[str]]:
     header = ["lever", "units", "unit", f"spend ({cur})", f"exports ({cur}/yr)",
               "cost per 1 export", "share"]
     body = []
-    for rec in result.allocation.to_dict("records"):
+    for rec in result.rows:
         cpe = rec["cost_per_export"]
         share = rec["share_of_exports"]
         body.append([
