@@ -153,7 +153,7 @@ def run_optimize(
     if output is not None:
         write_outputs(output, files)
     click.echo(shown, nl=False)
-    if result.status != "optimal":
+    if result.status != "optimal" and fmt != "table":  # the table carries the message
         click.echo(result.message, err=True)
     sys.exit(int(result.exit_code))
 

@@ -167,6 +167,8 @@ def _plan(run: _Run) -> dict[str, float]:
             for bound in (lever.min_units, lever.max_units, lever.min_units_if_used):
                 if bound is not None and abs(x - bound) <= 1e-9 * max(1.0, abs(bound)):
                     x = bound
+            # ten significant digits: far below any tolerance, and no 599985000.0000001
+            x = float(f"{x:.10g}")
         units[lv.id] = clean(x) if abs(raw) > 1e-9 else 0.0
     return units
 

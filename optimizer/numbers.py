@@ -21,6 +21,6 @@ def count(value: float | None, integer: bool = False) -> str:
     if value is None or not math.isfinite(value):
         return "-"
     value = clean(value)
-    if integer or value == round(value):
+    if integer or abs(value - round(value)) <= 1e-9 * max(1.0, abs(value)):
         return f"{round(value):,d}"
     return f"{value:,.2f}"

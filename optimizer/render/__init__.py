@@ -113,7 +113,7 @@ def _cells(result: Result) -> tuple[list[str], list[list[str]], list[str]]:
     """Header, body rows and total row of the allocation, formatted for people."""
     cur = result.currency
     header = ["lever", "units", "unit", f"spend ({cur})", f"exports ({cur}/yr)",
-              "cost per 1 export", "share"]
+              "cost per export", "share"]
     body = []
     for rec in result.rows:
         cpe = rec["cost_per_export"]
@@ -124,7 +124,7 @@ def _cells(result: Result) -> tuple[list[str], list[list[str]], list[str]]:
             rec["unit"],
             f"{clean(rec['spend']):,.0f}",
             f"{clean(rec['exports']):,.0f}",
-            "-" if cpe is None or (isinstance(cpe, float) and math.isnan(cpe)) else f"{cpe:.4f}",
+            "-" if cpe is None or (isinstance(cpe, float) and math.isnan(cpe)) else f"{cpe:.4g}",
             "-" if share is None or (isinstance(share, float) and math.isnan(share))
             else f"{share:.1%}",
         ])
@@ -142,6 +142,12 @@ def _summary(result: Result) -> list[str]:
             f"Lever exports {money(result.lever_exports, cur)} a year "
             f"(needed {money(result.needed_exports, cur)}); with the baseline of "
             f"{money(result.baseline, cur)}, total exports {money(result.total_exports, cur)}."
+        )
+    if result.objective == "max_exports" and result.lever_exports is not None:
+        short = money(result.needed_exports - result.lever_exports, cur)
+        lines.append(
+            "The target is not imposed under max_exports: it is "
+            + ("reached." if result.target_met else f"NOT reached (short by {short}).")
         )
     if result.total_cost is not None:
         ceiling = (
