@@ -49,6 +49,7 @@ _SAFE_SCALAR_TAGS = frozenset(
 )
 _MERGE_TAG = _TAG_PREFIX + "merge"
 _INT_TAG = _TAG_PREFIX + "int"
+_FLOAT_TAG = _TAG_PREFIX + "float"
 # YAML 1.1 reads a plain 0-led integer as octal; [0-7_] mirrors PyYAML's resolver.
 _OCTAL = re.compile(r"[-+]?0[0-7_]+")
 # PyYAML counts these as line breaks; counting the same ones keeps our line
@@ -376,6 +377,19 @@ class _Run:
                 node.start_mark,
                 "a number with a leading zero is ambiguous (YAML reads 010 as 8): "
                 f"write {sign}{digits}, or quote it (got {node.value})",
+                dotted,
+            )
+            return node.value
+        if (
+            node.tag in (_INT_TAG, _FLOAT_TAG)
+            and node.style is None
+            and ":" in node.value
+        ):
+            # YAML 1.1 reads 1:30 as the base-60 number 90; no planner means that
+            self.add_at(
+                node.start_mark,
+                f"YAML reads {node.value} as a base-60 number; quote it if it is text "
+                f"(got {node.value})",
                 dotted,
             )
             return node.value

@@ -92,6 +92,8 @@ CASES = [
      ["objective", "'min_cost'", "(got 'cheapest')"]),
     ("reporting currency not a code", "name: a\ncurrency: dollars\ntarget: {exports: 5}\n"
      "levers:\n  " + GOOD_LEVER + "\n", [":2:", "currency", "'dollars'"]),
+    ("base-60 number", scenario("b: {unit_cost: 1, yield_per_unit: 1, max_units: 1:30}"),
+     [":4:", "base-60", "1:30"]),
     ("octal-looking integer", scenario("b: {unit_cost: 1, yield_per_unit: 1, max_units: 010}"),
      [":4:", "010"]),
 ]
