@@ -1,9 +1,9 @@
 """ModelData: the math's input contract, plain and frozen.
 
-Money is in *model money* (the reporting currency divided by
-``money_scale``) and units in *model units* (scenario units divided by the
-lever's ``unit_scale``), chosen by the caller so that matrix coefficients
-sit near 1.
+Money is in *model money* (the reporting currency divided by a power of
+ten) and units in *model units* (scenario units divided by the lever's
+``unit_scale``), chosen by the caller so that matrix coefficients sit near 1.
+Periods are numbered 0..K-1; a scenario without periods has K = 1.
 """
 
 from __future__ import annotations
@@ -13,39 +13,77 @@ from typing import Literal
 
 Kind = Literal["units", "spend", "exports"]
 Sense = Literal["<=", ">=", "=="]
+Formulation = Literal["linear", "concave_lp", "piecewise_binary"]
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Annual exports as a piecewise-linear function of active units."""
+
+    units: tuple[float, ...]
+    """Breakpoints in model units, starting at 0, strictly increasing."""
+    exports: tuple[float, ...]
+    """Exports at each breakpoint (model money)."""
+
+    @property
+    def slopes(self) -> list[float]:
+        pts = list(zip(self.units, self.exports, strict=True))
+        return [(e1 - e0) / (u1 - u0) for (u0, e0), (u1, e1) in zip(pts, pts[1:], strict=False)]
+
+    @property
+    def intercepts(self) -> list[float]:
+        return [e0 - s * u0 for s, u0, e0 in zip(self.slopes, self.units, self.exports,
+                                                  strict=False)]
 
 
 @dataclass(frozen=True)
 class LeverData:
     id: str
-    cost: float
-    """Net variable cost per model unit (model money)."""
+    cost: tuple[float, ...]
+    """Net variable cost per model unit funded, in each period (model money)."""
     yield_: float
-    """Annual exports per model unit (model money)."""
+    """Annual exports per active model unit (model money); unused with a curve."""
     lower: float
-    """Lower bound on units (model units)."""
+    """Lower bound on units funded over the horizon (model units)."""
     upper: float | None
-    """Upper bound on units from max_units (model units); None = none."""
+    """Upper bound on units funded over the horizon (model units); None = none."""
     integer: bool
     fixed_cost: float = 0.0
-    """Paid once when units > 0 (model money)."""
+    """Paid once, in the first period with units funded (model money)."""
     min_if_used: float | None = None
-    """Units are 0 or at least this (model units)."""
+    """Units over the horizon are 0 or at least this (model units)."""
     on_off_bound: float | None = None
-    """Largest units can get (model units); links units to the use binary."""
+    """Largest total units can get (model units); links units to the use binary."""
     min_spend: float | None = None
-    """Lower bound on net spend, variable plus fixed (model money)."""
+    """Lower bound on net spend over the horizon, variable plus fixed (model money)."""
     max_spend: float | None = None
-    """Upper bound on net spend, variable plus fixed (model money)."""
-
-    @property
-    def needs_binary(self) -> bool:
-        return self.fixed_cost > 0 or self.min_if_used is not None
+    """Upper bound on net spend over the horizon, variable plus fixed (model money)."""
+    recurring: float = 0.0
+    """Cost per active model unit in every period (model money)."""
+    lag: int = 0
+    """Units funded in period k first export in period k + lag."""
+    attrition: float = 0.0
+    """Share of active units lost each period after the first."""
+    max_per_period: float | None = None
+    """Cap on units funded in any one period (model units)."""
+    curve: Curve | None = None
+    formulation: Formulation = "linear"
+    fixed_units: float | None = None
+    """Exactly this many units over the horizon (model units)."""
+    needs_use: bool = False
+    """Has a use binary u (fixed cost, min_if_used, requires or excludes)."""
+    min_if_required: float | None = None
+    """When another lever requires this one: units >= this * u (model units)."""
+    pin_start: float | None = None
+    """With per-period ceilings: units funded in the start period >= this (model units)."""
 
 
 @dataclass(frozen=True)
 class RowData:
-    """``sum(coef * quantity(kind, lever)) SENSE rhs`` in model units and money."""
+    """``sum(coef * quantity(kind, lever)) SENSE rhs`` in model units and money.
+
+    units and spend are horizon totals; exports are the last period's.
+    """
 
     label: str
     terms: tuple[tuple[Kind, int, float], ...]
@@ -57,8 +95,24 @@ class RowData:
 class ModelData:
     levers: tuple[LeverData, ...]
     needed: float
-    """Lever exports required (model money)."""
+    """Lever exports required in the last period (model money)."""
     ceiling: float | None
-    """Total net spend cap (model money); None = none."""
+    """Total undiscounted net spend cap (model money); None = none."""
     objective: Literal["min_cost", "max_exports"]
     rows: tuple[RowData, ...] = ()
+    periods: int = 1
+    weights: tuple[float, ...] = (1.0,)
+    """Discount weight of each period's spend in the objective."""
+    milestones: tuple[tuple[int, float], ...] = ()
+    """(period, lever exports required) for earlier periods (model money)."""
+    period_ceilings: tuple[tuple[int, float], ...] = ()
+    """(period, net spend cap) (model money)."""
+    requires: tuple[tuple[int, int], ...] = ()
+    """(l, r): lever l may be used only if lever r is."""
+    excludes: tuple[tuple[int, int], ...] = ()
+    """(l, e): levers l and e are not both used."""
+
+    @property
+    def export_periods(self) -> list[int]:
+        """Periods whose exports enter a row: the milestones' and the last."""
+        return sorted({k for k, _ in self.milestones} | {self.periods - 1})

@@ -2,27 +2,68 @@
 
 A solver's "optimal" is not trusted: every plan is re-checked here against
 every bound, constraint and integrality before it is shown. The same
-arithmetic names the limits a plan presses against.
+arithmetic gives the plan's spend and exports by period, and names the
+limits the plan presses against.
+
+A plan is the units funded of each enabled lever in each period.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from optimizer.expressions import Relation, parse_relation
 from optimizer.schema import Lever, Scenario
 
+Plan = Mapping[str, Sequence[float]]
 REL_TOL = 1e-6  # relative to the size of each row, in scenario units
 INT_TOL = 1e-6
 
 
-def lever_spend(lever: Lever, units: float) -> float:
-    """Net spend in the reporting currency: variable cost plus the fixed cost if used."""
-    return lever.net_unit_cost * units + (lever.fixed_cost if units > 0 else 0.0)
+@dataclass(frozen=True)
+class LeverPath:
+    """One lever's plan over the periods, in scenario units."""
+
+    funded: tuple[float, ...]
+    active: tuple[float, ...]
+    spend: tuple[float, ...]
+    exports: tuple[float, ...]
+
+    @property
+    def units(self) -> float:
+        return sum(self.funded)
+
+    @property
+    def total_spend(self) -> float:
+        return sum(self.spend)
+
+    @property
+    def last_exports(self) -> float:
+        return self.exports[-1]
 
 
-def lever_exports(lever: Lever, units: float) -> float:
-    return lever.yield_per_unit * units
+def lever_path(lever: Lever, funded: Sequence[float], labels: Sequence[int | str]) -> LeverPath:
+    """Active units, spend and exports of a lever given the units funded per period."""
+    keep = 1.0 - lever.attrition
+    active = []
+    for k in range(len(labels)):
+        last = k - lever.lag
+        active.append(sum(keep ** (last - j) * funded[j] for j in range(last + 1)))
+    start = next((k for k, x in enumerate(funded) if x > 0), None)
+    spend = [
+        lever.net_unit_cost_in(p) * funded[k]
+        + lever.recurring_cost * active[k]
+        + (lever.fixed_cost if k == start else 0.0)
+        for k, p in enumerate(labels)
+    ]
+    exports = [lever.exports_at(a) for a in active]
+    return LeverPath(tuple(funded), tuple(active), tuple(spend), tuple(exports))
+
+
+def paths(s: Scenario, plan: Plan) -> dict[str, LeverPath]:
+    labels = s.period_labels
+    return {lid: lever_path(lv, plan[lid], labels) for lid, lv in s.enabled_levers().items()}
 
 
 def _relations(s: Scenario) -> list[Relation]:
@@ -30,105 +71,136 @@ def _relations(s: Scenario) -> list[Relation]:
     return [parse_relation(c.expr, enabled) for c in s.constraints]
 
 
-def _relation_sides(s: Scenario, rel: Relation, units: Mapping[str, float]) -> tuple[float, float]:
-    """(lhs value, scale of the row) for a relation at ``units``."""
-    levers = s.levers
+def _relation_value(rel: Relation, got: Mapping[str, LeverPath]) -> tuple[float, float]:
+    """(lhs value, scale of the row) of a relation for a plan."""
     total, size = 0.0, abs(rel.rhs)
     for term, coef in rel.coefs.items():
-        lever, x = levers[term.lever], units[term.lever]
-        value = {"units": x, "spend": lever_spend(lever, x), "exports": lever_exports(lever, x)}[
-            term.kind
-        ]
+        path = got[term.lever]
+        value = {"units": path.units, "spend": path.total_spend,
+                 "exports": path.last_exports}[term.kind]
         total += coef * value
         size += abs(coef * value)
     return total, max(size, 1.0)
 
 
 def _over(value: float, limit: float, size: float) -> bool:
-    return value > limit + REL_TOL * max(size, abs(limit), 1.0)
-
-
-def violations(s: Scenario, units: Mapping[str, float], need_target: bool) -> list[str]:
-    """Every way ``units`` breaks the scenario, in scenario names; [] if none."""
-    out = []
-    total = 0.0
-    exports = 0.0
-    for lid, lever in s.enabled_levers().items():
-        x = units[lid]
-        at = f"levers.{lid}"
-        spend = lever_spend(lever, x)
-        total += spend
-        exports += lever_exports(lever, x)
-        if _over(lever.min_units, x, x):
-            out.append(f"{at}.min_units: {x:,.6g} < {lever.min_units:,.6g}")
-        if lever.max_units is not None and _over(x, lever.max_units, x):
-            out.append(f"{at}.max_units: {x:,.6g} > {lever.max_units:,.6g}")
-        if lever.integer and abs(x - round(x)) > INT_TOL:
-            out.append(f"{at}.integer: {x!r} is not a whole number")
-        if lever.min_units_if_used is not None and 0 < x and _over(lever.min_units_if_used, x, x):
-            out.append(f"{at}.min_units_if_used: {x:,.6g} is neither 0 nor >= "
-                       f"{lever.min_units_if_used:,.6g}")
-        if lever.max_spend is not None and _over(spend, lever.max_spend, spend):
-            out.append(f"{at}.max_spend: {spend:,.2f} > {lever.max_spend:,.2f}")
-        if lever.min_spend is not None and _over(lever.min_spend, spend, spend):
-            out.append(f"{at}.min_spend: {spend:,.2f} < {lever.min_spend:,.2f}")
-    ceiling = s.budget.ceiling
-    if ceiling is not None and _over(total, ceiling, total):
-        out.append(f"budget.ceiling: spend {total:,.2f} > {ceiling:,.2f}")
-    needed = s.target.needed
-    if need_target and _over(needed, exports, exports):
-        out.append(f"target.exports: lever exports {exports:,.2f} < {needed:,.2f}")
-    for i, rel in enumerate(_relations(s)):
-        lhs, size = _relation_sides(s, rel, units)
-        bad = (
-            (rel.sense in ("<=", "==") and _over(lhs, rel.rhs, size))
-            or (rel.sense in (">=", "==") and _over(rel.rhs, lhs, size))
-        )
-        if bad:
-            out.append(f"{s.constraint_label(i)}: {lhs:,.6g} {rel.sense} {rel.rhs:,.6g} fails")
-    return out
+    return value > limit + REL_TOL * max(abs(size), abs(limit), 1.0)
 
 
 def _at(value: float, limit: float, size: float) -> bool:
-    return abs(value - limit) <= REL_TOL * max(size, abs(limit), 1.0)
+    return abs(value - limit) <= REL_TOL * max(abs(size), abs(limit), 1.0)
 
 
-def binding(s: Scenario, units: Mapping[str, float], need_target: bool) -> list[str]:
-    """Names of the limits ``units`` presses against (zero slack), in file order."""
-    out = []
-    total = 0.0
-    exports = 0.0
+def _period_key(labels: Sequence[int | str], key: int | str) -> int:
+    return [str(p) for p in labels].index(str(key))
+
+
+def _walk(
+    s: Scenario, got: Mapping[str, LeverPath], need_target: bool,
+    hit: Callable[[str, float, float, str], None],
+) -> None:
+    """Call ``hit(name, value, limit, sense)`` for every limit of the scenario.
+
+    sense is '<=' (value may not exceed limit), '>=' or '=='.
+    """
+    labels = s.period_labels
+    last = len(labels) - 1
     for lid, lever in s.enabled_levers().items():
-        x = units[lid]
         at = f"levers.{lid}"
-        spend = lever_spend(lever, x)
-        total += spend
-        exports += lever_exports(lever, x)
-        if lever.min_units > 0 and _at(x, lever.min_units, x):
-            out.append(f"{at}.min_units")
-        if lever.max_units is not None and _at(x, lever.max_units, x):
-            out.append(f"{at}.max_units")
-        if lever.min_units_if_used is not None and x > 0 and _at(x, lever.min_units_if_used, x):
-            out.append(f"{at}.min_units_if_used")
-        if lever.min_spend and _at(spend, lever.min_spend, spend):
-            out.append(f"{at}.min_spend")
-        if lever.max_spend is not None and _at(spend, lever.max_spend, spend):
-            out.append(f"{at}.max_spend")
-    if s.budget.ceiling is not None and _at(total, s.budget.ceiling, total):
-        out.append("budget.ceiling")
-    if need_target and _at(exports, s.target.needed, exports):
-        out.append("target.exports")
+        path = got[lid]
+        hit(f"{at}.min_units", path.units, lever.min_units, ">=")
+        if lever.max_units is not None:
+            hit(f"{at}.max_units", path.units, lever.max_units, "<=")
+        if lever.fixed_units is not None:
+            hit(f"{at}.fixed_units", path.units, lever.fixed_units, "==")
+        if lever.min_units_if_used is not None and path.units > 0:
+            hit(f"{at}.min_units_if_used", path.units, lever.min_units_if_used, ">=")
+        if lever.min_spend is not None:
+            hit(f"{at}.min_spend", path.total_spend, lever.min_spend, ">=")
+        if lever.max_spend is not None:
+            hit(f"{at}.max_spend", path.total_spend, lever.max_spend, "<=")
+        for k, x in enumerate(path.funded):
+            hit(f"{at}.units[{labels[k]}]" if s.has_periods else f"{at}.units", x, 0.0, ">=")
+            if lever.max_units_per_period is not None:
+                hit(f"{at}.max_units_per_period", x, lever.max_units_per_period, "<=")
+        if lever.yield_curve:
+            top = lever.yield_curve[-1][0]
+            for a in path.active:
+                hit(f"{at}.yield_curve", a, top, "<=")
+        for other in lever.requires:
+            if path.units > 0:
+                need = max(s.levers[other].min_units_if_used or 0.0, 1.0)
+                hit(f"{at}.requires", got[other].units, need, ">=")
+        for other in lever.excludes:
+            if path.units > 0:
+                hit(f"{at}.excludes", got[other].units, 0.0, "<=")
+    spend_by_period = [sum(p.spend[k] for p in got.values()) for k in range(len(labels))]
+    exports_by_period = [sum(p.exports[k] for p in got.values()) for k in range(len(labels))]
+    if s.budget.ceiling is not None:
+        hit("budget.ceiling", sum(spend_by_period), s.budget.ceiling, "<=")
+    for key, cap in s.budget.per_period.items():
+        hit(f"budget.per_period.{key}", spend_by_period[_period_key(labels, key)], cap, "<=")
+    for key, goal in s.target.milestones.items():
+        hit(f"target.milestones.{key}", exports_by_period[_period_key(labels, key)], goal, ">=")
+    if need_target:
+        hit("target.exports", exports_by_period[last], s.target.needed, ">=")
     for i, rel in enumerate(_relations(s)):
-        lhs, size = _relation_sides(s, rel, units)
-        if _at(lhs, rel.rhs, size):
-            out.append(s.constraint_label(i))
+        lhs, size = _relation_value(rel, got)
+        hit(s.constraint_label(i), lhs, rel.rhs, rel.sense)
+        del size
+
+
+def violations(s: Scenario, plan: Plan, need_target: bool) -> list[str]:
+    """Every way ``plan`` breaks the scenario, in scenario names; [] if none."""
+    got = paths(s, plan)
+    sizes = _sizes(s, got)
+    out: list[str] = []
+
+    def hit(name: str, value: float, limit: float, sense: str) -> None:
+        size = sizes.get(name, abs(value))
+        low = sense in (">=", "==") and _over(limit, value, size)
+        high = sense in ("<=", "==") and _over(value, limit, size)
+        if low or high:
+            out.append(f"{name}: {value:,.6g} {sense} {limit:,.6g} fails")
+
+    _walk(s, got, need_target, hit)
+    for lid, lever in s.enabled_levers().items():
+        if lever.integer:
+            for x in got[lid].funded:
+                if abs(x - round(x)) > INT_TOL:
+                    out.append(f"levers.{lid}.integer: {x!r} is not a whole number")
     return out
 
 
-def limits_on_exports(s: Scenario, units: Mapping[str, float]) -> list[str]:
-    """Binding limits that can hold exports back: upper caps, the ceiling, relations.
+def _sizes(s: Scenario, got: Mapping[str, LeverPath]) -> dict[str, float]:
+    """Row scales for relations (sum of |terms|), so tolerances are relative to them."""
+    return {s.constraint_label(i): _relation_value(rel, got)[1]
+            for i, rel in enumerate(_relations(s))}
+
+
+def binding(s: Scenario, plan: Plan, need_target: bool) -> list[str]:
+    """Names of the limits ``plan`` presses against (zero slack), each once, in order."""
+    got = paths(s, plan)
+    sizes = _sizes(s, got)
+    out: list[str] = []
+
+    def hit(name: str, value: float, limit: float, sense: str) -> None:
+        if ".units" in name or name.endswith((".requires", ".excludes")):
+            return  # non-negativity and logic are not limits a planner negotiates
+        if name.startswith("levers.") and sense == ">=" and limit <= 0:
+            return  # a lower bound of zero is no limit
+        if _at(value, limit, sizes.get(name, abs(value))) and name not in out:
+            out.append(name)
+
+    _walk(s, got, need_target, hit)
+    return out
+
+
+def limits_on_exports(s: Scenario, plan: Plan) -> list[str]:
+    """Binding limits that can hold exports back: upper caps, ceilings, relations, locks.
 
     Lower bounds are left out: raising exports never needs less of a lever.
     """
     lower = (".min_units", ".min_spend", ".min_units_if_used")
-    return [b for b in binding(s, units, need_target=False) if not b.endswith(lower)]
+    return [b for b in binding(s, plan, need_target=False)
+            if not b.endswith(lower) and not b.startswith("target.milestones")]

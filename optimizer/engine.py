@@ -11,7 +11,7 @@ import pyomo.core as pyo
 
 from models.build import build, relax_with_use_fixed, use_objective
 from models.data import ModelData
-from optimizer.check import binding, lever_exports, lever_spend, limits_on_exports, violations
+from optimizer.check import Plan, binding, limits_on_exports, paths, violations
 from optimizer.errors import SolverError
 from optimizer.inputs import Scaling, model_data
 from optimizer.numbers import clean, money
@@ -40,7 +40,7 @@ class _Run:
     """Time inside HiGHS calls, all solves of this run."""
     build_seconds: float = 0.0
     """Time to translate the scenario and build the Pyomo model."""
-    first_plan: dict[str, float] | None = None
+    first_plan: Plan | None = None
     """max_exports: the plan with the most exports, before the cheapest is sought."""
 
     def solve(self, **kw: object) -> Outcome:
@@ -57,7 +57,8 @@ def solve_scenario(loadout: Loadout, options: SolverOptions | None = None) -> Re
     data, scaling = model_data(s, loadout.file)
     run = _Run(loadout, data, scaling, build(data), Highs(options))
     run.build_seconds = time.perf_counter() - start
-    discrete = any(lv.integer or lv.needs_binary for lv in data.levers)
+    discrete = any(lv.integer or lv.needs_use or lv.formulation == "piecewise_binary"
+                   for lv in data.levers)
     if s.objective == "min_cost":
         out = run.solve(duals_of=() if discrete else [run.model.target])
         if out.status is Status.INFEASIBLE:
@@ -119,9 +120,10 @@ def _most_exports(run: _Run) -> Outcome:
         use_objective(m, run.data.objective)
 
 
-def _load(run: _Run, units: dict[str, float]) -> None:
+def _load(run: _Run, plan: Plan) -> None:
     for i, lv in enumerate(run.data.levers):
-        run.model.x[i].set_value(units[lv.id] / run.scaling.units[lv.id])
+        for k in range(run.data.periods):
+            run.model.x[i, k].set_value(plan[lv.id][k] / run.scaling.units[lv.id])
 
 
 def _infeasible(run: _Run) -> Result:
@@ -136,7 +138,7 @@ def _infeasible(run: _Run) -> Result:
         )
     units = _plan(run)
     _recheck(run, units, False, out)
-    reach = sum(lever_exports(lv, units[k]) for k, lv in s.enabled_levers().items())
+    reach = sum(p.last_exports for p in paths(s, units).values())
     holders = limits_on_exports(s, run.first_plan or units)
     message = (
         f"infeasible: the levers must add {money(s.target.needed, cur)} of exports a year, "
@@ -147,33 +149,38 @@ def _infeasible(run: _Run) -> Result:
                    binding=tuple(holders))
 
 
-def _plan(run: _Run) -> dict[str, float]:
+def _plan(run: _Run) -> dict[str, list[float]]:
     """The loaded plan in scenario units: integers whole, dust gone, bounds snapped."""
     m, s = run.model, run.loadout.scenario
-    units: dict[str, float] = {}
+    plan: dict[str, list[float]] = {}
     for i, lv in enumerate(run.data.levers):
         lever = s.levers[lv.id]
-        raw = pyo.value(m.x[i], exception=False)
-        if raw is None or not math.isfinite(raw):
-            raise SolverError(f"HiGHS returned no value for levers.{lv.id}")
-        x = raw * run.scaling.units[lv.id]
-        if lever.integer:
-            if abs(x - round(x)) > INTEGRALITY_TOL:
-                raise SolverError(
-                    f"HiGHS returned {x!r} units for integer lever levers.{lv.id}"
-                )
-            x = float(round(x))
-        else:
-            for bound in (lever.min_units, lever.max_units, lever.min_units_if_used):
-                if bound is not None and abs(x - bound) <= 1e-9 * max(1.0, abs(bound)):
-                    x = bound
-            # ten significant digits: far below any tolerance, and no 599985000.0000001
-            x = float(f"{x:.10g}")
-        units[lv.id] = clean(x) if abs(raw) > 1e-9 else 0.0
-    return units
+        snaps = [b for b in (lever.min_units, lever.max_units, lever.min_units_if_used,
+                             lever.max_units_per_period, lever.fixed_units) if b is not None]
+        funded = []
+        for k in range(run.data.periods):
+            raw = pyo.value(m.x[i, k], exception=False)
+            if raw is None or not math.isfinite(raw):
+                raise SolverError(f"HiGHS returned no value for levers.{lv.id}")
+            x = raw * run.scaling.units[lv.id]
+            if lever.integer:
+                if abs(x - round(x)) > INTEGRALITY_TOL:
+                    raise SolverError(
+                        f"HiGHS returned {x!r} units for integer lever levers.{lv.id}"
+                    )
+                x = float(round(x))
+            else:
+                for bound in snaps:
+                    if abs(x - bound) <= 1e-9 * max(1.0, abs(bound)):
+                        x = bound
+                # ten significant digits: far below any tolerance, and no 599985000.0000001
+                x = float(f"{x:.10g}")
+            funded.append(clean(x) if abs(raw) > 1e-9 else 0.0)
+        plan[lv.id] = funded
+    return plan
 
 
-def _recheck(run: _Run, units: dict[str, float], need_target: bool, out: Outcome) -> None:
+def _recheck(run: _Run, units: Plan, need_target: bool, out: Outcome) -> None:
     broken = violations(run.loadout.scenario, units, need_target)
     if broken:
         raise SolverError(
@@ -192,7 +199,10 @@ def _marginal_cost(run: _Run, out: Outcome, discrete: bool) -> tuple[float | Non
         return clean(out.duals.get("target", 0.0)), "lp"
     m = run.model
     fixed = m.clone()
-    relax_with_use_fixed(fixed, {i: round(pyo.value(m.u[i])) for i in m.B})
+    relax_with_use_fixed(fixed, {
+        v.name: round(pyo.value(v)) for v in m.component_data_objects(pyo.Var)
+        if v.domain is pyo.Binary
+    })
     lp = Highs(run.highs.options).solve(fixed, duals_of=[fixed.target])
     run.seconds += lp.seconds
     if lp.status is not Status.OPTIMAL:
@@ -200,26 +210,34 @@ def _marginal_cost(run: _Run, out: Outcome, discrete: bool) -> tuple[float | Non
     return clean(lp.duals.get("target", 0.0)), "lp_with_use_fixed"
 
 
-def _allocation(run: _Run, units: dict[str, float] | None) -> tuple[dict[str, Any], ...]:
-    if units is None:
+def _allocation(run: _Run, plan: Plan | None) -> tuple[dict[str, Any], ...]:
+    if plan is None:
         return ()
     s = run.loadout.scenario
+    got = paths(s, plan)
+    labels = s.period_labels
+    total_exports = sum(p.last_exports for p in got.values())
     rows = []
-    total_exports = sum(lever_exports(s.levers[k], x) for k, x in units.items())
-    for lid, lever in s.enabled_levers().items():
-        x = units[lid]
-        spend = clean(lever_spend(lever, x))
-        exports = clean(lever_exports(lever, x))
+    for i, (lid, lever) in enumerate(s.enabled_levers().items()):
+        path = got[lid]
+        spend = clean(path.total_spend)
+        exports = clean(path.last_exports)
         rows.append({
             "lever": lid,
             "name": lever.label(lid),
             "unit": lever.unit,
-            "units": x,
             "integer": lever.integer,
+            "units": clean(path.units),
             "spend": spend,
             "exports": exports,
             "cost_per_export": clean(spend / exports) if exports > 0 else None,
             "share_of_exports": clean(exports / total_exports) if total_exports > 0 else None,
+            "formulation": run.data.levers[i].formulation,
+            "by_period": {
+                label: {"units": clean(path.funded[k]), "active": clean(path.active[k]),
+                        "spend": clean(path.spend[k]), "exports": clean(path.exports[k])}
+                for k, label in enumerate(labels)
+            },
         })
     return tuple(rows)
 
@@ -228,7 +246,7 @@ def _result(
     run: _Run,
     out: Outcome,
     status: str,
-    units: dict[str, float] | None,
+    units: Plan | None,
     plan: str,
     message: str,
     binding: tuple[str, ...] = (),
@@ -238,6 +256,11 @@ def _result(
     s = run.loadout.scenario
     rows = _allocation(run, units)
     has = units is not None
+    labels = s.period_labels
+    spend_by_period = {p: clean(sum(r["by_period"][p]["spend"] for r in rows)) for p in labels}
+    exports_by_period = {p: clean(sum(r["by_period"][p]["exports"] for r in rows))
+                         for p in labels}
+    weights = run.data.weights
     return Result(
         scenario=s.name,
         scenario_file=run.loadout.file,
@@ -247,12 +270,18 @@ def _result(
         currency=s.currency,
         plan=plan,
         total_cost=clean(sum(r["spend"] for r in rows)) if has else None,
+        discounted_cost=(clean(sum(w * spend_by_period[p] for w, p in zip(weights, labels,
+                                                                          strict=True)))
+                         if has else None),
         lever_exports=clean(sum(r["exports"] for r in rows)) if has else None,
         baseline=s.target.baseline,
         includes_baseline=s.target.includes_baseline,
         needed_exports=s.target.needed,
         budget_ceiling=s.budget.ceiling,
         rows=rows,
+        periods=tuple(s.periods) if s.periods else None,
+        spend_by_period=spend_by_period if has and s.periods else None,
+        exports_by_period=exports_by_period if has and s.periods else None,
         binding=binding,
         marginal_cost_of_target=marginal,
         marginal_cost_basis=basis if marginal is not None else None,

@@ -10,27 +10,36 @@ matrix values at or below 1e-9 and above 1e15):
 * a continuous lever's units are counted in powers of ten chosen so its cost
   or yield per model unit lies in [1, 10) model money. Integer levers keep
   their own units, since scaling would change which values are whole.
+
+It also picks each curve's formulation: a concave curve is an LP (the
+hypograph of its segments) wherever more exports can only help; anything
+else gets binaries.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from models.data import LeverData, ModelData, RowData
+from models.data import Curve, Formulation, LeverData, ModelData, RowData
 from optimizer.errors import Problem, ScenarioError
-from optimizer.expressions import parse_relation
+from optimizer.expressions import Relation, parse_relation
 from optimizer.scenario import unit_upper_bound
 from optimizer.schema import Lever, Scenario
 
 # Coefficients outside this band are refused: HiGHS would drop them silently
 # or lose the plan to round-off.
 SMALLEST, LARGEST = 1e-8, 1e10
+# A continuous lever's start period must fund at least this share of its
+# largest size: "first period with units > 0" needs some floor in a MIP.
+START_FLOOR = 1e-6
 
 
 @dataclass(frozen=True)
 class Scaling:
     money: float
+    """Reporting currency per model money unit."""
     units: dict[str, float]
     """Scenario units per model unit, by lever id."""
 
@@ -43,44 +52,130 @@ def money_scale(s: Scenario) -> float:
     return 10.0 ** max(0, math.floor(math.log10(size)) - 3)
 
 
-def unit_scale(lever: Lever, money: float) -> float:
+def _largest_yield(lever: Lever) -> float:
+    if lever.yield_curve:
+        pts = lever.yield_curve
+        return max(abs(e1 - e0) / (u1 - u0)
+                   for (u0, e0), (u1, e1) in zip(pts, pts[1:], strict=False) if u1 > u0)
+    return lever.yield_per_unit or 0.0
+
+
+def unit_scale(lever: Lever, money: float, periods: Sequence[int | str]) -> float:
     if lever.integer:
         return 1.0
-    per_unit = max(lever.net_unit_cost, lever.yield_per_unit) / money
+    costs = [lever.net_unit_cost_in(p) for p in periods] + [lever.recurring_cost]
+    per_unit = max(max(costs), _largest_yield(lever)) / money
     if per_unit <= 0:
         return 1.0
     return 10.0 ** -math.floor(math.log10(per_unit))
+
+
+def formulation(lever: Lever, lid: str, relations: Sequence[Relation]) -> Formulation:
+    """How a lever's exports enter the model (see the module docstring)."""
+    if not lever.yield_curve:
+        return "linear"
+    if not lever.is_concave:
+        return "piecewise_binary"
+    for rel in relations:
+        for term, coef in rel.coefs.items():
+            if term.kind != "exports" or term.lever != lid:
+                continue
+            helps = (rel.sense == ">=" and coef > 0) or (rel.sense == "<=" and coef < 0)
+            if not helps:
+                return "piecewise_binary"
+    return "concave_lp"
+
+
+def _period_index(labels: list[int | str], keyed: dict[int | str, float]) -> dict[int, float]:
+    names = [str(p) for p in labels]
+    return {names.index(str(key)): value for key, value in keyed.items()}
 
 
 def model_data(s: Scenario, file: str = "<scenario>") -> tuple[ModelData, Scaling]:
     """Translate a validated scenario into scaled model data."""
     levers = s.enabled_levers()
     ids = list(levers)
+    labels = s.period_labels
+    horizon = len(labels)
     money = money_scale(s)
-    scales = {lid: unit_scale(lv, money) for lid, lv in levers.items()}
+    scales = {lid: unit_scale(lv, money, labels) for lid, lv in levers.items()}
+    relations = [parse_relation(c.expr, ids) for c in s.constraints]
     ceiling = s.budget.ceiling
+    period_caps = _period_index(labels, s.budget.per_period)
+    requires = [(ids.index(a), ids.index(r)) for a, lv in levers.items() for r in lv.requires]
+    excludes = [(ids.index(a), ids.index(e)) for a, lv in levers.items() for e in lv.excludes]
+    logic = {i for pair in requires + excludes for i in pair}
+    required = {r for _, r in requires}
+    problems: list[Problem] = []
     out: list[LeverData] = []
-    for lid, lv in levers.items():
+    for i, (lid, lv) in enumerate(levers.items()):
         k = scales[lid]
-        bound = unit_upper_bound(lv, ceiling)
+        bound = unit_upper_bound(lv, ceiling, labels)
+        # a min_units_if_used of 0 says nothing, so it needs no binary
+        needs_use = bool(lv.fixed_cost) or bool(lv.min_units_if_used) or i in logic
+        if needs_use and bound is None:
+            problems.append(Problem(
+                file, "requires/excludes need an upper bound on this lever's units: set "
+                "max_units, max_spend or budget.ceiling (got no bound)", f"levers.{lid}"))
+        on_off = None if bound is None else _whole(bound / k, lv.integer)
         out.append(
             LeverData(
                 id=lid,
-                cost=lv.net_unit_cost * k / money,
-                yield_=lv.yield_per_unit * k / money,
+                cost=tuple(lv.net_unit_cost_in(p) * k / money for p in labels),
+                yield_=(lv.yield_per_unit or 0.0) * k / money,
                 lower=lv.min_units / k,
                 upper=None if lv.max_units is None else lv.max_units / k,
                 integer=lv.integer,
                 fixed_cost=lv.fixed_cost / money,
-                min_if_used=None if lv.min_units_if_used is None else lv.min_units_if_used / k,
-                on_off_bound=None if bound is None else _whole(bound / k, lv.integer),
+                min_if_used=lv.min_units_if_used / k if lv.min_units_if_used else None,
+                on_off_bound=on_off,
                 min_spend=None if lv.min_spend is None else lv.min_spend / money,
                 max_spend=None if lv.max_spend is None else lv.max_spend / money,
+                recurring=lv.recurring_cost * k / money,
+                lag=lv.lag,
+                attrition=lv.attrition,
+                max_per_period=(None if lv.max_units_per_period is None
+                                else lv.max_units_per_period / k),
+                curve=None if not lv.yield_curve else Curve(
+                    units=tuple(u / k for u, _ in lv.yield_curve),
+                    exports=tuple(e / money for _, e in lv.yield_curve),
+                ),
+                formulation=formulation(lv, lid, relations),
+                fixed_units=None if lv.fixed_units is None else lv.fixed_units / k,
+                needs_use=needs_use,
+                min_if_required=(max(lv.min_units_if_used or 0.0, 1.0) / k
+                                 if i in required else None),
+                pin_start=(None if not (lv.fixed_cost and period_caps and horizon > 1
+                                        and on_off is not None)
+                           else (1.0 if lv.integer else START_FLOOR * on_off)),
             )
         )
+    if problems:
+        raise ScenarioError(problems)
+    data = ModelData(
+        levers=tuple(out),
+        needed=s.target.needed / money,
+        ceiling=None if ceiling is None else ceiling / money,
+        objective=s.objective,
+        rows=tuple(_rows(s, relations, ids, scales, money)),
+        periods=horizon,
+        weights=tuple(1.0 / (1.0 + s.discount_rate) ** k for k in range(horizon)),
+        milestones=tuple(sorted((k, v / money) for k, v in
+                                _period_index(labels, s.target.milestones).items())),
+        period_ceilings=tuple(sorted((k, v / money) for k, v in period_caps.items())),
+        requires=tuple(requires),
+        excludes=tuple(excludes),
+    )
+    _check_range(data, file, money)
+    return data, Scaling(money, scales)
+
+
+def _rows(
+    s: Scenario, relations: list[Relation], ids: list[str], scales: dict[str, float],
+    money: float,
+) -> list[RowData]:
     rows = []
-    for r, con in enumerate(s.constraints):
-        rel = parse_relation(con.expr, ids)
+    for r, rel in enumerate(relations):
         terms = []
         for term, coef in rel.coefs.items():
             per = scales[term.lever] if term.kind == "units" else money
@@ -96,15 +191,7 @@ def model_data(s: Scenario, file: str = "<scenario>") -> tuple[ModelData, Scalin
                 rhs=rel.rhs / top,
             )
         )
-    data = ModelData(
-        levers=tuple(out),
-        needed=s.target.needed / money,
-        ceiling=None if ceiling is None else ceiling / money,
-        objective=s.objective,
-        rows=tuple(rows),
-    )
-    _check_range(data, file, money)
-    return data, Scaling(money, scales)
+    return rows
 
 
 def _whole(bound: float, integer: bool) -> float:
@@ -128,10 +215,15 @@ def _check_range(data: ModelData, file: str, money: float) -> None:
             )
 
     for lv in data.levers:
-        check(f"levers.{lv.id}.unit_cost", lv.cost)
+        for cost in set(lv.cost):
+            check(f"levers.{lv.id}.unit_cost", cost)
         check(f"levers.{lv.id}.yield_per_unit", lv.yield_)
         check(f"levers.{lv.id}.fixed_cost", lv.fixed_cost)
-        check(f"levers.{lv.id}.max_units", lv.on_off_bound if lv.needs_binary else None)
+        check(f"levers.{lv.id}.recurring_cost", lv.recurring)
+        check(f"levers.{lv.id}.max_units", lv.on_off_bound if lv.needs_use else None)
+        if lv.curve is not None:
+            for slope in lv.curve.slopes:
+                check(f"levers.{lv.id}.yield_curve", slope)
     for row in data.rows:
         for _, _, coef in row.terms:
             check(row.label, coef)

@@ -60,13 +60,22 @@ class Result:
     plan: str
     """optimal | best_found | most_exports_reachable | none"""
     total_cost: float | None
+    """Undiscounted net spend over the horizon."""
+    discounted_cost: float | None
+    """The min_cost objective: spend in period k weighted 1/(1+r)^k."""
     lever_exports: float | None
     baseline: float
     includes_baseline: bool
     needed_exports: float
     budget_ceiling: float | None
     rows: tuple[dict[str, Any], ...]
-    """One row per enabled lever in file order, keyed by ALLOCATION_COLUMNS."""
+    """One row per enabled lever in file order, keyed by ALLOCATION_COLUMNS, plus
+    ``formulation`` and ``by_period`` ({period: {units, active, spend, exports}}).
+    units and spend are horizon totals; exports are the last period's."""
+    periods: tuple[int | str, ...] | None
+    """The scenario's periods; None for a scenario without them."""
+    spend_by_period: dict[int | str, float] | None
+    exports_by_period: dict[int | str, float] | None
     binding: tuple[str, ...]
     marginal_cost_of_target: float | None
     marginal_cost_basis: str | None

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from optimizer.errors import Problem, ScenarioError
 from optimizer.expressions import ExpressionError, parse_relation
 from optimizer.loader import Loaded, load_yaml
-from optimizer.schema import CURRENCY, Budget, Lever, LinearConstraint, Scenario, Target
+from optimizer.schema import Budget, Lever, LinearConstraint, Scenario, Target
 
 Path = tuple[str | int, ...]
 
@@ -226,6 +226,11 @@ def _partial_consistency(data: dict[str, Any], context: dict[str, Any]) -> list[
         except ValidationError:
             ceiling = float("nan")  # unknown: skip checks that need it
     objective = data.get("objective", "min_cost")
+    periods = data.get("periods")
+    if not (isinstance(periods, list) and all(isinstance(p, int | str) for p in periods)):
+        periods = None
+    known = {str(k): not (isinstance(v, dict) and v.get("enabled") is False)
+             for k, v in levers.items()}
     enabled, disabled = [], []
     for lid, raw in levers.items():
         if not isinstance(raw, dict):
@@ -236,7 +241,7 @@ def _partial_consistency(data: dict[str, Any], context: dict[str, Any]) -> list[
         except ValidationError:
             continue
         if ceiling is None or math.isfinite(ceiling):
-            out.extend(_lever_problems(str(lid), lever, ceiling, objective))
+            out.extend(_lever_problems(str(lid), lever, ceiling, objective, periods, known))
     constraints = data.get("constraints")
     if isinstance(constraints, list):
         for i, con in enumerate(constraints):
@@ -253,10 +258,18 @@ def _is_pydantic_tag(part: str | int) -> bool:
     return isinstance(part, str) and ("[" in part or part in {"float", "none"})
 
 
-def unit_upper_bound(lever: Lever, ceiling: float | None) -> float | None:
-    """The tightest cap on units implied by max_units, max_spend and the ceiling."""
-    caps = [lever.max_units] if lever.max_units is not None else []
-    net = lever.net_unit_cost
+def unit_upper_bound(
+    lever: Lever, ceiling: float | None, periods: Sequence[int | str] = ("",)
+) -> float | None:
+    """The tightest cap on units funded over the horizon that the file implies.
+
+    From max_units, fixed_units, max_units_per_period times the horizon, and
+    max_spend or the ceiling divided by the cheapest net unit cost.
+    """
+    caps = [c for c in (lever.max_units, lever.fixed_units) if c is not None]
+    if lever.max_units_per_period is not None:
+        caps.append(lever.max_units_per_period * len(periods))
+    net = min(lever.net_unit_cost_in(p) for p in periods)
     if net > 0:
         for money in (lever.max_spend, ceiling):
             if money is not None:
@@ -270,15 +283,14 @@ def consistency_problems(s: Scenario) -> list[tuple[Path, str]]:
     if s.currency in s.exchange_rates:
         out.append((("exchange_rates", s.currency),
                     f"the reporting currency needs no rate (got {s.currency} in exchange_rates)"))
-    for code in s.exchange_rates:
-        if not CURRENCY.match(code):
-            out.append((("exchange_rates",), f"bad currency code (got {code!r})"))
     enabled = s.enabled_levers()
     if not enabled:
         out.append((("levers",), "every lever is disabled; enable at least one"))
+    out.extend(_period_problems(s))
     ceiling = s.budget.ceiling
+    known = {lid: lv.enabled for lid, lv in s.levers.items()}
     for lid, lever in s.levers.items():
-        out.extend(_lever_problems(lid, lever, ceiling, s.objective))
+        out.extend(_lever_problems(lid, lever, ceiling, s.objective, s.periods, known))
     if s.objective == "max_exports" and ceiling is None:
         out.append((("budget", "ceiling"),
                     "objective max_exports needs a budget ceiling (got none)"))
@@ -291,11 +303,57 @@ def consistency_problems(s: Scenario) -> list[tuple[Path, str]]:
     return out
 
 
+def _keys_are_periods(
+    at: Path, keyed: Mapping[Any, Any], periods: list[int | str] | None, allow_last: bool = True
+) -> list[tuple[Path, str]]:
+    if not keyed:
+        return []
+    if not periods:
+        return [(at, f"needs `periods:` at the top level (got keys {list(keyed)})")]
+    names = [str(p) for p in periods]
+    out = []
+    for key in keyed:
+        if str(key) not in names:
+            out.append((at + (key,), f"{key!r} is not a period (periods: {', '.join(names)})"))
+        elif not allow_last and str(key) == names[-1]:
+            out.append((at + (key,), f"the last period {key!r} is the target's; milestones are "
+                                     "for earlier periods"))
+    return out
+
+
+def _period_problems(s: Scenario) -> list[tuple[Path, str]]:
+    out: list[tuple[Path, str]] = []
+    periods = s.periods
+    if periods is not None:
+        names = [str(p) for p in periods]
+        if not periods:
+            out.append((("periods",), "must list at least one period (got [])"))
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                out.append((("periods", i), f"duplicate period (got {periods[i]!r})"))
+        ints = [p for p in periods if isinstance(p, int)]
+        if len(ints) == len(periods) and any(b <= a for a, b in zip(ints, ints[1:], strict=False)):
+            out.append((("periods",), f"years must increase (got {periods})"))
+    out += _keys_are_periods(("target", "milestones"), s.target.milestones, periods, False)
+    out += _keys_are_periods(("budget", "per_period"), s.budget.per_period, periods)
+    if s.discount_rate and not periods:
+        out.append((("discount_rate",), "needs `periods:` (one period is never discounted) "
+                                        f"(got {s.discount_rate:g})"))
+    return out
+
+
 def _lever_problems(
-    lid: str, lever: Lever, ceiling: float | None, objective: str
+    lid: str,
+    lever: Lever,
+    ceiling: float | None,
+    objective: str,
+    periods: list[int | str] | None,
+    known: Mapping[str, bool] | None,
 ) -> list[tuple[Path, str]]:
     at: Path = ("levers", lid)
     out: list[tuple[Path, str]] = []
+    if lever.yield_per_unit is None and lever.yield_curve is None:
+        out.append((at + ("yield_per_unit",), "required field is missing (or give yield_curve)"))
     pairs = (("min_units", "max_units"), ("min_spend", "max_spend"))
     for low_name, high_name in pairs:
         low, high = getattr(lever, low_name), getattr(lever, high_name)
@@ -303,7 +361,8 @@ def _lever_problems(
             out.append((at + (high_name,),
                         f"must be >= {low_name} ({_g(low)}) (got {_g(high)})"))
     if lever.integer:
-        for name in ("min_units", "max_units", "min_units_if_used"):
+        for name in ("min_units", "max_units", "min_units_if_used", "fixed_units",
+                     "max_units_per_period"):
             value = getattr(lever, name)
             if value is not None and value != math.floor(value):
                 out.append((at + (name,),
@@ -316,9 +375,30 @@ def _lever_problems(
         out.append((at + ("min_units_if_used",),
                     f"must be <= max_units ({_g(lever.max_units)}) "
                     f"(got {_g(lever.min_units_if_used)})"))
+    out += _lock_problems(at, lever, len(periods) if periods else 1)
+    out += _curve_problems(at, lever)
+    out += _keys_are_periods(at + ("unit_cost_by_period",), lever.unit_cost_by_period, periods)
+    horizon = len(periods) if periods else 1
+    if lever.lag >= horizon:
+        out.append((at + ("lag",), f"must be below the horizon of {horizon} period"
+                                   f"{'s' * (horizon != 1)} (got {lever.lag})"))
+    if known is not None:
+        for field in ("requires", "excludes"):
+            for i, other in enumerate(getattr(lever, field)):
+                where = at + (field, i)
+                if other == lid:
+                    out.append((where, f"a lever cannot name itself (got {other!r})"))
+                elif other not in known:
+                    out.append((where, f"unknown lever {other!r} (levers: "
+                                       f"{', '.join(known)})"))
+                elif not known[other] and lever.enabled:
+                    out.append((where, f"lever {other!r} is disabled (enabled: false)"))
+        both = set(lever.requires) & set(lever.excludes)
+        for other in sorted(both):
+            out.append((at + ("excludes",), f"{other!r} is both required and excluded"))
     if not lever.enabled:
         return out
-    bound = unit_upper_bound(lever, ceiling)
+    bound = unit_upper_bound(lever, ceiling, periods or ("",))
     if bound is None:
         for name in ("fixed_cost", "min_units_if_used"):
             value = getattr(lever, name)
@@ -326,10 +406,51 @@ def _lever_problems(
                 out.append((at + (name,),
                             f"{name} needs an upper bound on units: set max_units, max_spend "
                             f"or budget.ceiling (got {name} {_g(value)} and no bound)"))
-        if objective == "max_exports" and lever.yield_per_unit > 0:
+        if objective == "max_exports" and not lever.yield_curve and (lever.yield_per_unit or 0):
             out.append((at,
                         "exports would be unbounded: this lever has no cap "
                         "(set max_units or max_spend, or give it a cost under the ceiling)"))
+    return out
+
+
+def _lock_problems(at: Path, lever: Lever, horizon: int) -> list[tuple[Path, str]]:
+    """fixed_units against every bound it could contradict, naming both fields."""
+    fixed = lever.fixed_units
+    if fixed is None:
+        return []
+    out = []
+    if fixed < lever.min_units:
+        out.append((at + ("fixed_units",), f"{_g(fixed)} contradicts min_units "
+                                           f"{_g(lever.min_units)} (got {_g(fixed)})"))
+    if lever.max_units is not None and fixed > lever.max_units:
+        out.append((at + ("fixed_units",), f"{_g(fixed)} contradicts max_units "
+                                           f"{_g(lever.max_units)} (got {_g(fixed)})"))
+    per = lever.max_units_per_period
+    if per is not None and fixed > per * horizon:
+        out.append((at + ("fixed_units",),
+                    f"{_g(fixed)} contradicts max_units_per_period {_g(per)} over "
+                    f"{horizon} period{'s' * (horizon != 1)} (got {_g(fixed)})"))
+    least = lever.min_units_if_used
+    if least is not None and 0 < fixed < least:
+        out.append((at + ("fixed_units",), f"{_g(fixed)} contradicts min_units_if_used "
+                                           f"{_g(least)} (got {_g(fixed)})"))
+    return out
+
+
+def _curve_problems(at: Path, lever: Lever) -> list[tuple[Path, str]]:
+    curve = lever.yield_curve
+    if curve is None:
+        return []
+    where = at + ("yield_curve",)
+    if len(curve) < 2:
+        return [(where, f"needs at least two points, starting at [0, 0] (got {curve})")]
+    out = []
+    if tuple(curve[0]) != (0.0, 0.0):
+        out.append((where + (0,), f"must start at [0, 0] (got {list(curve[0])})"))
+    for i in range(1, len(curve)):
+        if curve[i][0] <= curve[i - 1][0]:
+            out.append((where + (i,), f"units must increase strictly (got {_g(curve[i][0])} "
+                                      f"after {_g(curve[i - 1][0])})"))
     return out
 
 

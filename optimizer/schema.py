@@ -18,6 +18,8 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictInt,
+    StrictStr,
     ValidationInfo,
     field_validator,
 )
@@ -71,6 +73,11 @@ SignedAmount = Annotated[float, BeforeValidator(_amount)]
 Count = Annotated[float, BeforeValidator(_count), Field(ge=0)]
 """A number of units, >= 0 (NUMBER [SCALE], no currency)."""
 Fraction = Annotated[float, BeforeValidator(_fraction)]
+"""A share in [0, 1): 0.05 or '5%'."""
+Period = StrictInt | StrictStr
+"""A period label as written in `periods:` (2024, or 'FY24')."""
+CurvePoint = tuple[Count, Amount]
+"""[active units, annual exports in the reporting currency]."""
 
 
 class Strict(BaseModel):
@@ -88,8 +95,10 @@ class Lever(Strict):
     """What one unit is (worker, centre, USD committed)."""
     unit_cost: Amount
     """Gross cost of one unit, reporting currency per unit."""
-    yield_per_unit: Amount
-    """Annual exports one unit adds, reporting currency per unit per year."""
+    yield_per_unit: Amount | None = None
+    """Annual exports one active unit adds, reporting currency per unit per year.
+
+    Required unless `yield_curve` is given (the curve then replaces it)."""
     min_units: Count = 0.0
     """Lower bound on units (units)."""
     max_units: Count | None = None
@@ -112,11 +121,64 @@ class Lever(Strict):
     """Provenance of the figures, carried into reports."""
     notes: str | None = None
     """Free text, carried into reports."""
+    # --- section 4: time, diminishing returns and lever logic
+    unit_cost_by_period: dict[Period, Amount] = {}
+    """Gross unit cost in the periods named, overriding unit_cost (reporting currency per unit)."""
+    recurring_cost: Amount = 0.0
+    """Cost per active unit in every period it is active (reporting currency per unit)."""
+    lag: StrictInt = Field(0, ge=0)
+    """Periods between funding a unit and its first exports (whole periods)."""
+    attrition: Fraction = 0.0
+    """Share of active units lost each period after the first, in [0, 1)."""
+    max_units_per_period: Count | None = None
+    """Cap on units funded in any one period (units)."""
+    yield_curve: list[CurvePoint] | None = None
+    """Annual exports as a piecewise-linear function of active units.
+
+    [[0, 0], [units, exports], ...]: units strictly increasing, exports in the
+    reporting currency per year."""
+    requires: list[str] = []
+    """Lever ids that must be used if this lever is used."""
+    excludes: list[str] = []
+    """Lever ids that may not be used together with this lever."""
+    fixed_units: Count | None = None
+    """Exactly this many units funded over the horizon (a lock; units)."""
 
     @property
     def net_unit_cost(self) -> float:
         """Reporting currency per unit, after cost recovery."""
         return self.unit_cost * (1.0 - self.cost_recovery)
+
+    def net_unit_cost_in(self, period: int | str) -> float:
+        """Net cost of a unit funded in ``period`` (unit_cost_by_period applies)."""
+        gross = self.unit_cost
+        for key, value in self.unit_cost_by_period.items():
+            if str(key) == str(period):
+                gross = value
+        return gross * (1.0 - self.cost_recovery)
+
+    @property
+    def is_concave(self) -> bool:
+        """True for linear yields, and for curves whose slopes never increase."""
+        if not self.yield_curve:
+            return True
+        slopes = [
+            (e1 - e0) / (u1 - u0)
+            for (u0, e0), (u1, e1) in zip(self.yield_curve, self.yield_curve[1:], strict=False)
+            if u1 > u0
+        ]
+        return all(b <= a * (1 + 1e-12) + 1e-12 for a, b in zip(slopes, slopes[1:], strict=False))
+
+    def exports_at(self, active: float) -> float:
+        """Annual exports of ``active`` units (linear, or interpolated on the curve)."""
+        curve = self.yield_curve
+        if not curve:
+            return (self.yield_per_unit or 0.0) * active
+        for (u0, e0), (u1, e1) in zip(curve, curve[1:], strict=False):
+            if active <= u1:
+                return e0 + (e1 - e0) * (active - u0) / (u1 - u0)
+        (u0, e0), (u1, e1) = curve[-2], curve[-1]
+        return e1 + (e1 - e0) * (active - u1) / (u1 - u0)  # beyond the curve: a violation
 
     def label(self, lever_id: str) -> str:
         return self.name or lever_id
@@ -131,6 +193,8 @@ class Target(Strict):
     """Annual exports that exist with no lever (reporting currency per year)."""
     includes_baseline: StrictBool = False
     """True: `exports` is a total and the baseline counts toward it."""
+    milestones: dict[Period, Amount] = {}
+    """Minimum lever exports in earlier periods (reporting currency per year)."""
     source: str | None = None
     """Provenance of the target and baseline."""
 
@@ -144,7 +208,9 @@ class Budget(Strict):
     """Spending limits."""
 
     ceiling: Amount | None = None
-    """Total net spend cap (reporting currency); none by default."""
+    """Total net spend cap over the horizon, undiscounted (reporting currency); none by default."""
+    per_period: dict[Period, Amount] = {}
+    """Net spend cap in the periods named (reporting currency)."""
     source: str | None = None
     """Provenance of the ceiling."""
 
@@ -175,6 +241,10 @@ class Scenario(Strict):
     """What must be reached."""
     budget: Budget = Budget()
     """Spending limits."""
+    periods: list[Period] | None = None
+    """Ordered period labels; the last is the target period. None: one period."""
+    discount_rate: Fraction = 0.0
+    """Spend in the k-th period weighs 1/(1+r)^k in the objective; in [0, 1)."""
     objective: Literal["min_cost", "max_exports"] = "min_cost"
     """min_cost: cheapest plan reaching the target; max_exports: most exports within the ceiling."""
     levers: dict[str, Lever] = Field(min_length=1)
@@ -211,6 +281,15 @@ class Scenario(Strict):
                         f"letter (got {key!r})"
                     )
         return value
+
+    @property
+    def period_labels(self) -> list[int | str]:
+        """The periods, or one unnamed period for a scenario without `periods`."""
+        return list(self.periods) if self.periods else [""]
+
+    @property
+    def has_periods(self) -> bool:
+        return bool(self.periods)
 
     def enabled_levers(self) -> dict[str, Lever]:
         return {k: v for k, v in self.levers.items() if v.enabled}

@@ -176,7 +176,7 @@ def test_exit_1_when_the_plan_fails_its_recheck(
     def corrupt(self: solve_module.Highs, m: object, **kw: object) -> solve_module.Outcome:
         out = original(self, m, **kw)  # type: ignore[arg-type]
         if out.has_plan:
-            m.x[0].set_value(m.x[0].value + 100_000)  # type: ignore[attr-defined]
+            m.x[0, 0].set_value(m.x[0, 0].value + 100_000)  # type: ignore[attr-defined]
         return out
 
     monkeypatch.setattr(solve_module.Highs, "solve", corrupt)

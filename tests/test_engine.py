@@ -258,7 +258,7 @@ def test_a_plan_that_breaks_the_scenario_is_never_shown(
     def corrupt(self: solve_module.Highs, m: object, **kw: object) -> solve_module.Outcome:
         out = original(self, m, **kw)  # type: ignore[arg-type]
         if out.has_plan:
-            m.x[0].set_value(m.x[0].value * 3)  # type: ignore[attr-defined]
+            m.x[0, 0].set_value(m.x[0, 0].value * 3)  # type: ignore[attr-defined]
         return out
 
     monkeypatch.setattr(solve_module.Highs, "solve", corrupt)
