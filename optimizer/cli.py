@@ -147,6 +147,10 @@ def run_optimize(
     )
     result = solve_scenario(loadout, options)
     files = {name: RENDERERS[kind](result) for name, kind in OUTPUT_FILES.items()}
+    if result.periods is not None:
+        from optimizer.render import render_periods_csv
+
+        files["periods.csv"] = render_periods_csv(result)
     shown = files[next(n for n, k in OUTPUT_FILES.items() if k == fmt)] if fmt != "table" else (
         RENDERERS["table"](result)
     )

@@ -14,7 +14,10 @@ def money(value: float | None, currency: str, decimals: int = 0) -> str:
     """``12,600,000,000 USD``."""
     if value is None or not math.isfinite(value):
         return "-"
-    return f"{clean(value):,.{decimals}f} {currency}"
+    value = clean(value)
+    if decimals == 0 and abs(value) < 100 and value != round(value):
+        decimals = 2  # small amounts keep their cents
+    return f"{value:,.{decimals}f} {currency}"
 
 
 def count(value: float | None, integer: bool = False) -> str:

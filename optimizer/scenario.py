@@ -263,12 +263,17 @@ def unit_upper_bound(
 ) -> float | None:
     """The tightest cap on units funded over the horizon that the file implies.
 
-    From max_units, fixed_units, max_units_per_period times the horizon, and
+    From max_units, fixed_units, max_units_per_period times the horizon, a
+    yield curve's last breakpoint times the horizon (without a lag), and
     max_spend or the ceiling divided by the cheapest net unit cost.
     """
     caps = [c for c in (lever.max_units, lever.fixed_units) if c is not None]
     if lever.max_units_per_period is not None:
         caps.append(lever.max_units_per_period * len(periods))
+    if lever.yield_curve and lever.lag == 0:
+        # every unit is active in the period it is funded, and active units
+        # stay within the curve's last breakpoint
+        caps.append(lever.yield_curve[-1][0] * len(periods))
     net = min(lever.net_unit_cost_in(p) for p in periods)
     if net > 0:
         for money in (lever.max_spend, ceiling):

@@ -5,6 +5,7 @@ The CLI picks one from :data:`RENDERERS` by the ``--format`` name.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import math
@@ -53,13 +54,24 @@ def allocation_records(result: Result) -> list[dict[str, Any]]:
             "exports": _num(rec["exports"]),
             "cost_per_export": _num(rec["cost_per_export"]),
             "share_of_exports": _num(rec["share_of_exports"]),
+            "formulation": rec["formulation"],
         })
+        if result.periods is not None:
+            rows[-1]["by_period"] = {
+                str(p): {k: _int_if(rec["integer"] and k == "units", _num(v))
+                         for k, v in q.items()}
+                for p, q in rec["by_period"].items()
+            }
     return rows
+
+
+def _int_if(whole: bool, value: Any) -> Any:
+    return int(round(value)) if whole and value is not None else value
 
 
 def to_dict(result: Result) -> dict[str, Any]:
     """The result JSON of the spec (section 3), plus a few documented extras."""
-    return {
+    out = {
         "scenario": result.scenario,
         "status": result.status,
         "objective": result.objective,
@@ -89,10 +101,30 @@ def to_dict(result: Result) -> dict[str, Any]:
         "scenario_file": result.scenario_file,
         "scenario_sha256": result.scenario_sha256,
     }
+    if result.periods is not None:
+        out["periods"] = list(result.periods)
+        out["discounted_cost"] = _num(result.discounted_cost)
+        out["exports_by_period"] = {str(p): _num(v)
+                                    for p, v in (result.exports_by_period or {}).items()}
+        out["spend_by_period"] = {str(p): _num(v)
+                                  for p, v in (result.spend_by_period or {}).items()}
+    return out
 
 
 def render_json(result: Result) -> str:
     return json.dumps(to_dict(result), indent=2, allow_nan=False) + "\n"
+
+
+def render_periods_csv(result: Result) -> str:
+    """Long format: one line per lever and period (written as periods.csv)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["lever", "period", "units", "active", "spend", "exports"])
+    for rec in allocation_records(result):
+        for period, q in rec.get("by_period", {}).items():
+            writer.writerow([rec["lever"], period, q["units"], q["active"], q["spend"],
+                             q["exports"]])
+    return buf.getvalue()
 
 
 def render_csv(result: Result) -> str:
@@ -100,8 +132,6 @@ def render_csv(result: Result) -> str:
     rows = allocation_records(result)
     columns = ["lever", "name", "unit", "units", "spend", "exports", "cost_per_export",
                "share_of_exports"]
-    import csv
-
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
@@ -134,6 +164,29 @@ def _cells(result: Result) -> tuple[list[str], list[list[str]], list[str]]:
     return header, body, total
 
 
+def _period_cells(result: Result) -> tuple[list[str], list[list[str]]]:
+    """Lever x period: units funded, active units, spend, exports; then totals."""
+    assert result.periods is not None
+    periods = list(result.periods)
+    header = ["lever", "", *[str(p) for p in periods]]
+    body: list[list[str]] = []
+    for rec in result.rows:
+        for i, (key, label) in enumerate((("units", "funded"), ("active", "active"),
+                                          ("spend", "spend"), ("exports", "exports"))):
+            values = [rec["by_period"][p][key] for p in periods]
+            if key in ("units", "active"):
+                cells = [count(v, rec["integer"] and key == "units") for v in values]
+            else:
+                cells = [f"{clean(v):,.0f}" for v in values]
+            body.append([rec["name"] if i == 0 else "", label, *cells])
+    for key, label, series in (("spend", "spend", result.spend_by_period),
+                               ("exports", "exports", result.exports_by_period)):
+        values = [(series or {}).get(p, 0.0) for p in periods]
+        body.append(["total" if key == "spend" else "", label,
+                     *[f"{clean(v):,.0f}" for v in values]])
+    return header, body
+
+
 def _summary(result: Result) -> list[str]:
     cur = result.currency
     lines = []
@@ -155,12 +208,22 @@ def _summary(result: Result) -> list[str]:
             else f"ceiling {money(result.budget_ceiling, cur)}"
         )
         lines.append(f"Total cost {money(result.total_cost, cur)} ({ceiling}).")
+        if result.periods is not None and result.discounted_cost != result.total_cost:
+            lines.append(f"Discounted cost {money(result.discounted_cost, cur)} (the objective).")
+    curves = [f"{r['lever']}: {r['formulation'].replace('_', ' ')}"
+              for r in result.rows if r["formulation"] != "linear"]
+    if curves:
+        lines.append("Yield curves: " + "; ".join(curves) + ".")
     if result.marginal_cost_of_target is not None:
         basis = (" (LP with on/off decisions fixed, integer units relaxed)"
                  if result.marginal_cost_basis == "lp_with_use_fixed" else "")
+        step = _step(result.needed_exports)
+        discounted = (" of discounted cost" if result.discounted_cost is not None
+                      and result.discounted_cost != result.total_cost else "")
         lines.append(
-            f"One more 1,000,000 {cur} of exports costs "
-            f"{money(result.marginal_cost_of_target * 1e6, cur)} at the margin{basis}."
+            f"One more {step:,.0f} {cur} of exports costs "
+            f"{money(result.marginal_cost_of_target * step, cur)}{discounted} at the margin"
+            f"{basis}."
         )
     if result.binding:
         lines.append("Binding: " + ", ".join(result.binding) + ".")
@@ -174,12 +237,19 @@ def _summary(result: Result) -> list[str]:
     return lines
 
 
-def _align(rows: list[list[str]]) -> list[str]:
+def _step(needed: float) -> float:
+    """A round amount of exports to price at the margin: $1M for a $7.4B target."""
+    if needed <= 0:
+        return 1.0
+    return min(1e6, 10.0 ** max(0, math.floor(math.log10(needed)) - 3))
+
+
+def _align(rows: list[list[str]], left: tuple[int, ...] = (0, 2)) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for row in rows:
         cells = [
-            cell.ljust(w) if i in (0, 2) else cell.rjust(w)
+            cell.ljust(w) if i in left else cell.rjust(w)
             for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         ]
         out.append("  ".join(cells).rstrip())
@@ -194,6 +264,13 @@ def render_table(result: Result) -> str:
         aligned = _align([header, *body, total])
         rule = "-" * max(len(line) for line in aligned)
         lines += [aligned[0], rule, *aligned[1:-1], rule, aligned[-1], ""]
+        if result.periods is not None:
+            header, body = _period_cells(result)
+            aligned = _align([header, *body], left=(0, 1))
+            rule = "-" * max(len(line) for line in aligned)
+            lines += ["By period (units funded, active units, spend and exports; "
+                      f"{result.currency}):", "", aligned[0], rule, *aligned[1:-2], rule,
+                      *aligned[-2:], ""]
     lines += _summary(result)
     return "\n".join(lines) + "\n"
 
@@ -214,6 +291,13 @@ def render_markdown(result: Result) -> str:
         for row in [*body, total]:
             lines.append("| " + " | ".join(_md_escape(c) for c in row) + " |")
         lines.append("")
+        if result.periods is not None:
+            header, body = _period_cells(result)
+            lines += [f"**By period** ({result.currency})", "",
+                      "| " + " | ".join(header) + " |",
+                      "|---|---|" + "---:|" * (len(header) - 2)]
+            lines += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in body]
+            lines.append("")
     lines += [f"- {line}" for line in _summary(result)]
     return "\n".join(lines) + "\n"
 
