@@ -65,6 +65,20 @@ def join_path(path: Iterable[str | int]) -> str:
     return out
 
 
+def _dotted(data: Any, loc: Sequence[str | int]) -> str:
+    """A field path as written: list entries as [i], mapping keys (even 2024) as .key."""
+    out = ""
+    node = data
+    for part in loc:
+        if isinstance(node, list) and isinstance(part, int):
+            out += f"[{part}]"
+            node = node[part] if part < len(node) else None
+        else:
+            out += f".{part}" if out else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return out
+
+
 def apply_overrides(loaded: Loaded, overrides: Sequence[tuple[str, Any]]) -> dict[str, Any]:
     """A copy of the file's data with each ``dotted.path = value`` set."""
     data = copy.deepcopy(loaded.data)
@@ -181,10 +195,11 @@ def validate(
 
     def problem(loc: Sequence[str | int], message: str) -> Problem:
         loc = tuple(loc)
+        dotted = _dotted(data, loc)
         if any(loc[: len(o)] == o or o[: len(loc)] == loc for o in over if o):
-            return Problem(loaded.file, message + " [set on the command line]", join_path(loc))
+            return Problem(loaded.file, message + " [set on the command line]", dotted)
         line, col = loaded.locate(loc)
-        return Problem(loaded.file, message, join_path(loc), line, col)
+        return Problem(loaded.file, message, dotted, line, col)
 
     if not isinstance(data, dict):
         raise ScenarioError([problem((), "the top level must be a mapping of fields")])
