@@ -17,11 +17,37 @@ and ``ceiling`` are mutable parameters so callers re-solve without rebuilding.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pyomo.core as pyo
 
+from models.affine import Affine
 from models.data import LeverData, ModelData
 
 NO_CEILING = 0.0  # value of the ceiling parameter while the budget row is inactive
+
+
+@dataclass
+class Forms:
+    """The affine forms the families share, built once per model."""
+
+    units: list[Affine]
+    """X[l]: units funded over the horizon."""
+    stock: list[list[Affine]]
+    """active[l][k]."""
+    spend: list[list[Affine]]
+    """spend[l][k]."""
+    exports: dict[int, list[Affine]]
+    """exports[k][l] for the export periods k."""
+
+    def lever_spend(self, i: int) -> Affine:
+        return Affine.total(self.spend[i])
+
+    def period_spend(self, k: int) -> Affine:
+        return Affine.total(row[k] for row in self.spend)
+
+    def period_exports(self, k: int) -> Affine:
+        return Affine.total(self.exports[k])
 
 
 def build(data: ModelData) -> pyo.ConcreteModel:
@@ -30,26 +56,26 @@ def build(data: ModelData) -> pyo.ConcreteModel:
     m.K = pyo.Set(initialize=range(data.periods), ordered=True)
     m.EK = pyo.Set(initialize=data.export_periods, ordered=True)
     add_units(m, data)
-    add_unit_totals(m, data)
-    add_active_units(m, data)
     add_use_binaries(m, data)
     add_fixed_cost_starts(m, data)
-    add_spend(m, data)
-    add_exports(m, data)
-    add_concave_curves(m, data)
-    add_piecewise_curves(m, data)
-    add_curve_capacity(m, data)
-    add_spend_bounds(m, data)
-    add_use_links(m, data)
-    add_min_units_if_used(m, data)
-    add_requires(m, data)
+    add_curve_variables(m, data)
+    f = forms(m, data)
+    add_unit_totals(m, data, f)
+    add_start_links(m, data, f)
+    add_concave_curves(m, data, f)
+    add_piecewise_curves(m, data, f)
+    add_curve_capacity(m, data, f)
+    add_spend_bounds(m, data, f)
+    add_use_links(m, data, f)
+    add_min_units_if_used(m, data, f)
+    add_requires(m, data, f)
     add_excludes(m, data)
-    add_budget_ceiling(m, data)
-    add_period_ceilings(m, data)
-    add_target(m, data)
-    add_milestones(m, data)
-    add_linear_constraints(m, data)
-    add_objectives(m, data)
+    add_budget_ceiling(m, data, f)
+    add_period_ceilings(m, data, f)
+    add_target(m, data, f)
+    add_milestones(m, data, f)
+    add_linear_constraints(m, data, f)
+    add_objectives(m, data, f)
     return m
 
 
@@ -75,10 +101,72 @@ def add_units(m: pyo.ConcreteModel, data: ModelData) -> None:
         return lower, min(uppers) if uppers else None
 
     m.x = pyo.Var(m.L, m.K, domain=domain, bounds=bounds)
-    m.units = pyo.Expression(m.L, rule=lambda m, i: sum(m.x[i, k] for k in m.K))
 
 
-def add_unit_totals(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_use_binaries(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """u[l] in {0, 1}, only for levers with a fixed cost, min_units_if_used or logic."""
+    m.B = pyo.Set(initialize=[i for i, lv in enumerate(data.levers) if lv.needs_use],
+                  ordered=True)
+    m.u = pyo.Var(m.B, domain=pyo.Binary)
+
+
+def add_fixed_cost_starts(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """s[l,k] in {0, 1}: the lever starts in period k and pays f[l] there (several periods)."""
+    starts = [i for i in m.B if data.levers[i].fixed_cost and not _single(data)]
+    m.S = pyo.Set(initialize=starts, ordered=True)
+    m.s = pyo.Var(m.S, m.K, domain=pyo.Binary)
+
+
+def add_curve_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """e[l,k] >= 0: a curved lever's exports in export period k; w, z for exact curves."""
+    curved = [i for i, lv in enumerate(data.levers) if lv.curve is not None]
+    m.e = pyo.Var(curved, m.EK, domain=pyo.NonNegativeReals)
+    exact = _curve_levers(data, "piecewise_binary")
+    points = {i: len(data.levers[i].curve.units) for i in exact}  # type: ignore[union-attr]
+    m.W = pyo.Set(initialize=[(i, k, p) for i in exact for k in m.EK for p in range(points[i])],
+                  dimen=3, ordered=True)
+    m.Z = pyo.Set(initialize=[(i, k, s) for i in exact for k in m.EK
+                              for s in range(1, points[i])], dimen=3, ordered=True)
+    m.w = pyo.Var(m.W, bounds=(0, 1))
+    m.z = pyo.Var(m.Z, domain=pyo.Binary)
+
+
+def forms(m: pyo.ConcreteModel, data: ModelData) -> Forms:
+    """units, active stock, spend and exports of every lever, as affine forms.
+
+        active[l,k]  = sum_{j <= k-lag} (1 - attrition)^(k-lag-j) x[l,j]
+        spend[l,k]   = c[l,k] x[l,k] + r[l] active[l,k] + f[l] s[l,k]
+        exports[l,k] = a[l] active[l,k], or e[l,k] with a curve
+    """
+    units, stock, spend = [], [], []
+    exports: dict[int, list[Affine]] = {k: [] for k in m.EK}
+    for i, lv in enumerate(data.levers):
+        x = [m.x[i, k] for k in m.K]
+        units.append(Affine([(v, 1.0) for v in x]))
+        keep = 1.0 - lv.attrition
+        row_stock, row_spend = [], []
+        for k in m.K:
+            last = k - lv.lag
+            active = Affine([(x[j], keep ** (last - j)) for j in range(last + 1)])
+            row_stock.append(active)
+            cost = Affine([(x[k], lv.cost[k])])
+            if lv.recurring:
+                cost.add(active, lv.recurring)
+            if lv.fixed_cost and i in m.B:
+                if i in m.S:
+                    cost.add_var(m.s[i, k], lv.fixed_cost)
+                elif k == 0:
+                    cost.add_var(m.u[i], lv.fixed_cost)
+            row_spend.append(cost)
+        for k in m.EK:
+            exports[k].append(Affine.of(m.e[i, k]) if lv.curve is not None
+                              else row_stock[k].scaled(lv.yield_))
+        stock.append(row_stock)
+        spend.append(row_spend)
+    return Forms(units, stock, spend, exports)
+
+
+def add_unit_totals(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     """min_units <= X[l] <= max_units, X[l] == fixed_units (several periods only)."""
     if _single(data):
         return
@@ -91,105 +179,39 @@ def add_unit_totals(m: pyo.ConcreteModel, data: ModelData) -> None:
     rows = [i for i, lv in enumerate(data.levers) if bounds(lv) != (None, None)]
     if not rows:
         return
-    def rule(m: pyo.ConcreteModel, i: int) -> object:
-        lower, upper = bounds(data.levers[i])
-        return (lower, m.units[i], upper)
-
-    m.unit_totals = pyo.Constraint(rows, rule=rule)
+    m.unit_totals = pyo.Constraint(
+        rows, rule=lambda m, i: f.units[i].between(*bounds(data.levers[i]))
+    )
 
 
-def _active(m: pyo.ConcreteModel, lv: LeverData, i: int, k: int) -> object:
-    keep = 1.0 - lv.attrition
-    last = k - lv.lag
-    if last < 0:
-        return 0.0
-    return sum(keep ** (last - j) * m.x[i, j] for j in range(last + 1))
-
-
-def add_active_units(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """active[l,k] = sum_{j <= k-lag} (1 - attrition)^(k-lag-j) x[l,j]."""
-    m.stock = pyo.Expression(m.L, m.K, rule=lambda m, i, k: _active(m, data.levers[i], i, k))
-
-
-def add_use_binaries(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """u[l] in {0, 1}, only for levers with a fixed cost, min_units_if_used or logic."""
-    m.B = pyo.Set(initialize=[i for i, lv in enumerate(data.levers) if lv.needs_use],
-                  ordered=True)
-    m.u = pyo.Var(m.B, domain=pyo.Binary)
-
-
-def _starts_levers(m: pyo.ConcreteModel, data: ModelData) -> list[int]:
-    return [i for i in m.B if data.levers[i].fixed_cost and not _single(data)]
-
-
-def add_fixed_cost_starts(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """s[l,k] in {0, 1}: the lever starts in period k and pays f[l] there.
+def add_start_links(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+    """Fixed costs fall in the start period:
 
         sum_k s[l,k] = u[l];   x[l,k] <= U[l] sum_{j<=k} s[l,j]
         x[l,k] >= pin s[l,k]   (only with per-period ceilings, where the
                                 period of the fixed cost matters)
     """
-    starts = _starts_levers(m, data)
-    m.S = pyo.Set(initialize=starts, ordered=True)
-    if not starts:
+    if not len(m.S):
         return
-    m.s = pyo.Var(m.S, m.K, domain=pyo.Binary)
-    m.one_start = pyo.Constraint(m.S, rule=lambda m, i: sum(m.s[i, k] for k in m.K) == m.u[i])
-    m.started = pyo.Constraint(
-        m.S, m.K,
-        rule=lambda m, i, k: m.x[i, k]
-        <= data.levers[i].on_off_bound * sum(m.s[i, j] for j in range(k + 1)),
-    )
-    pinned = [i for i in starts if data.levers[i].pin_start is not None]
+    m.one_start = pyo.Constraint(m.S, rule=lambda m, i: Affine(
+        [*((m.s[i, k], 1.0) for k in m.K), (m.u[i], -1.0)]).eq(0.0))
+
+    def started(m: pyo.ConcreteModel, i: int, k: int) -> object:
+        big = data.levers[i].on_off_bound
+        return Affine([(m.x[i, k], 1.0), *((m.s[i, j], -big) for j in range(k + 1))]).le(0.0)
+
+    m.started = pyo.Constraint(m.S, m.K, rule=started)
+    pinned = [i for i in m.S if data.levers[i].pin_start is not None]
     if pinned:
-        m.start_funded = pyo.Constraint(
-            pinned, m.K, rule=lambda m, i, k: m.x[i, k] >= data.levers[i].pin_start * m.s[i, k]
-        )
-
-
-def _fixed(m: pyo.ConcreteModel, lv: LeverData, i: int, k: int) -> object:
-    if not lv.fixed_cost or i not in m.B:
-        return 0.0
-    if i in m.S:
-        return lv.fixed_cost * m.s[i, k]
-    return lv.fixed_cost * m.u[i] if k == 0 else 0.0
-
-
-def add_spend(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """spend[l,k] = c[l,k] x[l,k] + r[l] active[l,k] + f[l] s[l,k]; totals by lever and period."""
-
-    def spend(m: pyo.ConcreteModel, i: int, k: int) -> object:
-        lv = data.levers[i]
-        expr = lv.cost[k] * m.x[i, k] + _fixed(m, lv, i, k)
-        if lv.recurring:
-            expr = expr + lv.recurring * m.stock[i, k]
-        return expr
-
-    m.spend = pyo.Expression(m.L, m.K, rule=spend)
-    m.lever_spend = pyo.Expression(m.L, rule=lambda m, i: sum(m.spend[i, k] for k in m.K))
-    m.period_spend = pyo.Expression(m.K, rule=lambda m, k: sum(m.spend[i, k] for i in m.L))
-    m.total_spend = pyo.Expression(expr=sum(m.period_spend[k] for k in m.K))
+        m.start_funded = pyo.Constraint(pinned, m.K, rule=lambda m, i, k: Affine(
+            [(m.x[i, k], 1.0), (m.s[i, k], -data.levers[i].pin_start)]).ge(0.0))
 
 
 def _curve_levers(data: ModelData, formulation: str) -> list[int]:
     return [i for i, lv in enumerate(data.levers) if lv.formulation == formulation]
 
 
-def add_exports(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """exports[l,k] = a[l] active[l,k]; with a curve, a variable e[l,k] the curve families bind."""
-    curved = [i for i, lv in enumerate(data.levers) if lv.curve is not None]
-    m.e = pyo.Var(curved, m.EK, domain=pyo.NonNegativeReals)
-
-    def exports(m: pyo.ConcreteModel, i: int, k: int) -> object:
-        lv = data.levers[i]
-        return m.e[i, k] if lv.curve is not None else lv.yield_ * m.stock[i, k]
-
-    m.exports = pyo.Expression(m.L, m.EK, rule=exports)
-    m.period_exports = pyo.Expression(m.EK, rule=lambda m, k: sum(m.exports[i, k] for i in m.L))
-    m.total_exports = pyo.Expression(expr=m.period_exports[data.periods - 1])
-
-
-def add_concave_curves(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_concave_curves(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     """e[l,k] <= slope_s active[l,k] + intercept_s for every segment s (the hypograph).
 
     Exact for a concave curve wherever more exports only help, which the
@@ -204,12 +226,13 @@ def add_concave_curves(m: pyo.ConcreteModel, data: ModelData) -> None:
     def rule(m: pyo.ConcreteModel, i: int, k: int, s: int) -> object:
         curve = data.levers[i].curve
         assert curve is not None
-        return m.e[i, k] <= curve.slopes[s] * m.stock[i, k] + curve.intercepts[s]
+        form = f.stock[i][k].scaled(-curve.slopes[s]).add_var(m.e[i, k], 1.0)
+        return form.le(curve.intercepts[s])
 
     m.concave = pyo.Constraint(index, rule=rule)
 
 
-def add_piecewise_curves(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_piecewise_curves(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     """Non-concave curves, exactly: weights w on breakpoints, z[s] picks the segment.
 
         active = sum_i w_i U_i;  e = sum_i w_i V_i;  sum_i w_i = 1;  sum_s z_s = 1
@@ -218,16 +241,6 @@ def add_piecewise_curves(m: pyo.ConcreteModel, data: ModelData) -> None:
     levers = _curve_levers(data, "piecewise_binary")
     if not levers:
         return
-
-    def points(i: int) -> int:
-        curve = data.levers[i].curve
-        assert curve is not None
-        return len(curve.units)
-
-    wi = [(i, k, p) for i in levers for k in m.EK for p in range(points(i))]
-    zi = [(i, k, s) for i in levers for k in m.EK for s in range(1, points(i))]
-    m.w = pyo.Var(wi, bounds=(0, 1))
-    m.z = pyo.Var(zi, domain=pyo.Binary)
     ik = [(i, k) for i in levers for k in m.EK]
 
     def curve(i: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -235,41 +248,40 @@ def add_piecewise_curves(m: pyo.ConcreteModel, data: ModelData) -> None:
         assert c is not None
         return c.units, c.exports
 
-    m.pw_sum = pyo.Constraint(ik, rule=lambda m, i, k: sum(
-        m.w[i, k, p] for p in range(points(i))) == 1)
-    m.pw_segment = pyo.Constraint(ik, rule=lambda m, i, k: sum(
-        m.z[i, k, s] for s in range(1, points(i))) == 1)
-    m.pw_units = pyo.Constraint(ik, rule=lambda m, i, k: m.stock[i, k] == sum(
-        curve(i)[0][p] * m.w[i, k, p] for p in range(points(i))))
-    m.pw_exports = pyo.Constraint(ik, rule=lambda m, i, k: m.e[i, k] == sum(
-        curve(i)[1][p] * m.w[i, k, p] for p in range(points(i))))
+    def weights(i: int, k: int, values: tuple[float, ...]) -> Affine:
+        return Affine([(m.w[i, k, p], v) for p, v in enumerate(values)])
+
+    m.pw_sum = pyo.Constraint(ik, rule=lambda m, i, k: weights(
+        i, k, (1.0,) * len(curve(i)[0])).eq(1.0))
+    m.pw_segment = pyo.Constraint(ik, rule=lambda m, i, k: Affine(
+        [(m.z[i, k, s], 1.0) for s in range(1, len(curve(i)[0]))]).eq(1.0))
+    m.pw_units = pyo.Constraint(ik, rule=lambda m, i, k: f.stock[i][k].minus(
+        weights(i, k, curve(i)[0])).eq(0.0))
+    m.pw_exports = pyo.Constraint(ik, rule=lambda m, i, k: weights(
+        i, k, curve(i)[1]).add_var(m.e[i, k], -1.0).eq(0.0))
 
     def adjacent(m: pyo.ConcreteModel, i: int, k: int, p: int) -> object:
-        n = points(i) - 1
-        segments = [s for s in (p, p + 1) if 1 <= s <= n]
-        return m.w[i, k, p] <= sum(m.z[i, k, s] for s in segments)
+        n = len(curve(i)[0]) - 1
+        form = Affine.of(m.w[i, k, p])
+        for s in (p, p + 1):
+            if 1 <= s <= n:
+                form.add_var(m.z[i, k, s], -1.0)
+        return form.le(0.0)
 
-    m.pw_adjacent = pyo.Constraint(wi, rule=adjacent)
+    m.pw_adjacent = pyo.Constraint(m.W, rule=adjacent)
 
 
-def add_curve_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """active[l,k] <= the curve's last breakpoint, in every period."""
-    levers = [i for i, lv in enumerate(data.levers) if lv.curve is not None]
-    if not levers:
+def add_curve_capacity(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+    """active[l,k] <= the curve's last breakpoint, in every period with a stock."""
+    index = [(i, k) for i, lv in enumerate(data.levers) if lv.curve is not None
+             for k in m.K if f.stock[i][k].terms]
+    if not index:
         return
-
-    def rule(m: pyo.ConcreteModel, i: int, k: int) -> object:
-        curve = data.levers[i].curve
-        assert curve is not None
-        active = m.stock[i, k]
-        if isinstance(active, float):
-            return pyo.Constraint.Skip
-        return active <= curve.units[-1]
-
-    m.curve_capacity = pyo.Constraint(levers, m.K, rule=rule)
+    m.curve_capacity = pyo.Constraint(index, rule=lambda m, i, k: f.stock[i][k].le(
+        data.levers[i].curve.units[-1]))  # type: ignore[union-attr]
 
 
-def add_spend_bounds(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_spend_bounds(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     """min_spend[l] <= sum_k spend[l,k] <= max_spend[l]."""
     rows = [
         i
@@ -278,13 +290,11 @@ def add_spend_bounds(m: pyo.ConcreteModel, data: ModelData) -> None:
     ]
     if not rows:
         return
-    m.spend_bounds = pyo.Constraint(
-        rows,
-        rule=lambda m, i: (data.levers[i].min_spend, m.lever_spend[i], data.levers[i].max_spend),
-    )
+    m.spend_bounds = pyo.Constraint(rows, rule=lambda m, i: f.lever_spend(i).between(
+        data.levers[i].min_spend, data.levers[i].max_spend))
 
 
-def add_use_links(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_use_links(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     """X[l] <= U[l] u[l]: units only once the lever is used (and its fixed cost paid).
 
     U[l] is the largest value X[l] can take (from max_units, max_spend or
@@ -292,83 +302,82 @@ def add_use_links(m: pyo.ConcreteModel, data: ModelData) -> None:
     """
     if not len(m.B):
         return
-    m.use_link = pyo.Constraint(
-        m.B, rule=lambda m, i: m.units[i] <= data.levers[i].on_off_bound * m.u[i]
-    )
+    m.use_link = pyo.Constraint(m.B, rule=lambda m, i: f.units[i].copy().add_var(
+        m.u[i], -data.levers[i].on_off_bound).le(0.0))
 
 
-def add_min_units_if_used(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_min_units_if_used(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     """X[l] >= min_if_used[l] u[l]: units over the horizon are 0 or at least min_if_used."""
     rows = [i for i in m.B if data.levers[i].min_if_used is not None]
     if not rows:
         return
-    m.min_if_used = pyo.Constraint(
-        rows, rule=lambda m, i: m.units[i] >= data.levers[i].min_if_used * m.u[i]
-    )
+    m.min_if_used = pyo.Constraint(rows, rule=lambda m, i: f.units[i].copy().add_var(
+        m.u[i], -data.levers[i].min_if_used).ge(0.0))
 
 
-def add_requires(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_requires(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     """u[l] <= u[r] for l requires r; and X[r] >= max(min_if_used[r], 1 unit) u[r]."""
     if not data.requires:
         return
-    m.requires = pyo.Constraint(range(len(data.requires)), rule=lambda m, n: (
-        m.u[data.requires[n][0]] <= m.u[data.requires[n][1]]))
+    m.requires = pyo.Constraint(range(len(data.requires)), rule=lambda m, n: Affine(
+        [(m.u[data.requires[n][0]], 1.0), (m.u[data.requires[n][1]], -1.0)]).le(0.0))
     required = sorted({r for _, r in data.requires})
-    m.required_funded = pyo.Constraint(required, rule=lambda m, r: (
-        m.units[r] >= data.levers[r].min_if_required * m.u[r]))
+    m.required_funded = pyo.Constraint(required, rule=lambda m, r: f.units[r].copy().add_var(
+        m.u[r], -data.levers[r].min_if_required).ge(0.0))
 
 
 def add_excludes(m: pyo.ConcreteModel, data: ModelData) -> None:
     """u[l] + u[e] <= 1 for l excludes e."""
     if not data.excludes:
         return
-    m.excludes = pyo.Constraint(range(len(data.excludes)), rule=lambda m, n: (
-        m.u[data.excludes[n][0]] + m.u[data.excludes[n][1]] <= 1))
+    m.excludes = pyo.Constraint(range(len(data.excludes)), rule=lambda m, n: Affine(
+        [(m.u[data.excludes[n][0]], 1.0), (m.u[data.excludes[n][1]], 1.0)]).le(1.0))
 
 
-def add_budget_ceiling(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_budget_ceiling(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     """sum spend <= ceiling (undiscounted, over the horizon); inactive when there is none."""
     m.ceiling = pyo.Param(
         mutable=True, initialize=NO_CEILING if data.ceiling is None else data.ceiling
     )
-    m.budget = pyo.Constraint(expr=m.total_spend <= m.ceiling)
+    total = Affine.total(f.period_spend(k) for k in m.K)
+    m.budget = pyo.Constraint(expr=(None, total.expr(), m.ceiling))
     if data.ceiling is None:
         m.budget.deactivate()
 
 
-def add_period_ceilings(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_period_ceilings(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     """sum_l spend[l,k] <= ceiling[k] for the periods given."""
     if not data.period_ceilings:
         return
     caps = dict(data.period_ceilings)
     m.period_budget = pyo.Constraint(sorted(caps),
-                                     rule=lambda m, k: m.period_spend[k] <= caps[k])
+                                     rule=lambda m, k: f.period_spend(k).le(caps[k]))
 
 
-def add_target(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_target(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     """sum_l exports[l, last] >= needed."""
     m.needed = pyo.Param(mutable=True, initialize=data.needed)
-    m.target = pyo.Constraint(expr=m.total_exports >= m.needed)
+    m.target = pyo.Constraint(expr=(m.needed, f.period_exports(data.periods - 1).expr(), None))
 
 
-def add_milestones(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_milestones(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     """sum_l exports[l,k] >= milestone[k] for earlier periods."""
     if not data.milestones:
         return
     goals = dict(data.milestones)
     m.milestone = pyo.Constraint(sorted(goals),
-                                 rule=lambda m, k: m.period_exports[k] >= goals[k])
+                                 rule=lambda m, k: f.period_exports(k).ge(goals[k]))
 
 
-def _quantity(m: pyo.ConcreteModel, data: ModelData, kind: str, i: int) -> object:
+def _quantity(f: Forms, data: ModelData, kind: str, i: int) -> Affine:
     if kind == "units":
-        return m.units[i]
+        return f.units[i]
     if kind == "spend":
-        return m.lever_spend[i]
-    return m.exports[i, data.periods - 1]
+        return f.lever_spend(i)
+    return f.exports[data.periods - 1][i]
 
 
-def add_linear_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_linear_constraints(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     """sum coef * quantity SENSE rhs, one row per entry of `constraints:`.
 
     units and spend are horizon totals; exports are the last period's.
@@ -378,22 +387,23 @@ def add_linear_constraints(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     def rule(m: pyo.ConcreteModel, r: int) -> object:
         row = data.rows[r]
-        body = sum(coef * _quantity(m, data, kind, i) for kind, i, coef in row.terms)
+        body = Affine.total((_quantity(f, data, kind, i) for kind, i, _ in row.terms),
+                            (coef for _, _, coef in row.terms))
         if row.sense == "<=":
-            return body <= row.rhs
+            return body.le(row.rhs)
         if row.sense == ">=":
-            return body >= row.rhs
-        return body == row.rhs
+            return body.ge(row.rhs)
+        return body.eq(row.rhs)
 
     m.extra = pyo.Constraint(range(len(data.rows)), rule=rule)
 
 
-def add_objectives(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_objectives(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     """min sum_k weight[k] spend[k] (min_cost) or max last-period exports (max_exports)."""
-    m.cost_objective = pyo.Objective(
-        expr=sum(data.weights[k] * m.period_spend[k] for k in m.K), sense=pyo.minimize
-    )
-    m.exports_objective = pyo.Objective(expr=m.total_exports, sense=pyo.maximize)
+    cost = Affine.total((f.period_spend(k) for k in m.K), data.weights)
+    m.cost_objective = pyo.Objective(expr=cost.expr(), sense=pyo.minimize)
+    m.exports_objective = pyo.Objective(
+        expr=f.period_exports(data.periods - 1).expr(), sense=pyo.maximize)
     use_objective(m, data.objective)
 
 

@@ -106,7 +106,7 @@ def _most_exports(run: _Run) -> Outcome:
         if first.status is not Status.OPTIMAL:
             return first
         run.first_plan = _plan(run)
-        best = pyo.value(m.total_exports)
+        best = pyo.value(m.exports_objective.expr)
         use_objective(m, "min_cost")
         for slack in LEXICOGRAPHIC_SLACKS:
             m.needed.set_value(best * (1 - slack))

@@ -34,6 +34,7 @@ SMALLEST, LARGEST = 1e-8, 1e10
 # A continuous lever's start period must fund at least this share of its
 # largest size: "first period with units > 0" needs some floor in a MIP.
 START_FLOOR = 1e-6
+MAX_MODEL_UNITS = 1e7
 
 
 @dataclass(frozen=True)
@@ -60,14 +61,24 @@ def _largest_yield(lever: Lever) -> float:
     return lever.yield_per_unit or 0.0
 
 
-def unit_scale(lever: Lever, money: float, periods: Sequence[int | str]) -> float:
+def unit_scale(
+    lever: Lever, money: float, periods: Sequence[int | str], bound: float | None
+) -> float:
+    """Scenario units per model unit: cost or yield per model unit in [1, 10).
+
+    Clamped so the lever's largest size stays within 1e7 model units (a big-M
+    beyond that is as harmful as a tiny coefficient).
+    """
     if lever.integer:
         return 1.0
     costs = [lever.net_unit_cost_in(p) for p in periods] + [lever.recurring_cost]
     per_unit = max(max(costs), _largest_yield(lever)) / money
     if per_unit <= 0:
         return 1.0
-    return 10.0 ** -math.floor(math.log10(per_unit))
+    scale = 10.0 ** -math.floor(math.log10(per_unit))
+    if bound:
+        scale = max(scale, 10.0 ** math.ceil(math.log10(bound / MAX_MODEL_UNITS)))
+    return scale
 
 
 def formulation(lever: Lever, lid: str, relations: Sequence[Relation]) -> Formulation:
@@ -98,7 +109,9 @@ def model_data(s: Scenario, file: str = "<scenario>") -> tuple[ModelData, Scalin
     labels = s.period_labels
     horizon = len(labels)
     money = money_scale(s)
-    scales = {lid: unit_scale(lv, money, labels) for lid, lv in levers.items()}
+    ceiling = s.budget.ceiling
+    scales = {lid: unit_scale(lv, money, labels, unit_upper_bound(lv, ceiling, labels))
+              for lid, lv in levers.items()}
     relations = [parse_relation(c.expr, ids) for c in s.constraints]
     ceiling = s.budget.ceiling
     period_caps = _period_index(labels, s.budget.per_period)

@@ -1,4 +1,12 @@
-"""The one place that talks to HiGHS (through Pyomo's ``pyomo.contrib.solver``)."""
+"""The one place that talks to HiGHS.
+
+The Pyomo model is compiled once into arrays (:mod:`models.compile`) and
+passed to ``highspy`` in bulk; re-solves change only what moved (the active
+objective, rows whose bounds hold mutable parameters, rows switched on or
+off) on the same Highs object, so they start warm. Pyomo's own persistent
+HiGHS interface spent most of a 10,000-column run walking expressions; see
+the README's speed section.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +18,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import highspy
+import numpy as np
 import pyomo.core as pyo
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs as PyomoHighs
+from pyomo.core.expr.numvalue import is_constant
 
+from models.compile import Matrix, bounds_of, compile_model
 from optimizer.errors import SolverError
 
 DEFAULT_MIP_GAP = 1e-7
@@ -50,36 +60,36 @@ class Outcome:
     """Real relative gap |objective - bound| / max(|objective|, 1e-9); 0.0 for an LP."""
     seconds: float
     duals: dict[str, float] = field(default_factory=dict)
-    """Row duals by component name, for an LP solved to optimality when asked."""
+    """Row duals by constraint name, for an LP solved to optimality when asked."""
 
     @property
     def has_plan(self) -> bool:
         return self.status in (Status.OPTIMAL, Status.LIMIT_WITH_PLAN)
 
 
+_MS = highspy.HighsModelStatus
 _LIMITS = {
-    TerminationCondition.maxTimeLimit,
-    TerminationCondition.iterationLimit,
-    TerminationCondition.objectiveLimit,
-    TerminationCondition.interrupted,
+    _MS.kTimeLimit,
+    _MS.kIterationLimit,
+    _MS.kSolutionLimit,
+    _MS.kObjectiveBound,
+    _MS.kObjectiveTarget,
+    _MS.kInterrupt,
 }
 
 
-def classify(termination: TerminationCondition, solution: SolutionStatus) -> Status:
-    """Map Pyomo's termination and solution status to ours."""
-    has_plan = solution in (SolutionStatus.optimal, SolutionStatus.feasible)
-    if termination == TerminationCondition.convergenceCriteriaSatisfied and has_plan:
+def classify(status: highspy.HighsModelStatus, has_plan: bool) -> Status:
+    """Map HiGHS's model status to ours."""
+    if status == _MS.kOptimal:
         return Status.OPTIMAL
-    if termination == TerminationCondition.provenInfeasible:
-        return Status.INFEASIBLE
-    if termination == TerminationCondition.infeasibleOrUnbounded:
+    if status in (_MS.kInfeasible, _MS.kUnboundedOrInfeasible):
         # Our objectives are bounded by construction (costs >= 0; max_exports
         # is refused at validation for any uncapped lever that yields), so
         # "infeasible or unbounded" can only be infeasible.
         return Status.INFEASIBLE
-    if termination == TerminationCondition.unbounded:
+    if status == _MS.kUnbounded:
         return Status.UNBOUNDED
-    if termination in _LIMITS:
+    if status in _LIMITS:
         return Status.LIMIT_WITH_PLAN if has_plan else Status.LIMIT_WITHOUT_PLAN
     return Status.ERROR
 
@@ -91,11 +101,11 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
 
 
 @contextlib.contextmanager
-def stdout_to_stderr() -> Iterator[None]:
-    """Send anything written to file descriptor 1 (HiGHS banners) to stderr.
+def stdout_to(target: int) -> Iterator[None]:
+    """Point file descriptor 1 at ``target`` for a while.
 
-    stdout carries results only; HiGHS and Pyomo write to the descriptor
-    directly, so redirecting ``sys.stdout`` would not be enough.
+    stdout carries results only; HiGHS writes to the descriptor directly, so
+    redirecting ``sys.stdout`` would not be enough.
     """
     sys.stdout.flush()
     try:
@@ -104,7 +114,7 @@ def stdout_to_stderr() -> Iterator[None]:
         yield
         return
     try:
-        os.dup2(2, 1)
+        os.dup2(target, 1)
         yield
     finally:
         sys.stdout.flush()
@@ -112,49 +122,128 @@ def stdout_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+def version() -> str:
+    return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}." \
+           f"{highspy.HIGHS_VERSION_PATCH}"
+
+
 class Highs:
-    """A persistent HiGHS solver for one model at a time."""
+    """A persistent HiGHS instance for one model at a time."""
 
     def __init__(self, options: SolverOptions | None = None) -> None:
         self.options = options or SolverOptions()
-        self._solver = PyomoHighs()
+        self._model: pyo.ConcreteModel | None = None
+        self._matrix: Matrix | None = None
+        self._h: highspy.Highs | None = None
+        self._mutable_rows: list[int] = []
+        self._active: np.ndarray | None = None
+        self._objective: str | None = None
 
     def version(self) -> str:
-        return ".".join(str(v) for v in self._solver.version())
+        return version()
+
+    @property
+    def matrix(self) -> Matrix:
+        assert self._matrix is not None, "solve() a model first"
+        return self._matrix
+
+    def _load(self, m: pyo.ConcreteModel) -> None:
+        matrix = compile_model(m)
+        with open(os.devnull, "w") as sink, stdout_to(sink.fileno()):
+            h = highspy.Highs()  # prints a banner on construction
+        opts = self.options
+        for name, value in (("output_flag", False), ("threads", opts.threads),
+                            ("random_seed", opts.seed), ("mip_rel_gap", opts.mip_gap)):
+            h.setOptionValue(name, value)
+        if opts.time_limit is not None:
+            h.setOptionValue("time_limit", float(opts.time_limit))
+        lp = highspy.HighsLp()
+        lp.num_col_ = len(matrix.columns)
+        lp.num_row_ = len(matrix.rows)
+        lp.col_cost_ = np.zeros(len(matrix.columns))
+        lp.col_lower_ = matrix.col_lower
+        lp.col_upper_ = matrix.col_upper
+        lp.row_lower_ = matrix.row_lower
+        lp.row_upper_ = matrix.row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = matrix.start
+        lp.a_matrix_.index_ = matrix.index
+        lp.a_matrix_.value_ = matrix.value
+        if matrix.integer.any():
+            lp.integrality_ = [highspy.HighsVarType.kInteger if flag
+                               else highspy.HighsVarType.kContinuous
+                               for flag in matrix.integer]
+        h.passModel(lp)
+        self._model, self._matrix, self._h = m, matrix, h
+        # rows whose bounds hold mutable parameters are re-read before each solve
+        self._mutable_rows = [
+            i for i, con in enumerate(matrix.rows)
+            if not (is_constant(con.lower) and is_constant(con.upper))
+        ]
+        self._active = np.array([con.active for con in matrix.rows], dtype=bool)
+        self._objective = None
+
+    def _sync(self) -> None:
+        """Push what changed in the Pyomo model since the last solve."""
+        m, matrix, h = self._model, self.matrix, self._h
+        assert m is not None and h is not None
+        active = np.array([con.active for con in matrix.rows], dtype=bool)
+        assert self._active is not None
+        moved = set(self._mutable_rows) | set(np.flatnonzero(active != self._active).tolist())
+        self._active = active
+        if moved:
+            rows = sorted(moved)
+            bounds = [bounds_of(matrix.rows[i], matrix.row_offset[i]) for i in rows]
+            h.changeRowsBounds(len(rows), np.array(rows, dtype=np.int32),
+                               np.array([b[0] for b in bounds]),
+                               np.array([b[1] for b in bounds]))
+        live = [o for o in m.component_data_objects(pyo.Objective, active=True)]
+        if len(live) != 1:
+            raise SolverError(f"the model has {len(live)} active objectives, not one")
+        name = live[0].name
+        if name != self._objective:
+            cost, offset, sense = matrix.objectives[name]
+            h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+            h.changeObjectiveOffset(offset)
+            h.changeObjectiveSense(highspy.ObjSense.kMinimize if sense == 1
+                                   else highspy.ObjSense.kMaximize)
+            self._objective = name
 
     def solve(self, m: pyo.ConcreteModel, duals_of: Sequence[pyo.Constraint] = ()) -> Outcome:
         """Solve ``m``; load the plan into its variables only when there is one."""
-        opts = self.options
         start = time.perf_counter()
-        with stdout_to_stderr():
-            try:
-                res = self._solver.solve(
-                    m,
-                    load_solutions=False,
-                    raise_exception_on_nonoptimal_result=False,
-                    time_limit=opts.time_limit,
-                    rel_gap=opts.mip_gap,
-                    threads=opts.threads,
-                    solver_options={"random_seed": opts.seed, "output_flag": False},
-                )
-            except Exception as exc:  # the solver's own failure, not a scenario's
-                raise SolverError(f"HiGHS failed: {exc}") from exc
-        seconds = time.perf_counter() - start
-        status = classify(res.termination_condition, res.solution_status)
+        if m is not self._model:
+            self._load(m)
+        self._sync()
+        h = self._h
+        assert h is not None
+        with stdout_to(2):
+            status = h.run()
+        if status == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS failed to run the model")
+        model_status = h.getModelStatus()
+        info = h.getInfo()
+        has_plan = info.primal_solution_status == 2
+        ours = classify(model_status, has_plan)
+        objective = info.objective_function_value if has_plan else None
+        if self.matrix.integer.any():
+            bound = info.mip_dual_bound if has_plan else None
+        else:
+            bound = objective if ours is Status.OPTIMAL else None
         duals: dict[str, float] = {}
-        if status in (Status.OPTIMAL, Status.LIMIT_WITH_PLAN):
-            res.solution_loader.load_vars()
-        if status is Status.OPTIMAL and duals_of:
-            got = res.solution_loader.get_duals(list(duals_of))
-            duals = {c.name: float(v) for c, v in got.items()}
-        objective = res.incumbent_objective
-        bound = res.objective_bound
+        if ours in (Status.OPTIMAL, Status.LIMIT_WITH_PLAN):
+            solution = h.getSolution()
+            for var, value in zip(self.matrix.columns, solution.col_value, strict=True):
+                var.set_value(value, skip_validation=True)
+            if ours is Status.OPTIMAL and duals_of and solution.dual_valid:
+                rows = self.matrix.row_of
+                duals = {c.name: float(solution.row_dual[rows[id(c)]]) for c in duals_of}
         return Outcome(
-            status=status,
-            termination=str(res.termination_condition.name),
+            status=ours,
+            termination=h.modelStatusToString(model_status),
             objective=objective,
             bound=bound,
-            gap=relative_gap(objective, bound) if status is not Status.INFEASIBLE else None,
-            seconds=seconds,
+            gap=relative_gap(objective, bound) if ours is not Status.INFEASIBLE else None,
+            seconds=time.perf_counter() - start,
             duals=duals,
         )

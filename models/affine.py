@@ -1,0 +1,115 @@
+"""Affine forms over Pyomo variables, built with dicts and emitted flat.
+
+Pyomo's operator overloading builds a tree per ``+``; summing the stock of a
+lever over ten periods for a thousand levers that way costs seconds, and the
+solver interface then walks every tree again. Here a form is a plain dict
+of coefficients plus a constant, combined with dict arithmetic, and each
+constraint body is emitted once as a flat ``LinearExpression`` that
+:mod:`models.compile` reads without a visitor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pyomo.core.base.var import VarData
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
+
+class Affine:
+    """``sum(coef * var) + const``.
+
+    Pyomo variables are not hashable (``==`` builds an expression), so terms
+    are keyed by ``id(var)`` with the variables kept beside them.
+    """
+
+    __slots__ = ("const", "terms", "vars")
+
+    def __init__(
+        self, terms: Iterable[tuple[VarData, float]] = (), const: float = 0.0
+    ) -> None:
+        self.terms: dict[int, float] = {}
+        self.vars: dict[int, VarData] = {}
+        self.const = const
+        for var, coef in terms:
+            self.add_var(var, coef)
+
+    @classmethod
+    def of(cls, var: VarData, coef: float = 1.0) -> Affine:
+        return cls().add_var(var, coef)
+
+    @classmethod
+    def total(cls, forms: Iterable[Affine], scales: Iterable[float] | None = None) -> Affine:
+        out = cls()
+        if scales is None:
+            for form in forms:
+                out.add(form)
+        else:
+            for form, scale in zip(forms, scales, strict=True):
+                out.add(form, scale)
+        return out
+
+    def add(self, other: Affine, scale: float = 1.0) -> Affine:
+        """In place: self += scale * other."""
+        if not scale:
+            return self
+        terms = self.terms
+        for key, coef in other.terms.items():
+            terms[key] = terms.get(key, 0.0) + scale * coef
+        self.vars.update(other.vars)
+        self.const += scale * other.const
+        return self
+
+    def add_var(self, var: VarData, coef: float) -> Affine:
+        if coef:
+            key = id(var)
+            self.terms[key] = self.terms.get(key, 0.0) + coef
+            self.vars[key] = var
+        return self
+
+    def scaled(self, scale: float) -> Affine:
+        out = Affine(const=self.const * scale)
+        out.terms = {k: c * scale for k, c in self.terms.items()}
+        out.vars = self.vars
+        return out
+
+    def copy(self) -> Affine:
+        out = Affine(const=self.const)
+        out.terms = dict(self.terms)
+        out.vars = dict(self.vars)
+        return out
+
+    def minus(self, other: Affine) -> Affine:
+        return self.copy().add(other, -1.0)
+
+    def expr(self) -> LinearExpression:
+        """The form as one flat Pyomo expression (constant first when non-zero)."""
+        args: list[object] = [self.const] if self.const else []
+        args.extend(self._monomials())
+        return LinearExpression(args)
+
+    def le(self, bound: float) -> tuple[None, LinearExpression, float]:
+        """``self <= bound`` with the constant moved to the bound."""
+        return (None, self._body(), bound - self.const)
+
+    def ge(self, bound: float) -> tuple[float, LinearExpression, None]:
+        return (bound - self.const, self._body(), None)
+
+    def between(self, lower: float | None, upper: float | None) -> tuple[
+        float | None, LinearExpression, float | None
+    ]:
+        return (
+            None if lower is None else lower - self.const,
+            self._body(),
+            None if upper is None else upper - self.const,
+        )
+
+    def eq(self, value: float) -> tuple[float, LinearExpression, float]:
+        return (value - self.const, self._body(), value - self.const)
+
+    def _monomials(self) -> list[MonomialTermExpression]:
+        vars_ = self.vars
+        return [MonomialTermExpression((c, vars_[k])) for k, c in self.terms.items() if c]
+
+    def _body(self) -> LinearExpression:
+        return LinearExpression(self._monomials())
