@@ -404,14 +404,24 @@ def add_objectives(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     m.cost_objective = pyo.Objective(expr=cost.expr(), sense=pyo.minimize)
     m.exports_objective = pyo.Objective(
         expr=f.period_exports(data.periods - 1).expr(), sense=pyo.maximize)
+    # the most exports in one earlier period: to say which milestone is out of reach
+    m.period_objective = pyo.Objective(
+        [k for k in m.EK if k != data.periods - 1],
+        rule=lambda m, k: f.period_exports(k).expr(), sense=pyo.maximize)
     use_objective(m, data.objective)
 
 
-def use_objective(m: pyo.ConcreteModel, objective: str) -> None:
-    """Make ``min_cost`` or ``max_exports`` the active objective."""
-    costs = objective == "min_cost"
-    (m.cost_objective.activate if costs else m.cost_objective.deactivate)()
-    (m.exports_objective.deactivate if costs else m.exports_objective.activate)()
+def use_objective(m: pyo.ConcreteModel, objective: str, period: int | None = None) -> None:
+    """Make one objective active: ``min_cost``, ``max_exports`` (the last period's),
+    or, with ``period``, the most exports in that earlier period."""
+    for obj in m.component_data_objects(pyo.Objective):
+        obj.deactivate()
+    if period is not None:
+        m.period_objective[period].activate()
+    elif objective == "min_cost":
+        m.cost_objective.activate()
+    else:
+        m.exports_objective.activate()
 
 
 def relax_with_use_fixed(m: pyo.ConcreteModel, fixed: dict[str, float]) -> None:

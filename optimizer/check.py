@@ -130,10 +130,13 @@ def _walk(
         for other in lever.requires:
             if path.units > 0:
                 need = max(s.levers[other].min_units_if_used or 0.0, 1.0)
-                hit(f"{at}.requires", got[other].units, need, ">=")
+                # the rule is in force (and so binding) whenever this lever is used
+                hit(f"{at}.requires", max(got[other].units, need), need, ">=")
         for other in lever.excludes:
-            if path.units > 0:
-                hit(f"{at}.excludes", got[other].units, 0.0, "<=")
+            if path.units > 0 or got[other].units > 0:
+                # in force when either side is used: it keeps the other at zero
+                used = got[other].units if path.units > 0 else path.units
+                hit(f"{at}.excludes", used, 0.0, "<=")
     spend_by_period = [sum(p.spend[k] for p in got.values()) for k in range(len(labels))]
     exports_by_period = [sum(p.exports[k] for p in got.values()) for k in range(len(labels))]
     if s.budget.ceiling is not None:
@@ -150,13 +153,21 @@ def _walk(
         del size
 
 
-def violations(s: Scenario, plan: Plan, need_target: bool) -> list[str]:
-    """Every way ``plan`` breaks the scenario, in scenario names; [] if none."""
+def violations(
+    s: Scenario, plan: Plan, need_target: bool, milestones: bool = True
+) -> list[str]:
+    """Every way ``plan`` breaks the scenario, in scenario names; [] if none.
+
+    ``need_target`` and ``milestones`` False leave those goals out (a plan
+    showing the most exports reachable need not meet them).
+    """
     got = paths(s, plan)
     sizes = _sizes(s, got)
     out: list[str] = []
 
     def hit(name: str, value: float, limit: float, sense: str) -> None:
+        if not milestones and name.startswith("target.milestones"):
+            return
         size = sizes.get(name, abs(value))
         low = sense in (">=", "==") and _over(limit, value, size)
         high = sense in ("<=", "==") and _over(value, limit, size)
@@ -185,10 +196,14 @@ def binding(s: Scenario, plan: Plan, need_target: bool) -> list[str]:
     out: list[str] = []
 
     def hit(name: str, value: float, limit: float, sense: str) -> None:
-        if ".units" in name or name.endswith((".requires", ".excludes")):
-            return  # non-negativity and logic are not limits a planner negotiates
+        if ".units" in name:
+            return  # non-negativity is not a limit a planner negotiates
         if name.startswith("levers.") and sense == ">=" and limit <= 0:
             return  # a lower bound of zero is no limit
+        if name.endswith((".requires", ".excludes")):
+            if name not in out:
+                out.append(name)  # _walk reports these only while they are in force
+            return
         if _at(value, limit, sizes.get(name, abs(value))) and name not in out:
             out.append(name)
 

@@ -14,7 +14,7 @@ from models.data import ModelData
 from optimizer.check import Plan, binding, limits_on_exports, paths, violations
 from optimizer.errors import SolverError
 from optimizer.inputs import Scaling, model_data
-from optimizer.numbers import clean, money
+from optimizer.numbers import clean, money, round_step
 from optimizer.results import Result, SolverInfo
 from optimizer.scenario import Loadout
 from optimizer.solve import Highs, Outcome, SolverOptions, Status
@@ -77,9 +77,10 @@ def solve_scenario(loadout: Loadout, options: SolverOptions | None = None) -> Re
     need_target = s.objective == "min_cost"
     _recheck(run, units, need_target, out)
     limits = binding(s, units if run.first_plan is None else run.first_plan, need_target)
-    marginal, basis = None, None
+    marginal, basis, next_step = None, None, None
     if s.objective == "min_cost" and out.status is Status.OPTIMAL:
         marginal, basis = _marginal_cost(run, out, discrete)
+        next_step = _next_step(run, out)
     optimal = out.status is Status.OPTIMAL
     message = "optimal" if optimal else (
         f"a solver limit ({out.termination}) stopped the search; the plan shown is the best "
@@ -87,7 +88,7 @@ def solve_scenario(loadout: Loadout, options: SolverOptions | None = None) -> Re
     )
     return _result(
         run, out, out.status.value, units, "optimal" if optimal else "best_found", message,
-        binding=tuple(limits), marginal=marginal, basis=basis,
+        binding=tuple(limits), marginal=marginal, basis=basis, next_step=next_step,
     )
 
 
@@ -127,26 +128,73 @@ def _load(run: _Run, plan: Plan) -> None:
 
 
 def _infeasible(run: _Run) -> Result:
-    s = run.loadout.scenario
+    """Why min_cost found no plan: the target, a milestone, or the limits themselves."""
+    s, m = run.loadout.scenario, run.model
     cur = s.currency
     out = _most_exports(run)
-    if not out.has_plan:
-        return _result(
-            run, out, "infeasible", None, "none",
-            "infeasible: the bounds and constraints contradict each other even with no "
-            "export target (check min_units, min_spend and constraints)",
-        )
+    if out.has_plan:
+        return _out_of_reach(run, out, [])
+    milestones = list(m.milestone.values()) if hasattr(m, "milestone") else []
+    for con in milestones:
+        con.deactivate()
+    try:
+        out = _most_exports(run)
+        if not out.has_plan:
+            return _result(
+                run, out, "infeasible", None, "none",
+                "infeasible: the bounds and constraints contradict each other even with no "
+                "export target (check min_units, min_spend, locks and constraints)",
+            )
+        plan = _plan(run)
+        short = []
+        labels = s.period_labels
+        for key, goal in s.target.milestones.items():
+            k = [str(p) for p in labels].index(str(key))
+            reach = _most_in_period(run, k)
+            if reach is not None and reach < goal * (1 - 1e-6):
+                short.append(f"target.milestones.{key} needs {money(goal, cur)}, at most "
+                             f"{money(reach, cur)} is reachable in {key}")
+        _load(run, plan)
+        return _out_of_reach(run, out, short)
+    finally:
+        for con in milestones:
+            con.activate()
+
+
+def _most_in_period(run: _Run, k: int) -> float | None:
+    """The most lever exports reachable in earlier period ``k`` (milestones off)."""
+    m = run.model
+    needed = pyo.value(m.needed)
+    m.needed.set_value(0.0)
+    use_objective(m, "max_exports", period=k)
+    try:
+        out = run.solve()
+        return out.objective * run.scaling.money if out.has_plan and out.objective else (
+            0.0 if out.has_plan else None)
+    finally:
+        m.needed.set_value(needed)
+        use_objective(m, run.data.objective)
+
+
+def _out_of_reach(run: _Run, out: Outcome, short_milestones: list[str]) -> Result:
+    s = run.loadout.scenario
+    cur = s.currency
     units = _plan(run)
-    _recheck(run, units, False, out)
+    _recheck(run, units, False, out, milestones=not short_milestones)
     reach = sum(p.last_exports for p in paths(s, units).values())
     holders = limits_on_exports(s, run.first_plan or units)
-    message = (
-        f"infeasible: the levers must add {money(s.target.needed, cur)} of exports a year, "
-        f"but at most {money(reach, cur)} is reachable under the ceiling, bounds and "
-        f"constraints. Held back by: {', '.join(holders) if holders else 'nothing named'}."
-    )
+    last = f" in {s.period_labels[-1]}" if s.has_periods else " a year"
+    lines = []
+    if reach < s.target.needed * (1 - 1e-6):
+        lines.append(
+            f"the levers must add {money(s.target.needed, cur)} of exports{last}, but at most "
+            f"{money(reach, cur)} is reachable under the ceiling, bounds and constraints")
+    lines += short_milestones
+    held = ", ".join(holders) if holders else "nothing named"
+    message = "infeasible: " + "; ".join(lines) + f". Held back by: {held}."
+    names = [line.split(" ")[0] for line in short_milestones]
     return _result(run, out, "infeasible", units, "most_exports_reachable", message,
-                   binding=tuple(holders))
+                   binding=tuple(names + holders))
 
 
 def _plan(run: _Run) -> dict[str, list[float]]:
@@ -180,13 +228,35 @@ def _plan(run: _Run) -> dict[str, list[float]]:
     return plan
 
 
-def _recheck(run: _Run, units: Plan, need_target: bool, out: Outcome) -> None:
-    broken = violations(run.loadout.scenario, units, need_target)
+def _recheck(
+    run: _Run, units: Plan, need_target: bool, out: Outcome, milestones: bool = True
+) -> None:
+    broken = violations(run.loadout.scenario, units, need_target, milestones)
     if broken:
         raise SolverError(
             f"HiGHS reported {out.termination}, but its plan breaks the scenario; "
             "not shown:\n  " + "\n  ".join(broken)
         )
+
+
+def _next_step(run: _Run, out: Outcome) -> tuple[float, float | None]:
+    """(step, objective cost of raising the target by step): re-solved, not a dual.
+
+    A dual is one side's slope at a point where several limits meet, and says
+    nothing of integers; planners read "one more $1M costs $X" literally.
+    None as the cost when the raised target is out of reach.
+    """
+    m, s = run.model, run.loadout.scenario
+    step = round_step(s.target.needed)
+    needed = pyo.value(m.needed)
+    m.needed.set_value(needed + step / run.scaling.money)
+    try:
+        raised = run.solve()
+    finally:
+        m.needed.set_value(needed)
+    if raised.status is not Status.OPTIMAL or out.objective is None:
+        return step, None
+    return step, clean((raised.objective - out.objective) * run.scaling.money)
 
 
 def _marginal_cost(run: _Run, out: Outcome, discrete: bool) -> tuple[float | None, str]:
@@ -252,6 +322,7 @@ def _result(
     binding: tuple[str, ...] = (),
     marginal: float | None = None,
     basis: str | None = None,
+    next_step: tuple[float, float | None] | None = None,
 ) -> Result:
     s = run.loadout.scenario
     rows = _allocation(run, units)
@@ -285,6 +356,7 @@ def _result(
         binding=binding,
         marginal_cost_of_target=marginal,
         marginal_cost_basis=basis if marginal is not None else None,
+        next_step=next_step,
         solver=SolverInfo(
             name="highs",
             version=run.highs.version(),

@@ -10,6 +10,13 @@ def clean(value: float) -> float:
     return 0.0 if abs(value) < 1e-9 else float(value)
 
 
+def round_step(needed: float) -> float:
+    """A round amount of exports to price at the margin: $1M for a $7.4B target."""
+    if needed <= 0:
+        return 1.0
+    return min(1e6, 10.0 ** max(0, math.floor(math.log10(needed)) - 3))
+
+
 def money(value: float | None, currency: str, decimals: int = 0) -> str:
     """``12,600,000,000 USD``."""
     if value is None or not math.isfinite(value):

@@ -80,6 +80,9 @@ class Result:
     marginal_cost_of_target: float | None
     marginal_cost_basis: str | None
     """'lp', or 'lp_with_use_fixed' for a MIP; None when there is no marginal cost."""
+    next_step: tuple[float, float | None] | None
+    """(step, cost of the objective) of raising the target by a round step, re-solved;
+    cost None when the raised target is out of reach; None for max_exports."""
     solver: SolverInfo
     message: str
     """One or more lines for the planner: what happened and why."""

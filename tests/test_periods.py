@@ -278,3 +278,54 @@ def test_milestone_keys_must_be_earlier_periods(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "target.milestones.2: the last period" in result.stderr
     assert "target.milestones.7: 7 is not a period" in result.stderr
+
+
+def test_an_unreachable_milestone_is_named(solve: Solve) -> None:
+    # a exports a year after funding: nothing can export in 2024.
+    r = solve("""
+        name: milestone out of reach
+        periods: [2024, 2025]
+        target: {exports: 50, milestones: {2024: 5}}
+        levers:
+          a: {unit_cost: 1, yield_per_unit: 1, lag: 1, max_units: 100}
+    """)
+    assert r.status == "infeasible"
+    assert "target.milestones.2024 needs 5 USD, at most 0 USD is reachable in 2024" in r.message
+    assert r.binding[0] == "target.milestones.2024"
+
+
+def test_next_step_is_re_solved_not_read_off_a_dual(solve: Solve) -> None:
+    # The target sits exactly at a's cap (10 units = 100) with b at 3 per export
+    # beyond it: the dual may report a's slope (1) or b's (3); one more export
+    # costs 3, and that is what next_step says.
+    r = solve("""
+        name: kinked margin
+        target: {exports: 100}
+        levers:
+          a: {unit_cost: 10, yield_per_unit: 10, max_units: 10}
+          b: {unit_cost: 3, yield_per_unit: 1}
+    """)
+    assert r.total_cost == pytest.approx(100)
+    assert r.next_step == (1.0, pytest.approx(3.0))
+
+
+def test_next_step_out_of_reach(solve: Solve) -> None:
+    r = solve("""
+        name: at the edge
+        target: {exports: 100}
+        levers:
+          a: {unit_cost: 1, yield_per_unit: 1, max_units: 100}
+    """)
+    assert r.next_step == (1.0, None)
+
+
+def test_requires_and_excludes_in_force_are_binding(solve: Solve) -> None:
+    r = solve("""
+        name: logic binding
+        target: {exports: 50}
+        levers:
+          a: {unit_cost: 1, yield_per_unit: 1, max_units: 100, requires: [b], excludes: [c]}
+          b: {unit_cost: 5, yield_per_unit: 1, max_units: 100, min_units_if_used: 10}
+          c: {unit_cost: 0.5, yield_per_unit: 1, max_units: 30}
+    """)
+    assert "levers.a.requires" in r.binding and "levers.a.excludes" in r.binding

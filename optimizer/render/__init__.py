@@ -89,6 +89,11 @@ def to_dict(result: Result) -> dict[str, Any]:
         "binding": list(result.binding),
         "marginal_cost_of_target": _num(result.marginal_cost_of_target),
         "marginal_cost_basis": result.marginal_cost_basis,
+        "next_step": None if result.next_step is None else {
+            "exports": _num(result.next_step[0]),
+            "cost": _num(result.next_step[1]),
+            "reachable": result.next_step[1] is not None,
+        },
         "message": result.message,
         "solver": {
             "name": result.solver.name,
@@ -142,8 +147,13 @@ def render_csv(result: Result) -> str:
 def _cells(result: Result) -> tuple[list[str], list[list[str]], list[str]]:
     """Header, body rows and total row of the allocation, formatted for people."""
     cur = result.currency
-    header = ["lever", "units", "unit", f"spend ({cur})", f"exports ({cur}/yr)",
-              "cost per export", "share"]
+    if result.periods is not None:
+        first, last = result.periods[0], result.periods[-1]
+        header = ["lever", "units funded", "unit", f"spend ({cur}, {first}-{last})",
+                  f"exports ({cur}, {last})", "spend per export", "share"]
+    else:
+        header = ["lever", "units", "unit", f"spend ({cur})", f"exports ({cur}/yr)",
+                  "cost per export", "share"]
     body = []
     for rec in result.rows:
         cpe = rec["cost_per_export"]
@@ -214,17 +224,23 @@ def _summary(result: Result) -> list[str]:
               for r in result.rows if r["formulation"] != "linear"]
     if curves:
         lines.append("Yield curves: " + "; ".join(curves) + ".")
-    if result.marginal_cost_of_target is not None:
-        basis = (" (LP with on/off decisions fixed, integer units relaxed)"
-                 if result.marginal_cost_basis == "lp_with_use_fixed" else "")
-        step = _step(result.needed_exports)
+    if result.next_step is not None:
+        step, cost = result.next_step
         discounted = (" of discounted cost" if result.discounted_cost is not None
                       and result.discounted_cost != result.total_cost else "")
-        lines.append(
-            f"One more {step:,.0f} {cur} of exports costs "
-            f"{money(result.marginal_cost_of_target * step, cur)}{discounted} at the margin"
-            f"{basis}."
-        )
+        if cost is None:
+            lines.append(f"The target cannot be raised by {money(step, cur)}: it is at the "
+                         "edge of what the limits allow.")
+        else:
+            lines.append(f"One more {money(step, cur)} of exports costs "
+                         f"{money(cost, cur)}{discounted} (re-solved).")
+        dual = result.marginal_cost_of_target
+        if dual is not None and (cost is None or abs(dual * step - cost) > 1e-6 * max(
+                1.0, abs(cost))):
+            basis = (", LP with on/off decisions fixed"
+                     if result.marginal_cost_basis == "lp_with_use_fixed" else "")
+            lines.append(f"The target row's dual prices it at {money(dual * step, cur)}"
+                         f"{basis}: the slope differs on either side of this plan.")
     if result.binding:
         lines.append("Binding: " + ", ".join(result.binding) + ".")
     gap = result.solver.mip_gap
@@ -235,13 +251,6 @@ def _summary(result: Result) -> list[str]:
     if result.status != "optimal":
         lines.append(result.message)
     return lines
-
-
-def _step(needed: float) -> float:
-    """A round amount of exports to price at the margin: $1M for a $7.4B target."""
-    if needed <= 0:
-        return 1.0
-    return min(1e6, 10.0 ** max(0, math.floor(math.log10(needed)) - 3))
 
 
 def _align(rows: list[list[str]], left: tuple[int, ...] = (0, 2)) -> list[str]:
