@@ -67,8 +67,8 @@ def build(data: ModelData) -> pyo.ConcreteModel:
     add_curve_capacity(m, data, f)
     add_spend_bounds(m, data, f)
     add_use_links(m, data, f)
-    add_min_units_if_used(m, data, f)
-    add_requires(m, data, f)
+    add_use_floors(m, data, f)
+    add_requires(m, data)
     add_excludes(m, data)
     add_budget_ceiling(m, data, f)
     add_period_ceilings(m, data, f)
@@ -306,24 +306,26 @@ def add_use_links(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
         m.u[i], -data.levers[i].on_off_bound).le(0.0))
 
 
-def add_min_units_if_used(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
-    """X[l] >= min_if_used[l] u[l]: units over the horizon are 0 or at least min_if_used."""
-    rows = [i for i in m.B if data.levers[i].min_if_used is not None]
+def add_use_floors(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+    """X[l] >= floor[l] u[l]: a used lever has units (and min_units_if_used of them).
+
+    floor[l] is min_units_if_used, at least one unit when another lever
+    requires l, and otherwise the least positive amount (see inputs._use_floor):
+    without it the fixed cost could be paid for no units at all.
+    """
+    rows = [i for i in m.B if data.levers[i].use_floor]
     if not rows:
         return
-    m.min_if_used = pyo.Constraint(rows, rule=lambda m, i: f.units[i].copy().add_var(
-        m.u[i], -data.levers[i].min_if_used).ge(0.0))
+    m.use_floor = pyo.Constraint(rows, rule=lambda m, i: f.units[i].copy().add_var(
+        m.u[i], -data.levers[i].use_floor).ge(0.0))
 
 
-def add_requires(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
-    """u[l] <= u[r] for l requires r; and X[r] >= max(min_if_used[r], 1 unit) u[r]."""
+def add_requires(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """u[l] <= u[r] for l requires r (r's use floor then holds it to a real amount)."""
     if not data.requires:
         return
     m.requires = pyo.Constraint(range(len(data.requires)), rule=lambda m, n: Affine(
         [(m.u[data.requires[n][0]], 1.0), (m.u[data.requires[n][1]], -1.0)]).le(0.0))
-    required = sorted({r for _, r in data.requires})
-    m.required_funded = pyo.Constraint(required, rule=lambda m, r: f.units[r].copy().add_var(
-        m.u[r], -data.levers[r].min_if_required).ge(0.0))
 
 
 def add_excludes(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -422,19 +424,3 @@ def use_objective(m: pyo.ConcreteModel, objective: str, period: int | None = Non
         m.cost_objective.activate()
     else:
         m.exports_objective.activate()
-
-
-def relax_with_use_fixed(m: pyo.ConcreteModel, fixed: dict[str, float]) -> None:
-    """Hold every binary at ``fixed[name]``; let integer units vary continuously.
-
-    The LP left is the MIP's neighbourhood of its optimum: its duals price a
-    small change of the target. (Fixing the integer units too would leave no
-    lever free to move, and the target row's dual would be arbitrary.)
-    """
-    for var in m.component_data_objects(pyo.Var, descend_into=True):
-        if var.domain is pyo.NonNegativeIntegers:
-            var.domain = pyo.NonNegativeReals
-        elif var.domain is pyo.Binary:
-            var.domain = pyo.Reals
-            var.setlb(fixed[var.name])
-            var.setub(fixed[var.name])

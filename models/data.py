@@ -50,8 +50,6 @@ class LeverData:
     integer: bool
     fixed_cost: float = 0.0
     """Paid once, in the first period with units funded (model money)."""
-    min_if_used: float | None = None
-    """Units over the horizon are 0 or at least this (model units)."""
     on_off_bound: float | None = None
     """Largest total units can get (model units); links units to the use binary."""
     min_spend: float | None = None
@@ -71,9 +69,9 @@ class LeverData:
     fixed_units: float | None = None
     """Exactly this many units over the horizon (model units)."""
     needs_use: bool = False
-    """Has a use binary u (fixed cost, min_if_used, requires or excludes)."""
-    min_if_required: float | None = None
-    """When another lever requires this one: units >= this * u (model units)."""
+    """Has a use binary u (fixed cost, min_units_if_used, requires or excludes)."""
+    use_floor: float | None = None
+    """A used lever funds at least this over the horizon: X >= use_floor * u (model units)."""
     pin_start: float | None = None
     """With per-period ceilings: units funded in the start period >= this (model units)."""
 

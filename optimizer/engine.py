@@ -9,7 +9,7 @@ from typing import Any
 
 import pyomo.core as pyo
 
-from models.build import build, relax_with_use_fixed, use_objective
+from models.build import build, use_objective
 from models.data import ModelData
 from optimizer.check import Plan, binding, limits_on_exports, paths, violations
 from optimizer.errors import SolverError
@@ -20,10 +20,8 @@ from optimizer.scenario import Loadout
 from optimizer.solve import Highs, Outcome, SolverOptions, Status
 
 # max_exports: the cheapest plan among those within this share of the most
-# exports, tried in turn. The spec allows 1e-6; asking first for no slack at
-# all (the first plan itself satisfies that to HiGHS's tolerance) keeps levers
-# at their caps to the dollar instead of 49.99999995 units.
-LEXICOGRAPHIC_SLACKS = (0.0, 1e-9, 1e-6)
+# exports, as the spec says (section 1, Semantics).
+LEXICOGRAPHIC_SLACK = 1e-6
 INTEGRALITY_TOL = 1e-5
 
 
@@ -60,7 +58,7 @@ def solve_scenario(loadout: Loadout, options: SolverOptions | None = None) -> Re
     discrete = any(lv.integer or lv.needs_use or lv.formulation == "piecewise_binary"
                    for lv in data.levers)
     if s.objective == "min_cost":
-        out = run.solve(duals_of=() if discrete else [run.model.target])
+        out = _solve_plan(run)
         if out.status is Status.INFEASIBLE:
             return _infeasible(run)
     else:
@@ -79,7 +77,7 @@ def solve_scenario(loadout: Loadout, options: SolverOptions | None = None) -> Re
     limits = binding(s, units if run.first_plan is None else run.first_plan, need_target)
     marginal, basis, next_step = None, None, None
     if s.objective == "min_cost" and out.status is Status.OPTIMAL:
-        marginal, basis = _marginal_cost(run, out, discrete)
+        marginal, basis = _marginal_cost(out, discrete)
         next_step = _next_step(run, out)
     optimal = out.status is Status.OPTIMAL
     message = "optimal" if optimal else (
@@ -90,6 +88,12 @@ def solve_scenario(loadout: Loadout, options: SolverOptions | None = None) -> Re
         run, out, out.status.value, units, "optimal" if optimal else "best_found", message,
         binding=tuple(limits), marginal=marginal, basis=basis, next_step=next_step,
     )
+
+
+def _solve_plan(run: _Run) -> Outcome:
+    """Solve for a plan to show: polished (integers fixed, LP re-solved) with the
+    target row's dual."""
+    return run.solve(duals_of=[run.model.target], polish=True)
 
 
 def _most_exports(run: _Run) -> Outcome:
@@ -103,17 +107,16 @@ def _most_exports(run: _Run) -> Outcome:
     use_objective(m, "max_exports")
     m.needed.set_value(0.0)
     try:
-        first = run.solve()
+        first = _solve_plan(run)
         if first.status is not Status.OPTIMAL:
             return first
         run.first_plan = _plan(run)
         best = pyo.value(m.exports_objective.expr)
         use_objective(m, "min_cost")
-        for slack in LEXICOGRAPHIC_SLACKS:
-            m.needed.set_value(best * (1 - slack))
-            second = run.solve()
-            if second.has_plan:
-                return second
+        m.needed.set_value(best * (1 - LEXICOGRAPHIC_SLACK))
+        second = _solve_plan(run)
+        if second.has_plan:
+            return second
         _load(run, run.first_plan)
         return first
     finally:
@@ -181,7 +184,9 @@ def _out_of_reach(run: _Run, out: Outcome, short_milestones: list[str]) -> Resul
     cur = s.currency
     units = _plan(run)
     _recheck(run, units, False, out, milestones=not short_milestones)
-    reach = sum(p.last_exports for p in paths(s, units).values())
+    # the first stage's plan holds the most exports; the one shown is the
+    # cheapest within the spec's 1e-6 of it
+    reach = sum(p.last_exports for p in paths(s, run.first_plan or units).values())
     holders = limits_on_exports(s, run.first_plan or units)
     last = f" in {s.period_labels[-1]}" if s.has_periods else " a year"
     lines = []
@@ -259,25 +264,14 @@ def _next_step(run: _Run, out: Outcome) -> tuple[float, float | None]:
     return step, clean((raised.objective - out.objective) * run.scaling.money)
 
 
-def _marginal_cost(run: _Run, out: Outcome, discrete: bool) -> tuple[float | None, str]:
-    """d(total cost)/d(needed exports): the target row's dual.
-
-    For a MIP, the dual of the LP with every on/off decision held at the
-    optimum and integer units relaxed (see models.build.relax_with_use_fixed).
-    """
-    if not discrete:
-        return clean(out.duals.get("target", 0.0)), "lp"
-    m = run.model
-    fixed = m.clone()
-    relax_with_use_fixed(fixed, {
-        v.name: round(pyo.value(v)) for v in m.component_data_objects(pyo.Var)
-        if v.domain is pyo.Binary
-    })
-    lp = Highs(run.highs.options).solve(fixed, duals_of=[fixed.target])
-    run.seconds += lp.seconds
-    if lp.status is not Status.OPTIMAL:
-        return None, "lp_with_use_fixed"
-    return clean(lp.duals.get("target", 0.0)), "lp_with_use_fixed"
+def _marginal_cost(out: Outcome, discrete: bool) -> tuple[float | None, str]:
+    """d(cost)/d(needed exports) as the spec defines it: the target row's dual of
+    the LP, or for a MIP of the LP with its integers fixed at the optimum (the
+    polishing solve, see solve.Highs.solve)."""
+    basis = "lp_with_integers_fixed" if discrete else "lp"
+    if "target" not in out.duals:
+        return None, basis
+    return clean(out.duals["target"]), basis
 
 
 def _allocation(run: _Run, plan: Plan | None) -> tuple[dict[str, Any], ...]:

@@ -46,11 +46,36 @@ class Scaling:
 
 
 def money_scale(s: Scenario) -> float:
-    """Reporting-currency units per model money unit: 10^k, target or ceiling near 1e3."""
-    size = max(abs(s.target.needed), s.budget.ceiling or 0.0)
-    if size <= 0:
-        return 1.0
-    return 10.0 ** max(0, math.floor(math.log10(size)) - 3)
+    """Reporting-currency units per model money unit: a power of ten.
+
+    The goal (the target, or the ceiling for max_exports) near 1e3 model
+    money, but never so coarse that a whole unit of an integer lever costs or
+    yields less than 1e-2 of it: HiGHS's tolerances are absolute, and a $1
+    unit against a $68B target would otherwise look free.
+    """
+    goal = s.budget.ceiling if s.objective == "max_exports" else abs(s.target.needed)
+    goal = goal or s.budget.ceiling or 0.0
+    scale = 10.0 ** (math.floor(math.log10(goal)) - 3) if goal > 0 else 1.0
+    labels = s.period_labels
+    per_unit = [
+        value
+        for lv in s.enabled_levers().values() if lv.integer
+        for value in (*(lv.net_unit_cost_in(p) for p in labels), lv.recurring_cost,
+                      _smallest_yield(lv))
+        if value > 0
+    ]
+    if per_unit:
+        scale = min(scale, 10.0 ** math.floor(math.log10(min(per_unit) * 100)))
+    return max(1e-6, scale)
+
+
+def _smallest_yield(lever: Lever) -> float:
+    if lever.yield_curve:
+        pts = lever.yield_curve
+        slopes = [abs(e1 - e0) / (u1 - u0)
+                  for (u0, e0), (u1, e1) in zip(pts, pts[1:], strict=False) if u1 > u0]
+        return min((x for x in slopes if x > 0), default=0.0)
+    return lever.yield_per_unit or 0.0
 
 
 def _largest_yield(lever: Lever) -> float:
@@ -140,7 +165,6 @@ def model_data(s: Scenario, file: str = "<scenario>") -> tuple[ModelData, Scalin
                 upper=None if lv.max_units is None else lv.max_units / k,
                 integer=lv.integer,
                 fixed_cost=lv.fixed_cost / money,
-                min_if_used=lv.min_units_if_used / k if lv.min_units_if_used else None,
                 on_off_bound=on_off,
                 min_spend=None if lv.min_spend is None else lv.min_spend / money,
                 max_spend=None if lv.max_spend is None else lv.max_spend / money,
@@ -156,8 +180,8 @@ def model_data(s: Scenario, file: str = "<scenario>") -> tuple[ModelData, Scalin
                 formulation=formulation(lv, lid, relations),
                 fixed_units=None if lv.fixed_units is None else lv.fixed_units / k,
                 needs_use=needs_use,
-                min_if_required=(max(lv.min_units_if_used or 0.0, 1.0) / k
-                                 if i in required else None),
+                use_floor=None if not needs_use or on_off is None else _use_floor(
+                    lv, k, on_off, i in required),
                 pin_start=(None if not (lv.fixed_cost and period_caps and horizon > 1
                                         and on_off is not None)
                            else (1.0 if lv.integer else START_FLOOR * on_off)),
@@ -205,6 +229,21 @@ def _rows(
             )
         )
     return rows
+
+
+def _use_floor(lever: Lever, scale: float, on_off: float, required: bool) -> float:
+    """Least units (model units) a used lever funds over the horizon.
+
+    "Used" means units > 0, which a MIP can only state with a floor: a whole
+    unit for an integer lever, else a millionth of its largest size; raised to
+    min_units_if_used, and to 1 unit when another lever requires this one.
+    """
+    least = 1.0 if lever.integer else START_FLOOR * on_off
+    if lever.min_units_if_used:
+        least = max(least, lever.min_units_if_used / scale)
+    if required:
+        least = max(least, 1.0 / scale)
+    return least  # above on_off, the lever simply cannot be used
 
 
 def _whole(bound: float, integer: bool) -> float:

@@ -79,7 +79,7 @@ class Result:
     binding: tuple[str, ...]
     marginal_cost_of_target: float | None
     marginal_cost_basis: str | None
-    """'lp', or 'lp_with_use_fixed' for a MIP; None when there is no marginal cost."""
+    """'lp', or 'lp_with_integers_fixed' for a MIP; None when there is no marginal cost."""
     next_step: tuple[float, float | None] | None
     """(step, cost of the objective) of raising the target by a round step, re-solved;
     cost None when the raised target is out of reach; None for max_exports."""

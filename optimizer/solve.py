@@ -67,6 +67,15 @@ class Outcome:
         return self.status in (Status.OPTIMAL, Status.LIMIT_WITH_PLAN)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """A solution copied out of HiGHS (its own objects go stale when the model changes)."""
+
+    col_value: list[float]
+    row_dual: list[float]
+    dual_valid: bool
+
+
 _MS = highspy.HighsModelStatus
 _LIMITS = {
     _MS.kTimeLimit,
@@ -209,35 +218,81 @@ class Highs:
                                    else highspy.ObjSense.kMaximize)
             self._objective = name
 
-    def solve(self, m: pyo.ConcreteModel, duals_of: Sequence[pyo.Constraint] = ()) -> Outcome:
-        """Solve ``m``; load the plan into its variables only when there is one."""
-        start = time.perf_counter()
-        if m is not self._model:
-            self._load(m)
-        self._sync()
+    def _run(self) -> highspy.HighsModelStatus:
         h = self._h
         assert h is not None
         with stdout_to(2):
             status = h.run()
         if status == highspy.HighsStatus.kError:
             raise SolverError("HiGHS failed to run the model")
-        model_status = h.getModelStatus()
+        return h.getModelStatus()
+
+    def _polish(self, col_value: Sequence[float]) -> tuple[Plan, float] | None:
+        """The LP with every integer column fixed at its rounded value, re-solved.
+
+        A MIP's plan carries its tolerances (0.999993 of a 1-unit lot, 1e-7 of
+        a lever that looks free); the LP's vertex sits on its bounds exactly,
+        and its duals are the spec's "LP with integers fixed" marginal cost.
+        None (and the MIP's plan stands) if that LP is not optimal.
+        Returns the LP's solution and objective, read before the integers are
+        restored (changing the model clears HiGHS's solution and info).
+        """
+        h, matrix = self._h, self.matrix
+        assert h is not None
+        ints = np.flatnonzero(matrix.integer).astype(np.int32)
+        fixed = np.round(np.asarray(col_value)[ints])
+        n = len(ints)
+        h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kContinuous))
+        h.changeColsBounds(n, ints, fixed, fixed)
+        try:
+            if self._run() != _MS.kOptimal:
+                return None
+            solution = h.getSolution()
+            plan = Plan(list(solution.col_value), list(solution.row_dual),
+                        bool(solution.dual_valid))
+            return plan, h.getInfo().objective_function_value
+        finally:
+            h.changeColsBounds(n, ints, matrix.col_lower[ints], matrix.col_upper[ints])
+            h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kInteger))
+
+    def solve(
+        self, m: pyo.ConcreteModel, duals_of: Sequence[pyo.Constraint] = (),
+        polish: bool = False,
+    ) -> Outcome:
+        """Solve ``m``; load the plan into its variables only when there is one.
+
+        ``polish``: for a MIP with a plan, re-solve the LP with its integers
+        fixed and show that plan (see _polish); duals then come from that LP.
+        """
+        start = time.perf_counter()
+        if m is not self._model:
+            self._load(m)
+        self._sync()
+        h = self._h
+        assert h is not None
+        model_status = self._run()
         info = h.getInfo()
         has_plan = info.primal_solution_status == 2
         ours = classify(model_status, has_plan)
         objective = info.objective_function_value if has_plan else None
-        if self.matrix.integer.any():
+        mip = bool(self.matrix.integer.any())
+        if mip:
             bound = info.mip_dual_bound if has_plan else None
         else:
             bound = objective if ours is Status.OPTIMAL else None
         duals: dict[str, float] = {}
         if ours in (Status.OPTIMAL, Status.LIMIT_WITH_PLAN):
-            solution = h.getSolution()
-            for var, value in zip(self.matrix.columns, solution.col_value, strict=True):
+            raw = h.getSolution()
+            plan = Plan(list(raw.col_value), list(raw.row_dual), bool(raw.dual_valid))
+            if mip and polish:
+                polished = self._polish(plan.col_value)
+                if polished is not None:
+                    plan, objective = polished
+            for var, value in zip(self.matrix.columns, plan.col_value, strict=True):
                 var.set_value(value, skip_validation=True)
-            if ours is Status.OPTIMAL and duals_of and solution.dual_valid:
+            if ours is Status.OPTIMAL and duals_of and plan.dual_valid:
                 rows = self.matrix.row_of
-                duals = {c.name: float(solution.row_dual[rows[id(c)]]) for c in duals_of}
+                duals = {c.name: float(plan.row_dual[rows[id(c)]]) for c in duals_of}
         return Outcome(
             status=ours,
             termination=h.modelStatusToString(model_status),

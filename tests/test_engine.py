@@ -162,7 +162,8 @@ def test_linking_constraints(solve: Solve, expr: str, cost: float) -> None:
 def test_max_exports_then_cheapest(solve: Solve) -> None:
     # Ceiling 100: a (10 at 1) and b (10 at 5) both fit: 20 exports for 60.
     # c yields nothing; any spend on it leaves exports at 20, so the second
-    # stage must drop it: cost 60, not up to 100.
+    # stage must drop it: cost 60, not up to 100. The spec takes the cheapest
+    # plan within 1e-6 relative of the most exports, so b gives up 20e-6 units.
     r = solve("""
         name: lexicographic
         objective: max_exports
@@ -174,8 +175,8 @@ def test_max_exports_then_cheapest(solve: Solve) -> None:
           c: {unit_cost: 1, yield_per_unit: 0, max_units: 50}
     """)
     assert r.status == "optimal"
-    assert r.lever_exports == pytest.approx(20, rel=1e-8)
-    assert r.total_cost == pytest.approx(60, rel=1e-8)
+    assert r.lever_exports == pytest.approx(20 * (1 - 1e-6), rel=1e-9)
+    assert r.total_cost == pytest.approx(60 - 5 * 20e-6, rel=1e-9)
     assert units(r)["c"] == 0
     assert r.marginal_cost_of_target is None
     assert not r.target_met
@@ -197,7 +198,7 @@ def test_infeasible_reports_the_reachable_maximum(solve: Solve) -> None:
     assert r.status == "infeasible"
     assert r.exit_code == 3
     assert r.plan == "most_exports_reachable"
-    assert r.lever_exports == pytest.approx(150)
+    assert r.lever_exports == pytest.approx(150, rel=2e-6)
     assert r.binding == ("budget.ceiling",)
     assert "at most 150 USD is reachable" in r.message
     assert "budget.ceiling" in r.message
@@ -213,7 +214,8 @@ def test_infeasible_names_the_caps_that_hold_it_back(solve: Solve) -> None:
           c: {unit_cost: 1, yield_per_unit: 0, min_units: 3}
     """)
     assert r.status == "infeasible"
-    assert r.lever_exports == pytest.approx(30)
+    assert r.lever_exports == pytest.approx(30, rel=2e-6)
+    assert "at most 30 USD is reachable" in r.message
     assert r.binding == ("levers.a.max_units", "levers.b.max_units")
 
 
@@ -231,14 +233,17 @@ def test_contradictory_constraints_without_any_target(solve: Solve) -> None:
     assert "contradict" in r.message
 
 
-def test_shipped_marginal_cost_equals_the_cost_of_one_more_million() -> None:
+def test_shipped_next_step_equals_the_cost_of_one_more_million() -> None:
     path = ROOT / "configs" / "pakistan_it_exports.yaml"
     base = solve_scenario(load_scenario(path))
     more = solve_scenario(load_scenario(path, [("target.exports", "10.001B")]))
     # 1M more exports = 40 more workers at 300,000 PKR / 285 each.
     assert more.total_cost - base.total_cost == pytest.approx(40 * 300_000 / 285, rel=1e-9)
-    assert base.marginal_cost_of_target * 1e6 == pytest.approx(40 * 300_000 / 285, rel=1e-9)
-    assert base.marginal_cost_basis == "lp_with_use_fixed"
+    assert base.next_step == (1e6, pytest.approx(40 * 300_000 / 285, rel=1e-9))
+    # The spec's marginal cost is the dual of the LP with the integers fixed:
+    # with workers and centres fixed, only retention (at its cap, 0.02) moves.
+    assert base.marginal_cost_basis == "lp_with_integers_fixed"
+    assert base.marginal_cost_of_target == pytest.approx(0.02)
 
 
 def test_no_negative_zero_anywhere(solve: Solve) -> None:
@@ -267,13 +272,13 @@ def test_a_plan_that_breaks_the_scenario_is_never_shown(
 
 
 def test_coefficients_the_solver_would_drop_are_refused(solve: Solve) -> None:
-    # A 10B target counts money in millions; 1e-3 USD per whole unit is then
-    # 1e-9, which HiGHS would silently drop.
-    with pytest.raises(ScenarioError, match=r"levers\.a\.yield_per_unit"):
+    # Whole units of 1e-3 USD and of 1e12 USD in one model: no power of ten
+    # puts both within the range HiGHS represents (it would drop one silently).
+    with pytest.raises(ScenarioError, match=r"levers\.a\.unit_cost"):
         solve("""
-            name: tiny
+            name: tiny and huge
             target: {exports: 10B}
             levers:
-              a: {unit_cost: 1, yield_per_unit: 0.001, integer: true}
-              b: {unit_cost: 1, yield_per_unit: 1}
+              a: {unit_cost: 1e12, yield_per_unit: 1e13, integer: true}
+              b: {unit_cost: 1, yield_per_unit: 0.001, integer: true}
         """)

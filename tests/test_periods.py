@@ -197,8 +197,8 @@ def test_max_exports_with_periods(solve: Solve) -> None:
         levers:
           a: {unit_cost: 1, yield_per_unit: 1}
     """)
-    assert r.lever_exports == pytest.approx(100)
-    assert r.total_cost == pytest.approx(100)
+    assert r.lever_exports == pytest.approx(100, rel=2e-6)
+    assert r.total_cost == pytest.approx(100, rel=2e-6)
 
 
 def test_single_period_json_has_no_period_fields(solve: Solve) -> None:

@@ -235,12 +235,10 @@ def _summary(result: Result) -> list[str]:
             lines.append(f"One more {money(step, cur)} of exports costs "
                          f"{money(cost, cur)}{discounted} (re-solved).")
         dual = result.marginal_cost_of_target
-        if dual is not None and (cost is None or abs(dual * step - cost) > 1e-6 * max(
-                1.0, abs(cost))):
-            basis = (", LP with on/off decisions fixed"
-                     if result.marginal_cost_basis == "lp_with_use_fixed" else "")
-            lines.append(f"The target row's dual prices it at {money(dual * step, cur)}"
-                         f"{basis}: the slope differs on either side of this plan.")
+        if result.marginal_cost_basis == "lp" and dual is not None and (
+                cost is None or abs(dual * step - cost) > 1e-6 * max(1.0, abs(cost))):
+            lines.append(f"The target row's dual prices it at {money(dual * step, cur)}: "
+                         "the slope differs on either side of this plan.")
     if result.binding:
         lines.append("Binding: " + ", ".join(result.binding) + ".")
     gap = result.solver.mip_gap
