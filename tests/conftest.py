@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from optimizer.engine import solve_scenario
 from optimizer.results import Result
 from optimizer.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The suite is deterministic (derandomize): CI must not fail on a draw no one
+# can reproduce. HYPOTHESIS_PROFILE=explore searches fresh cases at length.
+settings.register_profile("default", max_examples=60, deadline=None, derandomize=True)
+settings.register_profile("explore", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture

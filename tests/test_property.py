@@ -127,10 +127,10 @@ def scenarios(draw: Draw, objective: str) -> dict[str, Any]:
     return data
 
 
-def close(a: float | None, b: float | None) -> bool:
-    """Equal to 1e-6 relative of max(1, |value|)."""
+def close(a: float | None, b: float | None, rel: float = REL) -> bool:
+    """Equal to ``rel`` (1e-6) relative of max(1, |value|)."""
     assert a is not None and b is not None, (a, b)
-    return math.isclose(a, b, rel_tol=REL, abs_tol=REL)
+    return math.isclose(a, b, rel_tol=rel, abs_tol=rel)
 
 
 def solve_both(data: dict[str, Any]) -> tuple[Result, RefResult, str]:
@@ -156,19 +156,26 @@ def check(data: dict[str, Any]) -> None:
     assert engine.status == ref.status, (engine.status, ref.status, engine.message)
     if ref.status != "optimal":
         return
-    assert close(engine.total_cost, ref.total_cost), (engine.total_cost, ref.total_cost, judged)
-    if data["objective"] == "max_exports":
-        assert close(engine.lever_exports, ref.lever_exports), (
-            engine.lever_exports, ref.lever_exports, judged)
+    if data["objective"] == "min_cost":
+        assert close(engine.total_cost, ref.total_cost), (
+            engine.total_cost, ref.total_cost, judged)
+        return
+    # max_exports: the spec lets the second stage give up 1e-6 of the most
+    # exports, and each solver meets that row only to its own tolerance, so
+    # exports and cost agree to 2e-5 (the issue asks 1e-4 of others), not 1e-6.
+    assert close(engine.lever_exports, ref.lever_exports, 20 * REL), (
+        engine.lever_exports, ref.lever_exports, judged)
+    assert close(engine.total_cost, ref.total_cost, 20 * REL), (
+        engine.total_cost, ref.total_cost, judged)
 
 
-@settings(max_examples=60, deadline=None, report_multiple_bugs=False)
+@settings(report_multiple_bugs=False)
 @given(scenarios("min_cost"))
 def test_min_cost_agrees_with_reference(data: dict[str, Any]) -> None:
     check(data)
 
 
-@settings(max_examples=60, deadline=None, report_multiple_bugs=False)
+@settings(report_multiple_bugs=False)
 @given(scenarios("max_exports"))
 def test_max_exports_agrees_with_reference(data: dict[str, Any]) -> None:
     check(data)
