@@ -17,6 +17,7 @@ from optimizer.inputs import Scaling, model_data
 from optimizer.numbers import clean, money, round_step
 from optimizer.results import Result, SolverInfo
 from optimizer.scenario import Loadout
+from optimizer.schema import Scenario
 from optimizer.solve import Highs, Outcome, SolverOptions, Status
 
 # max_exports: the cheapest plan among those within this share of the most
@@ -27,13 +28,14 @@ INTEGRALITY_TOL = 1e-5
 
 @dataclass
 class _Run:
-    """The state of one scenario's solve: the model, its data and the solver."""
+    """One solve of a session's model for one scenario (a point of a sweep, say)."""
 
     loadout: Loadout
     data: ModelData
     scaling: Scaling
     model: pyo.ConcreteModel
     highs: Highs
+    objective: str
     seconds: float = 0.0
     """Time inside HiGHS calls, all solves of this run."""
     build_seconds: float = 0.0
@@ -49,17 +51,82 @@ class _Run:
 
 def solve_scenario(loadout: Loadout, options: SolverOptions | None = None) -> Result:
     """Solve a validated scenario and return a re-checked Result."""
-    options = options or SolverOptions()
-    s = loadout.scenario
-    start = time.perf_counter()
-    data, scaling = model_data(s, loadout.file)
-    run = _Run(loadout, data, scaling, build(data), Highs(options))
-    run.build_seconds = time.perf_counter() - start
-    discrete = any(lv.integer or lv.needs_use or lv.formulation == "piecewise_binary"
-                   for lv in data.levers)
+    return Session(loadout, options).solve()
+
+
+def with_goal(
+    s: Scenario, target: float | None = None, ceiling: float | None | bool = False,
+    objective: str | None = None,
+) -> Scenario:
+    """``s`` with target.exports, budget.ceiling (None removes it; False keeps it)
+    or the objective replaced: values already in the reporting currency."""
+    update: dict[str, Any] = {}
+    if target is not None:
+        update["target"] = s.target.model_copy(update={"exports": target})
+    if ceiling is not False:
+        update["budget"] = s.budget.model_copy(update={"ceiling": ceiling})
+    if objective is not None:
+        update["objective"] = objective
+    return s.model_copy(update=update)
+
+
+class Session:
+    """A scenario's model, built once and re-solved as targets and ceilings change.
+
+    Big-M bounds may come from the ceiling (units <= ceiling / cost), so a
+    session that will see larger ceilings than the file's is built with
+    ``widest_ceiling`` (float('inf') for "none at all").
+    """
+
+    def __init__(
+        self, loadout: Loadout, options: SolverOptions | None = None,
+        widest_ceiling: float | None = None,
+    ) -> None:
+        start = time.perf_counter()
+        self.loadout = loadout
+        s = loadout.scenario
+        if widest_ceiling is not None:
+            s = with_goal(s, ceiling=None if widest_ceiling == float("inf") else widest_ceiling)
+        self.data, self.scaling = model_data(s, loadout.file)
+        self.model = build(self.data)
+        self.highs = Highs(options or SolverOptions())
+        self.build_seconds = time.perf_counter() - start
+        self.discrete = any(lv.integer or lv.needs_use or lv.formulation == "piecewise_binary"
+                            for lv in self.data.levers)
+
+    def run_for(self, s: Scenario) -> _Run:
+        """Point the model at ``s`` (same levers; target, ceiling, objective may differ)."""
+        m = self.model
+        m.needed.set_value(s.target.needed / self.scaling.money)
+        if s.budget.ceiling is None:
+            m.budget.deactivate()
+        else:
+            m.ceiling.set_value(s.budget.ceiling / self.scaling.money)
+            m.budget.activate()
+        use_objective(m, s.objective)
+        loadout = Loadout(s, self.loadout.file, self.loadout.sha256)
+        run = _Run(loadout, self.data, self.scaling, m, self.highs, s.objective)
+        run.build_seconds = self.build_seconds
+        return run
+
+    def solve(self, scenario: Scenario | None = None, diagnose: bool = True) -> Result:
+        """Solve ``scenario`` (default: the file's) and return a re-checked Result.
+
+        ``diagnose`` False skips what only explains (why infeasible, the next
+        step's cost): a sweep point needs the answer, not the story.
+        """
+        run = self.run_for(scenario or self.loadout.scenario)
+        return _solve(run, self.discrete, diagnose)
+
+
+def _solve(run: _Run, discrete: bool, diagnose: bool) -> Result:
+    s = run.loadout.scenario
     if s.objective == "min_cost":
         out = _solve_plan(run)
         if out.status is Status.INFEASIBLE:
+            if not diagnose:
+                return _result(run, out, "infeasible", None, "none",
+                               "infeasible: the target is out of reach")
             return _infeasible(run)
     else:
         out = _most_exports(run)
@@ -78,7 +145,8 @@ def solve_scenario(loadout: Loadout, options: SolverOptions | None = None) -> Re
     marginal, basis, next_step = None, None, None
     if s.objective == "min_cost" and out.status is Status.OPTIMAL:
         marginal, basis = _marginal_cost(out, discrete)
-        next_step = _next_step(run, out)
+        if diagnose:
+            next_step = _next_step(run, out)
     optimal = out.status is Status.OPTIMAL
     message = "optimal" if optimal else (
         f"a solver limit ({out.termination}) stopped the search; the plan shown is the best "
@@ -121,7 +189,7 @@ def _most_exports(run: _Run) -> Outcome:
         return first
     finally:
         m.needed.set_value(needed)
-        use_objective(m, run.data.objective)
+        use_objective(m, run.objective)
 
 
 def _load(run: _Run, plan: Plan) -> None:
@@ -176,7 +244,7 @@ def _most_in_period(run: _Run, k: int) -> float | None:
             0.0 if out.has_plan else None)
     finally:
         m.needed.set_value(needed)
-        use_objective(m, run.data.objective)
+        use_objective(m, run.objective)
 
 
 def _out_of_reach(run: _Run, out: Outcome, short_milestones: list[str]) -> Result:
