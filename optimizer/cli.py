@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -80,27 +80,78 @@ def overrides_from_options(
     return out
 
 
+def parse_sets(values: Sequence[str]) -> list[tuple[str, Any]]:
+    """``--set PATH=VALUE`` -> (path, value), VALUE read as YAML by the strict loader."""
+    from optimizer.loader import load_yaml_text
+
+    out = []
+    for text in values:
+        path, sep, raw = text.partition("=")
+        if not sep or not path.strip():
+            raise UsageError(f"--set takes PATH=VALUE, such as budget.ceiling=1.5B (got {text!r})")
+        try:
+            value = load_yaml_text(f"value: {raw}", f"--set {path.strip()}").data["value"]
+        except ScenarioError as exc:
+            raise UsageError(
+                f"--set {text!r}: " + "; ".join(p.message for p in exc.problems)
+            ) from None
+        out.append((path.strip(), value))
+    return out
+
+
+def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--set and --variant, shared by every command that reads a scenario."""
+    func = click.option(
+        "--variant", metavar="NAME",
+        help="Apply a named set of overrides from the file's `variants:` ('all': the file "
+             "and every variant).")(func)
+    return click.option(
+        "--set", "sets", multiple=True, metavar="PATH=VALUE",
+        help="Override a field, validated like the file: --set budget.ceiling=1.5B, "
+             "--set levers.it_workforce.unit_cost='400k PKR'. Repeatable.")(func)
+
+
+def solver_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--mip-gap", type=click.FloatRange(min=0, max=1), metavar="FRACTION",
+                        help="Relative gap at which a MIP counts as solved (default 1e-7).")(func)
+    return click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+                        metavar="SECONDS",
+                        help="Stop each solve after this long (exit 4 if not proven "
+                             "optimal).")(func)
+
+
+def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+                        show_default=True, help="What goes to stdout.")(func)
+
+
+def options_of(time_limit: float | None, mip_gap: float | None) -> Any:
+    from optimizer.solve import DEFAULT_MIP_GAP, SolverOptions
+
+    return SolverOptions(time_limit=time_limit,
+                         mip_gap=DEFAULT_MIP_GAP if mip_gap is None else mip_gap)
+
+
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
               help="Scenario file (YAML).")
+@scenario_options
 @click.option("--objective", type=click.Choice(["min_cost", "max_exports"]),
               help="Override the file's objective.")
 @click.option("--ceiling", metavar="AMOUNT",
               help="Override budget.ceiling, e.g. 1.5B or '400M PKR'; 'none' removes it.")
 @click.option("--target", metavar="AMOUNT", help="Override target.exports, e.g. 10B.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-              help="What goes to stdout.")
+@format_option
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="Also write allocation.csv, result.json and allocation.md here.")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-              help="Stop each solve after this long (exit 4 if not proven optimal).")
-@click.option("--mip-gap", type=click.FloatRange(min=0, max=1), metavar="FRACTION",
-              help="Relative gap at which a MIP counts as solved (default 1e-7).")
+@solver_options
 @click.version_option(package_name="pk-budget-optimizer", prog_name="optimize")
 @click.pass_context
 def main(
     ctx: click.Context,
     config: Path | None,
+    sets: tuple[str, ...],
+    variant: str | None,
     objective: str | None,
     ceiling: str | None,
     target: str | None,
@@ -113,6 +164,8 @@ def main(
     target, or the most exports a budget ceiling buys.
 
     \b
+    Commands: optimize --config F (one solve), optimize sweep (across ceilings or
+    targets), optimize compare (side by side).
     Exit status: 0 optimal; 2 bad usage or invalid scenario; 3 infeasible
     (the message says the most exports reachable); 4 a solver limit stopped
     it before a proven optimum; 1 anything else.
@@ -121,31 +174,31 @@ def main(
         return
     if config is None:
         raise click.UsageError("--config FILE is required")
-    run_optimize(config, overrides_from_options(objective, ceiling, target), fmt, output,
-                 time_limit, mip_gap)
+    run_optimize(config, sets, variant, overrides_from_options(objective, ceiling, target), fmt,
+                 output, time_limit, mip_gap)
 
 
 @guarded
 def run_optimize(
     config: Path,
+    sets: Sequence[str],
+    variant: str | None,
     overrides: list[tuple[str, Any]],
     fmt: str,
     output: Path | None,
     time_limit: float | None,
     mip_gap: float | None,
 ) -> None:
-    from optimizer.scenario import load_scenario
+    from optimizer.scenario import ALL_VARIANTS, load_variants
 
-    loadout = load_scenario(config, overrides)
+    loadouts = load_variants(config, [*parse_sets(sets), *overrides], [variant])
+    if variant == ALL_VARIANTS:
+        _compare_and_exit(loadouts, [], fmt, output, time_limit, mip_gap)
 
     from optimizer.engine import solve_scenario
     from optimizer.render import RENDERERS
-    from optimizer.solve import DEFAULT_MIP_GAP, SolverOptions
 
-    options = SolverOptions(
-        time_limit=time_limit, mip_gap=DEFAULT_MIP_GAP if mip_gap is None else mip_gap
-    )
-    result = solve_scenario(loadout, options)
+    result = solve_scenario(loadouts[0], options_of(time_limit, mip_gap))
     files = {name: RENDERERS[kind](result) for name, kind in OUTPUT_FILES.items()}
     if result.periods is not None:
         from optimizer.render import render_periods_csv
@@ -160,6 +213,151 @@ def run_optimize(
     if result.status != "optimal" and fmt != "table":  # the table carries the message
         click.echo(result.message, err=True)
     sys.exit(int(result.exit_code))
+
+
+@main.command()
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="Scenario file (YAML).")
+@scenario_options
+@click.option("--ceilings", metavar="RANGE",
+              help="Most exports under each ceiling: START:STOP:STEP (100M:2B:100M) or a list "
+                   "(1B,2B).")
+@click.option("--targets", metavar="RANGE", help="Least cost for each target, same grammar.")
+@click.option("--exact", is_flag=True,
+              help="Every breakpoint of the frontier (LP scenarios only).")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Draw the curve and the lever mix to FILE.png or FILE.svg.")
+@format_option
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write sweep.csv, sweep.json and sweep.md here.")
+@solver_options
+def sweep(
+    config: Path, sets: tuple[str, ...], variant: str | None, ceilings: str | None,
+    targets: str | None, exact: bool, plot: Path | None, fmt: str, output: Path | None,
+    time_limit: float | None, mip_gap: float | None,
+) -> None:
+    """The answer across budget ceilings (--ceilings) or export targets (--targets)."""
+    run_sweep_command(config, sets, variant, ceilings, targets, exact, plot, fmt, output,
+                      time_limit, mip_gap)
+
+
+@guarded
+def run_sweep_command(
+    config: Path, sets: Sequence[str], variant: str | None, ceilings: str | None,
+    targets: str | None, exact: bool, plot: Path | None, fmt: str, output: Path | None,
+    time_limit: float | None, mip_gap: float | None,
+) -> None:
+    if (ceilings is None) == (targets is None):
+        raise UsageError("give exactly one of --ceilings RANGE or --targets RANGE")
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
+        raise UsageError(f"--plot writes .png or .svg (got {plot.name!r})")
+    from optimizer.scenario import ALL_VARIANTS, load_scenario
+
+    if variant == ALL_VARIANTS:
+        raise UsageError("sweep takes one variant at a time (got --variant all)")
+    loadout = load_scenario(config, parse_sets(sets), variant)
+    s = loadout.scenario
+    from optimizer.sweep import parse_range, run_sweep
+
+    kind = "ceilings" if ceilings is not None else "targets"
+    values = parse_range(ceilings or targets or "", s.currency, s.exchange_rates)
+    from optimizer.render.sweep import SWEEP_RENDERERS
+
+    if exact:
+        from optimizer.sweep import exact_frontier
+
+        result = exact_frontier(loadout, kind, values, options_of(time_limit, mip_gap))
+    else:
+        result = run_sweep(loadout, kind, values, options_of(time_limit, mip_gap),
+                           progress=_progress(len(values)))
+    files = {"sweep.csv": SWEEP_RENDERERS["csv"](result),
+             "sweep.json": SWEEP_RENDERERS["json"](result),
+             "sweep.md": SWEEP_RENDERERS["markdown"](result)}
+    if plot is not None:
+        from optimizer.render.charts import sweep_chart
+
+        sweep_chart(result, plot)
+    if output is not None:
+        write_outputs(output, files)
+    click.echo(SWEEP_RENDERERS[fmt](result), nl=False)
+
+
+def _progress(total: int) -> Callable[[int], None] | None:
+    """A progress bar on stderr, shown only once a sweep has run for a second."""
+    import time
+
+    start = time.perf_counter()
+    state: dict[str, Any] = {}
+
+    def tick(done: int) -> None:
+        if "bar" not in state:
+            if time.perf_counter() - start < 1.0 or done >= total:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            bar = Progress(console=Console(stderr=True), transient=True)
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task("sweep", total=total)
+        state["bar"].update(state["task"], completed=done)
+        if done >= total:
+            state["bar"].stop()
+
+    return tick
+
+
+@main.command()
+@click.argument("items", nargs=-1, required=True, metavar="FILE...")
+@scenario_options
+@format_option
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write compare.csv, compare.json and compare.md here.")
+@solver_options
+def compare(
+    items: tuple[str, ...], sets: tuple[str, ...], variant: str | None, fmt: str,
+    output: Path | None, time_limit: float | None, mip_gap: float | None,
+) -> None:
+    """Scenario files (.yaml), their variants, or saved result.json files side by side."""
+    run_compare(items, sets, variant, fmt, output, time_limit, mip_gap)
+
+
+@guarded
+def run_compare(
+    items: Sequence[str], sets: Sequence[str], variant: str | None, fmt: str,
+    output: Path | None, time_limit: float | None, mip_gap: float | None,
+) -> None:
+    from optimizer.scenario import load_variants
+
+    loadouts = []
+    saved = []
+    overrides = parse_sets(sets)
+    for item in items:
+        if item.lower().endswith(".json"):
+            saved.append(Path(item))
+        else:
+            loadouts += load_variants(item, overrides, [variant])
+    _compare_and_exit(loadouts, saved, fmt, output, time_limit, mip_gap)
+
+
+def _compare_and_exit(
+    loadouts: Sequence[Any], saved: Sequence[Path], fmt: str, output: Path | None,
+    time_limit: float | None, mip_gap: float | None,
+) -> NoReturn:
+    from optimizer.compare import column_from_json, column_from_result, compare
+    from optimizer.engine import solve_scenario
+    from optimizer.render.compare import COMPARE_RENDERERS
+
+    options = options_of(time_limit, mip_gap)
+    columns = [column_from_result(solve_scenario(lo, options), lo.label) for lo in loadouts]
+    columns += [column_from_json(path) for path in saved]
+    comparison = compare(columns)
+    files = {"compare.csv": COMPARE_RENDERERS["csv"](comparison),
+             "compare.json": COMPARE_RENDERERS["json"](comparison),
+             "compare.md": COMPARE_RENDERERS["markdown"](comparison)}
+    if output is not None:
+        write_outputs(output, files)
+    click.echo(COMPARE_RENDERERS[fmt](comparison), nl=False)
+    sys.exit(0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,6 +31,6 @@ def count(value: float | None, integer: bool = False) -> str:
     if value is None or not math.isfinite(value):
         return "-"
     value = clean(value)
-    if integer or abs(value - round(value)) <= 1e-9 * max(1.0, abs(value)):
+    if integer or abs(value) >= 1000 or abs(value - round(value)) <= 1e-9 * max(1.0, abs(value)):
         return f"{round(value):,d}"
     return f"{value:,.2f}"

@@ -6,10 +6,10 @@ from the plain rows and saves the import (a third of a second).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -112,3 +112,78 @@ class Result:
             "limit_with_plan": ExitCode.LIMIT,
             "limit_without_plan": ExitCode.LIMIT,
         }.get(self.status, ExitCode.OTHER)
+
+
+Kind = Literal["ceilings", "targets"]
+
+
+@dataclass(frozen=True)
+class Breakpoint:
+    """A corner of the exact frontier: at ``x`` (ceiling or target) the best is ``y``."""
+
+    x: float
+    y: float
+    slope_after: float | None
+    """dy/dx on the segment that starts here (None at the last point)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Sweep:
+    """Every point of a sweep, in order of the swept value."""
+
+    kind: Kind
+    scenario: str
+    currency: str
+    levers: tuple[tuple[str, str], ...]
+    """(id, label) of every enabled lever, in file order."""
+    values: tuple[float, ...]
+    results: tuple[Result, ...]
+    seconds: float
+    breakpoints: tuple[Breakpoint, ...] | None = None
+    """The exact frontier (LP scenarios, --exact); None otherwise."""
+    interpolation_error: float | None = None
+    """Largest gap between the curve through the grid and the true frontier
+    (bounded from the end slopes of each interval); 0 with --exact."""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One wide row per point: value, status, cost, exports, marginal, units and spend."""
+        out = []
+        previous: tuple[float, float] | None = None
+        for value, r in zip(self.values, self.results, strict=True):
+            row: dict[str, Any] = {
+                self.kind[:-1]: value,
+                "status": r.status,
+                "total_cost": r.total_cost,
+                "lever_exports": r.lever_exports,
+                "marginal": self._marginal(r, previous),
+            }
+            units = {rec["lever"]: rec for rec in r.rows}
+            for lid, _ in self.levers:
+                rec = units.get(lid)
+                row[f"{lid}.units"] = None if rec is None else rec["units"]
+                row[f"{lid}.spend"] = None if rec is None else rec["spend"]
+            out.append(row)
+            if r.lever_exports is not None and r.total_cost is not None:
+                previous = (r.total_cost, r.lever_exports)
+        return out
+
+    def _marginal(self, r: Result, previous: tuple[float, float] | None) -> float | None:
+        """targets: cost of one more unit of exports: the target row's dual for an
+        LP, else the slope from the previous point (a MIP's dual prices only the
+        levers its fixed integers leave free). ceilings: exports bought by the
+        last unit of ceiling, the slope from the previous point."""
+        if self.kind == "targets" and r.marginal_cost_basis == "lp":
+            return r.marginal_cost_of_target
+        if previous is None or r.total_cost is None or r.lever_exports is None:
+            return None
+        spent = r.total_cost - previous[0]
+        added = r.lever_exports - previous[1]
+        if self.kind == "targets":
+            return spent / added if added > 0 else None
+        return added / spent if spent > 0 else None
+
+    def frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(self.rows())

@@ -13,7 +13,7 @@ import difflib
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -33,15 +33,85 @@ class Loadout:
     scenario: Scenario
     file: str
     sha256: str
+    variant: str | None = None
+    """The variant applied, if any."""
+
+    @property
+    def label(self) -> str:
+        """How the scenario is named in comparisons: file, and variant if any."""
+        return f"{self.file} [{self.variant}]" if self.variant else self.file
+
+
+ALL_VARIANTS = "all"
 
 
 def load_scenario(
-    path: str | os.PathLike[str], overrides: Sequence[tuple[str, Any]] = ()
+    path: str | os.PathLike[str],
+    overrides: Sequence[tuple[str, Any]] = (),
+    variant: str | None = None,
 ) -> Loadout:
-    """Read, override and validate a scenario file; raises ScenarioError."""
+    """Read, override and validate a scenario file; raises ScenarioError.
+
+    Every variant in the file is validated too (an error in one is an error
+    in the file); ``variant`` applies one by name, before ``overrides``.
+    """
+    return load_variants(path, overrides, [variant] if variant else [None])[0]
+
+
+def load_variants(
+    path: str | os.PathLike[str],
+    overrides: Sequence[tuple[str, Any]] = (),
+    variants: Sequence[str | None] = (None,),
+) -> list[Loadout]:
+    """One Loadout per name in ``variants`` (None: the file as written; "all":
+    the file and then every variant in file order)."""
     loaded = load_yaml(path)
-    data = apply_overrides(loaded, overrides)
-    return Loadout(validate(data, loaded, [p for p, _ in overrides]), loaded.file, loaded.sha256)
+    base = validate(apply_overrides(loaded, overrides), loaded, [p for p, _ in overrides])
+    names = list(base.variants)
+    wanted: list[str | None] = []
+    for name in variants:
+        if name == ALL_VARIANTS:
+            wanted += [None, *names]
+        else:
+            wanted.append(name)
+    problems = []
+    for name in wanted:
+        if name is not None and name not in base.variants:
+            known = ", ".join(names) if names else "none in the file"
+            problems.append(Problem(loaded.file, f"unknown variant {name!r} (variants: {known})",
+                                    "--variant"))
+    by_name: dict[str, Scenario] = {}
+    for name, sets in base.variants.items():
+        try:
+            by_name[name] = _variant(loaded, name, sets, overrides)
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    return [
+        Loadout(base if name is None else by_name[name], loaded.file, loaded.sha256, name)
+        for name in wanted
+    ]
+
+
+def _variant(
+    loaded: Loaded, name: str, sets: dict[str, Any], overrides: Sequence[tuple[str, Any]]
+) -> Scenario:
+    """The file with one variant's overrides (then the command line's) applied."""
+    pairs = [(str(k), v) for k, v in sets.items()]
+    try:
+        data = apply_overrides(loaded, [*pairs, *overrides])
+    except ScenarioError as exc:
+        raise ScenarioError([replace(p, path=f"variants.{name}.{p.path}".rstrip("."),
+                                     file=loaded.file)
+                             for p in exc.problems]) from None
+    data.pop("variants", None)
+    try:
+        return validate(data, loaded, [p for p, _ in pairs], origin=f"by variants.{name}")
+    except ScenarioError as exc:
+        line, col = loaded.locate(("variants", name))
+        raise ScenarioError([replace(p, line=p.line or line, col=p.col or col)
+                             for p in exc.problems]) from None
 
 
 def split_path(dotted: str) -> Path:
@@ -188,7 +258,7 @@ def _message(error: Mapping[str, Any]) -> str:
 
 
 def validate(
-    data: Any, loaded: Loaded, overridden: Sequence[str] = ()
+    data: Any, loaded: Loaded, overridden: Sequence[str] = (), origin: str = "on the command line"
 ) -> Scenario:
     """Validate plain data from ``loaded`` into a Scenario, or raise every problem."""
     over = [split_path(p) for p in overridden]
@@ -197,7 +267,7 @@ def validate(
         loc = tuple(loc)
         dotted = _dotted(data, loc)
         if any(loc[: len(o)] == o or o[: len(loc)] == loc for o in over if o):
-            return Problem(loaded.file, message + " [set on the command line]", dotted)
+            return Problem(loaded.file, f"{message} [set {origin}]", dotted)
         line, col = loaded.locate(loc)
         return Problem(loaded.file, message, dotted, line, col)
 

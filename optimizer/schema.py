@@ -251,6 +251,8 @@ class Scenario(Strict):
     """Lever id ([a-z][a-z0-9_]*) -> lever, in file order."""
     constraints: list[LinearConstraint] = []
     """Extra linear constraints."""
+    variants: dict[str, dict[str, Any]] = {}
+    """Named sets of overrides: variant name -> {field.path: value}, as with --set."""
 
     @field_validator("currency")
     @classmethod

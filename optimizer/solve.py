@@ -218,6 +218,21 @@ class Highs:
                                    else highspy.ObjSense.kMaximize)
             self._objective = name
 
+    def bound_range(self, con: pyo.Constraint) -> tuple[float, float]:
+        """After an LP solve: how far the active bound of ``con`` may move, down and
+        up (in the row's own terms, body constant included), before the optimal
+        basis changes; from HiGHS's ranging."""
+        h, matrix = self._h, self.matrix
+        assert h is not None
+        row = matrix.row_of[id(con)]
+        with open(os.devnull, "w") as sink, stdout_to(sink.fileno()):
+            status, ranging = h.getRanging()
+        if status != highspy.HighsStatus.kOk:
+            raise SolverError("HiGHS could not range this model (ranging needs an LP)")
+        offset = matrix.row_offset[row]
+        return (ranging.row_bound_dn.value_[row] + offset,
+                ranging.row_bound_up.value_[row] + offset)
+
     def _run(self) -> highspy.HighsModelStatus:
         h = self._h
         assert h is not None
