@@ -113,6 +113,8 @@ def interpolation_error(
     worst = 0.0
     for (x1, r1), (x2, r2) in zip(zip(values, results, strict=True),
                                   list(zip(values, results, strict=True))[1:], strict=False):
+        if r1.status != "optimal" or r2.status != "optimal":
+            continue  # no curve across a point out of reach
         s1, s2 = r1.marginal_cost_of_target, r2.marginal_cost_of_target
         if r1.marginal_cost_basis != "lp" or s1 is None or s2 is None:
             return None
