@@ -10,6 +10,7 @@ A plan is the units funded of each enabled lever in each period.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -67,8 +68,13 @@ def paths(s: Scenario, plan: Plan) -> dict[str, LeverPath]:
 
 
 def _relations(s: Scenario) -> list[Relation]:
-    enabled = list(s.enabled_levers())
-    return [parse_relation(c.expr, enabled) for c in s.constraints]
+    return _parsed(tuple(c.expr for c in s.constraints), tuple(s.enabled_levers()))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(exprs: tuple[str, ...], levers: tuple[str, ...]) -> list[Relation]:
+    # a sweep re-checks hundreds of plans of one scenario: parse its relations once
+    return [parse_relation(e, levers) for e in exprs]
 
 
 def _relation_value(rel: Relation, got: Mapping[str, LeverPath]) -> tuple[float, float]:

@@ -147,6 +147,7 @@ class Highs:
         self._mutable_rows: list[int] = []
         self._active: np.ndarray | None = None
         self._objective: str | None = None
+        self._objectives: list[pyo.Objective] = []
 
     def version(self) -> str:
         return version()
@@ -190,6 +191,7 @@ class Highs:
             if not (is_constant(con.lower) and is_constant(con.upper))
         ]
         self._active = np.array([con.active for con in matrix.rows], dtype=bool)
+        self._objectives = list(m.component_data_objects(pyo.Objective))
         self._objective = None
 
     def _sync(self) -> None:
@@ -206,7 +208,7 @@ class Highs:
             h.changeRowsBounds(len(rows), np.array(rows, dtype=np.int32),
                                np.array([b[0] for b in bounds]),
                                np.array([b[1] for b in bounds]))
-        live = [o for o in m.component_data_objects(pyo.Objective, active=True)]
+        live = [o for o in self._objectives if o.active]
         if len(live) != 1:
             raise SolverError(f"the model has {len(live)} active objectives, not one")
         name = live[0].name
@@ -286,6 +288,10 @@ class Highs:
         h = self._h
         assert h is not None
         model_status = self._run()
+        if classify(model_status, False) is Status.ERROR:
+            # a warm start can leave HiGHS lost ("Unknown"): once more from scratch
+            h.clearSolver()
+            model_status = self._run()
         info = h.getInfo()
         has_plan = info.primal_solution_status == 2
         ours = classify(model_status, has_plan)

@@ -200,7 +200,8 @@ def _walk(session: Any, loadout: Loadout, kind: Kind, low: float, high: float) -
         session.run_for(point)
         if kind == "ceilings":
             m.needed.set_value(0.0)  # the most exports: the target is not a constraint
-        out = session.highs.solve(m, duals_of=[row])
+        highs = session.solvers.for_model(m)
+        out = highs.solve(m, duals_of=[row])
         if out.status is not Status.OPTIMAL or out.objective is None:
             break  # past the most reachable: the frontier ends at the last segment's end
         y = out.objective * money
@@ -211,7 +212,7 @@ def _walk(session: Any, loadout: Loadout, kind: Kind, low: float, high: float) -
             assert end_of_segment is not None
             corners.append(Breakpoint(end_of_segment, _on_line(corners[-1], end_of_segment),
                                       slope))
-        upper = session.highs.bound_range(row)[1] * money
+        upper = highs.bound_range(row)[1] * money
         if slope == 0.0 or not math.isfinite(upper) or upper >= high:
             # a zero dual: the swept row is slack and the frontier flat from here on
             corners.append(Breakpoint(high, _on_line(corners[-1], high), None))

@@ -1,0 +1,321 @@
+"""Results side by side: status, cost, exports, marginal cost and every lever.
+
+Columns come from solved Results or from saved ``result.json`` files (spec
+section 3); this module never solves (no Pyomo, no engine). Differences are
+taken against the first column. A lever missing from a column is *absent*,
+never zero: a disabled lever and a lever funded at 0 units are different
+answers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
+
+from optimizer.errors import Problem, ScenarioError, UsageError
+from optimizer.numbers import clean
+from optimizer.results import Result
+
+ABSENT = "absent"
+"""A value or difference where a lever is not in a column."""
+NOT_COMPARABLE = "n/a"
+"""A difference where one side has a value and the other has none (no plan,
+no marginal cost)."""
+
+Number = int | float
+Value = str | Number | None
+"""A cell: the status (str), a number, None (no value), or ABSENT."""
+Diff = str | Number
+"""0 / "" (no difference), a number, "a -> b" (status), ABSENT or NOT_COMPARABLE."""
+Kind = Literal["status", "money", "units", "ratio"]
+Source = Literal["scenario", "result.json"]
+
+
+class LeverValues(NamedTuple):
+    name: str
+    units: Number | None
+    spend: Number | None
+
+
+@dataclass(frozen=True)
+class Column:
+    """One scenario's answer, reduced to what a comparison shows."""
+
+    label: str
+    """How the column is headed: the scenario file (and variant), or the JSON path."""
+    scenario: str
+    """The scenario's name."""
+    currency: str
+    status: str
+    total_cost: Number | None
+    lever_exports: Number | None
+    marginal_cost_of_target: Number | None
+    levers: Mapping[str, LeverValues]
+    """id -> (name, units, spend) of every enabled lever, in file order."""
+    source: Source = "scenario"
+
+    def __post_init__(self) -> None:
+        """Numbers as result.json holds them (no NaN, -0.0 or dust); plain
+        (name, units, spend) tuples accepted for levers."""
+        for attr in ("total_cost", "lever_exports", "marginal_cost_of_target"):
+            object.__setattr__(self, attr, _number(getattr(self, attr)))
+        levers = {}
+        for lid, (name, units, spend) in self.levers.items():
+            levers[lid] = LeverValues(name, _number(units), _number(spend))
+        object.__setattr__(self, "levers", levers)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One metric across the columns."""
+
+    metric: str
+    """``status``, ``total cost``, ``lever exports``, ``marginal cost``,
+    ``<lever> units``, ``<lever> spend``."""
+    key: str
+    """Machine name: status, total_cost, lever_exports, marginal_cost_of_target,
+    levers.<id>.units, levers.<id>.spend."""
+    kind: Kind
+    lever: str | None
+    values: tuple[Value, ...]
+    """One per column."""
+    diffs: tuple[Diff, ...]
+    """One per column after the first, against the first."""
+
+    @property
+    def differs(self) -> bool:
+        return any(_differs(d) for d in self.diffs)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    columns: tuple[Column, ...]
+
+    @property
+    def currency(self) -> str:
+        return self.columns[0].currency
+
+    @property
+    def levers(self) -> list[str]:
+        """Every lever id, in order of first appearance across the columns."""
+        seen: dict[str, None] = {}
+        for col in self.columns:
+            seen.update(dict.fromkeys(col.levers))
+        return list(seen)
+
+    def rows(self) -> list[Row]:
+        """status, total cost, lever exports, marginal cost, then units and spend
+        of each lever in order of first appearance."""
+        cols = self.columns
+        rows = [
+            _row("status", "status", "status", None, [c.status for c in cols]),
+            _row("total cost", "total_cost", "money", None, [c.total_cost for c in cols]),
+            _row("lever exports", "lever_exports", "money", None,
+                 [c.lever_exports for c in cols]),
+            _row("marginal cost", "marginal_cost_of_target", "ratio", None,
+                 [c.marginal_cost_of_target for c in cols]),
+        ]
+        for lid in self.levers:
+            found = [c.levers.get(lid) for c in cols]
+            rows.append(_row(f"{lid} units", f"levers.{lid}.units", "units", lid,
+                             [ABSENT if v is None else v.units for v in found]))
+            rows.append(_row(f"{lid} spend", f"levers.{lid}.spend", "money", lid,
+                             [ABSENT if v is None else v.spend for v in found]))
+        return rows
+
+    @property
+    def identical(self) -> bool:
+        """No difference at all between any column and the first."""
+        return not any(row.differs for row in self.rows())
+
+
+def compare(columns: Sequence[Column]) -> Comparison:
+    """Columns side by side; raises UsageError for fewer than two or mixed currencies."""
+    if len(columns) < 2:
+        raise UsageError(
+            f"compare needs at least two columns (scenario files, variants or saved "
+            f"result.json files); got {len(columns)}")
+    first = columns[0]
+    for col in columns[1:]:
+        if col.currency != first.currency:
+            raise UsageError(
+                f"cannot compare {first.label!r} ({first.currency}) with {col.label!r} "
+                f"({col.currency}): every column must report in the same currency")
+    return Comparison(tuple(columns))
+
+
+def column_from_result(result: Result, label: str) -> Column:
+    """The column of a solved Result, numbers as ``result.json`` writes them
+    (no -0.0 or dust, no NaN, integer levers' units as int)."""
+    levers = {}
+    for rec in result.rows:
+        units = _number(rec["units"])
+        if rec.get("integer") and units is not None:
+            units = int(round(units))
+        levers[rec["lever"]] = LeverValues(rec["name"], units, _number(rec["spend"]))
+    return Column(
+        label=label,
+        scenario=result.scenario,
+        currency=result.currency,
+        status=result.status,
+        total_cost=_number(result.total_cost),
+        lever_exports=_number(result.lever_exports),
+        marginal_cost_of_target=_number(result.marginal_cost_of_target),
+        levers=levers,
+        source="scenario",
+    )
+
+
+_EXPECTED = {
+    "scenario": "a string, the scenario's name",
+    "status": "a string such as \"optimal\"",
+    "currency": "a string such as \"USD\"",
+    "total_cost": "a number or null",
+    "lever_exports": "a number or null",
+    "marginal_cost_of_target": "a number or null",
+    "allocation": "a list of {lever, name, units, spend} objects",
+}
+_LEVER_FIELDS = {
+    "lever": "a string, the lever's id",
+    "name": "a string",
+    "units": "a number or null",
+    "spend": "a number or null",
+}
+_HINT = "a result.json as written by optimize --output DIR or --format json"
+
+
+def column_from_json(path: str | os.PathLike[str], label: str | None = None) -> Column:
+    """The column of a saved ``result.json`` (spec section 3); extra fields are
+    ignored. Raises ScenarioError naming the file, each field at fault and what
+    is expected. ``label`` defaults to the path."""
+    file = os.fspath(path)
+    try:
+        with open(file, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise ScenarioError([Problem(file, f"cannot read the file: {exc.strerror or exc}")]) \
+            from None
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(file, f"not UTF-8 text (expected {_HINT})")]) from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError([Problem(file, f"not valid JSON: {exc.msg} (expected {_HINT})",
+                                     line=exc.lineno, col=exc.colno)]) from None
+    except ValueError as exc:
+        raise ScenarioError([Problem(file, f"not valid JSON: {exc} (expected {_HINT})")]) \
+            from None
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(
+            file, f"expected a JSON object, {_HINT} (got {_type(data)})")])
+    if not any(k in data for k in _EXPECTED):
+        raise ScenarioError([Problem(
+            file, f"not a result.json: none of the fields {', '.join(_EXPECTED)} "
+                  f"(expected {_HINT})")])
+
+    problems: list[Problem] = []
+
+    def check(node: dict[str, Any], key: str, expected: str, where: str) -> Any:
+        if key not in node:
+            problems.append(Problem(file, f"missing (expected {expected})", where))
+            return None
+        value = node[key]
+        ok = (isinstance(value, str) and (key != "lever" or value != "")
+              if expected.startswith("a string") else
+              isinstance(value, list) if expected.startswith("a list") else
+              value is None or _is_number(value))
+        if not ok:
+            problems.append(Problem(file, f"expected {expected} (got {_shown(value)})", where))
+            return None
+        return value
+
+    top = {key: check(data, key, expected, key) for key, expected in _EXPECTED.items()}
+    levers: dict[str, LeverValues] = {}
+    for i, entry in enumerate(top["allocation"] or []):
+        at = f"allocation[{i}]"
+        if not isinstance(entry, dict):
+            problems.append(Problem(
+                file, f"expected an object with {', '.join(_LEVER_FIELDS)} "
+                      f"(got {_shown(entry)})", at))
+            continue
+        rec = {key: check(entry, key, expected, f"{at}.{key}")
+               for key, expected in _LEVER_FIELDS.items()}
+        lid = rec["lever"]
+        if lid is None:
+            continue
+        if lid in levers:
+            problems.append(Problem(file, f"lever {lid!r} listed twice", f"{at}.lever"))
+            continue
+        levers[lid] = LeverValues(rec["name"] if rec["name"] is not None else "",
+                                  _number(rec["units"]), _number(rec["spend"]))
+    if problems:
+        raise ScenarioError(problems)
+    return Column(
+        label=file if label is None else label,
+        scenario=top["scenario"],
+        currency=top["currency"],
+        status=top["status"],
+        total_cost=_number(top["total_cost"]),
+        lever_exports=_number(top["lever_exports"]),
+        marginal_cost_of_target=_number(top["marginal_cost_of_target"]),
+        levers=levers,
+        source="result.json",
+    )
+
+
+def _row(metric: str, key: str, kind: Kind, lever: str | None, values: list[Value]) -> Row:
+    first = values[0]
+    return Row(metric, key, kind, lever, tuple(values),
+               tuple(_diff(first, v, kind) for v in values[1:]))
+
+
+def _diff(first: Value, other: Value, kind: Kind) -> Diff:
+    if kind == "status":
+        return "" if first == other else f"{first} -> {other}"
+    if first == ABSENT or other == ABSENT:
+        return "" if first == other else ABSENT
+    if first is None or other is None:
+        return "" if first is other else NOT_COMPARABLE
+    assert _is_number(first) and _is_number(other)
+    if isinstance(first, int) and isinstance(other, int):
+        return other - first
+    d = float(other) - float(first)
+    if abs(d) <= 1e-9 * max(1.0, abs(float(first)), abs(float(other))):
+        return 0.0  # round-off of two solves, and never -0.0
+    return d
+
+
+def _differs(d: Diff) -> bool:
+    return d != "" and d != 0
+
+
+def _number(value: Any) -> Number | None:
+    """JSON-safe: None for NaN/inf, no -0.0 or dust below 1e-9, ints kept."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    value = float(value)
+    return clean(value) if math.isfinite(value) else None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _type(value: Any) -> str:
+    return {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number" if _is_number(value) else type(value).__name__)
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,106 @@
+"""Sweep speed: 200 ceilings, the engine beside a direct warm highspy loop.
+
+For the shipped scenarios and a generated 10,000-column model (500 districts x
+10 years, from scripts/bench_scale.py), times
+
+* the engine's sweep (``optimizer.sweep.run_sweep``: one model, re-solved warm
+  per point, each point re-checked and turned into a Result), and
+* a direct loop on one ``highspy.Highs``: change the budget row's upper bound,
+  ``run()``, read the objective (the most exports under that ceiling).
+
+Both see the same model (the engine's, passed to HiGHS once); the ratio is
+engine / direct. The engine does more per point by design (the spec's
+second, cheapest-plan stage, the re-check, the Result); the ratio says what
+that costs.
+
+    python scripts/bench_sweep.py [--points 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+
+def _direct(loadout: object, values: list[float]) -> tuple[float, list[float | None]]:
+    """A warm highspy loop over the ceilings on the engine's own model."""
+    import highspy
+
+    from optimizer.engine import Session, with_goal
+
+    session = Session(loadout, widest_ceiling=max(values))  # type: ignore[arg-type]
+    s = loadout.scenario  # type: ignore[attr-defined]
+    session.run_for(with_goal(s, ceiling=values[0], objective="max_exports"))
+    session.model.needed.set_value(0.0)
+    highs = session.solvers.for_model(session.model)
+    highs.solve(session.model)  # loads the model into HiGHS once
+    h = highs._h
+    row = highs.matrix.row_of[id(session.model.budget)]
+    money = session.scaling.money
+    start = time.perf_counter()
+    best = []
+    for v in values:
+        h.changeRowBounds(row, -highspy.kHighsInf, v / money)
+        h.run()
+        optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        best.append(h.getInfo().objective_function_value * money if optimal else None)
+    return time.perf_counter() - start, best
+
+
+def _engine(loadout: object, values: list[float]) -> tuple[float, list[float | None]]:
+    from optimizer.engine import Session, with_goal
+
+    session = Session(loadout, widest_ceiling=max(values))  # type: ignore[arg-type]
+    s = loadout.scenario  # type: ignore[attr-defined]
+    session.solve(with_goal(s, ceiling=values[0], objective="max_exports"), diagnose=False)
+    start = time.perf_counter()
+    from optimizer.sweep import point_scenarios
+
+    exports = [session.solve(p, diagnose=False).lever_exports
+               for p in point_scenarios(loadout, "ceilings", values)]  # type: ignore[arg-type]
+    return time.perf_counter() - start, exports
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=200)
+    args = parser.parse_args()
+    import bench_scale
+
+    from optimizer.loader import load_yaml_text
+    from optimizer.scenario import Loadout, load_scenario, validate
+
+    cases = []
+    for name, top in (("pakistan_it_exports.yaml", 3e9), ("pakistan_it_exports_3yr.yaml", 3e9)):
+        cases.append((name, load_scenario(ROOT / "configs" / name), top))
+    spec = {k: v for k, v in bench_scale.scenario(500, 10).items() if v is not None}
+    spec["objective"] = "max_exports"
+    spec["budget"] = {**spec["budget"], "ceiling": 1.0}
+    loaded = load_yaml_text("name: bench\n", "<bench>")
+    generated = Loadout(validate(spec, loaded), "<generated 500 x 10>", loaded.sha256)
+    cases.append(("generated 500 x 10 (10,000 columns)", generated,
+                  sum(spec["budget"]["per_period"].values())))
+    print(f"{args.points} ceilings per sweep, warm re-solves on one model\n")
+    print("| scenario | points | direct loop | engine sweep | per point (engine) | "
+          "engine / direct | largest gap in exports |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, loadout, top in cases:
+        values = [top * (i + 1) / args.points for i in range(args.points)]
+        direct_s, best = _direct(loadout, values)
+        engine_s, got = _engine(loadout, values)
+        both = [(a, b) for a, b in zip(best, got, strict=True) if a is not None]
+        assert all(b is not None for _, b in both), "the engine missed a reachable point"
+        assert all(b is None for a, b in zip(best, got, strict=True) if a is None)
+        gap = max(abs(a - b) / max(1.0, abs(a)) for a, b in both)  # type: ignore[operator]
+        print(f"| {name} | {args.points} | {direct_s:.3f} s | {engine_s:.3f} s | "
+              f"{engine_s / args.points * 1e3:.1f} ms | {engine_s / direct_s:.2f}x | "
+              f"{gap:.1e} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
