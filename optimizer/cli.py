@@ -227,25 +227,27 @@ def run_optimize(
               help="Every breakpoint of the frontier (LP scenarios only).")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
               help="Draw the curve and the lever mix to FILE.png or FILE.svg.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Solve the points in this many processes (for large models).")
 @format_option
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="Also write sweep.csv, sweep.json and sweep.md here.")
 @solver_options
 def sweep(
     config: Path, sets: tuple[str, ...], variant: str | None, ceilings: str | None,
-    targets: str | None, exact: bool, plot: Path | None, fmt: str, output: Path | None,
-    time_limit: float | None, mip_gap: float | None,
+    targets: str | None, exact: bool, plot: Path | None, workers: int, fmt: str,
+    output: Path | None, time_limit: float | None, mip_gap: float | None,
 ) -> None:
     """The answer across budget ceilings (--ceilings) or export targets (--targets)."""
-    run_sweep_command(config, sets, variant, ceilings, targets, exact, plot, fmt, output,
-                      time_limit, mip_gap)
+    run_sweep_command(config, sets, variant, ceilings, targets, exact, plot, workers, fmt,
+                      output, time_limit, mip_gap)
 
 
 @guarded
 def run_sweep_command(
     config: Path, sets: Sequence[str], variant: str | None, ceilings: str | None,
-    targets: str | None, exact: bool, plot: Path | None, fmt: str, output: Path | None,
-    time_limit: float | None, mip_gap: float | None,
+    targets: str | None, exact: bool, plot: Path | None, workers: int, fmt: str,
+    output: Path | None, time_limit: float | None, mip_gap: float | None,
 ) -> None:
     if (ceilings is None) == (targets is None):
         raise UsageError("give exactly one of --ceilings RANGE or --targets RANGE")
@@ -255,7 +257,8 @@ def run_sweep_command(
 
     if variant == ALL_VARIANTS:
         raise UsageError("sweep takes one variant at a time (got --variant all)")
-    loadout = load_scenario(config, parse_sets(sets), variant)
+    overrides = parse_sets(sets)
+    loadout = load_scenario(config, overrides, variant)
     s = loadout.scenario
     from optimizer.sweep import parse_range, run_sweep
 
@@ -269,7 +272,8 @@ def run_sweep_command(
         result = exact_frontier(loadout, kind, values, options_of(time_limit, mip_gap))
     else:
         result = run_sweep(loadout, kind, values, options_of(time_limit, mip_gap),
-                           progress=_progress(len(values)))
+                           progress=_progress(len(values)), workers=workers,
+                           source=(str(config), tuple(overrides), variant))
     files = {"sweep.csv": SWEEP_RENDERERS["csv"](result),
              "sweep.json": SWEEP_RENDERERS["json"](result),
              "sweep.md": SWEEP_RENDERERS["markdown"](result)}

@@ -66,24 +66,55 @@ def point_scenarios(loadout: Loadout, kind: Kind, values: Sequence[float]) -> li
     return [with_goal(s, target=v, objective="min_cost") for v in values]
 
 
-def run_sweep(
-    loadout: Loadout,
-    kind: Kind,
-    values: Sequence[float],
-    options: SolverOptions | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> Sweep:
-    """Solve every point on one model; ``progress(i)`` after each point."""
+def _solve_points(
+    loadout: Loadout, kind: Kind, values: Sequence[float], widest: float | None,
+    options: SolverOptions | None, progress: Callable[[int], None] | None = None,
+) -> list[Result]:
     from optimizer.engine import Session
 
-    start = time.perf_counter()
-    widest = max(values) if kind == "ceilings" else None
     session = Session(loadout, options, widest_ceiling=widest)
     results = []
     for i, point in enumerate(point_scenarios(loadout, kind, values)):
         results.append(session.solve(point, diagnose=False))
         if progress is not None:
             progress(i + 1)
+    return results
+
+
+def _worker(
+    source: tuple[str, tuple[tuple[str, Any], ...], str | None], kind: Kind,
+    values: Sequence[float], widest: float | None, options: SolverOptions | None,
+) -> list[Result]:
+    """In a worker process: load the scenario again and solve a contiguous chunk."""
+    from optimizer.scenario import load_scenario
+
+    path, overrides, variant = source
+    return _solve_points(load_scenario(path, overrides, variant), kind, values, widest, options)
+
+
+def run_sweep(
+    loadout: Loadout,
+    kind: Kind,
+    values: Sequence[float],
+    options: SolverOptions | None = None,
+    progress: Callable[[int], None] | None = None,
+    workers: int = 1,
+    source: tuple[str, tuple[tuple[str, Any], ...], str | None] | None = None,
+) -> Sweep:
+    """Solve every point on one model; ``progress(done)`` as points finish.
+
+    ``workers`` > 1 splits the points into contiguous chunks (each stays warm)
+    solved in spawned processes, each loading the scenario from ``source``
+    (file, overrides, variant). Spawned, not forked: HiGHS keeps per-process
+    state that a fork would copy half-initialised. Worth it only when a point
+    takes longer than a worker takes to start (about a second of imports).
+    """
+    start = time.perf_counter()
+    widest = max(values) if kind == "ceilings" else None
+    if workers > 1 and source is not None and len(values) > 1:
+        results = _in_processes(source, kind, values, widest, options, progress, workers)
+    else:
+        results = _solve_points(loadout, kind, values, widest, options, progress)
     s = loadout.scenario
     return Sweep(
         kind=kind,
@@ -95,6 +126,30 @@ def run_sweep(
         seconds=time.perf_counter() - start,
         interpolation_error=interpolation_error(kind, values, results),
     )
+
+
+def _in_processes(
+    source: tuple[str, tuple[tuple[str, Any], ...], str | None], kind: Kind,
+    values: Sequence[float], widest: float | None, options: SolverOptions | None,
+    progress: Callable[[int], None] | None, workers: int,
+) -> list[Result]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = math.ceil(len(values) / workers)
+    chunks = [list(values[i:i + size]) for i in range(0, len(values), size)]
+    done = 0
+    out: list[list[Result]] = []
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
+        futures = [pool.submit(_worker, source, kind, chunk, widest, options)
+                   for chunk in chunks]
+        for future, chunk in zip(futures, chunks, strict=True):
+            out.append(future.result())
+            done += len(chunk)
+            if progress is not None:
+                progress(done)
+    return [r for part in out for r in part]
 
 
 def interpolation_error(

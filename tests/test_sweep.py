@@ -218,3 +218,12 @@ def test_unknown_variant_and_bad_variant_exit_2(scenario_file: Write) -> None:
     code, _, err = invoke("--config", bad)
     assert code == 2
     assert "levers.a.unit_cost: must be >= 0 (got -1) [set by variants.broken]" in err
+
+
+def test_workers_give_the_same_points() -> None:
+    lo = load_scenario(SHIPPED)
+    values = parse_range("100M:600M:100M", "USD", {})
+    one = run_sweep(lo, "ceilings", values)
+    two = run_sweep(lo, "ceilings", values, workers=2, source=(str(SHIPPED), (), None))
+    assert [r.lever_exports for r in two.results] == [r.lever_exports for r in one.results]
+    assert [r.total_cost for r in two.results] == [r.total_cost for r in one.results]
