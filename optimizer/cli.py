@@ -193,7 +193,7 @@ def run_optimize(
 
     loadouts = load_variants(config, [*parse_sets(sets), *overrides], [variant])
     if variant == ALL_VARIANTS:
-        _compare_and_exit(loadouts, [], fmt, output, time_limit, mip_gap)
+        _compare_and_exit(loadouts, fmt, output, time_limit, mip_gap)
 
     from optimizer.engine import solve_scenario
     from optimizer.render import RENDERERS
@@ -332,28 +332,31 @@ def run_compare(
 ) -> None:
     from optimizer.scenario import load_variants
 
-    loadouts = []
-    saved = []
+    sources: list[Any] = []  # in the order given: the first is what the rest are against
     overrides = parse_sets(sets)
     for item in items:
         if item.lower().endswith(".json"):
-            saved.append(Path(item))
+            sources.append(Path(item))
         else:
-            loadouts += load_variants(item, overrides, [variant])
-    _compare_and_exit(loadouts, saved, fmt, output, time_limit, mip_gap)
+            sources += load_variants(item, overrides, [variant])
+    _compare_and_exit(sources, fmt, output, time_limit, mip_gap)
 
 
 def _compare_and_exit(
-    loadouts: Sequence[Any], saved: Sequence[Path], fmt: str, output: Path | None,
+    sources: Sequence[Any], fmt: str, output: Path | None,
     time_limit: float | None, mip_gap: float | None,
 ) -> NoReturn:
+    """Solve each Loadout (or read each saved result.json path), compare, print, exit 0."""
     from optimizer.compare import column_from_json, column_from_result, compare
     from optimizer.engine import solve_scenario
     from optimizer.render.compare import COMPARE_RENDERERS
 
     options = options_of(time_limit, mip_gap)
-    columns = [column_from_result(solve_scenario(lo, options), lo.label) for lo in loadouts]
-    columns += [column_from_json(path) for path in saved]
+    columns = [
+        column_from_json(src) if isinstance(src, Path)
+        else column_from_result(solve_scenario(src, options), src.label)
+        for src in sources
+    ]
     comparison = compare(columns)
     files = {"compare.csv": COMPARE_RENDERERS["csv"](comparison),
              "compare.json": COMPARE_RENDERERS["json"](comparison),
