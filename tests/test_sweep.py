@@ -227,3 +227,25 @@ def test_workers_give_the_same_points() -> None:
     two = run_sweep(lo, "ceilings", values, workers=2, source=(str(SHIPPED), (), None))
     assert [r.lever_exports for r in two.results] == [r.lever_exports for r in one.results]
     assert [r.total_cost for r in two.results] == [r.total_cost for r in one.results]
+
+
+def test_compare_command_and_variant_all(scenario_file: Write, tmp_path: Path) -> None:
+    code, out, err = invoke("compare", SHIPPED, SHIPPED, "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["identical"] is True
+    path = scenario_file(VARIANTS)
+    code, out, err = invoke("--config", path, "--variant", "all", "--output", tmp_path / "o")
+    assert code == 0, err
+    assert "[dear_a]" in out and "[tight]" in out
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == [
+        "compare.csv", "compare.json", "compare.md"]
+
+
+def test_sweep_plot_from_the_command_line(tmp_path: Path) -> None:
+    png = tmp_path / "frontier.png"
+    code, _, err = invoke("sweep", "--config", SHIPPED, "--targets", "5B:11B:2B", "--plot", png)
+    assert code == 0, err
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    code, _, err = invoke("sweep", "--config", SHIPPED, "--targets", "5B:11B:2B", "--plot",
+                          tmp_path / "frontier.pdf")
+    assert code == 2 and ".png or .svg" in err
