@@ -31,9 +31,12 @@ from optimizer.schema import Lever, Scenario
 # Coefficients outside this band are refused: HiGHS would drop them silently
 # or lose the plan to round-off.
 SMALLEST, LARGEST = 1e-8, 1e10
-# A continuous lever's start period must fund at least this share of its
-# largest size: "first period with units > 0" needs some floor in a MIP.
-START_FLOOR = 1e-6
+# "Used" means units > 0, which a MIP can only say with a floor: a continuous
+# lever funds at least this share of its largest size, and never less than
+# SMALLEST_UNITS model units (HiGHS's feasibility tolerance is 1e-7, and _plan
+# reads values under 1e-9 as dust).
+START_FLOOR = 1e-9
+SMALLEST_UNITS = 1e-6
 MAX_MODEL_UNITS = 1e7
 
 
@@ -184,7 +187,7 @@ def model_data(s: Scenario, file: str = "<scenario>") -> tuple[ModelData, Scalin
                     lv, k, on_off, i in required),
                 pin_start=(None if not (lv.fixed_cost and period_caps and horizon > 1
                                         and on_off is not None)
-                           else (1.0 if lv.integer else START_FLOOR * on_off)),
+                           else _use_floor(lv, k, on_off, False)),
             )
         )
     if problems:
@@ -235,10 +238,11 @@ def _use_floor(lever: Lever, scale: float, on_off: float, required: bool) -> flo
     """Least units (model units) a used lever funds over the horizon.
 
     "Used" means units > 0, which a MIP can only state with a floor: a whole
-    unit for an integer lever, else a millionth of its largest size; raised to
-    min_units_if_used, and to 1 unit when another lever requires this one.
+    unit for an integer lever, else a billionth of its largest size (at least
+    1e-6 model units); raised to min_units_if_used, and to 1 unit when another
+    lever requires this one.
     """
-    least = 1.0 if lever.integer else START_FLOOR * on_off
+    least = 1.0 if lever.integer else min(on_off, max(SMALLEST_UNITS, START_FLOOR * on_off))
     if lever.min_units_if_used:
         least = max(least, lever.min_units_if_used / scale)
     if required:

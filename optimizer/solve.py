@@ -162,8 +162,11 @@ class Highs:
         with open(os.devnull, "w") as sink, stdout_to(sink.fileno()):
             h = highspy.Highs()  # prints a banner on construction
         opts = self.options
+        # mip_feasibility_tolerance: at HiGHS's 1e-6 a use switch of 5e-7 counts
+        # as 0 and, times a big-M of 1e6, lets half a unit through unpaid
         for name, value in (("output_flag", False), ("threads", opts.threads),
-                            ("random_seed", opts.seed), ("mip_rel_gap", opts.mip_gap)):
+                            ("random_seed", opts.seed), ("mip_rel_gap", opts.mip_gap),
+                            ("mip_feasibility_tolerance", 1e-9)):
             h.setOptionValue(name, value)
         if opts.time_limit is not None:
             h.setOptionValue("time_limit", float(opts.time_limit))
