@@ -311,6 +311,47 @@ def _progress(total: int) -> Callable[[int], None] | None:
 
 
 @main.command()
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="Scenario file (YAML).")
+@scenario_options
+@click.option("--format", "fmt", type=click.Choice(("table", "json", "markdown")),
+              default="table", show_default=True, help="What goes to stdout.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write explain.json and explain.md here.")
+@solver_options
+def explain(
+    config: Path, sets: tuple[str, ...], variant: str | None, fmt: str, output: Path | None,
+    time_limit: float | None, mip_gap: float | None,
+) -> None:
+    """Why this answer: what binds and what each limit is worth, or, when the target
+    is out of reach, which limits conflict and the cheapest change that fixes it.
+    Exit 3 when infeasible."""
+    run_explain(config, sets, variant, fmt, output, time_limit, mip_gap)
+
+
+@guarded
+def run_explain(
+    config: Path, sets: Sequence[str], variant: str | None, fmt: str, output: Path | None,
+    time_limit: float | None, mip_gap: float | None,
+) -> None:
+    from optimizer.scenario import ALL_VARIANTS, load_scenario
+
+    if variant == ALL_VARIANTS:
+        raise UsageError("explain takes one variant at a time (got --variant all)")
+    loadout = load_scenario(config, parse_sets(sets), variant)
+    from optimizer.explain import explain as explain_scenario
+    from optimizer.render.explain import EXPLAIN_RENDERERS
+
+    explanation = explain_scenario(loadout, options_of(time_limit, mip_gap))
+    files = {"explain.json": EXPLAIN_RENDERERS["json"](explanation),
+             "explain.md": EXPLAIN_RENDERERS["markdown"](explanation)}
+    if output is not None:
+        write_outputs(output, files)
+    click.echo(EXPLAIN_RENDERERS[fmt](explanation), nl=False)
+    sys.exit(int(explanation.result.exit_code))
+
+
+@main.command()
 @click.argument("items", nargs=-1, required=True, metavar="FILE...")
 @scenario_options
 @format_option

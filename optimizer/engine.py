@@ -144,6 +144,58 @@ class Session:
         return _solve(run, self.discrete, diagnose)
 
 
+    def conflict(self) -> list[str]:
+        """The file's limits that cannot all hold, in scenario names (an IIS)."""
+        self.run_for(self.loadout.scenario)
+        m = self.model
+        highs = self.solvers.for_model(m)
+        names = [_scenario_name(self, item, side) for item, side in highs.conflict(m)]
+        return list(dict.fromkeys(n for n in names if n))
+
+
+def _scenario_name(session: Session, item: Any, side: str) -> str | None:
+    """Where a row or column bound of the model comes from, as the file names it."""
+    s = session.loadout.scenario
+    labels = s.period_labels
+    ids = [lv.id for lv in session.data.levers]
+    name = item.name
+    base, _, index = name.partition("[")
+    keys = [k.strip() for k in index.rstrip("]").split(",")] if index else []
+
+    def lever(pos: int = 0) -> str:
+        return f"levers.{ids[int(keys[pos])]}"
+
+    single = not s.has_periods
+    if base == "x":
+        # "both": a boxed column; its cap is what can hold exports back, the
+        # zero floor is just non-negativity
+        if side in ("upper", "both"):
+            return f"{lever()}.max_units" if single else f"{lever()}.max_units_per_period"
+        return f"{lever()}.min_units" if single else None
+    table = {
+        "target": "target.exports",
+        "budget": "budget.ceiling",
+        "extra": None,
+        "spend_bounds": f"{lever()}.{'max' if side == 'upper' else 'min'}_spend" if keys else None,
+        "unit_totals": (f"{lever()}.{'max' if side == 'upper' else 'min'}_units"
+                        if keys else None),
+        "curve_capacity": f"{lever()}.yield_curve" if keys else None,
+        "use_floor": f"{lever()}.min_units_if_used" if keys else None,
+        "use_link": f"{lever()}.fixed_cost" if keys else None,
+    }
+    if base == "extra":
+        return s.constraint_label(int(keys[0]))
+    if base == "period_budget":
+        return f"budget.per_period.{labels[int(keys[0])]}"
+    if base == "milestone":
+        return f"target.milestones.{labels[int(keys[0])]}"
+    if base in ("requires", "excludes"):
+        pairs = session.data.requires if base == "requires" else session.data.excludes
+        a, _ = pairs[int(keys[0])]
+        return f"levers.{ids[a]}.{base}"
+    return table.get(base)
+
+
 def _solve(run: _Run, discrete: bool, diagnose: bool) -> Result:
     s = run.loadout.scenario
     if s.objective == "min_cost":

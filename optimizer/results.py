@@ -187,3 +187,46 @@ class Sweep:
         import pandas as pd
 
         return pd.DataFrame(self.rows())
+
+
+@dataclass(frozen=True)
+class Worth:
+    """What moving one binding limit by ``step`` does to the objective."""
+
+    limit: str
+    value: float
+    step: float
+    change: float | None
+    """Objective change (cost for min_cost, exports for max_exports); None if the
+    moved scenario has no plan."""
+    objective: str
+
+    @property
+    def per_unit(self) -> float | None:
+        return None if self.change is None else self.change / self.step
+
+
+@dataclass(frozen=True)
+class Repair:
+    """The value one limit alone must take for the target to be reachable."""
+
+    limit: str
+    current: float
+    needed: float | None
+    """None: no value of this limit alone makes the scenario feasible."""
+
+    @property
+    def relative(self) -> float | None:
+        if self.needed is None:
+            return None
+        return abs(self.needed - self.current) / max(abs(self.current), 1e-9)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    result: Result
+    worth: tuple[Worth, ...]
+    conflict: tuple[str, ...]
+    """An irreducible set of limits that cannot hold together (infeasible only)."""
+    repairs: tuple[Repair, ...]
+    """Single-limit repairs, cheapest (smallest relative change) first."""

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import highspy
 import numpy as np
@@ -237,6 +238,47 @@ class Highs:
         offset = matrix.row_offset[row]
         return (ranging.row_bound_dn.value_[row] + offset,
                 ranging.row_bound_up.value_[row] + offset)
+
+    def conflict(self, m: pyo.ConcreteModel) -> list[tuple[Any, str]]:
+        """An irreducible infeasible subset of ``m``: (constraint or variable data,
+        'lower' | 'upper' | 'both') for each member, from HiGHS's IIS.
+
+        HiGHS returns an empty set unless an IIS strategy is set.
+        """
+        if m is not self._model:
+            self._load(m)
+        self._sync()
+        h = self._h
+        assert h is not None
+        ints = np.flatnonzero(self.matrix.integer).astype(np.int32)
+        n = len(ints)
+        # HiGHS finds an IIS of an LP: relax integrality (a MIP infeasible only
+        # because of whole numbers then has none, and the caller says so)
+        if n:
+            h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kContinuous))
+        try:
+            self._run()
+            # strategy 1 refused some models here that strategy 2 answered
+            for strategy in (2, 1):
+                h.setOptionValue("iis_strategy", strategy)
+                with open(os.devnull, "w") as sink, stdout_to(sink.fileno()):
+                    status, iis = h.getIis()
+                if status != highspy.HighsStatus.kError and iis.valid_:
+                    break
+        finally:
+            if n:
+                h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kInteger))
+        if status == highspy.HighsStatus.kError or not iis.valid_:
+            return []
+        side = {2: "lower", 3: "upper", 4: "both"}
+        matrix = self.matrix
+        out: list[tuple[Any, str]] = [
+            (matrix.rows[r], side.get(b, "both"))
+            for r, b in zip(iis.row_index_, iis.row_bound_, strict=False)
+        ]
+        out += [(matrix.columns[c], side.get(b, "both"))
+                for c, b in zip(iis.col_index_, iis.col_bound_, strict=False)]
+        return out
 
     def _run(self) -> highspy.HighsModelStatus:
         h = self._h

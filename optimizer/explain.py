@@ -1,0 +1,176 @@
+"""Explain an answer in the scenario's own words: what binds and what it is worth,
+and, when the target is out of reach, what conflicts and the cheapest repair.
+
+Every figure here comes from a solve this module ran (each re-checked like any
+plan): the worth of a limit is the change in the objective when the limit is
+moved and the scenario re-solved, not a dual read off one side of a corner.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from optimizer.results import Explanation, Repair, Result, Worth
+from optimizer.scenario import Loadout
+from optimizer.schema import Scenario
+
+if TYPE_CHECKING:
+    from optimizer.solve import SolverOptions
+
+BISECTIONS = 40
+DOUBLINGS = 40
+
+
+# --- moving one named limit ------------------------------------------------------
+
+
+def _lever(s: Scenario, lid: str, **update: Any) -> Scenario:
+    levers = dict(s.levers)
+    levers[lid] = levers[lid].model_copy(update=update)
+    return s.model_copy(update={"levers": levers})
+
+
+def limit_value(s: Scenario, name: str) -> float | None:
+    """The current value of a named limit, or None when it cannot be moved here."""
+    parts = name.split(".")
+    if name == "budget.ceiling":
+        return s.budget.ceiling
+    if name == "target.exports":
+        return s.target.exports
+    if parts[:2] == ["budget", "per_period"]:
+        return next((v for k, v in s.budget.per_period.items() if str(k) == parts[2]), None)
+    if parts[:2] == ["target", "milestones"]:
+        return next((v for k, v in s.target.milestones.items() if str(k) == parts[2]), None)
+    if parts[0] == "levers" and len(parts) == 3 and parts[1] in s.levers:
+        value = getattr(s.levers[parts[1]], parts[2], None)
+        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    return None
+
+
+def with_limit(s: Scenario, name: str, value: float) -> Scenario:
+    """``s`` with the named limit set to ``value`` (validated scenarios stay valid
+    for the moves made here: caps up, floors and goals down)."""
+    parts = name.split(".")
+    if name == "budget.ceiling":
+        return s.model_copy(update={"budget": s.budget.model_copy(update={"ceiling": value})})
+    if name == "target.exports":
+        return s.model_copy(update={"target": s.target.model_copy(update={"exports": value})})
+    if parts[:2] == ["budget", "per_period"]:
+        caps = {k: (value if str(k) == parts[2] else v) for k, v in s.budget.per_period.items()}
+        return s.model_copy(update={"budget": s.budget.model_copy(update={"per_period": caps})})
+    if parts[:2] == ["target", "milestones"]:
+        goals = {k: (value if str(k) == parts[2] else v) for k, v in s.target.milestones.items()}
+        return s.model_copy(update={"target": s.target.model_copy(update={"milestones": goals})})
+    return _lever(s, parts[1], **{parts[2]: value})
+
+
+# --- solving -------------------------------------------------------------------------
+
+
+def _solve(loadout: Loadout, s: Scenario, options: SolverOptions | None) -> Result:
+    from optimizer.engine import Session
+
+    return Session(Loadout(s, loadout.file, loadout.sha256), options).solve(diagnose=False)
+
+
+def _objective(r: Result) -> float | None:
+    if r.status != "optimal":
+        return None
+    return r.discounted_cost if r.objective == "min_cost" else r.lever_exports
+
+
+def _step(name: str, value: float, s: Scenario) -> float:
+    """A move small enough to stay on the limit's current segment, big enough to count."""
+    parts = name.split(".")
+    if parts[0] == "levers" and parts[1] in s.levers and s.levers[parts[1]].integer \
+            and parts[2] in ("max_units", "min_units", "max_units_per_period"):
+        return 1.0
+    return max(abs(value) * 1e-3, 1e-6)
+
+
+def _direction(name: str) -> float:
+    """+1 to loosen an upper limit (a cap, a ceiling), -1 to loosen a floor or a goal."""
+    tail = name.rsplit(".", 1)[-1]
+    lowering = tail.startswith("min_") or name.startswith("target.")
+    return -1.0 if lowering else 1.0
+
+
+def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = None
+             ) -> list[Worth]:
+    """For each binding limit that has a value: the objective after loosening it a step."""
+    s = loadout.scenario
+    base = _objective(result)
+    out = []
+    for name in result.binding:
+        value = limit_value(s, name)
+        if value is None or base is None or name == "target.exports" and s.objective != \
+                "min_cost":
+            continue
+        step = _step(name, value, s) * _direction(name)
+        moved = _objective(_solve(loadout, with_limit(s, name, value + step), options))
+        out.append(Worth(name, value, step, None if moved is None else moved - base,
+                         s.objective))
+    return out
+
+
+def repair(loadout: Loadout, name: str, options: SolverOptions | None = None,
+           feasible: Callable[[Scenario], bool] | None = None) -> Repair:
+    """The least move of one limit that makes the scenario feasible (bisection on
+    feasibility, which is monotone in a limit moved the loosening way)."""
+    s = loadout.scenario
+    current = limit_value(s, name)
+    assert current is not None
+    ok = feasible or (lambda t: _solve(loadout, t, options).status == "optimal")
+    direction = _direction(name)
+    if direction < 0:  # floors and goals: lower towards 0
+        if not ok(with_limit(s, name, 0.0)):
+            return Repair(name, current, None)
+        low, high = 0.0, current  # feasible at low, not at high
+        for _ in range(BISECTIONS):
+            mid = (low + high) / 2
+            low, high = (mid, high) if ok(with_limit(s, name, mid)) else (low, mid)
+        return Repair(name, current, float(f"{low:.8g}"))
+    high = max(current, 1.0)
+    for _ in range(DOUBLINGS):
+        high *= 2
+        if ok(with_limit(s, name, high)):
+            break
+    else:
+        return Repair(name, current, None)
+    low = current
+    for _ in range(BISECTIONS):
+        mid = (low + high) / 2
+        low, high = (low, mid) if ok(with_limit(s, name, mid)) else (mid, high)
+    return Repair(name, current, _whole_if_counted(s, name, high))
+
+
+def _whole_if_counted(s: Scenario, name: str, value: float) -> float:
+    """Round a repaired cap up to a whole unit on an integer lever; trim float dust."""
+    parts = name.split(".")
+    if parts[0] == "levers" and s.levers[parts[1]].integer and "units" in parts[2]:
+        return float(math.ceil(value - 1e-6))
+    return float(f"{value:.8g}")
+
+
+def conflict_set(loadout: Loadout, options: SolverOptions | None = None) -> list[str]:
+    """An irreducible infeasible subset from HiGHS, in scenario names."""
+    from optimizer.engine import Session
+
+    session = Session(loadout, options)
+    return session.conflict()
+
+
+def explain(loadout: Loadout, options: SolverOptions | None = None) -> Explanation:
+    from optimizer.engine import Session
+
+    result = Session(loadout, options).solve()
+    if result.status == "infeasible":
+        s = loadout.scenario
+        names = [n for n in (*result.binding, "target.exports")
+                 if limit_value(s, n) is not None]
+        repairs = [repair(loadout, n, options) for n in dict.fromkeys(names)]
+        repairs.sort(key=lambda r: math.inf if r.relative is None else r.relative)
+        return Explanation(result, (), tuple(conflict_set(loadout, options)), tuple(repairs))
+    return Explanation(result, tuple(worth_of(loadout, result, options)), (), ())

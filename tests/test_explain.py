@@ -1,0 +1,75 @@
+"""optimize explain: conflicts and repairs when infeasible, the worth of binding limits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from optimizer.cli import main
+from optimizer.engine import solve_scenario
+from optimizer.explain import explain
+from optimizer.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+INFEASIBLE = ROOT / "configs" / "examples" / "infeasible.yaml"
+SHIPPED = ROOT / "configs" / "pakistan_it_exports.yaml"
+
+
+def invoke(*args: str | Path) -> tuple[int, str, str]:
+    r = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_infeasible_names_the_conflict_and_repairs_that_work() -> None:
+    e = explain(load_scenario(INFEASIBLE))
+    assert e.result.status == "infeasible"
+    assert {"budget.ceiling", "target.exports"} <= set(e.conflict)
+    repairs = {r.limit: r for r in e.repairs}
+    # hand: 7.4B needed; 100M buys centres (30M, 3B), retention (20M, 1B) and 50,000
+    # workers (50M, 1.25B); the 2.15B left needs 86,000 more workers at 1,000: 186M.
+    assert repairs["budget.ceiling"].needed == pytest.approx(186e6, rel=1e-6)
+    assert repairs["target.exports"].needed == pytest.approx(7.85e9, rel=1e-6)
+    relatives = [r.relative for r in e.repairs if r.relative is not None]
+    assert relatives == sorted(relatives)
+    for r in e.repairs:
+        if r.needed is None:
+            continue
+        fixed = solve_scenario(load_scenario(INFEASIBLE, [(r.limit, r.needed)]))
+        assert fixed.status == "optimal", r
+        # and just short of the repair it is still out of reach
+        whole = r.limit.endswith("units")  # integer levers' caps are whole numbers
+        short = r.needed - 1 if whole else r.current + (r.needed - r.current) * (1 - 1e-3)
+        assert solve_scenario(load_scenario(INFEASIBLE, [(r.limit, short)])).status == \
+            "infeasible", r
+
+
+def test_explain_command_exits_3_and_the_repair_runs_with_set(tmp_path: Path) -> None:
+    code, out, _ = invoke("explain", "--config", INFEASIBLE, "--format", "json",
+                          "--output", tmp_path / "o")
+    assert code == 3
+    data = json.loads(out)
+    best = data["repairs"][0]
+    assert best["limit"] == "target.exports"
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["explain.json", "explain.md"]
+    ceiling = next(r for r in data["repairs"] if r["limit"] == "budget.ceiling")["needed"]
+    code, _, err = invoke("--config", INFEASIBLE, "--set", f"budget.ceiling={ceiling}")
+    assert code == 0, err
+
+
+def test_worth_of_binding_limits_matches_finite_differences() -> None:
+    e = explain(load_scenario(SHIPPED))
+    base = e.result.total_cost
+    worth = {w.limit: w for w in e.worth}
+    centres = worth["levers.erozgar_centers.max_units"]
+    moved = solve_scenario(load_scenario(SHIPPED, [("levers.erozgar_centers.max_units",
+                                                    10_001)]))
+    assert centres.change == pytest.approx(moved.total_cost - base, rel=1e-9)
+    # hand: one more centre gives 300,000 of exports for 35.09 net, replacing
+    # 12 workers (300,000 / 25,000) at 1,052.63: saves 12,631.58 - 35.09 = 12,596.49
+    assert centres.per_unit == pytest.approx(-(12 * 300_000 / 285 - 10_000 / 285), rel=1e-9)
+    code, out, _ = invoke("explain", "--config", SHIPPED)
+    assert code == 0
+    assert "levers.erozgar_centers.max_units (now 10,000): each unit more saves 12,596 USD" in out
