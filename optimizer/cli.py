@@ -318,31 +318,51 @@ def _progress(total: int) -> Callable[[int], None] | None:
               default="table", show_default=True, help="What goes to stdout.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="Also write explain.json and explain.md here.")
+@click.option("--sections", default="infeasibility,binding,tornado,room", show_default=True,
+              help="Which sections to compute, comma-separated.")
+@click.option("--share", default="20%", show_default=True,
+              help="Tornado: how far each parameter moves down and up.")
+@click.option("--slack", default="5%", show_default=True,
+              help="Room: plans within this share of the optimal cost.")
 @solver_options
 def explain(
     config: Path, sets: tuple[str, ...], variant: str | None, fmt: str, output: Path | None,
-    time_limit: float | None, mip_gap: float | None,
+    sections: str, share: str, slack: str, time_limit: float | None, mip_gap: float | None,
 ) -> None:
     """Why this answer: what binds and what each limit is worth, or, when the target
     is out of reach, which limits conflict and the cheapest change that fixes it.
     Exit 3 when infeasible."""
-    run_explain(config, sets, variant, fmt, output, time_limit, mip_gap)
+    run_explain(config, sets, variant, fmt, output, sections, share, slack, time_limit, mip_gap)
 
 
 @guarded
 def run_explain(
     config: Path, sets: Sequence[str], variant: str | None, fmt: str, output: Path | None,
-    time_limit: float | None, mip_gap: float | None,
+    sections: str, share: str, slack: str, time_limit: float | None, mip_gap: float | None,
 ) -> None:
     from optimizer.scenario import ALL_VARIANTS, load_scenario
 
     if variant == ALL_VARIANTS:
         raise UsageError("explain takes one variant at a time (got --variant all)")
     loadout = load_scenario(config, parse_sets(sets), variant)
+    from optimizer.amounts import AmountError, parse_fraction
+    from optimizer.explain import SECTIONS
     from optimizer.explain import explain as explain_scenario
     from optimizer.render.explain import EXPLAIN_RENDERERS
 
-    explanation = explain_scenario(loadout, options_of(time_limit, mip_gap))
+    chosen = tuple(x.strip() for x in sections.split(",") if x.strip())
+    unknown = [x for x in chosen if x not in SECTIONS]
+    if unknown:
+        raise UsageError(f"--sections: unknown {', '.join(unknown)} (sections: "
+                         f"{', '.join(SECTIONS)})")
+    try:
+        fractions = (parse_fraction(share), parse_fraction(slack))
+    except AmountError as exc:
+        raise UsageError(f"--share/--slack: {exc}") from None
+    if not all(0 < f < 1 for f in fractions):
+        raise UsageError(f"--share and --slack are shares in (0, 1) (got {share}, {slack})")
+    explanation = explain_scenario(loadout, options_of(time_limit, mip_gap), chosen,
+                                   *fractions)
     files = {"explain.json": EXPLAIN_RENDERERS["json"](explanation),
              "explain.md": EXPLAIN_RENDERERS["markdown"](explanation)}
     if output is not None:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from optimizer.results import Explanation, Repair, Result, Worth
+from optimizer.results import Explanation, LeverRoom, Repair, Result, Swing, Worth
 from optimizer.scenario import Loadout
 from optimizer.schema import Scenario
 
@@ -162,7 +162,15 @@ def conflict_set(loadout: Loadout, options: SolverOptions | None = None) -> list
     return session.conflict()
 
 
-def explain(loadout: Loadout, options: SolverOptions | None = None) -> Explanation:
+SECTIONS = ("infeasibility", "binding", "tornado", "room")
+
+
+def explain(
+    loadout: Loadout, options: SolverOptions | None = None,
+    sections: tuple[str, ...] = SECTIONS, share: float = 0.2, slack: float = 0.05,
+) -> Explanation:
+    """Everything asked for in ``sections``; an infeasible scenario gets only the
+    infeasibility section (nothing else has an optimum to explain)."""
     from optimizer.engine import Session
 
     result = Session(loadout, options).solve()
@@ -172,5 +180,86 @@ def explain(loadout: Loadout, options: SolverOptions | None = None) -> Explanati
                  if limit_value(s, n) is not None]
         repairs = [repair(loadout, n, options) for n in dict.fromkeys(names)]
         repairs.sort(key=lambda r: math.inf if r.relative is None else r.relative)
-        return Explanation(result, (), tuple(conflict_set(loadout, options)), tuple(repairs))
-    return Explanation(result, tuple(worth_of(loadout, result, options)), (), ())
+        return Explanation(result, (), tuple(conflict_set(loadout, options)), tuple(repairs),
+                           share=share, slack=slack)
+    return Explanation(
+        result,
+        tuple(worth_of(loadout, result, options)) if "binding" in sections else (),
+        (), (),
+        swings=tuple(tornado(loadout, options, share)) if "tornado" in sections else (),
+        room=tuple(room(loadout, options, slack)) if "room" in sections else (),
+        share=share, slack=slack,
+    )
+
+
+# --- how stable the plan is, and how much room there is ---------------------------
+
+TORNADO_FIELDS = ("unit_cost", "yield_per_unit", "max_units", "fixed_cost", "recurring_cost")
+
+
+def tornado(loadout: Loadout, options: SolverOptions | None = None, share: float = 0.2
+            ) -> list[Swing]:
+    """Each numeric parameter moved by -share and +share alone, re-solved; largest
+    swing in the objective first."""
+    s = loadout.scenario
+    moves: list[tuple[str, float, Callable[[float], Scenario]]] = []
+    for lid, lever in s.enabled_levers().items():
+        for name in TORNADO_FIELDS:
+            value = getattr(lever, name)
+            if isinstance(value, int | float) and value:
+                moves.append((f"levers.{lid}.{name}", value,
+                              lambda v, lid=lid, name=name: _lever(s, lid, **{name: v})))
+    for name in ("budget.ceiling", "target.exports"):
+        value = limit_value(s, name)
+        if value:
+            moves.append((name, value, lambda v, name=name: with_limit(s, name, v)))
+    out = []
+    for name, value, move in moves:
+        low, high = value * (1 - share), value * (1 + share)
+        out.append(Swing(name, value, low, high,
+                         _objective(_solve(loadout, move(low), options)),
+                         _objective(_solve(loadout, move(high), options))))
+    out.sort(key=lambda w: -w.swing if math.isfinite(w.swing) else -math.inf)
+    return out
+
+
+def room(loadout: Loadout, options: SolverOptions | None = None, slack: float = 0.05
+         ) -> list[LeverRoom]:
+    """For each lever, the fewest and most units in any plan meeting the scenario whose
+    objective (discounted cost) is within ``slack`` of the optimum (min_cost only)."""
+    import pyomo.core as pyo
+
+    from optimizer.engine import Session
+    from optimizer.solve import Highs, Status
+
+    s = loadout.scenario
+    if s.objective != "min_cost":
+        return []
+    session = Session(loadout, options)
+    best = session.solve(diagnose=False)
+    if best.status != "optimal" or best.discounted_cost is None:
+        return []
+    m = session.model
+    cap = best.discounted_cost * (1 + slack) / session.scaling.money
+    m.within_slack = pyo.Constraint(expr=(None, m.cost_objective.expr, cap))
+    for i in m.L:
+        for sense in ("min", "max"):
+            setattr(m, f"room_{sense}_{i}", pyo.Objective(
+                expr=sum(m.x[i, k] for k in m.K),
+                sense=pyo.minimize if sense == "min" else pyo.maximize))
+    highs = Highs(options)
+    out = []
+    for i, lv in enumerate(session.data.levers):
+        ends = []
+        for sense in ("min", "max"):
+            for obj in m.component_data_objects(pyo.Objective):
+                obj.deactivate()
+            getattr(m, f"room_{sense}_{i}").activate()
+            got = highs.solve(m)
+            units = got.objective * session.scaling.units[lv.id] \
+                if got.status is Status.OPTIMAL and got.objective is not None else math.nan
+            ends.append(max(0.0, units))
+        low, high = ends
+        kind = "essential" if low > 1e-9 else ("unused" if high <= 1e-9 else "optional")
+        out.append(LeverRoom(lv.id, low, high, kind))
+    return out

@@ -230,3 +230,38 @@ class Explanation:
     """An irreducible set of limits that cannot hold together (infeasible only)."""
     repairs: tuple[Repair, ...]
     """Single-limit repairs, cheapest (smallest relative change) first."""
+    swings: tuple[Swing, ...] = ()
+    """The tornado: parameters by swing in the objective, largest first."""
+    room: tuple[LeverRoom, ...] = ()
+    """Each lever's least and most units within the slack of the optimum."""
+    share: float = 0.2
+    slack: float = 0.05
+
+
+@dataclass(frozen=True)
+class Swing:
+    """One parameter moved down and up by a share, re-solved: a tornado bar."""
+
+    parameter: str
+    value: float
+    low: float
+    high: float
+    objective_low: float | None
+    objective_high: float | None
+    """The objective at low and high (None: no plan there)."""
+
+    @property
+    def swing(self) -> float:
+        values = [v for v in (self.objective_low, self.objective_high) if v is not None]
+        return max(values) - min(values) if len(values) == 2 else float("inf")
+
+
+@dataclass(frozen=True)
+class LeverRoom:
+    """The least and most units of one lever in any plan within the slack."""
+
+    lever: str
+    low: float
+    high: float
+    kind: str
+    """essential (needed in every such plan), optional, or unused."""

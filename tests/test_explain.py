@@ -73,3 +73,29 @@ def test_worth_of_binding_limits_matches_finite_differences() -> None:
     code, out, _ = invoke("explain", "--config", SHIPPED)
     assert code == 0
     assert "levers.erozgar_centers.max_units (now 10,000): each unit more saves 12,596 USD" in out
+
+
+def test_tornado_and_room_match_independent_solves() -> None:
+    from optimizer.explain import room, tornado
+
+    lo = load_scenario(SHIPPED)
+    swings = {w.parameter: w for w in tornado(lo, share=0.2)}
+    cost = swings["levers.it_workforce.unit_cost"]
+    for value, got in ((cost.low, cost.objective_low), (cost.high, cost.objective_high)):
+        alone = solve_scenario(load_scenario(SHIPPED, [("levers.it_workforce.unit_cost",
+                                                        value)]))
+        assert got == pytest.approx(alone.total_cost, rel=1e-9)
+    ordered = [w.swing for w in swings.values()]
+    assert ordered == sorted(ordered, reverse=True)
+    rooms = {r.lever: r for r in room(lo, slack=0.05)}
+    base = solve_scenario(lo).total_cost
+    # the extremes are real plans: forcing a lever to its most units stays within 5%
+    workers = rooms["it_workforce"]
+    forced = solve_scenario(load_scenario(SHIPPED, [("levers.it_workforce.min_units",
+                                                     workers.high)]))
+    assert forced.total_cost <= base * 1.05 * (1 + 1e-9)
+    # and one unit more does not
+    beyond = solve_scenario(load_scenario(SHIPPED, [("levers.it_workforce.min_units",
+                                                     workers.high + 1)]))
+    assert beyond.total_cost > base * 1.05
+    assert rooms["startup_fund"].kind == "unused" and workers.kind == "essential"

@@ -7,13 +7,13 @@ from typing import Any
 
 from optimizer.numbers import clean, count, money
 from optimizer.render import render_table, to_dict
-from optimizer.results import Explanation, Repair, Worth
+from optimizer.results import Explanation, Repair, Swing, Worth
 
 
 def _amount(name: str, value: float, currency: str) -> str:
-    money_like = name.endswith(("ceiling", "_spend", "exports")) or ".per_period." in name \
-        or ".milestones." in name
-    return money(value, currency) if money_like else count(value)
+    money_like = name.endswith(("ceiling", "_spend", "exports", "_cost", "yield_per_unit")) \
+        or ".per_period." in name or ".milestones." in name
+    return _price(value, currency) if money_like else count(value)
 
 
 def _price(value: float, currency: str) -> str:
@@ -58,9 +58,29 @@ def _sections(e: Explanation) -> list[tuple[str, list[str]]]:
         out.append(("Cheapest repairs, one limit at a time (smallest change first)",
                     [f"{'or ' if i else ''}{f}" for i, f in enumerate(fixes)] or ["none"]))
     else:
-        out.append(("What binds and what it is worth",
-                    [worth_sentence(w, cur) for w in e.worth] or ["nothing binds"]))
+        if e.worth:
+            out.append(("What binds and what it is worth",
+                        [worth_sentence(w, cur) for w in e.worth]))
+        if e.swings:
+            what = "cost" if e.result.objective == "min_cost" else "exports"
+            out.append((f"Tornado: each parameter {e.share:.0%} down and up alone, re-solved "
+                        f"({what}; largest swing first)",
+                        [_swing_line(w, cur) for w in e.swings]))
+        if e.room:
+            out.append((f"Room to negotiate: units of each lever in any plan within "
+                        f"{e.slack:.0%} of the optimum",
+                        [f"{r.lever}: {count(r.low)} to {count(r.high)} ({r.kind})"
+                         for r in e.room]))
     return out
+
+
+def _swing_line(w: Swing, currency: str) -> str:
+    def show(v: float | None) -> str:
+        return "no plan" if v is None else money(v, currency)
+
+    return (f"{w.parameter} ({_amount(w.parameter, w.low, currency)} .. "
+            f"{_amount(w.parameter, w.high, currency)}): {show(w.objective_low)} .. "
+            f"{show(w.objective_high)}")
 
 
 def render_explain_table(e: Explanation) -> str:
@@ -87,6 +107,12 @@ def render_explain_json(e: Explanation) -> str:
         "conflict": list(e.conflict),
         "repairs": [{"limit": r.limit, "current": r.current, "needed": r.needed,
                      "relative_change": r.relative} for r in e.repairs],
+        "tornado": {"share": e.share, "parameters": [
+            {"parameter": w.parameter, "value": w.value, "low": w.low, "high": w.high,
+             "objective_low": w.objective_low, "objective_high": w.objective_high}
+            for w in e.swings]},
+        "room": {"slack": e.slack, "levers": [
+            {"lever": r.lever, "low": r.low, "high": r.high, "kind": r.kind} for r in e.room]},
     }
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
