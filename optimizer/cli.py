@@ -324,26 +324,33 @@ def _progress(total: int) -> Callable[[int], None] | None:
               help="Tornado: how far each parameter moves down and up.")
 @click.option("--slack", default="5%", show_default=True,
               help="Room: plans within this share of the optimal cost.")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Draw the tornado to FILE.png or FILE.svg.")
 @solver_options
 def explain(
     config: Path, sets: tuple[str, ...], variant: str | None, fmt: str, output: Path | None,
-    sections: str, share: str, slack: str, time_limit: float | None, mip_gap: float | None,
+    sections: str, share: str, slack: str, plot: Path | None, time_limit: float | None,
+    mip_gap: float | None,
 ) -> None:
     """Why this answer: what binds and what each limit is worth, or, when the target
     is out of reach, which limits conflict and the cheapest change that fixes it.
     Exit 3 when infeasible."""
-    run_explain(config, sets, variant, fmt, output, sections, share, slack, time_limit, mip_gap)
+    run_explain(config, sets, variant, fmt, output, sections, share, slack, plot, time_limit,
+                mip_gap)
 
 
 @guarded
 def run_explain(
     config: Path, sets: Sequence[str], variant: str | None, fmt: str, output: Path | None,
-    sections: str, share: str, slack: str, time_limit: float | None, mip_gap: float | None,
+    sections: str, share: str, slack: str, plot: Path | None, time_limit: float | None,
+    mip_gap: float | None,
 ) -> None:
     from optimizer.scenario import ALL_VARIANTS, load_scenario
 
     if variant == ALL_VARIANTS:
         raise UsageError("explain takes one variant at a time (got --variant all)")
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
+        raise UsageError(f"--plot writes .png or .svg (got {plot.name!r})")
     loadout = load_scenario(config, parse_sets(sets), variant)
     from optimizer.amounts import AmountError, parse_fraction
     from optimizer.explain import SECTIONS
@@ -363,6 +370,15 @@ def run_explain(
         raise UsageError(f"--share and --slack are shares in (0, 1) (got {share}, {slack})")
     explanation = explain_scenario(loadout, options_of(time_limit, mip_gap), chosen,
                                    *fractions)
+    if plot is not None and explanation.swings:
+        from optimizer.render.charts import tornado_chart
+
+        r = explanation.result
+        base = r.discounted_cost if r.objective == "min_cost" else r.lever_exports
+        tornado_chart(explanation.swings, base or 0.0, r.currency,
+                      f"{r.scenario}: what moves the answer, each parameter alone",
+                      explanation.share, plot,
+                      "Total cost" if r.objective == "min_cost" else "Lever exports")
     files = {"explain.json": EXPLAIN_RENDERERS["json"](explanation),
              "explain.md": EXPLAIN_RENDERERS["markdown"](explanation)}
     if output is not None:

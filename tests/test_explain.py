@@ -99,3 +99,12 @@ def test_tornado_and_room_match_independent_solves() -> None:
                                                      workers.high + 1)]))
     assert beyond.total_cost > base * 1.05
     assert rooms["startup_fund"].kind == "unused" and workers.kind == "essential"
+
+
+def test_explain_plot_writes_a_tornado(tmp_path: Path) -> None:
+    png = tmp_path / "tornado.png"
+    code, _, err = invoke("explain", "--config", SHIPPED, "--sections", "tornado", "--plot", png)
+    assert code == 0, err
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    code, _, err = invoke("explain", "--config", SHIPPED, "--sections", "nope")
+    assert code == 2 and "unknown nope" in err

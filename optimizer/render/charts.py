@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from optimizer.numbers import clean
-from optimizer.results import Result, Sweep
+from optimizer.results import Result, Sweep, Swing
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -482,3 +482,45 @@ _RC = {
     "ytick.labelsize": FONT,
     "legend.fontsize": FONT,
 }
+
+
+# -- tornado -------------------------------------------------------------------------------
+
+
+def tornado_chart(
+    swings: Sequence[Swing], base: float, currency: str, title: str, share: float,
+    path: str | os.PathLike[str], what: str = "Total cost",
+) -> None:
+    """Horizontal bars: the objective with each parameter moved down and up by ``share``,
+    around the base plan's value; largest swing at the top. Same writing rules as
+    sweep_chart (whole or not at all, byte-identical reruns)."""
+    target = Path(path)
+    fmt = FORMATS.get(target.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"cannot write a chart to {str(target)!r}: the file name must end in "
+                         f"{' or '.join(FORMATS)}")
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+    shown = [w for w in swings if w.objective_low is not None and w.objective_high is not None
+             and w.swing > 0][:20]
+    with rc_context(_RC):
+        fig = Figure(figsize=(10, 1.2 + 0.45 * max(1, len(shown))))
+        ax = fig.add_subplot()
+        for row, w in enumerate(reversed(shown)):
+            low, high = w.objective_low, w.objective_high
+            assert low is not None and high is not None
+            ax.barh(row, low - base, left=base, color="#4c72b0", height=0.6,
+                    label=f"parameter {share:.0%} lower" if row == 0 else None)
+            ax.barh(row, high - base, left=base, color="#dd8452", height=0.6,
+                    label=f"parameter {share:.0%} higher" if row == 0 else None)
+        ax.axvline(base, color="black", linewidth=1)
+        ax.set_yticks(range(len(shown)), [w.parameter for w in reversed(shown)])
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: memo_money(v, currency)))
+        ax.set_xlabel(f"{what} of the re-solved plan ({currency}); line: the plan as solved")
+        ax.set_title("\n".join(textwrap.wrap(title, 70)), loc="left", fontweight="bold")
+        if shown:
+            ax.legend(loc="lower right", frameon=False)
+        fig.tight_layout()
+        _write(fig, target, fmt)
