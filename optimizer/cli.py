@@ -318,7 +318,8 @@ def _progress(total: int) -> Callable[[int], None] | None:
               default="table", show_default=True, help="What goes to stdout.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="Also write explain.json and explain.md here.")
-@click.option("--sections", default="infeasibility,binding,tornado,room", show_default=True,
+@click.option("--sections", default="infeasibility,binding,ranging,tornado,room",
+              show_default=True,
               help="Which sections to compute, comma-separated.")
 @click.option("--share", default="20%", show_default=True,
               help="Tornado: how far each parameter moves down and up.")

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from optimizer.results import Explanation, LeverRoom, Repair, Result, Swing, Worth
+from optimizer.results import Explanation, LeverRoom, Repair, Result, Stability, Swing, Worth
 from optimizer.scenario import Loadout
 from optimizer.schema import Scenario
 
@@ -162,7 +162,7 @@ def conflict_set(loadout: Loadout, options: SolverOptions | None = None) -> list
     return session.conflict()
 
 
-SECTIONS = ("infeasibility", "binding", "tornado", "room")
+SECTIONS = ("infeasibility", "binding", "ranging", "tornado", "room")
 
 
 def explain(
@@ -187,6 +187,7 @@ def explain(
         tuple(worth_of(loadout, result, options)) if "binding" in sections else (),
         (), (),
         swings=tuple(tornado(loadout, options, share)) if "tornado" in sections else (),
+        ranges=tuple(stability(loadout, options)) if "ranging" in sections else (),
         room=tuple(room(loadout, options, slack)) if "room" in sections else (),
         share=share, slack=slack,
     )
@@ -262,4 +263,45 @@ def room(loadout: Loadout, options: SolverOptions | None = None, slack: float = 
         low, high = ends
         kind = "essential" if low > 1e-9 else ("unused" if high <= 1e-9 else "optional")
         out.append(LeverRoom(lv.id, low, high, kind))
+    return out
+
+
+RANGE_STEPS = 14  # bisection steps: the ends are found to about 0.01% of the span
+
+
+def _mix(r: Result) -> tuple[Any, ...] | None:
+    """What a planner calls the plan's mix: which levers are used and what binds."""
+    if r.status != "optimal":
+        return None
+    used = tuple(rec["lever"] for rec in r.rows if rec["units"] > 0)
+    return used, tuple(b for b in r.binding if b != "target.exports")
+
+
+def stability(loadout: Loadout, options: SolverOptions | None = None) -> list[Stability]:
+    """For each lever's unit cost and yield: the interval around its value in which
+    the re-solved plan keeps the same levers and the same binding limits (searched
+    by bisection between a tenth and ten times the value)."""
+    s = loadout.scenario
+    base = _mix(_solve(loadout, s, options))
+    out = []
+    for lid, lever in s.enabled_levers().items():
+        for name in ("unit_cost", "yield_per_unit"):
+            value = getattr(lever, name)
+            if not value:
+                continue
+
+            def same(v: float, name: str = name, lid: str = lid) -> bool:
+                return _mix(_solve(loadout, _lever(s, lid, **{name: v}), options)) == base
+
+            ends = []
+            for far in (value / 10, value * 10):
+                if same(far):
+                    ends.append(None)
+                    continue
+                inside, outside = value, far
+                for _ in range(RANGE_STEPS):
+                    mid = (inside + outside) / 2
+                    inside, outside = (mid, outside) if same(mid) else (inside, mid)
+                ends.append(float(f"{inside:.6g}"))
+            out.append(Stability(f"levers.{lid}.{name}", value, ends[0], ends[1]))
     return out

@@ -234,6 +234,8 @@ class Explanation:
     """The tornado: parameters by swing in the objective, largest first."""
     room: tuple[LeverRoom, ...] = ()
     """Each lever's least and most units within the slack of the optimum."""
+    ranges: tuple[Stability, ...] = ()
+    """Unit costs and yields: the interval keeping the plan's mix."""
     share: float = 0.2
     slack: float = 0.05
 
@@ -265,3 +267,15 @@ class LeverRoom:
     high: float
     kind: str
     """essential (needed in every such plan), optional, or unused."""
+
+
+@dataclass(frozen=True)
+class Stability:
+    """How far one lever parameter may move before the plan's mix changes."""
+
+    parameter: str
+    value: float
+    low: float | None
+    """Lowest value (within a tenth of the current) keeping the mix; None: below that too."""
+    high: float | None
+    """Highest value (up to ten times the current) keeping the mix; None: above that too."""

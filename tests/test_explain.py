@@ -108,3 +108,27 @@ def test_explain_plot_writes_a_tornado(tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     code, _, err = invoke("explain", "--config", SHIPPED, "--sections", "nope")
     assert code == 2 and "unknown nope" in err
+
+
+def test_ranging_ends_hold_just_inside_and_break_just_outside() -> None:
+    from optimizer.explain import _mix, stability
+
+    lo = load_scenario(SHIPPED)
+    base = _mix(solve_scenario(lo))
+    ranges = {r.parameter: r for r in stability(lo)}
+    retention = ranges["levers.dollar_retention.unit_cost"]
+    # hand: retention stops being worth its cap once a retained dollar costs more
+    # than a worker's dollar of exports, 300,000 / 285 / 25,000 = 0.04211
+    assert retention.high == pytest.approx(300_000 / 285 / 25_000, rel=1e-3)
+    for r in (retention, ranges["levers.it_workforce.unit_cost"]):
+        for end in (r.low, r.high):
+            if end is None:
+                continue
+            outward = 1 if end > r.value else -1
+            lever, field = r.parameter.split(".")[1:]
+            inside = solve_scenario(load_scenario(
+                SHIPPED, [(f"levers.{lever}.{field}", end * (1 - outward * 2e-3))]))
+            outside = solve_scenario(load_scenario(
+                SHIPPED, [(f"levers.{lever}.{field}", end * (1 + outward * 2e-3))]))
+            assert _mix(inside) == base, (r.parameter, end)
+            assert _mix(outside) != base, (r.parameter, end)

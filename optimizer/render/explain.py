@@ -7,7 +7,7 @@ from typing import Any
 
 from optimizer.numbers import clean, count, money
 from optimizer.render import render_table, to_dict
-from optimizer.results import Explanation, Repair, Swing, Worth
+from optimizer.results import Explanation, Repair, Stability, Swing, Worth
 
 
 def _amount(name: str, value: float, currency: str) -> str:
@@ -61,6 +61,10 @@ def _sections(e: Explanation) -> list[tuple[str, list[str]]]:
         if e.worth:
             out.append(("What binds and what it is worth",
                         [worth_sentence(w, cur) for w in e.worth]))
+        if e.ranges:
+            out.append(("How stable the mix is: each unit cost and yield alone, the interval "
+                        "in which the same levers are used and the same limits bind",
+                        [_range_line(r, cur) for r in e.ranges]))
         if e.swings:
             what = "cost" if e.result.objective == "min_cost" else "exports"
             out.append((f"Tornado: each parameter {e.share:.0%} down and up alone, re-solved "
@@ -72,6 +76,12 @@ def _sections(e: Explanation) -> list[tuple[str, list[str]]]:
                         [f"{r.lever}: {count(r.low)} to {count(r.high)} ({r.kind})"
                          for r in e.room]))
     return out
+
+
+def _range_line(r: Stability, currency: str) -> str:
+    low = "below a tenth of it" if r.low is None else _amount(r.parameter, r.low, currency)
+    high = "above ten times it" if r.high is None else _amount(r.parameter, r.high, currency)
+    return f"{r.parameter} (now {_amount(r.parameter, r.value, currency)}): {low} to {high}"
 
 
 def _swing_line(w: Swing, currency: str) -> str:
@@ -111,6 +121,8 @@ def render_explain_json(e: Explanation) -> str:
             {"parameter": w.parameter, "value": w.value, "low": w.low, "high": w.high,
              "objective_low": w.objective_low, "objective_high": w.objective_high}
             for w in e.swings]},
+        "ranging": [{"parameter": r.parameter, "value": r.value, "low": r.low, "high": r.high}
+                    for r in e.ranges],
         "room": {"slack": e.slack, "levers": [
             {"lever": r.lever, "low": r.low, "high": r.high, "kind": r.kind} for r in e.room]},
     }
