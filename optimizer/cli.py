@@ -199,6 +199,8 @@ def run_optimize(
     from optimizer.render import RENDERERS
 
     result = solve_scenario(loadouts[0], options_of(time_limit, mip_gap))
+    if result.status == "infeasible" and result.plan != "none":
+        result = _with_repairs(loadouts[0], result, options_of(time_limit, mip_gap))
     files = {name: RENDERERS[kind](result) for name, kind in OUTPUT_FILES.items()}
     if result.periods is not None:
         from optimizer.render import render_periods_csv
@@ -213,6 +215,25 @@ def run_optimize(
     if result.status != "optimal" and fmt != "table":  # the table carries the message
         click.echo(result.message, err=True)
     sys.exit(int(result.exit_code))
+
+
+def _with_repairs(loadout: Any, result: Any, options: Any) -> Any:
+    """The infeasible result's message, with the cheapest one-limit repairs added."""
+    import dataclasses
+
+    from optimizer.explain import limit_value, repair
+    from optimizer.render.explain import repair_sentence
+
+    s = loadout.scenario
+    names = [n for n in (*result.binding, "target.exports") if limit_value(s, n) is not None]
+    repairs = [repair(loadout, n, options) for n in dict.fromkeys(names)]
+    repairs = sorted((r for r in repairs if r.needed is not None),
+                     key=lambda r: r.relative or 0.0)[:3]
+    if not repairs:
+        return result
+    fixes = "; or ".join(repair_sentence(r, s.currency) for r in repairs)
+    return dataclasses.replace(result, message=f"{result.message} Cheapest repairs: {fixes} "
+                                               "(see optimize explain).")
 
 
 @main.command()

@@ -132,3 +132,11 @@ def test_ranging_ends_hold_just_inside_and_break_just_outside() -> None:
                 SHIPPED, [(f"levers.{lever}.{field}", end * (1 + outward * 2e-3))]))
             assert _mix(inside) == base, (r.parameter, end)
             assert _mix(outside) != base, (r.parameter, end)
+
+
+def test_plain_optimize_exit_3_names_the_cheapest_repair() -> None:
+    code, _, err = invoke("--config", INFEASIBLE, "--format", "json")
+    assert code == 3
+    assert "Cheapest repairs: lower target.exports from 10,000,000,000 USD to " \
+           "7,850,000,000 USD" in err
+    assert "raise budget.ceiling from 100,000,000 USD to 186,000,000 USD" in err
