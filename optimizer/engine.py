@@ -307,6 +307,9 @@ def _infeasible(run: _Run) -> Result:
             if reach is not None and reach < goal * (1 - 1e-6):
                 short.append(f"target.milestones.{key} needs {money(goal, cur)}, at most "
                              f"{money(reach, cur)} is reachable in {key}")
+        if not short and s.target.milestones:
+            short.append("target.milestones: each milestone alone is reachable, but not all "
+                         "of them together")
         _load(run, plan)
         return _out_of_reach(run, out, short)
     finally:
@@ -347,7 +350,7 @@ def _out_of_reach(run: _Run, out: Outcome, short_milestones: list[str]) -> Resul
     lines += short_milestones
     held = ", ".join(holders) if holders else "nothing named"
     message = "infeasible: " + "; ".join(lines) + f". Held back by: {held}."
-    names = [line.split(" ")[0] for line in short_milestones]
+    names = [line.split(" ")[0].rstrip(":") for line in short_milestones]
     return _result(run, out, "infeasible", units, "most_exports_reachable", message,
                    binding=tuple(names + holders))
 

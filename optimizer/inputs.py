@@ -187,7 +187,8 @@ def model_data(s: Scenario, file: str = "<scenario>") -> tuple[ModelData, Scalin
                     lv, k, on_off, i in required),
                 pin_start=(None if not (lv.fixed_cost and period_caps and horizon > 1
                                         and on_off is not None)
-                           else _use_floor(lv, k, on_off, False)),
+                           else (1.0 if lv.integer
+                                 else min(on_off, max(SMALLEST_UNITS, START_FLOOR * on_off)))),
             )
         )
     if problems:

@@ -163,11 +163,8 @@ class Highs:
         with open(os.devnull, "w") as sink, stdout_to(sink.fileno()):
             h = highspy.Highs()  # prints a banner on construction
         opts = self.options
-        # mip_feasibility_tolerance: at HiGHS's 1e-6 a use switch of 5e-7 counts
-        # as 0 and, times a big-M of 1e6, lets half a unit through unpaid
         for name, value in (("output_flag", False), ("threads", opts.threads),
-                            ("random_seed", opts.seed), ("mip_rel_gap", opts.mip_gap),
-                            ("mip_feasibility_tolerance", 1e-9)):
+                            ("random_seed", opts.seed), ("mip_rel_gap", opts.mip_gap)):
             h.setOptionValue(name, value)
         if opts.time_limit is not None:
             h.setOptionValue("time_limit", float(opts.time_limit))
@@ -317,6 +314,28 @@ class Highs:
             h.changeColsBounds(n, ints, matrix.col_lower[ints], matrix.col_upper[ints])
             h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kInteger))
 
+    def _worse(self, polished: float, mip: float) -> bool:
+        h = self._h
+        assert h is not None
+        maximize = self._sense() < 0
+        gap = 1e-6 * max(1.0, abs(mip))
+        return polished < mip - gap if maximize else polished > mip + gap
+
+    def _sense(self) -> int:
+        assert self._objective is not None
+        return self.matrix.objectives[self._objective][2]
+
+    def _tight_retry(self) -> tuple[Plan, float] | None:
+        h = self._h
+        assert h is not None
+        h.setOptionValue("mip_feasibility_tolerance", 1e-9)
+        try:
+            if classify(self._run(), False) is not Status.OPTIMAL:
+                return None
+            return self._polish(list(h.getSolution().col_value))
+        finally:
+            h.setOptionValue("mip_feasibility_tolerance", 1e-6)
+
     def solve(
         self, m: pyo.ConcreteModel, duals_of: Sequence[pyo.Constraint] = (),
         polish: bool = False,
@@ -352,6 +371,14 @@ class Highs:
             plan = Plan(list(raw.col_value), list(raw.row_dual), bool(raw.dual_valid))
             if mip and polish:
                 polished = self._polish(plan.col_value)
+                if polished is not None and objective is not None and self._worse(
+                        polished[1], objective):
+                    # the MIP leaned on its integrality tolerance (a use switch of
+                    # 5e-7 times a big-M lets units through unpaid): solve it again
+                    # with a tight tolerance, which is slower and so not the default
+                    retry = self._tight_retry()
+                    if retry is not None:
+                        polished = retry
                 if polished is not None:
                     plan, objective = polished
             for var, value in zip(self.matrix.columns, plan.col_value, strict=True):
