@@ -251,7 +251,8 @@ def _summary(result: Result) -> list[str]:
     return lines
 
 
-def _align(rows: list[list[str]], left: tuple[int, ...] = (0, 2)) -> list[str]:
+def align(rows: list[list[str]], left: tuple[int, ...] = (0, 2)) -> list[str]:
+    """Rows of cells as text lines: columns in ``left`` flush left, the rest right."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     out = []
     for row in rows:
@@ -268,12 +269,12 @@ def render_table(result: Result) -> str:
     lines = [title, ""]
     if result.plan != "none":
         header, body, total = _cells(result)
-        aligned = _align([header, *body, total])
+        aligned = align([header, *body, total])
         rule = "-" * max(len(line) for line in aligned)
         lines += [aligned[0], rule, *aligned[1:-1], rule, aligned[-1], ""]
         if result.periods is not None:
             header, body = _period_cells(result)
-            aligned = _align([header, *body], left=(0, 1))
+            aligned = align([header, *body], left=(0, 1))
             rule = "-" * max(len(line) for line in aligned)
             lines += ["By period (units funded, active units, spend and exports; "
                       f"{result.currency}):", "", aligned[0], rule, *aligned[1:-2], rule,

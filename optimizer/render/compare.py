@@ -13,6 +13,7 @@ from typing import Any
 
 from optimizer.compare import ABSENT, NOT_COMPARABLE, Comparison, Diff, Row, Value
 from optimizer.numbers import clean, count
+from optimizer.render import align
 
 _SOURCES = {"scenario": "solved", "result.json": "saved result"}
 _HEADER_WIDTH = 14
@@ -175,13 +176,6 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-def _align(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                      for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
-            for row in rows]
-
-
 def render_compare_table(c: Comparison) -> str:
     header, body = _cells(c)
     wrapped = [[header[0]]]
@@ -191,7 +185,7 @@ def render_compare_table(c: Comparison) -> str:
     height = max(len(w) for w in wrapped)
     header_rows = [[w[k - (height - len(w))] if k >= height - len(w) else "" for w in wrapped]
                    for k in range(height)]  # labels sit on the rule, blank lines above
-    aligned = _align([*header_rows, *body])
+    aligned = align([*header_rows, *body], left=(0,))
     rule = "-" * max(len(line) for line in aligned)
     lines = [*_intro(c), "", *aligned[:height], rule, *aligned[height:], "", *_notes(c)]
     return "\n".join(lines) + "\n"

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from optimizer.numbers import clean, count
+from optimizer.render import align
 from optimizer.results import Sweep
 
 _MARGINAL = {
@@ -95,16 +96,9 @@ def _notes(sweep: Sweep) -> list[str]:
     return lines
 
 
-def _align(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c.ljust(w) if i == 1 else c.rjust(w)
-                      for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
-            for row in rows]
-
-
 def render_sweep_table(sweep: Sweep) -> str:
     header, body = _cells(sweep)
-    aligned = _align([header, *body])
+    aligned = align([header, *body], left=(1,))
     rule = "-" * max(len(line) for line in aligned)
     title = f"{sweep.scenario}: sweep over {sweep.kind}"
     return "\n".join([title, "", aligned[0], rule, *aligned[1:], "", *_notes(sweep)]) + "\n"
