@@ -376,8 +376,11 @@ def _plan(run: _Run) -> dict[str, list[float]]:
                     )
                 x = float(round(x))
             else:
-                for bound in snaps:
-                    if abs(x - bound) <= 1e-9 * max(1.0, abs(bound)):
+                scale = run.scaling.units[lv.id]
+                for bound in (0.0, *snaps):
+                    # within HiGHS's MIP feasibility tolerance (1e-6 model units) of a
+                    # bound is on it: -0.0003 units of a lever is round-off, not a plan
+                    if abs(raw - bound / scale) <= 1e-6 * max(1.0, abs(bound / scale)):
                         x = bound
                 # ten significant digits: far below any tolerance, and no 599985000.0000001
                 x = float(f"{x:.10g}")

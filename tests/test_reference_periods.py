@@ -493,6 +493,12 @@ MILESTONES_JOINTLY = (
     "SolverError ('HiGHS reported Optimal, but its plan breaks the scenario'): exit 1, "
     "not the spec's exit 3"
 )
+NEGATIVE_DUST = (
+    "engine (open at 1ece2e7): the most-exports plan comes back with -0.000333 units of "
+    "beta in 2026; optimizer/engine.py _plan does not snap it to 0 and the re-check "
+    "raises SolverError ('HiGHS reported Optimal, but its plan breaks the scenario: "
+    "levers.beta.units[2026]: -0.000333333 >= 0'): exit 1 on a valid scenario"
+)
 
 
 @dataclass(frozen=True)
@@ -705,6 +711,28 @@ DEFECTS = [
         # must be funded then: 1.2 units, over max_units 1. Infeasible (exit 3),
         # though each milestone alone is reachable (1 unit in its own year).
         0.0, MILESTONES_JOINTLY, status="infeasible",
+    ),
+    Defect(
+        "negative_units_in_a_max_exports_plan",
+        """\
+        name: negative dust
+        periods: [2024, 2025, 2026]
+        objective: max_exports
+        target: {exports: 0}
+        budget: {ceiling: 2282000}
+        levers:
+          alpha: {unit_cost: 115, yield_per_unit: 1, max_units: 221.4, excludes: [gamma]}
+          beta: {unit_cost: 1, attrition: 0.5, excludes: [alpha],
+                 yield_curve: [[0, 0], [31.62, 31.62], [38.945, 33.8175]]}
+          gamma: {unit_cost: 289.8, yield_per_unit: 1}
+        constraints:
+          - expr: "exports(beta) - 3 * exports(alpha) <= 0"
+        """,
+        # beta may export only up to 3x alpha's exports, but beta excludes alpha: a
+        # used beta exports nothing. alpha excludes gamma and reaches at most 221.4.
+        # So gamma alone: 2,282,000 / 289.8 = 7,874.39 exports for the whole ceiling
+        # (the cheapest within 1e-6 gives up 0.0079 exports: 2,281,997.72).
+        2_281_997.72, NEGATIVE_DUST, exports=7_874.39, open=True,
     ),
 ]
 
