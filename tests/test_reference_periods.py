@@ -444,7 +444,7 @@ def test_shipped_configs_agree(path: Path) -> None:
 # reference against it; test_defect_engine checks the engine. ``reason`` says
 # what the engine did; ``open`` marks a defect not yet fixed, as xfail(strict):
 # when the engine is fixed the xfail turns into a failure, and ``open`` should go.
-# Every one found so far is fixed (up to ac62455); they stay as regression tests.
+# The fixed ones stay as regression tests.
 
 USE_FLOOR = (
     "engine (fixed in 2be0f81): optimizer/inputs.py _use_floor made a used continuous "
@@ -498,6 +498,24 @@ NEGATIVE_DUST = (
     "beta in 2026; optimizer/engine.py _plan does not snap it to 0 and the re-check "
     "raises SolverError ('HiGHS reported Optimal, but its plan breaks the scenario: "
     "levers.beta.units[2026]: -0.000333333 >= 0'): exit 1 on a valid scenario"
+)
+UNDER_MIN_UNITS = (
+    "engine (open at 1ece2e7): the first stage's plan funds 1 unit, the second stage's "
+    "0.999899 (under min_units_if_used = 1, and 1e-4 under the first stage's exports, "
+    "outside the spec's 1e-6 band: one export is 0.01 model money in the engine's "
+    "scaling); the re-check raises SolverError: exit 1 on a valid scenario"
+)
+FIXED_COST_MOVED = (
+    "engine (open at 1ece2e7): its MIP's optimum (597.70) is right, but the plan it "
+    "shows funds gamma only in 2026, so gamma's 306.5 fixed cost falls in 2026 (309.73 "
+    "against the 85.15 allowed) and the re-check raises SolverError: exit 1. Apparently "
+    "the start period's sliver of units (the start floor) is read as dust by _plan"
+)
+SOLVE_ERROR_IN_DIAGNOSIS = (
+    "engine (open at 8831241): the target is out of reach; while finding the most "
+    "exports reachable (_infeasible -> _most_exports, second stage) HiGHS returns "
+    "kError and optimizer/solve.py _run raises SolverError('HiGHS failed to run the "
+    "model') with no retry: exit 1, not the spec's exit 3"
 )
 
 
@@ -733,6 +751,58 @@ DEFECTS = [
         # So gamma alone: 2,282,000 / 289.8 = 7,874.39 exports for the whole ceiling
         # (the cheapest within 1e-6 gives up 0.0079 exports: 2,281,997.72).
         2_281_997.72, NEGATIVE_DUST, exports=7_874.39, open=True,
+    ),
+    Defect(
+        "max_exports_shaves_a_lot_below_its_minimum",
+        """\
+        name: one lot
+        periods: [FY24, FY25, FY26]
+        objective: max_exports
+        target: {exports: 0}
+        budget: {ceiling: 129200, per_period: {FY24: 40140}}
+        levers:
+          delta: {unit_cost: 1, recurring_cost: 0.01, fixed_cost: 51070, max_units: 1,
+                  min_units_if_used: 1,
+                  yield_curve: [[0, 0], [3.378, 3.378], [4.378, 4.878]]}
+        """,
+        # delta is 0 or exactly 1 unit (min_units_if_used = max_units = 1): 1 export
+        # (first segment, 1 a unit) for 51,070 + 1 + 0.01 of recurring cost, funded in
+        # FY26 (FY24 cannot hold the fixed cost; FY25 would pay the recurring twice).
+        51_071.01, UNDER_MIN_UNITS, exports=1.0, open=True,
+    ),
+    Defect(
+        "max_exports_fixed_cost_in_a_capped_period",
+        """\
+        name: fixed cost moved
+        periods: [2024, 2025, 2026, 2027]
+        objective: max_exports
+        target: {exports: 0}
+        budget: {ceiling: 778, per_period: {2026: 85.15, 2027: 85.15}}
+        levers:
+          alpha: {unit_cost: 1.242, yield_per_unit: 4451, attrition: 25%, max_units: 7.554}
+          gamma: {unit_cost: 1, yield_per_unit: 1, max_units: 3.297, fixed_cost: 306.5}
+          delta: {unit_cost: 36.88, yield_per_unit: 4451, max_units: 7.554}
+        """,
+        # Everything at its cap fits the 778: alpha 7.554 funded in 2027 (no attrition
+        # yet; 9.38), delta 7.554 (278.59, any year: 2024 or 2025 where money is free),
+        # gamma 3.297 with its fixed cost (309.8, in 2024 or 2025: it does not fit
+        # 2026's or 2027's 85.15). E* = 2 x 33,622.854 + 3.297 = 67,249.005 for
+        # 597.77; within 1e-6 (0.067 exports) the cheapest drops 0.067 of gamma: 597.70.
+        597.70, FIXED_COST_MOVED, exports=67_249.005, open=True,
+    ),
+    Defect(
+        "infeasible_target_solve_error",
+        """\
+        name: out of reach, integer curve
+        periods: [2024, 2025, 2026, 2027]
+        target: {exports: 40830}
+        budget: {ceiling: 11.4}
+        levers:
+          alpha: {unit_cost: 10, integer: true,
+                  yield_curve: [[0, 0], [290.2, 261006], [291.224, 270216]]}
+        """,
+        # The ceiling buys one whole unit (10): 899.4 exports, far from 40,830.
+        0.0, SOLVE_ERROR_IN_DIAGNOSIS, open=True, status="infeasible",
     ),
 ]
 
