@@ -39,13 +39,23 @@ class Solvers:
         self._by_objective: dict[str, Highs] = {}
         self._objectives: list[pyo.Objective] = []
 
+        self._strict = False
+
     def for_model(self, m: pyo.ConcreteModel) -> Highs:
         if not self._objectives:
             self._objectives = list(m.component_data_objects(pyo.Objective))
         live = next(o for o in self._objectives if o.active).name
         if live not in self._by_objective:
             self._by_objective[live] = Highs(self.options)
-        return self._by_objective[live]
+        highs = self._by_objective[live]
+        highs.set_strict(self._strict)
+        return highs
+
+    def set_strict(self, strict: bool) -> None:
+        """Tight tolerances on every instance (see Highs.set_strict)."""
+        self._strict = strict
+        for highs in self._by_objective.values():
+            highs.set_strict(strict)
 
 
 @dataclass
@@ -141,7 +151,19 @@ class Session:
         """
         run = self.run_for(scenario or self.loadout.scenario)
         run.diagnose = diagnose
-        return _solve(run, self.discrete, diagnose)
+        try:
+            return _solve(run, self.discrete, diagnose)
+        except PlanBroken:
+            # the plan sat inside HiGHS's tolerances but outside the scenario's
+            # own units: once more with tight tolerances, then give up
+            pass
+        run = self.run_for(scenario or self.loadout.scenario)
+        run.diagnose = diagnose
+        self.solvers.set_strict(True)
+        try:
+            return _solve(run, self.discrete, diagnose)
+        finally:
+            self.solvers.set_strict(False)
 
 
     def conflict(self) -> list[str]:
@@ -389,12 +411,16 @@ def _plan(run: _Run) -> dict[str, list[float]]:
     return plan
 
 
+class PlanBroken(SolverError):
+    """The solver's plan, read in the scenario's units, breaks the scenario."""
+
+
 def _recheck(
     run: _Run, units: Plan, need_target: bool, out: Outcome, milestones: bool = True
 ) -> None:
     broken = violations(run.loadout.scenario, units, need_target, milestones)
     if broken:
-        raise SolverError(
+        raise PlanBroken(
             f"HiGHS reported {out.termination}, but its plan breaks the scenario; "
             "not shown:\n  " + "\n  ".join(broken)
         )

@@ -33,10 +33,11 @@ from optimizer.schema import Lever, Scenario
 SMALLEST, LARGEST = 1e-8, 1e10
 # "Used" means units > 0, which a MIP can only say with a floor: a continuous
 # lever funds at least this share of its largest size, and never less than
-# SMALLEST_UNITS model units (HiGHS's feasibility tolerance is 1e-7, and _plan
-# reads values under 1e-9 as dust).
+# SMALLEST_UNITS model units: ten times the 1e-6 within which engine._plan
+# snaps a value to a bound (HiGHS's MIP feasibility tolerance), so a used
+# lever's sliver is never read as dust.
 START_FLOOR = 1e-9
-SMALLEST_UNITS = 1e-6
+SMALLEST_UNITS = 1e-5
 MAX_MODEL_UNITS = 1e7
 
 

@@ -29,6 +29,12 @@ from optimizer.errors import SolverError
 
 DEFAULT_MIP_GAP = 1e-7
 DEFAULT_SEED = 0
+STRICT = 1e-9
+STRICT_TOLERANCES = {  # option: HiGHS's default
+    "primal_feasibility_tolerance": 1e-7,
+    "dual_feasibility_tolerance": 1e-7,
+    "mip_feasibility_tolerance": 1e-6,
+}
 
 
 class Status(StrEnum):
@@ -282,9 +288,40 @@ class Highs:
         assert h is not None
         with stdout_to(2):
             status = h.run()
+            if status == highspy.HighsStatus.kError:
+                # seen on a warm MIP after its rows moved; from scratch, or without
+                # presolve, it runs
+                h.clearSolver()
+                status = h.run()
+            if status == highspy.HighsStatus.kError:
+                status = self._without_presolve()
         if status == highspy.HighsStatus.kError:
             raise SolverError("HiGHS failed to run the model")
         return h.getModelStatus()
+
+    def _without_presolve(self) -> highspy.HighsStatus:
+        h = self._h
+        assert h is not None
+        h.clearSolver()
+        h.setOptionValue("presolve", "off")
+        try:
+            return h.run()
+        finally:
+            h.setOptionValue("presolve", "choose")
+
+    def set_strict(self, strict: bool) -> None:
+        """Tight feasibility tolerances (1e-9 model units) or HiGHS's defaults.
+
+        The default tolerances let a plan sit 1e-7 (LP) or 1e-6 (MIP) model
+        units outside a bound; the scenario's units magnify that, and the
+        re-check then refuses a plan the model accepted. Tight is slower, so
+        it is the fallback, not the default.
+        """
+        h = self._h
+        if h is None:
+            return
+        for name, default in STRICT_TOLERANCES.items():
+            h.setOptionValue(name, STRICT if strict else default)
 
     def _polish(self, col_value: Sequence[float]) -> tuple[Plan, float] | None:
         """The LP with every integer column fixed at its rounded value, re-solved.
@@ -328,13 +365,16 @@ class Highs:
     def _tight_retry(self) -> tuple[Plan, float] | None:
         h = self._h
         assert h is not None
-        h.setOptionValue("mip_feasibility_tolerance", 1e-9)
+        before = h.getOptionValue("mip_feasibility_tolerance")
+        if isinstance(before, tuple):  # highspy 1.16 returns (status, value)
+            before = before[1]
+        h.setOptionValue("mip_feasibility_tolerance", STRICT)
         try:
             if classify(self._run(), False) is not Status.OPTIMAL:
                 return None
             return self._polish(list(h.getSolution().col_value))
         finally:
-            h.setOptionValue("mip_feasibility_tolerance", 1e-6)
+            h.setOptionValue("mip_feasibility_tolerance", before)
 
     def solve(
         self, m: pyo.ConcreteModel, duals_of: Sequence[pyo.Constraint] = (),
@@ -356,6 +396,13 @@ class Highs:
             # a warm start can leave HiGHS lost ("Unknown"): once more from scratch
             h.clearSolver()
             model_status = self._run()
+        if self.matrix.integer.any() and classify(model_status, False) is Status.INFEASIBLE:
+            # HiGHS 1.16's MIP presolve has called a feasible model infeasible (a
+            # max_exports second stage that the first stage's plan satisfies):
+            # an infeasible verdict is confirmed without presolve
+            with stdout_to(2):
+                self._without_presolve()
+            model_status = h.getModelStatus()
         info = h.getInfo()
         has_plan = info.primal_solution_status == 2
         ours = classify(model_status, has_plan)

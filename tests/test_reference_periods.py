@@ -494,25 +494,30 @@ MILESTONES_JOINTLY = (
     "not the spec's exit 3"
 )
 NEGATIVE_DUST = (
-    "engine (open at 1ece2e7): the most-exports plan comes back with -0.000333 units of "
+    "engine (fixed: a plan that fails its re-check is solved again with tight "
+    "tolerances, optimizer/solve.py set_strict): the most-exports plan comes back "
+    "with -0.000333 units of "
     "beta in 2026; optimizer/engine.py _plan does not snap it to 0 and the re-check "
     "raises SolverError ('HiGHS reported Optimal, but its plan breaks the scenario: "
     "levers.beta.units[2026]: -0.000333333 >= 0'): exit 1 on a valid scenario"
 )
 UNDER_MIN_UNITS = (
-    "engine (open at 1ece2e7): the first stage's plan funds 1 unit, the second stage's "
+    "engine (fixed like NEGATIVE_DUST): the first stage's plan funds 1 unit, the "
+    "second stage's "
     "0.999899 (under min_units_if_used = 1, and 1e-4 under the first stage's exports, "
     "outside the spec's 1e-6 band: one export is 0.01 model money in the engine's "
     "scaling); the re-check raises SolverError: exit 1 on a valid scenario"
 )
 FIXED_COST_MOVED = (
-    "engine (open at 1ece2e7): its MIP's optimum (597.70) is right, but the plan it "
+    "engine (fixed: inputs.SMALLEST_UNITS is now 1e-5, ten times _plan's snap): "
+    "its MIP's optimum (597.70) is right, but the plan it "
     "shows funds gamma only in 2026, so gamma's 306.5 fixed cost falls in 2026 (309.73 "
     "against the 85.15 allowed) and the re-check raises SolverError: exit 1. Apparently "
     "the start period's sliver of units (the start floor) is read as dust by _plan"
 )
 SOLVE_ERROR_IN_DIAGNOSIS = (
-    "engine (open at 8831241): the target is out of reach; while finding the most "
+    "engine (fixed: solve._run retries without presolve): the target is out of "
+    "reach; while finding the most "
     "exports reachable (_infeasible -> _most_exports, second stage) HiGHS returns "
     "kError and optimizer/solve.py _run raises SolverError('HiGHS failed to run the "
     "model') with no retry: exit 1, not the spec's exit 3"
@@ -750,7 +755,7 @@ DEFECTS = [
         # used beta exports nothing. alpha excludes gamma and reaches at most 221.4.
         # So gamma alone: 2,282,000 / 289.8 = 7,874.39 exports for the whole ceiling
         # (the cheapest within 1e-6 gives up 0.0079 exports: 2,281,997.72).
-        2_281_997.72, NEGATIVE_DUST, exports=7_874.39, open=True,
+        2_281_997.72, NEGATIVE_DUST, exports=7_874.39,
     ),
     Defect(
         "max_exports_shaves_a_lot_below_its_minimum",
@@ -768,7 +773,7 @@ DEFECTS = [
         # delta is 0 or exactly 1 unit (min_units_if_used = max_units = 1): 1 export
         # (first segment, 1 a unit) for 51,070 + 1 + 0.01 of recurring cost, funded in
         # FY26 (FY24 cannot hold the fixed cost; FY25 would pay the recurring twice).
-        51_071.01, UNDER_MIN_UNITS, exports=1.0, open=True,
+        51_071.01, UNDER_MIN_UNITS, exports=1.0,
     ),
     Defect(
         "max_exports_fixed_cost_in_a_capped_period",
@@ -788,7 +793,7 @@ DEFECTS = [
         # gamma 3.297 with its fixed cost (309.8, in 2024 or 2025: it does not fit
         # 2026's or 2027's 85.15). E* = 2 x 33,622.854 + 3.297 = 67,249.005 for
         # 597.77; within 1e-6 (0.067 exports) the cheapest drops 0.067 of gamma: 597.70.
-        597.70, FIXED_COST_MOVED, exports=67_249.005, open=True,
+        597.70, FIXED_COST_MOVED, exports=67_249.005,
     ),
     Defect(
         "infeasible_target_solve_error",
@@ -802,7 +807,7 @@ DEFECTS = [
                   yield_curve: [[0, 0], [290.2, 261006], [291.224, 270216]]}
         """,
         # The ceiling buys one whole unit (10): 899.4 exports, far from 40,830.
-        0.0, SOLVE_ERROR_IN_DIAGNOSIS, open=True, status="infeasible",
+        0.0, SOLVE_ERROR_IN_DIAGNOSIS, status="infeasible",
     ),
 ]
 
