@@ -120,6 +120,13 @@ def solver_options(func: Callable[..., Any]) -> Callable[..., Any]:
                              "optimal).")(func)
 
 
+def relax_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--relax", metavar="FIELD,...",
+        help="When infeasible: the limits a repair may move, most preferred first "
+             "(e.g. budget.ceiling,levers.erozgar_centers.max_units).")(func)
+
+
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
                         show_default=True, help="What goes to stdout.")(func)
@@ -144,6 +151,7 @@ def options_of(time_limit: float | None, mip_gap: float | None) -> Any:
 @format_option
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="Also write allocation.csv, result.json and allocation.md here.")
+@relax_option
 @solver_options
 @click.version_option(package_name="pk-budget-optimizer", prog_name="optimize")
 @click.pass_context
@@ -157,6 +165,7 @@ def main(
     target: str | None,
     fmt: str,
     output: Path | None,
+    relax: str | None,
     time_limit: float | None,
     mip_gap: float | None,
 ) -> None:
@@ -175,7 +184,7 @@ def main(
     if config is None:
         raise click.UsageError("--config FILE is required")
     run_optimize(config, sets, variant, overrides_from_options(objective, ceiling, target), fmt,
-                 output, time_limit, mip_gap)
+                 output, time_limit, mip_gap, relax)
 
 
 @guarded
@@ -188,6 +197,7 @@ def run_optimize(
     output: Path | None,
     time_limit: float | None,
     mip_gap: float | None,
+    relax: str | None = None,
 ) -> None:
     from optimizer.scenario import ALL_VARIANTS, load_variants
 
@@ -196,11 +206,15 @@ def run_optimize(
         _compare_and_exit(loadouts, fmt, output, time_limit, mip_gap)
 
     from optimizer.engine import solve_scenario
+    from optimizer.precheck import precheck
     from optimizer.render import RENDERERS
 
+    ranked = parse_relax(relax, loadouts[0])
+    found = precheck(loadouts[0].scenario)  # before solving: what arithmetic shows
     result = solve_scenario(loadouts[0], options_of(time_limit, mip_gap))
-    if result.status == "infeasible" and result.plan != "none":
-        result = _with_repairs(loadouts[0], result, options_of(time_limit, mip_gap))
+    if result.status == "infeasible":
+        result = _with_repairs(loadouts[0], result, options_of(time_limit, mip_gap), ranked,
+                               found)
     files = {name: RENDERERS[kind](result) for name, kind in OUTPUT_FILES.items()}
     if result.periods is not None:
         from optimizer.render import render_periods_csv
@@ -217,23 +231,49 @@ def run_optimize(
     sys.exit(int(result.exit_code))
 
 
-def _with_repairs(loadout: Any, result: Any, options: Any) -> Any:
-    """The infeasible result's message, with the cheapest one-limit repairs added."""
+def _with_repairs(loadout: Any, result: Any, options: Any, relax: Sequence[str] = (),
+                  found: Sequence[str] = ()) -> Any:
+    """The infeasible result's message, with what the file shows before solving, the
+    conflicting limits, and the cheapest repairs (one limit, then together)."""
     import dataclasses
 
-    from optimizer.explain import limit_value, repair
-    from optimizer.render.explain import repair_sentence
+    from optimizer.explain import repairs_for
+    from optimizer.render.explain import joint_sentence, repair_sentence
 
     s = loadout.scenario
-    names = [n for n in (*result.binding, "target.exports") if limit_value(s, n) is not None]
-    repairs = [repair(loadout, n, options) for n in dict.fromkeys(names)]
-    repairs = sorted((r for r in repairs if r.needed is not None),
-                     key=lambda r: r.relative or 0.0)[:3]
-    if not repairs:
-        return result
-    fixes = "; or ".join(repair_sentence(r, s.currency) for r in repairs)
-    return dataclasses.replace(result, message=f"{result.message} Cheapest repairs: {fixes} "
-                                               "(see optimize explain).")
+    conflict, singles, joint = repairs_for(loadout, result, options, relax)
+    parts = [result.message]
+    if found:
+        parts.append("Before solving: " + "; ".join(found) + ".")
+    if conflict:
+        parts.append("Limits that cannot all hold: " + ", ".join(conflict) + ".")
+    fixes = [repair_sentence(r, s.currency) for r in singles if r.needed is not None][:3]
+    if fixes:
+        parts.append("Cheapest repairs: " + "; or ".join(fixes) + ".")
+    if joint is not None and relax:
+        parts.append(f"With --relax {','.join(relax)} (in that order of preference): "
+                     + joint_sentence(joint, s.currency) + ".")
+    elif joint is not None and len(joint.moves) > 1:
+        parts.append("Or together: " + joint_sentence(joint, s.currency) + ".")
+    parts.append("(see optimize explain)")
+    return dataclasses.replace(result, message="\n".join(parts))
+
+
+def parse_relax(value: str | None, loadout: Any) -> tuple[str, ...]:
+    """--relax A,B,...: limits the repair may move, most preferred first."""
+    if not value:
+        return ()
+    from optimizer.explain import limit_value
+
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    bad = [n for n in names if limit_value(loadout.scenario, n) is None]
+    if bad:
+        raise UsageError(
+            f"--relax: not a limit with a value in {loadout.file} (got "
+            f"{', '.join(repr(b) for b in bad)}; "
+            "expected fields like budget.ceiling, budget.per_period.2025, "
+            "target.exports, target.milestones.2025, levers.ID.max_units)")
+    return names
 
 
 @main.command()
@@ -348,24 +388,25 @@ def _progress(total: int) -> Callable[[int], None] | None:
               help="Room: plans within this share of the optimal cost.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
               help="Draw the tornado to FILE.png or FILE.svg.")
+@relax_option
 @solver_options
 def explain(
     config: Path, sets: tuple[str, ...], variant: str | None, fmt: str, output: Path | None,
-    sections: str, share: str, slack: str, plot: Path | None, time_limit: float | None,
-    mip_gap: float | None,
+    sections: str, share: str, slack: str, plot: Path | None, relax: str | None,
+    time_limit: float | None, mip_gap: float | None,
 ) -> None:
     """Why this answer: what binds and what each limit is worth, or, when the target
     is out of reach, which limits conflict and the cheapest change that fixes it.
     Exit 3 when infeasible."""
     run_explain(config, sets, variant, fmt, output, sections, share, slack, plot, time_limit,
-                mip_gap)
+                mip_gap, relax)
 
 
 @guarded
 def run_explain(
     config: Path, sets: Sequence[str], variant: str | None, fmt: str, output: Path | None,
     sections: str, share: str, slack: str, plot: Path | None, time_limit: float | None,
-    mip_gap: float | None,
+    mip_gap: float | None, relax: str | None = None,
 ) -> None:
     from optimizer.scenario import ALL_VARIANTS, load_scenario
 
@@ -390,8 +431,9 @@ def run_explain(
         raise UsageError(f"--share/--slack: {exc}") from None
     if not all(0 < f < 1 for f in fractions):
         raise UsageError(f"--share and --slack are shares in (0, 1) (got {share}, {slack})")
+    ranked = parse_relax(relax, loadout)
     explanation = explain_scenario(loadout, options_of(time_limit, mip_gap), chosen,
-                                   *fractions)
+                                   *fractions, relax=ranked)
     if plot is not None and explanation.swings:
         from optimizer.render.charts import tornado_chart
 

@@ -23,6 +23,7 @@ from optimizer.solve import Highs, Outcome, SolverOptions, Status, version
 # max_exports: the cheapest plan among those within this share of the most
 # exports, as the spec says (section 1, Semantics).
 LEXICOGRAPHIC_SLACK = 1e-6
+UNIT_LIMITS = ("max_units", "min_units", "max_units_per_period", "min_units_if_used")
 INTEGRALITY_TOL = 1e-5
 
 
@@ -114,14 +115,14 @@ class Session:
 
     def __init__(
         self, loadout: Loadout, options: SolverOptions | None = None,
-        widest_ceiling: float | None = None,
+        widest_ceiling: float | None = None, money: float | None = None,
     ) -> None:
         start = time.perf_counter()
         self.loadout = loadout
         s = loadout.scenario
         if widest_ceiling is not None:
             s = with_goal(s, ceiling=None if widest_ceiling == float("inf") else widest_ceiling)
-        self.data, self.scaling = model_data(s, loadout.file)
+        self.data, self.scaling = model_data(s, loadout.file, money)
         self.model = build(self.data)
         self.solvers = Solvers(options or SolverOptions())
         self.build_seconds = time.perf_counter() - start
@@ -166,6 +167,42 @@ class Session:
             self.solvers.set_strict(False)
 
 
+    def loaded_plan(self, within_cost: float | None = None) -> Plan:
+        """The plan now in the model's variables (after a solve outside ``solve``), in
+        scenario units and re-checked against the file; ``within_cost`` also holds
+        its discounted cost to that."""
+        run = self.run_for(self.loadout.scenario)
+        units = _plan(run)
+        broken = violations(run.loadout.scenario, units, True)
+        if within_cost is not None:
+            got = paths(run.loadout.scenario, units).values()
+            cost = sum(w * sum(p.spend[k] for p in got)
+                       for k, w in enumerate(run.data.weights))
+            if cost > within_cost * (1 + 1e-6):
+                broken.append(f"discounted cost {cost:,.10g} <= {within_cost:,.10g} fails")
+        if broken:
+            raise PlanBroken("HiGHS's plan breaks the scenario; not shown:\n  "
+                             + "\n  ".join(broken))
+        return units
+
+    def limit_duals(self) -> dict[str, float]:
+        """After ``solve``: d(objective)/d(limit) for each limit with a dual, in the
+        file's units (money per unit for unit caps), summed over the rows and columns
+        the limit sets; from the LP, or the LP with integers fixed for a MIP."""
+        m = self.model
+        highs = self.solvers.for_model(m)
+        money = self.scaling.money
+        out: dict[str, float] = {}
+        for item, side, dual in highs.limit_duals():
+            name = _scenario_name(self, item, side)
+            if name is None:
+                continue
+            per_unit = name.rsplit(".", 1)[-1] in UNIT_LIMITS
+            lid = name.split(".")[1] if name.startswith("levers.") else None
+            factor = money / self.scaling.units[lid] if per_unit and lid else 1.0
+            out[name] = out.get(name, 0.0) + dual * factor
+        return out
+
     def conflict(self) -> list[str]:
         """The file's limits that cannot all hold, in scenario names (an IIS)."""
         self.run_for(self.loadout.scenario)
@@ -192,7 +229,14 @@ def _scenario_name(session: Session, item: Any, side: str) -> str | None:
         # "both": a boxed column; its cap is what can hold exports back, the
         # zero floor is just non-negativity
         if side in ("upper", "both"):
-            return f"{lever()}.max_units" if single else f"{lever()}.max_units_per_period"
+            if single:
+                return f"{lever()}.max_units"
+            # the column's cap is max_units_per_period, or max_units when tighter
+            spec = s.levers[ids[int(keys[0])]]
+            per = spec.max_units_per_period
+            if per is None or (spec.max_units is not None and spec.max_units < per):
+                return f"{lever()}.max_units"
+            return f"{lever()}.max_units_per_period"
         return f"{lever()}.min_units" if single else None
     table = {
         "target": "target.exports",

@@ -9,10 +9,19 @@ moved and the scenario re-solved, not a dual read off one side of a corner.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from optimizer.results import Explanation, LeverRoom, Repair, Result, Stability, Swing, Worth
+from optimizer.results import (
+    Explanation,
+    JointRepair,
+    LeverRoom,
+    Repair,
+    Result,
+    Stability,
+    Swing,
+    Worth,
+)
 from optimizer.scenario import Loadout
 from optimizer.schema import Scenario
 
@@ -70,9 +79,24 @@ def with_limit(s: Scenario, name: str, value: float) -> Scenario:
 
 
 def _solve(loadout: Loadout, s: Scenario, options: SolverOptions | None) -> Result:
+    """``s`` (the file's scenario with a limit moved) solved in the file's own
+    scaling: a search that takes the target towards 0 must not rescale the model."""
     from optimizer.engine import Session
+    from optimizer.inputs import money_scale
 
-    return Session(Loadout(s, loadout.file, loadout.sha256), options).solve(diagnose=False)
+    return Session(Loadout(s, loadout.file, loadout.sha256), options,
+                   money=money_scale(loadout.scenario)).solve(diagnose=False)
+
+
+def _feasible(loadout: Loadout, s: Scenario, options: SolverOptions | None) -> bool:
+    """A probe of a repair search: a move so large the model cannot represent it
+    (coefficients past 1e10) counts as no plan, not as an error in the file."""
+    from optimizer.errors import ScenarioError
+
+    try:
+        return _solve(loadout, s, options).status == "optimal"
+    except ScenarioError:
+        return False
 
 
 def _objective(r: Result) -> float | None:
@@ -100,8 +124,17 @@ def _direction(name: str) -> float:
 def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = None
              ) -> list[Worth]:
     """For each binding limit that has a value: the objective after loosening it a step."""
+    from optimizer.engine import Session
+
     s = loadout.scenario
     base = _objective(result)
+    duals: dict[str, float] = {}
+    basis = None
+    if s.objective == "min_cost" and base is not None:
+        session = Session(loadout, options)
+        if session.solve(diagnose=False).status == "optimal":
+            duals = session.limit_duals()
+            basis = "LP with integers fixed" if session.discrete else "LP"
     out = []
     for name in result.binding:
         value = limit_value(s, name)
@@ -111,8 +144,18 @@ def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = N
         step = _step(name, value, s) * _direction(name)
         moved = _objective(_solve(loadout, with_limit(s, name, value + step), options))
         out.append(Worth(name, value, step, None if moved is None else moved - base,
-                         s.objective))
+                         s.objective, duals.get(name, _no_dual(s, name) if basis else None),
+                         basis))
     return out
+
+
+def _no_dual(s: Scenario, name: str) -> float | None:
+    """The dual of a limit the LP gave none: 0 (it does not bind there), or None for
+    a cap on an integer lever, whose units the LP with integers fixed holds."""
+    parts = name.split(".")
+    if parts[0] == "levers" and s.levers[parts[1]].integer and "units" in parts[-1]:
+        return None
+    return 0.0
 
 
 def repair(loadout: Loadout, name: str, options: SolverOptions | None = None,
@@ -122,7 +165,7 @@ def repair(loadout: Loadout, name: str, options: SolverOptions | None = None,
     s = loadout.scenario
     current = limit_value(s, name)
     assert current is not None
-    ok = feasible or (lambda t: _solve(loadout, t, options).status == "optimal")
+    ok = feasible or (lambda t: _feasible(loadout, t, options))
     direction = _direction(name)
     if direction < 0:  # floors and goals: lower towards 0
         if not ok(with_limit(s, name, 0.0)):
@@ -154,6 +197,89 @@ def _whole_if_counted(s: Scenario, name: str, value: float) -> float:
     return float(f"{value:.8g}")
 
 
+JOINT_BISECTIONS = 30
+
+
+def _loosened(s: Scenario, names: Sequence[str], t: float) -> Scenario:
+    """Every named limit loosened by share ``t`` of its own value (floors to >= 0)."""
+    for name in names:
+        value = limit_value(s, name)
+        assert value is not None
+        moved = value * (1 + t) if _direction(name) > 0 else value * max(0.0, 1 - t)
+        s = with_limit(s, name, moved)
+    return s
+
+
+def joint_repair(loadout: Loadout, names: Sequence[str], options: SolverOptions | None = None,
+                 ranked: bool = False) -> JointRepair | None:
+    """The least share t by which loosening the named limits together makes the target
+    reachable, each weighted by its own value; limits that need not move are dropped.
+
+    ``ranked`` (--relax A,B,...): try A alone, then A and B, and so on; the first
+    set that can do it is used. None when no such set can (a limit at 0 cannot be
+    loosened by a share of itself; its one-limit repair says how far it must go).
+    """
+    s = loadout.scenario
+    movable = [n for n in dict.fromkeys(names) if limit_value(s, n)]
+
+    def ok(t: Scenario) -> bool:
+        return _feasible(loadout, t, options)
+
+    sets = [movable[:k] for k in range(1, len(movable) + 1)] if ranked else [movable]
+    for chosen in sets:
+        if not chosen:
+            continue
+        t = _least_share(s, chosen, ok)
+        if t is None:
+            continue
+        # leave out what need not move, then find the share again for the rest
+        kept = list(chosen)
+        for name in chosen:
+            rest = [n for n in kept if n != name]
+            if rest and ok(_loosened(s, rest, t)):
+                kept = rest
+        t = _least_share(s, kept, ok) if kept != chosen else t
+        assert t is not None
+        for digits, margin in ((6, 0.0), (10, 1e-6)):
+            # the round figure a planner would type, if it holds; else a hair above
+            moves = _moves(s, kept, t * (1 + margin), digits)
+            fixed = s
+            for r in moves:
+                assert r.needed is not None
+                fixed = with_limit(fixed, r.limit, r.needed)
+            if ok(fixed):  # the move as printed, re-solved and re-checked
+                return JointRepair(tuple(moves), t, tuple(chosen))
+    return None
+
+
+def _moves(s: Scenario, names: Sequence[str], t: float, digits: int) -> list[Repair]:
+    out = []
+    for name in names:
+        value = limit_value(s, name)
+        assert value is not None
+        new = value * (1 + t) if _direction(name) > 0 else value * max(0.0, 1 - t)
+        new = float(f"{new:.{digits}g}")
+        out.append(Repair(name, value, _whole_if_counted(s, name, new)
+                          if _direction(name) > 0 else new))
+    return out
+
+
+def _least_share(s: Scenario, names: Sequence[str], ok: Callable[[Scenario], bool]
+                 ) -> float | None:
+    """Bisection on t (feasibility only grows as limits loosen)."""
+    floors_only = all(_direction(n) < 0 for n in names)
+    high = 1.0
+    while not ok(_loosened(s, names, high)):
+        if floors_only or high > 2.0 ** DOUBLINGS:
+            return None
+        high *= 2
+    low = 0.0
+    for _ in range(JOINT_BISECTIONS):
+        mid = (low + high) / 2
+        low, high = (low, mid) if ok(_loosened(s, names, mid)) else (mid, high)
+    return high
+
+
 def conflict_set(loadout: Loadout, options: SolverOptions | None = None) -> list[str]:
     """An irreducible infeasible subset from HiGHS, in scenario names."""
     from optimizer.engine import Session
@@ -165,22 +291,42 @@ def conflict_set(loadout: Loadout, options: SolverOptions | None = None) -> list
 SECTIONS = ("infeasibility", "binding", "ranging", "tornado", "room")
 
 
+def repairs_for(loadout: Loadout, result: Result, options: SolverOptions | None = None,
+                relax: Sequence[str] = ()) -> tuple[list[str], list[Repair], JointRepair | None]:
+    """An infeasible result's conflict set, one-limit repairs (cheapest first) and
+    joint repair. The limits considered: those the conflict set and the most-exports
+    plan name (and the target), or only ``relax``, in the user's order of preference."""
+    s = loadout.scenario
+    conflict = conflict_set(loadout, options)
+    if relax:
+        names = list(relax)
+    else:
+        names = [n for n in (*conflict, *result.binding, "target.exports")
+                 if limit_value(s, n) is not None]
+    # a lock (fixed_units) is not loosened one way: lowering or raising it may help
+    names = [n for n in dict.fromkeys(names) if not n.endswith(".fixed_units")]
+    singles = [repair(loadout, n, options) for n in names]
+    singles.sort(key=lambda r: math.inf if r.relative is None else r.relative)
+    joint_names = names if relax else [n for n in names if n != "target.exports"]
+    joint = joint_repair(loadout, joint_names, options, ranked=bool(relax))
+    return conflict, singles, joint
+
+
 def explain(
     loadout: Loadout, options: SolverOptions | None = None,
     sections: tuple[str, ...] = SECTIONS, share: float = 0.2, slack: float = 0.05,
+    relax: Sequence[str] = (),
 ) -> Explanation:
     """Everything asked for in ``sections``; an infeasible scenario gets only the
     infeasibility section (nothing else has an optimum to explain)."""
     from optimizer.engine import Session
+    from optimizer.precheck import precheck
 
     result = Session(loadout, options).solve()
     if result.status == "infeasible":
-        s = loadout.scenario
-        names = [n for n in (*result.binding, "target.exports")
-                 if limit_value(s, n) is not None]
-        repairs = [repair(loadout, n, options) for n in dict.fromkeys(names)]
-        repairs.sort(key=lambda r: math.inf if r.relative is None else r.relative)
-        return Explanation(result, (), tuple(conflict_set(loadout, options)), tuple(repairs),
+        conflict, singles, joint = repairs_for(loadout, result, options, relax)
+        return Explanation(result, (), tuple(conflict), tuple(singles),
+                           prechecks=tuple(precheck(loadout.scenario)), joint=joint,
                            share=share, slack=slack)
     return Explanation(
         result,
@@ -227,7 +373,8 @@ def tornado(loadout: Loadout, options: SolverOptions | None = None, share: float
 def room(loadout: Loadout, options: SolverOptions | None = None, slack: float = 0.05
          ) -> list[LeverRoom]:
     """For each lever, the fewest and most units in any plan meeting the scenario whose
-    objective (discounted cost) is within ``slack`` of the optimum (min_cost only)."""
+    objective (discounted cost) is within ``slack`` of the optimum (min_cost only), and
+    the plan at each extreme, re-checked against the file and the cost cap."""
     import pyomo.core as pyo
 
     from optimizer.engine import Session
@@ -240,30 +387,73 @@ def room(loadout: Loadout, options: SolverOptions | None = None, slack: float = 
     best = session.solve(diagnose=False)
     if best.status != "optimal" or best.discounted_cost is None:
         return []
+    optimum = {rec["lever"]: rec["units"] for rec in best.rows}
     m = session.model
-    cap = best.discounted_cost * (1 + slack) / session.scaling.money
-    m.within_slack = pyo.Constraint(expr=(None, m.cost_objective.expr, cap))
+    cap = best.discounted_cost * (1 + slack)
+    m.within_slack = pyo.Constraint(expr=(None, m.cost_objective.expr,
+                                          cap / session.scaling.money))
+    # the plan shown at an extreme is the cheapest one that holds the lever there
+    m.hold_low = pyo.Param(mutable=True, initialize=0.0)
+    m.hold_high = pyo.Param(mutable=True, initialize=0.0)
     for i in m.L:
+        total = sum(m.x[i, k] for k in m.K)
         for sense in ("min", "max"):
             setattr(m, f"room_{sense}_{i}", pyo.Objective(
-                expr=sum(m.x[i, k] for k in m.K),
-                sense=pyo.minimize if sense == "min" else pyo.maximize))
+                expr=total, sense=pyo.minimize if sense == "min" else pyo.maximize))
+        setattr(m, f"room_hold_{i}", pyo.Constraint(expr=(m.hold_low, total, m.hold_high)))
+        getattr(m, f"room_hold_{i}").deactivate()
     highs = Highs(options)
     out = []
     for i, lv in enumerate(session.data.levers):
-        ends = []
+        ends: list[float] = []
+        plans: list[dict[str, float] | None] = []
         for sense in ("min", "max"):
             for obj in m.component_data_objects(pyo.Objective):
                 obj.deactivate()
             getattr(m, f"room_{sense}_{i}").activate()
-            got = highs.solve(m)
-            units = got.objective * session.scaling.units[lv.id] \
-                if got.status is Status.OPTIMAL and got.objective is not None else math.nan
-            ends.append(max(0.0, units))
+            got = highs.solve(m, polish=True)
+            if got.status is not Status.OPTIMAL or got.objective is None:
+                ends.append(math.nan)
+                plans.append(None)
+                continue
+            hold = getattr(m, f"room_hold_{i}")
+            m.hold_low.set_value(got.objective - 1e-9 * max(1.0, abs(got.objective)))
+            m.hold_high.set_value(got.objective + 1e-9 * max(1.0, abs(got.objective)))
+            hold.activate()
+            getattr(m, f"room_{sense}_{i}").deactivate()
+            m.cost_objective.activate()
+            try:
+                cheapest = highs.solve(m, polish=True)
+                if cheapest.status is not Status.OPTIMAL:  # keep the extreme's own plan
+                    hold.deactivate()
+                    m.cost_objective.deactivate()
+                    getattr(m, f"room_{sense}_{i}").activate()
+                    highs.solve(m, polish=True)
+            finally:
+                hold.deactivate()
+            plan = session.loaded_plan(within_cost=cap)
+            plans.append({lid: sum(units) for lid, units in plan.items()})
+            ends.append(sum(plan[lv.id]))
         low, high = ends
-        kind = "essential" if low > 1e-9 else ("unused" if high <= 1e-9 else "optional")
-        out.append(LeverRoom(lv.id, low, high, kind))
+        kind, substitutes = _room_kind(lv.id, low, high, optimum, plans[0])
+        out.append(LeverRoom(lv.id, low, high, kind, substitutes, plans[0], plans[1]))
     return out
+
+
+def _room_kind(lid: str, low: float, high: float, optimum: dict[str, float],
+               at_low: dict[str, float] | None) -> tuple[str, tuple[str, ...]]:
+    """essential / unused / interchangeable (with the levers that rise when it is at
+    its least) / optional (it can drop and nothing else need rise)."""
+    if low > 1e-9:
+        return "essential", ()
+    if high <= 1e-9:
+        return "unused", ()
+    if at_low is None or optimum.get(lid, 0.0) <= 1e-9:
+        # not in the optimum: it may come in, and nothing has to make way for it
+        return "optional", ()
+    rising = tuple(other for other, units in at_low.items()
+                   if other != lid and units > optimum.get(other, 0.0) * (1 + 1e-6) + 1e-9)
+    return ("interchangeable", rising) if rising else ("optional", ())
 
 
 RANGE_STEPS = 14  # bisection steps: the ends are found to about 0.01% of the span

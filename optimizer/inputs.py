@@ -131,13 +131,17 @@ def _period_index(labels: list[int | str], keyed: dict[int | str, float]) -> dic
     return {names.index(str(key)): value for key, value in keyed.items()}
 
 
-def model_data(s: Scenario, file: str = "<scenario>") -> tuple[ModelData, Scaling]:
-    """Translate a validated scenario into scaled model data."""
+def model_data(s: Scenario, file: str = "<scenario>", money: float | None = None
+               ) -> tuple[ModelData, Scaling]:
+    """Translate a validated scenario into scaled model data.
+
+    ``money``: the model money unit to use instead of this scenario's own (a
+    search that moves the target towards 0 keeps the file's scaling)."""
     levers = s.enabled_levers()
     ids = list(levers)
     labels = s.period_labels
     horizon = len(labels)
-    money = money_scale(s)
+    money = money or money_scale(s)
     ceiling = s.budget.ceiling
     scales = {lid: unit_scale(lv, money, labels, unit_upper_bound(lv, ceiling, labels))
               for lid, lv in levers.items()}

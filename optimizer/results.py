@@ -200,6 +200,12 @@ class Worth:
     """Objective change (cost for min_cost, exports for max_exports); None if the
     moved scenario has no plan."""
     objective: str
+    dual: float | None = None
+    """d(objective)/d(limit) read off the LP (min_cost only): for a MIP the LP with
+    its integers fixed at the plan's values, which prices the limit with every
+    whole-number decision held; None when that LP gives the limit no dual."""
+    dual_basis: str | None = None
+    """"LP" or "LP with integers fixed"."""
 
     @property
     def per_unit(self) -> float | None:
@@ -223,6 +229,18 @@ class Repair:
 
 
 @dataclass(frozen=True)
+class JointRepair:
+    """Limits moved together: the least share ``t`` by which loosening each of them
+    (caps and ceilings up by t of their own value, floors and goals down) makes the
+    target reachable, with the limits that need not move left out."""
+
+    moves: tuple[Repair, ...]
+    share: float
+    allowed: tuple[str, ...]
+    """The limits it was allowed to move (all conflicting ones, or --relax's)."""
+
+
+@dataclass(frozen=True)
 class Explanation:
     result: Result
     worth: tuple[Worth, ...]
@@ -230,6 +248,10 @@ class Explanation:
     """An irreducible set of limits that cannot hold together (infeasible only)."""
     repairs: tuple[Repair, ...]
     """Single-limit repairs, cheapest (smallest relative change) first."""
+    prechecks: tuple[str, ...] = ()
+    """What arithmetic on the file shows before any solve (infeasible only)."""
+    joint: JointRepair | None = None
+    """The least joint move of the conflicting (or --relax) limits."""
     swings: tuple[Swing, ...] = ()
     """The tornado: parameters by swing in the objective, largest first."""
     room: tuple[LeverRoom, ...] = ()
@@ -266,7 +288,14 @@ class LeverRoom:
     low: float
     high: float
     kind: str
-    """essential (needed in every such plan), optional, or unused."""
+    """essential (in every such plan), interchangeable (can drop to its least if
+    others rise: ``substitutes``), optional (can drop with nothing else rising), or
+    unused (in no such plan)."""
+    substitutes: tuple[str, ...] = ()
+    plan_low: dict[str, float] | None = None
+    """Units of every lever in the plan that gives this lever its least (re-checked)."""
+    plan_high: dict[str, float] | None = None
+    """Units of every lever in the plan that gives this lever its most (re-checked)."""
 
 
 @dataclass(frozen=True)

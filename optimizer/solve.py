@@ -81,6 +81,7 @@ class Plan:
     col_value: list[float]
     row_dual: list[float]
     dual_valid: bool
+    col_dual: list[float] = field(default_factory=list)
 
 
 _MS = highspy.HighsModelStatus
@@ -155,6 +156,8 @@ class Highs:
         self._active: np.ndarray | None = None
         self._objective: str | None = None
         self._objectives: list[pyo.Objective] = []
+        self.last_plan: Plan | None = None
+        """The last optimal plan (the polished LP's when polished), duals included."""
 
     def version(self) -> str:
         return version()
@@ -226,6 +229,32 @@ class Highs:
             h.changeObjectiveSense(highspy.ObjSense.kMinimize if sense == 1
                                    else highspy.ObjSense.kMaximize)
             self._objective = name
+
+    def limit_duals(self) -> list[tuple[Any, str, float]]:
+        """After an optimal solve: each row and column with a nonzero dual, the side
+        it binds on, and d(objective)/d(that bound), in model units.
+
+        From the LP, or the LP with integers fixed when the plan was polished.
+        """
+        plan = self.last_plan
+        if plan is None or not plan.dual_valid:
+            return []
+        matrix = self.matrix
+        out: list[tuple[Any, str, float]] = []
+        for con, dual in zip(matrix.rows, plan.row_dual, strict=True):
+            if abs(dual) > 1e-12:
+                out.append((con, "upper" if dual * self._sense() < 0 else "lower", dual))
+        for j, (var, dual) in enumerate(zip(matrix.columns, plan.col_dual, strict=True)):
+            if abs(dual) <= 1e-12 or matrix.integer[j]:
+                # a polished MIP fixes its integer columns: their duals price the
+                # fixing, not a bound of the file
+                continue
+            side = "upper" if dual * self._sense() < 0 else "lower"
+            bound = matrix.col_upper[j] if side == "upper" else matrix.col_lower[j]
+            # a dual belongs to the file's bound only when the plan sits on it
+            if abs(plan.col_value[j] - bound) <= 1e-9 * max(1.0, abs(bound)):
+                out.append((var, side, dual))
+        return out
 
     def bound_range(self, con: pyo.Constraint) -> tuple[float, float]:
         """After an LP solve: how far the active bound of ``con`` may move, down and
@@ -345,7 +374,7 @@ class Highs:
                 return None
             solution = h.getSolution()
             plan = Plan(list(solution.col_value), list(solution.row_dual),
-                        bool(solution.dual_valid))
+                        bool(solution.dual_valid), list(solution.col_dual))
             return plan, h.getInfo().objective_function_value
         finally:
             h.changeColsBounds(n, ints, matrix.col_lower[ints], matrix.col_upper[ints])
@@ -391,6 +420,7 @@ class Highs:
         self._sync()
         h = self._h
         assert h is not None
+        self.last_plan = None
         model_status = self._run()
         if classify(model_status, False) is Status.ERROR:
             # a warm start can leave HiGHS lost ("Unknown"): once more from scratch
@@ -415,7 +445,8 @@ class Highs:
         duals: dict[str, float] = {}
         if ours in (Status.OPTIMAL, Status.LIMIT_WITH_PLAN):
             raw = h.getSolution()
-            plan = Plan(list(raw.col_value), list(raw.row_dual), bool(raw.dual_valid))
+            plan = Plan(list(raw.col_value), list(raw.row_dual), bool(raw.dual_valid),
+                        list(raw.col_dual))
             if mip and polish:
                 polished = self._polish(plan.col_value)
                 if polished is not None and objective is not None and self._worse(
@@ -428,6 +459,7 @@ class Highs:
                         polished = retry
                 if polished is not None:
                     plan, objective = polished
+            self.last_plan = plan if ours is Status.OPTIMAL else None
             for var, value in zip(self.matrix.columns, plan.col_value, strict=True):
                 var.set_value(value, skip_validation=True)
             if ours is Status.OPTIMAL and duals_of and plan.dual_valid:

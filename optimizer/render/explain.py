@@ -7,7 +7,7 @@ from typing import Any
 
 from optimizer.numbers import clean, count, money
 from optimizer.render import render_table, to_dict
-from optimizer.results import Explanation, Repair, Stability, Swing, Worth
+from optimizer.results import Explanation, JointRepair, LeverRoom, Repair, Stability, Swing, Worth
 
 
 def _amount(name: str, value: float, currency: str) -> str:
@@ -16,12 +16,31 @@ def _amount(name: str, value: float, currency: str) -> str:
     return _price(value, currency) if money_like else count(value)
 
 
+def _figure(name: str, value: float, currency: str) -> str:
+    """A repair's value as it must be typed: six significant digits, not a rounded 2."""
+    text = _amount(name, value, currency)
+    if not _amount(name, 0, currency).endswith(currency) and not float(value).is_integer():
+        return f"{value:,.6g}"
+    return text
+
+
 def _price(value: float, currency: str) -> str:
-    return money(value, currency, 0 if abs(value) >= 100 else 4)
+    whole = abs(value) >= 100 or float(value).is_integer()
+    return money(value, currency, 0 if whole else 4)
 
 
 def worth_sentence(w: Worth, currency: str) -> str:
-    """'one more unit of levers.x.max_units saves 12,596 USD' and the like."""
+    """'one more unit of levers.x.max_units saves 12,596 USD' and the like, with the
+    LP's price beside the re-solved one."""
+    line = _worth_resolved(w, currency)
+    if w.change is None or w.dual_basis is None:
+        return line
+    if w.dual is None:
+        return f"{line}; the {w.dual_basis} holds these units fixed and gives it no dual"
+    return f"{line}; dual of the {w.dual_basis}: {_price(w.dual, currency)} per unit"
+
+
+def _worth_resolved(w: Worth, currency: str) -> str:
     if w.change is None:
         return f"{w.limit}: moving it by {clean(w.step):,.6g} leaves no plan"
     per = w.per_unit or 0.0
@@ -43,7 +62,32 @@ def repair_sentence(r: Repair, currency: str) -> str:
         return f"{r.limit}: no value of it alone makes the target reachable"
     verb = "lower" if r.needed < r.current else "raise"
     return (f"{verb} {r.limit} from {_amount(r.limit, r.current, currency)} to "
-            f"{_amount(r.limit, r.needed, currency)} ({r.relative:.1%})")
+            f"{_figure(r.limit, r.needed, currency)} ({r.relative:.1%})")
+
+
+def joint_sentence(j: JointRepair, currency: str) -> str:
+    """'raise budget.ceiling from 100M to 141M and ... (each 40.96% of its value)'."""
+    moves = " and ".join(
+        f"{'lower' if r.needed is not None and r.needed < r.current else 'raise'} "
+        f"{r.limit} from {_amount(r.limit, r.current, currency)} to "
+        f"{_figure(r.limit, r.needed or 0.0, currency)}" for r in j.moves)
+    if len(j.moves) == 1:
+        return f"{moves} ({j.share:.2%})"
+    return f"{moves} (each by {j.share:.2%} of its value)"
+
+
+def _room_line(r: LeverRoom) -> str:
+    line = f"{r.lever}: {count(r.low)} to {count(r.high)} ({r.kind}"
+    if r.substitutes:
+        line += f" with {', '.join(r.substitutes)}"
+    return line + ")"
+
+
+def _extreme(plan: dict[str, float] | None) -> str:
+    if plan is None:
+        return "no plan"
+    used = [f"{lid} {count(u)}" for lid, u in plan.items() if u > 0]
+    return ", ".join(used) or "nothing funded"
 
 
 def _sections(e: Explanation) -> list[tuple[str, list[str]]]:
@@ -51,12 +95,20 @@ def _sections(e: Explanation) -> list[tuple[str, list[str]]]:
     out = []
     if e.result.status == "infeasible":
         out.append(("Why infeasible", [e.result.message]))
+        if e.prechecks:
+            out.append(("Before solving: what the file's own arithmetic shows",
+                        list(e.prechecks)))
         out.append(("Limits that cannot all hold (an irreducible set, from HiGHS)",
                     list(e.conflict) or ["none found in the LP relaxation: the conflict "
                                          "comes from whole numbers or on/off decisions"]))
         fixes = [repair_sentence(r, cur) for r in e.repairs]
         out.append(("Cheapest repairs, one limit at a time (smallest change first)",
                     [f"{'or ' if i else ''}{f}" for i, f in enumerate(fixes)] or ["none"]))
+        title = ("Cheapest repair moving the limits together, each weighted by its own value"
+                 + (f" (allowed, in order of preference: {', '.join(e.joint.allowed)})"
+                    if e.joint is not None else ""))
+        out.append((title, [joint_sentence(e.joint, cur)] if e.joint is not None
+                    else ["none found"]))
     else:
         if e.worth:
             out.append(("What binds and what it is worth",
@@ -73,8 +125,10 @@ def _sections(e: Explanation) -> list[tuple[str, list[str]]]:
         if e.room:
             out.append((f"Room to negotiate: units of each lever in any plan within "
                         f"{e.slack:.0%} of the optimum",
-                        [f"{r.lever}: {count(r.low)} to {count(r.high)} ({r.kind})"
-                         for r in e.room]))
+                        [_room_line(r) for r in e.room]))
+            out.append(("The plan at each extreme (units)",
+                        [f"{r.lever} least: {_extreme(r.plan_low)}; most: "
+                         f"{_extreme(r.plan_high)}" for r in e.room]))
     return out
 
 
@@ -113,10 +167,16 @@ def render_explain_json(e: Explanation) -> str:
     data: dict[str, Any] = {
         "result": to_dict(e.result),
         "worth": [{"limit": w.limit, "value": w.value, "step": w.step, "change": w.change,
-                   "per_unit": w.per_unit, "objective": w.objective} for w in e.worth],
+                   "per_unit": w.per_unit, "objective": w.objective, "dual": w.dual,
+                   "dual_basis": w.dual_basis} for w in e.worth],
         "conflict": list(e.conflict),
+        "prechecks": list(e.prechecks),
         "repairs": [{"limit": r.limit, "current": r.current, "needed": r.needed,
                      "relative_change": r.relative} for r in e.repairs],
+        "joint_repair": None if e.joint is None else {
+            "share": e.joint.share, "allowed": list(e.joint.allowed),
+            "moves": [{"limit": r.limit, "current": r.current, "needed": r.needed}
+                      for r in e.joint.moves]},
         "tornado": {"share": e.share, "parameters": [
             {"parameter": w.parameter, "value": w.value, "low": w.low, "high": w.high,
              "objective_low": w.objective_low, "objective_high": w.objective_high}
@@ -124,7 +184,9 @@ def render_explain_json(e: Explanation) -> str:
         "ranging": [{"parameter": r.parameter, "value": r.value, "low": r.low, "high": r.high}
                     for r in e.ranges],
         "room": {"slack": e.slack, "levers": [
-            {"lever": r.lever, "low": r.low, "high": r.high, "kind": r.kind} for r in e.room]},
+            {"lever": r.lever, "low": r.low, "high": r.high, "kind": r.kind,
+             "substitutes": list(r.substitutes), "plan_at_low": r.plan_low,
+             "plan_at_high": r.plan_high} for r in e.room]},
     }
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 

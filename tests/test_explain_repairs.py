@@ -1,0 +1,278 @@
+"""explain, second part: checks before solving, repairs that move limits together
+(--relax), the plan at each near-optimal extreme, interchangeable levers, and LP duals
+beside re-solved worth. Each case is small enough to solve by hand."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from scipy.optimize import linprog
+
+from optimizer.cli import main
+from optimizer.engine import solve_scenario
+from optimizer.explain import explain, joint_repair, room, worth_of
+from optimizer.precheck import precheck
+from optimizer.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def invoke(*args: str | Path) -> tuple[int, str, str]:
+    r = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return r.exit_code, r.stdout, r.stderr
+
+
+# --- before solving: one scenario per finding ----------------------------------------
+
+MINIMUMS = """\
+    name: minimums over the ceiling
+    target: {exports: 10}
+    budget: {ceiling: 80}
+    levers:
+      a: {unit_cost: 5, yield_per_unit: 1, min_units: 10, max_units: 100}
+      b: {unit_cost: 10, yield_per_unit: 1, fixed_units: 4}
+    """
+LOCK_OVER_SPEND = """\
+    name: a lock above its own spend cap
+    target: {exports: 1}
+    levers:
+      a: {unit_cost: 5, yield_per_unit: 1, fixed_units: 10, max_spend: 30}
+    """
+REACH = """\
+    name: caps below the target
+    target: {exports: 40}
+    levers:
+      a: {unit_cost: 1, yield_per_unit: 2, max_units: 10}
+      b: {unit_cost: 1, yield_per_unit: 3, max_units: 5}
+    """
+EXCLUDED_LOCKS = """\
+    name: locked levers that exclude each other
+    target: {exports: 1}
+    levers:
+      a: {unit_cost: 1, yield_per_unit: 1, fixed_units: 1, max_units: 5, excludes: [b]}
+      b: {unit_cost: 1, yield_per_unit: 1, min_units: 1, max_units: 5}
+    """
+REQUIRES_ZERO = """\
+    name: forced on, requires a lever held at 0
+    target: {exports: 1}
+    levers:
+      a: {unit_cost: 1, yield_per_unit: 1, min_units: 2, max_units: 5, requires: [b]}
+      b: {unit_cost: 1, yield_per_unit: 1, max_units: 0}
+    """
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (MINIMUMS, "the levers' minimums cost at least 90 USD, above budget.ceiling (80 USD): "
+               "levers.a.min_units (50 USD), levers.b.fixed_units (40 USD)"),
+    (LOCK_OVER_SPEND, "levers.a.fixed_units (10) costs at least 50 USD, above "
+                      "levers.a.max_spend (30 USD)"),
+    (REACH, "target.exports: the levers must add 40 USD, but even each lever at its own "
+            "cap (or with the whole ceiling) adds at most 35 USD"),
+    (EXCLUDED_LOCKS, "levers.a.excludes: a and b are both forced on (levers.a.fixed_units, "
+                     "levers.b.min_units) but exclude each other"),
+    (REQUIRES_ZERO, "levers.a.requires: a is forced on (levers.a.min_units) and requires b, "
+                    "held at 0 by levers.b.max_units"),
+], ids=["minimums", "lock_over_spend", "reach", "excluded_locks", "requires_zero"])
+def test_each_precheck_names_its_fields_and_optimize_exits_3(
+        tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    assert precheck(load_scenario(path).scenario) == [expected]
+    out = tmp_path / "out"
+    code, stdout, stderr = invoke("--config", path, "--format", "json", "--output", out)
+    assert code == 3
+    message = json.loads(stdout)["message"]
+    assert f"Before solving: {expected}." in message
+    assert "Traceback" not in stderr
+
+
+def test_shipped_scenarios_pass_every_precheck() -> None:
+    for name in ("pakistan_it_exports.yaml", "pakistan_it_exports_3yr.yaml"):
+        assert precheck(load_scenario(ROOT / "configs" / name).scenario) == []
+
+
+# --- repairs that move several limits ------------------------------------------------
+
+TWO_CAPS = """\
+    name: two caps and a ceiling
+    target: {exports: 100}
+    budget: {ceiling: 80}
+    levers:
+      a: {unit_cost: 1, yield_per_unit: 1, max_units: 40}
+      b: {unit_cost: 1, yield_per_unit: 1, max_units: 40}
+    """
+
+
+def test_joint_repair_loosens_each_limit_by_the_same_share_of_itself(tmp_path: Path) -> None:
+    path = write(tmp_path, TWO_CAPS)
+    loadout = load_scenario(path)
+    names = ["budget.ceiling", "levers.a.max_units", "levers.b.max_units"]
+    joint = joint_repair(loadout, names)
+    assert joint is not None
+    # hand: 100 exports need a + b >= 100 and the ceiling >= 100; the least t with
+    # 80(1+t) >= 100 and 2 x 40(1+t) >= 100 is 0.25: ceiling 100, caps 50 each
+    assert joint.share == pytest.approx(0.25, rel=1e-5)
+    got = {r.limit: r.needed for r in joint.moves}
+    assert got == pytest.approx({"budget.ceiling": 100.0, "levers.a.max_units": 50.0,
+                                 "levers.b.max_units": 50.0}, rel=1e-5)
+    fixed = solve_scenario(load_scenario(path, list(got.items())))
+    assert fixed.status == "optimal"
+    # each limit at 99.9% of its move leaves it infeasible: none could stay put
+    for name, value in got.items():
+        short = dict(got)
+        short[name] = 40 + (value - 40) * 0.999 if "units" in name else 80 + 20 * 0.999
+        assert solve_scenario(load_scenario(path, list(short.items()))).status == \
+            "infeasible", name
+
+
+def test_joint_repair_drops_a_limit_that_need_not_move(tmp_path: Path) -> None:
+    path = write(tmp_path, TWO_CAPS.replace("budget: {ceiling: 80}", "budget: {ceiling: 1000}"))
+    joint = joint_repair(load_scenario(path),
+                         ["budget.ceiling", "levers.a.max_units", "levers.b.max_units"])
+    assert joint is not None
+    assert [r.limit for r in joint.moves] == ["levers.a.max_units", "levers.b.max_units"]
+    assert joint.share == pytest.approx(0.25, rel=1e-5)
+
+
+def test_relax_ranks_the_limits_and_the_printed_repair_runs(tmp_path: Path) -> None:
+    path = write(tmp_path, TWO_CAPS)
+    code, stdout, _ = invoke("--config", path, "--format", "json",
+                             "--relax", "levers.a.max_units,budget.ceiling")
+    assert code == 3
+    message = json.loads(stdout)["message"]
+    # a alone cannot do it (the ceiling of 80 holds); a and the ceiling together:
+    # 40(1+t) + 40 >= 100 and 80(1+t) >= 100 -> t = 0.5: a 60, ceiling 120 -> the
+    # ceiling only needs 100, but both move by the same share of themselves
+    line = next(x for x in message.splitlines() if x.startswith("With --relax"))
+    assert line == ("With --relax levers.a.max_units,budget.ceiling (in that order of "
+                    "preference): raise levers.a.max_units from 40 to 60 and raise "
+                    "budget.ceiling from 80 USD to 120 USD (each by 50.00% of its value).")
+    code, _, err = invoke("--config", path, "--set", "levers.a.max_units=60",
+                          "--set", "budget.ceiling=120")
+    assert code == 0, err
+    code, stdout, _ = invoke("explain", "--config", path, "--format", "json",
+                             "--relax", "levers.a.max_units,budget.ceiling")
+    assert code == 3
+    joint = json.loads(stdout)["joint_repair"]
+    assert joint["allowed"] == ["levers.a.max_units", "budget.ceiling"]
+    assert {m["limit"]: m["needed"] for m in joint["moves"]} == pytest.approx(
+        {"levers.a.max_units": 60.0, "budget.ceiling": 120.0}, rel=1e-5)
+
+
+def test_relax_with_an_unknown_field_exits_2_naming_it(tmp_path: Path) -> None:
+    path = write(tmp_path, TWO_CAPS)
+    code, stdout, stderr = invoke("--config", path, "--relax", "levers.a.max_unit")
+    assert code == 2
+    assert stdout == ""
+    assert "--relax: not a limit with a value" in stderr
+    assert "'levers.a.max_unit'" in stderr and str(path) in stderr
+    assert "Traceback" not in stderr
+
+
+def test_explain_output_carries_prechecks_and_joint_repair(tmp_path: Path) -> None:
+    path = write(tmp_path, REACH)
+    code, stdout, _ = invoke("explain", "--config", path)
+    assert code == 3
+    assert "Before solving: what the file's own arithmetic shows:" in stdout
+    # hand: caps give 20 + 15 = 35 of 40; both caps up by t: 35(1+t) = 40, t = 1/7
+    assert ("raise levers.a.max_units from 10 to 11.4286 and raise levers.b.max_units "
+            "from 5 to 5.71429 (each by 14.29% of its value)") in stdout
+
+
+# --- room to negotiate: the plan at each extreme, interchangeable levers ---------------
+
+NEAR_TWINS = """\
+    name: near twins
+    target: {exports: 100}
+    levers:
+      a: {unit_cost: 1, yield_per_unit: 1}
+      b: {unit_cost: 1.02, yield_per_unit: 1}
+      c: {unit_cost: 5, yield_per_unit: 1, max_units: 10}
+    """
+
+
+def _extreme(c: list[float], sense: int) -> float:
+    """min (sense 1) or max (-1) of c.x over a + b + c >= 100, a + 1.02b + 5c <= 105."""
+    got = linprog([sense * v for v in c], A_ub=[[-1, -1, -1], [1, 1.02, 5]], b_ub=[-100, 105],
+                  bounds=[(0, None), (0, None), (0, 10)], method="highs")
+    assert got.status == 0
+    return sense * got.fun
+
+
+def test_room_extremes_and_classes_match_an_independent_lp(tmp_path: Path) -> None:
+    rooms = {r.lever: r for r in room(load_scenario(write(tmp_path, NEAR_TWINS)), slack=0.05)}
+    for i, lid in enumerate("abc"):
+        unit = [float(i == j) for j in range(3)]
+        assert rooms[lid].low == pytest.approx(_extreme(unit, 1), abs=1e-6)
+        assert rooms[lid].high == pytest.approx(_extreme(unit, -1), rel=1e-6)
+    # hand: optimum a = 100 (cost 100); within 105, a can drop to 0 if b takes its
+    # place (b = 100 costs 102): a is interchangeable with b; b (0 in the optimum)
+    # can come in with nothing making way: optional; c costs 5 an export: at most 1.25
+    assert (rooms["a"].kind, rooms["a"].substitutes) == ("interchangeable", ("b",))
+    assert rooms["b"].kind == "optional"
+    assert rooms["c"].high == pytest.approx(1.25, rel=1e-6)
+    # the plan at an extreme is the cheapest holding the lever there
+    assert rooms["a"].plan_low == pytest.approx({"a": 0.0, "b": 100.0, "c": 0.0}, abs=1e-6)
+    assert rooms["a"].plan_high == pytest.approx({"a": 105.0, "b": 0.0, "c": 0.0}, rel=1e-6)
+    assert rooms["b"].plan_high == pytest.approx({"a": 0.0, "b": 105 / 1.02, "c": 0.0},
+                                                 rel=1e-6)
+
+
+def test_room_plans_are_in_the_explain_json(tmp_path: Path) -> None:
+    code, stdout, _ = invoke("explain", "--config", write(tmp_path, NEAR_TWINS), "--format",
+                             "json", "--sections", "room")
+    assert code == 0
+    a = next(r for r in json.loads(stdout)["room"]["levers"] if r["lever"] == "a")
+    assert a["kind"] == "interchangeable" and a["substitutes"] == ["b"]
+    assert a["plan_at_low"]["b"] == pytest.approx(100.0, rel=1e-6)
+
+
+# --- shadow prices: the LP's dual beside the re-solved difference ----------------------
+
+LP_PRICES = """\
+    name: lp prices
+    target: {exports: 100}
+    levers:
+      a: {unit_cost: 1, yield_per_unit: 2, max_units: 30}
+      b: {unit_cost: 3, yield_per_unit: 1}
+    """
+
+
+def test_lp_duals_equal_finite_differences(tmp_path: Path) -> None:
+    loadout = load_scenario(write(tmp_path, LP_PRICES))
+    result = solve_scenario(loadout)
+    assert result.total_cost == pytest.approx(150.0)  # a 30 (60 exports), b 40
+    worth = {w.limit: w for w in worth_of(loadout, result)}
+    # hand: one more unit of a gives 2 exports, 2 fewer b: saves 6, costs 1 -> -5;
+    # one export less of the target saves one third of a b... 3 per export
+    assert worth["levers.a.max_units"].dual == pytest.approx(-5.0, rel=1e-9)
+    assert worth["levers.a.max_units"].per_unit == pytest.approx(-5.0, rel=1e-6)
+    assert worth["target.exports"].dual == pytest.approx(3.0, rel=1e-9)
+    assert worth["target.exports"].per_unit == pytest.approx(3.0, rel=1e-6)
+    assert {w.dual_basis for w in worth.values()} == {"LP"}
+
+
+def test_mip_duals_come_from_the_lp_with_integers_fixed_and_say_so() -> None:
+    loadout = load_scenario(ROOT / "configs" / "pakistan_it_exports.yaml")
+    e = explain(loadout, sections=("binding",))
+    worth = {w.limit: w for w in e.worth}
+    assert {w.dual_basis for w in worth.values()} == {"LP with integers fixed"}
+    # retention (continuous, 0.02 a dollar of exports) is what moves at the margin
+    # once the integers are fixed; the re-solve lets the workers move too: 0.0421
+    assert worth["target.exports"].dual == pytest.approx(0.02, rel=1e-9)
+    assert worth["target.exports"].per_unit == pytest.approx(0.0421, rel=1e-2)
+    # centres are whole: the fixed LP holds them and prices nothing there
+    assert worth["levers.erozgar_centers.max_units"].dual is None
+    code, stdout, _ = invoke("explain", "--config", ROOT / "configs" /
+                             "pakistan_it_exports.yaml", "--sections", "binding")
+    assert code == 0
+    assert "dual of the LP with integers fixed: 0.0200 USD per unit" in stdout
