@@ -248,7 +248,7 @@ def joint_repair(loadout: Loadout, names: Sequence[str], options: SolverOptions 
                 assert r.needed is not None
                 fixed = with_limit(fixed, r.limit, r.needed)
             if ok(fixed):  # the move as printed, re-solved and re-checked
-                return JointRepair(tuple(moves), t, tuple(chosen))
+                return JointRepair(tuple(moves), t, tuple(movable), ranked)
     return None
 
 

@@ -238,6 +238,8 @@ class JointRepair:
     share: float
     allowed: tuple[str, ...]
     """The limits it was allowed to move (all conflicting ones, or --relax's)."""
+    ranked: bool = False
+    """--relax: ``allowed`` in the user's order of preference, tried as growing sets."""
 
 
 @dataclass(frozen=True)

@@ -104,9 +104,10 @@ def _sections(e: Explanation) -> list[tuple[str, list[str]]]:
         fixes = [repair_sentence(r, cur) for r in e.repairs]
         out.append(("Cheapest repairs, one limit at a time (smallest change first)",
                     [f"{'or ' if i else ''}{f}" for i, f in enumerate(fixes)] or ["none"]))
-        title = ("Cheapest repair moving the limits together, each weighted by its own value"
-                 + (f" (allowed, in order of preference: {', '.join(e.joint.allowed)})"
-                    if e.joint is not None else ""))
+        title = "Cheapest repair moving the limits together, each weighted by its own value"
+        if e.joint is not None and e.joint.ranked:
+            title += (f" (--relax, in order of preference: {', '.join(e.joint.allowed)}; "
+                      "the first of them that can do it)")
         out.append((title, [joint_sentence(e.joint, cur)] if e.joint is not None
                     else ["none found"]))
     else:
@@ -175,6 +176,7 @@ def render_explain_json(e: Explanation) -> str:
                      "relative_change": r.relative} for r in e.repairs],
         "joint_repair": None if e.joint is None else {
             "share": e.joint.share, "allowed": list(e.joint.allowed),
+            "ranked": e.joint.ranked,
             "moves": [{"limit": r.limit, "current": r.current, "needed": r.needed}
                       for r in e.joint.moves]},
         "tornado": {"share": e.share, "parameters": [
