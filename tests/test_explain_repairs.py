@@ -276,3 +276,23 @@ def test_mip_duals_come_from_the_lp_with_integers_fixed_and_say_so() -> None:
                              "pakistan_it_exports.yaml", "--sections", "binding")
     assert code == 0
     assert "dual of the LP with integers fixed: 0.0200 USD per unit" in stdout
+
+
+CONFIGS = sorted((ROOT / "configs").rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=[p.stem for p in CONFIGS])
+def test_explain_runs_on_every_shipped_config(path: Path) -> None:
+    """Every extreme plan and repair is re-checked: a plan that breaks the file would
+    exit 1 here."""
+    code, stdout, stderr = invoke("explain", "--config", path, "--format", "json",
+                                  "--sections", "infeasibility,binding,room")
+    assert code == (3 if path.stem == "infeasible" else 0), stderr
+    data = json.loads(stdout)
+    if code == 0:
+        assert data["room"]["levers"] or data["result"]["objective"] == "max_exports"
+        for lever in data["room"]["levers"]:
+            assert lever["low"] <= lever["high"] + 1e-9
+            assert lever["plan_at_low"][lever["lever"]] == pytest.approx(lever["low"], abs=1e-6)
+    else:
+        assert data["joint_repair"]["moves"]
