@@ -1,0 +1,651 @@
+"""Uncertain parameters: distributions, the value a deterministic solve uses, and sampling.
+
+A scenario may give any numeric lever parameter (or an exchange rate) as a
+distribution instead of a number, written as a plain mapping::
+
+    {dist: triangular, low: 20k, mode: 25k, high: 30k}
+    {dist: uniform, low: 20k, high: 30k}
+    {dist: normal, mean: 25k, sd: 3k}          # truncated at 0
+    {dist: lognormal, median: 25k, sigma: 0.2}
+
+Amounts (``low``, ``mode``, ``high``, ``mean``, ``sd``, ``median``) go through
+a ``convert`` callable the caller supplies, so the caller decides the amount
+grammar and currency conversion; ``sigma`` is a plain number (it is a spread of
+``log(x)``, so a scale or a currency on it would be meaningless).
+
+The point-value rule
+--------------------
+A deterministic solve uses one number per distribution, :func:`point_value`:
+
+* ``triangular``: the **mode**.  Strategy documents quote the planner's "most
+  likely" figure, which is what the mode records; using the mean would move
+  every deterministic plan away from the figure the documents quote.
+* ``uniform``: the mean, ``(low + high) / 2``.
+* ``normal``: the mean of the normal **truncated at 0**,
+  ``mean + sd * phi(b) / Phi(b)`` with ``b = mean / sd``; it equals ``mean``
+  to many digits unless ``sd`` is a sizeable fraction of ``mean``.
+* ``lognormal``: the mean, ``median * exp(sigma**2 / 2)``.
+
+Sampling
+--------
+:func:`sample` draws with a Gaussian copula: correlated standard normals
+``z = L e`` (``L`` the Cholesky factor of the correlation matrix), each mapped
+to its distribution by the inverse CDF of ``Phi(z)``.  A pair's correlation is
+therefore the correlation of the underlying normals; its Spearman rank
+correlation is ``(6 / pi) * asin(rho / 2)`` whatever the margins.
+
+Reproducibility: the result depends only on the seed, ``n``, the set of
+parameters with their distributions, and the correlations; never on mapping
+order or on the process.  Each parameter has its own PCG64 stream, keyed by the
+seed and a SHA-256 of its name, and parameters are arranged in sorted-name
+order.  Hence adding, removing or renaming a parameter leaves the draws of
+every other parameter unchanged (unless the edit changes that parameter's own
+correlations), and the first ``m`` of ``n`` draws equal a draw of ``m``: common
+random numbers across scenario edits and runs of different sizes.
+
+scipy is not a runtime dependency, so the normal CDF (Cephes' rational
+approximations of erf/erfc) and its inverse (Acklam's algorithm refined by one
+Halley step) are implemented here, vectorised in numpy.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from optimizer.amounts import AmountError, parse_number
+
+__all__ = [
+    "DISTRIBUTIONS",
+    "CorrelationError",
+    "Distribution",
+    "DistributionError",
+    "LogNormal",
+    "Normal",
+    "Triangular",
+    "Uniform",
+    "parse_distribution",
+    "point_value",
+    "sample",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+# ---------------------------------------------------------------------------
+# Errors
+
+
+def _with_value(reason: str, value: object) -> str:
+    # AmountError renders "(got VALUE)" the way every other scenario message
+    # does (null, true/false, long strings cut), so reuse it for the wording.
+    return str(AmountError(reason, value))
+
+
+class DistributionError(ValueError):
+    """A distribution that cannot be used, located at a field.
+
+    ``path`` is the dotted field path (``levers.freelancers.yield.low``) and
+    ``message`` the reason, ending with ``(got VALUE)`` where a value is at
+    fault, so a caller can build ``Problem(file, e.message, e.path)``.
+    """
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}" if path else message)
+
+    def __reduce__(self) -> tuple[type[DistributionError], tuple[str, str]]:
+        # The default reduce replays the formatted message into __init__,
+        # which takes two arguments: pickling to a worker process would break.
+        return (type(self), (self.path, self.message))
+
+
+class CorrelationError(ValueError):
+    """A correlation the sampler cannot use; ``pair`` names the parameters."""
+
+    def __init__(self, pair: tuple[str, str], message: str) -> None:
+        self.pair = pair
+        self.message = message
+        super().__init__(f"correlation {pair[0]} ~ {pair[1]}: {message}")
+
+    def __reduce__(self) -> tuple[type[CorrelationError], tuple[tuple[str, str], str]]:
+        return (type(self), (self.pair, self.message))
+
+
+# ---------------------------------------------------------------------------
+# Distributions
+
+
+def _check_finite(path: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise DistributionError(path, _with_value("expected a finite number", value))
+
+
+def _relation_problem(kind: str, v: Mapping[str, float]) -> tuple[str, str] | None:
+    """The first broken constraint between a distribution's fields, as (field, reason).
+
+    Shared by the dataclasses and :func:`parse_distribution` so both refuse
+    the same things; the caller appends the value as the planner wrote it.
+    """
+    if kind in ("triangular", "uniform") and v["low"] > v["high"]:
+        return "low", f"must not exceed high ({v['high']:g})"
+    if kind == "triangular" and not v["low"] <= v["mode"] <= v["high"]:
+        return "mode", f"must lie between low ({v['low']:g}) and high ({v['high']:g})"
+    if kind == "normal" and v["sd"] < 0:
+        return "sd", "must be zero or more"
+    if kind == "normal" and v["mean"] < 0:
+        # Truncation at 0 keeps only the upper tail of a negative-mean normal:
+        # its draws would have little to do with the mean written down.
+        return "mean", "must be zero or more: the normal is truncated at 0"
+    if kind == "lognormal" and v["median"] <= 0:
+        return "median", "must be greater than 0"
+    if kind == "lognormal" and v["sigma"] < 0:
+        return "sigma", "must be zero or more"
+    return None
+
+
+class _Checked:
+    """Validation on construction, so a hand-built distribution is as safe as a parsed one."""
+
+    name: ClassVar[str]
+
+    def __post_init__(self) -> None:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        for key, value in values.items():
+            _check_finite(key, value)
+        problem = _relation_problem(self.name, values)
+        if problem is not None:
+            key, reason = problem
+            raise DistributionError(key, _with_value(reason, values[key]))
+
+
+@dataclass(frozen=True)
+class Triangular(_Checked):
+    """Triangular on [low, high] peaking at ``mode``; its point value is the mode."""
+
+    name: ClassVar[str] = "triangular"
+    low: float
+    mode: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Uniform(_Checked):
+    """Uniform on [low, high]."""
+
+    name: ClassVar[str] = "uniform"
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Normal(_Checked):
+    """Normal(mean, sd) truncated at 0: costs and yields are never negative."""
+
+    name: ClassVar[str] = "normal"
+    mean: float
+    sd: float
+
+
+@dataclass(frozen=True)
+class LogNormal(_Checked):
+    """``median * exp(sigma * Z)``: ``sigma`` is the standard deviation of ``log(x)``."""
+
+    name: ClassVar[str] = "lognormal"
+    median: float
+    sigma: float
+
+
+Distribution = Triangular | Uniform | Normal | LogNormal
+
+DISTRIBUTIONS: Mapping[str, type[Distribution]] = MappingProxyType(
+    {cls.name: cls for cls in (Triangular, Uniform, Normal, LogNormal)}
+)
+
+# sigma is the spread of log(x), a pure number: read without the caller's
+# convert so that a currency on it is refused rather than silently divided.
+_PLAIN_FIELDS = frozenset({"sigma"})
+
+
+def _listed(names: list[str], last: str) -> str:
+    return ", ".join(names[:-1]) + f" {last} " + names[-1] if len(names) > 1 else names[0]
+
+
+def _hint(word: object, choices: list[str]) -> str:
+    close = difflib.get_close_matches(str(word), choices, n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def parse_distribution(
+    raw: Mapping[Any, Any], path: str, convert: Callable[[Any], float]
+) -> Distribution:
+    """Read ``{dist: NAME, ...}`` into a distribution, or raise :class:`DistributionError`.
+
+    ``path`` locates ``raw`` in the scenario (``levers.x.yield``); errors name
+    the field below it.  ``convert`` reads each amount (a number or a string
+    such as ``"25k"`` or ``"100,000 PKR"``) into a float in the reporting
+    currency; an ``AmountError`` (or other ``ValueError``/``TypeError``) from
+    it becomes a :class:`DistributionError` at that field.  The first problem
+    found is raised.
+    """
+
+    def at(key: object) -> str:
+        return f"{path}.{key}" if path else str(key)
+
+    known = list(DISTRIBUTIONS)
+    any_of = _listed(known, "or")
+    if not isinstance(raw, Mapping):
+        reason = f"expected a number or a mapping such as {{dist: {known[0]}, ...}}"
+        raise DistributionError(path, _with_value(reason, raw))
+    if "dist" not in raw:
+        raise DistributionError(at("dist"), f"is missing: name the distribution, {any_of}")
+    name = raw["dist"]
+    if not isinstance(name, str) or name.strip().lower() not in DISTRIBUTIONS:
+        reason = f"unknown distribution: use {any_of}{_hint(name, known)}"
+        raise DistributionError(at("dist"), _with_value(reason, name))
+    cls = DISTRIBUTIONS[name.strip().lower()]
+    wanted = [f.name for f in fields(cls)]
+    takes = f"a {cls.name} distribution takes dist, {_listed(wanted, 'and')}"
+
+    for key in raw:
+        if key != "dist" and key not in wanted:
+            raise DistributionError(at(key), f"unknown key{_hint(key, wanted)} ({takes})")
+    for key in wanted:
+        if key not in raw:
+            raise DistributionError(at(key), f"is missing ({takes})")
+
+    values: dict[str, float] = {}
+    for key in wanted:
+        value = raw[key]
+        try:
+            number = parse_number(value) if key in _PLAIN_FIELDS else convert(value)
+        except AmountError as error:
+            raise DistributionError(at(key), str(error)) from None
+        except (ValueError, TypeError):
+            # A caller's convert without the amount grammar's own wording.
+            raise DistributionError(
+                at(key), _with_value("expected an amount such as 25k, 1e9 or 100,000 PKR", value)
+            ) from None
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise DistributionError(at(key), _with_value("expected a number", value))
+        if not math.isfinite(number):
+            raise DistributionError(at(key), _with_value("must be a finite number", value))
+        values[key] = float(number)
+
+    problem = _relation_problem(cls.name, values)
+    if problem is not None:
+        key, reason = problem
+        raise DistributionError(at(key), _with_value(reason, raw[key]))
+    return cls(**values)
+
+
+# ---------------------------------------------------------------------------
+# Point values
+
+
+_SQRT2 = math.sqrt(2.0)
+_SQRT2PI = math.sqrt(2.0 * math.pi)
+
+
+def _phi_scalar(x: float) -> float:
+    return math.exp(-0.5 * x * x) / _SQRT2PI
+
+
+def _cdf_scalar(x: float) -> float:
+    # erfc keeps the lower tail's relative precision; 0.5 * (1 + erf) would not.
+    return 0.5 * math.erfc(-x / _SQRT2)
+
+
+def point_value(d: Distribution) -> float:
+    """The number a deterministic solve uses (see the module docstring for the rule)."""
+    match d:
+        case Triangular():
+            return d.mode
+        case Uniform():
+            return 0.5 * (d.low + d.high)
+        case Normal():
+            if d.sd == 0:
+                return d.mean
+            b = d.mean / d.sd
+            return d.mean + d.sd * _phi_scalar(b) / _cdf_scalar(b)
+        case LogNormal():
+            return d.median * math.exp(0.5 * d.sigma * d.sigma)
+    raise TypeError(f"not a distribution: {d!r}")
+
+
+# ---------------------------------------------------------------------------
+# The normal CDF and its inverse, vectorised
+
+
+# Cephes ndtr.c (S. L. Moshier), highest degree first:
+# erf(x) = x T(x^2) / U(x^2) for |x| < 1; erfc(x) = exp(-x^2) P(x) / Q(x) for
+# 1 <= x < 8 and exp(-x^2) R(x) / S(x) beyond.  Phi is within 5e-13 relative
+# of scipy's ndtr over |z| <= 37 (tests/test_uncertainty.py checks 1e-12).
+_ERF_T = (
+    9.60497373987051638749e0, 9.00260197203842689217e1, 2.23200534594684319226e3,
+    7.00332514112805075473e3, 5.55923013010394962768e4,
+)
+_ERF_U = (
+    1.0, 3.35617141647503099647e1, 5.21357949780152679795e2, 4.59432382970980127987e3,
+    2.26290000613890934246e4, 4.92673942608635921086e4,
+)
+_ERFC_P = (
+    2.46196981473530512524e-10, 5.64189564831068821977e-1, 7.46321056442269912687e0,
+    4.86371970985681366614e1, 1.96520832956077098242e2, 5.26445194995477358631e2,
+    9.34528527171957607540e2, 1.02755188689515710272e3, 5.57535335369399327526e2,
+)
+_ERFC_Q = (
+    1.0, 1.32281951154744992508e1, 8.67072140885989742329e1, 3.54937778887819891062e2,
+    9.75708501743205489753e2, 1.82390916687909736289e3, 2.24633760818710981792e3,
+    1.65666309194161350182e3, 5.57535340817727675546e2,
+)
+_ERFC_R = (
+    5.64189583547755073984e-1, 1.27536670759978104416e0, 5.01905042251180477414e0,
+    6.16021097993053585195e0, 7.40974269950448939160e0, 2.97886665372100240670e0,
+)
+_ERFC_S = (
+    1.0, 2.26052863220117276590e0, 9.39603524938001434673e0, 1.20489539808096656605e1,
+    1.70814450747565897222e1, 9.60896809063285878198e0, 3.36907645100081516050e0,
+)
+
+# Acklam's rational approximation of the normal quantile (relative error
+# < 1.15e-9), highest degree first.
+_ACK_A = (
+    -3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02,
+    1.383577518672690e02, -3.066479806614716e01, 2.506628277459239e00,
+)
+_ACK_B = (
+    -5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02,
+    6.680131188771972e01, -1.328068155288572e01, 1.0,
+)
+_ACK_C = (
+    -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00,
+    -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e00,
+)
+_ACK_D = (
+    7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00,
+    3.754408661907416e00, 1.0,
+)
+_ACK_P_LOW = 0.02425
+
+
+def _horner(coefficients: tuple[float, ...], x: FloatArray) -> FloatArray:
+    # In place: np.polyval allocates two temporaries per coefficient, which
+    # is most of the cost of the CDF at 10^6 points.
+    y = np.full_like(x, coefficients[0])
+    for c in coefficients[1:]:
+        y *= x
+        y += c
+    return y
+
+
+def _ratio(num: tuple[float, ...], den: tuple[float, ...], x: FloatArray) -> FloatArray:
+    out = _horner(num, x)
+    out /= _horner(den, x)
+    return out
+
+
+def _ndtr_both(z: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``(Phi(z), 1 - Phi(z))``, each to full relative precision in its own tail.
+
+    Both are returned because the inverse CDFs need the upper tail as well, and
+    ``1 - Phi(z)`` computed by subtraction loses every digit beyond z ~ 8.
+    """
+    x = np.abs(z) / _SQRT2
+    tail = np.empty_like(x)  # P(Z > |z|)
+    central = x < 1.0
+    xc = x[central]
+    tail[central] = 0.5 - 0.5 * xc * _ratio(_ERF_T, _ERF_U, xc * xc)
+    outer = ~central
+    # Clipped so the polynomials cannot overflow; exp(-40**2) is 0 anyway.
+    xo = np.minimum(x[outer], 40.0)
+    ratio = _ratio(_ERFC_P, _ERFC_Q, xo)
+    far = xo >= 8.0
+    if far.any():
+        ratio[far] = _ratio(_ERFC_R, _ERFC_S, xo[far])
+    tail[outer] = 0.5 * np.exp(-xo * xo) * ratio
+    lower = np.where(z < 0, tail, 1.0 - tail)
+    upper = np.where(z < 0, 1.0 - tail, tail)
+    return lower, upper
+
+
+def _ndtri(p: FloatArray) -> FloatArray:
+    """The standard normal quantile of ``p`` in [0, 1] (±inf at the ends).
+
+    Acklam's approximation, then one Halley step against :func:`_ndtr_both`,
+    which takes it to about double precision.  Callers pass a lower-tail
+    probability where it is small, so no precision is lost near 1.
+    """
+    x = np.empty_like(p)
+    low = p < _ACK_P_LOW
+    high = p > 1.0 - _ACK_P_LOW
+    mid = ~(low | high)
+    q = p[mid] - 0.5
+    x[mid] = q * _ratio(_ACK_A, _ACK_B, q * q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.sqrt(-2.0 * np.log(p[low]))
+        x[low] = _ratio(_ACK_C, _ACK_D, r)
+        r = np.sqrt(-2.0 * np.log1p(-p[high]))
+        x[high] = -_ratio(_ACK_C, _ACK_D, r)
+    x[p <= 0.0] = -np.inf
+    x[p >= 1.0] = np.inf
+    # Halley's step where exp(x^2 / 2) cannot overflow (|x| < 37 covers every
+    # p above the smallest normal double).
+    ok = np.abs(x) < 37.0
+    xo = x[ok]
+    lower, upper = _ndtr_both(xo)
+    po = p[ok]
+    # Residual in whichever tail holds the precision.
+    err = np.where(po > 0.5, (1.0 - po) - upper, lower - po)
+    u = err * _SQRT2PI * np.exp(0.5 * xo * xo)
+    x[ok] = xo - u / (1.0 + 0.5 * xo * u)
+    return x
+
+
+# ---------------------------------------------------------------------------
+# Inverse CDFs from the copula's normals
+
+
+def _from_normal(d: Distribution, z: FloatArray) -> FloatArray:
+    """The draws of ``d`` whose uniforms are ``Phi(z)``: its inverse CDF at ``Phi(z)``."""
+    match d:
+        case LogNormal():
+            return d.median * np.exp(d.sigma * z)
+        case Normal():
+            return _truncated_normal(d, z)
+        case Uniform():
+            lower, _ = _ndtr_both(z)
+            return np.minimum(d.low + (d.high - d.low) * lower, d.high)
+        case Triangular():
+            width = d.high - d.low
+            if width == 0:
+                return np.full_like(z, d.low)
+            lower, upper = _ndtr_both(z)
+            # The upper branch uses 1 - u computed directly (no cancellation).
+            left = d.low + np.sqrt(lower * width * (d.mode - d.low))
+            right = d.high - np.sqrt(upper * width * (d.high - d.mode))
+            split = (d.mode - d.low) / width
+            return np.clip(np.where(lower < split, left, right), d.low, d.high)
+    raise TypeError(f"not a distribution: {d!r}")
+
+
+def _truncated_normal(d: Normal, z: FloatArray) -> FloatArray:
+    """Normal(mean, sd) restricted to [0, inf), driven by the copula's ``z``.
+
+    With ``b = mean / sd`` the truncated CDF is
+    ``F(x) = (Phi((x - mean) / sd) - Phi(-b)) / Phi(b)``; solving ``F(x) = Phi(z)``
+    on the side of the median where each probability is small keeps precision.
+    Draws the truncation cannot change in double precision are taken as
+    ``mean + sd * z`` directly (most draws of a yield many sd above 0); the
+    choice is made per draw, never per array, so a draw does not depend on
+    what else was drawn with it.
+    """
+    if d.sd == 0:
+        return np.full_like(z, d.mean)
+    b = d.mean / d.sd
+    cut = _cdf_scalar(-b)  # the mass below 0 that truncation removes
+    kept = _cdf_scalar(b)
+    x = d.mean + d.sd * z
+    if kept == 1.0:
+        # Above z_min, cut is under half an ulp of Phi(z), so cut + Phi(z) ==
+        # Phi(z) and (1 - Phi(z)) kept == 1 - Phi(z): the plain normal draw.
+        z_min = float(_ndtri(np.array([min(cut * 2.0**54, 0.5)]))[0])
+        exact = z <= z_min
+    else:
+        exact = np.ones(z.shape, dtype=bool)
+    if exact.any():
+        ze = z[exact]
+        lower, upper = _ndtr_both(ze)
+        below = ze <= 0
+        # Lower side: Phi(y) = cut + Phi(z) kept.  Upper side: 1 - Phi(y) =
+        # (1 - Phi(z)) kept, solved as y = -ndtri(that) by symmetry.
+        y = _ndtri(np.where(below, cut + lower * kept, upper * kept))
+        x[exact] = d.mean + d.sd * np.where(below, y, -y)
+    return np.maximum(x, 0.0)  # round-off only
+
+
+# ---------------------------------------------------------------------------
+# Correlations
+
+
+_NO_CORRELATIONS: Mapping[tuple[str, str], float] = MappingProxyType({})
+_EIG_TOL = 1e-10
+_PIVOT_TOL = 1e-12
+
+
+def _correlation_matrix(
+    names: list[str], correlations: Mapping[tuple[str, str], float]
+) -> tuple[FloatArray, list[tuple[int, int]]]:
+    """The full matrix (unlisted pairs 0) and the listed pairs as index pairs, sorted."""
+    index = {name: i for i, name in enumerate(names)}
+    matrix = np.eye(len(names))
+    pairs: dict[tuple[int, int], float] = {}
+    for key, value in correlations.items():
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise CorrelationError((str(key), ""), "expected a pair of parameter names")
+        a, b = key
+        pair = (str(a), str(b))
+        for name in pair:
+            if name not in index:
+                hint = _hint(name, names)
+                raise CorrelationError(pair, f"{name!r} is not an uncertain parameter{hint}")
+        if a == b:
+            raise CorrelationError(pair, "a parameter cannot be correlated with itself")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or not -1.0 <= value <= 1.0
+        ):
+            raise CorrelationError(pair, f"must be a number in [-1, 1] (got {value!r})")
+        i, j = sorted((index[a], index[b]))
+        if (i, j) in pairs and pairs[(i, j)] != value:
+            raise CorrelationError(
+                pair, f"given twice with different values ({pairs[(i, j)]!r} and {value!r})"
+            )
+        pairs[(i, j)] = float(value)
+        matrix[i, j] = matrix[j, i] = float(value)
+    return matrix, sorted(pairs)
+
+
+def _is_psd(matrix: FloatArray) -> bool:
+    return bool(np.linalg.eigvalsh(matrix).min() >= -_EIG_TOL)
+
+
+def _cholesky_psd(matrix: FloatArray) -> FloatArray:
+    """A lower-triangular ``L`` with ``L @ L.T == matrix`` for a PSD correlation matrix.
+
+    Unlike ``np.linalg.cholesky`` it accepts singular matrices (correlations
+    of exactly +-1, or a rank-deficient set), zeroing a column whose pivot
+    vanishes.  Cholesky rather than an eigen-factor because it is
+    block-preserving: an uncorrelated parameter keeps exactly its own normals.
+    """
+    k = matrix.shape[0]
+    factor = np.zeros_like(matrix)
+    for j in range(k):
+        pivot = matrix[j, j] - factor[j, :j] @ factor[j, :j]
+        if pivot <= _PIVOT_TOL:
+            continue  # a dependent parameter: its variance comes from earlier columns
+        factor[j, j] = math.sqrt(pivot)
+        below = slice(j + 1, k)
+        factor[below, j] = (matrix[below, j] - factor[below, :j] @ factor[j, :j]) / factor[j, j]
+    # Unit rows so each z stays exactly standard normal despite round-off.
+    norms = np.sqrt((factor * factor).sum(axis=1))
+    return factor / norms[:, None]
+
+
+def _not_psd_error(
+    names: list[str], matrix: FloatArray, pairs: list[tuple[int, int]]
+) -> CorrelationError:
+    """Name the pair that, added in sorted order, first makes the matrix non-PSD."""
+    partial = np.eye(len(names))
+    for n, (i, j) in enumerate(pairs):
+        partial[i, j] = partial[j, i] = matrix[i, j]
+        if not _is_psd(partial):
+            related = [
+                f"{names[a]} ~ {names[b]} = {matrix[a, b]:g}"
+                for a, b in pairs[:n]
+                if {a, b} & {i, j}
+            ]
+            context = f" with {'; '.join(related)}" if related else ""
+            return CorrelationError(
+                (names[i], names[j]),
+                f"{matrix[i, j]:g} is inconsistent{context}: the correlation matrix is not "
+                "positive semi-definite (pairs not listed count as 0)",
+            )
+    raise AssertionError("the full matrix is PSD")  # unreachable: called only when it is not
+
+
+# ---------------------------------------------------------------------------
+# Sampling
+
+
+def _stream(seed: int, name: str) -> np.random.Generator:
+    # SHA-256, not hash(): str hashes are salted per process.
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    key = tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 32, 4))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+
+
+def sample(
+    dists: Mapping[str, Distribution],
+    n: int,
+    seed: int,
+    correlations: Mapping[tuple[str, str], float] = _NO_CORRELATIONS,
+) -> dict[str, FloatArray]:
+    """``n`` joint draws of every parameter, keyed by name in sorted order.
+
+    ``correlations`` maps a pair of parameter names to the correlation of
+    their copula normals (either order; unlisted pairs are 0).  Raises
+    :class:`CorrelationError` naming a pair when a correlation is unusable or
+    the matrix is not positive semi-definite.  Reproducible from ``seed``:
+    see the module docstring.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"the number of samples must be a positive integer (got {n!r})")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"the seed must be an integer >= 0 (got {seed!r})")
+    names = sorted(dists)
+    for name in names:
+        if not isinstance(dists[name], Triangular | Uniform | Normal | LogNormal):
+            raise TypeError(f"{name}: not a distribution: {dists[name]!r}")
+    if not names:
+        return {}
+    normals = np.empty((len(names), n))
+    for row, name in enumerate(names):
+        normals[row] = _stream(seed, name).standard_normal(n)
+    if correlations:
+        matrix, pairs = _correlation_matrix(names, correlations)
+        if not _is_psd(matrix):
+            raise _not_psd_error(names, matrix, pairs)
+        normals = _cholesky_psd(matrix) @ normals
+    return {name: _from_normal(dists[name], normals[row]) for row, name in enumerate(names)}
