@@ -174,7 +174,8 @@ def main(
 
     \b
     Commands: optimize --config F (one solve), optimize sweep (across ceilings or
-    targets), optimize compare (side by side).
+    targets), optimize compare (side by side), optimize explain (why this answer),
+    optimize report (a folder for a memo).
     Exit status: 0 optimal; 2 bad usage or invalid scenario; 3 infeasible
     (the message says the most exports reachable); 4 a solver limit stopped
     it before a proven optimum; 1 anything else.
@@ -506,6 +507,101 @@ def _compare_and_exit(
         write_outputs(output, files)
     click.echo(COMPARE_RENDERERS[fmt](comparison), nl=False)
     sys.exit(0)
+
+
+@main.command()
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="Scenario file (YAML).")
+@scenario_options
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="The report's folder: report.html, report.md, report.xlsx, tables.tex and "
+                   "charts/ (written whole or not at all).")
+@click.option("--ceilings", metavar="RANGE",
+              help="Add the frontier across budget ceilings: START:STOP:STEP or a list.")
+@click.option("--targets", metavar="RANGE",
+              help="Add the frontier across export targets, same grammar.")
+@click.option("--explain", "explained", is_flag=True,
+              help="Add the explanation: tornado, stability, room to negotiate (when "
+                   "infeasible: the conflicting limits and the cheapest repairs).")
+@click.option("--sections", metavar="LIST",
+              help="With --explain: which sections, comma-separated (default: all).")
+@click.option("--currency", metavar="CODE",
+              help="Present amounts in CODE at the scenario's exchange rate (e.g. PKR).")
+@solver_options
+def report(
+    config: Path, sets: tuple[str, ...], variant: str | None, output: Path,
+    ceilings: str | None, targets: str | None, explained: bool, sections: str | None,
+    currency: str | None, time_limit: float | None, mip_gap: float | None,
+) -> None:
+    """A folder a planner can hand on: a self-contained page, Markdown, a workbook, LaTeX
+    tables and the charts. Exit 3 (report written) when the target is out of reach."""
+    run_report(config, sets, variant, output, ceilings, targets, explained, sections,
+               currency, time_limit, mip_gap)
+
+
+@guarded
+def run_report(
+    config: Path, sets: Sequence[str], variant: str | None, output: Path,
+    ceilings: str | None, targets: str | None, explained: bool, sections: str | None,
+    currency: str | None, time_limit: float | None, mip_gap: float | None,
+) -> None:
+    from optimizer.render.report_files import check_folder
+    from optimizer.scenario import ALL_VARIANTS, load_scenario
+
+    if variant == ALL_VARIANTS:
+        raise UsageError("report takes one variant at a time (got --variant all)")
+    if ceilings is not None and targets is not None:
+        raise UsageError("give at most one of --ceilings RANGE or --targets RANGE")
+    if sections is not None and not explained:
+        raise UsageError("--sections chooses sections of --explain; add --explain")
+    check_folder(output)
+    loadout = load_scenario(config, parse_sets(sets), variant)
+    s = loadout.scenario
+    from optimizer.explain import SECTIONS, worth_of
+    from optimizer.explain import explain as explain_scenario
+    from optimizer.report.currency import rate_for
+    from optimizer.sweep import parse_range, run_sweep
+
+    rate_for(s, currency)  # an unknown currency is refused before any solving
+    kind = "ceilings" if ceilings is not None else "targets"
+    values = None if ceilings is None and targets is None else parse_range(
+        ceilings or targets or "", s.currency, s.exchange_rates)
+    chosen = SECTIONS if sections is None else tuple(
+        x.strip() for x in sections.split(",") if x.strip())
+    unknown = [x for x in chosen if x not in SECTIONS]
+    if unknown:
+        raise UsageError(f"--sections: unknown {', '.join(unknown)} (sections: "
+                         f"{', '.join(SECTIONS)})")
+    options = options_of(time_limit, mip_gap)
+    explanation, worth = None, []
+    if explained:
+        explanation = explain_scenario(loadout, options, tuple(dict.fromkeys(("binding",
+                                                                              *chosen))))
+        result = explanation.result
+    else:
+        from optimizer.engine import solve_scenario
+
+        result = solve_scenario(loadout, options)
+        if result.status == "optimal":
+            worth = worth_of(loadout, result, options)
+        elif result.status == "infeasible" and result.plan != "none":
+            result = _with_repairs(loadout, result, options)
+    sweep = None if values is None else run_sweep(loadout, kind, values, options,  # type: ignore[arg-type]
+                                                  progress=_progress(len(values)))
+    from optimizer.render.report_files import report_files, write_folder
+    from optimizer.report import build_report
+
+    built = build_report(loadout, result, worth=worth, explanation=explanation, sweep=sweep,
+                         currency=currency, overrides=tuple(sets))
+    files = report_files(built)
+    write_folder(output, files)
+    charts = sorted({name.split("/")[1].split(".")[0] for name in files if "/" in name})
+    click.echo(f"Wrote {output}/: report.html, report.md, report.xlsx, tables.tex, charts/ "
+               f"({', '.join(charts)}: PNG and SVG).")
+    click.echo(" ".join(built.lede))
+    if result.status != "optimal":
+        click.echo(result.message, err=True)
+    sys.exit(int(result.exit_code))
 
 
 if __name__ == "__main__":  # pragma: no cover

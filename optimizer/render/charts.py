@@ -457,7 +457,19 @@ def _notes(sweep: Sweep) -> list[str]:
 # -- writing -------------------------------------------------------------------------------
 
 
+def figure_bytes(fig: Figure, fmt: str) -> bytes:
+    """The figure as PNG or SVG bytes, the same bytes for the same figure (no date, no
+    software stamp, the SVG ids salted with a fixed salt by _RC)."""
+    import io
+
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+    fig.savefig(buffer, format=fmt, dpi=DPI, metadata=metadata)
+    return buffer.getvalue()
+
+
 def _write(fig: Figure, target: Path, fmt: str) -> None:
+    data = figure_bytes(fig, fmt)
     folder = target.parent
     temp = folder / f".{target.name}.{secrets.token_hex(6)}.tmp"
     # O_EXCL: never write through someone else's file; mode 0o666 less the umask,
@@ -465,15 +477,29 @@ def _write(fig: Figure, target: Path, fmt: str) -> None:
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
-            metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-            fig.savefig(handle, format=fmt, dpi=DPI, metadata=metadata)
+            handle.write(data)
         os.replace(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
 
 
-_RC = {
+def sweep_figure(sweep: Sweep) -> Figure:
+    """sweep_chart's figure (draw or save it inside ``rc_context(RC)``)."""
+    if not sweep.values:
+        raise ValueError("the sweep has no points to chart")
+    return _figure(sweep)
+
+
+def sweep_chart_bytes(sweep: Sweep, fmt: str) -> bytes:
+    """sweep_chart's figure as ``png`` or ``svg`` bytes."""
+    from matplotlib import rc_context
+
+    with rc_context(_RC):
+        return figure_bytes(sweep_figure(sweep), fmt)
+
+
+RC = _RC = {
     "svg.hashsalt": HASH_SALT,
     "svg.fonttype": "none",  # text stays text: searchable, editable in the memo
     "font.size": FONT,
@@ -500,27 +526,52 @@ def tornado_chart(
         raise ValueError(f"cannot write a chart to {str(target)!r}: the file name must end in "
                          f"{' or '.join(FORMATS)}")
     from matplotlib import rc_context
+
+    with rc_context(_RC):
+        _write(_tornado_figure(swings, base, currency, title, share, what), target, fmt)
+
+
+def tornado_chart_bytes(
+    swings: Sequence[Swing], base: float, currency: str, title: str, share: float, fmt: str,
+    what: str = "Total cost",
+) -> bytes:
+    """tornado_chart's figure as ``png`` or ``svg`` bytes."""
+    from matplotlib import rc_context
+
+    with rc_context(_RC):
+        return figure_bytes(_tornado_figure(swings, base, currency, title, share, what), fmt)
+
+
+def tornado_figure(
+    swings: Sequence[Swing], base: float, currency: str, title: str, share: float, what: str,
+) -> Figure:
+    """tornado_chart's figure (draw or save it inside ``rc_context(RC)``)."""
+    return _tornado_figure(swings, base, currency, title, share, what)
+
+
+def _tornado_figure(
+    swings: Sequence[Swing], base: float, currency: str, title: str, share: float, what: str,
+) -> Figure:
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
     shown = [w for w in swings if w.objective_low is not None and w.objective_high is not None
              and w.swing > 0][:20]
-    with rc_context(_RC):
-        fig = Figure(figsize=(10, 1.2 + 0.45 * max(1, len(shown))))
-        ax = fig.add_subplot()
-        for row, w in enumerate(reversed(shown)):
-            low, high = w.objective_low, w.objective_high
-            assert low is not None and high is not None
-            ax.barh(row, low - base, left=base, color="#4c72b0", height=0.6,
-                    label=f"parameter {share:.0%} lower" if row == 0 else None)
-            ax.barh(row, high - base, left=base, color="#dd8452", height=0.6,
-                    label=f"parameter {share:.0%} higher" if row == 0 else None)
-        ax.axvline(base, color="black", linewidth=1)
-        ax.set_yticks(range(len(shown)), [w.parameter for w in reversed(shown)])
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: memo_money(v, currency)))
-        ax.set_xlabel(f"{what} of the re-solved plan ({currency}); line: the plan as solved")
-        ax.set_title("\n".join(textwrap.wrap(title, 70)), loc="left", fontweight="bold")
-        if shown:
-            ax.legend(loc="lower right", frameon=False)
-        fig.tight_layout()
-        _write(fig, target, fmt)
+    fig = Figure(figsize=(10, 1.2 + 0.45 * max(1, len(shown))))
+    ax = fig.add_subplot()
+    for row, w in enumerate(reversed(shown)):
+        low, high = w.objective_low, w.objective_high
+        assert low is not None and high is not None
+        ax.barh(row, low - base, left=base, color="#4c72b0", height=0.6,
+                label=f"parameter {share:.0%} lower" if row == 0 else None)
+        ax.barh(row, high - base, left=base, color="#dd8452", height=0.6,
+                label=f"parameter {share:.0%} higher" if row == 0 else None)
+    ax.axvline(base, color="black", linewidth=1)
+    ax.set_yticks(range(len(shown)), [w.parameter for w in reversed(shown)])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: memo_money(v, currency)))
+    ax.set_xlabel(f"{what} of the re-solved plan ({currency}); line: the plan as solved")
+    ax.set_title("\n".join(textwrap.wrap(title, 70)), loc="left", fontweight="bold")
+    if shown:
+        ax.legend(loc="lower right", frameon=False)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,111 @@
+"""Report -> report.md: the page in Markdown, charts as PNG files beside it.
+
+Same inputs, same bytes, except the stamp's ``- Date:`` line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from optimizer.report.model import Report, Table, flagged, numeric, project, split, table_text
+
+CHART_TITLES = {"mix": "Where the money goes", "frontier": "The frontier",
+                "tornado": "What moves the answer"}
+MOST_COLUMNS = 9
+
+
+def is_code(table: Table, key: str) -> bool:
+    """Columns that hold names as written in the scenario file."""
+    return key == "name" or table.key == "assumptions" and key == "parameter"
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def _code(text: str) -> str:
+    return f"`{text}`" if text else ""
+
+
+def table_md(table: Table, currency: str, level: str = "##") -> list[str]:
+    lines = [f"{level} {table.title}", ""]
+    if table.caption:
+        lines += [f"_{table.caption}_", ""]
+    if not table.rows:
+        return [*lines, table.empty, ""]
+    flags = flagged(table)
+    table = project(table)
+    for part in split(table, MOST_COLUMNS):
+        if part is not table:
+            lines += [f"**{part.title}**", ""]
+        header, body, total = table_text(part, currency)
+        code = [is_code(table, c.key) for c in part.columns]
+        lines.append("| " + " | ".join(_cell(h) for h in header) + " |")
+        lines.append("|" + "|".join("---:" if numeric(c) else "---" for c in part.columns) + "|")
+        strong = [c.key == "basis" for c in part.columns]
+        for row, flag in zip(body, flags, strict=True):
+            cells = [_code(_cell(v)) if k else (f"**{_cell(v)}**" if flag and b and v
+                                                  else _cell(v))
+                     for v, k, b in zip(row, code, strong, strict=True)]
+            lines.append("| " + " | ".join(cells) + " |")
+        if total is not None:
+            lines.append("| " + " | ".join(f"**{_cell(v)}**" if v else ""
+                                           for v in total) + " |")
+        lines.append("")
+    lines += [f"_{note}_" for note in table.notes]
+    if table.notes:
+        lines.append("")
+    return lines
+
+
+def _chart(name: str, charts: Iterable[str]) -> list[str]:
+    return [f"![{CHART_TITLES[name]}](charts/{name}.png)", ""] if name in charts else []
+
+
+def render_report_markdown(report: Report, charts: Iterable[str] = ()) -> str:
+    """``charts``: the chart names written beside it (charts/NAME.png)."""
+    charts = set(charts)
+    cur = report.currency
+    lines = [f"# {report.title}", ""]
+    if report.description:
+        lines += [" ".join(report.description.split()), ""]
+    lines += [f"**{report.status_text}.** " + " ".join(report.lede), ""]
+    lines += ["| | | |", "|---|---:|---|"]
+    for f in report.headline:
+        lines.append(f"| {_cell(f.label)} | **{_cell(f.text)}** | {_cell(f.note)} |")
+    lines.append("")
+    for message in report.messages:
+        lines += [f"> {' '.join(message.split())}", ""]
+    lines += table_md(report.allocation, cur)
+    lines += _chart("mix", charts)
+    for t in report.periods:
+        lines += table_md(t, cur, "###" if t is not report.periods[0] else "##")
+    if report.frontier is not None:
+        lines += _chart("frontier", charts)
+        lines += table_md(report.frontier, cur)
+    lines += table_md(report.binding, cur)
+    for t in report.explanation:
+        lines += table_md(t, cur)
+        if t.key == "tornado":
+            lines += _chart("tornado", charts)
+    lines += table_md(report.assumptions, cur)
+    lines += _stamp(report)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _stamp(report: Report) -> list[str]:
+    s = report.stamp
+    gap = "n/a" if s.mip_gap is None else f"{s.mip_gap:.2g}"
+    lines = ["## Stamp", "",
+             f"- Scenario: {_cell(s.scenario)}",
+             f"- File: `{s.file}`, SHA-256 `{s.sha256}`"]
+    if s.variant:
+        lines.append(f"- Variant: `{s.variant}`")
+    if s.overrides:
+        lines.append("- Overrides: " + ", ".join(f"`--set {o}`" for o in s.overrides))
+    lines += [f"- Engine: pk-budget-optimizer {s.engine}; solver: HiGHS {s.highs} "
+              f"(highspy {s.highspy})",
+              f"- MIP gap: {gap} (termination: {s.termination})",
+              f"- Amounts: {s.currency}; rounding as in the README (\"Reports\")",
+              f"- Date: {s.date}"]
+    return lines

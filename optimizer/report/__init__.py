@@ -1,0 +1,26 @@
+"""A memo-ready report: the content (plain frozen data) assembled from what was solved.
+
+:func:`build_report` turns a Result (and optionally a Sweep and an
+Explanation) into a :class:`Report`; the renderers in ``optimizer.render``
+(``report_html``, ``report_markdown``, ``report_xlsx``, ``report_tex``) write
+it. Nothing here solves or imports Pyomo.
+"""
+
+from optimizer.report.build import build_report, report_date
+from optimizer.report.model import (
+    Column,
+    Figure,
+    Mix,
+    Quantity,
+    Report,
+    Stamp,
+    Table,
+    Tornado,
+    cell_text,
+    table_text,
+)
+
+__all__ = [
+    "Column", "Figure", "Mix", "Quantity", "Report", "Stamp", "Table", "Tornado",
+    "build_report", "cell_text", "report_date", "table_text",
+]

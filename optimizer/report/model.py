@@ -1,0 +1,242 @@
+"""What a report holds: plain frozen data, raw numbers, and how a cell is written.
+
+Every renderer (HTML, Markdown, LaTeX, workbook) reads these; the text ones
+write cells with :func:`cell_text`, so a figure reads the same in every file.
+The workbook writes the raw numbers with a number format instead.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from optimizer import memo
+from optimizer.results import Sweep, Swing
+
+KINDS = ("text", "money", "amount", "count", "share", "number", "mixed")
+"""money: one scale for the column (memo.Scale); amount: each figure its own scale;
+mixed: each cell a Quantity that carries its kind."""
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A figure whose kind is its own (a cell of a mixed column)."""
+
+    value: float | None
+    kind: str
+    """money (standalone), count, share, number or text."""
+    text: str | None = None
+    """Shown instead of the value (``below a tenth of it``); the value stays for the workbook."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "text"
+    unit: str = ""
+    """What the raw numbers are in (``USD``, ``worker``), for the workbook's header."""
+    scale: memo.Scale | None = None
+    """money columns: the one scale of every row and the total."""
+    wide: bool = False
+    """Long free text (a source): renderers let it wrap."""
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    total: tuple[Any, ...] | None = None
+    notes: tuple[str, ...] = ()
+    caption: str = ""
+    """One sentence that says how to read the table."""
+    empty: str = "Nothing to show."
+    """What a renderer says instead of an empty table."""
+    page_hidden: tuple[str, ...] = ()
+    """Keys of columns the page formats leave out (the workbook keeps every column)."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A headline figure: raw value and the text a memo quotes."""
+
+    key: str
+    label: str
+    value: float | str | None
+    kind: str
+    text: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Stamp:
+    scenario: str
+    file: str
+    sha256: str
+    variant: str | None
+    overrides: tuple[str, ...]
+    engine: str
+    """pk-budget-optimizer version."""
+    highspy: str
+    highs: str
+    date: str
+    """ISO date; the one line of the Markdown that changes between reruns."""
+    mip_gap: float | None
+    termination: str
+    currency: str
+    """How amounts are presented (currency and rate)."""
+
+
+@dataclass(frozen=True)
+class Mix:
+    """Spend by lever (by period when the scenario has periods) and exports."""
+
+    levers: tuple[str, ...]
+    periods: tuple[str, ...]
+    """Period labels; ('',) for a scenario without periods."""
+    spend: tuple[tuple[float, ...], ...]
+    """[lever][period] spend, presentation currency."""
+    exports: tuple[float, ...]
+    """Each lever's exports in the (last) period."""
+    export_label: str
+
+
+@dataclass(frozen=True)
+class Tornado:
+    swings: tuple[Swing, ...]
+    base: float
+    share: float
+    what: str
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    description: str | None
+    status: str
+    status_text: str
+    currency: str
+    """The presentation currency."""
+    lede: tuple[str, ...]
+    headline: tuple[Figure, ...]
+    allocation: Table
+    periods: tuple[Table, ...]
+    period_detail: Table | None
+    frontier: Table | None
+    frontier_detail: Table | None
+    binding: Table
+    explanation: tuple[Table, ...]
+    sensitivity: Table
+    assumptions: Table
+    stamp: Stamp
+    mix: Mix
+    sweep: Sweep | None = None
+    """The frontier in the presentation currency (for its chart)."""
+    tornado: Tornado | None = None
+    messages: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        """Every table of the page, in page order."""
+        out: list[Table] = [self.allocation, *self.periods]
+        if self.frontier is not None:
+            out.append(self.frontier)
+        return (*out, self.binding, *self.explanation, self.assumptions)
+
+
+def cell_text(value: Any, column: Column, currency: str) -> str:
+    """A cell as every text renderer writes it (memo rules, see optimizer.memo)."""
+    if isinstance(value, Quantity):
+        if value.text is not None:
+            return value.text
+        return _by_kind(value.value, value.kind, None, currency)
+    if value is None:
+        return "" if column.kind == "text" else memo.MISSING
+    if isinstance(value, str):
+        return value
+    return _by_kind(value, column.kind, column.scale, currency)
+
+
+def _by_kind(value: Any, kind: str, scale: memo.Scale | None, currency: str) -> str:
+    if value is None or isinstance(value, float) and not math.isfinite(value):
+        return memo.MISSING
+    if isinstance(value, str):
+        return value
+    if kind == "money":
+        return memo.money(value, currency, scale)
+    if kind == "amount":
+        return memo.money(value, currency)
+    if kind == "count":
+        return memo.count(value)
+    if kind == "share":
+        return memo.share(value)
+    if kind == "number":
+        return memo.number(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def table_text(table: Table, currency: str) -> tuple[list[str], list[list[str]], list[str] | None]:
+    """Header, body and total row of a table as text."""
+    header = [c.label for c in table.columns]
+    body = [[cell_text(v, c, currency) for v, c in zip(row, table.columns, strict=True)]
+            for row in table.rows]
+    total = None if table.total is None else [
+        cell_text(v, c, currency) for v, c in zip(table.total, table.columns, strict=True)]
+    return header, body, total
+
+
+def numeric(column: Column) -> bool:
+    """Right-aligned in every renderer."""
+    return column.kind != "text"
+
+
+def split(table: Table, most: int, keep: int = 1) -> list[Table]:
+    """``table`` as parts of at most ``most`` columns, each repeating its first ``keep``
+    (a wide frontier or a long horizon on paper); a narrow table comes back whole."""
+    if len(table.columns) <= most:
+        return [table]
+    step = max(1, most - keep)
+    rest = list(range(keep, len(table.columns)))
+    chunks = [rest[i:i + step] for i in range(0, len(rest), step)]
+    out = []
+    for n, chunk in enumerate(chunks, 1):
+        idx = [*range(keep), *chunk]
+
+        def pick(row: tuple[Any, ...], idx: list[int] = idx) -> tuple[Any, ...]:
+            return tuple(row[i] for i in idx)
+
+        out.append(Table(
+            key=f"{table.key}_{n}", title=f"{table.title} ({n} of {len(chunks)})",
+            columns=tuple(table.columns[i] for i in idx),
+            rows=tuple(pick(r) for r in table.rows),
+            total=None if table.total is None else pick(table.total),
+            notes=table.notes if n == len(chunks) else (),
+            caption=table.caption if n == 1 else "", empty=table.empty))
+    return out
+
+
+def project(table: Table, drop: tuple[str, ...] | None = None) -> Table:
+    """``table`` without the columns keyed in ``drop`` (default: its page_hidden)."""
+    drop = table.page_hidden if drop is None else drop
+    keep = [i for i, c in enumerate(table.columns) if c.key not in drop]
+    if len(keep) == len(table.columns):
+        return table
+
+    def pick(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(row[i] for i in keep)
+
+    return Table(table.key, table.title, tuple(table.columns[i] for i in keep),
+                 tuple(pick(r) for r in table.rows),
+                 None if table.total is None else pick(table.total), table.notes,
+                 table.caption, table.empty, ())
+
+
+def flagged(table: Table) -> list[bool]:
+    """Per row: whether its 'flag' column says to check it."""
+    at = next((i for i, c in enumerate(table.columns) if c.key == "flag"), None)
+    return [bool(at is not None and row[at]) for row in table.rows]

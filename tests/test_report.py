@@ -1,0 +1,615 @@
+"""optimize report: the folder a memo is made of, read back and checked against the result
+it came from (Markdown parsed, the workbook read with openpyxl, the LaTeX compiled)."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from optimizer import memo
+from optimizer.cli import main
+from optimizer.engine import solve_scenario
+from optimizer.render.report_charts import TOP, _bars
+from optimizer.render.report_xlsx import SHEETS, excel
+from optimizer.report import build_report, report_date
+from optimizer.report.assumptions import _clauses
+from optimizer.results import Result, Sweep
+from optimizer.scenario import load_scenario
+from optimizer.sweep import parse_range, run_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+THREE = ROOT / "configs" / "pakistan_it_exports_3yr.yaml"
+ONE = ROOT / "configs" / "pakistan_it_exports.yaml"
+INFEASIBLE = ROOT / "configs" / "examples" / "infeasible.yaml"
+CEILINGS = "200M:3B:200M"
+# Every section but ranging, whose bisections take six seconds on the 3-year plan.
+ARGS = ("report", "--config", THREE, "--ceilings", CEILINGS, "--explain", "--sections",
+        "binding,tornado,room")
+FILES = {"report.html", "report.md", "report.xlsx", "tables.tex",
+         *(f"charts/{c}.{e}" for c in ("mix", "frontier", "tornado") for e in ("png", "svg"))}
+
+
+def invoke(*args: Any) -> tuple[int, str, str]:
+    r = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return r.exit_code, r.stdout, r.stderr
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The done-when report (less ranging), made once through the command line."""
+    folder = tmp_path_factory.mktemp("three") / "memo"
+    code, out, err = invoke(*ARGS, "--output", folder)
+    assert code == 0, err
+    assert "Wrote" in out
+    return folder
+
+
+@pytest.fixture(scope="module")
+def result3() -> Result:
+    return solve_scenario(load_scenario(THREE))
+
+
+@pytest.fixture(scope="module")
+def sweep3() -> Sweep:
+    return run_sweep(load_scenario(THREE), "ceilings", parse_range(CEILINGS, "USD", {}))
+
+
+# -- reading memo numbers back -----------------------------------------------------------
+
+FIGURE = re.compile(r"^(-)?(?:\$|Rs |[A-Z]{3} )?([\d,]+(?:\.\d+)?)([TBM])?(%)?$")
+FACTOR = {"T": 1e12, "B": 1e9, "M": 1e6, None: 1.0}
+
+
+def shown(text: str) -> Decimal | None:
+    """The figure a memo cell shows, exactly (None: not a figure)."""
+    text = text.strip().strip("*`").strip()
+    if text == memo.ZERO:
+        return Decimal(0)
+    m = FIGURE.match(text)
+    if not m:
+        return None
+    sign, digits, suffix, pct = m.groups()
+    value = Decimal(digits.replace(",", "")) * Decimal(repr(FACTOR[suffix]))
+    value = value / 100 if pct else value
+    return -value if sign else value
+
+
+def half_step(text: str) -> float:
+    """Half the last digit a memo figure shows ($10B, trimmed, is three significant
+    figures: 10.0B)."""
+    text = text.strip().strip("*`").strip()
+    if text == memo.ZERO:
+        return 0.0
+    m = FIGURE.match(text)
+    assert m, text
+    _, digits, suffix, pct = m.groups()
+    whole = digits.replace(",", "").split(".")[0]
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    if suffix and "." not in digits:  # trailing zeros trimmed: three significant figures
+        decimals = max(decimals, 3 - len(whole))
+    return 0.5 * 10.0 ** -decimals * FACTOR[suffix] * (0.01 if pct else 1.0)
+
+
+def same(text: str, raw: float | None) -> None:
+    """``text`` is ``raw`` as a memo writes it: equal within half its last digit."""
+    if raw is None or isinstance(raw, float) and math.isnan(raw):
+        assert text.strip("*") in (memo.MISSING, ""), text
+        return
+    value = shown(text)
+    assert value is not None, text
+    assert abs(float(value) - raw) <= half_step(text) * (1 + 1e-9) + 1e-9, (text, raw)
+
+
+def md_tables(text: str) -> dict[str, list[list[str]]]:
+    """Title -> rows (header first) of every table of report.md."""
+    tables: dict[str, list[list[str]]] = {}
+    title = ""
+    for line in text.splitlines():
+        if line.startswith("#"):
+            title = line.lstrip("#").strip()
+        elif line.startswith("**") and line.endswith("**") and "|" not in line:
+            title = line.strip("*")
+        elif line.startswith("|"):
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+            if cells and all(set(c) <= set("-:") for c in cells):
+                continue
+            tables.setdefault(title, []).append(cells)
+    return tables
+
+
+def by_first(rows: list[list[str]]) -> dict[str, list[str]]:
+    return {r[0].strip("*"): r for r in rows[1:]}
+
+
+# -- the numbers -------------------------------------------------------------------------
+
+
+def test_the_folder_holds_every_file(three: Path) -> None:
+    got = {p.relative_to(three).as_posix() for p in three.rglob("*") if p.is_file()}
+    assert got == FILES
+    for name in FILES:
+        data = (three / name).read_bytes()
+        if name.endswith(".png"):
+            assert data.startswith(b"\x89PNG")
+        if name.endswith(".svg"):
+            assert b"<svg" in data[:2000]
+    assert not list(three.parent.glob(".memo.*"))  # no temporary folder left behind
+
+
+def test_markdown_allocation_and_headline_equal_the_result(three: Path, result3: Result) -> None:
+    tables = md_tables((three / "report.md").read_text(encoding="utf-8"))
+    rows = by_first(tables["Allocation"])
+    assert len(rows) == len(result3.rows) + 1  # every lever and the total
+    for rec in result3.rows:
+        row = rows[rec["name"]]
+        same(row[1], rec["units"])
+        same(row[3], rec["spend"])
+        same(row[4], rec["exports"])
+        same(row[5], rec["cost_per_export"])
+        same(row[6], rec["share_of_exports"])
+    same(rows["total"][3], result3.total_cost)
+    same(rows["total"][4], result3.lever_exports)
+    head = by_first([[], *tables[result3.scenario]])
+    same(head["Total cost"][1], result3.total_cost)
+    assert head["Exports reached"][1] == "**$10B in 2026**"
+    same(head["Exports reached"][1].strip("*").removesuffix(" in 2026"), result3.total_exports)
+    assert "$178.5M discounted" in head["Total cost"][2]
+    assert result3.next_step is not None
+    same(head["The next $1M of exports"][1], result3.next_step[1])
+
+
+def test_markdown_periods_equal_the_result(three: Path, result3: Result) -> None:
+    tables = md_tables((three / "report.md").read_text(encoding="utf-8"))
+    assert result3.periods is not None and result3.spend_by_period is not None
+    periods = list(result3.periods)
+    for title, key, totals in (("Spend by period", "spend", result3.spend_by_period),
+                               ("Exports by period", "exports", result3.exports_by_period)):
+        rows = by_first(tables[title])
+        for rec in result3.rows:
+            if rec["units"] == 0:
+                assert rec["name"] not in rows  # unfunded levers are named in a note
+                continue
+            for k, p in enumerate(periods, 1):
+                same(rows[rec["name"]][k], rec["by_period"][p][key])
+        assert totals is not None
+        for k, p in enumerate(periods, 1):
+            same(rows["total"][k], totals[p])
+    units = tables["Units by period"]
+    funded = {r[0]: r for r in units[1:] if r[1] == "funded"}
+    for rec in result3.rows:
+        if rec["units"]:
+            for k, p in enumerate(periods, 2):
+                same(funded[rec["name"]][k], rec["by_period"][p]["units"])
+
+
+def test_markdown_frontier_equals_the_sweep(three: Path, sweep3: Sweep) -> None:
+    tables = md_tables((three / "report.md").read_text(encoding="utf-8"))
+    rows = tables["Frontier: the most exports at each budget ceiling"]
+    header, body = rows[0], rows[1:]
+    assert len(body) == len(sweep3.values) == 15
+    for row, value, r in zip(body, sweep3.values, sweep3.results, strict=True):
+        same(row[0], value)
+        assert row[1] == "optimal"
+        same(row[2], r.total_cost)
+        same(row[3], r.lever_exports)
+        spend = {rec["name"]: rec["spend"] for rec in r.rows}
+        for name, cell in zip(header[5:], row[5:], strict=True):
+            same(cell, spend[name.removesuffix(": spend")])
+
+
+def test_binding_limits_and_their_worth(three: Path, result3: Result) -> None:
+    rows = md_tables((three / "report.md").read_text(encoding="utf-8"))[
+        "What binds, and what it is worth"]
+    assert [r[1].strip("`") for r in rows[1:]] == list(result3.binding)
+    retention = next(r for r in rows if "dollar_retention.max_units" in r[1])
+    # one more $1M of retention cap saves $21,800 of discounted cost: 0.0218 a dollar
+    assert retention[4] == "-$0.0218" and "saves $0.0218" in retention[5]
+
+
+def test_totals_add_up_or_the_table_says_so(three: Path, tmp_path: Path) -> None:
+    """For every table with a total: the rounding note is there exactly when the parts as
+    shown miss the total as shown (columns, and rows with a total column)."""
+    code, _, err = invoke("report", "--config", ONE, "--currency", "PKR", "--output",
+                          tmp_path / "pkr")
+    assert code == 0, err
+    checked = 0
+    for folder in (three, tmp_path / "pkr"):
+        text = (folder / "report.md").read_text(encoding="utf-8")
+        for title, rows in md_tables(text).items():
+            if "total" not in by_first(rows) or title.startswith("Pakistan"):
+                continue
+            header, body, total = rows[0], rows[1:-1], rows[-1]
+            misses = False
+            for j in range(1, len(header)):
+                parts = [shown(r[j]) for r in body]
+                whole = shown(total[j])
+                if whole is not None:
+                    misses |= sum(p for p in parts if p is not None) != whole
+            if header[-1].startswith("total"):
+                for r in body:
+                    cells = [shown(c) for c in r[1:-1]]
+                    misses |= sum(c for c in cells if c is not None) != shown(r[-1])
+            section = text.split(f"## {title}")[1].split("\n## ")[0].split("\n### ")[0]
+            assert (memo.ROUNDING_NOTE in section) == misses, title
+            checked += 1
+    assert checked >= 4
+    # the rupee report's exports: Rs 969.0B + 855.0B + 285.0B = 2,109.0B, spend misses
+    assert memo.ROUNDING_NOTE in (tmp_path / "pkr" / "report.md").read_text(encoding="utf-8")
+
+
+def test_the_workbook_reads_back_to_the_result(three: Path, result3: Result,
+                                               sweep3: Sweep) -> None:
+    wb = load_workbook(three / "report.xlsx")
+    assert wb.sheetnames == list(SHEETS)
+    ws = wb["Allocation"]
+    assert ws.freeze_panes == "B2" and ws.auto_filter.ref
+    header = [c.value for c in ws[1]]
+    assert header[3] == "spend 2024\u20132026 (USD)"
+    rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
+    for rec in result3.rows:
+        row = rows[rec["name"]]
+        assert row[1] == rec["units"]
+        assert row[3] == excel(rec["spend"]) and row[4] == excel(rec["exports"])
+        assert row[3] == pytest.approx(rec["spend"], rel=1e-14)
+    assert rows["total"][3] == excel(result3.total_cost)  # type: ignore[arg-type]
+    assert ws.cell(2, 4).number_format == "#,##0"
+    assert ws.cell(2, 7).number_format == "0.0%"
+    assert ws.column_dimensions["A"].width >= 40  # the longest lever name fits
+    assert isinstance(ws.cell(2, 4).value, float)  # numbers, not text
+
+    periods = wb["Periods"]
+    assert periods.freeze_panes == "B2"
+    seen = 0
+    names = {rec["lever"]: rec for rec in result3.rows}
+    for lid, _name, period, units, active, spend, exports in periods.iter_rows(
+            min_row=2, values_only=True):
+        q = names[lid]["by_period"][int(period)]
+        assert (units, active, spend, exports) == tuple(
+            excel(q[k]) for k in ("units", "active", "spend", "exports"))
+        seen += 1
+    assert seen == 4 * 3
+
+    frontier = list(wb["Frontier"].iter_rows(values_only=True))
+    head, body = frontier[0], frontier[1:]
+    assert len(body) == len(sweep3.values)
+    for row, value, r in zip(body, sweep3.values, sweep3.results, strict=True):
+        assert row[0] == excel(value) and row[2] == excel(r.total_cost)  # type: ignore[arg-type]
+        assert row[3] == excel(r.lever_exports)  # type: ignore[arg-type]
+        for rec in r.rows:
+            assert row[head.index(f"{rec['name']}: units")] == excel(rec["units"])
+            assert row[head.index(f"{rec['name']}: spend (USD)")] == excel(rec["spend"])
+
+    scenario = load_scenario(THREE).scenario
+    assumptions = {r[0]: r for r in wb["Assumptions"].iter_rows(min_row=2, values_only=True)}
+    cost = assumptions["levers.it_workforce.unit_cost"]
+    assert cost[2] == excel(scenario.levers["it_workforce"].unit_cost)
+    assert cost[4:6] == ("assumption", "assumption")
+    assert assumptions["levers.it_workforce.max_units"][4:6] == ("fact", None)
+    assert assumptions["levers.it_workforce.yield_per_unit"][4] == "derived"
+    assert assumptions["exchange_rates.PKR"][4:6] == ("no source", "no source")
+    assert assumptions["target.milestones.2024"][2] == 2.4e9
+
+    sensitivity = list(wb["Sensitivity"].iter_rows(min_row=2, values_only=True))
+    sections = [r[0] for r in sensitivity]
+    assert sections.count("binding") == len(result3.binding)
+    assert {"tornado", "room"} <= set(sections) and "ranging" not in sections
+    summary = {r[0]: r for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Total cost"][1] == excel(result3.total_cost)  # type: ignore[arg-type]
+    assert summary["Status"][1] == "optimal"
+    assert summary["SHA-256"][1] == result3.scenario_sha256
+
+
+def test_sheets_without_content_say_so(tmp_path: Path) -> None:
+    code, _, err = invoke("report", "--config", ONE, "--output", tmp_path / "r")
+    assert code == 0, err
+    wb = load_workbook(tmp_path / "r" / "report.xlsx")
+    assert wb.sheetnames == list(SHEETS)
+    assert "no periods" in wb["Periods"]["A1"].value
+    assert "--ceilings" in wb["Frontier"]["A1"].value
+    assert wb["Sensitivity"]["A1"].value == "section"  # the binding limits' worth
+    assert not (tmp_path / "r" / "charts" / "frontier.png").exists()
+
+
+# -- memo numbers ------------------------------------------------------------------------
+
+
+def test_memo_numbers() -> None:
+    assert memo.money(1.25e9, "USD") == "$1.25B"
+    assert memo.money(310e6, "USD") == "$310M"
+    assert memo.money(100_000, "PKR") == "Rs 100,000"
+    assert memo.money(187_456_140, "USD") == "$187.5M"
+    assert memo.money(2.109e12, "PKR") == "Rs 2.11T"
+    assert memo.money(0.0432, "USD") == "$0.0432"
+    assert memo.money(-12_596.49, "USD") == "-$12,596"
+    assert memo.money(0.0, "USD") == memo.ZERO and memo.money(None, "USD") == memo.MISSING
+    assert memo.money(5e6, "EUR") == "EUR 5M"
+    column = memo.scale_for([162_105_263, 350_877, 25e6, 0.0])
+    assert [memo.money(v, "USD", column) for v in (162_105_263, 350_877, 43_860, 187_456_140)] \
+        == ["$162.1M", "$0.4M", "$0.0M", "$187.5M"]
+    assert memo.adds_up([162_105_263, 350_877, 25e6], 187_456_140, column)
+    assert not memo.adds_up([1.004e6, 1.004e6], 2.008e6, memo.scale_for([1.004e6]))  # 2.00M
+    assert memo.count(154_000) == "154,000" and memo.count(1e9) == "1B"
+    assert memo.count(250e6) == "250M" and memo.share(0.507) == "50.7%"
+    assert memo.money(0.25e6, "USD", memo.Scale(1e6, "M", 1)) == "$0.3M"  # half up
+
+
+def test_sources_are_read_clause_by_clause() -> None:
+    text = ("max_units fact (10,000 centres); yield derived ($3B / 10,000); unit_cost "
+            "assumption (not given): Rs 300,000. lag assumption: a year")
+    got = _clauses(text, ["max_units", "yield_per_unit", "unit_cost", "lag"])
+    assert got["max_units"] == ("fact", "max_units fact (10,000 centres)")
+    assert got["yield_per_unit"][0] == "derived"
+    assert got["unit_cost"] == ("assumption", "unit_cost assumption (not given): Rs 300,000.")
+    assert got["lag"] == ("assumption", "lag assumption: a year")
+
+
+def test_report_date_follows_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700611200")
+    assert report_date() == "2023-11-22"
+    assert report_date("2024-01-02") == "2024-01-02"
+
+
+# -- same inputs, same bytes -------------------------------------------------------------
+
+
+def _cells(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    wb = load_workbook(path)
+    return {ws.title: [r for r in ws.iter_rows(values_only=True) if r[0] != "Date"]
+            for ws in wb.worksheets}
+
+
+def test_a_rerun_gives_the_same_bytes(three: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    code, _, err = invoke(*ARGS, "--output", again)
+    assert code == 0, err
+    assert (again / "tables.tex").read_bytes() == (three / "tables.tex").read_bytes()
+    for name in sorted(FILES):
+        if name.startswith("charts/"):
+            assert (again / name).read_bytes() == (three / name).read_bytes(), name
+
+    def undated(text: str) -> list[str]:
+        return [line for line in text.splitlines() if not line.startswith("- Date:")]
+
+    first = (three / "report.md").read_text(encoding="utf-8")
+    second = (again / "report.md").read_text(encoding="utf-8")
+    assert undated(first) == undated(second)
+    assert sum(line.startswith("- Date:") for line in first.splitlines()) == 1
+    assert _cells(again / "report.xlsx") == _cells(three / "report.xlsx")
+    if (three / "report.md").read_bytes() == (again / "report.md").read_bytes():  # same day
+        assert (again / "report.xlsx").read_bytes() == (three / "report.xlsx").read_bytes()
+        assert (again / "report.html").read_bytes() == (three / "report.html").read_bytes()
+
+
+# -- LaTeX -------------------------------------------------------------------------------
+
+SPECIAL = """\
+    name: "R&D_50% #1 {draft} $ test ~ ^ \\\\ end"
+    target: {exports: 3B}
+    levers:
+      skills:
+        name: "Skills & training_hub #2 (50% off)"
+        unit: "trainee & mentor"
+        unit_cost: 1000
+        yield_per_unit: 25000
+        max_units: 100000
+        source: "assumption: costs 100% of $1,000 & more_or_less"
+      fund:
+        unit_cost: 1
+        yield_per_unit: 4
+        max_units: 1B
+"""
+
+
+def _columns(spec: str) -> int:
+    spec = re.sub(r">\{[^}]*\}", "", spec)
+    return len(re.findall(r"p\{[^}]*\}|[lrc]", spec))
+
+
+def check_tex(text: str) -> int:
+    """Structure: balanced environments and braces, booktabs rules in order, every data
+    row with one cell per column. Returns the number of tables."""
+    assert text.count(r"\begin{longtable}") == text.count(r"\end{longtable}") > 0
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("%"))
+    plain = re.sub(r"\\[{}]", "", body)
+    assert plain.count("{") == plain.count("}")
+    blocks = re.findall(r"\\begin\{longtable\}\{(.*?)\}\n(.*?)\\end\{longtable\}", body, re.S)
+    for spec, block in blocks:
+        top, mid, bottom = (block.index(r"\toprule"), block.index(r"\midrule"),
+                            block.rindex(r"\bottomrule"))
+        assert top < mid < bottom
+        columns = _columns(spec)
+        rows = block.split(r"\endhead")[1].split(r"\bottomrule")[0]
+        for line in rows.splitlines():
+            if line.endswith(r"\\"):
+                assert len(re.findall(r"(?<!\\)&", line)) == columns - 1, line
+        for line in block.splitlines():  # no special character left bare
+            bare = re.sub(r"\$\\(rightarrow|leq|geq|times)\$", "", line)
+            assert not re.search(r"(?<!\\)[%#_$]", bare), line
+    return len(blocks)
+
+
+def _pdflatex(folder: Path) -> None:
+    doc = folder / "doc.tex"
+    doc.write_text("\\documentclass[a4paper]{article}\n\\usepackage[T1]{fontenc}\n"
+                   "\\usepackage{booktabs,longtable,array}\n\\begin{document}\n"
+                   "\\input{tables.tex}\n\\end{document}\n", encoding="utf-8")
+    for _ in range(2):  # longtable settles its column widths on the second run
+        run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                              "-no-shell-escape", "doc.tex"], cwd=folder, capture_output=True,
+                             text=True, timeout=120, check=False)
+        assert run.returncode == 0, run.stdout[-3000:]
+    assert (folder / "doc.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_latex_is_escaped_and_compiles(tmp_path: Path,
+                                       scenario_file: Callable[..., Path]) -> None:
+    path = scenario_file(SPECIAL)
+    code, _, err = invoke("report", "--config", path, "--targets", "1B,2B,3B", "--output",
+                          tmp_path / "tex")
+    assert code == 0, err
+    text = (tmp_path / "tex" / "tables.tex").read_text(encoding="utf-8")
+    assert check_tex(text) >= 5
+    assert r"R\&D\_50\% \#1 \{draft\} \$ test \textasciitilde{} \textasciicircum{}" in text
+    assert r"Skills \& training\_hub \#2 (50\% off)" in text
+    assert r"\texttt{levers.\allowbreak{}skills.\allowbreak{}unit\_cost}" in text
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex not installed: checked structurally only")
+    _pdflatex(tmp_path / "tex")
+
+
+def test_the_three_year_latex_compiles(three: Path, tmp_path: Path) -> None:
+    text = (three / "tables.tex").read_text(encoding="utf-8")
+    assert check_tex(text) >= 9
+    assert report_date() not in text  # no date: the same inputs give the same bytes
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex not installed: checked structurally only")
+    shutil.copy(three / "tables.tex", tmp_path / "tables.tex")
+    _pdflatex(tmp_path)
+
+
+# -- fifty levers ------------------------------------------------------------------------
+
+
+def fifty_levers(folder: Path) -> Path:
+    lines = ["name: Fifty district levers", "currency: USD", "periods: [2024, 2025, 2026]",
+             "discount_rate: 5%", "target: {exports: 3B, milestones: {2025: 1B}}", "levers:"]
+    for i in range(50):
+        lines += [f"  d{i:02d}:",
+                  f"    name: District {i:02d} digital skills and export facilitation programme",
+                  "    unit: trainee", f"    unit_cost: {800 + 37 * i}",
+                  f"    yield_per_unit: {9000 + 211 * (i % 17)}",
+                  f"    max_units: {6000 + 150 * (i % 7)}", f"    lag: {i % 2}",
+                  f"    max_units_per_period: {3000 + 100 * (i % 5)}",
+                  f"    source: \"{'fact' if i % 3 else 'assumption'}: district {i}\""]
+    path = folder / "fifty.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_fifty_levers_make_a_readable_report(tmp_path: Path) -> None:
+    path = fifty_levers(tmp_path)
+    out = tmp_path / "fifty"
+    code, _, err = invoke("report", "--config", path, "--targets", "2B,3B", "--output", out)
+    assert code == 0, err
+    md = (out / "report.md").read_text(encoding="utf-8")
+    tables = md_tables(md)
+    assert len(tables["Allocation"]) == 1 + 50 + 1
+    assert all(len(rows[0]) <= 9 for rows in tables.values())  # wide tables split
+    assert any(title.startswith("Frontier") and "(2 of" in title for title in tables)
+    tex = (out / "tables.tex").read_text(encoding="utf-8")
+    check_tex(tex)
+    assert max(_columns(s) for s in re.findall(r"\\begin\{longtable\}\{(.*?)\}\n", tex)) <= 7
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count("<table") == html.count('<div class="scroll"><table')  # all scroll
+    loadout = load_scenario(path)
+    report = build_report(loadout, solve_scenario(loadout))
+    bars, unfunded, rest = _bars(report.mix, "USD")
+    assert len(bars) <= TOP + 1 and len(bars) + len(unfunded) <= 50
+    svg = (out / "charts" / "mix.svg").read_text(encoding="utf-8")
+    assert svg.count(">District ") <= TOP + 2  # the drawn bars, and a note
+    assert "Other " in svg
+
+
+# -- the command line --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("extra", [
+    ("--ceilings", "3B:1B:1B"),
+    ("--currency", "EUR"),
+    ("--ceilings", "1B", "--targets", "2B"),
+    ("--sections", "room"),
+    ("--explain", "--sections", "nope"),
+    ("--variant", "all"),
+    ("--set", "budget.ceiling=5m"),
+])
+def test_bad_usage_exits_2_and_writes_nothing(tmp_path: Path, extra: tuple[str, ...]) -> None:
+    out = tmp_path / "out"
+    code, stdout, err = invoke("report", "--config", ONE, *extra, "--output", out)
+    assert code == 2, (stdout, err)
+    assert err.startswith("error:")
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_invalid_scenario_and_a_file_as_output_exit_2(tmp_path: Path,
+                                                      scenario_file: Callable[..., Path]
+                                                      ) -> None:
+    bad = scenario_file("name: x\ntarget: {exports: 1B}\nlevers: {a: {unit_cost: 1, "
+                        "yield_per_unit: 2, max_unit: 3}}\n")
+    code, _, err = invoke("report", "--config", bad, "--output", tmp_path / "out")
+    assert code == 2 and "max_unit" in err and not (tmp_path / "out").exists()
+    taken = tmp_path / "taken"
+    taken.write_text("mine", encoding="utf-8")
+    code, _, err = invoke("report", "--config", ONE, "--output", taken)
+    assert code == 2 and "is a file" in err and taken.read_text(encoding="utf-8") == "mine"
+
+
+def test_infeasible_writes_the_report_and_exits_3(tmp_path: Path) -> None:
+    out = tmp_path / "inf"
+    code, stdout, err = invoke("report", "--config", INFEASIBLE, "--explain", "--output", out)
+    assert code == 3
+    assert "infeasible" in err and "No plan reaches the target of $10B" in stdout
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert md.startswith("# Example: target out of reach under a ceiling")
+    assert "**Target out of reach (infeasible).**" in md
+    tables = md_tables(md)
+    assert "`budget.ceiling`" in [r[1] for r in tables["Limits that cannot all hold"]]
+    repairs = by_first(tables["Cheapest repairs, one limit at a time"])
+    same(repairs["Budget ceiling"][3], 186e6)
+    assert any("does NOT meet the target" in title for title in tables)
+    wb = load_workbook(out / "report.xlsx")
+    sections = {r[0] for r in wb["Sensitivity"].iter_rows(min_row=2, values_only=True)}
+    assert {"conflict", "repair"} <= sections
+
+
+def test_rupees_use_the_scenario_rate(tmp_path: Path) -> None:
+    out = tmp_path / "pkr"
+    code, _, err = invoke("report", "--config", ONE, "--currency", "PKR", "--output", out)
+    assert code == 0, err
+    result = solve_scenario(load_scenario(ONE))
+    wb = load_workbook(out / "report.xlsx")
+    rows = {r[0]: r for r in wb["Allocation"].iter_rows(min_row=2, values_only=True) if r[0]}
+    for rec in result.rows:
+        assert rows[rec["name"]][3] == excel(rec["spend"] * 285)
+    assert [c.value for c in wb["Allocation"][1]][3] == "spend (PKR)"
+    md = (out / "report.md").read_text(encoding="utf-8")
+    head = by_first([[], *md_tables(md)[result.scenario]])
+    same(head["Total cost"][1], result.total_cost * 285)  # type: ignore[operator]
+    assert head["Total cost"][1].startswith("**Rs ")
+    assert "- Amounts: PKR, at 285 PKR per USD" in md
+    unit_cost = by_first(md_tables(md)["Assumptions"])["`levers.erozgar_centers.unit_cost`"]
+    assert unit_cost[2] == "Rs 100,000"
+
+
+def test_rerun_into_the_same_folder_replaces_its_files(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    assert invoke("report", "--config", ONE, "--targets", "8B,10B", "--output", out)[0] == 0
+    assert (out / "charts" / "frontier.svg").exists()
+    (out / "notes.txt").write_text("the planner's own file", encoding="utf-8")
+    code, _, err = invoke("report", "--config", ONE, "--set",
+                          "levers.it_workforce.unit_cost=400k PKR", "--output", out)
+    assert code == 0, err
+    assert not (out / "charts" / "frontier.svg").exists()  # not part of this report
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "the planner's own file"
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "- Overrides: `--set levers.it_workforce.unit_cost=400k PKR`" in md
+    row = by_first(md_tables(md)["Assumptions"])["`levers.it_workforce.unit_cost`"]
+    assert row[2] == "$1,404" and row[4] == "**changed by --set**"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".r.")]
+
+
+def test_help_lists_the_report_command() -> None:
+    code, out, _ = invoke("report", "--help")
+    assert code == 0
+    for option in ("--ceilings", "--targets", "--explain", "--currency", "--set", "--variant",
+                   "--output", "--time-limit", "--mip-gap"):
+        assert option in out
