@@ -22,6 +22,8 @@ from optimizer.errors import Problem, ScenarioError
 from optimizer.expressions import ExpressionError, parse_relation
 from optimizer.loader import Loaded, load_yaml
 from optimizer.schema import Budget, Lever, LinearConstraint, Scenario, Target
+from optimizer.uncertain_fields import lift
+from optimizer.uncertainty import CorrelationError, sample
 
 Path = tuple[str | int, ...]
 
@@ -273,17 +275,22 @@ def validate(
 
     if not isinstance(data, dict):
         raise ScenarioError([problem((), "the top level must be a mapping of fields")])
+    lift_problems = lift(data)
+    lifted = [problem(loc, msg) for loc, msg in lift_problems]
+    # a field whose distribution was refused is not refused again as "not a number"
+    refused = {loc[:3] if loc[0] == "levers" else loc[:2] for loc, _ in lift_problems}
     context = _context(data)
     try:
         scenario = Scenario.model_validate(data, context=context)
     except ValidationError as exc:
+        locs = [tuple(p for p in e["loc"] if not _is_pydantic_tag(p)) for e in exc.errors()]
         found = [
-            problem([p for p in e["loc"] if not _is_pydantic_tag(p)], _message(e))
-            for e in exc.errors()
+            problem(loc, _message(e)) for loc, e in zip(locs, exc.errors(), strict=True)
+            if not any(loc[:len(r)] == r for r in refused)
         ]
         found += [problem(loc, msg) for loc, msg in _partial_consistency(data, context)]
-        raise ScenarioError(_in_file_order(found)) from None
-    found = [problem(loc, msg) for loc, msg in consistency_problems(scenario)]
+        raise ScenarioError(_in_file_order(lifted + found)) from None
+    found = lifted + [problem(loc, msg) for loc, msg in consistency_problems(scenario)]
     if found:
         raise ScenarioError(_in_file_order(found))
     return scenario
@@ -390,6 +397,33 @@ def consistency_problems(s: Scenario) -> list[tuple[Path, str]]:
             parse_relation(con.expr, list(enabled), disabled)
         except ExpressionError as exc:
             out.append((("constraints", i, "expr"), str(exc)))
+    out.extend(_correlation_problems(s))
+    return out
+
+
+def _correlation_problems(s: Scenario) -> list[tuple[Path, str]]:
+    """Each correlation names two distinct uncertain parameters, and together they
+    form a valid correlation matrix."""
+    params = s.uncertainty.parameters
+    out: list[tuple[Path, str]] = []
+    pairs: dict[tuple[str, str], float] = {}
+    for i, corr in enumerate(s.uncertainty.correlations):
+        a, b = corr.between
+        for j, name in enumerate((a, b)):
+            if name not in params:
+                known = ", ".join(params) or "none: no field is written as a distribution"
+                out.append((("uncertainty", "correlations", i, "between", j),
+                            f"not an uncertain parameter (got {name!r}; uncertain: {known})"))
+        if a == b:
+            out.append((("uncertainty", "correlations", i, "between"),
+                        f"a parameter is not correlated with itself (got {a!r} twice)"))
+        pairs[(a, b)] = corr.rho
+    if out or not pairs:
+        return out
+    try:
+        sample(params, 1, s.uncertainty.seed, pairs)
+    except (CorrelationError, ValueError) as exc:
+        out.append((("uncertainty", "correlations"), str(exc)))
     return out
 
 

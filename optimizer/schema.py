@@ -226,6 +226,31 @@ class LinearConstraint(Strict):
     """Why the relation holds."""
 
 
+class Correlation(Strict):
+    """A correlation between two uncertain parameters (Gaussian copula)."""
+
+    between: Annotated[list[StrictStr], Field(min_length=2, max_length=2)]
+    """Two parameter paths, e.g. [levers.a.yield_per_unit, levers.b.yield_per_unit]."""
+    rho: Annotated[float, BeforeValidator(_finite), Field(ge=-1, le=1)]
+    """Correlation of the underlying normals, in [-1, 1]."""
+
+
+class Uncertainty(Strict):
+    """How uncertain parameters are sampled. The distributions themselves are
+    written in place of the numbers they replace."""
+
+    samples: StrictInt = Field(1000, ge=1, le=10_000_000)
+    """Samples drawn by optimize simulate and chance-constrained plans."""
+    seed: StrictInt = Field(0, ge=0)
+    """Seed of the sampler: the same seed gives the same samples anywhere."""
+    correlations: list[Correlation] = []
+    """Pairs of uncertain parameters that move together."""
+    parameters: dict[str, Any] = {}
+    """Filled by the loader: parameter path -> distribution (not written by hand)."""
+    currencies: dict[str, str] = {}
+    """Filled by the loader: lever field -> the currency with an uncertain rate it is in."""
+
+
 class Scenario(Strict):
     """A whole scenario file, validated; money in the reporting currency."""
 
@@ -253,6 +278,12 @@ class Scenario(Strict):
     """Extra linear constraints."""
     variants: dict[str, dict[str, Any]] = {}
     """Named sets of overrides: variant name -> {field.path: value}, as with --set."""
+    uncertainty: Uncertainty = Uncertainty()
+    """Sampling of the parameters written as distributions."""
+
+    @property
+    def uncertain(self) -> bool:
+        return bool(self.uncertainty.parameters)
 
     @field_validator("currency")
     @classmethod
