@@ -150,3 +150,33 @@ def draw(parameters: Mapping[str, Distribution], currencies: Mapping[str, str],
         base = out.get(path, np.full(n, points[path]))
         out[path] = base * (points[rate] / drawn[rate])
     return out
+
+
+def scenario_draws(s: Any, n: int | None = None, seed: int | None = None
+                   ) -> dict[str, npt.NDArray[np.float64]]:
+    """``n`` joint draws (default ``uncertainty.samples``, seed default
+    ``uncertainty.seed``) of every uncertain lever field of validated scenario
+    ``s``, keyed ``levers.ID.FIELD``, in the reporting currency (fractions for
+    cost_recovery and attrition). Fields without a distribution are absent."""
+    u = s.uncertainty
+    points: dict[str, float] = {}
+    for path in [*u.parameters, *u.currencies]:
+        parts = path.split(".")
+        if parts[0] == "exchange_rates":
+            points[path] = s.exchange_rates[parts[1]]
+        else:
+            points[path] = getattr(s.levers[parts[1]], parts[2])
+    for code in set(u.currencies.values()):
+        points[f"exchange_rates.{code}"] = s.exchange_rates[code]
+    pairs = {(c.between[0], c.between[1]): c.rho for c in u.correlations}
+    return draw(u.parameters, u.currencies, pairs, n or u.samples,
+                u.seed if seed is None else seed, points)
+
+
+def with_values(s: Any, values: Mapping[str, float]) -> Any:
+    """Scenario ``s`` with lever fields set: {"levers.a.unit_cost": 1.2, ...}."""
+    levers = dict(s.levers)
+    for path, value in values.items():
+        _, lid, field = path.split(".")
+        levers[lid] = levers[lid].model_copy(update={field: float(value)})
+    return s.model_copy(update={"levers": levers})
