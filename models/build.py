@@ -73,6 +73,7 @@ def build(data: ModelData) -> pyo.ConcreteModel:
     add_budget_ceiling(m, data, f)
     add_period_ceilings(m, data, f)
     add_target(m, data, f)
+    add_chance_target(m, data, f)
     add_milestones(m, data, f)
     add_linear_constraints(m, data, f)
     add_objectives(m, data, f)
@@ -360,6 +361,40 @@ def add_target(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     """sum_l exports[l, last] >= needed."""
     m.needed = pyo.Param(mutable=True, initialize=data.needed)
     m.target = pyo.Constraint(expr=(m.needed, f.period_exports(data.periods - 1).expr(), None))
+
+
+def add_chance_target(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+    """Sample average approximation of P(exports >= needed) >= confidence:
+
+        sum_l exports_j[l, last] >= needed h[j]   for each sample j, h[j] in {0, 1}
+        sum_j h[j] >= required  (h: m.reached)
+
+    where exports_j uses sample j's yield and attrition (curve levers keep their
+    curve). The sure target row is switched off.
+    """
+    chance = data.chance
+    if chance is None:
+        return
+    last = data.periods - 1
+    m.J = pyo.Set(initialize=range(len(chance.yields)), ordered=True)
+    m.reached = pyo.Var(m.J, domain=pyo.Binary)
+    m.required = pyo.Param(mutable=True, initialize=float(chance.required))
+
+    def reach(m: pyo.ConcreteModel, j: int) -> object:
+        row = Affine([(m.reached[j], -data.needed)])
+        for i, lv in enumerate(data.levers):
+            if lv.curve is not None:
+                row.add(f.exports[last][i])
+                continue
+            keep, a = chance.keeps[j][i], chance.yields[j][i]
+            for k in range(last - lv.lag + 1):
+                row.add_var(m.x[i, k], a * keep ** (last - lv.lag - k))
+        return row.ge(0.0)
+
+    m.sample_reach = pyo.Constraint(m.J, rule=reach)
+    hits = Affine([(m.reached[j], 1.0) for j in m.J])
+    m.enough = pyo.Constraint(expr=(m.required, hits.expr(), None))
+    m.target.deactivate()
 
 
 def add_milestones(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:

@@ -90,6 +90,21 @@ class RowData:
 
 
 @dataclass(frozen=True)
+class Chance:
+    """A chance constraint on the last period's exports, by sample average.
+
+    ``yields[j][l]`` and ``keeps[j][l]`` are lever l's exports per active unit
+    (model money per model unit) and 1 - attrition in sample j; levers with a
+    yield curve keep their (deterministic) curve exports.
+    """
+
+    yields: tuple[tuple[float, ...], ...]
+    keeps: tuple[tuple[float, ...], ...]
+    required: int
+    """Samples that must reach the target."""
+
+
+@dataclass(frozen=True)
 class ModelData:
     levers: tuple[LeverData, ...]
     needed: float
@@ -109,6 +124,8 @@ class ModelData:
     """(l, r): lever l may be used only if lever r is."""
     excludes: tuple[tuple[int, int], ...] = ()
     """(l, e): levers l and e are not both used."""
+    chance: Chance | None = None
+    """Reach the target in at least ``chance.required`` samples, not for sure."""
 
     @property
     def export_periods(self) -> list[int]:

@@ -152,6 +152,9 @@ def options_of(time_limit: float | None, mip_gap: float | None) -> Any:
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path),
               help="Also write allocation.csv, result.json and allocation.md here.")
 @relax_option
+@click.option("--confidence", metavar="SHARE",
+              help="The cheapest plan reaching the target in at least this share of the "
+                   "file's samples (e.g. 0.9 or 90%); needs distributions in the file.")
 @solver_options
 @click.version_option(package_name="pk-budget-optimizer", prog_name="optimize")
 @click.pass_context
@@ -166,6 +169,7 @@ def main(
     fmt: str,
     output: Path | None,
     relax: str | None,
+    confidence: str | None,
     time_limit: float | None,
     mip_gap: float | None,
 ) -> None:
@@ -185,7 +189,7 @@ def main(
     if config is None:
         raise click.UsageError("--config FILE is required")
     run_optimize(config, sets, variant, overrides_from_options(objective, ceiling, target), fmt,
-                 output, time_limit, mip_gap, relax)
+                 output, time_limit, mip_gap, relax, confidence)
 
 
 @guarded
@@ -199,6 +203,7 @@ def run_optimize(
     time_limit: float | None,
     mip_gap: float | None,
     relax: str | None = None,
+    confidence: str | None = None,
 ) -> None:
     from optimizer.scenario import ALL_VARIANTS, load_variants
 
@@ -212,8 +217,14 @@ def run_optimize(
 
     ranked = parse_relax(relax, loadouts[0])
     found = precheck(loadouts[0].scenario)  # before solving: what arithmetic shows
-    result = solve_scenario(loadouts[0], options_of(time_limit, mip_gap))
-    if result.status == "infeasible":
+    if confidence is not None:
+        from optimizer.chance import solve_chance
+
+        result = solve_chance(loadouts[0], parse_share("--confidence", confidence),
+                              options_of(time_limit, mip_gap))
+    else:
+        result = solve_scenario(loadouts[0], options_of(time_limit, mip_gap))
+    if result.status == "infeasible" and confidence is None:
         result = _with_repairs(loadouts[0], result, options_of(time_limit, mip_gap), ranked,
                                found)
     files = {name: RENDERERS[kind](result) for name, kind in OUTPUT_FILES.items()}
@@ -260,6 +271,33 @@ def _with_repairs(loadout: Any, result: Any, options: Any, relax: Sequence[str] 
     return dataclasses.replace(result, message="\n".join(parts))
 
 
+def parse_share(option: str, value: str) -> float:
+    """A probability written as 0.9 or 90%."""
+    from optimizer.amounts import AmountError, parse_fraction
+
+    try:
+        share = parse_fraction(value)
+    except AmountError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+    if not 0 < share < 1:
+        raise UsageError(f"{option}: a probability strictly between 0 and 1 (got {value})")
+    return share
+
+
+def parse_shares(option: str, value: str) -> list[float]:
+    """START:STOP:STEP (0.5:0.95:0.05) or a list (0.8,0.9,95%)."""
+    if ":" in value:
+        parts = value.split(":")
+        if len(parts) != 3:
+            raise UsageError(f"{option}: START:STOP:STEP or a list (got {value!r})")
+        start, stop, step = (parse_share(option, p) for p in parts)
+        count = int(round((stop - start) / step)) + 1
+        if count < 1 or count > 1000:
+            raise UsageError(f"{option}: {count} points (expected 1 to 1000; got {value!r})")
+        return [round(start + i * step, 12) for i in range(count)]
+    return [parse_share(option, p.strip()) for p in value.split(",") if p.strip()]
+
+
 def parse_relax(value: str | None, loadout: Any) -> tuple[str, ...]:
     """--relax A,B,...: limits the repair may move, most preferred first."""
     if not value:
@@ -285,6 +323,9 @@ def parse_relax(value: str | None, loadout: Any) -> tuple[str, ...]:
               help="Most exports under each ceiling: START:STOP:STEP (100M:2B:100M) or a list "
                    "(1B,2B).")
 @click.option("--targets", metavar="RANGE", help="Least cost for each target, same grammar.")
+@click.option("--confidences", metavar="RANGE",
+              help="The cost of certainty: the cheapest plan reaching the target in each "
+                   "share of the samples, e.g. 0.5:0.95:0.05.")
 @click.option("--exact", is_flag=True,
               help="Every breakpoint of the frontier (LP scenarios only).")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
@@ -297,12 +338,48 @@ def parse_relax(value: str | None, loadout: Any) -> tuple[str, ...]:
 @solver_options
 def sweep(
     config: Path, sets: tuple[str, ...], variant: str | None, ceilings: str | None,
-    targets: str | None, exact: bool, plot: Path | None, workers: int, fmt: str,
-    output: Path | None, time_limit: float | None, mip_gap: float | None,
+    targets: str | None, confidences: str | None, exact: bool, plot: Path | None,
+    workers: int, fmt: str, output: Path | None, time_limit: float | None,
+    mip_gap: float | None,
 ) -> None:
-    """The answer across budget ceilings (--ceilings) or export targets (--targets)."""
+    """The answer across budget ceilings (--ceilings), export targets (--targets) or
+    confidences (--confidences: the cost of certainty)."""
+    if confidences is not None:
+        run_confidence_sweep(config, sets, variant, confidences, ceilings, targets, exact,
+                             plot, fmt, output, time_limit, mip_gap)
+        return
     run_sweep_command(config, sets, variant, ceilings, targets, exact, plot, workers, fmt,
                       output, time_limit, mip_gap)
+
+
+@guarded
+def run_confidence_sweep(
+    config: Path, sets: Sequence[str], variant: str | None, confidences: str,
+    ceilings: str | None, targets: str | None, exact: bool, plot: Path | None, fmt: str,
+    output: Path | None, time_limit: float | None, mip_gap: float | None,
+) -> None:
+    if ceilings is not None or targets is not None or exact:
+        raise UsageError("--confidences sweeps alone (not with --ceilings, --targets, --exact)")
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
+        raise UsageError(f"--plot writes .png or .svg (got {plot.name!r})")
+    from optimizer.scenario import ALL_VARIANTS, load_scenario
+
+    if variant == ALL_VARIANTS:
+        raise UsageError("sweep takes one variant at a time (got --variant all)")
+    values = parse_shares("--confidences", confidences)
+    loadout = load_scenario(config, parse_sets(sets), variant)
+    from optimizer.chance import chance_sweep
+    from optimizer.render.chance import CHANCE_RENDERERS, certainty_chart
+
+    results = chance_sweep(loadout, values, options_of(time_limit, mip_gap))
+    files = {"certainty.csv": CHANCE_RENDERERS["csv"](results),
+             "certainty.json": CHANCE_RENDERERS["json"](results),
+             "certainty.md": CHANCE_RENDERERS["markdown"](results)}
+    if plot is not None:
+        certainty_chart(results, plot)
+    if output is not None:
+        write_outputs(output, files)
+    click.echo(CHANCE_RENDERERS[fmt](results), nl=False)
 
 
 @guarded

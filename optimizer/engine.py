@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pyomo.core as pyo
@@ -13,7 +14,7 @@ from models.build import build, use_objective
 from models.data import ModelData
 from optimizer.check import Plan, binding, limits_on_exports, paths, violations
 from optimizer.errors import SolverError
-from optimizer.inputs import Scaling, model_data
+from optimizer.inputs import Scaling, chance_data, model_data
 from optimizer.numbers import clean, money, round_step
 from optimizer.results import Result, SolverInfo
 from optimizer.scenario import Loadout
@@ -77,6 +78,8 @@ class _Run:
     """Time to translate the scenario and build the Pyomo model."""
     first_plan: Plan | None = None
     """max_exports: the plan with the most exports, before the cheapest is sought."""
+    chance: bool = False
+    """The target need hold only in a share of the samples (checked by the caller)."""
 
     def solve(self, **kw: object) -> Outcome:
         out = self.solvers.for_model(self.model).solve(self.model, **kw)  # type: ignore[arg-type]
@@ -116,6 +119,7 @@ class Session:
     def __init__(
         self, loadout: Loadout, options: SolverOptions | None = None,
         widest_ceiling: float | None = None, money: float | None = None,
+        chance: tuple[float, Mapping[str, Any]] | None = None,
     ) -> None:
         start = time.perf_counter()
         self.loadout = loadout
@@ -123,11 +127,17 @@ class Session:
         if widest_ceiling is not None:
             s = with_goal(s, ceiling=None if widest_ceiling == float("inf") else widest_ceiling)
         self.data, self.scaling = model_data(s, loadout.file, money)
+        self.chance = chance is not None
+        if chance is not None:
+            # (confidence, draws): reach the target in that share of the samples
+            self.data = replace(self.data, chance=chance_data(s, self.scaling, chance[1],
+                                                              chance[0]))
         self.model = build(self.data)
         self.solvers = Solvers(options or SolverOptions())
         self.build_seconds = time.perf_counter() - start
-        self.discrete = any(lv.integer or lv.needs_use or lv.formulation == "piecewise_binary"
-                            for lv in self.data.levers)
+        self.discrete = self.chance or any(
+            lv.integer or lv.needs_use or lv.formulation == "piecewise_binary"
+            for lv in self.data.levers)
 
     def run_for(self, s: Scenario) -> _Run:
         """Point the model at ``s`` (same levers; target, ceiling, objective may differ)."""
@@ -139,8 +149,11 @@ class Session:
             m.ceiling.set_value(s.budget.ceiling / self.scaling.money)
             m.budget.activate()
         use_objective(m, s.objective)
+        if self.chance:
+            m.target.deactivate()  # the samples' rows stand in for it
         loadout = Loadout(s, self.loadout.file, self.loadout.sha256)
         run = _Run(loadout, self.data, self.scaling, m, self.solvers, s.objective)
+        run.chance = self.chance
         run.build_seconds = self.build_seconds
         return run
 
@@ -282,7 +295,7 @@ def _solve(run: _Run, discrete: bool, diagnose: bool) -> Result:
                            "a solver limit stopped the search before any plan was found")
         raise SolverError(f"HiGHS ended with {out.termination}: no plan to show")
     units = _plan(run)
-    need_target = s.objective == "min_cost"
+    need_target = s.objective == "min_cost" and not run.chance
     _recheck(run, units, need_target, out)
     limits = binding(s, units if run.first_plan is None else run.first_plan, need_target)
     marginal, basis, next_step = None, None, None

@@ -19,10 +19,11 @@ else gets binaries.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from models.data import Curve, Formulation, LeverData, ModelData, RowData
+from models.data import Chance, Curve, Formulation, LeverData, ModelData, RowData
 from optimizer.errors import Problem, ScenarioError
 from optimizer.expressions import Relation, parse_relation
 from optimizer.scenario import unit_upper_bound
@@ -291,3 +292,26 @@ def _check_range(data: ModelData, file: str, money: float) -> None:
             check(row.label, coef)
     if problems:
         raise ScenarioError(problems)
+
+
+def chance_data(s: Scenario, scaling: Scaling, draws: Mapping[str, Any], confidence: float
+                ) -> Chance:
+    """The chance constraint's samples in model units: each enabled lever's yield
+    (drawn, or its point value) and 1 - attrition per sample; ``required`` is the
+    least whole number of samples that is at least ``confidence`` of them."""
+    levers = s.enabled_levers()
+    n = len(next(iter(draws.values()))) if draws else 1
+    yields, keeps = [], []
+    for lid, lv in levers.items():
+        per = scaling.units[lid] / scaling.money
+        got = draws.get(f"levers.{lid}.yield_per_unit")
+        yields.append([(lv.yield_per_unit or 0.0) * per] * n if got is None
+                      else [float(v) * per for v in got])
+        att = draws.get(f"levers.{lid}.attrition")
+        keeps.append([1.0 - lv.attrition] * n if att is None else [1.0 - float(v) for v in att])
+    required = min(n, math.ceil(confidence * n - 1e-9))
+    return Chance(
+        yields=tuple(tuple(row[j] for row in yields) for j in range(n)),
+        keeps=tuple(tuple(row[j] for row in keeps) for j in range(n)),
+        required=required,
+    )

@@ -41,6 +41,26 @@ class SolverInfo:
     termination: str
 
 
+@dataclass(frozen=True)
+class ChanceInfo:
+    """A chance-constrained plan's footing: what it was asked and what it reaches."""
+
+    confidence: float
+    samples: int
+    required: int
+    """Samples the plan had to reach the target in (ceil(confidence x samples))."""
+    fresh_samples: int
+    deterministic_cost: float | None
+    """Discounted cost of the plan with every parameter at its point value."""
+    in_sample: float | None
+    """Share of the solve's samples the plan reaches the target in."""
+    out_of_sample: float | None
+    """Share of a fresh sample (another seed) it reaches the target in: the honest figure."""
+    extra_cost: float | None
+    """Discounted cost over the deterministic plan's: the cost of certainty."""
+    seed: int
+
+
 @dataclass(frozen=True, eq=False)
 class Result:
     """What a solve found, in the reporting currency, ready to render.
@@ -86,6 +106,8 @@ class Result:
     solver: SolverInfo
     message: str
     """One or more lines for the planner: what happened and why."""
+    chance: ChanceInfo | None = None
+    """Set for a chance-constrained plan (--confidence)."""
 
     @cached_property
     def allocation(self) -> pd.DataFrame:

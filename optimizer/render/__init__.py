@@ -106,6 +106,15 @@ def to_dict(result: Result) -> dict[str, Any]:
         "scenario_file": result.scenario_file,
         "scenario_sha256": result.scenario_sha256,
     }
+    if result.chance is not None:
+        c = result.chance
+        out["chance"] = {
+            "confidence": c.confidence, "samples": c.samples, "required": c.required,
+            "seed": c.seed, "in_sample": _num(c.in_sample),
+            "fresh_samples": c.fresh_samples, "out_of_sample": _num(c.out_of_sample),
+            "deterministic_cost": _num(c.deterministic_cost),
+            "extra_cost": _num(c.extra_cost),
+        }
     if result.periods is not None:
         out["periods"] = list(result.periods)
         out["discounted_cost"] = _num(result.discounted_cost)
@@ -220,6 +229,16 @@ def _summary(result: Result) -> list[str]:
         lines.append(f"Total cost {money(result.total_cost, cur)} ({ceiling}).")
         if result.periods is not None and result.discounted_cost != result.total_cost:
             lines.append(f"Discounted cost {money(result.discounted_cost, cur)} (the objective).")
+    if result.chance is not None and result.chance.in_sample is not None:
+        c = result.chance
+        lines.append(
+            f"Chance-constrained at {c.confidence:.0%}: reaches the target in "
+            f"{c.in_sample:.1%} of the {c.samples:,} samples it was solved on and in "
+            f"{c.out_of_sample:.1%} of {c.fresh_samples:,} fresh ones (seed {c.seed})."
+            if c.out_of_sample is not None else "")
+        if c.extra_cost is not None and c.deterministic_cost is not None:
+            lines.append(f"Certainty costs {money(c.extra_cost, cur)} more than the plan "
+                         f"for the point values ({money(c.deterministic_cost, cur)}).")
     curves = [f"{r['lever']}: {r['formulation'].replace('_', ' ')}"
               for r in result.rows if r["formulation"] != "linear"]
     if curves:

@@ -1,0 +1,149 @@
+"""Chance-constrained plans: the cheapest plan that reaches the target in at least
+a given share of the sampled scenarios (sample average approximation), and the
+honest figure: the share of a fresh sample it reaches.
+
+The samples vary what the file writes as distributions. The chance constraint
+is on the last period's lever exports (yields and attrition drawn); costs,
+ceilings and milestones keep their point values, so the plan's cost is read on
+the same footing as the deterministic plan's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from optimizer.errors import SolverError, UsageError
+from optimizer.results import ChanceInfo, Result
+from optimizer.scenario import Loadout
+from optimizer.schema import Lever, Scenario
+from optimizer.uncertain_fields import scenario_draws
+
+if TYPE_CHECKING:
+    from optimizer.solve import SolverOptions
+
+FRESH_SAMPLES = 10_000
+# the fresh sample's seed: far from the file's, so the two never share draws
+FRESH_SEED_OFFSET = 1_000_003
+
+
+def last_exports(s: Scenario, plan: Mapping[str, Sequence[float]],
+                 draws: Mapping[str, npt.NDArray[np.float64]], n: int
+                 ) -> npt.NDArray[np.float64]:
+    """The plan's last-period lever exports in each of ``n`` samples (vectorised)."""
+    labels = s.period_labels
+    last = len(labels) - 1
+    total = np.zeros(n)
+    for lid, lever in s.enabled_levers().items():
+        funded = plan.get(lid, [0.0] * len(labels))
+        keep = 1.0 - _field(lever, lid, "attrition", draws, n)
+        active = np.zeros(n)
+        for k in range(last - lever.lag + 1):
+            if funded[k]:
+                active = active + funded[k] * keep ** (last - lever.lag - k)
+        if lever.yield_curve:
+            total += np.array([lever.exports_at(float(a)) for a in active]) \
+                if active.any() else 0.0
+        else:
+            total += _field(lever, lid, "yield_per_unit", draws, n) * active
+    return total
+
+
+def _field(lever: Lever, lid: str, name: str, draws: Mapping[str, npt.NDArray[np.float64]],
+           n: int) -> npt.NDArray[np.float64]:
+    got = draws.get(f"levers.{lid}.{name}")
+    return np.full(n, float(getattr(lever, name) or 0.0)) if got is None else got
+
+
+def reach_share(s: Scenario, plan: Mapping[str, Sequence[float]],
+                draws: Mapping[str, npt.NDArray[np.float64]], n: int) -> float:
+    """The share of the samples in which the plan's lever exports reach the target."""
+    got = last_exports(s, plan, draws, n)
+    return float(np.mean(got >= s.target.needed * (1 - 1e-9)))
+
+
+def check_confidence(confidence: float) -> None:
+    if not 0 < confidence < 1:
+        raise UsageError(f"--confidence is a probability in (0, 1) (got {confidence:g})")
+
+
+def solve_chance(loadout: Loadout, confidence: float, options: SolverOptions | None = None,
+                 samples: int | None = None) -> Result:
+    """The cheapest plan reaching the target in ``confidence`` of the file's samples,
+    with the in-sample and fresh-sample shares and the deterministic plan's cost."""
+    return chance_sweep(loadout, [confidence], options, samples)[0]
+
+
+def chance_sweep(loadout: Loadout, confidences: Sequence[float],
+                 options: SolverOptions | None = None, samples: int | None = None
+                 ) -> list[Result]:
+    """One chance-constrained plan per confidence, re-solving one model (only the
+    number of samples required changes)."""
+    from optimizer.engine import Session, solve_scenario
+
+    s = loadout.scenario
+    for c in confidences:
+        check_confidence(c)
+    if not s.uncertain:
+        raise UsageError(
+            f"{loadout.file}: no field is written as a distribution, so every sample is "
+            "the same; write e.g. yield_per_unit: {dist: triangular, low: 20k, mode: 25k, "
+            "high: 30k} (see README, Uncertainty)")
+    if s.objective != "min_cost":
+        raise UsageError("--confidence applies to min_cost scenarios (the target is what "
+                         f"must be reached; got objective {s.objective})")
+    n = samples or s.uncertainty.samples
+    draws = scenario_draws(s, n)
+    fresh = scenario_draws(s, FRESH_SAMPLES, s.uncertainty.seed + FRESH_SEED_OFFSET)
+    base = solve_scenario(loadout, options)
+    deterministic = base.discounted_cost if base.status == "optimal" else None
+    session = Session(loadout, options, chance=(confidences[0], draws))
+    out = []
+    for c in confidences:
+        required = min(n, math.ceil(c * n - 1e-9))
+        session.model.required.set_value(float(required))
+        r = session.solve(diagnose=False)
+        info: dict[str, Any] = {
+            "confidence": c, "samples": n, "required": required,
+            "fresh_samples": FRESH_SAMPLES, "deterministic_cost": deterministic,
+            "in_sample": None, "out_of_sample": None, "extra_cost": None,
+            "seed": s.uncertainty.seed,
+        }
+        if r.status in ("optimal", "limit_with_plan"):
+            plan = _plan_of(r)
+            info["in_sample"] = reach_share(s, plan, draws, n)
+            if info["in_sample"] * n < required - 1e-9:
+                raise SolverError(
+                    f"HiGHS reported {r.status}, but its plan reaches the target in "
+                    f"{info['in_sample']:.2%} of the samples, under the {required} of {n} "
+                    "required; not shown")
+            info["out_of_sample"] = reach_share(s, plan, fresh, FRESH_SAMPLES)
+            if deterministic is not None and r.discounted_cost is not None:
+                info["extra_cost"] = r.discounted_cost - deterministic
+            message = (f"optimal: reaches the target in {info['in_sample']:.1%} of the "
+                       f"{n:,} samples (at least {c:.0%} asked) and in "
+                       f"{info['out_of_sample']:.1%} of {FRESH_SAMPLES:,} fresh ones")
+        else:
+            message = (f"infeasible: no plan reaches the target in {c:.0%} of the {n:,} "
+                       "samples under the file's limits")
+        out.append(dataclasses.replace(
+            r, message=message if r.status != "limit_with_plan" else r.message,
+            marginal_cost_of_target=None, marginal_cost_basis=None, next_step=None,
+            chance=ChanceInfo(**info)))
+    return out
+
+
+def _plan_of(r: Result) -> dict[str, list[float]]:
+    labels = list(r.periods) if r.periods else [""]
+    plan = {}
+    for rec in r.rows:
+        if r.periods:
+            plan[rec["lever"]] = [rec["by_period"][p]["units"] for p in labels]
+        else:
+            plan[rec["lever"]] = [rec["units"]]
+    return plan

@@ -1,0 +1,164 @@
+"""Chance-constrained plans (--confidence) and the cost of certainty (sweep
+--confidences), checked by hand and against an independent scipy.milp build of the
+same sample average approximation."""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from optimizer.chance import chance_sweep, solve_chance
+from optimizer.cli import main
+from optimizer.scenario import load_scenario
+from optimizer.uncertain_fields import scenario_draws
+
+ROOT = Path(__file__).resolve().parents[1]
+
+ONE_LEVER = """\
+    name: one uncertain lever
+    target: {exports: 100}
+    levers:
+      a: {unit_cost: 1, yield_per_unit: {dist: uniform, low: 1, high: 3}}
+    uncertainty: {samples: 1000, seed: 11}
+    """
+
+TWO_LEVERS = """\
+    name: two levers
+    currency: USD
+    exchange_rates: {PKR: {dist: uniform, low: 270, high: 300}}
+    target: {exports: 100}
+    levers:
+      a: {unit_cost: 285 PKR, yield_per_unit: {dist: triangular, low: 1, mode: 2, high: 3},
+          max_units: 30}
+      b: {unit_cost: {dist: normal, mean: 3, sd: 0.3},
+          yield_per_unit: {dist: uniform, low: 0.8, high: 1.2}}
+    uncertainty:
+      samples: 200
+      seed: 7
+      correlations:
+        - {between: [levers.a.yield_per_unit, levers.b.yield_per_unit], rho: 0.5}
+    """
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "s.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def invoke(*args: str | Path) -> tuple[int, str, str]:
+    r = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_one_lever_buys_for_the_required_quantile_of_its_yield(tmp_path: Path) -> None:
+    loadout = load_scenario(write(tmp_path, ONE_LEVER))
+    r = solve_chance(loadout, 0.9)
+    # hand: x units reach 100 in sample j when y_j x >= 100; 900 of 1,000 samples
+    # must hold, so x = 100 / (the 101st smallest y), the least x doing it
+    y = np.sort(scenario_draws(loadout.scenario, 1000)["levers.a.yield_per_unit"])
+    assert r.rows[0]["units"] == pytest.approx(100 / y[100], rel=1e-6)
+    assert r.chance is not None and r.chance.required == 900
+    assert r.chance.in_sample == pytest.approx(0.9)
+    # the uniform's 10% quantile is 1.2: the fresh sample reaches about 90%
+    assert r.chance.out_of_sample == pytest.approx(0.9, abs=0.02)
+    assert r.chance.deterministic_cost == pytest.approx(50.0)  # 100 / the mean 2
+    assert r.chance.extra_cost == pytest.approx(r.discounted_cost - 50.0)
+
+
+def _independent(loadout: object, confidence: float) -> float:
+    """The same SAA built separately: min cost_a a + cost_b b, a <= 30,
+    y_a[j] a + y_b[j] b >= 100 h[j], sum h >= ceil(confidence n), h binary."""
+    s = loadout.scenario  # type: ignore[attr-defined]
+    n = s.uncertainty.samples
+    d = scenario_draws(s, n)
+    ya, yb = d["levers.a.yield_per_unit"], d["levers.b.yield_per_unit"]
+    cost = np.concatenate([[s.levers["a"].unit_cost, s.levers["b"].unit_cost], np.zeros(n)])
+    rows = np.zeros((n + 1, n + 2))
+    rows[:n, 0], rows[:n, 1] = ya, yb
+    rows[:n, 2:] = -100 * np.eye(n)
+    rows[n, 2:] = 1
+    lower = np.concatenate([np.zeros(n), [math.ceil(confidence * n - 1e-9)]])
+    got = milp(cost, constraints=LinearConstraint(rows, lower, np.inf),
+               integrality=np.concatenate([[0, 0], np.ones(n)]),
+               bounds=Bounds(np.zeros(n + 2), np.concatenate([[30, np.inf], np.ones(n)])),
+               options={"mip_rel_gap": 1e-9})
+    assert got.status == 0, got.message
+    return float(got.fun)
+
+
+@pytest.mark.parametrize("confidence", [0.5, 0.8, 0.95])
+def test_saa_plan_equals_an_independent_milp_of_the_same_sample(
+        tmp_path: Path, confidence: float) -> None:
+    loadout = load_scenario(write(tmp_path, TWO_LEVERS))
+    r = solve_chance(loadout, confidence)
+    assert r.status == "optimal"
+    assert r.discounted_cost == pytest.approx(_independent(loadout, confidence), rel=1e-6)
+
+
+def test_shipped_plan_at_90_percent_holds_out_of_sample() -> None:
+    loadout = load_scenario(ROOT / "configs" / "pakistan_it_exports.yaml")
+    r = solve_chance(loadout, 0.9)
+    c = r.chance
+    assert r.status == "optimal" and c is not None
+    assert c.in_sample is not None and c.in_sample >= 0.9
+    assert c.out_of_sample is not None and c.out_of_sample >= 0.88
+    assert c.fresh_samples == 10_000
+    assert c.deterministic_cost == pytest.approx(163_508_772, rel=1e-8)
+    assert c.extra_cost == pytest.approx((r.discounted_cost or 0) - c.deterministic_cost)
+    assert c.extra_cost > 0
+
+
+def test_cost_of_certainty_rises_with_confidence_and_is_reproducible(tmp_path: Path) -> None:
+    loadout = load_scenario(write(tmp_path, TWO_LEVERS))
+    levels = [0.5, 0.7, 0.9]
+    first = chance_sweep(loadout, levels)
+    costs = [r.discounted_cost for r in first]
+    assert costs == sorted(costs)
+    again = chance_sweep(loadout, levels)
+    assert [r.discounted_cost for r in again] == costs
+    # each point of the sweep is the plan a single solve at that confidence gives
+    assert solve_chance(loadout, 0.7).discounted_cost == pytest.approx(costs[1], rel=1e-9)
+
+
+def test_confidence_cli_json_and_sweep_files(tmp_path: Path) -> None:
+    path = write(tmp_path, TWO_LEVERS)
+    code, stdout, _ = invoke("--config", path, "--confidence", "90%", "--format", "json")
+    assert code == 0
+    chance = json.loads(stdout)["chance"]
+    assert chance["confidence"] == 0.9 and chance["required"] == 180
+    assert chance["out_of_sample"] > 0.8
+    out = tmp_path / "out"
+    code, stdout, _ = invoke("sweep", "--config", path, "--confidences", "0.5:0.9:0.2",
+                             "--output", out, "--plot", tmp_path / "c.png")
+    assert code == 0
+    assert "the cost of certainty" in stdout
+    assert sorted(p.name for p in out.iterdir()) == ["certainty.csv", "certainty.json",
+                                                     "certainty.md"]
+    points = json.loads((out / "certainty.json").read_text())["points"]
+    assert [p["confidence"] for p in points] == [0.5, 0.7, 0.9]
+    assert (tmp_path / "c.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--confidence", "1.5"], "--confidence: a probability strictly between 0 and 1"),
+    (["--confidence", "lots"], "--confidence:"),
+])
+def test_bad_confidence_exits_2(tmp_path: Path, args: list[str], message: str) -> None:
+    code, stdout, stderr = invoke("--config", write(tmp_path, TWO_LEVERS), *args)
+    assert code == 2 and stdout == ""
+    assert message in stderr and "Traceback" not in stderr
+
+
+def test_confidence_without_distributions_exits_2_naming_the_file() -> None:
+    path = ROOT / "configs" / "examples" / "concave_curve.yaml"
+    code, _, stderr = invoke("--config", path, "--confidence", "0.9")
+    assert code == 2
+    assert str(path) in stderr and "no field is written as a distribution" in stderr
