@@ -395,6 +395,9 @@ def add_chance_target(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     hits = Affine([(m.reached[j], 1.0) for j in m.J])
     m.enough = pyo.Constraint(expr=(m.required, hits.expr(), None))
     m.target.deactivate()
+    # when no plan reaches enough samples: how many can be reached at most
+    m.most_reached = pyo.Objective(expr=hits.expr(), sense=pyo.maximize)
+    m.most_reached.deactivate()
 
 
 def add_milestones(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:

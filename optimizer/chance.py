@@ -129,13 +129,35 @@ def chance_sweep(loadout: Loadout, confidences: Sequence[float],
                        f"{n:,} samples (at least {c:.0%} asked) and in "
                        f"{info['out_of_sample']:.1%} of {FRESH_SAMPLES:,} fresh ones")
         else:
+            most = _most_reached(session)
+            reach = ("" if most is None else
+                     f"; at most {most:,} of them ({most / n:.1%}) can be reached")
             message = (f"infeasible: no plan reaches the target in {c:.0%} of the {n:,} "
-                       "samples under the file's limits")
+                       f"samples under the file's limits{reach}")
         out.append(dataclasses.replace(
             r, message=message if r.status != "limit_with_plan" else r.message,
             marginal_cost_of_target=None, marginal_cost_basis=None, next_step=None,
             chance=ChanceInfo(**info)))
     return out
+
+
+def _most_reached(session: Any) -> int | None:
+    """The most samples any plan reaches the target in (the cheapest objective off)."""
+    from optimizer.solve import Status
+
+    m = session.model
+    m.enough.deactivate()
+    m.cost_objective.deactivate()
+    m.most_reached.activate()
+    try:
+        out = session.solvers.for_model(m).solve(m)
+        if out.status is not Status.OPTIMAL or out.objective is None:
+            return None
+        return int(round(out.objective))
+    finally:
+        m.most_reached.deactivate()
+        m.enough.activate()
+        m.cost_objective.activate()
 
 
 def _plan_of(r: Result) -> dict[str, list[float]]:

@@ -53,6 +53,11 @@ class Solvers:
         highs.set_strict(self._strict)
         return highs
 
+    def rebase(self, m: pyo.ConcreteModel) -> int:
+        """Hand every instance model ``m`` (see Highs.rebase); how many stayed warm."""
+        self._objectives = []
+        return sum(highs.rebase(m) for highs in self._by_objective.values())
+
     def set_strict(self, strict: bool) -> None:
         """Tight tolerances on every instance (see Highs.set_strict)."""
         self._strict = strict
@@ -138,6 +143,18 @@ class Session:
         self.discrete = self.chance or any(
             lv.integer or lv.needs_use or lv.formulation == "piecewise_binary"
             for lv in self.data.levers)
+
+    def rebase(self, s: Scenario) -> int:
+        """Other values of the same levers' parameters (a sample): rebuild the model
+        in the session's money scale and hand it to the solvers, which keep their
+        bases (warm re-solves). Returns how many solver instances stayed warm."""
+        if self.chance:
+            raise ValueError("a chance-constrained session is not rebased")
+        self.loadout = Loadout(s, self.loadout.file, self.loadout.sha256,
+                               self.loadout.variant)
+        self.data, self.scaling = model_data(s, self.loadout.file, self.scaling.money)
+        self.model = build(self.data)
+        return self.solvers.rebase(self.model)
 
     def run_for(self, s: Scenario) -> _Run:
         """Point the model at ``s`` (same levers; target, ceiling, objective may differ)."""

@@ -204,6 +204,36 @@ class Highs:
         self._objectives = list(m.component_data_objects(pyo.Objective))
         self._objective = None
 
+    def rebase(self, m: pyo.ConcreteModel) -> bool:
+        """Point this instance at ``m``, built like the current model with other
+        coefficients (a sample of the parameters): push what differs and keep HiGHS's
+        basis for a warm start. When the shapes differ, load ``m`` cold; False then."""
+        if self._h is None or self._matrix is None:
+            self._load(m)
+            return False
+        new, old, h = compile_model(m), self._matrix, self._h
+        same = (len(new.columns) == len(old.columns) and len(new.rows) == len(old.rows)
+                and np.array_equal(new.start, old.start)
+                and np.array_equal(new.index, old.index)
+                and np.array_equal(new.integer, old.integer))
+        if not same:
+            self._load(m)
+            return False
+        changed = np.flatnonzero(new.value != old.value)
+        rows = np.searchsorted(new.start, changed, side="right") - 1
+        for k, row in zip(changed.tolist(), rows.tolist(), strict=True):
+            h.changeCoeff(int(row), int(new.index[k]), float(new.value[k]))
+        n, r = len(new.columns), len(new.rows)
+        h.changeColsBounds(n, np.arange(n, dtype=np.int32), new.col_lower, new.col_upper)
+        h.changeRowsBounds(r, np.arange(r, dtype=np.int32), new.row_lower, new.row_upper)
+        self._model, self._matrix = m, new
+        self._mutable_rows = [i for i, con in enumerate(new.rows)
+                              if not (is_constant(con.lower) and is_constant(con.upper))]
+        self._active = np.array([con.active for con in new.rows], dtype=bool)
+        self._objectives = list(m.component_data_objects(pyo.Objective))
+        self._objective = None  # costs may differ: pushed on the next solve
+        return True
+
     def _sync(self) -> None:
         """Push what changed in the Pyomo model since the last solve."""
         m, matrix, h = self._model, self.matrix, self._h
