@@ -178,8 +178,9 @@ def main(
 
     \b
     Commands: optimize --config F (one solve), optimize sweep (across ceilings or
-    targets), optimize compare (side by side), optimize explain (why this answer),
-    optimize report (a folder for a memo).
+    targets or confidences), optimize compare (side by side), optimize explain (why
+    this answer), optimize report (a folder for a memo), optimize simulate (the plan
+    under uncertainty).
     Exit status: 0 optimal; 2 bad usage or invalid scenario; 3 infeasible
     (the message says the most exports reachable); 4 a solver limit stopped
     it before a proven optimum; 1 anything else.
@@ -604,16 +605,25 @@ def _compare_and_exit(
               help="With --explain: which sections, comma-separated (default: all).")
 @click.option("--currency", metavar="CODE",
               help="Present amounts in CODE at the scenario's exchange rate (e.g. PKR).")
+@click.option("--confidences", metavar="RANGE",
+              help="Risk section (scenarios with distributions): the confidences of the cost "
+                   "of certainty, as for sweep --confidences (default 0.5:0.9:0.1); 'none' "
+                   "leaves the curve out.")
+@click.option("--samples", type=click.IntRange(min=1), metavar="N",
+              help="Risk section: samples to evaluate the plan under (default: the file's "
+                   "uncertainty.samples; the cost of certainty keeps the file's).")
 @solver_options
 def report(
     config: Path, sets: tuple[str, ...], variant: str | None, output: Path,
     ceilings: str | None, targets: str | None, explained: bool, sections: str | None,
-    currency: str | None, time_limit: float | None, mip_gap: float | None,
+    currency: str | None, confidences: str | None, samples: int | None,
+    time_limit: float | None, mip_gap: float | None,
 ) -> None:
     """A folder a planner can hand on: a self-contained page, Markdown, a workbook, LaTeX
-    tables and the charts. Exit 3 (report written) when the target is out of reach."""
+    tables and the charts; with a Risk section when the scenario has distributions. Exit 3
+    (report written) when the target is out of reach."""
     run_report(config, sets, variant, output, ceilings, targets, explained, sections,
-               currency, time_limit, mip_gap)
+               currency, time_limit, mip_gap, confidences, samples)
 
 
 @guarded
@@ -621,6 +631,7 @@ def run_report(
     config: Path, sets: Sequence[str], variant: str | None, output: Path,
     ceilings: str | None, targets: str | None, explained: bool, sections: str | None,
     currency: str | None, time_limit: float | None, mip_gap: float | None,
+    confidences: str | None = None, samples: int | None = None,
 ) -> None:
     from optimizer.render.report_files import check_folder
     from optimizer.scenario import ALL_VARIANTS, load_scenario
@@ -632,8 +643,19 @@ def run_report(
     if sections is not None and not explained:
         raise UsageError("--sections chooses sections of --explain; add --explain")
     check_folder(output)
+    levels = None if confidences is not None and confidences.strip().lower() == "none" else \
+        parse_shares("--confidences", "0.5:0.9:0.1" if confidences is None else confidences)
+    if levels is not None and not levels:
+        raise UsageError(f"--confidences: START:STOP:STEP, a list or none (got {confidences!r})")
     loadout = load_scenario(config, parse_sets(sets), variant)
     s = loadout.scenario
+    if not s.uncertain and (levels is not None and confidences is not None
+                            or samples is not None):
+        raise UsageError(f"--confidences and --samples shape the Risk section, which needs "
+                         f"distributions; {loadout.file} has none (see README, Uncertainty)")
+    if s.uncertain and levels and s.objective != "min_cost" and confidences is not None:
+        raise UsageError("--confidences: the cost of certainty applies to min_cost scenarios "
+                         f"(got objective {s.objective}); give --confidences none")
     from optimizer.explain import SECTIONS, worth_of
     from optimizer.explain import explain as explain_scenario
     from optimizer.report.currency import rate_for
@@ -665,11 +687,31 @@ def run_report(
             result = _with_repairs(loadout, result, options)
     sweep = None if values is None else run_sweep(loadout, kind, values, options,  # type: ignore[arg-type]
                                                   progress=_progress(len(values)))
+    simulation, certainty, risk_notes = None, [], []
+    if s.uncertain:  # the Risk section: the plan held fixed under the samples, and certainty
+        from optimizer.simulate import plan_of, simulate
+
+        if result.plan != "none":
+            simulation = simulate(loadout, plan_of(result, s), samples, None, options,
+                                  source="the report's plan", plan_status=result.status)
+        if levels is None:
+            risk_notes.append("The cost of certainty was left out (--confidences none).")
+        elif s.objective != "min_cost":
+            risk_notes.append("The cost of certainty applies to min_cost scenarios (the target "
+                              f"is what must be reached); this one is {s.objective}.")
+        else:
+            from optimizer.chance import chance_sweep
+
+            if sys.stderr.isatty():
+                click.echo(f"Risk: the cheapest plan at {len(levels)} confidences "
+                           f"({s.uncertainty.samples:,} samples each)...", err=True)
+            certainty = chance_sweep(loadout, levels, options)
     from optimizer.render.report_files import report_files, write_folder
     from optimizer.report import build_report
 
     built = build_report(loadout, result, worth=worth, explanation=explanation, sweep=sweep,
-                         currency=currency, overrides=tuple(sets))
+                         currency=currency, overrides=tuple(sets), simulation=simulation,
+                         certainty=certainty, risk_notes=risk_notes)
     files = report_files(built)
     write_folder(output, files)
     charts = sorted({name.split("/")[1].split(".")[0] for name in files if "/" in name})
@@ -679,6 +721,130 @@ def run_report(
     if result.status != "optimal":
         click.echo(result.message, err=True)
     sys.exit(int(result.exit_code))
+
+
+@main.command("simulate")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="Scenario file (YAML) with distributions.")
+@scenario_options
+@click.option("--plan", "plan_file", type=click.Path(path_type=Path), metavar="RESULT.json",
+              help="Hold this saved plan fixed (the result.json of optimize --output DIR) "
+                   "instead of the optimum at the point values.")
+@click.option("--samples", type=click.IntRange(min=1), metavar="N",
+              help="Joint samples to draw (default: the file's uncertainty.samples).")
+@click.option("--seed", type=click.IntRange(min=0), metavar="N",
+              help="Seed of the sampler (default: the file's uncertainty.seed).")
+@click.option("--format", "fmt", type=click.Choice(("table", "json", "markdown")),
+              default="table", show_default=True, help="What goes to stdout.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write simulation.json and simulation.md here (reoptimize.json and "
+                   "reoptimize.md with --reoptimize).")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Draw the histogram of last-period exports to FILE.png or FILE.svg.")
+@click.option("--reoptimize", is_flag=True,
+              help="Re-solve the scenario under each sample instead: the distribution of "
+                   "the optimal cost and of each lever's share of spend.")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="With --reoptimize: solve in this many processes.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="With --reoptimize: solve on a Dask distributed cluster "
+                   "(pip install '.[distributed]').")
+@solver_options
+def simulate_command(
+    config: Path, sets: tuple[str, ...], variant: str | None, plan_file: Path | None,
+    samples: int | None, seed: int | None, fmt: str, output: Path | None, plot: Path | None,
+    reoptimize: bool, workers: int | None, scheduler: str | None, time_limit: float | None,
+    mip_gap: float | None,
+) -> None:
+    """How likely a plan reaches the target: the optimum (or --plan) held fixed under the
+    samples of the file's distributions; P10/P50/P90 of exports and cost, and what drives
+    the shortfall. Exit 0 when it ran, 2 bad input, 3 no plan (infeasible)."""
+    run_simulate(config, sets, variant, plan_file, samples, seed, fmt, output, plot,
+                 reoptimize, workers, scheduler, time_limit, mip_gap)
+
+
+@guarded
+def run_simulate(
+    config: Path, sets: Sequence[str], variant: str | None, plan_file: Path | None,
+    samples: int | None, seed: int | None, fmt: str, output: Path | None, plot: Path | None,
+    reoptimize: bool, workers: int | None, scheduler: str | None, time_limit: float | None,
+    mip_gap: float | None,
+) -> None:
+    from optimizer.scenario import ALL_VARIANTS, load_scenario
+
+    if variant == ALL_VARIANTS:
+        raise UsageError("simulate takes one variant at a time (got --variant all)")
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
+        raise UsageError(f"--plot writes .png or .svg (got {plot.name!r})")
+    if not reoptimize and (workers is not None or scheduler is not None):
+        raise UsageError("--workers and --scheduler go with --reoptimize")
+    if reoptimize and plan_file is not None:
+        raise UsageError("--reoptimize solves each sample afresh; it takes no --plan")
+    if reoptimize and plot is not None:
+        raise UsageError("--plot draws a fixed plan's exports; it does not go with --reoptimize")
+    if workers is not None and workers > 1 and scheduler is not None:
+        raise UsageError("give --workers (processes here) or --scheduler (a Dask cluster), "
+                         "not both")
+    loadout = load_scenario(config, parse_sets(sets), variant)
+    from optimizer.simulate import NoPlan, no_distributions_message, read_plan, simulate
+
+    if not loadout.scenario.uncertain:
+        raise UsageError(no_distributions_message(loadout.file))
+    options = options_of(time_limit, mip_gap)
+    if reoptimize:
+        _reoptimize_and_exit(loadout, samples, seed, workers or 1, scheduler, options, fmt,
+                             output)
+    plan, source, status = None, None, None
+    if plan_file is not None:
+        plan, data = read_plan(plan_file, loadout.scenario)
+        source, status = str(plan_file), str(data.get("status") or "unknown")
+    try:
+        sim = simulate(loadout, plan, samples, seed, options, source=source, plan_status=status)
+    except NoPlan as exc:
+        _fail(int(exc.result.exit_code),
+              f"error: {loadout.file}: no plan to simulate: at the point values the scenario "
+              f"is {exc.result.status}.\n{exc.result.message}")
+    from optimizer.render.simulate import SIMULATION_RENDERERS
+
+    files = {"simulation.json": SIMULATION_RENDERERS["json"](sim),
+             "simulation.md": SIMULATION_RENDERERS["markdown"](sim)}
+    if plot is not None:
+        from optimizer.render.risk_charts import histogram_chart
+
+        histogram_chart(sim, plot)
+    if output is not None:
+        write_outputs(output, files)
+    click.echo(SIMULATION_RENDERERS[fmt](sim), nl=False)
+    sys.exit(0)
+
+
+def _reoptimize_and_exit(
+    loadout: Any, samples: int | None, seed: int | None, workers: int, scheduler: str | None,
+    options: Any, fmt: str, output: Path | None,
+) -> NoReturn:
+    """simulate --reoptimize: the optimum of every sample, summarised; exit 0."""
+    from optimizer.render.simulate import (
+        render_reoptimized_json,
+        render_reoptimized_markdown,
+        render_reoptimized_table,
+    )
+    from optimizer.reoptimize import reoptimize
+
+    s = loadout.scenario
+    n = s.uncertainty.samples if samples is None else samples
+    r = reoptimize(loadout, samples=n, seed=seed, workers=workers, scheduler=scheduler,
+                   options=options, progress=_progress(n))
+    labels = {lid: lever.label(lid) for lid, lever in s.enabled_levers().items()}
+    rendered = {
+        "table": render_reoptimized_table(r, s.name, s.currency, labels),
+        "json": render_reoptimized_json(r, s.name, s.currency),
+        "markdown": render_reoptimized_markdown(r, s.name, s.currency, labels),
+    }
+    if output is not None:
+        write_outputs(output, {"reoptimize.json": rendered["json"],
+                               "reoptimize.md": rendered["markdown"]})
+    click.echo(rendered[fmt], nl=False)
+    sys.exit(0)
 
 
 if __name__ == "__main__":  # pragma: no cover

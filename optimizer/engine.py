@@ -150,9 +150,10 @@ class Session:
         bases (warm re-solves). Returns how many solver instances stayed warm."""
         if self.chance:
             raise ValueError("a chance-constrained session is not rebased")
+        data, scaling = model_data(s, self.loadout.file, self.scaling.money)
         self.loadout = Loadout(s, self.loadout.file, self.loadout.sha256,
                                self.loadout.variant)
-        self.data, self.scaling = model_data(s, self.loadout.file, self.scaling.money)
+        self.data, self.scaling = data, scaling
         self.model = build(self.data)
         return self.solvers.rebase(self.model)
 

@@ -20,23 +20,33 @@ from optimizer import memo
 from optimizer.cli import main
 from optimizer.engine import solve_scenario
 from optimizer.render.report_charts import TOP, _bars
-from optimizer.render.report_xlsx import SHEETS, excel
+from optimizer.render.report_xlsx import RISK_SHEET, SHEETS, excel
 from optimizer.report import build_report, report_date
 from optimizer.report.assumptions import _clauses
 from optimizer.results import Result, Sweep
 from optimizer.scenario import load_scenario
+from optimizer.simulate import plan_of, simulate
 from optimizer.sweep import parse_range, run_sweep
+from optimizer.uncertain_fields import scenario_draws
 
 ROOT = Path(__file__).resolve().parents[1]
 THREE = ROOT / "configs" / "pakistan_it_exports_3yr.yaml"
 ONE = ROOT / "configs" / "pakistan_it_exports.yaml"
 INFEASIBLE = ROOT / "configs" / "examples" / "infeasible.yaml"
 CEILINGS = "200M:3B:200M"
-# Every section but ranging, whose bisections take six seconds on the 3-year plan.
+CONFIDENCES = (0.5, 0.7)
+# Every section but ranging, whose bisections take six seconds on the 3-year plan; the
+# cost of certainty at two confidences (the default five take a minute, 0.9 proving
+# itself out of reach).
 ARGS = ("report", "--config", THREE, "--ceilings", CEILINGS, "--explain", "--sections",
-        "binding,tornado,room")
+        "binding,tornado,room", "--confidences", ",".join(map(str, CONFIDENCES)))
 FILES = {"report.html", "report.md", "report.xlsx", "tables.tex",
-         *(f"charts/{c}.{e}" for c in ("mix", "frontier", "tornado") for e in ("png", "svg"))}
+         *(f"charts/{c}.{e}" for c in ("mix", "frontier", "tornado", "fan", "certainty")
+           for e in ("png", "svg"))}
+NO_CURVE = ("--confidences", "none")
+"""For reports of the (uncertain) shipped scenarios whose tests are not about risk: the
+simulation stays (a fraction of a second), the chance-constrained solves go."""
+WITH_RISK = [*SHEETS[:3], RISK_SHEET, *SHEETS[3:]]
 
 
 def invoke(*args: Any) -> tuple[int, str, str]:
@@ -45,13 +55,37 @@ def invoke(*args: Any) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def three(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The done-when report (less ranging), made once through the command line."""
+def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The done-when report (less ranging), made once through the command line, with the
+    Simulation and the chance-constrained results its Risk section was built from."""
+    import optimizer.chance
+    import optimizer.simulate
+
+    seen: dict[str, Any] = {}
+    real_simulate, real_sweep = optimizer.simulate.simulate, optimizer.chance.chance_sweep
+
+    def simulated(*args: Any, **kwargs: Any) -> Any:
+        seen["simulation"] = real_simulate(*args, **kwargs)
+        return seen["simulation"]
+
+    def swept(*args: Any, **kwargs: Any) -> Any:
+        seen["certainty"] = real_sweep(*args, **kwargs)
+        return seen["certainty"]
+
     folder = tmp_path_factory.mktemp("three") / "memo"
-    code, out, err = invoke(*ARGS, "--output", folder)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(optimizer.simulate, "simulate", simulated)
+        mp.setattr(optimizer.chance, "chance_sweep", swept)
+        code, out, err = invoke(*ARGS, "--output", folder)
     assert code == 0, err
     assert "Wrote" in out
-    return folder
+    seen["folder"] = folder
+    return seen
+
+
+@pytest.fixture(scope="module")
+def three(made: dict[str, Any]) -> Path:
+    return made["folder"]
 
 
 @pytest.fixture(scope="module")
@@ -219,8 +253,8 @@ def test_binding_limits_and_their_worth(three: Path, result3: Result) -> None:
 def test_totals_add_up_or_the_table_says_so(three: Path, tmp_path: Path) -> None:
     """For every table with a total: the rounding note is there exactly when the parts as
     shown miss the total as shown (columns, and rows with a total column)."""
-    code, _, err = invoke("report", "--config", ONE, "--currency", "PKR", "--output",
-                          tmp_path / "pkr")
+    code, _, err = invoke("report", "--config", ONE, "--currency", "PKR", *NO_CURVE,
+                          "--output", tmp_path / "pkr")
     assert code == 0, err
     checked = 0
     for folder in (three, tmp_path / "pkr"):
@@ -250,7 +284,7 @@ def test_totals_add_up_or_the_table_says_so(three: Path, tmp_path: Path) -> None
 def test_the_workbook_reads_back_to_the_result(three: Path, result3: Result,
                                                sweep3: Sweep) -> None:
     wb = load_workbook(three / "report.xlsx")
-    assert wb.sheetnames == list(SHEETS)
+    assert wb.sheetnames == WITH_RISK
     ws = wb["Allocation"]
     assert ws.freeze_panes == "B2" and ws.auto_filter.ref
     header = [c.value for c in ws[1]]
@@ -310,14 +344,256 @@ def test_the_workbook_reads_back_to_the_result(three: Path, result3: Result,
 
 
 def test_sheets_without_content_say_so(tmp_path: Path) -> None:
-    code, _, err = invoke("report", "--config", ONE, "--output", tmp_path / "r")
+    code, _, err = invoke("report", "--config", ONE, *NO_CURVE, "--output", tmp_path / "r")
     assert code == 0, err
     wb = load_workbook(tmp_path / "r" / "report.xlsx")
-    assert wb.sheetnames == list(SHEETS)
+    assert wb.sheetnames == WITH_RISK
     assert "no periods" in wb["Periods"]["A1"].value
     assert "--ceilings" in wb["Frontier"]["A1"].value
     assert wb["Sensitivity"]["A1"].value == "section"  # the binding limits' worth
     assert not (tmp_path / "r" / "charts" / "frontier.png").exists()
+
+
+# -- the Risk section ---------------------------------------------------------------------
+
+GOALS = "How likely the plan reaches its goals"
+SPREAD = "What the plan delivers and costs across the samples"
+DRIVERS = "What drives the shortfall"
+CERTAINTY = "The cost of certainty"
+
+
+def risk_sheet(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Title -> rows (header first) of every table on the workbook's Risk sheet."""
+    rows = list(load_workbook(path)[RISK_SHEET].iter_rows(values_only=True))
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for i, row in enumerate(rows):
+        if row[0] not in (GOALS, SPREAD, DRIVERS, CERTAINTY):
+            continue
+        start = next(j for j in range(i + 1, len(rows))
+                     if sum(v is not None for v in rows[j]) >= 2)
+        end = next((j for j in range(start, len(rows)) if all(v is None for v in rows[j])),
+                   len(rows))
+        width = sum(v is not None for v in rows[start])
+        out[row[0]] = [r[:width] for r in rows[start:end]]
+    return out
+
+
+def test_the_risk_section_in_markdown_equals_the_simulation(made: dict[str, Any],
+                                                            result3: Result) -> None:
+    sim = made["simulation"]
+    s = load_scenario(THREE).scenario
+    # the plan held fixed is the report's own, under the file's samples and seed
+    assert sim.plan_source == "the report's plan" and sim.samples == 1000 and sim.seed == 2023
+    assert dict(sim.units) == plan_of(result3, s)
+    md = (made["folder"] / "report.md").read_text(encoding="utf-8")
+    assert "\n## Risk\n" in md and "1,000 joint samples (seed 2023)" in md
+    tables = md_tables(md)
+    shift = sim.baseline  # the target includes the baseline: total exports, as it is written
+    assert sim.includes_baseline and shift == 2.6e9
+    goals = by_first(tables[GOALS])
+    assert tables[GOALS][0] == ["goal", "exports needed (total)", "P10", "P50", "P90",
+                                "probability reached", "standard error"]
+    assert list(goals) == ["milestone 2024", "milestone 2025", "target 2026"]
+    for row, g in zip(goals.values(), [*sim.milestones, sim.target], strict=True):
+        for cell, raw in zip(row[1:], (g.needed + shift, g.exports.p10 + shift,
+                                       g.exports.p50 + shift, g.exports.p90 + shift,
+                                       g.probability, g.std_error), strict=True):
+            same(cell, raw)
+    assert goals["target 2026"][5] == "19.8%" and goals["target 2026"][6] == "1.3%"
+
+    spread = by_first(tables[SPREAD])
+    e = sim.lever_exports
+    for label, point, sp, add in (
+            ("exports in 2026, total", sim.point_exports, e, shift),
+            ("lever exports in 2026", sim.point_exports, e, 0.0),
+            ("shortfall from the target", 0.0, sim.shortfall, 0.0),
+            ("cost, undiscounted over 2024\u20132026", sim.point_cost, sim.cost, 0.0),
+            ("cost, discounted", sim.point_discounted_cost, sim.discounted_cost, 0.0)):
+        row = spread[label]
+        for cell, raw in zip(row[1:], (point + add, sp.mean + add, sp.p10 + add, sp.p50 + add,
+                                       sp.p90 + add), strict=True):
+            same(cell, raw)
+    same(spread["exports in 2026, total"][4], sim.total_exports.p50)
+
+    movers = [d for d in sim.drivers if d.moves_exports]
+    drivers = tables[DRIVERS][1:]
+    assert [r[0].strip("`") for r in drivers] == [d.parameter for d in movers][:5]
+    assert drivers[0][0] == "`levers.it_workforce.yield_per_unit`"
+    for row, d in zip(drivers, movers, strict=False):
+        assert row[1] == d.distribution
+        same(row[2], d.share)
+        same(row[3], d.spearman)
+
+    results = made["certainty"]
+    assert [r.chance.confidence for r in results] == list(CONFIDENCES)
+    certainty = tables[CERTAINTY]
+    assert certainty[0] == ["confidence asked", "status", "cost, discounted", "extra cost",
+                            "in sample", "fresh sample"]
+    for row, r in zip(certainty[1:], results, strict=True):
+        c = r.chance
+        same(row[0], c.confidence)
+        assert row[1] == "optimal"
+        same(row[2], r.discounted_cost)
+        same(row[3], c.extra_cost)
+        same(row[4], c.in_sample)
+        same(row[5], c.out_of_sample)
+        assert c.samples == 1000 and c.seed == 2023 and c.fresh_samples == 10_000
+
+    head = by_first([[], *tables[result3.scenario]])
+    assert head["Chance of reaching the target"][1] == "**19.8%**"
+    same(head["Chance of reaching the target"][1], sim.target.probability)
+    risk = md.split("\n## Risk\n")[1].split("\n### ")[0]
+    for text in ("in 19.8% of them (standard error 1.3 points)", "2025 milestone in 26.2%",
+                 "P50 $9.59B", "levers.it_workforce.yield_per_unit (93.8%",
+                 "in 70% of the samples costs $353.8M discounted, $175.3M more"):
+        assert text in risk, text
+
+
+def test_the_risk_sheet_holds_the_raw_numbers(made: dict[str, Any]) -> None:
+    sim, results = made["simulation"], made["certainty"]
+    sheets = risk_sheet(made["folder"] / "report.xlsx")
+    shift = sim.baseline
+    goals = sheets[GOALS]
+    assert goals[0][:3] == ("goal", "exports needed (total) (USD a year)",
+                            "plan at the point values (USD a year)")
+    for row, g in zip(goals[1:], [*sim.milestones, sim.target], strict=True):
+        assert row[1:] == tuple(excel(v) for v in (
+            g.needed + shift, g.point_exports + shift, g.exports.p10 + shift,
+            g.exports.p50 + shift, g.exports.p90 + shift, g.probability, g.std_error))
+    spread = {r[0]: r for r in sheets[SPREAD][1:]}
+    assert spread["cost, discounted"][1:] == tuple(excel(v) for v in (
+        sim.point_discounted_cost, sim.discounted_cost.mean, sim.discounted_cost.p10,
+        sim.discounted_cost.p50, sim.discounted_cost.p90))
+    assert spread["lever exports in 2026"][4] == excel(sim.lever_exports.p50)
+    drivers = {r[0]: r for r in sheets[DRIVERS][1:]}
+    for d in sim.drivers:
+        if d.parameter in drivers:  # the workbook keeps the cost columns too
+            assert drivers[d.parameter][2:] == tuple(
+                excel(v) for v in (d.share, d.spearman, d.cost_share, d.cost_spearman))
+    certainty = sheets[CERTAINTY]
+    assert certainty[0][-1] == "samples required"
+    for row, r in zip(certainty[1:], results, strict=True):
+        c = r.chance
+        assert row[0] == c.confidence and row[1] == "optimal"
+        assert row[2:6] == tuple(excel(v) for v in (r.discounted_cost, c.extra_cost,
+                                                     c.in_sample, c.out_of_sample))
+        assert row[-1] == c.required == math.ceil(c.confidence * c.samples)
+    summary = {r[0]: r for r in load_workbook(made["folder"] / "report.xlsx")["Summary"]
+               .iter_rows(min_row=2, values_only=True)}
+    assert summary["Chance of reaching the target"][1] == excel(sim.target.probability)
+
+
+def test_the_risk_charts_and_page(three: Path) -> None:
+    for name in ("fan", "certainty"):
+        png = (three / "charts" / f"{name}.png").read_bytes()
+        assert png.startswith(b"\x89PNG") and len(png) > 20_000
+    fan = (three / "charts" / "fan.svg").read_text(encoding="utf-8")
+    assert "P10 to P90" in fan and "target and milestones" in fan and "$10B: 19.8% reach it" in fan
+    certainty = (three / "charts" / "certainty.svg").read_text(encoding="utf-8")
+    assert "fresh sample: 71.9%" in certainty and "plan for the point values" in certainty
+    assert not (three / "charts" / "histogram.png").exists()  # with periods: the fan
+    html = (three / "report.html").read_text(encoding="utf-8")
+    risk = html.split('<section id="risk">')[1].split('id="frontier"')[0]
+    assert '<figure class="chart" id="chart-fan"><svg' in risk
+    assert '<figure class="chart" id="chart-certainty"><svg' in risk
+    for key in ("risk_goals", "risk_spread", "risk_drivers", "risk_certainty"):
+        assert f'id="{key}"' in risk
+    tex = (three / "tables.tex").read_text(encoding="utf-8")
+    assert r"\caption{How likely the plan reaches its goals." in tex
+    assert r"\label{tab:risk-certainty}" in tex
+
+
+SMALL = """\
+    name: Small uncertain plan
+    currency: USD
+    target: {exports: 1B}
+    levers:
+      skills:
+        name: Skills programme
+        unit: trainee
+        unit_cost: {dist: uniform, low: 900, high: 1100}
+        yield_per_unit: {dist: triangular, low: 10k, mode: 20k, high: 30k}
+        max_units: 60000
+    uncertainty: {samples: 400, seed: 5}
+"""
+
+
+def test_a_confidence_out_of_reach_says_how_far(tmp_path: Path,
+                                                scenario_file: Callable[..., Path]) -> None:
+    """No periods: the histogram; 90% is out of reach (the cap buys 60,000 trainees, short
+    of the target when the yield is under 16,667), and the table says how many samples
+    any plan reaches, counted here from the draws; --samples moves the simulation only."""
+    path = scenario_file(SMALL)
+    out = tmp_path / "small"
+    code, stdout, err = invoke("report", "--config", path, "--confidences", "0.5,0.9",
+                               "--samples", "2000", "--output", out)
+    assert code == 0, err
+    s = load_scenario(path).scenario
+    yields = scenario_draws(s)["levers.skills.yield_per_unit"]
+    most = int((yields * 60_000 >= 1e9 * (1 - 1e-9)).sum())
+    assert 250 < most < 360  # about 78% of 400
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "2,000 joint samples (seed 5)" in md and "of the 400 samples (seed 5;" in md
+    rows = md_tables(md)[CERTAINTY]
+    assert rows[0][-1] == "out of reach"
+    assert rows[1][:2] == ["50.0%", "optimal"] and rows[1][-1] == ""
+    assert rows[2][:3] == ["90.0%", "out of reach", memo.MISSING]
+    assert rows[2][-1] == (f"at most {most} of 400 samples ({memo.share(most / 400)}) can "
+                           "be reached")
+    assert f"Reaching it in 90% of them is out of reach: at most {most} of the 400" in md
+    sheet = risk_sheet(out / "report.xlsx")[CERTAINTY]
+    assert sheet[2][:3] == (0.9, "out of reach", None) and sheet[2][-1] == 360
+    charts = {p.name for p in (out / "charts").iterdir()}
+    assert charts == {f"{c}.{e}" for c in ("mix", "histogram", "certainty")
+                      for e in ("png", "svg")}
+    assert "![Exports across the samples](charts/histogram.png)" in md
+    svg = (out / "charts" / "certainty.svg").read_text(encoding="utf-8")
+    assert "out of reach" in svg and f"at most {100 * most / 400:.1f}%" in svg
+
+
+DETERMINISTIC = """\
+    name: No ranges
+    currency: USD
+    periods: [2024, 2025]
+    target: {exports: 1B, milestones: {2024: 200M}}
+    levers:
+      skills: {unit_cost: 1000, yield_per_unit: 20k, max_units: 60000}
+"""
+
+
+def test_a_scenario_without_distributions_has_no_risk_section(
+        tmp_path: Path, scenario_file: Callable[..., Path]) -> None:
+    path = scenario_file(DETERMINISTIC)
+    out = tmp_path / "plain"
+    code, _, err = invoke("report", "--config", path, "--output", out)
+    assert code == 0, err
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Risk" not in md and "Chance of reaching" not in md
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="risk"' not in html and "Chance of reaching" not in html
+    assert "risk" not in (out / "tables.tex").read_text(encoding="utf-8")
+    assert load_workbook(out / "report.xlsx").sheetnames == list(SHEETS)
+    assert {p.name for p in (out / "charts").iterdir()} == {"mix.png", "mix.svg"}
+    loadout = load_scenario(path)
+    result = solve_scenario(loadout)
+    assert build_report(loadout, result).risk is None
+    assert [f.key for f in build_report(loadout, result).headline] == [
+        "status", "target", "cost", "exports", "next_step"]
+    for extra in (("--confidences", "0.5"), ("--samples", "100")):
+        code, _, err = invoke("report", "--config", path, *extra, "--output",
+                              tmp_path / "not")
+        assert code == 2 and "needs distributions" in err
+        assert not (tmp_path / "not").exists()
+    # none asks for nothing: the same report
+    code, _, err = invoke("report", "--config", path, *NO_CURVE, "--output", tmp_path / "same")
+    assert code == 0, err
+    assert (tmp_path / "same" / "tables.tex").read_bytes() == (out / "tables.tex").read_bytes()
+
+
+def test_samples_must_be_a_count(tmp_path: Path) -> None:
+    code, _, err = invoke("report", "--config", ONE, "--samples", "0", "--output",
+                          tmp_path / "out")
+    assert code == 2 and "--samples" in err and list(tmp_path.iterdir()) == []
 
 
 # -- memo numbers ------------------------------------------------------------------------
@@ -531,6 +807,10 @@ def test_fifty_levers_make_a_readable_report(tmp_path: Path) -> None:
     ("--explain", "--sections", "nope"),
     ("--variant", "all"),
     ("--set", "budget.ceiling=5m"),
+    ("--confidences", "0.5:x"),
+    ("--confidences", "1.2"),
+    ("--confidences", "0.9:0.5:0.1"),
+    ("--confidences", ""),
 ])
 def test_bad_usage_exits_2_and_writes_nothing(tmp_path: Path, extra: tuple[str, ...]) -> None:
     out = tmp_path / "out"
@@ -573,7 +853,8 @@ def test_infeasible_writes_the_report_and_exits_3(tmp_path: Path) -> None:
 
 def test_rupees_use_the_scenario_rate(tmp_path: Path) -> None:
     out = tmp_path / "pkr"
-    code, _, err = invoke("report", "--config", ONE, "--currency", "PKR", "--output", out)
+    code, _, err = invoke("report", "--config", ONE, "--currency", "PKR", *NO_CURVE,
+                          "--output", out)
     assert code == 0, err
     result = solve_scenario(load_scenario(ONE))
     wb = load_workbook(out / "report.xlsx")
@@ -588,15 +869,30 @@ def test_rupees_use_the_scenario_rate(tmp_path: Path) -> None:
     assert "- Amounts: PKR, at 285 PKR per USD" in md
     unit_cost = by_first(md_tables(md)["Assumptions"])["`levers.erozgar_centers.unit_cost`"]
     assert unit_cost[2] == "Rs 100,000"
+    # the Risk section in rupees too: money times 285, shares as they are
+    loadout = load_scenario(ONE)
+    sim = simulate(loadout, plan_of(result, loadout.scenario))
+    goals = by_first(md_tables(md)[GOALS])
+    same(goals["target"][1], (sim.needed + sim.baseline) * 285)
+    same(goals["target"][3], (sim.target.exports.p50 + sim.baseline) * 285)
+    same(goals["target"][5], sim.target.probability)
+    cost = by_first(md_tables(md)[SPREAD])["cost"]
+    assert cost[4].startswith("Rs ")
+    same(cost[4], sim.cost.p50 * 285)
+    assert "_The cost of certainty was left out (--confidences none)._" in md
+    sheet = risk_sheet(out / "report.xlsx")
+    assert sheet[GOALS][1][1] == excel((sim.needed + sim.baseline) * 285)
+    assert CERTAINTY not in sheet
 
 
 def test_rerun_into_the_same_folder_replaces_its_files(tmp_path: Path) -> None:
     out = tmp_path / "r"
-    assert invoke("report", "--config", ONE, "--targets", "8B,10B", "--output", out)[0] == 0
+    assert invoke("report", "--config", ONE, "--targets", "8B,10B", *NO_CURVE, "--output",
+                  out)[0] == 0
     assert (out / "charts" / "frontier.svg").exists()
     (out / "notes.txt").write_text("the planner's own file", encoding="utf-8")
     code, _, err = invoke("report", "--config", ONE, "--set",
-                          "levers.it_workforce.unit_cost=400k PKR", "--output", out)
+                          "levers.it_workforce.unit_cost=400k PKR", *NO_CURVE, "--output", out)
     assert code == 0, err
     assert not (out / "charts" / "frontier.svg").exists()  # not part of this report
     assert (out / "notes.txt").read_text(encoding="utf-8") == "the planner's own file"
@@ -611,5 +907,5 @@ def test_help_lists_the_report_command() -> None:
     code, out, _ = invoke("report", "--help")
     assert code == 0
     for option in ("--ceilings", "--targets", "--explain", "--currency", "--set", "--variant",
-                   "--output", "--time-limit", "--mip-gap"):
+                   "--output", "--time-limit", "--mip-gap", "--confidences", "--samples"):
         assert option in out

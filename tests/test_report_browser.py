@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from optimizer.chance import chance_sweep
 from optimizer.engine import solve_scenario
 from optimizer.explain import explain
 from optimizer.render.report_charts import report_charts
@@ -29,6 +30,7 @@ from optimizer.render.report_files import write_folder
 from optimizer.render.report_html import render_report_html
 from optimizer.report import Report, build_report
 from optimizer.scenario import load_scenario
+from optimizer.simulate import plan_of, simulate
 from optimizer.sweep import parse_range, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +77,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     loadout = load_scenario(THREE)
     e = explain(loadout, None, ("binding", "tornado"))
     sweep = run_sweep(loadout, "ceilings", parse_range("200M:3B:200M", "USD", {}))
-    _page(root / "3yr", build_report(loadout, e.result, explanation=e, sweep=sweep))
+    # the Risk section: the plan under the file's 1,000 samples; the cost of certainty on
+    # 200 of them (5 s instead of a minute), 90% out of reach as at 1,000
+    sim = simulate(loadout, plan_of(e.result, loadout.scenario))
+    certainty = chance_sweep(loadout, [0.5, 0.7, 0.9], samples=200)
+    _page(root / "3yr", build_report(loadout, e.result, explanation=e, sweep=sweep,
+                                     simulation=sim, certainty=certainty))
     from test_report import fifty_levers
 
     fifty = load_scenario(fifty_levers(root))
@@ -158,8 +165,21 @@ def test_the_three_year_report_renders(served: tuple[str, Path], browser: Any,
     boxes = page.eval_on_selector_all(
         "figure.chart svg",
         "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height] })")
-    assert len(boxes) == 3  # mix, frontier, tornado
+    assert len(boxes) == 5  # mix, fan, certainty, frontier, tornado
     assert all(w > 300 and h > 150 for w, h in boxes), boxes
+    assert "19.8%" in page.inner_text("#fig-probability")
+    risk = page.inner_text("#risk")
+    for text in ("Risk", "in 19.8% of them (standard error 1.3 points)",
+                 "How likely the plan reaches its goals", "milestone 2025", "26.2%",
+                 "What the plan delivers and costs across the samples", "$9.59B",
+                 "What drives the shortfall", "levers.it_workforce.yield_per_unit",
+                 "The cost of certainty", "out of reach", "can be reached"):
+        assert text in risk, text
+    for name in ("fan", "certainty"):
+        box = page.eval_on_selector(f"#chart-{name} svg",
+                                    "e => { const r = e.getBoundingClientRect(); "
+                                    "return [r.width, r.height] }")
+        assert box[0] > 300 and box[1] > 150, (name, box)
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1]  # nothing pushes the page sideways
     _clean(seen, url)

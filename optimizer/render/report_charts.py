@@ -1,5 +1,7 @@
 """The report's charts: the lever mix (drawn here), the frontier and the tornado (from
-optimizer.render.charts), each as PNG and SVG bytes, the same bytes on a rerun."""
+optimizer.render.charts), and for a scenario with distributions the fan chart (or the
+histogram) and the cost of certainty (optimizer.render.risk_charts, .chance), each as PNG
+and SVG bytes, the same bytes on a rerun."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from optimizer import memo
+from optimizer.render.chance import certainty_figure
 from optimizer.render.charts import (
     FONT,
     RC,
@@ -16,7 +19,8 @@ from optimizer.render.charts import (
     sweep_figure,
     tornado_figure,
 )
-from optimizer.report.model import Mix, Report
+from optimizer.render.risk_charts import fan_figure, histogram_figure
+from optimizer.report.model import Certainty, Mix, Report
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -148,4 +152,21 @@ def report_charts(report: Report, formats: Sequence[str] = CHART_FORMATS
         what = f"{report.title}: what moves the answer, each parameter alone"
         out["tornado"] = _formats(lambda: tornado_figure(t.swings, t.base, report.currency,
                                                          what, t.share, t.what), formats)
+    risk = report.risk
+    if risk is not None and risk.simulation is not None and risk.chart is not None:
+        sim = risk.simulation
+        draw = fan_figure if risk.chart == "fan" else histogram_figure
+        out[risk.chart] = _formats(lambda: draw(sim), formats)
+    c = risk.certainty if risk is not None else None
+    if c is not None and any(p.cost is not None for p in c.points):
+        out["certainty"] = _formats(lambda: _certainty(c, report.title), formats)
     return out
+
+
+def _certainty(c: Certainty, title: str) -> Figure:
+    points = [(p.confidence, p.cost, p.out_of_sample,
+               None if p.most_reached is None else p.most_reached / c.samples)
+              for p in c.points]
+    return certainty_figure(points, c.deterministic_cost, c.currency,
+                            f"{title}: the cost of certainty ({c.samples:,} samples)",
+                            c.cost_label)

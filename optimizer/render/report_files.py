@@ -17,7 +17,8 @@ from optimizer.render.report_xlsx import render_report_xlsx
 from optimizer.report.model import Report
 
 OWNED = ("report.html", "report.md", "report.xlsx", "tables.tex",
-         *(f"charts/{name}.{ext}" for name in ("mix", "frontier", "tornado")
+         *(f"charts/{name}.{ext}" for name in ("mix", "frontier", "tornado", "fan", "histogram",
+                                               "certainty")
            for ext in ("png", "svg")))
 """Every file a report may write; a rerun removes those it no longer writes."""
 

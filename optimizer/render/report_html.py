@@ -55,6 +55,7 @@ td.num { white-space: nowrap; }
 td.num.long { white-space: normal; min-width: 14em; }
 td.wide { min-width: 26em; max-width: 46em; font-size: 12.5px; }
 td code { font-size: 12px; }
+table.t-risk_certainty td:nth-child(2) { white-space: nowrap; }
 tr.flagged { background: var(--flag) !important; }
 .badge { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 11.5px;
   background: #f0c36d; color: #3d2a00; white-space: nowrap; }
@@ -189,6 +190,7 @@ def render_report_html(report: Report, charts: Mapping[str, str] | None = None) 
     parts.append(_chart("mix", charts, "Spend and exports of each funded lever."))
     for t in report.periods:
         parts.append(table_html(t, cur, "h2" if t is report.periods[0] else "h3"))
+    parts.append(_risk(report, charts))
     if report.frontier is not None:
         parts.append(_chart("frontier", charts,
                             "The best plan at each point of the sweep, and its lever mix."))
@@ -204,6 +206,34 @@ def render_report_html(report: Report, charts: Mapping[str, str] | None = None) 
     parts.append(table_html(report.assumptions, cur))
     parts.append(_stamp(report))
     parts.append("</main>\n</body>\n</html>\n")
+    return "\n".join(p for p in parts if p)
+
+
+RISK_CAPTIONS = {
+    "fan": "Exports in each period across the samples: the P10\u2013P90 band, the P50 line, "
+           "and each goal with the share of samples reaching it.",
+    "histogram": "Exports across the samples, with the target and P10, P50 and P90 marked.",
+    "certainty": "The cheapest plan for each confidence asked; labels: the share of a fresh "
+                 "sample it reaches.",
+}
+
+
+def _risk(report: Report, charts: Mapping[str, str]) -> str:
+    risk = report.risk
+    if risk is None:
+        return ""
+    cur = report.currency
+    parts = ['<section id="risk"><h2>Risk</h2>']
+    if risk.lede:
+        parts.append(f'<p class="lede">{escape(" ".join(risk.lede))}</p>')
+    for t in risk.tables:
+        parts.append(table_html(t, cur, "h3"))
+        if t.key == "risk_goals" and risk.chart:
+            parts.append(_chart(risk.chart, charts, RISK_CAPTIONS[risk.chart]))
+        if t.key == "risk_certainty":
+            parts.append(_chart("certainty", charts, RISK_CAPTIONS["certainty"]))
+    parts += [f'<p class="note">{escape(n)}</p>' for n in risk.notes]
+    parts.append("</section>")
     return "\n".join(p for p in parts if p)
 
 

@@ -10,13 +10,16 @@ from collections.abc import Iterable
 from optimizer.report.model import Report, Table, flagged, numeric, project, split, table_text
 
 CHART_TITLES = {"mix": "Where the money goes", "frontier": "The frontier",
-                "tornado": "What moves the answer"}
+                "tornado": "What moves the answer",
+                "fan": "Exports by period across the samples",
+                "histogram": "Exports across the samples",
+                "certainty": "The cost of certainty"}
 MOST_COLUMNS = 9
 
 
 def is_code(table: Table, key: str) -> bool:
     """Columns that hold names as written in the scenario file."""
-    return key == "name" or table.key == "assumptions" and key == "parameter"
+    return key == "name" or key == "parameter" and table.key in ("assumptions", "risk_drivers")
 
 
 def _cell(text: str) -> str:
@@ -80,6 +83,7 @@ def render_report_markdown(report: Report, charts: Iterable[str] = ()) -> str:
     lines += _chart("mix", charts)
     for t in report.periods:
         lines += table_md(t, cur, "###" if t is not report.periods[0] else "##")
+    lines += _risk(report, charts)
     if report.frontier is not None:
         lines += _chart("frontier", charts)
         lines += table_md(report.frontier, cur)
@@ -91,6 +95,25 @@ def render_report_markdown(report: Report, charts: Iterable[str] = ()) -> str:
     lines += table_md(report.assumptions, cur)
     lines += _stamp(report)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _risk(report: Report, charts: Iterable[str]) -> list[str]:
+    risk = report.risk
+    if risk is None:
+        return []
+    lines = ["## Risk", ""]
+    if risk.lede:
+        lines += [" ".join(risk.lede), ""]
+    for t in risk.tables:
+        lines += table_md(t, report.currency, "###")
+        if t.key == "risk_goals" and risk.chart:
+            lines += _chart(risk.chart, charts)
+        if t.key == "risk_certainty":
+            lines += _chart("certainty", charts)
+    lines += [f"_{note}_" for note in risk.notes]
+    if risk.notes:
+        lines.append("")
+    return lines
 
 
 def _stamp(report: Report) -> list[str]:

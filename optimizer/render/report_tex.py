@@ -108,8 +108,8 @@ def table_tex(table: Table, currency: str) -> list[str]:
     for part in split(table, MOST_COLUMNS):
         header, body, total = table_text(part, currency)
         cols = part.columns
-        names = [c.key == "name" or table.key == "assumptions" and c.key == "parameter"
-                 for c in cols]
+        names = [c.key == "name" or c.key == "parameter"
+                 and table.key in ("assumptions", "risk_drivers") for c in cols]
         head = " & ".join(_head(h, c) for h, c in zip(header, cols, strict=True)) + r" \\"
         caption = tex(part.title) + (". " + tex(part.caption) if part.caption else "")
         lines += [r"{\small\setlength{\tabcolsep}{4pt}",
@@ -159,6 +159,9 @@ def render_report_tex(report: Report) -> str:
     lines += _headline(report)
     for t in (report.allocation, *report.periods):
         lines += table_tex(t, report.currency)
+    if report.risk is not None:
+        for t in report.risk.tables:
+            lines += table_tex(t, report.currency)
     if report.frontier is not None:
         lines += table_tex(report.frontier, report.currency)
     for t in (report.binding, *report.explanation, report.assumptions):

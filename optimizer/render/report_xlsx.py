@@ -1,6 +1,7 @@
 """Report -> report.xlsx (openpyxl): raw numbers with number formats, frozen headers,
-column widths, filters; sheets Summary, Allocation, Periods, Frontier, Assumptions,
-Sensitivity. A sheet with nothing to hold says so in A1.
+column widths, filters; sheets Summary, Allocation, Periods, (Risk, for a scenario with
+distributions,) Frontier, Assumptions, Sensitivity. A sheet with nothing to hold says so
+in A1.
 
 The same report gives the same bytes: the document dates are the stamp's date
 and the zip entries carry a fixed time. Figures are stored to 15 significant
@@ -16,12 +17,14 @@ import re
 import zipfile
 from typing import TYPE_CHECKING, Any
 
-from optimizer.report.model import Column, Quantity, Report, Table, cell_text, numeric
+from optimizer.report.model import Column, Quantity, Report, Risk, Table, cell_text, numeric
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 SHEETS = ("Summary", "Allocation", "Periods", "Frontier", "Assumptions", "Sensitivity")
+RISK_SHEET = "Risk"
+"""After Periods, for a scenario with distributions."""
 HEADER_FILL = "DDE4EE"
 FLAG_FILL = "FFF3DC"
 WIDEST = 60
@@ -74,11 +77,11 @@ def _header(column: Column) -> str:
     return f"{column.label} ({column.unit})" if column.unit and numeric(column) else column.label
 
 
-def _style_header(ws: Worksheet, width: int) -> None:
+def _style_header(ws: Worksheet, width: int, row: int = 1) -> None:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
     for col in range(1, width + 1):
-        cell = ws.cell(row=1, column=col)
+        cell = ws.cell(row=row, column=col)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         cell.border = Border(bottom=Side(style="thin"))
@@ -87,7 +90,6 @@ def _style_header(ws: Worksheet, width: int) -> None:
 
 def write_table(ws: Worksheet, table: Table, currency: str) -> None:
     """One table from A1: header, rows, total (bold), notes below."""
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
     if not table.rows:
@@ -95,14 +97,27 @@ def write_table(ws: Worksheet, table: Table, currency: str) -> None:
         ws.column_dimensions["A"].width = max(20, min(len(table.empty) + 2, 100))
         return
     cols = table.columns
+    _, widths = _block(ws, table, currency, 1)
     for j, c in enumerate(cols, 1):
-        ws.cell(row=1, column=j, value=_header(c))
-    _style_header(ws, len(cols))
+        ws.column_dimensions[get_column_letter(j)].width = WIDE if c.wide else widths[j - 1]
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(table.rows) + 1}"
+
+
+def _block(ws: Worksheet, table: Table, currency: str, top: int) -> tuple[int, list[int]]:
+    """The header of ``table`` on row ``top``, its rows and total (bold) below, then its
+    notes; returns the first row after it and the width each column wants."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    cols = table.columns
+    for j, c in enumerate(cols, 1):
+        ws.cell(row=top, column=j, value=_header(c))
+    _style_header(ws, len(cols), top)
     widths = [min(len(_header(c)), 28) + 2 for c in cols]
     flag = next((j for j, c in enumerate(cols) if c.key == "flag"), None)
     rows = list(table.rows) + ([table.total] if table.total is not None else [])
-    for i, row in enumerate(rows, 2):
-        is_total = table.total is not None and i == len(rows) + 1
+    for i, row in enumerate(rows, top + 1):
+        is_total = table.total is not None and i == len(rows) + top
         for j, (value, c) in enumerate(zip(row, cols, strict=True), 1):
             raw, fmt = _raw(value, c)
             if raw == "":
@@ -122,13 +137,48 @@ def write_table(ws: Worksheet, table: Table, currency: str) -> None:
                 cell.fill = PatternFill("solid", fgColor=FLAG_FILL)
             shown = cell_text(value, c, currency) if fmt is None else _shown(raw, fmt)
             widths[j - 1] = max(widths[j - 1], min(len(shown), WIDEST) + 2)
-    last = len(rows) + 1
+    last = len(rows) + top
     for n, note in enumerate(table.notes):
         ws.cell(row=last + 2 + n, column=1, value=note).font = Font(italic=True)
-    for j, c in enumerate(cols, 1):
-        ws.column_dimensions[get_column_letter(j)].width = WIDE if c.wide else widths[j - 1]
-    ws.freeze_panes = "B2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(table.rows) + 1}"
+    return last + 1 + (len(table.notes) + 1 if table.notes else 0), widths
+
+
+def _risk(ws: Worksheet, risk: Risk, currency: str) -> None:
+    """The Risk section on one sheet: its sentences, then each table under its title
+    (and caption), a blank row between them; the notes last."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    ws.cell(row=1, column=1, value="Risk").font = Font(bold=True, size=13)
+    row = 2
+    for line in risk.lede:
+        ws.cell(row=row, column=1, value=line)
+        row += 1
+    widths: list[int] = []
+    for table in risk.tables:
+        row += 1
+        ws.cell(row=row, column=1, value=table.title).font = Font(bold=True)
+        row += 1
+        if table.caption:
+            ws.cell(row=row, column=1, value=table.caption).font = Font(italic=True)
+            row += 1
+        if not table.rows:
+            ws.cell(row=row, column=1, value=table.empty)
+            row += 1
+            continue
+        row, wanted = _block(ws, table, currency, row)
+        for j, width in enumerate(wanted):
+            if j < len(widths):
+                widths[j] = max(widths[j], width)
+            else:
+                widths.append(width)
+    if risk.notes:
+        row += 1
+        for note in risk.notes:
+            ws.cell(row=row, column=1, value=note).font = Font(italic=True)
+            row += 1
+    for j, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(j)].width = max(width, 12)
 
 
 def _tall(ws: Worksheet, row: int, text: Any, width: float) -> None:
@@ -218,6 +268,8 @@ def render_report_xlsx(report: Report) -> bytes:
             sheet.column_dimensions["A"].width = len(empty[name]) + 2
         else:
             write_table(sheet, table, report.currency)
+        if name == "Periods" and report.risk is not None:
+            _risk(wb.create_sheet(RISK_SHEET), report.risk, report.currency)
     for sheet in wb.worksheets:
         _print(sheet)
     when = _when(report.stamp.date)

@@ -8,11 +8,14 @@ it. Nothing here solves or imports Pyomo.
 
 from optimizer.report.build import build_report, report_date
 from optimizer.report.model import (
+    Certainty,
+    CertaintyPoint,
     Column,
     Figure,
     Mix,
     Quantity,
     Report,
+    Risk,
     Stamp,
     Table,
     Tornado,
@@ -21,6 +24,7 @@ from optimizer.report.model import (
 )
 
 __all__ = [
-    "Column", "Figure", "Mix", "Quantity", "Report", "Stamp", "Table", "Tornado",
+    "Certainty", "CertaintyPoint", "Column", "Figure", "Mix", "Quantity", "Report", "Risk",
+    "Stamp", "Table", "Tornado",
     "build_report", "cell_text", "report_date", "table_text",
 ]

@@ -19,6 +19,7 @@ from optimizer.report.explained import (
     tornado,
 )
 from optimizer.report.model import Column, Figure, Mix, Report, Stamp, Table
+from optimizer.report.risk import risk_section
 from optimizer.results import Result, Sweep, Worth
 from optimizer.scenario import Loadout
 from optimizer.schema import Scenario
@@ -343,13 +344,18 @@ def mix(r: Result) -> Mix:
 def build_report(
     loadout: Loadout, result: Result, *, worth: Sequence[Worth] = (),
     explanation: Any = None, sweep: Sweep | None = None, currency: str | None = None,
-    date: str | None = None, overrides: Sequence[str] = (),
+    date: str | None = None, overrides: Sequence[str] = (), simulation: Any = None,
+    certainty: Sequence[Result] = (), risk_notes: Sequence[str] = (),
 ) -> Report:
     """The report of ``result`` (solved from ``loadout``), in ``currency``.
 
     ``worth``: the binding limits re-solved (explain's binding section);
     ``explanation``: an Explanation whose sections are added (its worth is used
     when ``worth`` is empty); ``overrides``: the ``--set PATH=VALUE`` texts.
+    For a scenario with distributions, the Risk section: ``simulation``, an
+    optimizer.simulate.Simulation of ``result``'s plan; ``certainty``, the results
+    of optimizer.chance.chance_sweep; ``risk_notes``, what the section should say
+    it left out. Without distributions these are ignored and there is no Risk section.
     """
     s = loadout.scenario
     cur, rate = rate_for(s, currency)
@@ -360,6 +366,12 @@ def build_report(
     shown = None if sweep is None else scaled_sweep(sweep, cur, rate)
     frontier = None if shown is None else frontier_tables(shown)
     figures, lede = headline(r, s)
+    risk = None
+    if s.uncertain and (simulation is not None or certainty or risk_notes):
+        risk = risk_section(simulation, certainty, s, cur, rate, risk_notes)
+        if risk.simulation is not None:
+            figures.insert(next((i + 1 for i, f in enumerate(figures) if f.key == "exports"),
+                                len(figures)), _probability(risk.simulation))
     binding = binding_table(r, s, worth, rate)
     explained = explanation_tables(explanation, r, s, rate) if explanation is not None else []
     changed = [text.partition("=")[0].strip() for text in overrides]
@@ -387,8 +399,16 @@ def build_report(
         assumptions=assumptions_table(s, cur, rate, changed, by), stamp=stamp, mix=mix(r),
         sweep=shown,
         tornado=tornado(explanation, r, rate) if explanation is not None else None,
-        messages=messages,
+        messages=messages, risk=risk,
     )
+
+
+def _probability(sim: Any) -> Figure:
+    """The headline's figure for a scenario with distributions."""
+    t = sim.target
+    return Figure("probability", "Chance of reaching the target", t.probability, "share",
+                  "none" if t.probability == 0 else memo.share(t.probability),
+                  f"in {sim.samples:,} samples of the file's ranges (see Risk)")
 
 
 def _variant_paths(loadout: Loadout) -> list[str]:

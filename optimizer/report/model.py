@@ -113,6 +113,58 @@ class Tornado:
 
 
 @dataclass(frozen=True)
+class CertaintyPoint:
+    """One confidence of the cost-of-certainty sweep, in the presentation currency."""
+
+    confidence: float
+    status: str
+    """optimal, infeasible, limit_with_plan or limit_without_plan."""
+    cost: float | None
+    """The chance-constrained plan's cost (discounted, as the min_cost objective)."""
+    extra_cost: float | None
+    """Over the plan for the point values."""
+    in_sample: float | None
+    out_of_sample: float | None
+    """Share of the fresh sample the plan reaches: the honest figure."""
+    required: int
+    """Samples the plan had to reach (ceil(confidence x samples))."""
+    most_reached: int | None = None
+    """Out of reach: the most samples any plan reaches (from the solve's message)."""
+
+
+@dataclass(frozen=True)
+class Certainty:
+    """The cost-of-certainty curve (``optimize sweep --confidences``) as plain data."""
+
+    points: tuple[CertaintyPoint, ...]
+    samples: int
+    fresh_samples: int
+    seed: int
+    deterministic_cost: float | None
+    """The plan for the point values, discounted (what extra cost is counted from)."""
+    currency: str
+    cost_label: str
+    """``cost, discounted`` or ``cost``."""
+
+
+@dataclass(frozen=True)
+class Risk:
+    """The Risk section: the report's plan held fixed under the scenario's samples, and
+    what a plan that reaches the target more often would cost."""
+
+    lede: tuple[str, ...]
+    tables: tuple[Table, ...]
+    """Reaching the goals, the spread, the drivers, the cost of certainty (as present)."""
+    notes: tuple[str, ...]
+    simulation: Any = None
+    """optimizer.simulate.Simulation in the presentation currency (for its chart), or None
+    when there was no plan to hold fixed."""
+    chart: str | None = None
+    """``fan`` (a scenario with periods), ``histogram`` (without), None (no simulation)."""
+    certainty: Certainty | None = None
+
+
+@dataclass(frozen=True)
 class Report:
     title: str
     description: str | None
@@ -137,11 +189,15 @@ class Report:
     """The frontier in the presentation currency (for its chart)."""
     tornado: Tornado | None = None
     messages: tuple[str, ...] = field(default_factory=tuple)
+    risk: Risk | None = None
+    """Only for a scenario with distributions."""
 
     @property
     def tables(self) -> tuple[Table, ...]:
         """Every table of the page, in page order."""
         out: list[Table] = [self.allocation, *self.periods]
+        if self.risk is not None:
+            out += self.risk.tables
         if self.frontier is not None:
             out.append(self.frontier)
         return (*out, self.binding, *self.explanation, self.assumptions)

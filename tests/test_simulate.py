@@ -1,0 +1,546 @@
+"""optimize simulate: a fixed plan under joint samples, checked against closed forms.
+
+Probabilities are checked within 3 Monte-Carlo standard errors, quantiles within 4
+of their own sampling errors, means within 4 of theirs; everything else exactly.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from optimizer.check import paths
+from optimizer.cli import main
+from optimizer.errors import UsageError
+from optimizer.render.risk_charts import fan_chart_bytes, histogram_chart_bytes
+from optimizer.render.simulate import SIMULATION_RENDERERS, reoptimized_summary
+from optimizer.scenario import Loadout, load_scenario
+from optimizer.simulate import (
+    NoPlan,
+    _unfolded,
+    evaluate,
+    read_plan,
+    simulate,
+)
+from optimizer.uncertain_fields import scenario_draws, with_values
+from optimizer.uncertainty import sample
+from tests.scenarios import UNCERTAIN
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "configs" / "examples" / "uncertain_yields.yaml"
+Write = Callable[..., Path]
+
+
+MEAN, SD, UNITS, TARGET = 10.0, 2.0, 100.0, 950.0
+ONE_NORMAL = f"""
+    name: one normal yield
+    target: {{exports: {TARGET}}}
+    levers:
+      a: {{unit_cost: 1, yield_per_unit: {{dist: normal, mean: {MEAN}, sd: {SD}}}}}
+    uncertainty: {{samples: 200000, seed: 3}}
+"""
+
+# Two periods: funded 60 then 40, 10% attrition, a milestone in the first period.
+MILESTONE = """
+    name: milestone
+    periods: [2025, 2026]
+    target: {exports: 950, milestones: {2025: 500}}
+    levers:
+      a: {unit_cost: 1, yield_per_unit: {dist: normal, mean: 10, sd: 2}, attrition: 10%,
+          max_units_per_period: 60}
+    uncertainty: {samples: 200000, seed: 5}
+"""
+
+# Everything the arithmetic touches is sampled: lag, attrition, recurring and fixed
+# costs, cost recovery, a cost by period, a curve, discounting, an uncertain rate.
+EVERYTHING = """
+    name: everything
+    periods: [1, 2, 3]
+    discount_rate: 0.1
+    exchange_rates: {PKR: {dist: uniform, low: 250, high: 320}}
+    target: {exports: 500}
+    levers:
+      a:
+        unit_cost: {dist: uniform, low: 2, high: 4}
+        unit_cost_by_period: {3: 5}
+        yield_per_unit: {dist: triangular, low: 1, mode: 2, high: 3}
+        attrition: {dist: uniform, low: 0.05, high: 0.3}
+        recurring_cost: {dist: lognormal, median: 0.2, sigma: 0.3}
+        fixed_cost: {dist: normal, mean: 30, sd: 5}
+        cost_recovery: {dist: uniform, low: 0.1, high: 0.4}
+        lag: 1
+        max_units: 400
+      b:
+        unit_cost: "570 PKR"
+        yield_curve: [[0, 0], [50, 100], [200, 250]]
+        attrition: {dist: uniform, low: 0, high: 0.2}
+        recurring_cost: "28.5 PKR"
+    uncertainty: {samples: 64, seed: 9}
+"""
+
+
+def invoke(*args: str | Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _phi(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def _pdf(x: float) -> float:
+    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+def _normal_quantile(q: float) -> float:
+    low, high = -10.0, 10.0
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if _phi(mid) < q else (low, mid)
+    return 0.5 * (low + high)
+
+
+def _within_standard_errors(got: float, want: float, se: float, k: float) -> None:
+    assert abs(got - want) <= k * se, f"{got} vs {want}: {abs(got - want) / se:.2f} SE"
+
+
+def _truncated_tail(x: float, mean: float, sd: float) -> float:
+    """P(Y >= x) for Y ~ Normal(mean, sd) truncated at 0, x >= 0."""
+    return (1.0 - _phi((x - mean) / sd)) / _phi(mean / sd)
+
+
+# -- closed forms ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def one_normal(scenario_file: Write) -> Loadout:
+    return load_scenario(scenario_file(ONE_NORMAL))
+
+
+def test_probability_matches_the_normal_closed_form(one_normal: Loadout) -> None:
+    sim = simulate(one_normal, {"a": [UNITS]})
+    n = 200_000
+    want = _truncated_tail(TARGET / UNITS, MEAN, SD)  # 1 - Phi(-0.25) = 0.5987
+    assert sim.samples == n
+    p = sim.target.probability
+    assert sim.target.std_error == pytest.approx(math.sqrt(p * (1 - p) / n), rel=1e-12)
+    _within_standard_errors(p, want, sim.target.std_error, 3)
+    assert sim.target.needed == TARGET
+    assert sim.point_exports == pytest.approx(UNITS * MEAN)  # truncation moves it 1e-5
+
+
+def test_quantiles_match_the_normal_closed_form(one_normal: Loadout) -> None:
+    sim = simulate(one_normal, {"a": [UNITS]})
+    n = sim.samples
+    got = {0.1: sim.lever_exports.p10, 0.5: sim.lever_exports.p50, 0.9: sim.lever_exports.p90}
+    for q, value in got.items():
+        z = _normal_quantile(q)
+        want = UNITS * (MEAN + SD * z)
+        # the sampling error of a sample quantile: sqrt(q (1 - q) / n) / density
+        se = math.sqrt(q * (1 - q) / n) / (_pdf(z) / (UNITS * SD))
+        _within_standard_errors(value, want, se, 4)
+    _within_standard_errors(sim.lever_exports.mean, UNITS * MEAN, UNITS * SD / math.sqrt(n), 4)
+    # the shortfall is what falls below the target, and the cost does not move
+    assert sim.shortfall.p90 == pytest.approx(max(0.0, TARGET - sim.lever_exports.p10),
+                                              rel=1e-3, abs=1.0)
+    assert sim.cost.p10 == sim.cost.p90 == UNITS
+
+
+def test_the_optimum_sits_on_the_target_so_half_the_samples_reach_it(
+        one_normal: Loadout) -> None:
+    sim = simulate(one_normal, samples=100_000)
+    assert sim.plan_source == "optimum" and sim.plan_status == "optimal"
+    assert sim.units["a"][0] == pytest.approx(TARGET / MEAN, rel=1e-6)
+    _within_standard_errors(sim.target.probability, 0.5, sim.target.std_error, 3)
+
+
+def test_milestone_and_target_probabilities_by_period(scenario_file: Write) -> None:
+    loadout = load_scenario(scenario_file(MILESTONE))
+    sim = simulate(loadout, {"a": [60.0, 40.0]})
+    # 2025: 60 active; 2026: 60 x 0.9 + 40 = 94 active
+    (m,) = sim.milestones
+    assert (m.name, m.period, m.needed) == ("target.milestones.2025", 2025, 500.0)
+    _within_standard_errors(m.probability, _truncated_tail(500 / 60, 10, 2), m.std_error, 3)
+    _within_standard_errors(sim.target.probability, _truncated_tail(950 / 94, 10, 2),
+                            sim.target.std_error, 3)
+    assert sim.periods == (2025, 2026)
+    assert sim.exports_by_period[2025].p50 == pytest.approx(600.0, rel=5e-3)
+    assert sim.exports_by_period[2026].p50 == pytest.approx(940.0, rel=5e-3)
+    # the same draw decides both: reaching 2026 (yield >= 10.11) implies 2025 (>= 8.33)
+    assert sim.target.probability <= m.probability
+
+
+def test_cost_mean_of_two_levers_with_uniform_costs(scenario_file: Write) -> None:
+    loadout = load_scenario(scenario_file("""
+        name: two uniform costs
+        target: {exports: 200}
+        levers:
+          a: {unit_cost: {dist: uniform, low: 1, high: 3}, yield_per_unit: 1}
+          b: {unit_cost: {dist: uniform, low: 2, high: 6}, yield_per_unit: 2,
+              cost_recovery: {dist: uniform, low: 0, high: 0.5}}
+        uncertainty: {samples: 200000, seed: 1}
+    """))
+    sim = simulate(loadout, {"a": [100.0], "b": [50.0]})
+    # E[100 c_a + 50 c_b (1 - r_b)] = 100 x 2 + 50 x 4 x 0.75 = 350, the draws independent
+    var = 100**2 * 2**2 / 12 + 50**2 * (
+        (16 / 12 + 16) * (0.25 / 12 + 0.75**2) - (4 * 0.75) ** 2)
+    _within_standard_errors(sim.cost.mean, 350.0, math.sqrt(var / sim.samples), 4)
+    assert sim.point_cost == pytest.approx(100 * 2 + 50 * 4 * 0.75)
+    assert sim.target.probability == 1.0 and sim.target.std_error == 0.0  # yields are fixed
+    assert sim.lever_exports.low == sim.lever_exports.high == 200.0
+    assert {d.parameter for d in sim.drivers if d.moves_cost} == {
+        "levers.a.unit_cost", "levers.b.unit_cost", "levers.b.cost_recovery"}
+    assert not any(d.moves_exports for d in sim.drivers)
+    assert sum(d.cost_share for d in sim.drivers) == pytest.approx(sim.cost_r_squared)
+    assert sim.cost_r_squared > 0.97  # the product b's cost x recovery is nearly linear
+
+
+# -- the vectorised arithmetic against the scalar one ------------------------------------
+
+
+def test_each_sample_matches_check_lever_path_on_that_sample(scenario_file: Write) -> None:
+    loadout = load_scenario(scenario_file(EVERYTHING))
+    s = loadout.scenario
+    plan = {"a": [100.0, 80.0, 20.0], "b": [0.0, 60.0, 30.0]}
+    values = scenario_draws(s, 64, 9)
+    assert {"levers.b.unit_cost", "levers.b.recurring_cost"} <= set(values)  # the rate moves
+    got = evaluate(s, plan, values, 64)
+    weights = [1.1**-k for k in range(3)]
+    for i in range(64):
+        one = paths(with_values(s, {k: v[i] for k, v in values.items()}), plan)
+        spend = [sum(p.spend[k] for p in one.values()) for k in range(3)]
+        exports = [sum(p.exports[k] for p in one.values()) for k in range(3)]
+        assert got.spend[:, i] == pytest.approx(spend, rel=1e-12)
+        assert got.exports[:, i] == pytest.approx(exports, rel=1e-12)
+        assert got.discounted_cost[i] == pytest.approx(
+            sum(w * x for w, x in zip(weights, spend, strict=True)), rel=1e-12)
+
+
+def test_point_values_match_the_solved_result(scenario_file: Write) -> None:
+    loadout = load_scenario(scenario_file(EVERYTHING))
+    from optimizer.engine import solve_scenario
+
+    result = solve_scenario(loadout)
+    sim = simulate(loadout, samples=500)
+    assert sim.point_cost == pytest.approx(result.total_cost, rel=1e-9)
+    assert sim.point_discounted_cost == pytest.approx(result.discounted_cost, rel=1e-9)
+    assert sim.point_exports == pytest.approx(result.lever_exports, rel=1e-9)
+    assert sim.discounted_cost is not None
+    assert any("unit_cost_by_period" in note for note in sim.notes)
+
+
+# -- drivers ---------------------------------------------------------------------------
+
+
+def test_drivers_rank_what_moves_exports_and_cost(scenario_file: Write) -> None:
+    import scipy.stats
+
+    loadout = load_scenario(scenario_file(UNCERTAIN))
+    sim = simulate(loadout, samples=20_000)
+    by_name = {d.parameter: d for d in sim.drivers}
+    assert set(by_name) == {"levers.a.yield_per_unit", "levers.b.unit_cost",
+                            "exchange_rates.PKR"}
+    first = sim.drivers[0]
+    # a's 30 units are the only sampled exports: its yield is all of their spread
+    assert first.parameter == "levers.a.yield_per_unit" and first.moves_exports
+    assert first.spearman == pytest.approx(1.0) and first.share == pytest.approx(1.0)
+    assert not first.moves_cost
+    assert first.cost_share == 0.0  # correlated with b's cost, but no part of the cost
+    rate, cost_b = by_name["exchange_rates.PKR"], by_name["levers.b.unit_cost"]
+    assert rate.moves_cost and not rate.moves_exports and rate.share == 0.0
+    assert rate.cost_spearman < 0  # more rupees to the dollar: a's cost falls
+    assert cost_b.cost_share > 0.9
+    assert cost_b.cost_share + rate.cost_share == pytest.approx(sim.cost_r_squared)
+    # Spearman as scipy computes it, from the same draws
+    s = loadout.scenario
+    draws = scenario_draws(s, 20_000, 7)
+    units = sim.units
+    cost = evaluate(s, units, draws, 20_000).cost
+    want = scipy.stats.spearmanr(draws["levers.b.unit_cost"], cost).statistic
+    assert cost_b.cost_spearman == pytest.approx(want, abs=1e-9)
+
+
+def test_rates_are_drawn_as_the_full_sample_draws_them(scenario_file: Write) -> None:
+    loadout = load_scenario(scenario_file(UNCERTAIN.replace(
+        "- {between: [levers.a.yield_per_unit, levers.b.unit_cost], rho: 0.5}",
+        "- {between: [levers.a.yield_per_unit, levers.b.unit_cost], rho: 0.5}\n"
+        "        - {between: [exchange_rates.PKR, levers.b.unit_cost], rho: -0.3}")))
+    u = loadout.scenario.uncertainty
+    pairs = {(c.between[0], c.between[1]): c.rho for c in u.correlations}
+    full = sample(u.parameters, 300, 4, pairs)
+    part = _unfolded(loadout.scenario, 300, 4)
+    assert "exchange_rates.PKR" in part
+    for name, values in part.items():
+        np.testing.assert_array_equal(values, full[name])
+
+
+# -- reproducibility ---------------------------------------------------------------------
+
+
+def _without_timing(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != "seconds"}
+
+
+def test_same_seed_same_numbers_other_seed_others(scenario_file: Write) -> None:
+    loadout = load_scenario(scenario_file(UNCERTAIN))
+    one = json.loads(SIMULATION_RENDERERS["json"](simulate(loadout, seed=11)))
+    two = json.loads(SIMULATION_RENDERERS["json"](simulate(loadout, seed=11)))
+    other = json.loads(SIMULATION_RENDERERS["json"](simulate(loadout, seed=12)))
+    assert _without_timing(one) == _without_timing(two)
+    assert one["lever_exports"] != other["lever_exports"]
+    assert one["seed"] == 11 and one["samples"] == 500  # the file's samples
+
+
+def test_cli_seed_and_samples(scenario_file: Write) -> None:
+    path = scenario_file(UNCERTAIN)
+    runs = [invoke("simulate", "--config", path, "--seed", seed, "--samples", "2000",
+                   "--format", "json") for seed in ("5", "5", "6")]
+    assert all(code == 0 for code, _, _ in runs), runs
+    first, second, third = (json.loads(out) for _, out, _ in runs)
+    assert _without_timing(first) == _without_timing(second)
+    assert first["seed"] == 5 and first["samples"] == 2000
+    assert first["probability"] != third["probability"]
+    # the same as the API
+    api = simulate(load_scenario(path), samples=2000, seed=5)
+    assert first["probability"] == api.target.probability
+
+
+# -- --plan ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [UNCERTAIN, EVERYTHING], ids=["one period", "three periods"])
+def test_plan_round_trip_through_result_json(scenario_file: Write, tmp_path: Path,
+                                             text: str) -> None:
+    path = scenario_file(text)
+    code, _, err = invoke("--config", path, "--output", tmp_path / "out")
+    assert code == 0, err
+    plain = invoke("simulate", "--config", path, "--format", "json")
+    saved = invoke("simulate", "--config", path, "--plan", tmp_path / "out" / "result.json",
+                   "--format", "json")
+    assert plain[0] == saved[0] == 0, (plain, saved)
+    a, b = json.loads(plain[1]), json.loads(saved[1])
+    assert b["plan"]["source"] == str(tmp_path / "out" / "result.json")
+    assert b["plan"]["status"] == a["plan"]["status"] == "optimal"
+    for data in (a, b):
+        del data["plan"]["source"], data["seconds"]
+    assert a == b
+
+
+@pytest.fixture
+def saved(scenario_file: Write, tmp_path: Path) -> tuple[Path, Path, dict[str, Any]]:
+    """A three-period scenario with distributions, and its saved result.json."""
+    path = scenario_file(EVERYTHING)
+    code, _, err = invoke("--config", path, "--output", tmp_path / "out")
+    assert code == 0, err
+    result = tmp_path / "out" / "result.json"
+    return path, result, json.loads(result.read_text())
+
+
+def _bad_plan(path: Path, tmp_path: Path, data: Any, text: str | None = None
+              ) -> tuple[int, str]:
+    bad = tmp_path / "bad.json"
+    bad.write_text(text if text is not None else json.dumps(data))
+    code, out, err = invoke("simulate", "--config", path, "--plan", bad)
+    assert out == ""
+    return code, err
+
+
+def test_bad_plan_files_exit_2_naming_file_and_field(
+        saved: tuple[Path, Path, dict[str, Any]], tmp_path: Path) -> None:
+    path, _, data = saved
+    bad = str(tmp_path / "bad.json")
+
+    code, err = invoke("simulate", "--config", path, "--plan", tmp_path / "nope.json")[::2]
+    assert code == 2 and "nope.json: no such file" in err
+
+    code, err = _bad_plan(path, tmp_path, None, text="{not json")
+    assert code == 2 and f"{bad}: not JSON (line 1, column 2" in err
+
+    unknown = json.loads(json.dumps(data))
+    unknown["allocation"][1]["lever"] = "zz"
+    code, err = _bad_plan(path, tmp_path, unknown)
+    assert code == 2
+    assert f"{bad}: allocation[1].lever: 'zz' is not an enabled lever of 'everything' " \
+           "(levers: a, b)" in err
+
+    short = json.loads(json.dumps(data))
+    short["periods"] = [1, 2]
+    code, err = _bad_plan(path, tmp_path, short)
+    assert code == 2
+    assert f"{bad}: periods: the plan has 2 (1, 2), the scenario 3 (1, 2, 3)" in err
+
+    fewer = json.loads(json.dumps(data))
+    for entry in fewer["allocation"]:
+        del entry["by_period"]["3"]
+    code, err = _bad_plan(path, tmp_path, fewer)
+    assert code == 2 and f"{bad}: allocation[0].by_period: periods 1, 2, the scenario " \
+                         "has 3 (1, 2, 3)" in err
+
+    missing = json.loads(json.dumps(data))
+    missing["allocation"] = missing["allocation"][:1]
+    code, err = _bad_plan(path, tmp_path, missing)
+    assert code == 2 and f"{bad}: allocation: no entry for 'b'" in err
+
+    negative = json.loads(json.dumps(data))
+    negative["allocation"][0]["by_period"]["2"]["units"] = -1
+    code, err = _bad_plan(path, tmp_path, negative)
+    assert code == 2 and f"{bad}: allocation[0].by_period.2.units: expected a number of " \
+                         "units >= 0 (got -1)" in err
+
+    code, err = _bad_plan(path, tmp_path, [1, 2])
+    assert code == 2 and f"{bad}: expected a JSON object" in err
+
+    code, err = _bad_plan(path, tmp_path, {"status": "optimal"})
+    assert code == 2 and f"{bad}: allocation: missing or not a list" in err
+
+
+def test_a_single_period_plan_for_a_scenario_with_periods(
+        saved: tuple[Path, Path, dict[str, Any]], scenario_file: Write, tmp_path: Path) -> None:
+    path, _, _ = saved
+    other = scenario_file(UNCERTAIN, name="one.yaml")
+    assert invoke("--config", other, "--output", tmp_path / "one")[0] == 0
+    code, _, err = invoke("simulate", "--config", path, "--plan", tmp_path / "one/result.json")
+    assert code == 2
+    assert "one/result.json: periods: the plan has no periods, the scenario has 3 (1, 2, 3)" \
+        in err
+
+
+def test_read_plan_takes_units_by_period(saved: tuple[Path, Path, dict[str, Any]]) -> None:
+    path, result, data = saved
+    plan, read = read_plan(result, load_scenario(path).scenario)
+    assert read == data
+    for entry in data["allocation"]:
+        assert plan[entry["lever"]] == tuple(float(entry["by_period"][p]["units"])
+                                             for p in ("1", "2", "3"))
+
+
+def test_a_plan_breaking_the_scenario_is_simulated_with_a_note(scenario_file: Write) -> None:
+    loadout = load_scenario(scenario_file(UNCERTAIN))
+    sim = simulate(loadout, {"a": [40.0], "b": [10.0]}, source="mine.json")
+    assert sim.plan_source == "mine.json"
+    assert any("levers.a.max_units" in note for note in sim.notes)
+    with pytest.raises(UsageError, match="levers do not match"):
+        simulate(loadout, {"a": [40.0]})
+    with pytest.raises(UsageError, match="has 2 periods"):
+        simulate(loadout, {"a": [40.0, 1.0], "b": [10.0]})
+
+
+# -- exit statuses and messages -----------------------------------------------------------
+
+
+def test_a_scenario_without_distributions_exits_2_saying_which_fields(
+        scenario_file: Write) -> None:
+    path = scenario_file("""
+        name: certain
+        target: {exports: 10}
+        levers: {a: {unit_cost: 1, yield_per_unit: 1}}
+    """)
+    code, out, err = invoke("simulate", "--config", path)
+    assert code == 2 and out == ""
+    assert str(path) in err and "no distributions" in err
+    for field in ("unit_cost", "yield_per_unit", "fixed_cost", "recurring_cost",
+                  "cost_recovery", "attrition", "exchange rate"):
+        assert field in err
+    assert "{dist: triangular" in err
+
+
+def test_an_infeasible_scenario_exits_3_with_no_plan(scenario_file: Write) -> None:
+    text = UNCERTAIN.replace("yield_per_unit: 1}", "yield_per_unit: 1, max_units: 10}")
+    path = scenario_file(text)
+    code, out, err = invoke("simulate", "--config", path)
+    assert code == 3 and out == ""
+    assert "no plan to simulate" in err and "infeasible" in err
+    with pytest.raises(NoPlan):
+        simulate(load_scenario(path))
+
+
+def test_usage_errors_exit_2(scenario_file: Write, tmp_path: Path) -> None:
+    path = scenario_file(UNCERTAIN)
+    for args, words in (
+        (["--plot", tmp_path / "x.pdf"], "--plot writes .png or .svg"),
+        (["--workers", "2"], "go with --reoptimize"),
+        (["--scheduler", "tcp://127.0.0.1:1"], "go with --reoptimize"),
+        (["--reoptimize", "--plan", tmp_path / "r.json"], "takes no --plan"),
+        (["--variant", "all"], "one variant at a time"),
+        (["--samples", "0"], "0 is not in the range"),
+    ):
+        code, out, err = invoke("simulate", "--config", path, *args)
+        assert code == 2 and words in err, (args, err)
+
+
+# -- outputs -----------------------------------------------------------------------------
+
+
+def test_output_plot_and_formats(scenario_file: Write, tmp_path: Path) -> None:
+    path = scenario_file(MILESTONE)
+    code, out, err = invoke("simulate", "--config", path, "--samples", "5000", "--output",
+                            tmp_path / "sim", "--plot", tmp_path / "risk.png")
+    assert code == 0, err
+    assert "Probability of reaching the target: " in out
+    assert "Probability of milestone 2025 (500 USD): " in out
+    assert "levers.a.yield_per_unit" in out
+    data = json.loads((tmp_path / "sim" / "simulation.json").read_text())
+    assert data["samples"] == 5000 and data["milestones"][0]["period"] == 2025
+    assert sum(data["histogram"]["counts"]) == 5000
+    assert (tmp_path / "sim" / "simulation.md").read_text().startswith("## milestone")
+    png = (tmp_path / "risk.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    code, _, err = invoke("simulate", "--config", path, "--samples", "5000", "--plot",
+                          tmp_path / "risk.svg", "--format", "markdown")
+    assert code == 0, err
+    svg = (tmp_path / "risk.svg").read_text()
+    assert "<svg" in svg and "P50" in svg and "target" in svg
+
+
+def test_fan_and_histogram_bytes_are_reproducible(scenario_file: Write) -> None:
+    sim = simulate(load_scenario(scenario_file(MILESTONE)), samples=3000)
+    for draw in (fan_chart_bytes, histogram_chart_bytes):
+        assert draw(sim, "svg") == draw(sim, "svg")
+        assert draw(sim, "png").startswith(b"\x89PNG")
+    assert b"milestones" in fan_chart_bytes(sim, "svg")
+
+
+def test_the_example_scenario_simulates() -> None:
+    code, out, err = invoke("simulate", "--config", EXAMPLE, "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["point_values"]["cost"] == pytest.approx(49_000_000)
+    assert data["samples"] == 10_000 and data["seed"] == 7
+    assert 0 < data["probability"] < 1
+    assert data["drivers"][0]["parameter"] == "levers.it_workforce.yield_per_unit"
+
+
+# -- --reoptimize -------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(importlib.util.find_spec("optimizer.reoptimize") is None,
+                    reason="optimizer.reoptimize is not there yet")
+def test_reoptimize_flag_summarises_the_optima(scenario_file: Write, tmp_path: Path) -> None:
+    from optimizer.reoptimize import reoptimize
+
+    path = scenario_file(UNCERTAIN)
+    code, out, err = invoke("simulate", "--config", path, "--reoptimize", "--samples", "30",
+                            "--seed", "4", "--format", "json", "--output", tmp_path / "r")
+    assert code == 0, err
+    data = json.loads(out)
+    direct = reoptimize(load_scenario(path), samples=30, seed=4)
+    costs = sorted(c for c in direct.costs if c is not None)
+    assert data["samples"] == 30 and data["seed"] == 4
+    assert data["cost"]["p50"] == pytest.approx(float(np.percentile(costs, 50)))
+    assert data["cost"]["p10"] == pytest.approx(float(np.percentile(costs, 10)))
+    assert data["infeasible_share"] == pytest.approx(1 - len(costs) / 30)
+    assert set(data["shares"]) == {"a", "b"}
+    assert data == json.loads((tmp_path / "r" / "reoptimize.json").read_text())
+    summary = reoptimized_summary(direct)
+    assert data["shares"]["a"]["mean"] == pytest.approx(summary["shares"]["a"]["mean"])
+    code, out, err = invoke("simulate", "--config", path, "--reoptimize", "--samples", "10")
+    assert code == 0, err
+    assert "re-optimised under each of 10 samples" in out and "P90" in out
