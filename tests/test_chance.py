@@ -162,3 +162,41 @@ def test_confidence_without_distributions_exits_2_naming_the_file() -> None:
     code, _, stderr = invoke("--config", path, "--confidence", "0.9")
     assert code == 2
     assert str(path) in stderr and "no field is written as a distribution" in stderr
+
+
+BAD_DISTRIBUTIONS = [
+    ("yield_per_unit: {dist: triangular, low: 3, mode: 2, high: 1}",
+     "levers.a.yield_per_unit.low: must not exceed high (1) (got 3)"),
+    ("yield_per_unit: {dist: normal, mean: 3, sd: -0.3}",
+     "levers.a.yield_per_unit.sd: must be zero or more (got -0.3)"),
+    ("yield_per_unit: {dist: gamma, k: 1}",
+     "levers.a.yield_per_unit.dist: unknown distribution: use triangular, uniform, normal "
+     "or lognormal (got 'gamma')"),
+    ("yield_per_unit: 1, max_units: {dist: uniform, low: 1, high: 2}",
+     "levers.a.max_units: a distribution is allowed on unit_cost, yield_per_unit, "
+     "fixed_cost, recurring_cost, cost_recovery, attrition and exchange rates, not on "
+     "max_units"),
+]
+
+
+@pytest.mark.parametrize(("field", "message"), BAD_DISTRIBUTIONS,
+                         ids=["low_above_high", "negative_sd", "unknown_name", "on_a_cap"])
+def test_a_bad_distribution_exits_2_naming_file_line_and_field(
+        tmp_path: Path, field: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: bad\ntarget: {exports: 10}\nlevers:\n"
+                    f"  a: {{unit_cost: 1, {field}}}\n")
+    out = tmp_path / "out"
+    code, stdout, stderr = invoke("--config", path, "--output", out)
+    assert code == 2 and stdout == "" and not out.exists()
+    assert f"{path}:4:" in stderr and message in stderr
+    assert stderr.count("levers.a.") == 1  # one message, not a second "not a number"
+    assert "Traceback" not in stderr
+
+
+def test_a_correlation_naming_no_distribution_exits_2(tmp_path: Path) -> None:
+    path = write(tmp_path, TWO_LEVERS.replace("levers.b.yield_per_unit", "levers.c.unit_cost"))
+    code, _, stderr = invoke("--config", path)
+    assert code == 2
+    assert "uncertainty.correlations[0].between[1]: not an uncertain parameter (got " \
+           "'levers.c.unit_cost'" in stderr
