@@ -37,11 +37,14 @@ class Loadout:
     sha256: str
     variant: str | None = None
     """The variant applied, if any."""
+    sets: tuple[str, ...] = ()
+    """Overrides from the command line, as field=value."""
 
     @property
     def label(self) -> str:
-        """How the scenario is named in comparisons: file, and variant if any."""
-        return f"{self.file} [{self.variant}]" if self.variant else self.file
+        """How the scenario is named in comparisons: file, variant and overrides."""
+        label = f"{self.file} [{self.variant}]" if self.variant else self.file
+        return label + "".join(f" --set {x}" for x in self.sets)
 
 
 ALL_VARIANTS = "all"
@@ -91,7 +94,8 @@ def load_variants(
     if problems:
         raise ScenarioError(problems)
     return [
-        Loadout(base if name is None else by_name[name], loaded.file, loaded.sha256, name)
+        Loadout(base if name is None else by_name[name], loaded.file, loaded.sha256, name,
+                tuple(f"{path}={value}" for path, value in overrides))
         for name in wanted
     ]
 

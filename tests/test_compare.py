@@ -258,3 +258,12 @@ def test_mixed_currencies_are_a_usage_error(base: Result) -> None:
     message = str(exc.value)
     assert "in dollars" in message and "USD" in message
     assert "in rupees" in message and "PKR" in message
+
+
+def test_a_label_names_the_overrides_it_was_solved_with() -> None:
+    from optimizer.scenario import load_scenario
+
+    path = Path(__file__).resolve().parents[1] / "configs" / "pakistan_it_exports.yaml"
+    loadout = load_scenario(path, [("budget.ceiling", "200M")])
+    assert loadout.label == f"{path} --set budget.ceiling=200M"
+    assert load_scenario(path).label == str(path)
