@@ -130,9 +130,15 @@ def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = N
     base = _objective(result)
     duals: dict[str, float] = {}
     basis = None
-    if s.objective == "min_cost" and base is not None:
+    if base is not None:
         session = Session(loadout, options)
-        if session.solve(diagnose=False).status == "optimal":
+        if s.objective == "min_cost":
+            if session.solve(diagnose=False).status == "optimal":
+                duals = session.limit_duals()
+                basis = "LP with integers fixed" if session.discrete else "LP"
+        elif _most_exports_solved(session):
+            # the first stage's LP prices the exports; the second (cheapest plan
+            # within 1e-6 of them) would price cost instead
             duals = session.limit_duals()
             basis = "LP with integers fixed" if session.discrete else "LP"
     out = []
@@ -147,6 +153,23 @@ def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = N
                          s.objective, duals.get(name, _no_dual(s, name) if basis else None),
                          basis))
     return out
+
+
+def _most_exports_solved(session: Any) -> bool:
+    """max_exports' first stage alone (the most exports, no target), polished so
+    that a MIP's duals come from its LP with integers fixed."""
+    from models.build import use_objective
+    from optimizer.solve import Status
+
+    session.run_for(session.loadout.scenario)
+    m = session.model
+    needed = m.needed.value
+    m.needed.set_value(0.0)
+    use_objective(m, "max_exports")
+    try:
+        return session.solvers.for_model(m).solve(m, polish=True).status is Status.OPTIMAL
+    finally:
+        m.needed.set_value(needed)
 
 
 def _no_dual(s: Scenario, name: str) -> float | None:

@@ -223,9 +223,10 @@ class Worth:
     moved scenario has no plan."""
     objective: str
     dual: float | None = None
-    """d(objective)/d(limit) read off the LP (min_cost only): for a MIP the LP with
-    its integers fixed at the plan's values, which prices the limit with every
-    whole-number decision held; None when that LP gives the limit no dual."""
+    """d(objective)/d(limit) read off the LP (for max_exports, its first stage's: the
+    exports): for a MIP the LP with its integers fixed at the plan's values, which
+    prices the limit with every whole-number decision held; None when that LP gives
+    the limit no dual."""
     dual_basis: str | None = None
     """"LP" or "LP with integers fixed"."""
 

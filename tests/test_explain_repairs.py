@@ -296,3 +296,29 @@ def test_explain_runs_on_every_shipped_config(path: Path) -> None:
             assert lever["plan_at_low"][lever["lever"]] == pytest.approx(lever["low"], abs=1e-6)
     else:
         assert data["joint_repair"]["moves"]
+
+
+LP_MOST = """\
+    name: lp most exports
+    objective: max_exports
+    target: {exports: 0}
+    budget: {ceiling: 100}
+    levers:
+      a: {unit_cost: 1, yield_per_unit: 2, max_units: 30}
+      b: {unit_cost: 2, yield_per_unit: 1}
+    """
+
+
+def test_max_exports_duals_price_exports_and_equal_finite_differences(tmp_path: Path) -> None:
+    loadout = load_scenario(write(tmp_path, LP_MOST))
+    result = solve_scenario(loadout)
+    # 2 x 30 + (100 - 30) / 2, less the 1e-6 the second stage may give up
+    assert result.lever_exports == pytest.approx(95.0, rel=2e-6)
+    worth = {w.limit: w for w in worth_of(loadout, result)}
+    # hand: one more unit of a adds 2 exports and takes 1 from b's money (0.5
+    # exports): 1.5; each 1 of ceiling buys half a unit of b: 0.5
+    assert worth["levers.a.max_units"].dual == pytest.approx(1.5, rel=1e-9)
+    assert worth["levers.a.max_units"].per_unit == pytest.approx(1.5, rel=1e-5)
+    assert worth["budget.ceiling"].dual == pytest.approx(0.5, rel=1e-9)
+    assert worth["budget.ceiling"].per_unit == pytest.approx(0.5, rel=1e-5)
+    assert {w.dual_basis for w in worth.values()} == {"LP"}
