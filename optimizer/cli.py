@@ -272,6 +272,18 @@ def _with_repairs(loadout: Any, result: Any, options: Any, relax: Sequence[str] 
     return dataclasses.replace(result, message="\n".join(parts))
 
 
+def check_plot(plot: Path | None) -> None:
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
+        raise UsageError(f"--plot writes .png or .svg (got {plot.name!r})")
+
+
+def one_variant(variant: str | None, command: str) -> None:
+    from optimizer.scenario import ALL_VARIANTS
+
+    if variant == ALL_VARIANTS:
+        raise UsageError(f"{command} takes one variant at a time (got --variant all)")
+
+
 def parse_share(option: str, value: str) -> float:
     """A probability written as 0.9 or 90%."""
     from optimizer.amounts import AmountError, parse_fraction
@@ -361,12 +373,10 @@ def run_confidence_sweep(
 ) -> None:
     if ceilings is not None or targets is not None or exact:
         raise UsageError("--confidences sweeps alone (not with --ceilings, --targets, --exact)")
-    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
-        raise UsageError(f"--plot writes .png or .svg (got {plot.name!r})")
-    from optimizer.scenario import ALL_VARIANTS, load_scenario
+    check_plot(plot)
+    from optimizer.scenario import load_scenario
 
-    if variant == ALL_VARIANTS:
-        raise UsageError("sweep takes one variant at a time (got --variant all)")
+    one_variant(variant, "sweep")
     values = parse_shares("--confidences", confidences)
     loadout = load_scenario(config, parse_sets(sets), variant)
     from optimizer.chance import chance_sweep
@@ -391,12 +401,10 @@ def run_sweep_command(
 ) -> None:
     if (ceilings is None) == (targets is None):
         raise UsageError("give exactly one of --ceilings RANGE or --targets RANGE")
-    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
-        raise UsageError(f"--plot writes .png or .svg (got {plot.name!r})")
-    from optimizer.scenario import ALL_VARIANTS, load_scenario
+    check_plot(plot)
+    from optimizer.scenario import load_scenario
 
-    if variant == ALL_VARIANTS:
-        raise UsageError("sweep takes one variant at a time (got --variant all)")
+    one_variant(variant, "sweep")
     overrides = parse_sets(sets)
     loadout = load_scenario(config, overrides, variant)
     s = loadout.scenario
@@ -487,12 +495,10 @@ def run_explain(
     sections: str, share: str, slack: str, plot: Path | None, time_limit: float | None,
     mip_gap: float | None, relax: str | None = None,
 ) -> None:
-    from optimizer.scenario import ALL_VARIANTS, load_scenario
+    from optimizer.scenario import load_scenario
 
-    if variant == ALL_VARIANTS:
-        raise UsageError("explain takes one variant at a time (got --variant all)")
-    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
-        raise UsageError(f"--plot writes .png or .svg (got {plot.name!r})")
+    one_variant(variant, "explain")
+    check_plot(plot)
     loadout = load_scenario(config, parse_sets(sets), variant)
     from optimizer.amounts import AmountError, parse_fraction
     from optimizer.explain import SECTIONS
@@ -634,10 +640,9 @@ def run_report(
     confidences: str | None = None, samples: int | None = None,
 ) -> None:
     from optimizer.render.report_files import check_folder
-    from optimizer.scenario import ALL_VARIANTS, load_scenario
+    from optimizer.scenario import load_scenario
 
-    if variant == ALL_VARIANTS:
-        raise UsageError("report takes one variant at a time (got --variant all)")
+    one_variant(variant, "report")
     if ceilings is not None and targets is not None:
         raise UsageError("give at most one of --ceilings RANGE or --targets RANGE")
     if sections is not None and not explained:
@@ -770,12 +775,10 @@ def run_simulate(
     reoptimize: bool, workers: int | None, scheduler: str | None, time_limit: float | None,
     mip_gap: float | None,
 ) -> None:
-    from optimizer.scenario import ALL_VARIANTS, load_scenario
+    from optimizer.scenario import load_scenario
 
-    if variant == ALL_VARIANTS:
-        raise UsageError("simulate takes one variant at a time (got --variant all)")
-    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
-        raise UsageError(f"--plot writes .png or .svg (got {plot.name!r})")
+    one_variant(variant, "simulate")
+    check_plot(plot)
     if not reoptimize and (workers is not None or scheduler is not None):
         raise UsageError("--workers and --scheduler go with --reoptimize")
     if reoptimize and plan_file is not None:

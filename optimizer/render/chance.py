@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from optimizer import memo
 from optimizer.numbers import money
 from optimizer.render import align, allocation_records
-from optimizer.render.charts import RC, figure_bytes, memo_money
-from optimizer.render.risk_charts import _format, _write
+from optimizer.render.charts import RC, figure_bytes, memo_money, write_bytes
+from optimizer.render.risk_charts import _format
 from optimizer.results import Result
 
 if TYPE_CHECKING:
@@ -196,4 +196,4 @@ def certainty_chart(results: Sequence[Result], path: Path) -> None:
         certainty_points(results), None if first is None else first.deterministic_cost,
         results[0].currency, f"{results[0].scenario}: the cost of certainty",
         _format(target))
-    _write(data, target)
+    write_bytes(data, target)

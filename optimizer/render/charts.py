@@ -469,9 +469,12 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
 
 
 def _write(fig: Figure, target: Path, fmt: str) -> None:
-    data = figure_bytes(fig, fmt)
-    folder = target.parent
-    temp = folder / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    write_bytes(figure_bytes(fig, fmt), target)
+
+
+def write_bytes(data: bytes, target: Path) -> None:
+    """Write a chart whole or not at all (temporary file, then rename)."""
+    temp = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
     # O_EXCL: never write through someone else's file; mode 0o666 less the umask,
     # as a plain open() would give the finished chart.
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)

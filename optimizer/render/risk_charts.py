@@ -14,12 +14,11 @@ is written in), otherwise lever exports.
 from __future__ import annotations
 
 import os
-import secrets
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from optimizer.render.charts import FORMATS, RC, figure_bytes, memo_money
+from optimizer.render.charts import FORMATS, RC, figure_bytes, memo_money, write_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -37,18 +36,6 @@ def _format(path: Path) -> str:
         raise ValueError(f"cannot write a chart to {str(path)!r}: the file name must end in "
                          f"{' or '.join(FORMATS)} (got {path.suffix or 'no suffix'!r})")
     return fmt
-
-
-def _write(data: bytes, target: Path) -> None:
-    temp = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def _offset(sim: Any) -> tuple[float, str]:
@@ -116,7 +103,7 @@ def histogram_chart_bytes(sim: Any, fmt: str) -> bytes:
 def histogram_chart(sim: Any, path: str | os.PathLike[str]) -> None:
     """Write the histogram of last-period exports to FILE.png or FILE.svg."""
     target = Path(path)
-    _write(histogram_chart_bytes(sim, _format(target)), target)
+    write_bytes(histogram_chart_bytes(sim, _format(target)), target)
 
 
 # -- fan chart ------------------------------------------------------------------------------
@@ -182,4 +169,4 @@ def fan_chart_bytes(sim: Any, fmt: str) -> bytes:
 def fan_chart(sim: Any, path: str | os.PathLike[str]) -> None:
     """Write the fan chart of exports by period to FILE.png or FILE.svg."""
     target = Path(path)
-    _write(fan_chart_bytes(sim, _format(target)), target)
+    write_bytes(fan_chart_bytes(sim, _format(target)), target)
