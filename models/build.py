@@ -102,6 +102,15 @@ def add_units(m: pyo.ConcreteModel, data: ModelData) -> None:
         return lower, min(uppers) if uppers else None
 
     m.x = pyo.Var(m.L, m.K, domain=domain, bounds=bounds)
+    # integer levers solved continuous: the step their units are rounded to
+    m.grain_of = {id(m.x[i, k]): lv.grain for i, lv in enumerate(data.levers) if lv.grain
+                  for k in m.K}
+    # the most units each lever can fund at all (max_spend or the ceiling over its
+    # cost among them): not a bound of the model (a column resting on it would
+    # take a dual that belongs to the ceiling), but a box every plan lies in, for
+    # proving a dual bound (solve.Highs.proven_bound)
+    m.implied_upper = {id(m.x[i, k]): lv.on_off_bound for i, lv in enumerate(data.levers)
+                       if lv.on_off_bound is not None for k in m.K}
 
 
 def add_use_binaries(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -119,17 +128,38 @@ def add_fixed_cost_starts(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def add_curve_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """e[l,k] >= 0: a curved lever's exports in export period k; w, z for exact curves."""
-    curved = [i for i, lv in enumerate(data.levers) if lv.curve is not None]
-    m.e = pyo.Var(curved, m.EK, domain=pyo.NonNegativeReals)
+    """e[l,k] >= 0: a concave curve's exports in export period k; d, y for exact curves."""
+    concave = _curve_levers(data, "concave_lp")
+    top = {i: max(data.levers[i].curve.exports) for i in concave}  # type: ignore[union-attr]
+    m.e = pyo.Var(concave, m.EK, domain=pyo.NonNegativeReals,
+                  bounds=lambda _m, i, k: (0.0, top[i]))
     exact = _curve_levers(data, "piecewise_binary")
-    points = {i: len(data.levers[i].curve.units) for i in exact}  # type: ignore[union-attr]
-    m.W = pyo.Set(initialize=[(i, k, p) for i in exact for k in m.EK for p in range(points[i])],
-                  dimen=3, ordered=True)
-    m.Z = pyo.Set(initialize=[(i, k, s) for i in exact for k in m.EK
-                              for s in range(1, points[i])], dimen=3, ordered=True)
-    m.w = pyo.Var(m.W, bounds=(0, 1))
-    m.z = pyo.Var(m.Z, domain=pyo.Binary)
+    widths = {i: [w for w, _ in segments(data.levers[i])] for i in exact}
+    m.D = pyo.Set(initialize=[(i, k, s) for i in exact for k in m.EK
+                              for s in range(len(widths[i]))], dimen=3, ordered=True)
+    m.Y = pyo.Set(initialize=[(i, k, s) for i in exact for k in m.EK
+                              for s in range(len(widths[i]) - 1)], dimen=3, ordered=True)
+    m.d = pyo.Var(m.D, bounds=lambda _m, i, k, s: (0.0, widths[i][s]))
+    m.y = pyo.Var(m.Y, domain=pyo.Binary)
+
+
+def segments(lv: LeverData) -> list[tuple[float, float]]:
+    """(width, slope) of each segment of a lever's curve that its units can reach.
+
+    The curve is cut at the lever's largest size (on_off_bound): a segment
+    beyond it could never be entered, and its width would only be a big-M
+    far larger than anything the plan can hold.
+    """
+    curve = lv.curve
+    assert curve is not None
+    reach = lv.on_off_bound
+    out = []
+    for u0, u1, slope in zip(curve.units, curve.units[1:], curve.slopes, strict=False):
+        if reach is not None and u0 >= reach and out:
+            break
+        end = u1 if reach is None else min(u1, max(reach, u0))
+        out.append((end - u0, slope))
+    return out
 
 
 def forms(m: pyo.ConcreteModel, data: ModelData) -> Forms:
@@ -137,7 +167,8 @@ def forms(m: pyo.ConcreteModel, data: ModelData) -> Forms:
 
         active[l,k]  = sum_{j <= k-lag} (1 - attrition)^(k-lag-j) x[l,j]
         spend[l,k]   = c[l,k] x[l,k] + r[l] active[l,k] + f[l] s[l,k]
-        exports[l,k] = a[l] active[l,k], or e[l,k] with a curve
+        exports[l,k] = a[l] active[l,k]; e[l,k] with a concave curve;
+                       sum_s g_s d[l,k,s] with an exact one
     """
     units, stock, spend = [], [], []
     exports: dict[int, list[Affine]] = {k: [] for k in m.EK}
@@ -160,8 +191,13 @@ def forms(m: pyo.ConcreteModel, data: ModelData) -> Forms:
                     cost.add_var(m.u[i], lv.fixed_cost)
             row_spend.append(cost)
         for k in m.EK:
-            exports[k].append(Affine.of(m.e[i, k]) if lv.curve is not None
-                              else row_stock[k].scaled(lv.yield_))
+            if lv.formulation == "concave_lp":
+                exports[k].append(Affine.of(m.e[i, k]))
+            elif lv.curve is not None:
+                exports[k].append(Affine([(m.d[i, k, s], slope) for s, (_, slope)
+                                          in enumerate(segments(lv))]))
+            else:
+                exports[k].append(row_stock[k].scaled(lv.yield_))
         stock.append(row_stock)
         spend.append(row_spend)
     return Forms(units, stock, spend, exports)
@@ -234,42 +270,28 @@ def add_concave_curves(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
 
 
 def add_piecewise_curves(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
-    """Non-concave curves, exactly: weights w on breakpoints, z[s] picks the segment.
+    """Any curve, exactly, by the incremental formulation: d[s] in [0, w_s] the
+    active units on segment s (width w_s, slope g_s), y[s] "segment s is full".
 
-        active = sum_i w_i U_i;  e = sum_i w_i V_i;  sum_i w_i = 1;  sum_s z_s = 1
-        w_0 <= z_1;  w_i <= z_i + z_{i+1};  w_n <= z_n
+        active = sum_s d[s];  exports = sum_s g_s d[s]
+        d[s] >= w_s y[s];  d[s+1] <= w_{s+1} y[s]
+
+    so a segment fills only once the one before it is full. The exports row
+    then carries slopes (yields per unit, near 1 after scaling), not the
+    curve's breakpoint values: weights on breakpoints put exports of 1e9 on
+    variables in [0, 1], and HiGHS's tolerances turned that into phantom exports.
     """
     levers = _curve_levers(data, "piecewise_binary")
     if not levers:
         return
     ik = [(i, k) for i in levers for k in m.EK]
-
-    def curve(i: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        c = data.levers[i].curve
-        assert c is not None
-        return c.units, c.exports
-
-    def weights(i: int, k: int, values: tuple[float, ...]) -> Affine:
-        return Affine([(m.w[i, k, p], v) for p, v in enumerate(values)])
-
-    m.pw_sum = pyo.Constraint(ik, rule=lambda m, i, k: weights(
-        i, k, (1.0,) * len(curve(i)[0])).eq(1.0))
-    m.pw_segment = pyo.Constraint(ik, rule=lambda m, i, k: Affine(
-        [(m.z[i, k, s], 1.0) for s in range(1, len(curve(i)[0]))]).eq(1.0))
+    widths = {i: [w for w, _ in segments(data.levers[i])] for i in levers}
     m.pw_units = pyo.Constraint(ik, rule=lambda m, i, k: f.stock[i][k].minus(
-        weights(i, k, curve(i)[0])).eq(0.0))
-    m.pw_exports = pyo.Constraint(ik, rule=lambda m, i, k: weights(
-        i, k, curve(i)[1]).add_var(m.e[i, k], -1.0).eq(0.0))
-
-    def adjacent(m: pyo.ConcreteModel, i: int, k: int, p: int) -> object:
-        n = len(curve(i)[0]) - 1
-        form = Affine.of(m.w[i, k, p])
-        for s in (p, p + 1):
-            if 1 <= s <= n:
-                form.add_var(m.z[i, k, s], -1.0)
-        return form.le(0.0)
-
-    m.pw_adjacent = pyo.Constraint(m.W, rule=adjacent)
+        Affine([(m.d[i, k, s], 1.0) for s in range(len(widths[i]))])).eq(0.0))
+    m.pw_full = pyo.Constraint(m.Y, rule=lambda m, i, k, s: Affine(
+        [(m.d[i, k, s], 1.0), (m.y[i, k, s], -widths[i][s])]).ge(0.0))
+    m.pw_next = pyo.Constraint(m.Y, rule=lambda m, i, k, s: Affine(
+        [(m.d[i, k, s + 1], 1.0), (m.y[i, k, s], -widths[i][s + 1])]).le(0.0))
 
 
 def add_curve_capacity(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:

@@ -48,6 +48,10 @@ class LeverData:
     upper: float | None
     """Upper bound on units funded over the horizon (model units); None = none."""
     integer: bool
+    grain: float | None = None
+    """An integer lever solved continuous (its unit is negligible at the model's
+    scale): its units are rounded to multiples of this (model units) and the
+    plan re-solved with them fixed."""
     fixed_cost: float = 0.0
     """Paid once, in the first period with units funded (model money)."""
     on_off_bound: float | None = None

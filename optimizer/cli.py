@@ -39,7 +39,9 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
         except UsageError as exc:
             _fail(2, f"error: {exc}")
         except SolverError as exc:
-            _fail(1, f"error: {exc}")
+            # the solver gave no answer that could be shown and proven: a solver
+            # outcome (4), not a fault of the tool
+            _fail(4, f"error: no proven answer: {exc}")
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # the last resort: say what, not where
@@ -120,6 +122,17 @@ def solver_options(func: Callable[..., Any]) -> Callable[..., Any]:
                              "optimal).")(func)
 
 
+def budget_option(default: float) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def add(func: Callable[..., Any]) -> Callable[..., Any]:
+        return click.option(
+            "--time-budget", type=click.FloatRange(min=0, min_open=True), default=default,
+            show_default=True, metavar="SECONDS",
+            help="Seconds for every search after the answer (repairs, bisections, "
+                 "re-solves), shared: what is not finished by then is named and "
+                 "left out.")(func)
+    return add
+
+
 def relax_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--relax", metavar="FIELD,...",
@@ -156,6 +169,7 @@ def options_of(time_limit: float | None, mip_gap: float | None) -> Any:
               help="The cheapest plan reaching the target in at least this share of the "
                    "file's samples (e.g. 0.9 or 90%); needs distributions in the file.")
 @solver_options
+@budget_option(60.0)
 @click.version_option(package_name="pk-budget-optimizer", prog_name="optimize")
 @click.pass_context
 def main(
@@ -172,6 +186,7 @@ def main(
     confidence: str | None,
     time_limit: float | None,
     mip_gap: float | None,
+    time_budget: float,
 ) -> None:
     """Cheapest allocation of a budget across strategy levers that reaches an export
     target, or the most exports a budget ceiling buys.
@@ -182,15 +197,16 @@ def main(
     this answer), optimize report (a folder for a memo), optimize simulate (the plan
     under uncertainty).
     Exit status: 0 optimal; 2 bad usage or invalid scenario; 3 infeasible
-    (the message says the most exports reachable); 4 a solver limit stopped
-    it before a proven optimum; 1 anything else.
+    (proven; the message says the most exports reachable); 4 no proven answer
+    (a solver limit stopped it, or the plan's certificate did not hold: the best
+    plan found is shown as such); 1 a fault of this tool.
     """
     if ctx.invoked_subcommand is not None:
         return
     if config is None:
         raise click.UsageError("--config FILE is required")
     run_optimize(config, sets, variant, overrides_from_options(objective, ceiling, target), fmt,
-                 output, time_limit, mip_gap, relax, confidence)
+                 output, time_limit, mip_gap, relax, confidence, time_budget)
 
 
 @guarded
@@ -205,6 +221,7 @@ def run_optimize(
     mip_gap: float | None,
     relax: str | None = None,
     confidence: str | None = None,
+    time_budget: float | None = None,
 ) -> None:
     from optimizer.scenario import ALL_VARIANTS, load_variants
 
@@ -226,7 +243,8 @@ def run_optimize(
     else:
         result = solve_scenario(loadouts[0], options_of(time_limit, mip_gap))
     if result.status == "infeasible" and confidence is None:
-        result = _with_repairs(loadouts[0], result, options_of(time_limit, mip_gap), ranked,
+        result = _with_repairs(loadouts[0], result,
+                               options_of(time_limit, mip_gap).within(time_budget), ranked,
                                found)
     files = {name: RENDERERS[kind](result) for name, kind in OUTPUT_FILES.items()}
     if result.periods is not None:
@@ -254,7 +272,8 @@ def _with_repairs(loadout: Any, result: Any, options: Any, relax: Sequence[str] 
     from optimizer.render.explain import joint_sentence, repair_sentence
 
     s = loadout.scenario
-    conflict, singles, joint = repairs_for(loadout, result, options, relax)
+    unfinished: list[str] = []
+    conflict, singles, joint = repairs_for(loadout, result, options, relax, unfinished)
     parts = [result.message]
     if found:
         parts.append("Before solving: " + "; ".join(found) + ".")
@@ -268,6 +287,8 @@ def _with_repairs(loadout: Any, result: Any, options: Any, relax: Sequence[str] 
                      + joint_sentence(joint, s.currency) + ".")
     elif joint is not None and len(joint.moves) > 1:
         parts.append("Or together: " + joint_sentence(joint, s.currency) + ".")
+    if unfinished:
+        parts.append("Not finished within --time-budget: " + ", ".join(unfinished) + ".")
     parts.append("(see optimize explain)")
     return dataclasses.replace(result, message="\n".join(parts))
 
@@ -477,23 +498,24 @@ def _progress(total: int) -> Callable[[int], None] | None:
               help="Draw the tornado to FILE.png or FILE.svg.")
 @relax_option
 @solver_options
+@budget_option(300.0)
 def explain(
     config: Path, sets: tuple[str, ...], variant: str | None, fmt: str, output: Path | None,
     sections: str, share: str, slack: str, plot: Path | None, relax: str | None,
-    time_limit: float | None, mip_gap: float | None,
+    time_limit: float | None, mip_gap: float | None, time_budget: float,
 ) -> None:
     """Why this answer: what binds and what each limit is worth, or, when the target
     is out of reach, which limits conflict and the cheapest change that fixes it.
     Exit 3 when infeasible."""
     run_explain(config, sets, variant, fmt, output, sections, share, slack, plot, time_limit,
-                mip_gap, relax)
+                mip_gap, relax, time_budget)
 
 
 @guarded
 def run_explain(
     config: Path, sets: Sequence[str], variant: str | None, fmt: str, output: Path | None,
     sections: str, share: str, slack: str, plot: Path | None, time_limit: float | None,
-    mip_gap: float | None, relax: str | None = None,
+    mip_gap: float | None, relax: str | None = None, time_budget: float | None = None,
 ) -> None:
     from optimizer.scenario import load_scenario
 
@@ -518,7 +540,7 @@ def run_explain(
         raise UsageError(f"--share and --slack are shares in (0, 1) (got {share}, {slack})")
     ranked = parse_relax(relax, loadout)
     explanation = explain_scenario(loadout, options_of(time_limit, mip_gap), chosen,
-                                   *fractions, relax=ranked)
+                                   *fractions, relax=ranked, budget=time_budget)
     if plot is not None and explanation.swings:
         from optimizer.render.charts import tornado_chart
 

@@ -16,7 +16,7 @@ from optimizer.check import Plan, binding, limits_on_exports, paths, violations
 from optimizer.errors import SolverError
 from optimizer.inputs import Scaling, chance_data, model_data
 from optimizer.numbers import clean, money, round_step
-from optimizer.results import Result, SolverInfo
+from optimizer.results import Certificate, Result, SolverInfo
 from optimizer.scenario import Loadout
 from optimizer.schema import Scenario
 from optimizer.solve import Highs, Outcome, SolverOptions, Status, version
@@ -26,6 +26,12 @@ from optimizer.solve import Highs, Outcome, SolverOptions, Status, version
 LEXICOGRAPHIC_SLACK = 1e-6
 UNIT_LIMITS = ("max_units", "min_units", "max_units_per_period", "min_units_if_used")
 INTEGRALITY_TOL = 1e-5
+# An optimum is shown as proven when the plan's own value and a bound meet
+# within this share of the value.
+CERTIFY_GAP = 1e-6
+# "Infeasible" is proven when the most exports any plan reaches is below the
+# need by more than this share (a strict verdict: see _meets_target).
+PROOF_SLACK = 1e-9
 
 
 class Solvers:
@@ -52,6 +58,17 @@ class Solvers:
         highs = self._by_objective[live]
         highs.set_strict(self._strict)
         return highs
+
+    def for_objective(self, m: pyo.ConcreteModel, name: str) -> Highs:
+        """The instance kept for objective ``name`` (created if none was)."""
+        if name not in self._by_objective:
+            self._by_objective[name] = Highs(self.options)
+        return self._by_objective[name]
+
+    @property
+    def instances(self) -> int:
+        """How many HiGHS instances are kept (one per objective solved so far)."""
+        return len(self._by_objective)
 
     def rebase(self, m: pyo.ConcreteModel) -> int:
         """Hand every instance model ``m`` (see Highs.rebase); how many stayed warm."""
@@ -299,14 +316,21 @@ def _solve(run: _Run, discrete: bool, diagnose: bool) -> Result:
         out = _solve_plan(run)
         if out.status is Status.INFEASIBLE:
             if not diagnose:
-                return _result(run, out, "infeasible", None, "none",
-                               "infeasible: the target is out of reach")
-            return _infeasible(run)
+                return _quietly_infeasible(run, out, discrete)
+            return _infeasible(run, discrete)
     else:
         out = _most_exports(run)
     if out.status is Status.INFEASIBLE:
         return _result(run, out, "infeasible", None, "none",
-                       "the bounds and constraints contradict each other even with no target")
+                       "the bounds and constraints contradict each other even with no target",
+                       certificate=_resolved_proof(run, target=False))
+    return _answer(run, out, discrete, diagnose)
+
+
+def _answer(run: _Run, out: Outcome, discrete: bool, diagnose: bool) -> Result:
+    """The Result of a solve that ended with a plan (or a limit): re-checked and
+    certified."""
+    s = run.loadout.scenario
     if not out.has_plan:
         if out.status is Status.LIMIT_WITHOUT_PLAN:
             return _result(run, out, out.status.value, None, "none",
@@ -315,6 +339,15 @@ def _solve(run: _Run, discrete: bool, diagnose: bool) -> Result:
     units = _plan(run)
     need_target = s.objective == "min_cost" and not run.chance
     _recheck(run, units, need_target, out)
+    certificate = None
+    if out.status is Status.OPTIMAL:
+        certificate, better = _certify(run, units, out)
+        if better is not None:
+            units = better
+            _recheck(run, units, need_target, out)
+        if not certificate.proven:
+            return _result(run, out, "not_proven", units, "best_found",
+                           _unproven(certificate, s.currency), certificate=certificate)
     limits = binding(s, units if run.first_plan is None else run.first_plan, need_target)
     marginal, basis, next_step = None, None, None
     if s.objective == "min_cost" and out.status is Status.OPTIMAL:
@@ -329,7 +362,72 @@ def _solve(run: _Run, discrete: bool, diagnose: bool) -> Result:
     return _result(
         run, out, out.status.value, units, "optimal" if optimal else "best_found", message,
         binding=tuple(limits), marginal=marginal, basis=basis, next_step=next_step,
+        certificate=certificate,
     )
+
+
+def _value(run: _Run, units: Plan) -> float:
+    """The objective of a plan in the file's units, by the re-check's arithmetic:
+    discounted cost (min_cost) or last-period lever exports (max_exports)."""
+    got = paths(run.loadout.scenario, units).values()
+    if run.objective == "max_exports":
+        return sum(p.last_exports for p in got)
+    return sum(w * sum(p.spend[k] for p in got) for k, w in enumerate(run.data.weights))
+
+
+def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | None]:
+    """Bound the optimum apart from the plan, in the file's units, and say whether
+    the plan meets it (see results.Certificate). For a MIP the bound is HiGHS's, so
+    a second solve from scratch under strict tolerances must find no better plan;
+    when it does, that plan is returned to be shown instead (and nothing is proven).
+    """
+    m, money = run.model, run.scaling.money
+    maximize = run.objective == "max_exports"
+    highs = run.solvers.for_model(m)
+    value = _value(run, units)
+    tolerance = CERTIFY_GAP + (LEXICOGRAPHIC_SLACK if maximize else 0.0)
+    quantity = "lever_exports" if maximize else "discounted_cost"
+    better = None
+    if highs.is_mip() and not run.chance:
+        # (a chance-constrained MIP, a binary per sample, took 3x as long again:
+        # its bound is HiGHS's alone, and the method says so)
+        second = highs.confirm()
+        if second is not None:
+            highs.load_plan(second[0])
+            other = _plan(run)
+            if not violations(run.loadout.scenario, other, not maximize and not run.chance):
+                gain = _value(run, other) - value
+                if (gain if maximize else -gain) > tolerance * max(abs(value), money):
+                    better = other
+                    value = _value(run, other)
+            if highs.last_plan is not None:
+                highs.load_plan(highs.last_plan)
+    found = highs.proven_bound(value / money)
+    if found is None:
+        return Certificate("optimum", quantity, value, math.nan, math.inf, tolerance,
+                           "none", False), better
+    bound, method = found[0] * money, found[1]
+    if method == "lp_dual" and any(lv.grain for lv in run.data.levers):
+        method = "lp_dual_relaxation"
+    if method == "mip_dual_bound" and run.chance:
+        method = "mip_dual_bound_only"
+    gap = (bound - value) if maximize else (value - bound)
+    gap = max(gap, 0.0) / max(abs(value), money)
+    proven = better is None and gap <= tolerance
+    return Certificate("optimum", quantity, value, bound, gap, tolerance, method,
+                       proven), better
+
+
+def _unproven(c: Certificate, currency: str) -> str:
+    what = "lever exports" if c.quantity == "lever_exports" else "discounted cost"
+    side = "at most" if c.quantity == "lever_exports" else "at least"
+    if c.method == "none":
+        return (f"HiGHS called this plan optimal, but no bound could be computed to prove "
+                f"it: its {what} is {money(c.value, currency)}. Not shown as optimal.")
+    return (f"HiGHS called this plan optimal, but the proof does not hold: its {what} is "
+            f"{money(c.value, currency)}, and the best possible is {side} "
+            f"{money(c.bound, currency)} (a gap of {c.gap:.3g}, more than {c.tolerance:.0e}; "
+            f"bound by {c.method}). The plan shown is the best found, not a proven optimum.")
 
 
 def _solve_plan(run: _Run) -> Outcome:
@@ -364,7 +462,8 @@ def _most_exports(run: _Run) -> Outcome:
         second = _solve_plan(run)
         if second.has_plan:
             return second
-        _load(run, run.first_plan)
+        if run.first_plan is not None:  # else the variables still hold the first plan
+            _load(run, run.first_plan)
         return first
     finally:
         m.needed.set_value(needed)
@@ -377,13 +476,18 @@ def _load(run: _Run, plan: Plan) -> None:
             run.model.x[i, k].set_value(plan[lv.id][k] / run.scaling.units[lv.id])
 
 
-def _infeasible(run: _Run) -> Result:
-    """Why min_cost found no plan: the target, a milestone, or the limits themselves."""
+def _infeasible(run: _Run, discrete: bool) -> Result:
+    """Why min_cost found no plan: the target, a milestone, or the limits themselves;
+    each verdict proven before it is shown (see _reach_proof)."""
     s, m = run.loadout.scenario, run.model
     cur = s.currency
     out = _most_exports(run)
     if out.has_plan:
-        return _out_of_reach(run, out, [])
+        first = run.first_plan or _plan(run)
+        if _meets_target(run, first):
+            # the most-exports plan meets the target: "infeasible" was wrong
+            return _contradiction(run, out, first, discrete)
+        return _out_of_reach(run, out, [], _reach_proof(run, first))
     milestones = list(m.milestone.values()) if hasattr(m, "milestone") else []
     for con in milestones:
         con.deactivate()
@@ -394,6 +498,7 @@ def _infeasible(run: _Run) -> Result:
                 run, out, "infeasible", None, "none",
                 "infeasible: the bounds and constraints contradict each other even with no "
                 "export target (check min_units, min_spend, locks and constraints)",
+                certificate=_resolved_proof(run),
             )
         plan = _plan(run)
         short = []
@@ -408,10 +513,111 @@ def _infeasible(run: _Run) -> Result:
             short.append("target.milestones: each milestone alone is reachable, but not all "
                          "of them together")
         _load(run, plan)
-        return _out_of_reach(run, out, short)
     finally:
         for con in milestones:
             con.activate()
+    return _out_of_reach(run, out, short, _resolved_proof(run))
+
+
+def _quietly_infeasible(run: _Run, out: Outcome, discrete: bool) -> Result:
+    """A sweep point with no plan: proven out of reach like any answer (the most
+    exports any plan adds, bounded below the need), without the story."""
+    first = _most_exports(run)
+    if first.has_plan:
+        plan = run.first_plan or _plan(run)
+        if _meets_target(run, plan):
+            return _contradiction(run, out, plan, discrete)
+        proof = _reach_proof(run, plan)
+    else:
+        proof = _resolved_proof(run)
+    if not proof.proven:
+        return _result(run, out, "not_proven", None, "none",
+                       "HiGHS found no plan reaching the target, but that is not proven",
+                       certificate=proof)
+    return _result(run, out, "infeasible", None, "none",
+                   "infeasible: the target is out of reach", certificate=proof)
+
+
+def _meets_target(run: _Run, plan: Plan) -> bool:
+    """The plan keeps every limit (re-checked) and reaches the target to within
+    PROOF_SLACK: the re-check's own 1e-6 would call a target 1e-6 beyond the most
+    reachable "met", but "infeasible" is a strict verdict."""
+    s = run.loadout.scenario
+    reach = sum(p.last_exports for p in paths(s, plan).values())
+    return reach >= s.target.needed * (1 - PROOF_SLACK) and not violations(s, plan, True)
+
+
+def _reach_proof(run: _Run, first: Plan) -> Certificate:
+    """An out-of-reach target, proven: a bound on the most lever exports any plan
+    reaches (from the max_exports stage's model, see Highs.proven_bound) below
+    what is needed. A MIP's bound is HiGHS's, so a second solve from scratch under
+    strict tolerances must find no more exports than the first."""
+    s, money_unit = run.loadout.scenario, run.scaling.money
+    needed = s.target.needed
+    highs = run.solvers.for_objective(run.model, "exports_objective")
+    reach = sum(p.last_exports for p in paths(s, first).values())
+    found = highs.proven_bound(reach / money_unit)
+    if found is None:
+        return Certificate("infeasible", "lever_exports", needed, math.nan, math.nan,
+                           CERTIFY_GAP, "none", False)
+    bound, method = found[0] * money_unit, found[1]
+    if highs.is_mip():
+        second = highs.confirm()
+        if second is None or second[1] * money_unit > max(reach, bound) * (1 + CERTIFY_GAP):
+            bound = math.inf if second is None else max(bound, second[1] * money_unit)
+        if highs.last_plan is not None:
+            highs.load_plan(highs.last_plan)
+    proven = bound < needed * (1 - PROOF_SLACK)
+    gap = (needed - bound) / max(abs(needed), money_unit) if math.isfinite(bound) else math.nan
+    return Certificate("infeasible", "lever_exports", needed, bound, gap, PROOF_SLACK,
+                       method, proven)
+
+
+def _resolved_proof(run: _Run, target: bool = True) -> Certificate:
+    """An infeasible verdict with no single bound to show (milestones that cannot hold
+    together, limits that contradict each other), proven by solving min_cost again
+    from scratch under feasibility tolerances of 1e-9: that solve too finds no plan.
+    ``target`` False: without the target (max_exports' first stage)."""
+    s, m = run.loadout.scenario, run.model
+    needed = pyo.value(m.needed)
+    run.solvers.set_strict(True)
+    try:
+        use_objective(m, "min_cost")
+        if not target:
+            m.needed.set_value(0.0)
+        highs = run.solvers.for_model(m)
+        highs.clear()
+        again = run.solve(polish=False)
+    finally:
+        run.solvers.set_strict(False)
+        m.needed.set_value(needed)
+        use_objective(m, run.objective)
+    proven = again.status is Status.INFEASIBLE
+    return Certificate("infeasible", "lever_exports", s.target.needed, math.nan, math.nan,
+                       CERTIFY_GAP, "strict_resolve", proven)
+
+
+def _contradiction(run: _Run, out: Outcome, first: Plan, discrete: bool) -> Result:
+    """min_cost said "infeasible" but a plan meets the target: solve min_cost again
+    from scratch under strict tolerances; if that too finds nothing, show the plan
+    that meets the target as the best found, never as "out of reach"."""
+    run.first_plan = None
+    run.solvers.set_strict(True)
+    try:
+        again = _solve_plan(run)
+        if again.has_plan:
+            return _answer(run, again, discrete, run.diagnose)
+    finally:
+        run.solvers.set_strict(False)
+    _load(run, first)
+    s = run.loadout.scenario
+    value = _value(run, first)
+    certificate = Certificate("optimum", "discounted_cost", value, math.nan, math.nan,
+                              CERTIFY_GAP, "none", False)
+    return _result(run, out, "not_proven", first, "best_found",
+                   "HiGHS called the target out of reach, yet this plan reaches it (re-checked "
+                   f"against the file): its discounted cost is {money(value, s.currency)}, "
+                   "not proven the least. Not shown as optimal.", certificate=certificate)
 
 
 def _most_in_period(run: _Run, k: int) -> float | None:
@@ -429,7 +635,8 @@ def _most_in_period(run: _Run, k: int) -> float | None:
         use_objective(m, run.objective)
 
 
-def _out_of_reach(run: _Run, out: Outcome, short_milestones: list[str]) -> Result:
+def _out_of_reach(run: _Run, out: Outcome, short_milestones: list[str],
+                  proof: Certificate) -> Result:
     s = run.loadout.scenario
     cur = s.currency
     units = _plan(run)
@@ -448,8 +655,16 @@ def _out_of_reach(run: _Run, out: Outcome, short_milestones: list[str]) -> Resul
     held = ", ".join(holders) if holders else "nothing named"
     message = "infeasible: " + "; ".join(lines) + f". Held back by: {held}."
     names = [line.split(" ")[0].rstrip(":") for line in short_milestones]
+    if not proof.proven:
+        bound = ("no bound could be computed" if not math.isfinite(proof.bound) else
+                 f"the best bound allows {money(proof.bound, cur)}")
+        message = ("HiGHS found no plan reaching the target, but that is not proven: "
+                   f"the most exports found is {money(reach, cur)}, and {bound} "
+                   f"against {money(s.target.needed, cur)} needed. Not shown as infeasible.")
+        return _result(run, out, "not_proven", units, "best_found", message,
+                       binding=tuple(names + holders), certificate=proof)
     return _result(run, out, "infeasible", units, "most_exports_reachable", message,
-                   binding=tuple(names + holders))
+                   binding=tuple(names + holders), certificate=proof)
 
 
 def _plan(run: _Run) -> dict[str, list[float]]:
@@ -574,6 +789,7 @@ def _result(
     marginal: float | None = None,
     basis: str | None = None,
     next_step: tuple[float, float | None] | None = None,
+    certificate: Certificate | None = None,
 ) -> Result:
     s = run.loadout.scenario
     rows = _allocation(run, units)
@@ -613,8 +829,11 @@ def _result(
             version=version(),
             seconds=round(run.seconds, 6),
             build_seconds=round(run.build_seconds, 6),
-            mip_gap=None if out.gap is None else clean(out.gap),
+            mip_gap=(clean(certificate.gap) if certificate is not None and certificate.kind
+                     == "optimum" and math.isfinite(certificate.gap)
+                     else None if out.gap is None else clean(out.gap)),
             termination=out.termination,
+            certificate=certificate,
         ),
         message=message,
     )

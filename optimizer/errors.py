@@ -49,3 +49,7 @@ class UsageError(ValueError):
 
 class SolverError(RuntimeError):
     """The solver failed, or its plan did not survive the re-check (exit status 1)."""
+
+
+class OutOfTime(SolverError):
+    """The command's time budget ran out before a search could finish."""

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from optimizer.errors import OutOfTime
 from optimizer.results import (
     Explanation,
     JointRepair,
@@ -94,9 +95,17 @@ def _feasible(loadout: Loadout, s: Scenario, options: SolverOptions | None) -> b
     from optimizer.errors import ScenarioError
 
     try:
-        return _solve(loadout, s, options).status == "optimal"
+        result = _solve(loadout, s, options)
     except ScenarioError:
         return False
+    if result.status == "limit_without_plan":
+        # a probe cut short proves nothing either way: the search stops here
+        raise OutOfTime(f"a probe ended {result.status}")
+    # a plan that passed the re-check proves feasibility, proven optimal or not; a
+    # probe without one counts as infeasible (a repair is printed only when a
+    # re-checked plan stands behind it)
+    return result.status == "optimal" or (
+        result.status in ("not_proven", "limit_with_plan") and result.plan == "best_found")
 
 
 def _objective(r: Result) -> float | None:
@@ -195,8 +204,13 @@ def repair(loadout: Loadout, name: str, options: SolverOptions | None = None,
             return Repair(name, current, None)
         low, high = 0.0, current  # feasible at low, not at high
         for _ in range(BISECTIONS):
+            if _narrow(low, high):
+                break
             mid = (low + high) / 2
             low, high = (mid, high) if ok(with_limit(s, name, mid)) else (low, mid)
+        for value in _roundest(low, high, counted=False):
+            if ok(with_limit(s, name, value)):
+                return Repair(name, current, value)
         return Repair(name, current, float(f"{low:.8g}"))
     high = max(current, 1.0)
     for _ in range(DOUBLINGS):
@@ -207,15 +221,48 @@ def repair(loadout: Loadout, name: str, options: SolverOptions | None = None,
         return Repair(name, current, None)
     low = current
     for _ in range(BISECTIONS):
+        if _narrow(low, high):
+            break
         mid = (low + high) / 2
         low, high = (low, mid) if ok(with_limit(s, name, mid)) else (mid, high)
+    for value in _roundest(low, high, counted=_counted(s, name)):
+        if ok(with_limit(s, name, value)):
+            return Repair(name, current, value)
     return Repair(name, current, _whole_if_counted(s, name, high))
+
+
+def _roundest(low: float, high: float, counted: bool) -> list[float]:
+    """Round figures strictly inside the last bisection interval, roundest first (at
+    most one of each number of digits): the bisection stops a ten-millionth from the
+    edge (see _narrow), and the figure a planner would type often lies closer to it;
+    a count of whole units tries the least whole number past the infeasible end."""
+    out: list[float] = []
+    if counted:
+        whole = float(math.ceil(low + 1e-9))
+        return [whole] if whole < math.ceil(high - 1e-6) else []
+    for digits in range(1, 10):
+        value = float(f"{(low + high) / 2:.{digits}g}")
+        if low < value < high and value not in out:
+            out.append(value)
+    return out[:3]
+
+
+def _narrow(low: float, high: float) -> bool:
+    """The interval is within a ten-millionth of its ends, finer than a repair is
+    printed (6-8 digits): a probe closer to the edge only asks the solver the
+    hardest question there is (a MIP at its feasibility edge ran for minutes)."""
+    return high - low <= 1e-7 * max(abs(low), abs(high), 1e-300)
+
+
+def _counted(s: Scenario, name: str) -> bool:
+    """A limit on whole units of an integer lever."""
+    parts = name.split(".")
+    return parts[0] == "levers" and s.levers[parts[1]].integer and "units" in parts[2]
 
 
 def _whole_if_counted(s: Scenario, name: str, value: float) -> float:
     """Round a repaired cap up to a whole unit on an integer lever; trim float dust."""
-    parts = name.split(".")
-    if parts[0] == "levers" and s.levers[parts[1]].integer and "units" in parts[2]:
+    if _counted(s, name):
         return float(math.ceil(value - 1e-6))
     return float(f"{value:.8g}")
 
@@ -298,6 +345,8 @@ def _least_share(s: Scenario, names: Sequence[str], ok: Callable[[Scenario], boo
         high *= 2
     low = 0.0
     for _ in range(JOINT_BISECTIONS):
+        if _narrow(low, high):
+            break
         mid = (low + high) / 2
         low, high = (low, mid) if ok(_loosened(s, names, mid)) else (mid, high)
     return high
@@ -315,12 +364,21 @@ SECTIONS = ("infeasibility", "binding", "ranging", "tornado", "room")
 
 
 def repairs_for(loadout: Loadout, result: Result, options: SolverOptions | None = None,
-                relax: Sequence[str] = ()) -> tuple[list[str], list[Repair], JointRepair | None]:
+                relax: Sequence[str] = (), unfinished: list[str] | None = None,
+                ) -> tuple[list[str], list[Repair], JointRepair | None]:
     """An infeasible result's conflict set, one-limit repairs (cheapest first) and
     joint repair. The limits considered: those the conflict set and the most-exports
-    plan name (and the target), or only ``relax``, in the user's order of preference."""
+    plan name (and the target), or only ``relax``, in the user's order of preference.
+
+    Every search shares the options' deadline: what it stops is named in
+    ``unfinished`` and left out."""
+    unfinished = [] if unfinished is None else unfinished
     s = loadout.scenario
-    conflict = conflict_set(loadout, options)
+    try:
+        conflict = conflict_set(loadout, options)
+    except OutOfTime:
+        conflict = []
+        unfinished.append("the conflicting limits")
     if relax:
         names = list(relax)
     else:
@@ -328,38 +386,60 @@ def repairs_for(loadout: Loadout, result: Result, options: SolverOptions | None 
                  if limit_value(s, n) is not None]
     # a lock (fixed_units) is not loosened one way: lowering or raising it may help
     names = [n for n in dict.fromkeys(names) if not n.endswith(".fixed_units")]
-    singles = [repair(loadout, n, options) for n in names]
+    singles = []
+    for name in names:
+        try:
+            singles.append(repair(loadout, name, options))
+        except OutOfTime:
+            unfinished.append(f"the repair of {name}")
     singles.sort(key=lambda r: math.inf if r.relative is None else r.relative)
     joint_names = names if relax else [n for n in names if n != "target.exports"]
-    joint = joint_repair(loadout, joint_names, options, ranked=bool(relax))
+    try:
+        joint = joint_repair(loadout, joint_names, options, ranked=bool(relax))
+    except OutOfTime:
+        joint = None
+        unfinished.append("the joint repair")
     return conflict, singles, joint
 
 
 def explain(
     loadout: Loadout, options: SolverOptions | None = None,
     sections: tuple[str, ...] = SECTIONS, share: float = 0.2, slack: float = 0.05,
-    relax: Sequence[str] = (),
+    relax: Sequence[str] = (), budget: float | None = None,
 ) -> Explanation:
     """Everything asked for in ``sections``; an infeasible scenario gets only the
-    infeasibility section (nothing else has an optimum to explain)."""
+    infeasibility section (nothing else has an optimum to explain). Every search
+    after the answer shares ``budget`` seconds; a section it stops is named in
+    ``unfinished`` and left out."""
     from optimizer.engine import Session
     from optimizer.precheck import precheck
 
     result = Session(loadout, options).solve()
+    unfinished: list[str] = []
+    from optimizer.solve import SolverOptions
+
+    options = (options or SolverOptions()).within(budget)
     if result.status == "infeasible":
-        conflict, singles, joint = repairs_for(loadout, result, options, relax)
+        conflict, singles, joint = repairs_for(loadout, result, options, relax, unfinished)
         return Explanation(result, (), tuple(conflict), tuple(singles),
                            prechecks=tuple(precheck(loadout.scenario)), joint=joint,
-                           share=share, slack=slack)
-    return Explanation(
-        result,
-        tuple(worth_of(loadout, result, options)) if "binding" in sections else (),
-        (), (),
-        swings=tuple(tornado(loadout, options, share)) if "tornado" in sections else (),
-        ranges=tuple(stability(loadout, options)) if "ranging" in sections else (),
-        room=tuple(room(loadout, options, slack)) if "room" in sections else (),
-        share=share, slack=slack,
-    )
+                           share=share, slack=slack, unfinished=tuple(unfinished))
+
+    def within_budget(section: str, run: Callable[[], Sequence[Any]]) -> tuple[Any, ...]:
+        if section not in sections:
+            return ()
+        try:
+            return tuple(run())
+        except OutOfTime:
+            unfinished.append(section)
+            return ()
+
+    worth = within_budget("binding", lambda: worth_of(loadout, result, options))
+    swings = within_budget("tornado", lambda: tornado(loadout, options, share))
+    ranges = within_budget("ranging", lambda: stability(loadout, options))
+    roomy = within_budget("room", lambda: room(loadout, options, slack))
+    return Explanation(result, worth, (), (), swings=swings, ranges=ranges, room=roomy,
+                       share=share, slack=slack, unfinished=tuple(unfinished))
 
 
 # --- how stable the plan is, and how much room there is ---------------------------

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from models.data import Chance, Curve, Formulation, LeverData, ModelData, RowData
@@ -40,6 +40,12 @@ SMALLEST, LARGEST = 1e-8, 1e10
 START_FLOOR = 1e-9
 SMALLEST_UNITS = 1e-5
 MAX_MODEL_UNITS = 1e7
+# An integer lever whose unit is worth at most this share of the goal is
+# solved continuous and rounded (see negligible).
+NEGLIGIBLE = 1e-7
+# A coefficient whose most possible effect is below this share of the goal is 0
+# in the model (see _without_dust).
+DUST = 1e-8
 
 
 @dataclass(frozen=True)
@@ -53,25 +59,77 @@ class Scaling:
 def money_scale(s: Scenario) -> float:
     """Reporting-currency units per model money unit: a power of ten.
 
-    The goal (the target, or the ceiling for max_exports) near 1e3 model
-    money, but never so coarse that a whole unit of an integer lever costs or
-    yields less than 1e-2 of it: HiGHS's tolerances are absolute, and a $1
-    unit against a $68B target would otherwise look free.
+    The goal near 1e3 model money: the target for min_cost, the ceiling for
+    max_exports, each cut to what the levers can reach at all (the most
+    exports, the most spend their caps allow: a ceiling of 1000B over a lever
+    capped at $12 would otherwise make the whole plan look like dust). Never
+    so coarse that a whole unit of an integer lever costs or yields less than
+    1e-2 of it, HiGHS's tolerances being absolute; integer levers whose unit
+    is negligible against the goal are solved continuous (see negligible)
+    and do not count here.
     """
-    goal = s.budget.ceiling if s.objective == "max_exports" else abs(s.target.needed)
-    goal = goal or s.budget.ceiling or 0.0
+    goal = _goal(s)
     scale = 10.0 ** (math.floor(math.log10(goal)) - 3) if goal > 0 else 1.0
-    labels = s.period_labels
+    # each integer lever's largest per-unit value: a smaller one (a unit that
+    # costs $0.003 but yields $200,000) is dust beside it, dropped if it can never
+    # add up to anything (see _without_dust) and refused if it can
     per_unit = [
-        value
-        for lv in s.enabled_levers().values() if lv.integer
-        for value in (*(lv.net_unit_cost_in(p) for p in labels), lv.recurring_cost,
-                      _smallest_yield(lv))
-        if value > 0
+        max(_per_unit(lv, s.period_labels))
+        for lv in s.enabled_levers().values() if lv.integer and not negligible(lv, goal, s)
     ]
+    per_unit = [v for v in per_unit if v > 0]
     if per_unit:
         scale = min(scale, 10.0 ** math.floor(math.log10(min(per_unit) * 100)))
     return max(1e-6, scale)
+
+
+def _goal(s: Scenario) -> float:
+    """The size of the answer, in the reporting currency (see money_scale)."""
+    labels = s.period_labels
+    levers = s.enabled_levers().values()
+    bounds = [unit_upper_bound(lv, s.budget.ceiling, labels) for lv in levers]
+    if s.objective == "max_exports" and s.budget.ceiling:
+        spend = sum(math.inf if b is None else _most_spend(lv, b, labels)
+                    for lv, b in zip(levers, bounds, strict=True))
+        return min(s.budget.ceiling, spend) or s.budget.ceiling
+    needed = abs(s.target.needed)
+    reach = sum(math.inf if b is None else _most_exports(lv, b)
+                for lv, b in zip(levers, bounds, strict=True))
+    goal = min(needed, reach) if reach > 0 else needed
+    return goal or s.budget.ceiling or 0.0
+
+
+def _most_spend(lever: Lever, bound: float, labels: Sequence[int | str]) -> float:
+    """An upper bound on what a lever can spend over the horizon."""
+    cost = max(lever.net_unit_cost_in(p) for p in labels)
+    return lever.fixed_cost + bound * (cost + lever.recurring_cost * len(labels))
+
+
+def _most_exports(lever: Lever, bound: float) -> float:
+    """An upper bound on a lever's exports in any period."""
+    if lever.yield_curve:
+        return max(e for _, e in lever.yield_curve)
+    return (lever.yield_per_unit or 0.0) * bound
+
+
+def _per_unit(lever: Lever, labels: Sequence[int | str]) -> list[float]:
+    """What one unit of a lever costs or yields, in the reporting currency."""
+    return [*(lever.net_unit_cost_in(p) for p in labels), lever.recurring_cost,
+            _smallest_yield(lever)]
+
+
+def negligible(lever: Lever, goal: float, s: Scenario) -> bool:
+    """An integer lever whose whole unit moves cost and exports by at most
+    NEGLIGIBLE of the goal: its integrality is below what a solver's absolute
+    tolerances can see at the goal's scale, and keeping it would force a money
+    unit so fine that the goal becomes 1e11 model units. It is solved
+    continuous and its units rounded to whole ones afterwards (the plan is then
+    re-solved with them fixed, and the relaxation's bound covers the rounding).
+    """
+    if not lever.integer or goal <= 0:
+        return False
+    largest = max([*_per_unit(lever, s.period_labels), _largest_yield(lever)])
+    return largest <= NEGLIGIBLE * goal
 
 
 def _smallest_yield(lever: Lever) -> float:
@@ -92,14 +150,17 @@ def _largest_yield(lever: Lever) -> float:
 
 
 def unit_scale(
-    lever: Lever, money: float, periods: Sequence[int | str], bound: float | None
+    lever: Lever, money: float, periods: Sequence[int | str], bound: float | None,
+    relaxed: bool = False,
 ) -> float:
     """Scenario units per model unit: cost or yield per model unit in [1, 10).
 
     Clamped so the lever's largest size stays within 1e7 model units (a big-M
-    beyond that is as harmful as a tiny coefficient).
+    beyond that is as harmful as a tiny coefficient). An integer lever keeps
+    its own unit unless it is ``relaxed`` (negligible), and then is counted in
+    whole powers of ten of its units, at least one.
     """
-    if lever.integer:
+    if lever.integer and not relaxed:
         return 1.0
     costs = [lever.net_unit_cost_in(p) for p in periods] + [lever.recurring_cost]
     per_unit = max(max(costs), _largest_yield(lever)) / money
@@ -108,7 +169,7 @@ def unit_scale(
     scale = 10.0 ** -math.floor(math.log10(per_unit))
     if bound:
         scale = max(scale, 10.0 ** math.ceil(math.log10(bound / MAX_MODEL_UNITS)))
-    return scale
+    return max(scale, 1.0) if relaxed else scale
 
 
 def formulation(lever: Lever, lid: str, relations: Sequence[Relation]) -> Formulation:
@@ -144,7 +205,10 @@ def model_data(s: Scenario, file: str = "<scenario>", money: float | None = None
     horizon = len(labels)
     money = money or money_scale(s)
     ceiling = s.budget.ceiling
-    scales = {lid: unit_scale(lv, money, labels, unit_upper_bound(lv, ceiling, labels))
+    goal = _goal(s)
+    relaxed = {lid for lid, lv in levers.items() if negligible(lv, goal, s)}
+    scales = {lid: unit_scale(lv, money, labels, unit_upper_bound(lv, ceiling, labels),
+                              lid in relaxed)
               for lid, lv in levers.items()}
     relations = [parse_relation(c.expr, ids) for c in s.constraints]
     ceiling = s.budget.ceiling
@@ -164,7 +228,7 @@ def model_data(s: Scenario, file: str = "<scenario>", money: float | None = None
             problems.append(Problem(
                 file, "requires/excludes need an upper bound on this lever's units: set "
                 "max_units, max_spend or budget.ceiling (got no bound)", f"levers.{lid}"))
-        on_off = None if bound is None else _whole(bound / k, lv.integer)
+        on_off = None if bound is None else _whole(bound, lv.integer) / k
         out.append(
             LeverData(
                 id=lid,
@@ -172,7 +236,8 @@ def model_data(s: Scenario, file: str = "<scenario>", money: float | None = None
                 yield_=(lv.yield_per_unit or 0.0) * k / money,
                 lower=lv.min_units / k,
                 upper=None if lv.max_units is None else lv.max_units / k,
-                integer=lv.integer,
+                integer=lv.integer and lid not in relaxed,
+                grain=1.0 / k if lid in relaxed else None,
                 fixed_cost=lv.fixed_cost / money,
                 on_off_bound=on_off,
                 min_spend=None if lv.min_spend is None else lv.min_spend / money,
@@ -193,14 +258,14 @@ def model_data(s: Scenario, file: str = "<scenario>", money: float | None = None
                     lv, k, on_off, i in required),
                 pin_start=(None if not (lv.fixed_cost and period_caps and horizon > 1
                                         and on_off is not None)
-                           else (1.0 if lv.integer
+                           else (1.0 / k if lv.integer
                                  else min(on_off, max(SMALLEST_UNITS, START_FLOOR * on_off)))),
             )
         )
     if problems:
         raise ScenarioError(problems)
     data = ModelData(
-        levers=tuple(out),
+        levers=tuple(_without_dust(lv, goal / money, horizon) for lv in out),
         needed=s.target.needed / money,
         ceiling=None if ceiling is None else ceiling / money,
         objective=s.objective,
@@ -213,8 +278,29 @@ def model_data(s: Scenario, file: str = "<scenario>", money: float | None = None
         requires=tuple(requires),
         excludes=tuple(excludes),
     )
-    _check_range(data, file, money)
+    _check_range(data, file, money, goal / money)
     return data, Scaling(money, scales)
+
+
+def _dust(lv: LeverData, value: float, goal: float, horizon: int) -> bool:
+    """A per-unit coefficient below SMALLEST whose most possible effect (the lever's
+    largest size times it, over the horizon) stays under DUST of the goal."""
+    if lv.on_off_bound is None or not 0 < abs(value) < SMALLEST:
+        return False
+    return abs(value) * lv.on_off_bound * horizon <= DUST * goal
+
+
+def _without_dust(lv: LeverData, goal: float, horizon: int) -> LeverData:
+    """A lever's dust yield (see _dust) set to 0.
+
+    HiGHS would drop such a coefficient from the target row silently, and
+    _check_range would refuse the file for a number that cannot matter. The
+    plan's exports are re-computed from the file, so the dust is counted there.
+    Dust costs stay: in the objective they are harmless at any size (HiGHS drops
+    them from the budget rows only, by less than DUST of the goal), and dropping
+    them would bias the certificate's bound by their whole amount.
+    """
+    return replace(lv, yield_=0.0) if _dust(lv, lv.yield_, goal, horizon) else lv
 
 
 def _rows(
@@ -249,7 +335,8 @@ def _use_floor(lever: Lever, scale: float, on_off: float, required: bool) -> flo
     1e-6 model units); raised to min_units_if_used, and to 1 unit when another
     lever requires this one.
     """
-    least = 1.0 if lever.integer else min(on_off, max(SMALLEST_UNITS, START_FLOOR * on_off))
+    least = 1.0 / scale if lever.integer else min(on_off, max(SMALLEST_UNITS,
+                                                              START_FLOOR * on_off))
     if lever.min_units_if_used:
         least = max(least, lever.min_units_if_used / scale)
     if required:
@@ -262,10 +349,12 @@ def _whole(bound: float, integer: bool) -> float:
     return math.floor(bound + 1e-9) if integer else bound
 
 
-def _check_range(data: ModelData, file: str, money: float) -> None:
+def _check_range(data: ModelData, file: str, money: float, goal: float) -> None:
     problems = []
 
-    def check(path: str, value: float | None) -> None:
+    def check(path: str, value: float | None, lever: LeverData | None = None) -> None:
+        if lever is not None and value and _dust(lever, value, goal, data.periods):
+            return
         if value and not SMALLEST <= abs(value) <= LARGEST:
             problems.append(
                 Problem(
@@ -279,10 +368,10 @@ def _check_range(data: ModelData, file: str, money: float) -> None:
 
     for lv in data.levers:
         for cost in set(lv.cost):
-            check(f"levers.{lv.id}.unit_cost", cost)
+            check(f"levers.{lv.id}.unit_cost", cost, lv)
         check(f"levers.{lv.id}.yield_per_unit", lv.yield_)
         check(f"levers.{lv.id}.fixed_cost", lv.fixed_cost)
-        check(f"levers.{lv.id}.recurring_cost", lv.recurring)
+        check(f"levers.{lv.id}.recurring_cost", lv.recurring, lv)
         check(f"levers.{lv.id}.max_units", lv.on_off_bound if lv.needs_use else None)
         if lv.curve is not None:
             for slope in lv.curve.slopes:

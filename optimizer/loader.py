@@ -341,6 +341,9 @@ class _Run:
         assert isinstance(node, MappingNode)
         result: dict[Any, Any] = {}
         first_line: dict[Any, int] = {}
+        # Keys are compared as text too: 2024 and "2024" name one period, as
+        # everything downstream compares keys by str(key).
+        by_text: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key_mark = key_node.start_mark
             if not isinstance(key_node, ScalarNode):
@@ -358,7 +361,17 @@ class _Run:
                     key_mark, f"duplicate key {key!r} (first at line {first_line[key]})", child
                 )
                 continue
+            if str(key) in by_text:
+                first = by_text[str(key)]
+                self.add_at(
+                    key_mark,
+                    f"duplicate key {key!r}: {first!r} and {key!r} name the same key; keys are "
+                    f"compared as text (first at line {first_line[first]})",
+                    child,
+                )
+                continue
             first_line[key] = key_mark.line + 1
+            by_text[str(key)] = key
             # Path components stay str or int (year keys); other key types
             # (dates, booleans written as yes/no) are named by their text.
             component: str | int = key if isinstance(key, str | int) else str(key)

@@ -29,6 +29,35 @@ class ExitCode(IntEnum):
 
 
 @dataclass(frozen=True)
+class Certificate:
+    """Why an answer is proven, in the file's units: the plan's own value of the
+    objective (by the re-check's arithmetic, not the solver's) beside a bound on
+    the best value any plan can have.
+
+    ``kind`` optimum: min_cost bounds the discounted cost from below, max_exports
+    the lever exports from above; ``proven`` when they meet within ``tolerance``.
+    ``kind`` infeasible: ``value`` is the lever exports needed and ``bound`` the
+    most any plan can reach; proven when the bound falls short of the need.
+    """
+
+    kind: Literal["optimum", "infeasible"]
+    quantity: Literal["discounted_cost", "lever_exports"]
+    value: float
+    bound: float
+    gap: float
+    """Relative distance between value and bound (0 when they meet)."""
+    tolerance: float
+    method: str
+    """lp_dual (a bound computed here from HiGHS's duals), lp_dual_relaxation (the
+    same for integers solved continuous and rounded), or mip_dual_bound (HiGHS's
+    branch-and-bound bound; a second solve from scratch under 1e-9 feasibility
+    tolerances found no better plan), mip_dual_bound_only (HiGHS's bound alone: a
+    chance-constrained plan), strict_resolve (an infeasible verdict that a second
+    solve from scratch under 1e-9 tolerances repeats)."""
+    proven: bool
+
+
+@dataclass(frozen=True)
 class SolverInfo:
     name: str
     version: str
@@ -39,6 +68,8 @@ class SolverInfo:
     mip_gap: float | None
     """Real relative gap of the shown plan; 0.0 for an LP."""
     termination: str
+    certificate: Certificate | None = None
+    """What proves the answer (None: nothing was proven, e.g. a solver limit)."""
 
 
 @dataclass(frozen=True)
@@ -66,9 +97,10 @@ class Result:
     """What a solve found, in the reporting currency, ready to render.
 
     ``status`` is one of optimal, infeasible, limit_with_plan,
-    limit_without_plan. ``plan`` says what ``allocation`` holds: the optimum,
-    the best plan found before a limit, or (when infeasible) the plan that
-    reaches the most exports.
+    limit_without_plan, not_proven (the solver called it optimal or infeasible,
+    but its certificate did not hold: see ``solver.certificate``). ``plan`` says
+    what ``allocation`` holds: the optimum, the best plan found before a limit,
+    or (when infeasible) the plan that reaches the most exports.
     """
 
     scenario: str
@@ -132,6 +164,7 @@ class Result:
             "optimal": ExitCode.OK,
             "infeasible": ExitCode.INFEASIBLE,
             "limit_with_plan": ExitCode.LIMIT,
+            "not_proven": ExitCode.LIMIT,
             "limit_without_plan": ExitCode.LIMIT,
         }.get(self.status, ExitCode.OTHER)
 
@@ -285,6 +318,8 @@ class Explanation:
     """Unit costs and yields: the interval keeping the plan's mix."""
     share: float = 0.2
     slack: float = 0.05
+    unfinished: tuple[str, ...] = ()
+    """Searches the command's time budget stopped (sections, repairs): left out."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from optimizer.errors import Problem, ScenarioError
-from optimizer.expressions import ExpressionError, parse_relation
+from optimizer.expressions import NUMBER_WORDS, ExpressionError, parse_relation
 from optimizer.loader import Loaded, load_yaml
 from optimizer.schema import Budget, Lever, LinearConstraint, Scenario, Target
 from optimizer.uncertain_fields import lift
@@ -170,7 +170,7 @@ def apply_overrides(loaded: Loaded, overrides: Sequence[tuple[str, Any]]) -> dic
         node: Any = data
         for i, part in enumerate(parts[:-1]):
             if isinstance(node, dict):
-                node = node.setdefault(part, {})
+                node = node.setdefault(_same_key(node, part), {})
             elif isinstance(node, list) and isinstance(part, int) and part < len(node):
                 node = node[part]
             else:
@@ -184,10 +184,20 @@ def apply_overrides(loaded: Loaded, overrides: Sequence[tuple[str, Any]]) -> dic
             if isinstance(node, list) and not (isinstance(last, int) and last < len(node)):
                 problems.append(Problem("command line", "no such list entry", dotted))
             else:
-                node[last] = value
+                node[_same_key(node, last) if isinstance(node, dict) else last] = value
     if problems:
         raise ScenarioError(problems)
     return data
+
+
+def _same_key(node: dict[Any, Any], part: str | int) -> Any:
+    """The key of ``node`` that ``part`` names: a path is text, so
+    ``budget.per_period.2024`` names the key written 2024, not a second one
+    beside it (keys are compared as text, as the loader compares them)."""
+    for key in node:
+        if str(key) == str(part):
+            return key
+    return part
 
 
 def _context(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -325,6 +335,7 @@ def _partial_consistency(data: dict[str, Any], context: dict[str, Any]) -> list[
     periods = data.get("periods")
     if not (isinstance(periods, list) and all(isinstance(p, int | str) for p in periods)):
         periods = None
+    out.extend(_number_word_ids(levers))
     known = {str(k): not (isinstance(v, dict) and v.get("enabled") is False)
              for k, v in levers.items()}
     enabled, disabled = [], []
@@ -388,6 +399,7 @@ def consistency_problems(s: Scenario) -> list[tuple[Path, str]]:
     if not enabled:
         out.append((("levers",), "every lever is disabled; enable at least one"))
     out.extend(_period_problems(s))
+    out.extend(_number_word_ids(s.levers))
     ceiling = s.budget.ceiling
     known = {lid: lv.enabled for lid, lv in s.levers.items()}
     for lid, lever in s.levers.items():
@@ -403,6 +415,18 @@ def consistency_problems(s: Scenario) -> list[tuple[Path, str]]:
             out.append((("constraints", i, "expr"), str(exc)))
     out.extend(_correlation_problems(s))
     return out
+
+
+def _number_word_ids(levers: Iterable[Any]) -> list[tuple[Path, str]]:
+    """inf, infinity and nan are numbers in an expression (as in YAML and in
+    Python), so they cannot be lever ids: a constraint could not name them."""
+    return [
+        (("levers", lid), f"{lid!r} cannot be a lever id: in constraint expressions "
+                          "inf, infinity and nan are numbers; rename the lever "
+                          f"(got {lid!r})")
+        for lid in levers
+        if isinstance(lid, str) and lid.lower() in NUMBER_WORDS
+    ]
 
 
 def _correlation_problems(s: Scenario) -> list[tuple[Path, str]]:

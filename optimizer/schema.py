@@ -80,6 +80,29 @@ CurvePoint = tuple[Count, Amount]
 """[active units, annual exports in the reporting currency]."""
 
 
+def _one_key_per_period(value: Any) -> Any:
+    """Refuse 2024 and "2024" in one mapping: periods are compared as text.
+
+    The loader refuses such keys in a file already; this catches mappings
+    built any other way, so no period-keyed mapping can hold one period twice.
+    """
+    if isinstance(value, dict):
+        seen: dict[str, Any] = {}
+        for key in value:
+            if str(key) in seen:
+                first = seen[str(key)]
+                raise ValueError(
+                    f"period {key!r} is given twice, as {first!r} and as {key!r}; periods are "
+                    f"compared as text, so write it once (got keys {list(value)})"
+                )
+            seen[str(key)] = key
+    return value
+
+
+PeriodMap = Annotated[dict[Period, Amount], BeforeValidator(_one_key_per_period)]
+"""Period label -> money; every period-keyed mapping of the schema is one of these."""
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, use_attribute_docstrings=True, strict=False
@@ -122,7 +145,7 @@ class Lever(Strict):
     notes: str | None = None
     """Free text, carried into reports."""
     # --- section 4: time, diminishing returns and lever logic
-    unit_cost_by_period: dict[Period, Amount] = {}
+    unit_cost_by_period: PeriodMap = {}
     """Gross unit cost in the periods named, overriding unit_cost (reporting currency per unit)."""
     recurring_cost: Amount = 0.0
     """Cost per active unit in every period it is active (reporting currency per unit)."""
@@ -193,7 +216,7 @@ class Target(Strict):
     """Annual exports that exist with no lever (reporting currency per year)."""
     includes_baseline: StrictBool = False
     """True: `exports` is a total and the baseline counts toward it."""
-    milestones: dict[Period, Amount] = {}
+    milestones: PeriodMap = {}
     """Minimum lever exports in earlier periods (reporting currency per year)."""
     source: str | None = None
     """Provenance of the target and baseline."""
@@ -209,7 +232,7 @@ class Budget(Strict):
 
     ceiling: Amount | None = None
     """Total net spend cap over the horizon, undiscounted (reporting currency); none by default."""
-    per_period: dict[Period, Amount] = {}
+    per_period: PeriodMap = {}
     """Net spend cap in the periods named (reporting currency)."""
     source: str | None = None
     """Provenance of the ceiling."""

@@ -11,11 +11,12 @@ the README's speed section.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -25,7 +26,7 @@ import pyomo.core as pyo
 from pyomo.core.expr.numvalue import is_constant
 
 from models.compile import Matrix, bounds_of, compile_model
-from optimizer.errors import SolverError
+from optimizer.errors import OutOfTime, SolverError
 
 DEFAULT_MIP_GAP = 1e-7
 DEFAULT_SEED = 0
@@ -55,6 +56,19 @@ class SolverOptions:
     seed: int = DEFAULT_SEED
     threads: int = 1
     """One thread: reruns agree, and HiGHS refuses a new value after a solve."""
+    deadline: float | None = None
+    """time.monotonic() by which every solve of the command must have ended: the
+    command's time budget, shared by the answer and every search after it."""
+
+    def within(self, seconds: float | None) -> SolverOptions:
+        """These options with a deadline ``seconds`` from now (None: none); an
+        earlier deadline already set is kept."""
+        if seconds is None:
+            return self
+        end = time.monotonic() + seconds
+        if self.deadline is not None:
+            end = min(end, self.deadline)
+        return replace(self, deadline=end)
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,36 @@ def stdout_to(target: int) -> Iterator[None]:
         os.close(saved)
 
 
+def _option(h: highspy.Highs, name: str) -> Any:
+    value = h.getOptionValue(name)
+    return value[1] if isinstance(value, tuple) else value  # highspy 1.16: (status, value)
+
+
+def _grains(m: pyo.ConcreteModel, matrix: Matrix) -> np.ndarray:
+    """Per column: the step its value is rounded to when polishing (0: none)."""
+    grain_of = getattr(m, "grain_of", {})
+    return np.array([grain_of.get(id(v), 0.0) for v in matrix.columns], dtype=float)
+
+
+def _implied(m: pyo.ConcreteModel, matrix: Matrix) -> np.ndarray:
+    """Per column: an upper bound every feasible plan keeps (inf: none known)."""
+    upper = getattr(m, "implied_upper", {})
+    return np.array([upper.get(id(v), np.inf) for v in matrix.columns], dtype=float)
+
+
+def _transposed_product(lp: highspy.HighsLp, y: np.ndarray) -> np.ndarray:
+    """A'y for the LP's matrix (either storage)."""
+    a = lp.a_matrix_
+    start, index = np.asarray(a.start_), np.asarray(a.index_)
+    value = np.asarray(a.value_, dtype=float)
+    n = lp.num_col_
+    if a.format_ == highspy.MatrixFormat.kColwise:
+        cols = np.repeat(np.arange(n), np.diff(start))
+        return np.bincount(cols, weights=value * y[index], minlength=n)
+    rows = np.repeat(np.arange(lp.num_row_), np.diff(start))
+    return np.bincount(index, weights=value * y[rows], minlength=n)
+
+
 def version() -> str:
     return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}." \
            f"{highspy.HIGHS_VERSION_PATCH}"
@@ -158,6 +202,11 @@ class Highs:
         self._objectives: list[pyo.Objective] = []
         self.last_plan: Plan | None = None
         """The last optimal plan (the polished LP's when polished), duals included."""
+        self._grain = np.zeros(0)
+        self._implied = np.zeros(0)
+        self._relaxation: tuple[np.ndarray, np.ndarray] | None = None
+        """(row duals, column duals) of the last LP solved before polishing."""
+        self._mip_bound: float | None = None
 
     def version(self) -> str:
         return version()
@@ -203,6 +252,8 @@ class Highs:
         self._active = np.array([con.active for con in matrix.rows], dtype=bool)
         self._objectives = list(m.component_data_objects(pyo.Objective))
         self._objective = None
+        self._grain = _grains(m, matrix)
+        self._implied = _implied(m, matrix)
 
     def rebase(self, m: pyo.ConcreteModel) -> bool:
         """Point this instance at ``m``, built like the current model with other
@@ -232,6 +283,8 @@ class Highs:
         self._active = np.array([con.active for con in new.rows], dtype=bool)
         self._objectives = list(m.component_data_objects(pyo.Objective))
         self._objective = None  # costs may differ: pushed on the next solve
+        self._grain = _grains(m, new)
+        self._implied = _implied(m, new)
         return True
 
     def _sync(self) -> None:
@@ -285,6 +338,101 @@ class Highs:
             if abs(plan.col_value[j] - bound) <= 1e-9 * max(1.0, abs(bound)):
                 out.append((var, side, dual))
         return out
+
+    def confirm(self) -> tuple[Plan, float] | None:
+        """The model as last solved, solved again from scratch with feasibility
+        tolerances of 1e-9 and another seed, and polished: a second opinion on a
+        MIP whose bound only HiGHS vouches for. None if that solve is not optimal.
+
+        HiGHS's state is left as this solve leaves it; nothing is pushed from
+        the Pyomo model (which may have moved on since).
+        """
+        h = self._h
+        if h is None:
+            return None
+        h.clearSolver()
+        h.setOptionValue("random_seed", self.options.seed + 1)
+        strict = self._strict_now()
+        self.set_strict(True)
+        before = _option(h, "mip_feasibility_tolerance")
+        h.setOptionValue("mip_feasibility_tolerance", STRICT)
+        try:
+            if self._run() != _MS.kOptimal:
+                return None
+            bound = h.getInfo().mip_dual_bound
+            if self._mip_bound is not None and math.isfinite(bound):
+                # two bounds HiGHS stands behind: the tighter holds
+                pick = max if self._sense() == 1 else min
+                self._mip_bound = pick(self._mip_bound, bound)
+            found = self._polish(list(h.getSolution().col_value))
+            if found is None:
+                found = (Plan(list(h.getSolution().col_value), [], False),
+                         h.getInfo().objective_function_value)
+            return found
+        finally:
+            h.setOptionValue("mip_feasibility_tolerance", before)
+            h.setOptionValue("random_seed", self.options.seed)
+            self.set_strict(strict)
+
+    def _strict_now(self) -> bool:
+        h = self._h
+        return h is not None and _option(h, "primal_feasibility_tolerance") <= STRICT
+
+    def clear(self) -> None:
+        """Forget HiGHS's basis and solution: the next solve starts from scratch."""
+        if self._h is not None:
+            self._h.clearSolver()
+
+    def load_plan(self, plan: Plan) -> None:
+        """Put ``plan`` into the model's variables (a plan from confirm, say)."""
+        for var, value in zip(self.matrix.columns, plan.col_value, strict=True):
+            var.set_value(value, skip_validation=True)
+
+    def is_mip(self) -> bool:
+        return bool(self.matrix.integer.any())
+
+    def proven_bound(self, incumbent: float) -> tuple[float, str] | None:
+        """After solve(): a bound on the optimum of the model as it stood, and how it
+        was found; None when there is none.
+
+        An LP's (or a relaxation's) bound is computed here, in float64, from
+        HiGHS's row duals y and the model's own arrays: for min c'x over
+        L <= Ax <= U, l <= x <= u, any y gives
+
+            c'x >= sum_i (y_i L_i if y_i > 0 else y_i U_i) + min_{l<=x<=u} (c - A'y)'x
+
+        (weak duality), whatever the accuracy of y; a y_i whose bound is
+        infinite is dropped. Columns without a finite bound take one from the
+        plan's cost where every cost is >= 0: no plan cheaper than the
+        ``incumbent`` (model money, the re-checked plan's objective) has
+        c_j x_j above it. A MIP's bound is HiGHS's branch-and-bound bound.
+        """
+        if self._mip_bound is not None:
+            return float(self._mip_bound), "mip_dual_bound"
+        if self._relaxation is None or self._objective is None or self._h is None:
+            return None
+        lp = self._h.getLp()
+        cost, offset, sense = self.matrix.objectives[self._objective]
+        c = sense * np.asarray(cost, dtype=float)
+        y = sense * self._relaxation[0]
+        lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+        y = np.where((y > 0) & ~np.isfinite(lower), 0.0, y)
+        y = np.where((y < 0) & ~np.isfinite(upper), 0.0, y)
+        rows = np.where(y > 0, y * np.where(np.isfinite(lower), lower, 0.0),
+                        y * np.where(np.isfinite(upper), upper, 0.0)).sum()
+        d = c - _transposed_product(lp, y)
+        lo, hi = np.asarray(lp.col_lower_, dtype=float), np.asarray(lp.col_upper_, dtype=float)
+        hi = np.minimum(hi, self._implied)
+        if (c >= 0).all() and (lo >= 0).all():
+            room = abs(sense * incumbent - sense * offset) * 2.0 + 1.0
+            with np.errstate(divide="ignore"):
+                hi = np.minimum(hi, np.where(c > 0, room / np.where(c > 0, c, 1.0), np.inf))
+        with np.errstate(invalid="ignore"):
+            box = np.where(d > 0, d * lo, np.where(d < 0, d * hi, 0.0))
+        total = float(rows + box.sum())
+        if not math.isfinite(total):
+            return None
+        return sense * total + offset, "lp_dual"
 
     def bound_range(self, con: pyo.Constraint) -> tuple[float, float]:
         """After an LP solve: how far the active bound of ``con`` may move, down and
@@ -345,6 +493,15 @@ class Highs:
     def _run(self) -> highspy.HighsModelStatus:
         h = self._h
         assert h is not None
+        deadline = self.options.deadline
+        if deadline is not None:
+            # each run gets what is left of the command's budget (and no more
+            # than --time-limit)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise OutOfTime("the time budget ran out")
+            limit = self.options.time_limit
+            h.setOptionValue("time_limit", left if limit is None else min(left, limit))
         with stdout_to(2):
             status = h.run()
             if status == highspy.HighsStatus.kError:
@@ -388,6 +545,8 @@ class Highs:
         A MIP's plan carries its tolerances (0.999993 of a 1-unit lot, 1e-7 of
         a lever that looks free); the LP's vertex sits on its bounds exactly,
         and its duals are the spec's "LP with integers fixed" marginal cost.
+        Columns with a grain (integer levers solved continuous) are rounded to
+        whole multiples of it and fixed too.
         None (and the MIP's plan stands) if that LP is not optimal.
         Returns the LP's solution and objective, read before the integers are
         restored (changing the model clears HiGHS's solution and info).
@@ -395,10 +554,16 @@ class Highs:
         h, matrix = self._h, self.matrix
         assert h is not None
         ints = np.flatnonzero(matrix.integer).astype(np.int32)
-        fixed = np.round(np.asarray(col_value)[ints])
+        grained = np.flatnonzero(self._grain > 0).astype(np.int32)
+        values = np.asarray(col_value)
+        fixed = np.round(values[ints])
+        grain = self._grain[grained]
+        cols = np.concatenate([ints, grained]).astype(np.int32)
+        at = np.concatenate([fixed, np.round(values[grained] / grain) * grain])
         n = len(ints)
-        h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kContinuous))
-        h.changeColsBounds(n, ints, fixed, fixed)
+        if n:
+            h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kContinuous))
+        h.changeColsBounds(len(cols), cols, at, at)
         try:
             if self._run() != _MS.kOptimal:
                 return None
@@ -407,8 +572,9 @@ class Highs:
                         bool(solution.dual_valid), list(solution.col_dual))
             return plan, h.getInfo().objective_function_value
         finally:
-            h.changeColsBounds(n, ints, matrix.col_lower[ints], matrix.col_upper[ints])
-            h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kInteger))
+            h.changeColsBounds(len(cols), cols, matrix.col_lower[cols], matrix.col_upper[cols])
+            if n:
+                h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kInteger))
 
     def _worse(self, polished: float, mip: float) -> bool:
         h = self._h
@@ -424,13 +590,13 @@ class Highs:
     def _tight_retry(self) -> tuple[Plan, float] | None:
         h = self._h
         assert h is not None
-        before = h.getOptionValue("mip_feasibility_tolerance")
-        if isinstance(before, tuple):  # highspy 1.16 returns (status, value)
-            before = before[1]
+        before = _option(h, "mip_feasibility_tolerance")
         h.setOptionValue("mip_feasibility_tolerance", STRICT)
         try:
             if classify(self._run(), False) is not Status.OPTIMAL:
                 return None
+            # the strict solve's bound replaces the one that leaned on the tolerance
+            self._mip_bound = h.getInfo().mip_dual_bound
             return self._polish(list(h.getSolution().col_value))
         finally:
             h.setOptionValue("mip_feasibility_tolerance", before)
@@ -472,14 +638,18 @@ class Highs:
             bound = info.mip_dual_bound if has_plan else None
         else:
             bound = objective if ours is Status.OPTIMAL else None
+        self._mip_bound = bound if mip else None
+        self._relaxation = None
         duals: dict[str, float] = {}
         if ours in (Status.OPTIMAL, Status.LIMIT_WITH_PLAN):
             raw = h.getSolution()
             plan = Plan(list(raw.col_value), list(raw.row_dual), bool(raw.dual_valid),
                         list(raw.col_dual))
-            if mip and polish:
+            if not mip and raw.dual_valid:
+                self._relaxation = (np.array(raw.row_dual), np.array(raw.col_dual))
+            if (mip or self._grain.any()) and polish:
                 polished = self._polish(plan.col_value)
-                if polished is not None and objective is not None and self._worse(
+                if mip and polished is not None and objective is not None and self._worse(
                         polished[1], objective):
                     # the MIP leaned on its integrality tolerance (a use switch of
                     # 5e-7 times a big-M lets units through unpaid): solve it again

@@ -272,13 +272,31 @@ def test_a_plan_that_breaks_the_scenario_is_never_shown(
 
 
 def test_coefficients_the_solver_would_drop_are_refused(solve: Solve) -> None:
-    # Whole units of 1e-3 USD and of 1e12 USD in one model: no power of ten
-    # puts both within the range HiGHS represents (it would drop one silently).
-    with pytest.raises(ScenarioError, match=r"levers\.a\.unit_cost"):
+    # An integer lever whose unit yields 1e4 (not negligible against 10B: it is
+    # kept whole) but costs 1e-3 with no cap: in the money unit its yield needs,
+    # the cost is below what HiGHS keeps in a row, and it can add up (1e6 units
+    # are needed), so it is refused rather than dropped.
+    with pytest.raises(ScenarioError, match=r"levers\.b\.unit_cost"):
         solve("""
             name: tiny and huge
             target: {exports: 10B}
             levers:
               a: {unit_cost: 1e12, yield_per_unit: 1e13, integer: true}
-              b: {unit_cost: 1, yield_per_unit: 0.001, integer: true}
+              b: {unit_cost: 0.001, yield_per_unit: 1e4, integer: true}
         """)
+
+
+def test_integer_units_too_small_to_matter_are_solved_continuous(solve: Solve) -> None:
+    # b's whole unit (1 USD for 0.001 of exports) is a ten-billionth of the
+    # target: b is solved continuous and rounded. a: one unit of 1e13 exports for
+    # 1e12 (0.1 a dollar of exports) against b's 1,000: one unit of a.
+    r = solve("""
+        name: tiny and huge
+        target: {exports: 10B}
+        levers:
+          a: {unit_cost: 1e12, yield_per_unit: 1e13, integer: true}
+          b: {unit_cost: 1, yield_per_unit: 0.001, integer: true}
+    """)
+    assert r.status == "optimal"
+    assert r.total_cost == 1e12
+    assert {row["lever"]: row["units"] for row in r.rows} == {"a": 1, "b": 0}

@@ -102,6 +102,7 @@ def to_dict(result: Result) -> dict[str, Any]:
             "build_seconds": _num(result.solver.build_seconds),
             "mip_gap": _num(result.solver.mip_gap),
             "termination": result.solver.termination,
+            "certificate": _certificate(result),
         },
         "scenario_file": result.scenario_file,
         "scenario_sha256": result.scenario_sha256,
@@ -265,9 +266,51 @@ def _summary(result: Result) -> list[str]:
         f"Solver: HiGHS {result.solver.version}, {result.solver.seconds:.3f} s, "
         f"gap {'-' if gap is None else f'{gap:.2g}'}."
     )
+    proof = proof_sentence(result)
+    if proof:
+        lines.append(proof)
     if result.status != "optimal":
         lines.append(result.message)
     return lines
+
+
+PROOF_METHODS = {
+    "lp_dual": "a bound computed here from HiGHS's duals",
+    "lp_dual_relaxation": "a bound computed here from the duals of the model with whole "
+                          "units relaxed, then rounded",
+    "mip_dual_bound": "HiGHS's branch-and-bound bound, and a second solve under 1e-9 "
+                      "tolerances found nothing better",
+    "mip_dual_bound_only": "HiGHS's branch-and-bound bound",
+    "strict_resolve": "a second solve from scratch under 1e-9 tolerances found no plan either",
+}
+
+
+def proof_sentence(result: Result) -> str:
+    """What proves the answer, in one sentence ('' when nothing is claimed)."""
+    c = result.solver.certificate
+    if c is None or not c.proven:
+        return ""
+    cur, how = result.currency, PROOF_METHODS.get(c.method, c.method)
+    if c.kind == "infeasible":
+        if not math.isfinite(c.bound):
+            return f"Proven infeasible: {how}."
+        return (f"Proven out of reach: no plan adds more than {money(c.bound, cur)} of "
+                f"exports ({how}).")
+    if c.quantity == "lever_exports":
+        return (f"Proven optimal: no plan adds more than {money(c.bound, cur)} of exports "
+                f"({how}; gap {c.gap:.2g}).")
+    what = "discounted; " if result.periods else ""
+    return (f"Proven optimal: no plan costs less than {money(c.bound, cur)} ({what}"
+            f"{how}; gap {c.gap:.2g}).")
+
+
+def _certificate(result: Result) -> dict[str, Any] | None:
+    c = result.solver.certificate
+    if c is None:
+        return None
+    return {"kind": c.kind, "quantity": c.quantity, "value": _num(c.value),
+            "bound": _num(c.bound), "gap": _num(c.gap), "tolerance": c.tolerance,
+            "method": c.method, "proven": c.proven}
 
 
 def align(rows: list[list[str]], left: tuple[int, ...] = (0, 2)) -> list[str]:

@@ -130,6 +130,8 @@ def _sections(e: Explanation) -> list[tuple[str, list[str]]]:
             out.append(("The plan at each extreme (units)",
                         [f"{r.lever} least: {_extreme(r.plan_low)}; most: "
                          f"{_extreme(r.plan_high)}" for r in e.room]))
+    if e.unfinished:
+        out.append(("Not finished within --time-budget (left out)", list(e.unfinished)))
     return out
 
 
@@ -172,6 +174,7 @@ def render_explain_json(e: Explanation) -> str:
                    "dual_basis": w.dual_basis} for w in e.worth],
         "conflict": list(e.conflict),
         "prechecks": list(e.prechecks),
+        "unfinished": list(e.unfinished),
         "repairs": [{"limit": r.limit, "current": r.current, "needed": r.needed,
                      "relative_change": r.relative} for r in e.repairs],
         "joint_repair": None if e.joint is None else {
