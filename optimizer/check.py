@@ -136,8 +136,9 @@ def _walk(
         for other in lever.requires:
             if path.units > 0:
                 need = max(s.levers[other].min_units_if_used or 0.0, 1.0)
-                # the rule is in force (and so binding) whenever this lever is used
-                hit(f"{at}.requires", max(got[other].units, need), need, ">=")
+                # the rule is in force (and so binding) whenever this lever is used,
+                # and broken when the other lever has less than its least amount
+                hit(f"{at}.requires", got[other].units, need, ">=")
         for other in lever.excludes:
             if path.units > 0 or got[other].units > 0:
                 # in force when either side is used: it keeps the other at zero

@@ -32,11 +32,11 @@ from optimizer.schema import Lever, Scenario
 # Coefficients outside this band are refused: HiGHS would drop them silently
 # or lose the plan to round-off.
 SMALLEST, LARGEST = 1e-8, 1e10
-# "Used" means units > 0, which a MIP can only say with a floor: a continuous
-# lever funds at least this share of its largest size, and never less than
-# SMALLEST_UNITS model units: ten times the 1e-6 within which engine._plan
-# snaps a value to a bound (HiGHS's MIP feasibility tolerance), so a used
-# lever's sliver is never read as dust.
+# Where a fixed cost could be paid for nothing to meet a spend floor, or must fall
+# in the period a lever starts under per-period ceilings, a used lever funds at
+# least this share of its largest size, and never less than SMALLEST_UNITS model
+# units (ten times the 1e-6 within which engine._plan snaps a value to a bound),
+# so the sliver is never read as dust.
 START_FLOOR = 1e-9
 SMALLEST_UNITS = 1e-5
 MAX_MODEL_UNITS = 1e7
@@ -216,6 +216,7 @@ def model_data(s: Scenario, file: str = "<scenario>", money: float | None = None
     requires = [(ids.index(a), ids.index(r)) for a, lv in levers.items() for r in lv.requires]
     excludes = [(ids.index(a), ids.index(e)) for a, lv in levers.items() for e in lv.excludes]
     logic = {i for pair in requires + excludes for i in pair}
+    spent = {term.lever for rel in relations for term in rel.coefs if term.kind == "spend"}
     required = {r for _, r in requires}
     problems: list[Problem] = []
     out: list[LeverData] = []
@@ -255,7 +256,8 @@ def model_data(s: Scenario, file: str = "<scenario>", money: float | None = None
                 fixed_units=None if lv.fixed_units is None else lv.fixed_units / k,
                 needs_use=needs_use,
                 use_floor=None if not needs_use or on_off is None else _use_floor(
-                    lv, k, on_off, i in required),
+                    lv, k, on_off, i in required,
+                    lv.min_spend is not None or lid in spent),
                 pin_start=(None if not (lv.fixed_cost and period_caps and horizon > 1
                                         and on_off is not None)
                            else (1.0 / k if lv.integer
@@ -327,21 +329,27 @@ def _rows(
     return rows
 
 
-def _use_floor(lever: Lever, scale: float, on_off: float, required: bool) -> float:
+def _use_floor(lever: Lever, scale: float, on_off: float, required: bool,
+               spend_counts: bool) -> float | None:
     """Least units (model units) a used lever funds over the horizon.
 
-    "Used" means units > 0, which a MIP can only state with a floor: a whole
-    unit for an integer lever, else a billionth of its largest size (at least
-    1e-6 model units); raised to min_units_if_used, and to 1 unit when another
-    lever requires this one.
+    min_units_if_used, and at least 1 unit when another lever requires this one
+    (the spec). Where the lever's spend counts towards a floor (min_spend, a
+    ``spend()`` term in a constraint), its fixed cost must not be paid for no units:
+    a whole unit for an integer lever, else a billionth of its largest size (at
+    least SMALLEST_UNITS model units). None otherwise: "used" with nothing funded
+    only pays a fixed cost for nothing or shuts out an excluded lever, which no
+    optimum does, and a floor there made plans fund units they did not need.
     """
-    least = 1.0 / scale if lever.integer else min(on_off, max(SMALLEST_UNITS,
-                                                              START_FLOOR * on_off))
+    least = 0.0
+    if spend_counts:
+        least = 1.0 / scale if lever.integer else min(on_off, max(SMALLEST_UNITS,
+                                                                  START_FLOOR * on_off))
     if lever.min_units_if_used:
         least = max(least, lever.min_units_if_used / scale)
     if required:
         least = max(least, 1.0 / scale)
-    return least  # above on_off, the lever simply cannot be used
+    return least or None  # above on_off, the lever simply cannot be used
 
 
 def _whole(bound: float, integer: bool) -> float:

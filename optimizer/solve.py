@@ -587,17 +587,20 @@ class Highs:
         assert self._objective is not None
         return self.matrix.objectives[self._objective][2]
 
-    def _tight_retry(self) -> tuple[Plan, float] | None:
+    def _tight_retry(self) -> tuple[Status, tuple[Plan, float] | None]:
+        """The MIP again with an integrality tolerance of 1e-9: its status, and its
+        plan polished (None when it has none, or its polish fails too)."""
         h = self._h
         assert h is not None
         before = _option(h, "mip_feasibility_tolerance")
         h.setOptionValue("mip_feasibility_tolerance", STRICT)
         try:
-            if classify(self._run(), False) is not Status.OPTIMAL:
-                return None
+            status = classify(self._run(), False)
+            if status is not Status.OPTIMAL:
+                return status, None
             # the strict solve's bound replaces the one that leaned on the tolerance
             self._mip_bound = h.getInfo().mip_dual_bound
-            return self._polish(list(h.getSolution().col_value))
+            return status, self._polish(list(h.getSolution().col_value))
         finally:
             h.setOptionValue("mip_feasibility_tolerance", before)
 
@@ -649,12 +652,18 @@ class Highs:
                 self._relaxation = (np.array(raw.row_dual), np.array(raw.col_dual))
             if (mip or self._grain.any()) and polish:
                 polished = self._polish(plan.col_value)
-                if mip and polished is not None and objective is not None and self._worse(
-                        polished[1], objective):
+                if mip and (polished is None or objective is not None and self._worse(
+                        polished[1], objective)):
                     # the MIP leaned on its integrality tolerance (a use switch of
-                    # 5e-7 times a big-M lets units through unpaid): solve it again
-                    # with a tight tolerance, which is slower and so not the default
-                    retry = self._tight_retry()
+                    # 5e-7 times a big-M lets units through unpaid, or keeps a lever
+                    # that logic rules out): solve it again with a tight tolerance,
+                    # which is slower and so not the default
+                    status, retry = self._tight_retry()
+                    if status is Status.INFEASIBLE:
+                        # the plan existed only inside the tolerance
+                        self._mip_bound = None
+                        return Outcome(Status.INFEASIBLE, "Infeasible", None, None, None,
+                                       time.perf_counter() - start)
                     if retry is not None:
                         polished = retry
                 if polished is not None:
