@@ -19,6 +19,10 @@ from optimizer.errors import ScenarioError, SolverError, UsageError
 
 FORMATS = ("table", "csv", "json", "markdown")
 OUTPUT_FILES = {"allocation.csv": "csv", "result.json": "json", "allocation.md": "markdown"}
+# Seconds the searches after an answer may take by default (--time-budget): the
+# repairs of an infeasible file, and explain's bisections and re-solves.
+REPAIR_BUDGET = 60.0
+EXPLAIN_BUDGET = 300.0
 
 
 def _fail(code: int, text: str) -> NoReturn:
@@ -169,7 +173,7 @@ def options_of(time_limit: float | None, mip_gap: float | None) -> Any:
               help="The cheapest plan reaching the target in at least this share of the "
                    "file's samples (e.g. 0.9 or 90%); needs distributions in the file.")
 @solver_options
-@budget_option(60.0)
+@budget_option(REPAIR_BUDGET)
 @click.version_option(package_name="pk-budget-optimizer", prog_name="optimize")
 @click.pass_context
 def main(
@@ -498,7 +502,7 @@ def _progress(total: int) -> Callable[[int], None] | None:
               help="Draw the tornado to FILE.png or FILE.svg.")
 @relax_option
 @solver_options
-@budget_option(300.0)
+@budget_option(EXPLAIN_BUDGET)
 def explain(
     config: Path, sets: tuple[str, ...], variant: str | None, fmt: str, output: Path | None,
     sections: str, share: str, slack: str, plot: Path | None, relax: str | None,
@@ -711,7 +715,7 @@ def run_report(
         if result.status == "optimal":
             worth = worth_of(loadout, result, options)
         elif result.status == "infeasible" and result.plan != "none":
-            result = _with_repairs(loadout, result, options)
+            result = _with_repairs(loadout, result, options.within(REPAIR_BUDGET))
     sweep = None if values is None else run_sweep(loadout, kind, values, options,  # type: ignore[arg-type]
                                                   progress=_progress(len(values)))
     simulation, certainty, risk_notes = None, [], []

@@ -13,8 +13,8 @@ import pyomo.core as pyo
 from models.build import build, use_objective
 from models.data import ModelData
 from optimizer.check import Plan, binding, limits_on_exports, paths, violations
-from optimizer.errors import SolverError
-from optimizer.inputs import Scaling, chance_data, model_data
+from optimizer.errors import ScenarioError, SolverError
+from optimizer.inputs import Scaling, chance_data, fitted, model_data, off_scale
 from optimizer.numbers import clean, money, round_step
 from optimizer.results import Certificate, Result, SolverInfo
 from optimizer.scenario import Loadout
@@ -140,7 +140,7 @@ class Session:
 
     def __init__(
         self, loadout: Loadout, options: SolverOptions | None = None,
-        widest_ceiling: float | None = None, money: float | None = None,
+        widest_ceiling: float | None = None, units: tuple[float, float] | None = None,
         chance: tuple[float, Mapping[str, Any]] | None = None,
     ) -> None:
         start = time.perf_counter()
@@ -148,7 +148,7 @@ class Session:
         s = loadout.scenario
         if widest_ceiling is not None:
             s = with_goal(s, ceiling=None if widest_ceiling == float("inf") else widest_ceiling)
-        self.data, self.scaling = model_data(s, loadout.file, money)
+        self.data, self.scaling = model_data(s, loadout.file, units)
         self.chance = chance is not None
         if chance is not None:
             # (confidence, draws): reach the target in that share of the samples
@@ -167,7 +167,7 @@ class Session:
         bases (warm re-solves). Returns how many solver instances stayed warm."""
         if self.chance:
             raise ValueError("a chance-constrained session is not rebased")
-        data, scaling = model_data(s, self.loadout.file, self.scaling.money)
+        data, scaling = model_data(s, self.loadout.file, self.scaling.scales)
         self.loadout = Loadout(s, self.loadout.file, self.loadout.sha256,
                                self.loadout.variant)
         self.data, self.scaling = data, scaling
@@ -177,7 +177,7 @@ class Session:
     def run_for(self, s: Scenario) -> _Run:
         """Point the model at ``s`` (same levers; target, ceiling, objective may differ)."""
         m = self.model
-        m.needed.set_value(s.target.needed / self.scaling.money)
+        m.needed.set_value(s.target.needed / self.scaling.exports)
         if s.budget.ceiling is None:
             m.budget.deactivate()
         else:
@@ -197,8 +197,28 @@ class Session:
 
         ``diagnose`` False skips what only explains (why infeasible, the next
         step's cost): a sweep point needs the answer, not the story.
+
+        The model's units of spend and exports come from a guess at the answer's
+        size (inputs._goals), which a constraint can make wrong by orders of
+        magnitude (exports of 1e5 where the caps allowed 1e10: a lever's 5
+        exports were then 5e-7 model units, under HiGHS's tolerances). Where the
+        answer lands a thousand times or more off its units, it is solved again
+        on a model built in units fitted to it, and that answer is shown.
         """
-        run = self.run_for(scenario or self.loadout.scenario)
+        s = scenario or self.loadout.scenario
+        result = self._solve_once(s, diagnose)
+        units = None if self.chance else _refit(self, s, result)
+        if units is None:
+            return result
+        try:
+            fitted = Session(Loadout(s, self.loadout.file, self.loadout.sha256),
+                             self.solvers.options, units=units)
+        except ScenarioError:
+            return result  # a coefficient the fitted units cannot represent
+        return fitted._solve_once(s, diagnose)
+
+    def _solve_once(self, scenario: Scenario, diagnose: bool) -> Result:
+        run = self.run_for(scenario)
         run.diagnose = diagnose
         try:
             return _solve(run, self.discrete, diagnose)
@@ -206,7 +226,7 @@ class Session:
             # the plan sat inside HiGHS's tolerances but outside the scenario's
             # own units: once more with tight tolerances, then give up
             pass
-        run = self.run_for(scenario or self.loadout.scenario)
+        run = self.run_for(scenario)
         run.diagnose = diagnose
         self.solvers.set_strict(True)
         try:
@@ -239,7 +259,8 @@ class Session:
         the limit sets; from the LP, or the LP with integers fixed for a MIP."""
         m = self.model
         highs = self.solvers.for_model(m)
-        money = self.scaling.money
+        sc = self.scaling
+        objective = sc.exports if self.loadout.scenario.objective == "max_exports" else sc.money
         out: dict[str, float] = {}
         for item, side, dual in highs.limit_duals():
             name = _scenario_name(self, item, side)
@@ -247,8 +268,13 @@ class Session:
                 continue
             per_unit = name.rsplit(".", 1)[-1] in UNIT_LIMITS
             lid = name.split(".")[1] if name.startswith("levers.") else None
-            factor = money / self.scaling.units[lid] if per_unit and lid else 1.0
-            out[name] = out.get(name, 0.0) + dual * factor
+            if per_unit and lid:
+                limit = sc.units[lid]
+            elif name.startswith("target."):
+                limit = sc.exports
+            else:
+                limit = sc.money
+            out[name] = out.get(name, 0.0) + dual * objective / limit
         return out
 
     def conflict(self) -> list[str]:
@@ -258,6 +284,21 @@ class Session:
         highs = self.solvers.for_model(m)
         names = [_scenario_name(self, item, side) for item, side in highs.conflict(m)]
         return list(dict.fromkeys(n for n in names if n))
+
+
+def _refit(session: Session, s: Scenario, result: Result) -> tuple[float, float] | None:
+    """Units of spend and exports fitted to a plan that landed far off the model's
+    (see Session.solve); None when it did not."""
+    if result.plan not in ("optimal", "best_found"):
+        return None
+    spend = result.discounted_cost if result.discounted_cost is not None else 0.0
+    exports = result.lever_exports or 0.0
+    sc = session.scaling
+    if not (off_scale(spend, sc.money) or off_scale(exports, sc.exports)):
+        return None
+    units = fitted(s, spend if spend > 0 else sc.money * 1e3,
+                   exports if exports > 0 else sc.exports * 1e3)
+    return None if units == sc.scales else units
 
 
 def _scenario_name(session: Session, item: Any, side: str) -> str | None:
@@ -286,17 +327,14 @@ def _scenario_name(session: Session, item: Any, side: str) -> str | None:
                 return f"{lever()}.max_units"
             return f"{lever()}.max_units_per_period"
         return f"{lever()}.min_units" if single else None
-    table = {
-        "target": "target.exports",
-        "budget": "budget.ceiling",
-        "extra": None,
-        "spend_bounds": f"{lever()}.{'max' if side == 'upper' else 'min'}_spend" if keys else None,
-        "unit_totals": (f"{lever()}.{'max' if side == 'upper' else 'min'}_units"
-                        if keys else None),
-        "curve_capacity": f"{lever()}.yield_curve" if keys else None,
-        "use_floor": f"{lever()}.min_units_if_used" if keys else None,
-        "use_link": f"{lever()}.fixed_cost" if keys else None,
-    }
+    if base in ("spend_bounds", "unit_totals") and keys:
+        kind = "spend" if base == "spend_bounds" else "units"
+        return f"{lever()}.{'max' if side == 'upper' else 'min'}_{kind}"
+    per_lever = {"curve_capacity": "yield_curve", "use_floor": "min_units_if_used",
+                 "use_link": "fixed_cost"}
+    if base in per_lever and keys:
+        return f"{lever()}.{per_lever[base]}"
+    table = {"target": "target.exports", "budget": "budget.ceiling"}
     if base == "extra":
         return s.constraint_label(int(keys[0]))
     if base == "period_budget":
@@ -351,7 +389,7 @@ def _answer(run: _Run, out: Outcome, discrete: bool, diagnose: bool) -> Result:
     limits = binding(s, units if run.first_plan is None else run.first_plan, need_target)
     marginal, basis, next_step = None, None, None
     if s.objective == "min_cost" and out.status is Status.OPTIMAL:
-        marginal, basis = _marginal_cost(out, discrete)
+        marginal, basis = _marginal_cost(out, discrete, run.scaling.money / run.scaling.exports)
         if diagnose:
             next_step = _next_step(run, out)
     optimal = out.status is Status.OPTIMAL
@@ -381,8 +419,9 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
     a second solve from scratch under strict tolerances must find no better plan;
     when it does, that plan is returned to be shown instead (and nothing is proven).
     """
-    m, money = run.model, run.scaling.money
     maximize = run.objective == "max_exports"
+    m = run.model
+    money = run.scaling.exports if maximize else run.scaling.money  # the objective's unit
     highs = run.solvers.for_model(m)
     value = _value(run, units)
     tolerance = CERTIFY_GAP + (LEXICOGRAPHIC_SLACK if maximize else 0.0)
@@ -493,14 +532,15 @@ def _infeasible(run: _Run, discrete: bool) -> Result:
         con.deactivate()
     try:
         out = _most_exports(run)
-        if not out.has_plan:
+        unbounded = out.status is Status.UNBOUNDED  # (no ceiling, an uncapped lever)
+        if not out.has_plan and not unbounded:
             return _result(
                 run, out, "infeasible", None, "none",
                 "infeasible: the bounds and constraints contradict each other even with no "
                 "export target (check min_units, min_spend, locks and constraints)",
                 certificate=_resolved_proof(run),
             )
-        plan = _plan(run)
+        plan = None if unbounded else _plan(run)
         short = []
         labels = s.period_labels
         for key, goal in s.target.milestones.items():
@@ -512,10 +552,16 @@ def _infeasible(run: _Run, discrete: bool) -> Result:
         if not short and s.target.milestones:
             short.append("target.milestones: each milestone alone is reachable, but not all "
                          "of them together")
-        _load(run, plan)
+        if plan is not None:
+            _load(run, plan)
     finally:
         for con in milestones:
             con.activate()
+    if plan is None:
+        # the target alone has no limit to its exports: the milestones are why
+        names = [line.split(" ")[0].rstrip(":") for line in short]
+        return _result(run, out, "infeasible", None, "none", "infeasible: " + "; ".join(short)
+                       + ".", binding=tuple(names), certificate=_resolved_proof(run))
     return _out_of_reach(run, out, short, _resolved_proof(run))
 
 
@@ -552,7 +598,7 @@ def _reach_proof(run: _Run, first: Plan) -> Certificate:
     reaches (from the max_exports stage's model, see Highs.proven_bound) below
     what is needed. A MIP's bound is HiGHS's, so a second solve from scratch under
     strict tolerances must find no more exports than the first."""
-    s, money_unit = run.loadout.scenario, run.scaling.money
+    s, money_unit = run.loadout.scenario, run.scaling.exports
     needed = s.target.needed
     highs = run.solvers.for_objective(run.model, "exports_objective")
     reach = sum(p.last_exports for p in paths(s, first).values())
@@ -628,7 +674,7 @@ def _most_in_period(run: _Run, k: int) -> float | None:
     use_objective(m, "max_exports", period=k)
     try:
         out = run.solve()
-        return out.objective * run.scaling.money if out.has_plan and out.objective else (
+        return out.objective * run.scaling.exports if out.has_plan and out.objective else (
             0.0 if out.has_plan else None)
     finally:
         m.needed.set_value(needed)
@@ -668,7 +714,22 @@ def _out_of_reach(run: _Run, out: Outcome, short_milestones: list[str],
 
 
 def _plan(run: _Run) -> dict[str, list[float]]:
-    """The loaded plan in scenario units: integers whole, dust gone, bounds snapped."""
+    """The loaded plan in scenario units: integers whole, dust gone, bounds snapped.
+
+    A snap to a bound that makes the plan break a limit it kept is undone: a
+    value 7.5e-7 model units below a cap can be 75 USD of spend where a lever's
+    model unit is large, and the snap would spend them over the ceiling.
+    """
+    snapped, raw = _units(run, snap=True), _units(run, snap=False)
+    if snapped == raw:
+        return snapped
+    s = run.loadout.scenario
+    if violations(s, snapped, False) and not violations(s, raw, False):
+        return raw
+    return snapped
+
+
+def _units(run: _Run, snap: bool) -> dict[str, list[float]]:
     m, s = run.model, run.loadout.scenario
     plan: dict[str, list[float]] = {}
     for i, lv in enumerate(run.data.levers):
@@ -689,7 +750,7 @@ def _plan(run: _Run) -> dict[str, list[float]]:
                 x = float(round(x))
             else:
                 scale = run.scaling.units[lv.id]
-                for bound in (0.0, *snaps):
+                for bound in (0.0, *snaps) if snap else (0.0,):
                     # within HiGHS's MIP feasibility tolerance (1e-6 model units) of a
                     # bound is on it: -0.0003 units of a lever is round-off, not a plan
                     if abs(raw - bound / scale) <= 1e-6 * max(1.0, abs(bound / scale)):
@@ -726,7 +787,7 @@ def _next_step(run: _Run, out: Outcome) -> tuple[float, float | None]:
     m, s = run.model, run.loadout.scenario
     step = round_step(s.target.needed)
     needed = pyo.value(m.needed)
-    m.needed.set_value(needed + step / run.scaling.money)
+    m.needed.set_value(needed + step / run.scaling.exports)
     try:
         raised = run.solve()
     finally:
@@ -736,14 +797,16 @@ def _next_step(run: _Run, out: Outcome) -> tuple[float, float | None]:
     return step, clean((raised.objective - out.objective) * run.scaling.money)
 
 
-def _marginal_cost(out: Outcome, discrete: bool) -> tuple[float | None, str]:
+def _marginal_cost(out: Outcome, discrete: bool, per: float) -> tuple[float | None, str]:
     """d(cost)/d(needed exports) as the spec defines it: the target row's dual of
     the LP, or for a MIP of the LP with its integers fixed at the optimum (the
-    polishing solve, see solve.Highs.solve)."""
+    polishing solve, see solve.Highs.solve); ``per``: model spend units per model
+    export unit, in the reporting currency (the dual is cost per export in model
+    units)."""
     basis = "lp_with_integers_fixed" if discrete else "lp"
     if "target" not in out.duals:
         return None, basis
-    return clean(out.duals["target"]), basis
+    return clean(out.duals["target"] * per), basis
 
 
 def _allocation(run: _Run, plan: Plan | None) -> tuple[dict[str, Any], ...]:

@@ -83,20 +83,24 @@ def _solve(loadout: Loadout, s: Scenario, options: SolverOptions | None) -> Resu
     """``s`` (the file's scenario with a limit moved) solved in the file's own
     scaling: a search that takes the target towards 0 must not rescale the model."""
     from optimizer.engine import Session
-    from optimizer.inputs import money_scale
+    from optimizer.inputs import money_scales
 
     return Session(Loadout(s, loadout.file, loadout.sha256), options,
-                   money=money_scale(loadout.scenario)).solve(diagnose=False)
+                   units=money_scales(loadout.scenario)).solve(diagnose=False)
 
 
 def _feasible(loadout: Loadout, s: Scenario, options: SolverOptions | None) -> bool:
     """A probe of a repair search: a move so large the model cannot represent it
     (coefficients past 1e10) counts as no plan, not as an error in the file."""
-    from optimizer.errors import ScenarioError
+    from optimizer.errors import ScenarioError, SolverError
 
     try:
         result = _solve(loadout, s, options)
-    except ScenarioError:
+    except OutOfTime:
+        raise
+    except (ScenarioError, SolverError):
+        # no plan that passes the re-check: not a repair (the file's own scale can
+        # be too coarse for a probe near 0)
         return False
     if result.status == "limit_without_plan":
         # a probe cut short proves nothing either way: the search stops here
@@ -405,7 +409,7 @@ def repairs_for(loadout: Loadout, result: Result, options: SolverOptions | None 
 def explain(
     loadout: Loadout, options: SolverOptions | None = None,
     sections: tuple[str, ...] = SECTIONS, share: float = 0.2, slack: float = 0.05,
-    relax: Sequence[str] = (), budget: float | None = None,
+    relax: Sequence[str] = (), budget: float | None = 300.0,
 ) -> Explanation:
     """Everything asked for in ``sections``; an infeasible scenario gets only the
     infeasibility section (nothing else has an optimum to explain). Every search

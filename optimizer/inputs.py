@@ -45,58 +45,135 @@ MAX_MODEL_UNITS = 1e7
 NEGLIGIBLE = 1e-7
 # A coefficient whose most possible effect is below this share of the goal is 0
 # in the model (see _without_dust).
-DUST = 1e-8
+DUST = 1e-7
 
 
 @dataclass(frozen=True)
 class Scaling:
     money: float
-    """Reporting currency per model money unit."""
+    """Reporting currency per model unit of spend."""
     units: dict[str, float]
     """Scenario units per model unit, by lever id."""
+    exports: float
+    """Reporting currency per model unit of exports."""
+
+    @property
+    def scales(self) -> tuple[float, float]:
+        return self.money, self.exports
 
 
-def money_scale(s: Scenario) -> float:
-    """Reporting-currency units per model money unit: a power of ten.
+def money_scales(s: Scenario) -> tuple[float, float]:
+    """Reporting-currency units per model unit of spend and of exports: powers of ten.
 
-    The goal near 1e3 model money: the target for min_cost, the ceiling for
-    max_exports, each cut to what the levers can reach at all (the most
-    exports, the most spend their caps allow: a ceiling of 1000B over a lever
-    capped at $12 would otherwise make the whole plan look like dust). Never
-    so coarse that a whole unit of an integer lever costs or yields less than
-    1e-2 of it, HiGHS's tolerances being absolute; integer levers whose unit
-    is negligible against the goal are solved continuous (see negligible)
-    and do not count here.
+    Spend and exports are counted in units of their own: rows and objectives
+    never add one to the other (a constraint mixing them is normalised on its
+    own), and a plan's exports can be a millionth or a million times its cost.
+    Each goal (see _goals) lands near 1e3 model units. Never so coarse that a
+    whole unit of an integer lever moves cost and exports by less than 1e-2 of
+    a model unit, HiGHS's tolerances being absolute: both units are then made
+    finer together; integer levers whose unit is negligible are solved
+    continuous (see negligible) and do not count here.
     """
-    goal = _goal(s)
-    scale = 10.0 ** (math.floor(math.log10(goal)) - 3) if goal > 0 else 1.0
-    # each integer lever's largest per-unit value: a smaller one (a unit that
+    spend, exports = _goals(s)
+    return fitted(s, spend, exports)
+
+
+def fitted(s: Scenario, spend: float, exports: float) -> tuple[float, float]:
+    """Model units of spend and exports that put these amounts near 1e3, made finer
+    where a whole unit of an integer lever would be under 1e-2 of them."""
+    scales = [_near_thousand(spend), _near_thousand(exports)]
+    goals = _goals(s)
+    # each integer lever's largest per-unit effect: a smaller one (a unit that
     # costs $0.003 but yields $200,000) is dust beside it, dropped if it can never
-    # add up to anything (see _without_dust) and refused if it can
-    per_unit = [
-        max(_per_unit(lv, s.period_labels))
-        for lv in s.enabled_levers().values() if lv.integer and not negligible(lv, goal, s)
-    ]
-    per_unit = [v for v in per_unit if v > 0]
-    if per_unit:
-        scale = min(scale, 10.0 ** math.floor(math.log10(min(per_unit) * 100)))
-    return max(1e-6, scale)
+    # add up to anything (see _dust) and refused if it can
+    worst = min((max(max(_costs(lv, s.period_labels)) / scales[0],
+                     _largest_yield(lv) / scales[1])
+                 for lv in s.enabled_levers().values()
+                 if lv.integer and not negligible(lv, goals, s)), default=math.inf)
+    if 0 < worst < 1e-2:
+        finer = 10.0 ** math.floor(math.log10(worst * 100))
+        scales = [x * finer for x in scales]
+    return max(1e-6, scales[0]), max(1e-6, scales[1])
 
 
-def _goal(s: Scenario) -> float:
-    """The size of the answer, in the reporting currency (see money_scale)."""
+def _near_thousand(goal: float) -> float:
+    return 10.0 ** (math.floor(math.log10(goal)) - 3) if goal > 0 else 1.0
+
+
+def off_scale(value: float, unit: float) -> bool:
+    """An amount far from the model's working range (1 to 1e6 model units): the
+    guess its unit came from was wrong by a thousand or more."""
+    return value > 0 and not 1.0 <= value / unit <= 1e6
+
+
+def _goals(s: Scenario) -> tuple[float, float]:
+    """The size of the answer's spend and exports (reporting currency), roughly: what
+    a greedy fill by cost per export buys, within each lever's largest size.
+
+    min_cost: the exports needed (cut to the most the levers reach at all: a
+    target they cannot reach is proven out of reach at the scale of what they
+    can), and the spend the greedy fill needs for them. max_exports: the ceiling
+    (cut to the most the levers can spend: a ceiling of 1000B over a lever capped
+    at $12 would otherwise make the whole plan dust) and the exports it buys.
+    """
     labels = s.period_labels
-    levers = s.enabled_levers().values()
+    levers = list(s.enabled_levers().values())
     bounds = [unit_upper_bound(lv, s.budget.ceiling, labels) for lv in levers]
-    if s.objective == "max_exports" and s.budget.ceiling:
-        spend = sum(math.inf if b is None else _most_spend(lv, b, labels)
-                    for lv, b in zip(levers, bounds, strict=True))
-        return min(s.budget.ceiling, spend) or s.budget.ceiling
-    needed = abs(s.target.needed)
     reach = sum(math.inf if b is None else _most_exports(lv, b)
                 for lv, b in zip(levers, bounds, strict=True))
-    goal = min(needed, reach) if reach > 0 else needed
-    return goal or s.budget.ceiling or 0.0
+    room = sum(math.inf if b is None else _most_spend(lv, b, labels)
+               for lv, b in zip(levers, bounds, strict=True))
+    # (cost, exports) per unit at the lever's best average, and its largest size
+    offers = []
+    for lv, b in zip(levers, bounds, strict=True):
+        cost = max(_costs(lv, labels))
+        gain = _best_average_yield(lv)
+        if gain > 0:
+            offers.append((cost / gain, cost, gain, lv.fixed_cost, b))
+    offers.sort()
+    needed = abs(s.target.needed)
+    if s.objective == "max_exports" and s.budget.ceiling or not needed and s.budget.ceiling:
+        spend = min(s.budget.ceiling, room) or s.budget.ceiling
+        exports = _bought(offers, spend)
+        return spend, exports or (reach if math.isfinite(reach) else spend)
+    if not needed:  # nothing to reach and no ceiling: what the caps allow, or 1
+        exports = reach if 0 < reach < math.inf else 1.0
+        return (room if 0 < room < math.inf else exports), exports
+    exports = min(needed, reach) if reach > 0 else needed
+    left, spend = exports, 0.0
+    for _, cost, gain, fixed, b in offers:
+        if left <= 0:
+            break
+        units = min(left / gain, b if b is not None else math.inf)
+        spend += fixed + cost * units
+        left -= gain * units
+    if s.budget.ceiling:
+        spend = min(spend, s.budget.ceiling) if spend > 0 else s.budget.ceiling
+    return spend or exports, exports
+
+
+def _bought(offers: list[tuple[float, float, float, float, float | None]], spend: float
+            ) -> float:
+    """The exports a greedy fill (cheapest per export first) buys with ``spend``."""
+    left, exports = spend, 0.0
+    for _, cost, gain, fixed, b in offers:
+        if left <= fixed:
+            continue
+        units = (left - fixed) / cost if cost > 0 else math.inf
+        units = min(units, b if b is not None else math.inf)
+        if not math.isfinite(units):
+            continue
+        exports += gain * units
+        left -= fixed + cost * units
+    return exports
+
+
+def _best_average_yield(lever: Lever) -> float:
+    """Exports per unit at the lever's best point: its yield, or a curve's best
+    average (breakpoint exports over breakpoint units)."""
+    if lever.yield_curve:
+        return max((e / u for u, e in lever.yield_curve if u > 0), default=0.0)
+    return lever.yield_per_unit or 0.0
 
 
 def _most_spend(lever: Lever, bound: float, labels: Sequence[int | str]) -> float:
@@ -112,24 +189,24 @@ def _most_exports(lever: Lever, bound: float) -> float:
     return (lever.yield_per_unit or 0.0) * bound
 
 
-def _per_unit(lever: Lever, labels: Sequence[int | str]) -> list[float]:
-    """What one unit of a lever costs or yields, in the reporting currency."""
-    return [*(lever.net_unit_cost_in(p) for p in labels), lever.recurring_cost,
-            _smallest_yield(lever)]
+def _costs(lever: Lever, labels: Sequence[int | str]) -> list[float]:
+    """What one unit of a lever costs, in the reporting currency."""
+    return [*(lever.net_unit_cost_in(p) for p in labels), lever.recurring_cost]
 
 
-def negligible(lever: Lever, goal: float, s: Scenario) -> bool:
+def negligible(lever: Lever, goals: tuple[float, float], s: Scenario) -> bool:
     """An integer lever whose whole unit moves cost and exports by at most
-    NEGLIGIBLE of the goal: its integrality is below what a solver's absolute
-    tolerances can see at the goal's scale, and keeping it would force a money
-    unit so fine that the goal becomes 1e11 model units. It is solved
-    continuous and its units rounded to whole ones afterwards (the plan is then
-    re-solved with them fixed, and the relaxation's bound covers the rounding).
+    NEGLIGIBLE of their goals: its integrality is below what a solver's absolute
+    tolerances can see at the goal's scale, and keeping it would force units so
+    fine that the goal becomes 1e11 model units. It is solved continuous and its
+    units rounded to whole ones afterwards (the plan is then re-solved with them
+    fixed, and the relaxation's bound covers the rounding).
     """
-    if not lever.integer or goal <= 0:
+    spend, exports = goals
+    if not lever.integer or spend <= 0 or exports <= 0:
         return False
-    largest = max([*_per_unit(lever, s.period_labels), _largest_yield(lever)])
-    return largest <= NEGLIGIBLE * goal
+    return (max(_costs(lever, s.period_labels)) <= NEGLIGIBLE * spend
+            and _largest_yield(lever) <= NEGLIGIBLE * exports)
 
 
 def _smallest_yield(lever: Lever) -> float:
@@ -150,10 +227,11 @@ def _largest_yield(lever: Lever) -> float:
 
 
 def unit_scale(
-    lever: Lever, money: float, periods: Sequence[int | str], bound: float | None,
-    relaxed: bool = False,
+    lever: Lever, scales: tuple[float, float], periods: Sequence[int | str],
+    bound: float | None, relaxed: bool = False,
 ) -> float:
-    """Scenario units per model unit: cost or yield per model unit in [1, 10).
+    """Scenario units per model unit: cost or yield per model unit in [1, 10) of
+    its model unit (``scales``: spend's, exports').
 
     Clamped so the lever's largest size stays within 1e7 model units (a big-M
     beyond that is as harmful as a tiny coefficient). An integer lever keeps
@@ -163,10 +241,16 @@ def unit_scale(
     if lever.integer and not relaxed:
         return 1.0
     costs = [lever.net_unit_cost_in(p) for p in periods] + [lever.recurring_cost]
-    per_unit = max(max(costs), _largest_yield(lever)) / money
+    cost, gain = max(costs) / scales[0], _largest_yield(lever) / scales[1]
+    per_unit = max(cost, gain)
     if per_unit <= 0:
         return 1.0
     scale = 10.0 ** -math.floor(math.log10(per_unit))
+    low = min(v for v in (cost, gain) if v > 0)
+    if low * scale < 1e-5:
+        # a lever whose cost and yield are far apart in their model units: both
+        # nearer the middle (the smaller up to 1e-5, the larger at most 1e5)
+        scale *= 10.0 ** min(5, math.ceil(math.log10(1e-5 / (low * scale))))
     if bound:
         scale = max(scale, 10.0 ** math.ceil(math.log10(bound / MAX_MODEL_UNITS)))
     return max(scale, 1.0) if relaxed else scale
@@ -193,22 +277,24 @@ def _period_index(labels: list[int | str], keyed: dict[int | str, float]) -> dic
     return {names.index(str(key)): value for key, value in keyed.items()}
 
 
-def model_data(s: Scenario, file: str = "<scenario>", money: float | None = None
+def model_data(s: Scenario, file: str = "<scenario>",
+               units: tuple[float, float] | None = None
                ) -> tuple[ModelData, Scaling]:
     """Translate a validated scenario into scaled model data.
 
-    ``money``: the model money unit to use instead of this scenario's own (a
+    ``units``: the model units of spend and exports to use instead of this
+    scenario's own (a
     search that moves the target towards 0 keeps the file's scaling)."""
     levers = s.enabled_levers()
     ids = list(levers)
     labels = s.period_labels
     horizon = len(labels)
-    money = money or money_scale(s)
+    money, export = units or money_scales(s)
     ceiling = s.budget.ceiling
-    goal = _goal(s)
-    relaxed = {lid for lid, lv in levers.items() if negligible(lv, goal, s)}
-    scales = {lid: unit_scale(lv, money, labels, unit_upper_bound(lv, ceiling, labels),
-                              lid in relaxed)
+    goals = _goals(s)
+    relaxed = {lid for lid, lv in levers.items() if negligible(lv, goals, s)}
+    scales = {lid: unit_scale(lv, (money, export), labels,
+                              unit_upper_bound(lv, ceiling, labels), lid in relaxed)
               for lid, lv in levers.items()}
     relations = [parse_relation(c.expr, ids) for c in s.constraints]
     ceiling = s.budget.ceiling
@@ -234,7 +320,7 @@ def model_data(s: Scenario, file: str = "<scenario>", money: float | None = None
             LeverData(
                 id=lid,
                 cost=tuple(lv.net_unit_cost_in(p) * k / money for p in labels),
-                yield_=(lv.yield_per_unit or 0.0) * k / money,
+                yield_=(lv.yield_per_unit or 0.0) * k / export,
                 lower=lv.min_units / k,
                 upper=None if lv.max_units is None else lv.max_units / k,
                 integer=lv.integer and lid not in relaxed,
@@ -250,7 +336,7 @@ def model_data(s: Scenario, file: str = "<scenario>", money: float | None = None
                                 else lv.max_units_per_period / k),
                 curve=None if not lv.yield_curve else Curve(
                     units=tuple(u / k for u, _ in lv.yield_curve),
-                    exports=tuple(e / money for _, e in lv.yield_curve),
+                    exports=tuple(e / export for _, e in lv.yield_curve),
                 ),
                 formulation=formulation(lv, lid, relations),
                 fixed_units=None if lv.fixed_units is None else lv.fixed_units / k,
@@ -267,21 +353,21 @@ def model_data(s: Scenario, file: str = "<scenario>", money: float | None = None
     if problems:
         raise ScenarioError(problems)
     data = ModelData(
-        levers=tuple(_without_dust(lv, goal / money, horizon) for lv in out),
-        needed=s.target.needed / money,
+        levers=tuple(_without_dust(lv, goals[1] / export, horizon) for lv in out),
+        needed=s.target.needed / export,
         ceiling=None if ceiling is None else ceiling / money,
         objective=s.objective,
-        rows=tuple(_rows(s, relations, ids, scales, money)),
+        rows=tuple(_rows(s, relations, ids, scales, (money, export))),
         periods=horizon,
         weights=tuple(1.0 / (1.0 + s.discount_rate) ** k for k in range(horizon)),
-        milestones=tuple(sorted((k, v / money) for k, v in
+        milestones=tuple(sorted((k, v / export) for k, v in
                                 _period_index(labels, s.target.milestones).items())),
         period_ceilings=tuple(sorted((k, v / money) for k, v in period_caps.items())),
         requires=tuple(requires),
         excludes=tuple(excludes),
     )
-    _check_range(data, file, money, goal / money)
-    return data, Scaling(money, scales)
+    _check_range(data, file, (money, export), goals[0] / money)
+    return data, Scaling(money, scales, export)
 
 
 def _dust(lv: LeverData, value: float, goal: float, horizon: int) -> bool:
@@ -307,13 +393,14 @@ def _without_dust(lv: LeverData, goal: float, horizon: int) -> LeverData:
 
 def _rows(
     s: Scenario, relations: list[Relation], ids: list[str], scales: dict[str, float],
-    money: float,
+    units: tuple[float, float],
 ) -> list[RowData]:
     rows = []
     for r, rel in enumerate(relations):
         terms = []
         for term, coef in rel.coefs.items():
-            per = scales[term.lever] if term.kind == "units" else money
+            per = {"units": scales[term.lever], "spend": units[0],
+                   "exports": units[1]}[term.kind]
             terms.append((term.kind, ids.index(term.lever), coef * per))
         # normalise the row so its largest coefficient is 1: rows mixing
         # counts and money would otherwise span many orders of magnitude
@@ -357,19 +444,26 @@ def _whole(bound: float, integer: bool) -> float:
     return math.floor(bound + 1e-9) if integer else bound
 
 
-def _check_range(data: ModelData, file: str, money: float, goal: float) -> None:
+def _check_range(data: ModelData, file: str, units: tuple[float, float], goal: float
+                 ) -> None:
+    """Every coefficient within [SMALLEST, LARGEST] of its model units, or a
+    problem naming the field; ``goal`` is the spend goal in model units (a cost
+    under it by DUST is let through, see _dust)."""
     problems = []
+    spend_unit, export_unit = units
 
-    def check(path: str, value: float | None, lever: LeverData | None = None) -> None:
+    def check(path: str, value: float | None, lever: LeverData | None = None,
+              unit: float | None = spend_unit) -> None:
         if lever is not None and value and _dust(lever, value, goal, data.periods):
             return
         if value and not SMALLEST <= abs(value) <= LARGEST:
+            per = ("of a constraint's row, scaled to its largest term" if unit is None else
+                   f"in {unit:g}s of the reporting currency per model unit")
             problems.append(
                 Problem(
                     file,
-                    f"coefficient {value:.3g} (in {money:g}s of the reporting currency per "
-                    "model unit) is outside what the solver represents reliably "
-                    f"[{SMALLEST:g}, {LARGEST:g}]; change the lever's unit",
+                    f"coefficient {value:.3g} ({per}) is outside what the solver represents "
+                    f"reliably [{SMALLEST:g}, {LARGEST:g}]; change the lever's unit",
                     path,
                 )
             )
@@ -377,16 +471,17 @@ def _check_range(data: ModelData, file: str, money: float, goal: float) -> None:
     for lv in data.levers:
         for cost in set(lv.cost):
             check(f"levers.{lv.id}.unit_cost", cost, lv)
-        check(f"levers.{lv.id}.yield_per_unit", lv.yield_)
+        check(f"levers.{lv.id}.yield_per_unit", lv.yield_, unit=export_unit)
         check(f"levers.{lv.id}.fixed_cost", lv.fixed_cost)
         check(f"levers.{lv.id}.recurring_cost", lv.recurring, lv)
-        check(f"levers.{lv.id}.max_units", lv.on_off_bound if lv.needs_use else None)
+        check(f"levers.{lv.id}.max_units", lv.on_off_bound if lv.needs_use else None,
+              unit=1.0)
         if lv.curve is not None:
             for slope in lv.curve.slopes:
-                check(f"levers.{lv.id}.yield_curve", slope)
+                check(f"levers.{lv.id}.yield_curve", slope, unit=export_unit)
     for row in data.rows:
         for _, _, coef in row.terms:
-            check(row.label, coef)
+            check(row.label, coef, unit=None)
     if problems:
         raise ScenarioError(problems)
 
@@ -400,7 +495,7 @@ def chance_data(s: Scenario, scaling: Scaling, draws: Mapping[str, Any], confide
     n = len(next(iter(draws.values()))) if draws else 1
     yields, keeps = [], []
     for lid, lv in levers.items():
-        per = scaling.units[lid] / scaling.money
+        per = scaling.units[lid] / scaling.exports
         got = draws.get(f"levers.{lid}.yield_per_unit")
         yields.append([(lv.yield_per_unit or 0.0) * per] * n if got is None
                       else [float(v) * per for v in got])

@@ -546,7 +546,8 @@ class Highs:
         a lever that looks free); the LP's vertex sits on its bounds exactly,
         and its duals are the spec's "LP with integers fixed" marginal cost.
         Columns with a grain (integer levers solved continuous) are rounded to
-        whole multiples of it and fixed too.
+        whole multiples of it and fixed too; where rounding them all to the
+        nearest breaks a row, they are rounded one at a time (see _dive).
         None (and the MIP's plan stands) if that LP is not optimal.
         Returns the LP's solution and objective, read before the integers are
         restored (changing the model clears HiGHS's solution and info).
@@ -556,16 +557,18 @@ class Highs:
         ints = np.flatnonzero(matrix.integer).astype(np.int32)
         grained = np.flatnonzero(self._grain > 0).astype(np.int32)
         values = np.asarray(col_value)
-        fixed = np.round(values[ints])
         grain = self._grain[grained]
         cols = np.concatenate([ints, grained]).astype(np.int32)
-        at = np.concatenate([fixed, np.round(values[grained] / grain) * grain])
+        at = np.concatenate([np.round(values[ints]), np.round(values[grained] / grain) * grain])
         n = len(ints)
         if n:
             h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kContinuous))
         h.changeColsBounds(len(cols), cols, at, at)
         try:
-            if self._run() != _MS.kOptimal:
+            ok = self._run() == _MS.kOptimal
+            if not ok and len(grained):
+                ok = self._dive(grained, grain)
+            if not ok:
                 return None
             solution = h.getSolution()
             plan = Plan(list(solution.col_value), list(solution.row_dual),
@@ -575,6 +578,29 @@ class Highs:
             h.changeColsBounds(len(cols), cols, matrix.col_lower[cols], matrix.col_upper[cols])
             if n:
                 h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kInteger))
+
+    def _dive(self, grained: np.ndarray, grain: np.ndarray) -> bool:
+        """Round the grained columns one at a time (the integer columns stay fixed):
+        free those not yet rounded, solve, fix the next at its value rounded to the
+        nearest whole grain, or the other way when that LP has no plan. True when
+        every one is fixed and the LP is optimal (its solution is HiGHS's)."""
+        h, matrix = self._h, self.matrix
+        assert h is not None
+        h.changeColsBounds(len(grained), grained, matrix.col_lower[grained],
+                           matrix.col_upper[grained])
+        for j, g in zip(grained.tolist(), grain.tolist(), strict=True):
+            if self._run() != _MS.kOptimal:
+                return False
+            value = h.getSolution().col_value[j] / g
+            nearest = round(value)
+            other = math.floor(value) if nearest > value else math.ceil(value)
+            for whole in dict.fromkeys((nearest, other)):
+                h.changeColBounds(j, whole * g, whole * g)
+                if self._run() == _MS.kOptimal:
+                    break
+            else:
+                return False
+        return True
 
     def _worse(self, polished: float, mip: float) -> bool:
         h = self._h

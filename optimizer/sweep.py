@@ -241,7 +241,10 @@ def _walk(session: Any, loadout: Loadout, kind: Kind, low: float, high: float) -
     from optimizer.engine import with_goal
     from optimizer.solve import Status
 
-    money = session.scaling.money
+    # the frontier's y is the objective (exports for ceilings, cost for targets),
+    # its x the swept row's bound: each in its own model unit
+    y_unit, x_unit = ((session.scaling.exports, session.scaling.money) if kind == "ceilings"
+                      else (session.scaling.money, session.scaling.exports))
     m = session.model
     s = loadout.scenario
     row = m.budget if kind == "ceilings" else m.target
@@ -259,15 +262,15 @@ def _walk(session: Any, loadout: Loadout, kind: Kind, low: float, high: float) -
         out = highs.solve(m, duals_of=[row])
         if out.status is not Status.OPTIMAL or out.objective is None:
             break  # past the most reachable: the frontier ends at the last segment's end
-        y = out.objective * money
-        slope = abs(out.duals[row.name])
+        y = out.objective * y_unit
+        slope = abs(out.duals[row.name]) * y_unit / x_unit
         if not corners:
             corners.append(Breakpoint(x, y, slope))
         elif abs(slope - (corners[-1].slope_after or 0.0)) > 1e-9 * max(1.0, slope):
             assert end_of_segment is not None
             corners.append(Breakpoint(end_of_segment, _on_line(corners[-1], end_of_segment),
                                       slope))
-        upper = highs.bound_range(row)[1] * money
+        upper = highs.bound_range(row)[1] * x_unit
         if slope == 0.0 or not math.isfinite(upper) or upper >= high:
             # a zero dual: the swept row is slack and the frontier flat from here on
             corners.append(Breakpoint(high, _on_line(corners[-1], high), None))

@@ -272,11 +272,11 @@ def test_a_plan_that_breaks_the_scenario_is_never_shown(
 
 
 def test_coefficients_the_solver_would_drop_are_refused(solve: Solve) -> None:
-    # An integer lever whose unit yields 1e4 (not negligible against 10B: it is
-    # kept whole) but costs 1e-3 with no cap: in the money unit its yield needs,
-    # the cost is below what HiGHS keeps in a row, and it can add up (1e6 units
-    # are needed), so it is refused rather than dropped.
-    with pytest.raises(ScenarioError, match=r"levers\.b\.unit_cost"):
+    # Whole units of 1e12 USD (a) beside whole units of 1e-3 USD that can add up
+    # (b, no cap: 1e6 units are needed): no unit of spend puts both within what
+    # HiGHS represents, and neither lever can be rescaled (integer), so one of
+    # them is refused, by name, rather than dropped.
+    with pytest.raises(ScenarioError, match=r"levers\.(a|b)\.unit_cost"):
         solve("""
             name: tiny and huge
             target: {exports: 10B}
