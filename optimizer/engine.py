@@ -141,14 +141,14 @@ class Session:
     def __init__(
         self, loadout: Loadout, options: SolverOptions | None = None,
         widest_ceiling: float | None = None, units: tuple[float, float] | None = None,
-        chance: tuple[float, Mapping[str, Any]] | None = None,
+        chance: tuple[float, Mapping[str, Any]] | None = None, relax: bool = True,
     ) -> None:
         start = time.perf_counter()
         self.loadout = loadout
         s = loadout.scenario
         if widest_ceiling is not None:
             s = with_goal(s, ceiling=None if widest_ceiling == float("inf") else widest_ceiling)
-        self.data, self.scaling = model_data(s, loadout.file, units)
+        self.data, self.scaling = model_data(s, loadout.file, units, relax)
         self.chance = chance is not None
         if chance is not None:
             # (confidence, draws): reach the target in that share of the samples
@@ -208,14 +208,24 @@ class Session:
         s = scenario or self.loadout.scenario
         result = self._solve_once(s, diagnose)
         units = None if self.chance else _refit(self, s, result)
-        if units is None:
-            return result
+        if units is not None:
+            result = self._again(s, diagnose, result, units=units)
+        if result.status == "not_proven" and any(lv.grain for lv in self.data.levers):
+            # integer levers solved continuous and rounded missed the proof (their
+            # unit was negligible against the guess, not against the answer): whole
+            result = self._again(s, diagnose, result, relax=False)
+        return result
+
+    def _again(self, s: Scenario, diagnose: bool, result: Result, **build: Any) -> Result:
+        """``s`` solved on a model built anew (other units, integers kept whole); the
+        first result stands when that model cannot be built or proves no more."""
         try:
-            fitted = Session(Loadout(s, self.loadout.file, self.loadout.sha256),
-                             self.solvers.options, units=units)
+            again = Session(Loadout(s, self.loadout.file, self.loadout.sha256),
+                            self.solvers.options, **build)
         except ScenarioError:
-            return result  # a coefficient the fitted units cannot represent
-        return fitted._solve_once(s, diagnose)
+            return result  # a coefficient the new units cannot represent
+        other = again._solve_once(s, diagnose)
+        return result if other.status == "not_proven" and result.plan != "none" else other
 
     def _solve_once(self, scenario: Scenario, diagnose: bool) -> Result:
         run = self.run_for(scenario)
@@ -743,7 +753,9 @@ def _units(run: _Run, snap: bool) -> dict[str, list[float]]:
                 raise SolverError(f"HiGHS returned no value for levers.{lv.id}")
             x = raw * run.scaling.units[lv.id]
             if lever.integer:
-                if abs(x - round(x)) > INTEGRALITY_TOL:
+                # (a count of 5e11 read back through a power-of-ten unit is whole only
+                # to 1e-16 of itself)
+                if abs(x - round(x)) > max(INTEGRALITY_TOL, 1e-13 * abs(x)):
                     raise SolverError(
                         f"HiGHS returned {x!r} units for integer lever levers.{lv.id}"
                     )

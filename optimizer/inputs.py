@@ -33,11 +33,11 @@ from optimizer.schema import Lever, Scenario
 # or lose the plan to round-off.
 SMALLEST, LARGEST = 1e-8, 1e10
 # Where a fixed cost could be paid for nothing to meet a spend floor, or must fall
-# in the period a lever starts under per-period ceilings, a used lever funds at
-# least this share of its largest size, and never less than SMALLEST_UNITS model
-# units (ten times the 1e-6 within which engine._plan snaps a value to a bound),
-# so the sliver is never read as dust.
-START_FLOOR = 1e-9
+# in the period a lever starts under per-period ceilings, a used continuous lever
+# funds at least SMALLEST_UNITS model units: ten times the 1e-6 within which
+# engine._plan snaps a value to a bound, so the sliver is never read as dust, and
+# no more (a billionth of the lever's largest size once cost 500 USD of units the
+# plan did not need). The plan polished with the use switches fixed keeps it.
 SMALLEST_UNITS = 1e-5
 MAX_MODEL_UNITS = 1e7
 # An integer lever whose unit is worth at most this share of the goal is
@@ -228,7 +228,7 @@ def _largest_yield(lever: Lever) -> float:
 
 def unit_scale(
     lever: Lever, scales: tuple[float, float], periods: Sequence[int | str],
-    bound: float | None, relaxed: bool = False,
+    bound: float | None, relaxed: bool = False, least: float | None = None,
 ) -> float:
     """Scenario units per model unit: cost or yield per model unit in [1, 10) of
     its model unit (``scales``: spend's, exports').
@@ -253,6 +253,10 @@ def unit_scale(
         scale *= 10.0 ** min(5, math.ceil(math.log10(1e-5 / (low * scale))))
     if bound:
         scale = max(scale, 10.0 ** math.ceil(math.log10(bound / MAX_MODEL_UNITS)))
+    if least:
+        # the least a used lever funds (1 unit when required, min_units_if_used)
+        # stays at least 1e-4 model units, a hundred times HiGHS's MIP tolerance
+        scale = min(scale, 10.0 ** math.floor(math.log10(least * 1e4)))
     return max(scale, 1.0) if relaxed else scale
 
 
@@ -278,13 +282,13 @@ def _period_index(labels: list[int | str], keyed: dict[int | str, float]) -> dic
 
 
 def model_data(s: Scenario, file: str = "<scenario>",
-               units: tuple[float, float] | None = None
+               units: tuple[float, float] | None = None, relax: bool = True
                ) -> tuple[ModelData, Scaling]:
     """Translate a validated scenario into scaled model data.
 
     ``units``: the model units of spend and exports to use instead of this
-    scenario's own (a
-    search that moves the target towards 0 keeps the file's scaling)."""
+    scenario's own (a search that moves the target towards 0 keeps the file's
+    scaling). ``relax`` False keeps every integer lever whole (see negligible)."""
     levers = s.enabled_levers()
     ids = list(levers)
     labels = s.period_labels
@@ -292,9 +296,13 @@ def model_data(s: Scenario, file: str = "<scenario>",
     money, export = units or money_scales(s)
     ceiling = s.budget.ceiling
     goals = _goals(s)
-    relaxed = {lid for lid, lv in levers.items() if negligible(lv, goals, s)}
+    relaxed = {lid for lid, lv in levers.items() if relax and negligible(lv, goals, s)}
+    needed_by = {r for lv in levers.values() for r in lv.requires}
     scales = {lid: unit_scale(lv, (money, export), labels,
-                              unit_upper_bound(lv, ceiling, labels), lid in relaxed)
+                              unit_upper_bound(lv, ceiling, labels), lid in relaxed,
+                              min([v for v in (lv.min_units_if_used or None,
+                                               1.0 if lid in needed_by else None) if v],
+                                  default=None))
               for lid, lv in levers.items()}
     relations = [parse_relation(c.expr, ids) for c in s.constraints]
     ceiling = s.budget.ceiling
@@ -347,7 +355,7 @@ def model_data(s: Scenario, file: str = "<scenario>",
                 pin_start=(None if not (lv.fixed_cost and period_caps and horizon > 1
                                         and on_off is not None)
                            else (1.0 / k if lv.integer
-                                 else min(on_off, max(SMALLEST_UNITS, START_FLOOR * on_off)))),
+                                 else min(on_off, SMALLEST_UNITS))),
             )
         )
     if problems:
@@ -423,15 +431,14 @@ def _use_floor(lever: Lever, scale: float, on_off: float, required: bool,
     min_units_if_used, and at least 1 unit when another lever requires this one
     (the spec). Where the lever's spend counts towards a floor (min_spend, a
     ``spend()`` term in a constraint), its fixed cost must not be paid for no units:
-    a whole unit for an integer lever, else a billionth of its largest size (at
-    least SMALLEST_UNITS model units). None otherwise: "used" with nothing funded
-    only pays a fixed cost for nothing or shuts out an excluded lever, which no
-    optimum does, and a floor there made plans fund units they did not need.
+    a whole unit for an integer lever, else SMALLEST_UNITS model units. None
+    otherwise: "used" with nothing funded only pays a fixed cost for nothing or
+    shuts out an excluded lever, which no optimum does, and a floor there made
+    plans fund units they did not need.
     """
     least = 0.0
     if spend_counts:
-        least = 1.0 / scale if lever.integer else min(on_off, max(SMALLEST_UNITS,
-                                                                  START_FLOOR * on_off))
+        least = 1.0 / scale if lever.integer else min(on_off, SMALLEST_UNITS)
     if lever.min_units_if_used:
         least = max(least, lever.min_units_if_used / scale)
     if required:

@@ -559,25 +559,49 @@ class Highs:
         values = np.asarray(col_value)
         grain = self._grain[grained]
         cols = np.concatenate([ints, grained]).astype(np.int32)
-        at = np.concatenate([np.round(values[ints]), np.round(values[grained] / grain) * grain])
         n = len(ints)
         if n:
             h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kContinuous))
-        h.changeColsBounds(len(cols), cols, at, at)
+        whole = values[grained] / grain
+        # nearest, then all down and all up: rounding a cheap lever down can cost
+        # far more in the levers that make up for it
+        tries = [np.round(whole)] + ([np.floor(whole), np.ceil(whole)] if len(grained) else [])
+        best: tuple[Plan, float] | None = None
         try:
-            ok = self._run() == _MS.kOptimal
-            if not ok and len(grained):
-                ok = self._dive(grained, grain)
-            if not ok:
-                return None
-            solution = h.getSolution()
-            plan = Plan(list(solution.col_value), list(solution.row_dual),
-                        bool(solution.dual_valid), list(solution.col_dual))
-            return plan, h.getInfo().objective_function_value
+            for rounded in tries:
+                at = np.concatenate([np.round(values[ints]), rounded * grain])
+                h.changeColsBounds(len(cols), cols, at, at)
+                if self._run() == _MS.kOptimal:
+                    found = self._solution(cols, at)
+                    if best is None or self._better(found[1], best[1]):
+                        best = found
+            if best is None and len(grained):
+                at = np.round(values[ints])
+                h.changeColsBounds(n, ints, at, at)
+                if self._dive(grained, grain):
+                    lp = h.getLp()
+                    best = self._solution(cols, np.asarray(lp.col_lower_)[cols])
+            return best
         finally:
             h.changeColsBounds(len(cols), cols, matrix.col_lower[cols], matrix.col_upper[cols])
             if n:
                 h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kInteger))
+
+    def _solution(self, fixed: np.ndarray, at: np.ndarray) -> tuple[Plan, float]:
+        """HiGHS's solution with the ``fixed`` columns exactly ``at`` their values:
+        HiGHS keeps a warm solution that is within its tolerance of new bounds
+        (4e-11 model units off, where a model unit is 1e8 whole units)."""
+        h = self._h
+        assert h is not None
+        solution = h.getSolution()
+        values = np.array(solution.col_value)
+        values[fixed] = at
+        return (Plan(values.tolist(), list(solution.row_dual),
+                     bool(solution.dual_valid), list(solution.col_dual)),
+                h.getInfo().objective_function_value)
+
+    def _better(self, value: float, than: float) -> bool:
+        return value > than if self._sense() < 0 else value < than
 
     def _dive(self, grained: np.ndarray, grain: np.ndarray) -> bool:
         """Round the grained columns one at a time (the integer columns stay fixed):
