@@ -206,10 +206,24 @@ class Session:
         on a model built in units fitted to it, and that answer is shown.
         """
         s = scenario or self.loadout.scenario
-        result = self._solve_once(s, diagnose)
-        units = None if self.chance else _refit(self, s, result)
-        if units is not None:
-            result = self._again(s, diagnose, result, units=units)
+        try:
+            result = self._solve_once(s, diagnose)
+            units = None if self.chance else _refit(self, s, result)
+            if units is not None:
+                result = self._again(s, diagnose, result, units=units)
+        except PlanBroken as broken:
+            # a plan that breaks a limit by more than the model's tolerance lets
+            # through, often because the units were guessed far off: fitted to it
+            units = None if self.chance or broken.plan is None else _refit_to(
+                self, s, *_figures(s, broken.plan, self.data.weights))
+            if units is None:
+                raise
+            try:
+                again = Session(Loadout(s, self.loadout.file, self.loadout.sha256),
+                                self.solvers.options, units=units)
+            except ScenarioError:
+                raise broken from None
+            result = again._solve_once(s, diagnose)
         if result.status == "not_proven" and any(lv.grain for lv in self.data.levers):
             # integer levers solved continuous and rounded missed the proof (their
             # unit was negligible against the guess, not against the answer): whole
@@ -302,7 +316,18 @@ def _refit(session: Session, s: Scenario, result: Result) -> tuple[float, float]
     if result.plan not in ("optimal", "best_found"):
         return None
     spend = result.discounted_cost if result.discounted_cost is not None else 0.0
-    exports = result.lever_exports or 0.0
+    return _refit_to(session, s, spend, result.lever_exports or 0.0)
+
+
+def _figures(s: Scenario, plan: Plan, weights: tuple[float, ...]) -> tuple[float, float]:
+    """A plan's discounted spend and last-period lever exports, by the re-check."""
+    got = paths(s, plan).values()
+    spend = sum(w * sum(p.spend[k] for p in got) for k, w in enumerate(weights))
+    return spend, sum(p.last_exports for p in got)
+
+
+def _refit_to(session: Session, s: Scenario, spend: float, exports: float
+              ) -> tuple[float, float] | None:
     sc = session.scaling
     if not (off_scale(spend, sc.money) or off_scale(exports, sc.exports)):
         return None
@@ -462,6 +487,7 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
         method = "mip_dual_bound_only"
     gap = (bound - value) if maximize else (value - bound)
     gap = max(gap, 0.0) / max(abs(value), money)
+    gap = 0.0 if gap < 1e-12 else gap  # float round-off, not a gap
     proven = better is None and gap <= tolerance
     return Certificate("optimum", quantity, value, bound, gap, tolerance, method,
                        proven), better
@@ -777,6 +803,10 @@ def _units(run: _Run, snap: bool) -> dict[str, list[float]]:
 class PlanBroken(SolverError):
     """The solver's plan, read in the scenario's units, breaks the scenario."""
 
+    def __init__(self, message: str, plan: Plan | None = None) -> None:
+        super().__init__(message)
+        self.plan = plan
+
 
 def _recheck(
     run: _Run, units: Plan, need_target: bool, out: Outcome, milestones: bool = True
@@ -785,8 +815,7 @@ def _recheck(
     if broken:
         raise PlanBroken(
             f"HiGHS reported {out.termination}, but its plan breaks the scenario; "
-            "not shown:\n  " + "\n  ".join(broken)
-        )
+            "not shown:\n  " + "\n  ".join(broken), units)
 
 
 def _next_step(run: _Run, out: Outcome) -> tuple[float, float | None]:

@@ -118,7 +118,9 @@ def _goals(s: Scenario) -> tuple[float, float]:
     """
     labels = s.period_labels
     levers = list(s.enabled_levers().values())
-    bounds = [unit_upper_bound(lv, s.budget.ceiling, labels) for lv in levers]
+    caps = relation_caps(s)
+    bounds = [_tighter(unit_upper_bound(lv, s.budget.ceiling, labels), caps.get(lid))
+              for lid, lv in s.enabled_levers().items()]
     reach = sum(math.inf if b is None else _most_exports(lv, b)
                 for lv, b in zip(levers, bounds, strict=True))
     room = sum(math.inf if b is None else _most_spend(lv, b, labels)
@@ -135,7 +137,7 @@ def _goals(s: Scenario) -> tuple[float, float]:
     if s.objective == "max_exports" and s.budget.ceiling or not needed and s.budget.ceiling:
         spend = min(s.budget.ceiling, room) or s.budget.ceiling
         exports = _bought(offers, spend)
-        return spend, exports or (reach if math.isfinite(reach) else spend)
+        return spend, exports or (reach if 0 < reach < math.inf else spend)
     if not needed:  # nothing to reach and no ceiling: what the caps allow, or 1
         exports = reach if 0 < reach < math.inf else 1.0
         return (room if 0 < room < math.inf else exports), exports
@@ -166,6 +168,39 @@ def _bought(offers: list[tuple[float, float, float, float, float | None]], spend
         exports += gain * units
         left -= fixed + cost * units
     return exports
+
+
+def relation_caps(s: Scenario) -> dict[str, float]:
+    """Caps on a lever's units over the horizon that a ``constraints:`` row implies
+    alone: in ``sum(coef * term) <= rhs`` with every coefficient positive over units
+    and spend (both never negative), each term is at most rhs: units(l) <= rhs/coef,
+    spend(l) <= rhs/coef, so units(l) <= rhs / (coef * cheapest net unit cost).
+    A ceiling of 301B beside ``spend(a) + spend(b) <= 46.2`` would otherwise leave
+    b a big-M of 3.5e13 whole units."""
+    levers = s.enabled_levers()
+    labels = s.period_labels
+    out: dict[str, float] = {}
+    for c in s.constraints:
+        rel = parse_relation(c.expr, list(levers))
+        if rel.sense != "<=" or rel.rhs < 0 or any(
+                coef <= 0 or term.kind == "exports" for term, coef in rel.coefs.items()):
+            continue
+        for term, coef in rel.coefs.items():
+            if term.kind == "units":
+                cap = rel.rhs / coef
+            else:
+                net = min(levers[term.lever].net_unit_cost_in(p) for p in labels)
+                if net <= 0:
+                    continue
+                cap = rel.rhs / coef / net
+            out[term.lever] = min(out.get(term.lever, math.inf), cap)
+    return out
+
+
+def _tighter(bound: float | None, cap: float | None) -> float | None:
+    if cap is None:
+        return bound
+    return cap if bound is None else min(bound, cap)
 
 
 def _best_average_yield(lever: Lever) -> float:
@@ -295,11 +330,14 @@ def model_data(s: Scenario, file: str = "<scenario>",
     horizon = len(labels)
     money, export = units or money_scales(s)
     ceiling = s.budget.ceiling
-    goals = _goals(s)
+    # units given were fitted to an answer (engine.Session.solve): its size, then
+    goals = _goals(s) if units is None else (money * 1e3, export * 1e3)
     relaxed = {lid for lid, lv in levers.items() if relax and negligible(lv, goals, s)}
     needed_by = {r for lv in levers.values() for r in lv.requires}
+    caps = relation_caps(s)
     scales = {lid: unit_scale(lv, (money, export), labels,
-                              unit_upper_bound(lv, ceiling, labels), lid in relaxed,
+                              _tighter(unit_upper_bound(lv, ceiling, labels), caps.get(lid)),
+                              lid in relaxed,
                               min([v for v in (lv.min_units_if_used or None,
                                                1.0 if lid in needed_by else None) if v],
                                   default=None))
@@ -316,7 +354,7 @@ def model_data(s: Scenario, file: str = "<scenario>",
     out: list[LeverData] = []
     for i, (lid, lv) in enumerate(levers.items()):
         k = scales[lid]
-        bound = unit_upper_bound(lv, ceiling, labels)
+        bound = _tighter(unit_upper_bound(lv, ceiling, labels), caps.get(lid))
         # a min_units_if_used of 0 says nothing, so it needs no binary
         needs_use = bool(lv.fixed_cost) or bool(lv.min_units_if_used) or i in logic
         if needs_use and bound is None:
