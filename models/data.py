@@ -78,6 +78,8 @@ class LeverData:
     """A used lever funds at least this over the horizon: X >= use_floor * u (model units)."""
     pin_start: float | None = None
     """With per-period ceilings: units funded in the start period >= this (model units)."""
+    floor_cost: float = 0.0
+    """The most the floors standing in for "units > 0" can add to spend (model money)."""
 
 
 @dataclass(frozen=True)

@@ -396,6 +396,7 @@ def model_data(s: Scenario, file: str = "<scenario>",
                                  else min(on_off, SMALLEST_UNITS))),
             )
         )
+        out[-1] = replace(out[-1], floor_cost=_floor_cost(out[-1], lv, i in required, horizon))
     if problems:
         raise ScenarioError(problems)
     data = ModelData(
@@ -460,6 +461,17 @@ def _rows(
             )
         )
     return rows
+
+
+def _floor_cost(lv: LeverData, lever: Lever, required: bool, horizon: int) -> float:
+    """The most the floors that stand in for "units > 0" can add to a lever's spend,
+    in model money: the spec's optimum may fund a sliver less, and a proof of
+    optimality allows for it (engine._certify). None where the file sets the floor
+    (min_units_if_used, the unit a required lever funds) or units are whole."""
+    slivers = [f for f in (lv.use_floor, lv.pin_start) if f]
+    if not slivers or lever.integer or lever.min_units_if_used or required:
+        return 0.0
+    return max(slivers) * (max(lv.cost) + lv.recurring * horizon) * horizon
 
 
 def _use_floor(lever: Lever, scale: float, on_off: float, required: bool,

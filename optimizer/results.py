@@ -55,6 +55,12 @@ class Certificate:
     chance-constrained plan), strict_resolve (an infeasible verdict that a second
     solve from scratch under 1e-9 tolerances repeats)."""
     proven: bool
+    cost_value: float | None = None
+    """max_exports: the plan's discounted cost (its second stage's objective)."""
+    cost_bound: float | None = None
+    """max_exports: a bound on the least cost of a plan keeping the most exports."""
+    cost_gap: float | None = None
+    """max_exports: their relative gap; proven needs it within 1e-6 too."""
 
 
 @dataclass(frozen=True)

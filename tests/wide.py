@@ -445,7 +445,7 @@ def engine_gap(result: Mapping[str, Any]) -> float:
     gaps = [REL, solver.get("mip_gap")]
     cert = solver.get("certificate")
     if isinstance(cert, Mapping):
-        gaps.append(cert.get("gap"))
+        gaps += [cert.get("gap"), cert.get("cost_gap")]
     return max(float(g) for g in gaps if isinstance(g, int | float) and math.isfinite(g))
 
 

@@ -310,7 +310,8 @@ def _certificate(result: Result) -> dict[str, Any] | None:
         return None
     return {"kind": c.kind, "quantity": c.quantity, "value": _num(c.value),
             "bound": _num(c.bound), "gap": _num(c.gap), "tolerance": c.tolerance,
-            "method": c.method, "proven": c.proven}
+            "method": c.method, "proven": c.proven, "cost_value": _num(c.cost_value),
+            "cost_bound": _num(c.cost_bound), "cost_gap": _num(c.cost_gap)}
 
 
 def align(rows: list[list[str]], left: tuple[int, ...] = (0, 2)) -> list[str]:
