@@ -80,6 +80,8 @@ class LeverData:
     """With per-period ceilings: units funded in the start period >= this (model units)."""
     floor_cost: float = 0.0
     """The most the floors standing in for "units > 0" can add to spend (model money)."""
+    dust_exports: float = 0.0
+    """The most exports a yield left out of the model as dust could add (model units)."""
 
 
 @dataclass(frozen=True)

@@ -224,10 +224,17 @@ class Session:
             except ScenarioError:
                 raise broken from None
             result = again._solve_once(s, diagnose)
-        if result.status == "not_proven" and any(lv.grain for lv in self.data.levers):
-            # integer levers solved continuous and rounded missed the proof (their
-            # unit was negligible against the guess, not against the answer): whole
-            result = self._again(s, diagnose, result, relax=False)
+        levers = self.data.levers
+        if result.status == "not_proven" and any(lv.grain or lv.dust_exports for lv in levers):
+            # integer levers solved continuous and rounded, or yields left out as
+            # dust, missed the proof (negligible against the guess, not against the
+            # answer): the model kept exact, in units fitted to the answer and to
+            # what the dust could add
+            dust = sum(lv.dust_exports for lv in levers) * self.scaling.exports
+            spend = result.discounted_cost or 0.0
+            units = fitted(s, spend if spend > 0 else self.scaling.money * 1e3,
+                           max(result.lever_exports or 0.0, dust) or self.scaling.exports * 1e3)
+            result = self._again(s, diagnose, result, relax=False, units=units)
         return result
 
     def _again(self, s: Scenario, diagnose: bool, result: Result, **build: Any) -> Result:
@@ -267,9 +274,7 @@ class Session:
         units = _plan(run)
         broken = violations(run.loadout.scenario, units, True)
         if within_cost is not None:
-            got = paths(run.loadout.scenario, units).values()
-            cost = sum(w * sum(p.spend[k] for p in got)
-                       for k, w in enumerate(run.data.weights))
+            cost = _figures(run.loadout.scenario, units, run.data.weights)[0]
             if cost > within_cost * (1 + 1e-6):
                 broken.append(f"discounted cost {cost:,.10g} <= {within_cost:,.10g} fails")
         if broken:
@@ -442,10 +447,8 @@ def _answer(run: _Run, out: Outcome, discrete: bool, diagnose: bool) -> Result:
 def _value(run: _Run, units: Plan) -> float:
     """The objective of a plan in the file's units, by the re-check's arithmetic:
     discounted cost (min_cost) or last-period lever exports (max_exports)."""
-    got = paths(run.loadout.scenario, units).values()
-    if run.objective == "max_exports":
-        return sum(p.last_exports for p in got)
-    return sum(w * sum(p.spend[k] for p in got) for k, w in enumerate(run.data.weights))
+    spend, exports = _figures(run.loadout.scenario, units, run.data.weights)
+    return exports if run.objective == "max_exports" else spend
 
 
 def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | None]:
@@ -489,10 +492,17 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
         method = "lp_dual_relaxation"
     if method == "mip_dual_bound" and run.chance:
         method = "mip_dual_bound_only"
+    # yields left out as dust (inputs._without_dust) could add this many exports
+    dust = sum(lv.dust_exports for lv in run.data.levers) * run.scaling.exports
+    if maximize:
+        bound += dust
     gap = (bound - value) if maximize else (value - bound)
     gap = max(gap, 0.0) / max(abs(value), money)
     gap = 0.0 if gap < 1e-12 else gap  # float round-off, not a gap
-    proven = better is None and gap <= tolerance
+    # (min_cost: a model without the dust needs more of the other levers; its bound
+    # stands for the file's only while the dust is nothing beside the target)
+    proven = better is None and gap <= tolerance and (
+        maximize or dust <= 1e-9 * abs(run.loadout.scenario.target.needed))
     second = _cost_proof(run, better or units) if maximize and better is None else None
     if second is not None:
         proven = proven and second[2] <= CERTIFY_GAP
@@ -506,8 +516,7 @@ def _cost_proof(run: _Run, units: Plan) -> tuple[float, float, float] | None:
     (its floors for "units > 0" allowed for); None when no bound can be had."""
     highs = run.solvers.for_objective(run.model, "cost_objective")
     money = run.scaling.money
-    got = paths(run.loadout.scenario, units).values()
-    cost = sum(w * sum(p.spend[k] for p in got) for k, w in enumerate(run.data.weights))
+    cost = _figures(run.loadout.scenario, units, run.data.weights)[0]
     found = highs.proven_bound(cost / money)
     if found is None:
         return None

@@ -323,7 +323,8 @@ def model_data(s: Scenario, file: str = "<scenario>",
 
     ``units``: the model units of spend and exports to use instead of this
     scenario's own (a search that moves the target towards 0 keeps the file's
-    scaling). ``relax`` False keeps every integer lever whole (see negligible)."""
+    scaling). ``relax`` False keeps the model exact: every integer lever whole (see
+    negligible) and no yield left out as dust (see _without_dust)."""
     levers = s.enabled_levers()
     ids = list(levers)
     labels = s.period_labels
@@ -349,6 +350,7 @@ def model_data(s: Scenario, file: str = "<scenario>",
     excludes = [(ids.index(a), ids.index(e)) for a, lv in levers.items() for e in lv.excludes]
     logic = {i for pair in requires + excludes for i in pair}
     spent = {term.lever for rel in relations for term in rel.coefs if term.kind == "spend"}
+    weighed = {term.lever for rel in relations for term in rel.coefs if term.kind == "exports"}
     required = {r for _, r in requires}
     problems: list[Problem] = []
     out: list[LeverData] = []
@@ -400,11 +402,14 @@ def model_data(s: Scenario, file: str = "<scenario>",
     if problems:
         raise ScenarioError(problems)
     data = ModelData(
-        levers=tuple(_without_dust(lv, goals[1] / export, horizon) for lv in out),
+        # (a lever whose exports a constraint weighs keeps its yield: dust beside
+        # the target can be all of such a row)
+        levers=tuple(lv if not relax or lv.id in weighed
+                     else _without_dust(lv, goals[1] / export, horizon) for lv in out),
         needed=s.target.needed / export,
         ceiling=None if ceiling is None else ceiling / money,
         objective=s.objective,
-        rows=tuple(_rows(s, relations, ids, scales, (money, export))),
+        rows=tuple(_rows(s, relations, ids, scales, (money, export), out)),
         periods=horizon,
         weights=tuple(1.0 / (1.0 + s.discount_rate) ** k for k in range(horizon)),
         milestones=tuple(sorted((k, v / export) for k, v in
@@ -435,12 +440,15 @@ def _without_dust(lv: LeverData, goal: float, horizon: int) -> LeverData:
     them from the budget rows only, by less than DUST of the goal), and dropping
     them would bias the certificate's bound by their whole amount.
     """
-    return replace(lv, yield_=0.0) if _dust(lv, lv.yield_, goal, horizon) else lv
+    if not _dust(lv, lv.yield_, goal, horizon):
+        return lv
+    assert lv.on_off_bound is not None
+    return replace(lv, yield_=0.0, dust_exports=lv.yield_ * lv.on_off_bound)
 
 
 def _rows(
     s: Scenario, relations: list[Relation], ids: list[str], scales: dict[str, float],
-    units: tuple[float, float],
+    units: tuple[float, float], levers: Sequence[LeverData],
 ) -> list[RowData]:
     rows = []
     for r, rel in enumerate(relations):
@@ -449,9 +457,12 @@ def _rows(
             per = {"units": scales[term.lever], "spend": units[0],
                    "exports": units[1]}[term.kind]
             terms.append((term.kind, ids.index(term.lever), coef * per))
-        # normalise the row so its largest coefficient is 1: rows mixing
-        # counts and money would otherwise span many orders of magnitude
-        top = max(abs(c) for _, _, c in terms)
+        # normalise the row so its largest coefficient in the matrix (the term's
+        # coefficient times the lever's cost or yield per model unit) is 1: rows
+        # mixing counts and money would otherwise span many orders of magnitude,
+        # and a row of exports worth 1e-14 export units would vanish in HiGHS
+        top = max(abs(c) * _per_model_unit(levers[i], kind) for kind, i, c in terms) or max(
+            abs(c) for _, _, c in terms)
         rows.append(
             RowData(
                 label=s.constraint_label(r),
@@ -461,6 +472,17 @@ def _rows(
             )
         )
     return rows
+
+
+def _per_model_unit(lv: LeverData, kind: str) -> float:
+    """What one model unit of a lever puts into a row's term of this kind."""
+    if kind == "units":
+        return 1.0
+    if kind == "spend":
+        return max(lv.cost) + lv.recurring
+    if lv.curve is not None:
+        return max(abs(x) for x in lv.curve.slopes)
+    return lv.yield_
 
 
 def _floor_cost(lv: LeverData, lever: Lever, required: bool, horizon: int) -> float:
@@ -537,8 +559,8 @@ def _check_range(data: ModelData, file: str, units: tuple[float, float], goal: f
             for slope in lv.curve.slopes:
                 check(f"levers.{lv.id}.yield_curve", slope, unit=export_unit)
     for row in data.rows:
-        for _, _, coef in row.terms:
-            check(row.label, coef, unit=None)
+        for kind, i, coef in row.terms:
+            check(row.label, coef * (_per_model_unit(data.levers[i], kind) or 1.0), unit=None)
     if problems:
         raise ScenarioError(problems)
 

@@ -563,9 +563,13 @@ class Highs:
         if n:
             h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kContinuous))
         whole = values[grained] / grain
+        # a column's own bounds (a cap) hold whole counts too: never rounded past
+        least = np.ceil(matrix.col_lower[grained] / grain - 1e-9)
+        most = np.floor(matrix.col_upper[grained] / grain + 1e-9)
         # nearest, then all down and all up: rounding a cheap lever down can cost
         # far more in the levers that make up for it
-        tries = [np.round(whole)] + ([np.floor(whole), np.ceil(whole)] if len(grained) else [])
+        tries = [np.clip(f(whole), least, most)
+                 for f in ((np.round, np.floor, np.ceil) if len(grained) else (np.round,))]
         best: tuple[Plan, float] | None = None
         try:
             for rounded in tries:
@@ -618,7 +622,10 @@ class Highs:
             value = h.getSolution().col_value[j] / g
             nearest = round(value)
             other = math.floor(value) if nearest > value else math.ceil(value)
-            for whole in dict.fromkeys((nearest, other)):
+            lo, hi = matrix.col_lower[j] / g - 1e-9, matrix.col_upper[j] / g + 1e-9
+            lo, hi = (math.ceil(lo) if math.isfinite(lo) else lo,
+                      math.floor(hi) if math.isfinite(hi) else hi)
+            for whole in dict.fromkeys(min(max(c, lo), hi) for c in (nearest, other)):
                 h.changeColBounds(j, whole * g, whole * g)
                 if self._run() == _MS.kOptimal:
                     break

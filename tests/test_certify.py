@@ -281,3 +281,23 @@ def test_an_unproven_infeasible_verdict_is_exit_4(
     assert code == 4
     assert data["status"] == "not_proven"
     assert "not proven" in err
+
+
+def test_explain_names_the_sections_its_budget_left_out(scenario_file: Write) -> None:
+    # the answer comes first and is never cut; the searches after it share the budget
+    path = scenario_file("""
+        name: lp
+        target: {exports: 100}
+        levers:
+          a: {unit_cost: 3, yield_per_unit: 2}
+          b: {unit_cost: 5, yield_per_unit: 4, max_units: 15}
+    """)
+    out = CliRunner().invoke(main, ["explain", "--config", str(path), "--format", "json",
+                                    "--time-budget", "1e-9"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["result"]["status"] == "optimal"
+    assert set(data["unfinished"]) == {"binding", "tornado", "ranging", "room"}
+    table = CliRunner().invoke(main, ["explain", "--config", str(path),
+                                      "--time-budget", "1e-9"])
+    assert "Not finished within --time-budget (left out):" in table.stdout
