@@ -225,7 +225,8 @@ class Session:
                 raise broken from None
             result = again._solve_once(s, diagnose)
         levers = self.data.levers
-        if result.status == "not_proven" and any(lv.grain or lv.dust_exports for lv in levers):
+        if not self.chance and result.status == "not_proven" and any(
+                lv.grain or lv.dust_exports for lv in levers):
             # integer levers solved continuous and rounded, or yields left out as
             # dust, missed the proof (negligible against the guess, not against the
             # answer): the model kept exact, in units fitted to the answer and to
@@ -245,7 +246,10 @@ class Session:
                             self.solvers.options, **build)
         except ScenarioError:
             return result  # a coefficient the new units cannot represent
-        other = again._solve_once(s, diagnose)
+        try:
+            other = again._solve_once(s, diagnose)
+        except SolverError:
+            return result  # no plan that passes the re-check there: the first stands
         return result if other.status == "not_proven" and result.plan != "none" else other
 
     def _solve_once(self, scenario: Scenario, diagnose: bool) -> Result:

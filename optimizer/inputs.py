@@ -289,8 +289,9 @@ def unit_scale(
     if bound:
         scale = max(scale, 10.0 ** math.ceil(math.log10(bound / MAX_MODEL_UNITS)))
     if least:
-        # the least a used lever funds (1 unit when required, min_units_if_used)
-        # stays at least 1e-4 model units, a hundred times HiGHS's MIP tolerance
+        # the least a lever funds when the file sets one (min_units, fixed_units,
+        # min_units_if_used, 1 unit when required) stays at least 1e-4 model
+        # units, a hundred times HiGHS's MIP tolerance
         scale = min(scale, 10.0 ** math.floor(math.log10(least * 1e4)))
     return max(scale, 1.0) if relaxed else scale
 
@@ -339,7 +340,8 @@ def model_data(s: Scenario, file: str = "<scenario>",
     scales = {lid: unit_scale(lv, (money, export), labels,
                               _tighter(unit_upper_bound(lv, ceiling, labels), caps.get(lid)),
                               lid in relaxed,
-                              min([v for v in (lv.min_units_if_used or None,
+                              min([v for v in (lv.min_units_if_used, lv.min_units,
+                                               lv.fixed_units,
                                                1.0 if lid in needed_by else None) if v],
                                   default=None))
               for lid, lv in levers.items()}
