@@ -224,6 +224,19 @@ class Session:
             except ScenarioError:
                 raise broken from None
             result = again._solve_once(s, diagnose)
+        proof = result.solver.certificate
+        if (not self.chance and result.status == "not_proven" and proof is not None
+                and proof.kind == "optimum" and math.isfinite(proof.bound)):
+            # the plan and its bound disagree; where the bound lands far off the
+            # model's units (a plan of no exports beside a bound of 0.34 in units
+            # of 1e8), solved again in units fitted to the bound
+            unit = self.scaling.exports if s.objective == "max_exports" else self.scaling.money
+            if off_scale(abs(proof.bound), unit):
+                hint = abs(proof.bound)
+                pair = ((result.discounted_cost or self.scaling.money * 1e3, hint)
+                        if s.objective == "max_exports" else
+                        (hint, result.lever_exports or self.scaling.exports * 1e3))
+                result = self._again(s, diagnose, result, units=fitted(s, *pair))
         levers = self.data.levers
         if not self.chance and result.status == "not_proven" and any(
                 lv.grain or lv.dust_exports for lv in levers):
@@ -500,9 +513,7 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
     dust = sum(lv.dust_exports for lv in run.data.levers) * run.scaling.exports
     if maximize:
         bound += dust
-    gap = (bound - value) if maximize else (value - bound)
-    gap = max(gap, 0.0) / max(abs(value), money)
-    gap = 0.0 if gap < 1e-12 else gap  # float round-off, not a gap
+    gap = _relative_gap((bound - value) if maximize else (value - bound), value, bound)
     # (min_cost: a model without the dust needs more of the other levers; its bound
     # stands for the file's only while the dust is nothing beside the target)
     proven = better is None and gap <= tolerance and (
@@ -525,8 +536,16 @@ def _cost_proof(run: _Run, units: Plan) -> tuple[float, float, float] | None:
     if found is None:
         return None
     bound = (found[0] - sum(lv.floor_cost for lv in run.data.levers)) * money
-    gap = max(cost - bound, 0.0) / max(abs(cost), money)
-    return cost, bound, 0.0 if gap < 1e-12 else gap
+    return cost, bound, _relative_gap(cost - bound, cost, bound)
+
+
+def _relative_gap(short: float, value: float, bound: float) -> float:
+    """How far a plan's value falls short of a bound, relative to the larger of the
+    two (not to the model's unit, which a wrong guess can make a hundred million
+    times the answer); a billionth of a currency unit, or round-off, is none."""
+    if short <= 1e-9 + 1e-12 * max(abs(value), abs(bound)):
+        return 0.0
+    return short / max(abs(value), abs(bound))
 
 
 def _unproven(c: Certificate, currency: str) -> str:
@@ -813,8 +832,10 @@ def _units(run: _Run, snap: bool) -> dict[str, list[float]]:
     plan: dict[str, list[float]] = {}
     for i, lv in enumerate(run.data.levers):
         lever = s.levers[lv.id]
+        required = any(lv.id in other.requires for other in s.enabled_levers().values())
         snaps = [b for b in (lever.min_units, lever.max_units, lever.min_units_if_used,
-                             lever.max_units_per_period, lever.fixed_units) if b is not None]
+                             lever.max_units_per_period, lever.fixed_units,
+                             1.0 if required else None) if b is not None]
         funded = []
         for k in range(run.data.periods):
             raw = pyo.value(m.x[i, k], exception=False)

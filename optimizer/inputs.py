@@ -197,6 +197,19 @@ def relation_caps(s: Scenario) -> dict[str, float]:
     return out
 
 
+def _counted_amounts(relations: Sequence[Relation]) -> dict[str, float]:
+    """The amount of each lever's units a constraint's right-hand side speaks of
+    (``delta + 2 * gamma >= 12.1``: 12.1 of delta, 6.05 of gamma): a row the lever's
+    model unit must be fine enough to see (unit_scale)."""
+    out: dict[str, float] = {}
+    for rel in relations:
+        for term, coef in rel.coefs.items():
+            if term.kind == "units" and coef and rel.rhs:
+                amount = abs(rel.rhs / coef)
+                out[term.lever] = min(out.get(term.lever, math.inf), amount)
+    return out
+
+
 def _tighter(bound: float | None, cap: float | None) -> float | None:
     if cap is None:
         return bound
@@ -290,9 +303,10 @@ def unit_scale(
         scale = max(scale, 10.0 ** math.ceil(math.log10(bound / MAX_MODEL_UNITS)))
     if least:
         # the least a lever funds when the file sets one (min_units, fixed_units,
-        # min_units_if_used, 1 unit when required) stays at least 1e-4 model
-        # units, a hundred times HiGHS's MIP tolerance
-        scale = min(scale, 10.0 ** math.floor(math.log10(least * 1e4)))
+        # min_units_if_used, 1 unit when required) stays at least 1e-2 model
+        # units: HiGHS's absolute tolerances (1e-7, 1e-9 strict) are then within
+        # the re-check's 1e-6 of it (at 1e-4, a required unit came back 0.999116)
+        scale = min(scale, 10.0 ** math.floor(math.log10(least * 1e2)))
     return max(scale, 1.0) if relaxed else scale
 
 
@@ -336,17 +350,17 @@ def model_data(s: Scenario, file: str = "<scenario>",
     goals = _goals(s) if units is None else (money * 1e3, export * 1e3)
     relaxed = {lid for lid, lv in levers.items() if relax and negligible(lv, goals, s)}
     needed_by = {r for lv in levers.values() for r in lv.requires}
+    relations = [parse_relation(c.expr, ids) for c in s.constraints]
+    counted = _counted_amounts(relations)
     caps = relation_caps(s)
     scales = {lid: unit_scale(lv, (money, export), labels,
                               _tighter(unit_upper_bound(lv, ceiling, labels), caps.get(lid)),
                               lid in relaxed,
                               min([v for v in (lv.min_units_if_used, lv.min_units,
-                                               lv.fixed_units,
+                                               lv.fixed_units, counted.get(lid),
                                                1.0 if lid in needed_by else None) if v],
                                   default=None))
               for lid, lv in levers.items()}
-    relations = [parse_relation(c.expr, ids) for c in s.constraints]
-    ceiling = s.budget.ceiling
     period_caps = _period_index(labels, s.budget.per_period)
     requires = [(ids.index(a), ids.index(r)) for a, lv in levers.items() for r in lv.requires]
     excludes = [(ids.index(a), ids.index(e)) for a, lv in levers.items() for e in lv.excludes]
@@ -554,6 +568,8 @@ def _check_range(data: ModelData, file: str, units: tuple[float, float], goal: f
             check(f"levers.{lv.id}.unit_cost", cost, lv)
         check(f"levers.{lv.id}.yield_per_unit", lv.yield_, unit=export_unit)
         check(f"levers.{lv.id}.fixed_cost", lv.fixed_cost)
+        # a spend bound is a right-hand side: too small to see, it is not kept
+        check(f"levers.{lv.id}.min_spend", lv.min_spend)
         check(f"levers.{lv.id}.recurring_cost", lv.recurring, lv)
         check(f"levers.{lv.id}.max_units", lv.on_off_bound if lv.needs_use else None,
               unit=1.0)
