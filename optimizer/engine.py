@@ -520,7 +520,7 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
         maximize or dust <= 1e-9 * abs(run.loadout.scenario.target.needed))
     second = _cost_proof(run, better or units) if maximize and better is None else None
     if second is not None:
-        proven = proven and second[2] <= CERTIFY_GAP
+        proven = proven and second[2] <= tolerance  # (the same 1e-6 slack on exports)
     return Certificate("optimum", quantity, value, bound, gap, tolerance, method,
                        proven, *(second or (None, None, None))), better
 
@@ -554,7 +554,7 @@ def _unproven(c: Certificate, currency: str) -> str:
         return (f"HiGHS called this plan optimal, and no plan adds more exports, but its "
                 f"cost is not proven the least for them: {money(c.cost_value, currency)}, "
                 f"against at least {money(c.cost_bound, currency)} (a gap of "
-                f"{c.cost_gap:.3g}, more than {CERTIFY_GAP:.0e}). The plan shown is the best "
+                f"{c.cost_gap:.3g}, more than {c.tolerance:.0e}). The plan shown is the best "
                 "found, not a proven optimum.")
     what = "lever exports" if c.quantity == "lever_exports" else "discounted cost"
     side = "at most" if c.quantity == "lever_exports" else "at least"

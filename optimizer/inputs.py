@@ -32,6 +32,9 @@ from optimizer.schema import Lever, Scenario
 # Coefficients outside this band are refused: HiGHS would drop them silently
 # or lose the plan to round-off.
 SMALLEST, LARGEST = 1e-8, 1e10
+# A spend floor (min_spend) below this many model units is refused: HiGHS's
+# absolute tolerances (1e-6 for a MIP, 1e-9 strict) would not keep it.
+SMALLEST_BOUND = 1e-3
 # Where a fixed cost could be paid for nothing to meet a spend floor, or must fall
 # in the period a lever starts under per-period ceilings, a used continuous lever
 # funds at least SMALLEST_UNITS model units: ten times the 1e-6 within which
@@ -352,6 +355,13 @@ def model_data(s: Scenario, file: str = "<scenario>",
     needed_by = {r for lv in levers.values() for r in lv.requires}
     relations = [parse_relation(c.expr, ids) for c in s.constraints]
     counted = _counted_amounts(relations)
+    # a lever whose fixed cost could meet a spend floor funds a whole unit when used
+    # (integer) or a sliver: a whole unit must stay visible in its model unit
+    for lid, lv in levers.items():
+        spends = lv.min_spend is not None or any(
+            t.kind == "spend" and t.lever == lid for rel in relations for t in rel.coefs)
+        if lv.integer and lv.fixed_cost and spends:
+            counted[lid] = min(counted.get(lid, math.inf), 1.0)
     caps = relation_caps(s)
     scales = {lid: unit_scale(lv, (money, export), labels,
                               _tighter(unit_upper_bound(lv, ceiling, labels), caps.get(lid)),
@@ -568,8 +578,15 @@ def _check_range(data: ModelData, file: str, units: tuple[float, float], goal: f
             check(f"levers.{lv.id}.unit_cost", cost, lv)
         check(f"levers.{lv.id}.yield_per_unit", lv.yield_, unit=export_unit)
         check(f"levers.{lv.id}.fixed_cost", lv.fixed_cost)
-        # a spend bound is a right-hand side: too small to see, it is not kept
-        check(f"levers.{lv.id}.min_spend", lv.min_spend)
+        if lv.min_spend and lv.min_spend < SMALLEST_BOUND:
+            # a spend floor is a right-hand side: under HiGHS's tolerances it is
+            # not kept, and a plan that ignores it fails the re-check
+            problems.append(Problem(
+                file, f"a spend floor this small is outside what the solver represents "
+                f"reliably at this plan's scale (spend is counted in {spend_unit:g}s of "
+                f"the reporting currency; a floor must be at least "
+                f"{SMALLEST_BOUND * spend_unit:g}) (got {lv.min_spend * spend_unit:g})",
+                f"levers.{lv.id}.min_spend"))
         check(f"levers.{lv.id}.recurring_cost", lv.recurring, lv)
         check(f"levers.{lv.id}.max_units", lv.on_off_bound if lv.needs_use else None,
               unit=1.0)

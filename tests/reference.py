@@ -114,6 +114,8 @@ from optimizer.schema import Lever, Scenario
 
 LEXICOGRAPHIC_TOL = 1e-6  # the spec's: the cheapest plan within 1e-6 of the most exports
 MIP_REL_GAP = 1e-9
+# seconds one scipy milp call may take (status 1, a limit: no verdict)
+REFERENCE_SECONDS = 30.0
 INTEGRALITY_SNAP = 1e-6
 ROW_TOL = 1e-9  # the self-check: relative to max(1, sum |coef * value|, |bound|) ...
 HIGHS_FEASIBILITY = 1e-6  # ... or HiGHS's MIP feasibility tolerance on the scaled row
@@ -663,7 +665,10 @@ class _Problem:
             integrality=integrality,
             bounds=Bounds(lb, ub),
             constraints=constraints,
-            options={"mip_rel_gap": MIP_REL_GAP, "presolve": presolve},
+            # a bounded wait: a reference that cannot answer in time gives no
+            # verdict (ReferenceError), rather than holding a test run for ever
+            options={"mip_rel_gap": MIP_REL_GAP, "presolve": presolve,
+                     "time_limit": REFERENCE_SECONDS},
         )
         if res.status == 2:
             return None

@@ -301,3 +301,19 @@ def test_explain_names_the_sections_its_budget_left_out(scenario_file: Write) ->
     table = CliRunner().invoke(main, ["explain", "--config", str(path),
                                       "--time-budget", "1e-9"])
     assert "Not finished within --time-budget (left out):" in table.stdout
+
+
+def test_a_spend_floor_too_small_for_the_plans_scale_is_refused(scenario_file: Write) -> None:
+    # $0.00255 of spend beside exports of 196B: HiGHS's tolerances would not keep
+    # it, and the plan that ignored it failed the re-check (exit 4); now exit 2
+    path = scenario_file("""
+        name: t
+        target: {exports: 196B}
+        levers:
+          a: {unit_cost: 414000, yield_per_unit: 102000}
+          b: {unit_cost: 0.489, yield_per_unit: 10, max_units: 5, min_spend: 0.00255}
+    """)
+    out = CliRunner().invoke(main, ["--config", str(path)])
+    assert out.exit_code == 2
+    assert "levers.b.min_spend" in out.stderr and "(got 0.00255)" in out.stderr
+    assert "Traceback" not in out.stderr
