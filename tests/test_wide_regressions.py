@@ -16,10 +16,20 @@ import pytest
 from tests import wide
 
 CASES = sorted((Path(__file__).parent / "wide_cases").glob("*.yaml"))
+OPEN = sorted((Path(__file__).parent / "wide_cases_open").glob("*.yaml"))
+"""Findings not fixed yet (see the issue's closing note): each fails today, and a
+fix makes its strict xfail fail until the file moves to wide_cases/."""
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_shrunk_finding_now_agrees(path: Path) -> None:
+    verdict = wide.judge(path)
+    assert verdict["class"] in wide.ACCEPTABLE, wide.header(verdict)
+
+
+@pytest.mark.xfail(strict=True, reason="open finding of the wide comparison")
+@pytest.mark.parametrize("path", OPEN, ids=[p.stem for p in OPEN])
+def test_open_finding(path: Path) -> None:
     verdict = wide.judge(path)
     assert verdict["class"] in wide.ACCEPTABLE, wide.header(verdict)
 
