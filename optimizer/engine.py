@@ -592,6 +592,9 @@ def _most_exports(run: _Run) -> Outcome:
         if run.diagnose:
             run.first_plan = _plan(run)
         best = first.objective
+        if not math.isfinite(best):
+            # (seen once: "optimal" with a NaN objective; no second stage can rest on it)
+            raise SolverError(f"HiGHS reported {first.termination} with objective {best}")
         use_objective(m, "min_cost")
         m.needed.set_value(best * (1 - LEXICOGRAPHIC_SLACK))
         # (handing the first plan to the MIP as an incumbent measured slower:
