@@ -25,7 +25,7 @@ from typing import Any
 
 from models.data import Chance, Curve, Formulation, LeverData, ModelData, RowData
 from optimizer.errors import Problem, ScenarioError
-from optimizer.expressions import Relation, parse_relation
+from optimizer.expressions import Relation, Term, parse_relation
 from optimizer.scenario import unit_upper_bound
 from optimizer.schema import Lever, Scenario
 
@@ -174,30 +174,77 @@ def _bought(offers: list[tuple[float, float, float, float, float | None]], spend
 
 
 def relation_caps(s: Scenario) -> dict[str, float]:
-    """Caps on a lever's units over the horizon that a ``constraints:`` row implies
-    alone: in ``sum(coef * term) <= rhs`` with every coefficient positive over units
-    and spend (both never negative), each term is at most rhs: units(l) <= rhs/coef,
-    spend(l) <= rhs/coef, so units(l) <= rhs / (coef * cheapest net unit cost).
+    """Caps on a lever's units over the horizon that a ``constraints:`` row implies.
+
+    Every term is never negative (units, net spend and exports of a lever all are),
+    so in ``sum(coef * term) <= rhs`` (a ``>=`` row negated, an ``==`` row read both
+    ways) a term with a positive coefficient is at most ``(rhs + sum |coef| * most
+    of each negative term) / coef``, the most of a term coming from the lever's own
+    caps (max_units, max_spend, the ceiling). That cap on units, spend or
+    last-period exports is turned into one on units: units <= cap, units <= cap /
+    cheapest net unit cost, units <= cap / (yield * (1 - attrition)^(periods - 1))
+    for a lever without a lag (every unit funded is still partly active at the end).
     A ceiling of 301B beside ``spend(a) + spend(b) <= 46.2`` would otherwise leave
-    b a big-M of 3.5e13 whole units."""
+    b a big-M of 3.5e13 whole units, and ``exports(a) - 0.1 * exports(b) <= 1e10``
+    beside a ceiling of 700B an a of 1e13 units where 333 is the most it can use."""
     levers = s.enabled_levers()
     labels = s.period_labels
+    own = {lid: unit_upper_bound(lv, s.budget.ceiling, labels) for lid, lv in levers.items()}
+
+    def most(term: Term) -> float:
+        lv, bound = levers[term.lever], own[term.lever]
+        if term.kind == "exports" and lv.yield_curve:
+            return _most_exports(lv, 0.0)
+        if bound is None:
+            return math.inf
+        if term.kind == "units":
+            return bound
+        return _most_spend(lv, bound, labels) if term.kind == "spend" else _most_exports(lv, bound)
+
     out: dict[str, float] = {}
     for c in s.constraints:
         rel = parse_relation(c.expr, list(levers))
-        if rel.sense != "<=" or rel.rhs < 0 or any(
-                coef <= 0 or term.kind == "exports" for term, coef in rel.coefs.items()):
-            continue
-        for term, coef in rel.coefs.items():
-            if term.kind == "units":
-                cap = rel.rhs / coef
-            else:
-                net = min(levers[term.lever].net_unit_cost_in(p) for p in labels)
-                if net <= 0:
+        signs = {"<=": (1.0,), ">=": (-1.0,), "==": (1.0, -1.0)}.get(rel.sense, ())
+        for sign in signs:
+            coefs = {t: sign * v for t, v in rel.coefs.items() if v}
+            room = sign * rel.rhs + sum(-v * most(t) for t, v in coefs.items() if v < 0)
+            if not math.isfinite(room):
+                continue
+            for term, coef in coefs.items():
+                if coef <= 0:
                     continue
-                cap = rel.rhs / coef / net
-            out[term.lever] = min(out.get(term.lever, math.inf), cap)
+                cap = _units_within(levers[term.lever], term.kind, max(room, 0.0) / coef,
+                                    labels)
+                if cap is not None:
+                    out[term.lever] = min(out.get(term.lever, math.inf), cap)
     return out
+
+
+def _units_within(lever: Lever, kind: str, most: float, labels: Sequence[int | str]
+                  ) -> float | None:
+    """The most units over the horizon a lever can fund when its units, spend or
+    last-period exports (``kind``) are at most ``most``; None when that says nothing."""
+    if kind == "units":
+        return most
+    if kind == "spend":
+        net = min(lever.net_unit_cost_in(p) for p in labels)
+        return most / net if net > 0 else None
+    if lever.lag:  # units funded in the last periods export nothing yet
+        return None
+    keep = (1.0 - lever.attrition) ** (len(labels) - 1)
+    curve = lever.yield_curve
+    if not curve:
+        gain = (lever.yield_per_unit or 0.0) * keep
+        return most / gain if gain > 0 else None
+    # a curve rising everywhere: active units beyond where it reaches ``most``
+    # would export more than that
+    if any(e1 <= e0 for (_, e0), (_, e1) in zip(curve, curve[1:], strict=False)):
+        return None
+    for (u0, e0), (u1, e1) in zip(curve, curve[1:], strict=False):
+        if most <= e1:
+            active = u0 + (u1 - u0) * max(most - e0, 0.0) / (e1 - e0)
+            return active / keep if keep > 0 else None
+    return None
 
 
 def _counted_amounts(relations: Sequence[Relation]) -> dict[str, float]:
@@ -363,6 +410,20 @@ def model_data(s: Scenario, file: str = "<scenario>",
         if lv.integer and lv.fixed_cost and spends:
             counted[lid] = min(counted.get(lid, math.inf), 1.0)
     caps = relation_caps(s)
+    spent = {term.lever for rel in relations for term in rel.coefs if term.kind == "spend"}
+    # a continuous lever whose fixed cost could meet a spend floor funds a sliver
+    # when used (_use_floor: SMALLEST_UNITS model units). Its model unit is made
+    # fine enough that the sliver costs at most 1e-8 of that fixed cost, which any
+    # plan using the lever pays: else the proof of optimality, which allows for
+    # the sliver, misses by its cost (1e6 USD of units beside a 1e10 answer).
+    for lid, lv in levers.items():
+        cost = max(_costs(lv, labels))
+        if (lv.fixed_cost and not lv.integer and not lv.min_units_if_used and cost > 0
+                and (lv.min_spend is not None or lid in spent)):
+            # (and at least 1e-8 units: a plan reads values below 1e-9 as 0)
+            sliver = max(1e-8 * lv.fixed_cost / cost, 1e-8)  # units
+            # unit_scale keeps a least amount at 1e-2 model units or more
+            counted[lid] = min(counted.get(lid, math.inf), sliver / SMALLEST_UNITS * 1e-2)
     scales = {lid: unit_scale(lv, (money, export), labels,
                               _tighter(unit_upper_bound(lv, ceiling, labels), caps.get(lid)),
                               lid in relaxed,
@@ -375,7 +436,6 @@ def model_data(s: Scenario, file: str = "<scenario>",
     requires = [(ids.index(a), ids.index(r)) for a, lv in levers.items() for r in lv.requires]
     excludes = [(ids.index(a), ids.index(e)) for a, lv in levers.items() for e in lv.excludes]
     logic = {i for pair in requires + excludes for i in pair}
-    spent = {term.lever for rel in relations for term in rel.coefs if term.kind == "spend"}
     weighed = {term.lever for rel in relations for term in rel.coefs if term.kind == "exports"}
     required = {r for _, r in requires}
     problems: list[Problem] = []

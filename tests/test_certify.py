@@ -10,6 +10,7 @@ gives the hand solution and the mechanism that lost it.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -317,3 +318,31 @@ def test_a_spend_floor_too_small_for_the_plans_scale_is_refused(scenario_file: W
     assert out.exit_code == 2
     assert "levers.b.min_spend" in out.stderr and "(got 0.00255)" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize(("expr", "alpha_cap"), [
+    # 3e7 * a <= 1e10 + 0.1 * (0.03 * 400): b's most exports loosen a's cap
+    ("exports(alpha) - 0.1 * exports(beta) <= 1e10", (1e10 + 0.1 * 0.03 * 400) / 3e7),
+    # the same row written the other way round
+    ("0.1 * exports(beta) - exports(alpha) >= -1e10", (1e10 + 0.1 * 0.03 * 400) / 3e7),
+    # spend: 0.07 * a + 40 (fixed) <= 50 + 2 * (400 * 4 / 300); a's cap ignores the fixed cost
+    ("spend(alpha) - 2 * spend(beta) <= 50", (50 + 2 * 400 * 4 / 300) / 0.07),
+    # an == row read as <=
+    ("alpha - beta == 5", 405.0),
+])
+def test_relation_caps_read_mixed_sign_rows(tmp_path: Path, expr: str, alpha_cap: float) -> None:
+    """A row with terms of both signs caps a lever once the other terms' most is
+    known (case 11-201: an uncapped a beside a 700B ceiling was sized as 1e13
+    units, the answer is 333, and the solver answered 0 exports)."""
+    from optimizer.inputs import relation_caps
+
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: caps\nobjective: max_exports\ntarget: {exports: 1e10}\n"
+        "budget: {ceiling: 7e11}\nexchange_rates: {PKR: 300}\nlevers:\n"
+        "  alpha: {unit_cost: 0.07, yield_per_unit: 3e7, fixed_cost: 40}\n"
+        "  beta: {unit_cost: 4 PKR, yield_per_unit: 0.03, max_units: 400}\n"
+        f"constraints:\n  - expr: \"{expr}\"\n")
+    caps = relation_caps(load_scenario(path).scenario)
+    assert caps["alpha"] == pytest.approx(alpha_cap, rel=1e-12)
+    assert caps.get("beta", math.inf) >= 400 * (1 - 1e-12)
