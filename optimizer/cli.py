@@ -131,9 +131,10 @@ def budget_option(default: float) -> Callable[[Callable[..., Any]], Callable[...
         return click.option(
             "--time-budget", type=click.FloatRange(min=0, min_open=True), default=default,
             show_default=True, metavar="SECONDS",
-            help="Seconds for every search after the answer (repairs, bisections, "
-                 "re-solves), shared: what is not finished by then is named and "
-                 "left out.")(func)
+            help="Seconds for the whole command, shared by the solve, its proof and "
+                 "every search after it (repairs, bisections, re-solves): a solve not "
+                 "finished by then is exit 4, a search not finished is named and left "
+                 "out.")(func)
     return add
 
 
@@ -239,17 +240,16 @@ def run_optimize(
 
     ranked = parse_relax(relax, loadouts[0])
     found = precheck(loadouts[0].scenario)  # before solving: what arithmetic shows
+    # one budget for the whole command: the solve, its proof, then the repairs
+    options = options_of(time_limit, mip_gap).within(time_budget)
     if confidence is not None:
         from optimizer.chance import solve_chance
 
-        result = solve_chance(loadouts[0], parse_share("--confidence", confidence),
-                              options_of(time_limit, mip_gap))
+        result = solve_chance(loadouts[0], parse_share("--confidence", confidence), options)
     else:
-        result = solve_scenario(loadouts[0], options_of(time_limit, mip_gap))
+        result = solve_scenario(loadouts[0], options)
     if result.status == "infeasible" and confidence is None:
-        result = _with_repairs(loadouts[0], result,
-                               options_of(time_limit, mip_gap).within(time_budget), ranked,
-                               found)
+        result = _with_repairs(loadouts[0], result, options, ranked, found)
     files = {name: RENDERERS[kind](result) for name, kind in OUTPUT_FILES.items()}
     if result.periods is not None:
         from optimizer.render import render_periods_csv

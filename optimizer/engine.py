@@ -828,7 +828,16 @@ def _plan(run: _Run) -> dict[str, list[float]]:
     if snapped == raw:
         return snapped
     s = run.loadout.scenario
-    if violations(s, snapped, False) and not violations(s, raw, False):
+    need_target = s.objective == "min_cost" and not run.chance
+
+    def broken(plan: Plan) -> set[str]:
+        return {line.split(":", 1)[0] for line in violations(s, plan, need_target)}
+
+    # (a snap to 0 within 1e-6 model units can drop a whole lever's part in a
+    # milestone or a constraint: 6e-8 model units of one counted in 1e5 units was
+    # 210,000 of exports)
+    got, kept = broken(snapped), broken(raw)
+    if kept < got:
         return raw
     return snapped
 
@@ -858,14 +867,23 @@ def _units(run: _Run, snap: bool) -> dict[str, list[float]]:
                 x = float(round(x))
             else:
                 scale = run.scaling.units[lv.id]
-                for bound in (0.0, *snaps) if snap else (0.0,):
+                for bound in (0.0, *snaps) if snap else ():
                     # within HiGHS's MIP feasibility tolerance (1e-6 model units) of a
                     # bound is on it: -0.0003 units of a lever is round-off, not a plan
                     if abs(raw - bound / scale) <= 1e-6 * max(1.0, abs(bound / scale)):
                         x = bound
                 # ten significant digits: far below any tolerance, and no 599985000.0000001
                 x = float(f"{x:.10g}")
-            funded.append(clean(x) if abs(raw) > 1e-9 else 0.0)
+            if abs(raw) <= 1e-9:
+                funded.append(0.0)
+            elif snap or x < 0:
+                funded.append(clean(x))
+            else:
+                # unsnapped: a sliver the model funds is kept, however few of the file's
+                # units it is (1e-5 model units of a lever counted in 1e-5 units carries
+                # its fixed cost towards a min_spend; 7e-7 model units of one counted in
+                # 1e6 units is 0.7 of them)
+                funded.append(x)
         plan[lv.id] = funded
     return plan
 
@@ -920,6 +938,13 @@ def _marginal_cost(out: Outcome, discrete: bool, per: float) -> tuple[float | No
     return clean(out.duals["target"] * per), basis
 
 
+def _funded(units: float) -> float:
+    """Units as the plan funds them (no -0.0): a sliver below clean()'s 1e-9 is
+    part of the plan (a fixed cost towards a min_spend rests on it), not round-off;
+    _plan already dropped what was."""
+    return units + 0.0 if units else 0.0
+
+
 def _allocation(run: _Run, plan: Plan | None) -> tuple[dict[str, Any], ...]:
     if plan is None:
         return ()
@@ -937,14 +962,14 @@ def _allocation(run: _Run, plan: Plan | None) -> tuple[dict[str, Any], ...]:
             "name": lever.label(lid),
             "unit": lever.unit,
             "integer": lever.integer,
-            "units": clean(path.units),
+            "units": _funded(path.units),
             "spend": spend,
             "exports": exports,
             "cost_per_export": clean(spend / exports) if exports > 0 else None,
             "share_of_exports": clean(exports / total_exports) if total_exports > 0 else None,
             "formulation": run.data.levers[i].formulation,
             "by_period": {
-                label: {"units": clean(path.funded[k]), "active": clean(path.active[k]),
+                label: {"units": _funded(path.funded[k]), "active": clean(path.active[k]),
                         "spend": clean(path.spend[k]), "exports": clean(path.exports[k])}
                 for k, label in enumerate(labels)
             },

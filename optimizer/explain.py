@@ -412,17 +412,17 @@ def explain(
     relax: Sequence[str] = (), budget: float | None = 300.0,
 ) -> Explanation:
     """Everything asked for in ``sections``; an infeasible scenario gets only the
-    infeasibility section (nothing else has an optimum to explain). Every search
-    after the answer shares ``budget`` seconds; a section it stops is named in
+    infeasibility section (nothing else has an optimum to explain). The solve and
+    every search after it share ``budget`` seconds; a section it stops is named in
     ``unfinished`` and left out."""
     from optimizer.engine import Session
     from optimizer.precheck import precheck
-
-    result = Session(loadout, options).solve()
-    unfinished: list[str] = []
     from optimizer.solve import SolverOptions
 
+    # one budget for the whole command: the solve, its proof, then every section
     options = (options or SolverOptions()).within(budget)
+    result = Session(loadout, options).solve()
+    unfinished: list[str] = []
     if result.status == "infeasible":
         conflict, singles, joint = repairs_for(loadout, result, options, relax, unfinished)
         return Explanation(result, (), tuple(conflict), tuple(singles),

@@ -170,6 +170,18 @@ def _implied(m: pyo.ConcreteModel, matrix: Matrix) -> np.ndarray:
     return np.array([upper.get(id(v), np.inf) for v in matrix.columns], dtype=float)
 
 
+def _whole_range(lower: np.ndarray, upper: np.ndarray, grain: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The least and most whole grains within a column's bounds. The slack is relative:
+    a cap of 102M units counted in grains of 1e-5 model units reads 101999999.99999999
+    grains, and an absolute 1e-9 is below the float's resolution there."""
+    lo, hi = lower / grain, upper / grain
+    with np.errstate(invalid="ignore"):
+        least = np.ceil(lo - 1e-9 * np.maximum(1.0, np.abs(lo)))
+        most = np.floor(hi + 1e-9 * np.maximum(1.0, np.abs(hi)))
+    return np.where(np.isfinite(lo), least, lo), np.where(np.isfinite(hi), most, hi)
+
+
 def _transposed_product(lp: highspy.HighsLp, y: np.ndarray) -> np.ndarray:
     """A'y for the LP's matrix (either storage)."""
     a = lp.a_matrix_
@@ -500,7 +512,8 @@ class Highs:
             # to 2.5 times here, and a run may retry within itself
             left = deadline - time.monotonic()
             if left <= 0:
-                raise OutOfTime("the time budget ran out")
+                raise OutOfTime("the command's --time-budget ran out before HiGHS finished "
+                               "(give it more seconds)")
             limit = self.options.time_limit
             share = left / 3
             h.setOptionValue("time_limit", share if limit is None else min(share, limit))
@@ -522,10 +535,17 @@ class Highs:
         assert h is not None
         h.clearSolver()
         h.setOptionValue("presolve", "off")
+        # HiGHS 1.16 segfaults in its RENS heuristic (HighsPrimalHeuristics::RENS)
+        # on some unpresolved MIPs (two excluding levers with big-M use switches
+        # beside the budget row; scripts/highs_rens_segfault.py). A heuristic only:
+        # this run, which checks a presolve verdict, goes without it
+        rens = _option(h, "mip_heuristic_run_rens")
+        h.setOptionValue("mip_heuristic_run_rens", False)
         try:
             return h.run()
         finally:
             h.setOptionValue("presolve", "choose")
+            h.setOptionValue("mip_heuristic_run_rens", rens)
 
     def set_strict(self, strict: bool) -> None:
         """Tight feasibility tolerances (1e-9 model units) or HiGHS's defaults.
@@ -566,8 +586,8 @@ class Highs:
             h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kContinuous))
         whole = values[grained] / grain
         # a column's own bounds (a cap) hold whole counts too: never rounded past
-        least = np.ceil(matrix.col_lower[grained] / grain - 1e-9)
-        most = np.floor(matrix.col_upper[grained] / grain + 1e-9)
+        least, most = _whole_range(matrix.col_lower[grained], matrix.col_upper[grained],
+                                   grain)
         # nearest, then all down and all up: rounding a cheap lever down can cost
         # far more in the levers that make up for it
         tries = [np.clip(f(whole), least, most)
@@ -629,9 +649,9 @@ class Highs:
             value = h.getSolution().col_value[j] / g
             nearest = round(value)
             other = math.floor(value) if nearest > value else math.ceil(value)
-            lo, hi = matrix.col_lower[j] / g - 1e-9, matrix.col_upper[j] / g + 1e-9
-            lo, hi = (math.ceil(lo) if math.isfinite(lo) else lo,
-                      math.floor(hi) if math.isfinite(hi) else hi)
+            lo, hi = (float(v[0]) for v in _whole_range(
+                np.array([matrix.col_lower[j]]), np.array([matrix.col_upper[j]]),
+                np.array([g])))
             for whole in dict.fromkeys(min(max(c, lo), hi) for c in (nearest, other)):
                 h.changeColBounds(j, whole * g, whole * g)
                 if self._run() == _MS.kOptimal:
@@ -667,6 +687,75 @@ class Highs:
             return status, self._polish(list(h.getSolution().col_value))
         finally:
             h.setOptionValue("mip_feasibility_tolerance", before)
+
+    def _branch_leaks(self) -> tuple[Plan, float] | None:
+        """The MIP's optimum where its plan cannot be made whole (see _polish): the
+        integer column whose fraction moves its rows most (a use switch at 9e-14
+        under a big-M of 6e9 funds 5.8e-4 model units, under every tolerance) is
+        branched on, x <= floor and x >= ceil, each branch solved under the strict
+        tolerance and polished, or branched again; the better polished plan wins,
+        and the bound is the weaker of the branches' bounds (together they cover
+        every plan). None when a branch ends otherwise or nothing can be branched."""
+        h = self._h
+        assert h is not None
+        before = _option(h, "mip_feasibility_tolerance")
+        h.setOptionValue("mip_feasibility_tolerance", STRICT)
+        try:
+            found = self._branch(0)
+        finally:
+            h.setOptionValue("mip_feasibility_tolerance", before)
+        if found is None or found[0] is None:
+            return None
+        self._mip_bound = found[1]
+        return found[0]
+
+    def _branch(self, depth: int) -> tuple[tuple[Plan, float] | None, float] | None:
+        """(polished plan or None when infeasible, bound) of the MIP under the
+        column bounds now in HiGHS; None: no answer."""
+        h, matrix = self._h, self.matrix
+        assert h is not None
+        worst = math.inf if self._sense() == 1 else -math.inf
+        status = self._run()
+        if status == _MS.kInfeasible:
+            return None, worst
+        if status != _MS.kOptimal or depth > 6:
+            return None
+        bound = h.getInfo().mip_dual_bound
+        col_value = list(h.getSolution().col_value)
+        # the branch's own bounds, which _polish puts back to the model's
+        lower, upper = np.asarray(h.getLp().col_lower_), np.asarray(h.getLp().col_upper_)
+        found = self._polish(col_value)
+        ints = np.flatnonzero(matrix.integer)
+        h.changeColsBounds(len(ints), ints.astype(np.int32), lower[ints], upper[ints])
+        if found is not None:
+            return found, bound
+        values = np.asarray(col_value)[ints]
+        weight = np.zeros(len(matrix.columns))
+        np.maximum.at(weight, np.asarray(matrix.index), np.abs(np.asarray(matrix.value)))
+        moved = np.abs(values - np.round(values)) * np.maximum(weight[ints], 1.0)
+        if not len(ints) or moved.max() <= 1e-9:
+            return None
+        k = int(np.argmax(moved))
+        j, v = int(ints[k]), float(values[k])
+        low, high = float(lower[j]), float(upper[j])
+        best: tuple[Plan, float] | None = None
+        bounds: list[float] = []
+        try:
+            for lo, hi in ((low, float(math.floor(v))), (float(math.ceil(v)), high)):
+                if lo > hi:
+                    continue
+                h.changeColBounds(j, lo, hi)
+                got = self._branch(depth + 1)
+                if got is None:
+                    return None
+                bounds.append(got[1])
+                if got[0] is not None and (best is None or self._better(got[0][1], best[1])):
+                    best = got[0]
+        finally:
+            h.changeColBounds(j, low, high)
+        if not bounds:
+            return None, worst
+        return best, (min(bounds) if self._sense() == 1 else max(bounds))
 
     def solve(
         self, m: pyo.ConcreteModel, duals_of: Sequence[pyo.Constraint] = (),
@@ -730,6 +819,10 @@ class Highs:
                                        time.perf_counter() - start)
                     if retry is not None:
                         polished = retry
+                    else:
+                        # still no whole plan: a use switch at 1e-13 times a big-M
+                        # of 6e9 funds units no tolerance sees; branch on it
+                        polished = self._branch_leaks()
                 if polished is not None:
                     plan, objective = polished
             self.last_plan = plan if ours is Status.OPTIMAL else None

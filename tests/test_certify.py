@@ -179,9 +179,19 @@ def test_a_search_out_of_time_says_what_it_left(scenario_file: Write) -> None:
         levers:
           a: {unit_cost: 1, yield_per_unit: 2, max_units: 400}
     """)
+    # the budget covers the whole command: the solve itself, then the repairs
     out = CliRunner().invoke(main, ["--config", str(path), "--time-budget", "1e-9"])
-    assert out.exit_code == 3
-    assert "Not finished within --time-budget" in out.stderr + out.stdout
+    assert out.exit_code == 4
+    assert "--time-budget ran out before HiGHS finished" in out.stderr + out.stdout
+    # repairs that the budget leaves no time for are named as left out
+    from optimizer.cli import _with_repairs
+    from optimizer.solve import SolverOptions
+
+    loadout = load_scenario(path)
+    result = solve_scenario(loadout, SolverOptions())
+    assert result.status == "infeasible"
+    late = _with_repairs(loadout, result, SolverOptions().within(1e-9))
+    assert "Not finished within --time-budget" in late.message
 
 
 # --- the certificate against independent computations --------------------------------
@@ -284,8 +294,12 @@ def test_an_unproven_infeasible_verdict_is_exit_4(
     assert "not proven" in err
 
 
-def test_explain_names_the_sections_its_budget_left_out(scenario_file: Write) -> None:
-    # the answer comes first and is never cut; the searches after it share the budget
+def test_explain_names_the_sections_its_budget_left_out(
+        scenario_file: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the solve and the searches after it share the budget: a solve that takes the
+    # whole budget leaves every section out, named
+    from optimizer.engine import Session
+
     path = scenario_file("""
         name: lp
         target: {exports: 100}
@@ -293,15 +307,27 @@ def test_explain_names_the_sections_its_budget_left_out(scenario_file: Write) ->
           a: {unit_cost: 3, yield_per_unit: 2}
           b: {unit_cost: 5, yield_per_unit: 4, max_units: 15}
     """)
+    solve = Session.solve
+
+    def slow(self: Session, *args: object, **kwargs: object) -> object:
+        out = solve(self, *args, **kwargs)
+        time.sleep(1.5)
+        return out
+
+    monkeypatch.setattr(Session, "solve", slow)
     out = CliRunner().invoke(main, ["explain", "--config", str(path), "--format", "json",
-                                    "--time-budget", "1e-9"])
+                                    "--time-budget", "1"])
     assert out.exit_code == 0, out.output
     data = json.loads(out.stdout)
     assert data["result"]["status"] == "optimal"
+    assert data["result"]["total_cost"] == pytest.approx(3 * 20 + 5 * 15)  # by hand
     assert set(data["unfinished"]) == {"binding", "tornado", "ranging", "room"}
     table = CliRunner().invoke(main, ["explain", "--config", str(path),
-                                      "--time-budget", "1e-9"])
+                                      "--time-budget", "1"])
     assert "Not finished within --time-budget (left out):" in table.stdout
+    # a budget the solve itself cannot keep: no proven answer
+    cut = CliRunner().invoke(main, ["explain", "--config", str(path), "--time-budget", "1e-9"])
+    assert cut.exit_code == 4
 
 
 def test_a_spend_floor_too_small_for_the_plans_scale_is_refused(scenario_file: Write) -> None:
@@ -346,3 +372,21 @@ def test_relation_caps_read_mixed_sign_rows(tmp_path: Path, expr: str, alpha_cap
     caps = relation_caps(load_scenario(path).scenario)
     assert caps["alpha"] == pytest.approx(alpha_cap, rel=1e-12)
     assert caps.get("beta", math.inf) >= 400 * (1 - 1e-12)
+
+
+def test_whole_units_that_fall_short_by_round_off_do_not_meet_the_target(
+        scenario_file: Write) -> None:
+    # by hand: the first segment exports 4.97327e13 / 15,349,600 = 3,239,999.74 a
+    # unit; 5 units make 16,199,998.7, 1.3 USD short of 16.2M, so 6 units (540,000)
+    path = scenario_file("""
+        name: t
+        target: {exports: 16.2M}
+        levers:
+          delta: {unit_cost: 90000, integer: true,
+                  yield_curve: [[0, 0], [15349600, 4.97327e13], [3e7, 1e14]]}
+    """)
+    code, data, _ = run_cli("--config", str(path))
+    assert code == 0
+    assert data["allocation"][0]["units"] == 6
+    assert data["total_cost"] == 540_000
+    assert 5 * 4.97327e13 / 15349600 < 16.2e6 <= 6 * 4.97327e13 / 15349600

@@ -16,9 +16,10 @@ import pytest
 from tests import wide
 
 CASES = sorted((Path(__file__).parent / "wide_cases").glob("*.yaml"))
-OPEN = sorted((Path(__file__).parent / "wide_cases_open").glob("*.yaml"))
-"""Findings not fixed yet (see the issue's closing note): each fails today, and a
-fix makes its strict xfail fail until the file moves to wide_cases/."""
+LOOSE = sorted((Path(__file__).parent / "wide_cases_reference_loose").glob("*.yaml"))
+"""Findings that were the reference's: its cheaper plan meets the target only within
+HiGHS's tolerance, and asked for 1e-6 more exports it costs what the engine's plan
+does (tests.wide: reference_target_loose). Kept so the judge's reasoning is tested."""
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
@@ -27,11 +28,15 @@ def test_shrunk_finding_now_agrees(path: Path) -> None:
     assert verdict["class"] in wide.ACCEPTABLE, wide.header(verdict)
 
 
-@pytest.mark.xfail(strict=True, reason="open finding of the wide comparison")
-@pytest.mark.parametrize("path", OPEN, ids=[p.stem for p in OPEN])
-def test_open_finding(path: Path) -> None:
+@pytest.mark.parametrize("path", LOOSE, ids=[p.stem for p in LOOSE])
+def test_reference_short_of_the_target_by_its_tolerance(path: Path) -> None:
     verdict = wide.judge(path)
-    assert verdict["class"] in wide.ACCEPTABLE, wide.header(verdict)
+    assert verdict["class"] == "reference_target_loose", wide.header(verdict)
+    # the engine's plan meets the target exactly and its cost is the reference's
+    # once the reference must meet it too
+    assert verdict["engine"]["judged"]["exports"] >= 16.2e6
+    assert verdict["engine"]["total_cost"] == pytest.approx(
+        verdict["reference"]["cost_with_target_1e-6_higher"], rel=1e-6)
 
 
 def test_the_cases_are_there() -> None:

@@ -39,10 +39,21 @@ def _num(value: Any) -> Any:
     return clean(value)
 
 
+def _units(value: Any) -> Any:
+    """Units funded, as _num but kept however small: a sliver of 1e-10 units that
+    carries a fixed cost is part of the plan (engine._funded), not round-off."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    return value + 0.0 if value else 0.0
+
+
 def allocation_records(result: Result) -> list[dict[str, Any]]:
     rows = []
     for rec in result.rows:
-        units = _num(rec["units"])
+        units = _units(rec["units"])
         if rec["integer"] and units is not None:
             units = int(round(units))
         rows.append({
@@ -58,7 +69,8 @@ def allocation_records(result: Result) -> list[dict[str, Any]]:
         })
         if result.periods is not None:
             rows[-1]["by_period"] = {
-                str(p): {k: _int_if(rec["integer"] and k == "units", _num(v))
+                str(p): {k: _int_if(rec["integer"] and k == "units",
+                                    _units(v) if k == "units" else _num(v))
                          for k, v in q.items()}
                 for p, q in rec["by_period"].items()
             }
