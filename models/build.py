@@ -17,9 +17,11 @@ and ``ceiling`` are mutable parameters so callers re-solve without rebuilding.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pyomo.core as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 from models.affine import Affine
 from models.data import LeverData, ModelData
@@ -131,15 +133,22 @@ def add_curve_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     """e[l,k] >= 0: a concave curve's exports in export period k; d, y for exact curves."""
     concave = _curve_levers(data, "concave_lp")
     top = {i: max(data.levers[i].curve.exports) for i in concave}  # type: ignore[union-attr]
+    # before a lever's lag has passed it has no active units and exports nothing:
+    # its curve variables are fixed at 0 there (a free e beside empty curve rows
+    # exported up to the tolerance, 1e-7 model units, and met a milestone of 26
+    # USD that was 2.6e-10 of them)
+    def live(i: int, k: int) -> bool:
+        return k >= data.levers[i].lag
+
     m.e = pyo.Var(concave, m.EK, domain=pyo.NonNegativeReals,
-                  bounds=lambda _m, i, k: (0.0, top[i]))
+                  bounds=lambda _m, i, k: (0.0, top[i] if live(i, k) else 0.0))
     exact = _curve_levers(data, "piecewise_binary")
     widths = {i: [w for w, _ in segments(data.levers[i])] for i in exact}
     m.D = pyo.Set(initialize=[(i, k, s) for i in exact for k in m.EK
                               for s in range(len(widths[i]))], dimen=3, ordered=True)
     m.Y = pyo.Set(initialize=[(i, k, s) for i in exact for k in m.EK
                               for s in range(len(widths[i]) - 1)], dimen=3, ordered=True)
-    m.d = pyo.Var(m.D, bounds=lambda _m, i, k, s: (0.0, widths[i][s]))
+    m.d = pyo.Var(m.D, bounds=lambda _m, i, k, s: (0.0, widths[i][s] if live(i, k) else 0.0))
     m.y = pyo.Var(m.Y, domain=pyo.Binary)
 
 
@@ -313,8 +322,20 @@ def add_spend_bounds(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     ]
     if not rows:
         return
-    m.spend_bounds = pyo.Constraint(rows, rule=lambda m, i: f.lever_spend(i).between(
-        data.levers[i].min_spend, data.levers[i].max_spend))
+    m.spend_bounds = pyo.Constraint(rows, rule=lambda m, i: _per_largest(
+        f.lever_spend(i), data.levers[i].min_spend, data.levers[i].max_spend))
+
+
+def _per_largest(form: Affine, lower: float | None, upper: float | None) -> tuple[
+    float | None, LinearExpression, float | None
+]:
+    """``lower <= form <= upper`` divided by the form's largest coefficient: a unit
+    cost of 0.001 in model money of 1e6 is 1e-9, which HiGHS drops as zero, and a
+    max_spend row of that lever alone then bounded nothing (the lever ran
+    unbounded)."""
+    top = max((abs(c) for c in form.terms.values()), default=0.0) or 1.0
+    return form.scaled(1.0 / top).between(None if lower is None else lower / top,
+                                          None if upper is None else upper / top)
 
 
 def add_use_links(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
@@ -427,8 +448,29 @@ def add_milestones(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     if not data.milestones:
         return
     goals = dict(data.milestones)
-    m.milestone = pyo.Constraint(sorted(goals),
-                                 rule=lambda m, k: f.period_exports(k).ge(goals[k]))
+
+    def rule(m: pyo.ConcreteModel, k: int) -> object:
+        form = f.period_exports(k)
+        if goals[k] > 0 and _most(form) <= 0:
+            # no lever can export yet in period k (lags): 0 >= goal, with the goal
+            # made 1 so that no tolerance passes it (26 USD was 2.6e-10 model
+            # units where a curve's exports set the unit at 1e11)
+            return form.ge(max(goals[k], 1.0))
+        return form.ge(goals[k])
+
+    m.milestone = pyo.Constraint(sorted(goals), rule=rule)
+
+
+def _most(form: Affine) -> float:
+    """The largest value a form takes within its variables' bounds."""
+    total = form.const
+    for key, coef in form.terms.items():
+        var = form.vars[key]
+        bound = var.ub if coef > 0 else var.lb
+        if bound is None:
+            return math.inf
+        total += coef * bound
+    return total
 
 
 def _quantity(f: Forms, data: ModelData, kind: str, i: int) -> Affine:
