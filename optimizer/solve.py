@@ -528,6 +528,12 @@ class Highs:
                 status = self._without_presolve()
         if status == highspy.HighsStatus.kError:
             raise SolverError("HiGHS failed to run the model")
+        if h.getModelStatus() == _MS.kUnknown:
+            # a warm start can leave HiGHS lost (seen polishing a branch with its
+            # integers fixed): once more from scratch
+            h.clearSolver()
+            with stdout_to(2):
+                h.run()
         return h.getModelStatus()
 
     def _without_presolve(self) -> highspy.HighsStatus:

@@ -390,3 +390,16 @@ def test_whole_units_that_fall_short_by_round_off_do_not_meet_the_target(
     assert data["allocation"][0]["units"] == 6
     assert data["total_cost"] == 540_000
     assert 5 * 4.97327e13 / 15349600 < 16.2e6 <= 6 * 4.97327e13 / 15349600
+
+
+def test_the_next_step_is_priced_by_a_plan_that_holds() -> None:
+    # by hand: alpha's 1.15 units in 2024 (0.103 each, fixed 0.0267) with the one
+    # unit of beta it requires (0.741 in 2024) export 1,467,300 in 2026 for
+    # 0.88615; beta alone needs 72,400 / 29,800 = 2.43 units, 1.80. The next 10
+    # USD of exports is then free; a leaking use switch once priced it at -0.88
+    path = Path(__file__).parent / "wide_cases" / "use_switch_leak_across_three_periods.yaml"
+    code, data, _ = run_cli("--config", str(path))
+    assert code == 0
+    assert data["total_cost"] == pytest.approx(1.15 * 0.103 + 0.0267 + 0.741, rel=1e-9)
+    assert data["next_step"] == {"exports": 10.0, "cost": 0.0, "reachable": True}
+    assert data["marginal_cost_of_target"] == 0.0
