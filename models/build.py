@@ -456,6 +456,12 @@ def add_milestones(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
             # made 1 so that no tolerance passes it (26 USD was 2.6e-10 model
             # units where a curve's exports set the unit at 1e11)
             return form.ge(max(goals[k], 1.0))
+        if 0 < goals[k] < 1e-3:
+            # a milestone far below the export unit (1.13M beside exports of 1e18
+            # a 1000B ceiling buys) would sit inside HiGHS's absolute tolerance:
+            # the row is scaled so that the milestone reads 1e-3 (at most 1e9 times)
+            scale = min(1e-3 / goals[k], 1e9)
+            return form.scaled(scale).ge(goals[k] * scale)
         return form.ge(goals[k])
 
     m.milestone = pyo.Constraint(sorted(goals), rule=rule)

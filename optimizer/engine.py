@@ -142,13 +142,14 @@ class Session:
         self, loadout: Loadout, options: SolverOptions | None = None,
         widest_ceiling: float | None = None, units: tuple[float, float] | None = None,
         chance: tuple[float, Mapping[str, Any]] | None = None, relax: bool = True,
+        whole: bool = False,
     ) -> None:
         start = time.perf_counter()
         self.loadout = loadout
         s = loadout.scenario
         if widest_ceiling is not None:
             s = with_goal(s, ceiling=None if widest_ceiling == float("inf") else widest_ceiling)
-        self.data, self.scaling = model_data(s, loadout.file, units, relax)
+        self.data, self.scaling = model_data(s, loadout.file, units, relax, whole)
         self.chance = chance is not None
         if chance is not None:
             # (confidence, draws): reach the target in that share of the samples
@@ -224,6 +225,17 @@ class Session:
             except ScenarioError:
                 raise broken from None
             result = again._solve_once(s, diagnose)
+        except NotWhole as not_whole:
+            # every rounding of the levers solved continuous broke a limit (a
+            # second stage at its floor beside per-period ceilings): integers kept
+            if not any(lv.grain for lv in self.data.levers):
+                raise
+            try:
+                exact = Session(Loadout(s, self.loadout.file, self.loadout.sha256),
+                                self.solvers.options, whole=True)
+            except ScenarioError:
+                raise not_whole from None
+            result = exact._solve_once(s, diagnose)
         proof = result.solver.certificate
         if (not self.chance and result.status == "not_proven" and proof is not None
                 and proof.kind == "optimum" and math.isfinite(proof.bound)):
@@ -717,8 +729,14 @@ def _reach_proof(run: _Run, first: Plan) -> Certificate:
             bound = math.inf if second is None else max(bound, second[1] * money_unit)
         if highs.last_plan is not None:
             highs.load_plan(highs.last_plan)
+    if not math.isfinite(bound):
+        # the strict second solve found no answer either way: the strict re-solve
+        # of min_cost decides instead
+        proof = _resolved_proof(run)
+        _load(run, first)
+        return proof
     proven = bound < needed * (1 - PROOF_SLACK)
-    gap = (needed - bound) / max(abs(needed), money_unit) if math.isfinite(bound) else math.nan
+    gap = (needed - bound) / max(abs(needed), money_unit)
     return Certificate("infeasible", "lever_exports", needed, bound, gap, PROOF_SLACK,
                        method, proven)
 
@@ -861,7 +879,7 @@ def _units(run: _Run, snap: bool) -> dict[str, list[float]]:
                 # (a count of 5e11 read back through a power-of-ten unit is whole only
                 # to 1e-16 of itself)
                 if abs(x - round(x)) > max(INTEGRALITY_TOL, 1e-13 * abs(x)):
-                    raise SolverError(
+                    raise NotWhole(
                         f"HiGHS returned {x!r} units for integer lever levers.{lv.id}"
                     )
                 x = float(round(x))
@@ -886,6 +904,11 @@ def _units(run: _Run, snap: bool) -> dict[str, list[float]]:
                 funded.append(x)
         plan[lv.id] = funded
     return plan
+
+
+class NotWhole(SolverError):
+    """An integer lever came back with a fraction: its rounding (a lever solved
+    continuous, see inputs.negligible) found no whole plan that holds."""
 
 
 class PlanBroken(SolverError):

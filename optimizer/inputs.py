@@ -382,14 +382,15 @@ def _period_index(labels: list[int | str], keyed: dict[int | str, float]) -> dic
 
 
 def model_data(s: Scenario, file: str = "<scenario>",
-               units: tuple[float, float] | None = None, relax: bool = True
-               ) -> tuple[ModelData, Scaling]:
+               units: tuple[float, float] | None = None, relax: bool = True,
+               whole: bool = False) -> tuple[ModelData, Scaling]:
     """Translate a validated scenario into scaled model data.
 
     ``units``: the model units of spend and exports to use instead of this
     scenario's own (a search that moves the target towards 0 keeps the file's
     scaling). ``relax`` False keeps the model exact: every integer lever whole (see
-    negligible) and no yield left out as dust (see _without_dust)."""
+    negligible) and no yield left out as dust (see _without_dust); ``whole`` keeps
+    every integer lever whole but still leaves dust out."""
     levers = s.enabled_levers()
     ids = list(levers)
     labels = s.period_labels
@@ -398,7 +399,8 @@ def model_data(s: Scenario, file: str = "<scenario>",
     ceiling = s.budget.ceiling
     # units given were fitted to an answer (engine.Session.solve): its size, then
     goals = _goals(s) if units is None else (money * 1e3, export * 1e3)
-    relaxed = {lid for lid, lv in levers.items() if relax and negligible(lv, goals, s)}
+    relaxed = {lid for lid, lv in levers.items()
+               if relax and not whole and negligible(lv, goals, s)}
     needed_by = {r for lv in levers.values() for r in lv.requires}
     relations = [parse_relation(c.expr, ids) for c in s.constraints]
     counted = _counted_amounts(relations)
