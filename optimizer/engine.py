@@ -401,6 +401,21 @@ def _scenario_name(session: Session, item: Any, side: str) -> str | None:
         return f"{lever()}.{'max' if side == 'upper' else 'min'}_{kind}"
     per_lever = {"curve_capacity": "yield_curve", "use_floor": "min_units_if_used",
                  "use_link": "fixed_cost"}
+    if base == "use_link" and keys:
+        # the link of units to the use switch is there for a fixed cost, or else
+        # for the lever's logic (requires, excludes), named by what the file says
+        spec = s.levers[ids[int(keys[0])]]
+        if not spec.fixed_cost:
+            if spec.excludes or spec.requires:
+                return f"{lever()}.{'excludes' if spec.excludes else 'requires'}"
+            if spec.min_units_if_used:
+                return f"{lever()}.min_units_if_used"
+            named = [other for other, lv in s.levers.items()
+                     if ids[int(keys[0])] in (*lv.requires, *lv.excludes)]
+            if named:
+                kind = ("requires" if ids[int(keys[0])] in s.levers[named[0]].requires
+                        else "excludes")
+                return f"levers.{named[0]}.{kind}"
     if base in per_lever and keys:
         return f"{lever()}.{per_lever[base]}"
     table = {"target": "target.exports", "budget": "budget.ceiling"}

@@ -403,3 +403,19 @@ def test_the_next_step_is_priced_by_a_plan_that_holds() -> None:
     assert data["total_cost"] == pytest.approx(1.15 * 0.103 + 0.0267 + 0.741, rel=1e-9)
     assert data["next_step"] == {"exports": 10.0, "cost": 0.0, "reachable": True}
     assert data["marginal_cost_of_target"] == 0.0
+
+
+def test_a_use_switch_without_a_fixed_cost_is_named_for_its_logic() -> None:
+    # alpha and beta exclude each other and have no fixed cost: the rows tying their
+    # units to their use switches are the excludes, never a "fixed_cost" the file
+    # does not have. Out of reach by hand: alpha's exports need beta's to be a tenth
+    # of them, and beta alone makes at most 329,000 / 1,080 * 0.881 = 268.4
+    path = (Path(__file__).parent / "wide_cases"
+            / "excluding_levers_out_of_reach_without_a_second_opinion.yaml")
+    out = CliRunner().invoke(main, ["--config", str(path)])
+    assert out.exit_code == 3
+    assert "fixed_cost" not in out.stdout + out.stderr
+    assert "levers.alpha.excludes" in out.stdout
+    code, data, _ = run_cli("--config", str(path))
+    assert certificate(data)["proven"] is True
+    assert data["lever_exports"] == pytest.approx(329_000 / 1_080 * 0.881, rel=1e-6)
