@@ -357,6 +357,15 @@ def unit_scale(
         # units: HiGHS's absolute tolerances (1e-7, 1e-9 strict) are then within
         # the re-check's 1e-6 of it (at 1e-4, a required unit came back 0.999116)
         scale = min(scale, 10.0 ** math.floor(math.log10(least * 1e2)))
+    if bound and least:
+        # ... but the largest size is held within MAX_MODEL_UNITS again, as far as
+        # cost and yield per model unit stay at most 1e5: that size is the big-M of
+        # the use switch, and HiGHS 1.16 gave a wrong MIP bound (1461.447 where a
+        # plan of the same model reached 1461.535) beside one of 6.4e8 (a ceiling
+        # over 1.56e-6 in units of 100, kept fine for a min_units_if_used of 5.44)
+        widest = 10.0 ** math.ceil(math.log10(bound / MAX_MODEL_UNITS))
+        if widest > scale:
+            scale = max(scale, min(widest, 10.0 ** math.floor(math.log10(1e5 / per_unit))))
     return max(scale, 1.0) if relaxed else scale
 
 
