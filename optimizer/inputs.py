@@ -128,6 +128,11 @@ def _goals(s: Scenario) -> tuple[float, float]:
                 for lv, b in zip(levers, bounds, strict=True))
     room = sum(math.inf if b is None else _most_spend(lv, b, labels)
                for lv, b in zip(levers, bounds, strict=True))
+    # what the file makes every plan spend (min_units, fixed_units, min_spend): a
+    # constraint capping spend at 0 beside a floor of 813,000 units is out of
+    # reach, and the floor must be on the model's scale for that to be seen
+    forced = sum(_forced_spend(lv, labels) for lv in levers)
+    room = max(room, forced)
     # (cost, exports) per unit at the lever's best average, and its largest size
     offers = []
     for lv, b in zip(levers, bounds, strict=True):
@@ -152,9 +157,19 @@ def _goals(s: Scenario) -> tuple[float, float]:
         units = min(left / gain, b if b is not None else math.inf)
         spend += fixed + cost * units
         left -= gain * units
+    spend = max(spend, forced)
     if s.budget.ceiling:
         spend = min(spend, s.budget.ceiling) if spend > 0 else s.budget.ceiling
     return spend or exports, exports
+
+
+def _forced_spend(lever: Lever, labels: Sequence[int | str]) -> float:
+    """The least a lever spends in any plan: its min_units or fixed_units at its
+    cheapest, with its fixed cost, or its min_spend."""
+    units = max(lever.min_units, lever.fixed_units or 0.0)
+    cheapest = min(lever.net_unit_cost_in(p) for p in labels)
+    least = units * cheapest + (lever.fixed_cost if units > 0 else 0.0)
+    return max(least, lever.min_spend or 0.0)
 
 
 def _bought(offers: list[tuple[float, float, float, float, float | None]], spend: float
