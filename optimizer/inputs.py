@@ -627,7 +627,12 @@ def _use_floor(lever: Lever, scale: float, on_off: float, required: bool,
         least = max(least, lever.min_units_if_used / scale)
     if required:
         least = max(least, 1.0 / scale)
-    return least or None  # above on_off, the lever simply cannot be used
+    if least > on_off:
+        # above on_off the lever simply cannot be used; any floor above it says so,
+        # and one far above it (a min_units_if_used of 1e6 units where a constraint
+        # allows none: 1e18 model units) is a coefficient HiGHS refuses outright
+        least = max(2.0 * on_off, 1.0)
+    return least or None
 
 
 def _whole(bound: float, integer: bool) -> float:

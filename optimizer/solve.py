@@ -256,7 +256,11 @@ class Highs:
             lp.integrality_ = [highspy.HighsVarType.kInteger if flag
                                else highspy.HighsVarType.kContinuous
                                for flag in matrix.integer]
-        h.passModel(lp)
+        if h.passModel(lp) == highspy.HighsStatus.kError:
+            # (a coefficient beyond HiGHS's 1e15, which it reads as infinite): an
+            # empty model would otherwise answer "ModelEmpty"
+            raise SolverError("HiGHS refused the model (a coefficient or bound it "
+                              "cannot hold)")
         self._model, self._matrix, self._h = m, matrix, h
         # rows whose bounds hold mutable parameters are re-read before each solve
         self._mutable_rows = [
