@@ -613,7 +613,7 @@ def judge(path: Path, stage: Callable[[str, Any], None] = lambda *_: None) -> di
         return mine <= cost + gap * max(1.0, abs(cost))
 
     def by_cost(mine: float, theirs: float) -> dict[str, Any]:
-        if mine > theirs + gap * max(1.0, abs(theirs)):
+        if mine > theirs + (gap + 1e-12) * max(1.0, abs(theirs)):
             if ref_broken():
                 return set_class("reference_plan_broken")
             return set_class("reference_target_loose" if target_loose(mine) else worse)
@@ -630,7 +630,9 @@ def judge(path: Path, stage: Callable[[str, Any], None] = lambda *_: None) -> di
     mine_e = float(result["lever_exports"])
     theirs_e = float(ref.lever_exports or 0.0)
     best = float(ref.best_exports if ref.best_exports is not None else theirs_e)
-    if mine_e < theirs_e - gap * max(1.0, abs(theirs_e)):
+    # (plus 1e-12 of it: a plan exactly at the edge of the band, 5.25725 * (1 - 1e-6),
+    # is below 5.25725 by its gap give or take the last bit of a float)
+    if mine_e < theirs_e - (gap + 1e-12) * max(1.0, abs(theirs_e)):
         return set_class("reference_plan_broken" if ref_broken() else worse)
     if mine_e > best + REL * max(1.0, abs(best)):
         return set_class("reference_suboptimal")
