@@ -139,6 +139,13 @@ def _goals(s: Scenario) -> tuple[float, float]:
         cost = max(_costs(lv, labels))
         gain = _best_average_yield(lv)
         if gain > 0:
+            if lv.yield_curve:
+                # a curve exports at most its top in any period: the greedy buys no
+                # more units than reach it at the best average (a lever with a lag
+                # has no cap from its curve, and a $377B ceiling over $4.61 units
+                # guessed 1e19 exports where the curve tops at 9.9e9)
+                top = _most_exports(lv, 0.0) / gain
+                b = top if b is None else min(b, top)
             offers.append((cost / gain, cost, gain, lv.fixed_cost, b))
     offers.sort()
     needed = abs(s.target.needed)
