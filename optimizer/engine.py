@@ -13,7 +13,7 @@ import pyomo.core as pyo
 from models.build import build, use_objective
 from models.data import ModelData
 from optimizer.check import Plan, binding, limits_on_exports, paths, violations
-from optimizer.errors import ScenarioError, SolverError
+from optimizer.errors import OutOfTime, ScenarioError, SolverError
 from optimizer.inputs import Scaling, chance_data, fitted, model_data, off_scale
 from optimizer.numbers import clean, money, round_step
 from optimizer.results import Certificate, Result, SolverInfo
@@ -439,7 +439,7 @@ def _solve(run: _Run, discrete: bool, diagnose: bool) -> Result:
         if out.status is Status.INFEASIBLE:
             if not diagnose:
                 return _quietly_infeasible(run, out, discrete)
-            return _infeasible(run, discrete)
+            return _infeasible(run, discrete, out)
     else:
         out = _most_exports(run)
     if out.status is Status.INFEASIBLE:
@@ -671,12 +671,26 @@ def _load(run: _Run, plan: Plan) -> None:
             run.model.x[i, k].set_value(plan[lv.id][k] / run.scaling.units[lv.id])
 
 
-def _infeasible(run: _Run, discrete: bool) -> Result:
+def _infeasible(run: _Run, discrete: bool, verdict: Outcome) -> Result:
     """Why min_cost found no plan: the target, a milestone, or the limits themselves;
     each verdict proven before it is shown (see _reach_proof)."""
     s, m = run.loadout.scenario, run.model
     cur = s.currency
-    out = _most_exports(run)
+    try:
+        out = _most_exports(run)
+    except OutOfTime:
+        raise
+    except SolverError as exc:
+        # max_exports on min_cost's scale can be past what HiGHS solves (a ceiling
+        # 1e9 times the target's cost: "MIP solver claims optimality, but with
+        # primal infeasibilities"): the verdict rests on the strict re-solve alone
+        proof = _resolved_proof(run)
+        if not proof.proven:
+            raise
+        return _result(run, verdict, "infeasible", None, "none",
+                       "infeasible: the target is out of reach; the most exports "
+                       f"reachable could not be computed ({exc})",
+                       certificate=proof)
     if out.has_plan:
         first = run.first_plan or _plan(run)
         if _meets_target(run, first):
