@@ -543,7 +543,11 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
     gap = _relative_gap((bound - value) if maximize else (value - bound), value, bound)
     # (min_cost: a model without the dust needs more of the other levers; its bound
     # stands for the file's only while the dust is nothing beside the target)
-    proven = better is None and gap <= tolerance and (
+    # a re-checked plan better than the bound refutes the bound (HiGHS once bounded
+    # a max_exports MIP at 1.00362e14 beside a plan of its own exporting 1.00937e14)
+    refuted = _relative_gap((value - bound) if maximize else (bound - value),
+                            value, bound) > tolerance
+    proven = better is None and gap <= tolerance and not refuted and (
         maximize or dust <= 1e-9 * abs(run.loadout.scenario.target.needed))
     second = _cost_proof(run, units) if maximize and better is None else None
     if second is not None and second[3] is not None:
@@ -554,7 +558,9 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
         gap = _relative_gap(bound - value, value, bound)
         proven = gap <= tolerance
     if second is not None:
-        proven = proven and second[2] <= tolerance  # (the same 1e-6 slack on exports)
+        # (the same 1e-6 slack on exports; a cost below its bound refutes it)
+        proven = (proven and second[2] <= tolerance
+                  and _relative_gap(second[1] - second[0], second[0], second[1]) <= tolerance)
     return Certificate("optimum", quantity, value, bound, gap, tolerance, method,
                        proven, *(second[:3] if second else (None, None, None))), better
 

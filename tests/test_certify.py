@@ -419,3 +419,28 @@ def test_a_use_switch_without_a_fixed_cost_is_named_for_its_logic() -> None:
     code, data, _ = run_cli("--config", str(path))
     assert certificate(data)["proven"] is True
     assert data["lever_exports"] == pytest.approx(329_000 / 1_080 * 0.881, rel=1e-6)
+
+
+def test_a_plan_better_than_its_bound_refutes_the_bound(
+        scenario_file: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+    # by hand: 1,000 / 4 = 250 units of a, 750 exports; a "bound" of 500 below the
+    # re-checked plan's 750 is refuted by it, so nothing is proven (HiGHS once
+    # bounded a MIP at 1.00362e14 beside its own plan of 1.00937e14)
+    path = scenario_file("""
+        name: t
+        objective: max_exports
+        target: {exports: 1}
+        budget: {ceiling: 1000}
+        levers:
+          a: {unit_cost: 4, yield_per_unit: 3}
+    """)
+    code, data, _ = run_cli("--config", str(path))
+    assert code == 0 and data["lever_exports"] == pytest.approx(750)
+    # (the incumbent is the plan's exports in model units: two thirds of it is 500)
+    monkeypatch.setattr(Highs, "proven_bound",
+                        lambda self, incumbent: (incumbent * 2 / 3, "lp_dual"))
+    code, data, err = run_cli("--config", str(path))
+    assert code == 4
+    assert data["status"] == "not_proven"
+    assert certificate(data)["proven"] is False
+    assert certificate(data)["bound"] == pytest.approx(500)
