@@ -374,6 +374,10 @@ class Highs:
         self.set_strict(True)
         before = _option(h, "mip_feasibility_tolerance")
         h.setOptionValue("mip_feasibility_tolerance", STRICT)
+        # no RENS in the second opinion: HiGHS 1.16 segfaults in it under these
+        # options too (a joint-repair probe of case 15-1745); a heuristic only
+        rens = _option(h, "mip_heuristic_run_rens")
+        h.setOptionValue("mip_heuristic_run_rens", False)
         try:
             if self._run() != _MS.kOptimal:
                 return None
@@ -390,6 +394,7 @@ class Highs:
             return found
         finally:
             h.setOptionValue("mip_feasibility_tolerance", before)
+            h.setOptionValue("mip_heuristic_run_rens", rens)
             h.setOptionValue("random_seed", self.options.seed)
             self.set_strict(strict)
 
