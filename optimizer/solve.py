@@ -746,24 +746,28 @@ class Highs:
         if status != _MS.kOptimal or depth > 6:
             return None
         bound = h.getInfo().mip_dual_bound
+        value = h.getInfo().objective_function_value
         col_value = list(h.getSolution().col_value)
         # the branch's own bounds, which _polish puts back to the model's
         lower, upper = np.asarray(h.getLp().col_lower_), np.asarray(h.getLp().col_upper_)
         found = self._polish(col_value)
         ints = np.flatnonzero(matrix.integer)
         h.changeColsBounds(len(ints), ints.astype(np.int32), lower[ints], upper[ints])
-        if found is not None:
+        # a whole plan far worse than the node's own value (a switch at 4.8e-10
+        # skipped a fixed cost of 19.9, and the whole plan cost 13,189) is kept
+        # while the branches look for the one the leak stood in for
+        if found is not None and not self._worse(found[1], value):
             return found, bound
         values = np.asarray(col_value)[ints]
         weight = np.zeros(len(matrix.columns))
         np.maximum.at(weight, np.asarray(matrix.index), np.abs(np.asarray(matrix.value)))
         moved = np.abs(values - np.round(values)) * np.maximum(weight[ints], 1.0)
-        if not len(ints) or moved.max() <= 1e-9:
-            return None
+        if not len(ints) or moved.max() <= 1e-12:
+            return (found, bound) if found is not None else None
         k = int(np.argmax(moved))
         j, v = int(ints[k]), float(values[k])
         low, high = float(lower[j]), float(upper[j])
-        best: tuple[Plan, float] | None = None
+        best: tuple[Plan, float] | None = found
         bounds: list[float] = []
         try:
             for lo, hi in ((low, float(math.floor(v))), (float(math.ceil(v)), high)):
@@ -842,12 +846,18 @@ class Highs:
                         self._mip_bound = None
                         return Outcome(Status.INFEASIBLE, "Infeasible", None, None, None,
                                        time.perf_counter() - start)
-                    if retry is not None:
+                    if retry is not None and not (objective is not None
+                                                  and self._worse(retry[1], objective)):
                         polished = retry
                     else:
-                        # still no whole plan: a use switch at 1e-13 times a big-M
-                        # of 6e9 funds units no tolerance sees; branch on it
-                        polished = self._branch_leaks()
+                        # still no whole plan, or one far worse than the MIP's own
+                        # value: a use switch at 1e-13 times a big-M of 6e9 funds
+                        # units no tolerance sees (a lever whose fixed cost of 19.9
+                        # was skipped, where the whole plan cost 13,189); branch on
+                        # it, and keep the better of the two
+                        branched = self._branch_leaks()
+                        polished = branched if retry is None or branched is not None and (
+                            self._better(branched[1], retry[1])) else retry
                 if polished is not None:
                     plan, objective = polished
             self.last_plan = plan if ours is Status.OPTIMAL else None
