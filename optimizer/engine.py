@@ -515,8 +515,12 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
         second = highs.confirm()
         if second is not None:
             highs.load_plan(second[0])
-            other = _plan(run)
-            if not violations(run.loadout.scenario, other, not maximize and not run.chance):
+            try:
+                other: Plan | None = _plan(run)
+            except NotWhole:  # a second plan that is not whole is no second opinion
+                other = None
+            if other is not None and not violations(run.loadout.scenario, other,
+                                                    not maximize and not run.chance):
                 gain = _value(run, other) - value
                 if (gain if maximize else -gain) > tolerance * max(abs(value), money):
                     better = other
@@ -586,8 +590,12 @@ def _cost_proof(run: _Run, units: Plan
         second = highs.confirm()
         if second is not None:
             highs.load_plan(second[0])
-            other = _plan(run)
-            if not violations(s, other, False):
+            try:
+                again: Plan | None = _plan(run)
+            except NotWhole:  # not whole: no second opinion
+                again = None
+            if again is not None and not violations(s, again, False):
+                other = again
                 other_cost = _figures(s, other, run.data.weights)[0]
                 if other_cost < cost - CERTIFY_GAP * max(abs(cost), money):
                     cheaper, cost = other, other_cost

@@ -387,11 +387,11 @@ class Highs:
                 # two bounds HiGHS stands behind: the tighter holds
                 pick = max if self._sense() == 1 else min
                 self._mip_bound = pick(self._mip_bound, bound)
-            found = self._polish(list(h.getSolution().col_value))
-            if found is None:
-                found = (Plan(list(h.getSolution().col_value), [], False),
-                         h.getInfo().objective_function_value)
-            return found
+            # (the MIP's own plan, read before the polish replaces HiGHS's solution)
+            raw = list(h.getSolution().col_value)
+            value = h.getInfo().objective_function_value
+            found = self._polish(raw)
+            return found if found is not None else (Plan(raw, [], False), value)
         finally:
             h.setOptionValue("mip_feasibility_tolerance", before)
             h.setOptionValue("mip_heuristic_run_rens", rens)
