@@ -39,5 +39,17 @@ def test_reference_short_of_the_target_by_its_tolerance(path: Path) -> None:
         verdict["reference"]["cost_with_target_1e-6_higher"], rel=1e-6)
 
 
+OPEN = sorted((Path(__file__).parent / "wide_cases_open").glob("*.yaml"))
+"""Findings not fixed yet (issue 17's closing note): each fails today, and a fix
+makes its strict xfail fail until the file moves to wide_cases/."""
+
+
+@pytest.mark.xfail(strict=True, reason="open finding of the wide comparison")
+@pytest.mark.parametrize("path", OPEN, ids=[p.stem for p in OPEN])
+def test_open_finding(path: Path) -> None:
+    verdict = wide.judge(path)
+    assert verdict["class"] in wide.ACCEPTABLE, wide.header(verdict)
+
+
 def test_the_cases_are_there() -> None:
     assert len(CASES) >= 16
