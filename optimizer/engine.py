@@ -495,6 +495,10 @@ def _value(run: _Run, units: Plan) -> float:
     return exports if run.objective == "max_exports" else spend
 
 
+SOLVER_TOLERANCE = 1e-7
+"""HiGHS's default optimality and LP feasibility tolerance, in model units."""
+
+
 def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | None]:
     """Bound the optimum apart from the plan, in the file's units, and say whether
     the plan meets it (see results.Certificate). For a MIP the bound is HiGHS's, so
@@ -551,7 +555,12 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
     # a max_exports MIP at 1.00362e14 beside a plan of its own exporting 1.00937e14)
     refuted = _relative_gap((value - bound) if maximize else (bound - value),
                             value, bound) > tolerance
-    proven = better is None and gap <= tolerance and not refuted and (
+    # HiGHS's bound is exact only to its tolerances in model units (1e-7 of the
+    # objective's unit): where that is coarser than the proof needs (a plan of 2,501
+    # USD counted in units of 1e9, set by a fixed cost of 6.5e11 that no refit could
+    # represent, was 100 USD), nothing is proven
+    sharp = _sharp(value, money, tolerance)
+    proven = better is None and gap <= tolerance and not refuted and sharp and (
         maximize or dust <= 1e-9 * abs(run.loadout.scenario.target.needed))
     second = _cost_proof(run, units) if maximize and better is None else None
     if second is not None and second[3] is not None:
@@ -564,7 +573,8 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
     if second is not None:
         # (the same 1e-6 slack on exports; a cost below its bound refutes it)
         proven = (proven and second[2] <= tolerance
-                  and _relative_gap(second[1] - second[0], second[0], second[1]) <= tolerance)
+                  and _relative_gap(second[1] - second[0], second[0], second[1]) <= tolerance
+                  and _sharp(second[0], run.scaling.money, tolerance))
     return Certificate("optimum", quantity, value, bound, gap, tolerance, method,
                        proven, *(second[:3] if second else (None, None, None))), better
 
@@ -608,6 +618,13 @@ def _cost_proof(run: _Run, units: Plan
     return cost, bound, _relative_gap(cost - bound, cost, bound), cheaper
 
 
+def _sharp(value: float, unit: float, tolerance: float) -> bool:
+    """A bound read in model units of ``unit`` tells ``value`` to within the
+    proof's ``tolerance``: HiGHS's optimality and feasibility tolerances (1e-7
+    model units) stay below it."""
+    return SOLVER_TOLERANCE * unit <= tolerance * abs(value) or value == 0.0
+
+
 def _relative_gap(short: float, value: float, bound: float) -> float:
     """How far a plan's value falls short of a bound, relative to the larger of the
     two (not to the model's unit, which a wrong guess can make a hundred million
@@ -620,16 +637,30 @@ def _relative_gap(short: float, value: float, bound: float) -> float:
 def _unproven(c: Certificate, currency: str) -> str:
     if c.cost_gap is not None and c.gap <= c.tolerance and c.cost_bound is not None \
             and c.cost_value is not None:
+        why = (f"a gap of {c.cost_gap:.3g}, more than {c.tolerance:.0e}"
+               if c.cost_gap > c.tolerance else
+               "the plan beats that bound, so it is wrong" if c.cost_value < c.cost_bound
+               else "HiGHS's tolerances in the model's units of money are coarser than "
+               "the 1e-6 the proof needs")
         return (f"HiGHS called this plan optimal, and no plan adds more exports, but its "
                 f"cost is not proven the least for them: {money(c.cost_value, currency)}, "
-                f"against at least {money(c.cost_bound, currency)} (a gap of "
-                f"{c.cost_gap:.3g}, more than {c.tolerance:.0e}). The plan shown is the best "
-                "found, not a proven optimum.")
+                f"against at least {money(c.cost_bound, currency)} ({why}). The plan shown "
+                "is the best found, not a proven optimum.")
     what = "lever exports" if c.quantity == "lever_exports" else "discounted cost"
     side = "at most" if c.quantity == "lever_exports" else "at least"
     if c.method == "none":
         return (f"HiGHS called this plan optimal, but no bound could be computed to prove "
                 f"it: its {what} is {money(c.value, currency)}. Not shown as optimal.")
+    if c.gap <= c.tolerance:
+        beats = (c.value > c.bound) if c.quantity == "lever_exports" else (c.value < c.bound)
+        why = ("the plan beats the bound, so the bound is wrong" if beats and not math.isclose(
+            c.value, c.bound, rel_tol=c.tolerance) else
+               "the model counts this figure in units so large that HiGHS's tolerances "
+               "there are coarser than the 1e-6 the proof needs")
+        return (f"HiGHS called this plan optimal, but the proof does not hold: its {what} "
+                f"is {money(c.value, currency)} and the bound {side} "
+                f"{money(c.bound, currency)} ({c.method}), but {why}. The plan shown is "
+                "the best found, not a proven optimum.")
     return (f"HiGHS called this plan optimal, but the proof does not hold: its {what} is "
             f"{money(c.value, currency)}, and the best possible is {side} "
             f"{money(c.bound, currency)} (a gap of {c.gap:.3g}, more than {c.tolerance:.0e}; "

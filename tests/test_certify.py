@@ -444,3 +444,17 @@ def test_a_plan_better_than_its_bound_refutes_the_bound(
     assert data["status"] == "not_proven"
     assert certificate(data)["proven"] is False
     assert certificate(data)["bound"] == pytest.approx(500)
+
+
+def test_a_bound_coarser_than_the_proof_proves_nothing() -> None:
+    # beta's fixed cost (6.5e11 USD) sets the model's money unit at 1e9; the answer
+    # costs about 2,500 USD, so HiGHS's tolerances (1e-7 model units, 100 USD) cannot
+    # tell 2,501 from the 2,409.84 of 628 units in FY25 alone (by hand: 628 * 1203 /
+    # 285 / 1.1). The refit to the answer's size cannot hold that fixed cost, so the
+    # answer is shown as the best found, exit 4, never as proven
+    path = Path(__file__).parent / "wide_cases_open" / "case_15_4343.yaml"
+    code, data, err = run_cli("--config", str(path))
+    assert code == 4
+    assert certificate(data)["proven"] is False
+    assert "coarser than the 1e-6 the proof needs" in err
+    assert data["total_cost"] >= 628 * 1203 / 285 * (1 - 1e-9)
