@@ -220,8 +220,7 @@ class Session:
             if units is None:
                 raise
             try:
-                again = Session(Loadout(s, self.loadout.file, self.loadout.sha256),
-                                self.solvers.options, units=units)
+                again = self._rebuilt(s, units=units)
             except ScenarioError:
                 raise broken from None
             result = again._solve_once(s, diagnose)
@@ -231,8 +230,7 @@ class Session:
             if not any(lv.grain for lv in self.data.levers):
                 raise
             try:
-                exact = Session(Loadout(s, self.loadout.file, self.loadout.sha256),
-                                self.solvers.options, whole=True)
+                exact = self._rebuilt(s, whole=True)
             except ScenarioError:
                 raise not_whole from None
             result = exact._solve_once(s, diagnose)
@@ -263,12 +261,17 @@ class Session:
             result = self._again(s, diagnose, result, relax=False, units=units)
         return result
 
+    def _rebuilt(self, s: Scenario, **build: Any) -> Session:
+        """A session of ``s`` on a model built anew (``build``: other units, integers
+        kept whole); ScenarioError when that model cannot represent it."""
+        return Session(Loadout(s, self.loadout.file, self.loadout.sha256),
+                       self.solvers.options, **build)
+
     def _again(self, s: Scenario, diagnose: bool, result: Result, **build: Any) -> Result:
         """``s`` solved on a model built anew (other units, integers kept whole); the
         first result stands when that model cannot be built or proves no more."""
         try:
-            again = Session(Loadout(s, self.loadout.file, self.loadout.sha256),
-                            self.solvers.options, **build)
+            again = self._rebuilt(s, **build)
         except ScenarioError:
             return result  # a coefficient the new units cannot represent
         try:
@@ -605,10 +608,9 @@ def _cost_proof(run: _Run, units: Plan
             except NotWhole:  # not whole: no second opinion
                 again = None
             if again is not None and not violations(s, again, False):
-                other = again
-                other_cost = _figures(s, other, run.data.weights)[0]
+                other_cost = _figures(s, again, run.data.weights)[0]
                 if other_cost < cost - CERTIFY_GAP * max(abs(cost), money):
-                    cheaper, cost = other, other_cost
+                    cheaper, cost = again, other_cost
                     highs.refute_bound()
             highs.load_plan(kept)
     found = highs.proven_bound(cost / money)
@@ -818,22 +820,17 @@ def _reach_proof(run: _Run, first: Plan) -> Certificate:
     highs = run.solvers.for_objective(run.model, "exports_objective")
     reach = sum(p.last_exports for p in paths(s, first).values())
     found = highs.proven_bound(reach / money_unit)
-    if found is None:
-        # no finite bound (a column without one, its reduced cost a hair on the
-        # wrong side): the strict re-solve of min_cost proves it instead
-        proof = _resolved_proof(run)
-        _load(run, first)
-        return proof
-    bound, method = found[0] * money_unit, found[1]
-    if highs.is_mip():
+    bound, method = (math.inf, "none") if found is None else (found[0] * money_unit, found[1])
+    if found is not None and highs.is_mip():
         second = highs.confirm()
         if second is None or second[1] * money_unit > max(reach, bound) * (1 + CERTIFY_GAP):
             bound = math.inf if second is None else max(bound, second[1] * money_unit)
         if highs.last_plan is not None:
             highs.load_plan(highs.last_plan)
     if not math.isfinite(bound):
-        # the strict second solve found no answer either way: the strict re-solve
-        # of min_cost decides instead
+        # no finite bound (a column without one, its reduced cost a hair on the
+        # wrong side), or the strict second solve found no answer: the strict
+        # re-solve of min_cost decides instead
         proof = _resolved_proof(run)
         _load(run, first)
         return proof

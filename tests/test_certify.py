@@ -356,19 +356,25 @@ def test_a_spend_floor_too_small_for_the_plans_scale_is_refused(scenario_file: W
     # an == row read as <=
     ("alpha - beta == 5", 405.0),
 ])
-def test_relation_caps_read_mixed_sign_rows(tmp_path: Path, expr: str, alpha_cap: float) -> None:
+def test_relation_caps_read_mixed_sign_rows(scenario_file: Write, expr: str,
+                                            alpha_cap: float) -> None:
     """A row with terms of both signs caps a lever once the other terms' most is
     known (case 11-201: an uncapped a beside a 700B ceiling was sized as 1e13
     units, the answer is 333, and the solver answered 0 exports)."""
     from optimizer.inputs import relation_caps
 
-    path = tmp_path / "s.yaml"
-    path.write_text(
-        "name: caps\nobjective: max_exports\ntarget: {exports: 1e10}\n"
-        "budget: {ceiling: 7e11}\nexchange_rates: {PKR: 300}\nlevers:\n"
-        "  alpha: {unit_cost: 0.07, yield_per_unit: 3e7, fixed_cost: 40}\n"
-        "  beta: {unit_cost: 4 PKR, yield_per_unit: 0.03, max_units: 400}\n"
-        f"constraints:\n  - expr: \"{expr}\"\n")
+    path = scenario_file(f"""
+        name: caps
+        objective: max_exports
+        target: {{exports: 1e10}}
+        budget: {{ceiling: 7e11}}
+        exchange_rates: {{PKR: 300}}
+        levers:
+          alpha: {{unit_cost: 0.07, yield_per_unit: 3e7, fixed_cost: 40}}
+          beta: {{unit_cost: 4 PKR, yield_per_unit: 0.03, max_units: 400}}
+        constraints:
+          - expr: "{expr}"
+    """)
     caps = relation_caps(load_scenario(path).scenario)
     assert caps["alpha"] == pytest.approx(alpha_cap, rel=1e-12)
     assert caps.get("beta", math.inf) >= 400 * (1 - 1e-12)
