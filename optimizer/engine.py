@@ -515,25 +515,11 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
     value = _value(run, units)
     tolerance = CERTIFY_GAP + (LEXICOGRAPHIC_SLACK if maximize else 0.0)
     quantity = "lever_exports" if maximize else "discounted_cost"
-    better = None
-    if highs.is_mip() and not run.chance:
-        # (a chance-constrained MIP, a binary per sample, took 3x as long again:
-        # its bound is HiGHS's alone, and the method says so)
-        second = highs.confirm()
-        if second is not None:
-            highs.load_plan(second[0])
-            try:
-                other: Plan | None = _plan(run)
-            except NotWhole:  # a second plan that is not whole is no second opinion
-                other = None
-            if other is not None and not violations(run.loadout.scenario, other,
-                                                    not maximize and not run.chance):
-                gain = _value(run, other) - value
-                if (gain if maximize else -gain) > tolerance * max(abs(value), money):
-                    better = other
-                    value = _value(run, other)
-            if highs.last_plan is not None:
-                highs.load_plan(highs.last_plan)
+    # (max_exports: its first stage had its second opinion before the second stage,
+    # which then kept the better plan's exports; see _most_exports)
+    better = None if maximize else _second_opinion(run, value, tolerance)
+    if better is not None:
+        value = _value(run, better)
     found = highs.proven_bound(value / money)
     if found is None:
         return Certificate("optimum", quantity, value, math.nan, math.inf, tolerance,
@@ -580,6 +566,37 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
                   and _sharp(second[0], run.scaling.money, tolerance))
     return Certificate("optimum", quantity, value, bound, gap, tolerance, method,
                        proven, *(second[:3] if second else (None, None, None))), better
+
+
+def _second_opinion(run: _Run, value: float, tolerance: float) -> Plan | None:
+    """For a MIP: the model of the active objective solved again from scratch
+    (Highs.confirm: no presolve, strict tolerances, another seed), which leaves
+    the looser of the two runs' bounds standing; its plan when that passes the
+    re-check and beats ``value`` (the objective of the plan in hand, file units)
+    by more than ``tolerance`` of it, else None."""
+    maximize = run.objective == "max_exports"
+    money = run.scaling.exports if maximize else run.scaling.money
+    highs = run.solvers.for_model(run.model)
+    if not highs.is_mip() or run.chance:
+        # (a chance-constrained MIP, a binary per sample, took 3x as long again:
+        # its bound is HiGHS's alone, and the method says so)
+        return None
+    second = highs.confirm()
+    better = None
+    if second is not None:
+        highs.load_plan(second[0])
+        try:
+            other: Plan | None = _plan(run)
+        except NotWhole:  # a second plan that is not whole is no second opinion
+            other = None
+        if other is not None and not violations(run.loadout.scenario, other,
+                                                not maximize and not run.chance):
+            gain = _value(run, other) - value
+            if (gain if maximize else -gain) > tolerance * max(abs(value), money):
+                better = other
+        if highs.last_plan is not None:
+            highs.load_plan(highs.last_plan)
+    return better
 
 
 def _cost_proof(run: _Run, units: Plan
@@ -691,12 +708,19 @@ def _most_exports(run: _Run) -> Outcome:
         first = run.solve(duals_of=[m.target], polish=run.diagnose)
         if first.status is not Status.OPTIMAL or first.objective is None:
             return first
-        if run.diagnose:
-            run.first_plan = _plan(run)
         best = first.objective
         if not math.isfinite(best):
             # (seen once: "optimal" with a NaN objective; no second stage can rest on it)
             raise SolverError(f"HiGHS reported {first.termination} with objective {best}")
+        # a MIP's first stage has its second opinion now, so that the second stage
+        # keeps the exports of the better plan (once it was shown as found, its cost
+        # 0.9% above the cheapest plan keeping its exports)
+        better = _second_opinion(run, best * run.scaling.exports, CERTIFY_GAP)
+        if better is not None:
+            _load(run, better)
+            best = max(best, _value(run, better) / run.scaling.exports)
+        if run.diagnose:
+            run.first_plan = better or _plan(run)
         use_objective(m, "min_cost")
         m.needed.set_value(best * (1 - LEXICOGRAPHIC_SLACK))
         # (handing the first plan to the MIP as an incumbent measured slower:
@@ -942,7 +966,8 @@ def _plan(run: _Run) -> dict[str, list[float]]:
     model unit is large, and the snap would spend them over the ceiling.
     """
     snapped, raw = _units(run, snap=True), _units(run, snap=False)
-    if snapped == raw:
+    exact = _units(run, snap=False, slivers=True)
+    if snapped == raw == exact:
         return snapped
     s = run.loadout.scenario
     need_target = s.objective == "min_cost" and not run.chance
@@ -953,13 +978,19 @@ def _plan(run: _Run) -> dict[str, list[float]]:
     # (a snap to 0 within 1e-6 model units can drop a whole lever's part in a
     # milestone or a constraint: 6e-8 model units of one counted in 1e5 units was
     # 210,000 of exports)
-    got, kept = broken(snapped), broken(raw)
-    if kept < got:
-        return raw
-    return snapped
+    got = broken(snapped)
+    kept = got if raw == snapped else broken(raw)
+    best, left = (raw, kept) if kept < got else (snapped, got)
+    if left and exact != raw and broken(exact) < left:
+        # a limit that needs less than 1e-9 model units of a lever (a milestone of
+        # 0.96 USD met by 1.8e-11 model units of one exporting 5.28 a model unit,
+        # beside 1,890 of them in the last period) is kept by the slivers HiGHS
+        # funded, however small
+        return exact
+    return best
 
 
-def _units(run: _Run, snap: bool) -> dict[str, list[float]]:
+def _units(run: _Run, snap: bool, slivers: bool = False) -> dict[str, list[float]]:
     m, s = run.model, run.loadout.scenario
     plan: dict[str, list[float]] = {}
     for i, lv in enumerate(run.data.levers):
@@ -991,7 +1022,7 @@ def _units(run: _Run, snap: bool) -> dict[str, list[float]]:
                         x = bound
                 # ten significant digits: far below any tolerance, and no 599985000.0000001
                 x = float(f"{x:.10g}")
-            if abs(raw) <= 1e-9:
+            if abs(raw) <= 1e-9 and not (slivers and raw > 0 and not lever.integer):
                 funded.append(0.0)
             elif snap or x < 0:
                 funded.append(clean(x))

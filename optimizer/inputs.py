@@ -349,9 +349,13 @@ def _largest_yield(lever: Lever) -> float:
 def unit_scale(
     lever: Lever, scales: tuple[float, float], periods: Sequence[int | str],
     bound: float | None, relaxed: bool = False, least: float | None = None,
+    dust_goal: float | None = None,
 ) -> float:
     """Scenario units per model unit: cost or yield per model unit in [1, 10) of
     its model unit (``scales``: spend's, exports').
+
+    ``dust_goal``: the exports goal in model units where a yield that can never
+    add up to DUST of it is left out (see _without_dust); None where it is kept.
 
     Clamped so the lever's largest size stays within 1e7 model units (a big-M
     beyond that is as harmful as a tiny coefficient). An integer lever keeps
@@ -367,7 +371,14 @@ def unit_scale(
         return 1.0
     scale = 10.0 ** -math.floor(math.log10(per_unit))
     low = min(v for v in (cost, gain) if v > 0)
-    if low * scale < 1e-5:
+    # a yield that is dust beside the goal (0.0115 exports a unit, at most 19,205 USD
+    # beside 1e14) is left out of the model, not lifted: lifting it made the unit
+    # 1e5 units and its cost 422,000 model units a unit beside costs of 8.9e-5 in
+    # the budget row, and HiGHS bounded that MIP 1.6% below its optimum
+    # (a curve's slopes are never left out: lifting them stays)
+    dust = (low == gain and not lever.yield_curve and dust_goal is not None
+            and bound is not None and gain * bound * len(periods) <= DUST * dust_goal)
+    if low * scale < 1e-5 and not dust:
         # a lever whose cost and yield are far apart in their model units: both
         # nearer the middle (the smaller up to 1e-5, the larger at most 1e5)
         scale *= 10.0 ** min(5, math.ceil(math.log10(1e-5 / (low * scale))))
@@ -457,19 +468,20 @@ def model_data(s: Scenario, file: str = "<scenario>",
             sliver = max(1e-8 * lv.fixed_cost / cost, 1e-8)  # units
             # unit_scale keeps a least amount at 1e-2 model units or more
             counted[lid] = min(counted.get(lid, math.inf), sliver / SMALLEST_UNITS * 1e-2)
+    weighed = {term.lever for rel in relations for term in rel.coefs if term.kind == "exports"}
     scales = {lid: unit_scale(lv, (money, export), labels,
                               _tighter(unit_upper_bound(lv, ceiling, labels), caps.get(lid)),
                               lid in relaxed,
                               min([v for v in (lv.min_units_if_used, lv.min_units,
                                                lv.fixed_units, counted.get(lid),
                                                1.0 if lid in needed_by else None) if v],
-                                  default=None))
+                                  default=None),
+                              goals[1] / export if relax and lid not in weighed else None)
               for lid, lv in levers.items()}
     period_caps = _period_index(labels, s.budget.per_period)
     requires = [(ids.index(a), ids.index(r)) for a, lv in levers.items() for r in lv.requires]
     excludes = [(ids.index(a), ids.index(e)) for a, lv in levers.items() for e in lv.excludes]
     logic = {i for pair in requires + excludes for i in pair}
-    weighed = {term.lever for rel in relations for term in rel.coefs if term.kind == "exports"}
     required = {r for _, r in requires}
     problems: list[Problem] = []
     out: list[LeverData] = []

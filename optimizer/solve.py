@@ -153,6 +153,15 @@ def stdout_to(target: int) -> Iterator[None]:
         os.close(saved)
 
 
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """HiGHS runs with output_flag off, yet 1.16 still prints stray debug lines
+    ("HighsMipSolverData::transformNewIntegerFeasibleSolution tmpSolver.run();")
+    on some MIPs run without presolve: they are nobody's business."""
+    with open(os.devnull, "w") as sink, stdout_to(sink.fileno()):
+        yield
+
+
 def _option(h: highspy.Highs, name: str) -> Any:
     value = h.getOptionValue(name)
     return value[1] if isinstance(value, tuple) else value  # highspy 1.16: (status, value)
@@ -358,9 +367,10 @@ class Highs:
         return out
 
     def confirm(self) -> tuple[Plan, float] | None:
-        """The model as last solved, solved again from scratch with feasibility
-        tolerances of 1e-9 and another seed, and polished: a second opinion on a
-        MIP whose bound only HiGHS vouches for. None if that solve is not optimal.
+        """The model as last solved, solved again from scratch without presolve,
+        with feasibility tolerances of 1e-9 and another seed, and polished: a
+        second opinion on a MIP whose bound only HiGHS vouches for. None if that
+        solve is not optimal. The looser of the two runs' bounds stands.
 
         HiGHS's state is left as this solve leaves it; nothing is pushed from
         the Pyomo model (which may have moved on since).
@@ -378,23 +388,36 @@ class Highs:
         # options too (a joint-repair probe of case 15-1745); a heuristic only
         rens = _option(h, "mip_heuristic_run_rens")
         h.setOptionValue("mip_heuristic_run_rens", False)
+        h.setOptionValue("presolve", "off")
         try:
             if self._run() != _MS.kOptimal:
                 return None
             bound = h.getInfo().mip_dual_bound
-            self.second_bound = bound if math.isfinite(bound) else None
-            if self._mip_bound is not None and math.isfinite(bound):
-                # two bounds HiGHS stands behind: the tighter holds
-                pick = max if self._sense() == 1 else min
-                self._mip_bound = pick(self._mip_bound, bound)
             # (the MIP's own plan, read before the polish replaces HiGHS's solution)
             raw = list(h.getSolution().col_value)
             value = h.getInfo().objective_function_value
             found = self._polish(raw)
+            if found is None or self._worse(found[1], value):
+                # this run's plan leans on a tolerance (a use switch at 1e-7 funds
+                # units unpaid) and its bound with it (0.006 beside a whole plan of
+                # 0.886): branch on the leak, as solve() does
+                branched = self._branch(0)
+                if branched is None:
+                    return None
+                found, bound = branched
+            self.second_bound = bound if math.isfinite(bound) else None
+            if self._mip_bound is not None and math.isfinite(bound):
+                # two bounds from two different runs (one without presolve): the
+                # looser holds, for either may be wrong (HiGHS 1.16's presolve cut a
+                # lever to 51,749 units where 51,750 fit the ceiling exactly, and
+                # bounded the MIP by that plan)
+                pick = min if self._sense() == 1 else max
+                self._mip_bound = pick(self._mip_bound, bound)
             return found if found is not None else (Plan(raw, [], False), value)
         finally:
             h.setOptionValue("mip_feasibility_tolerance", before)
             h.setOptionValue("mip_heuristic_run_rens", rens)
+            h.setOptionValue("presolve", "choose")
             h.setOptionValue("random_seed", self.options.seed)
             self.set_strict(strict)
 
@@ -536,7 +559,7 @@ class Highs:
             limit = self.options.time_limit
             share = left / 3
             h.setOptionValue("time_limit", share if limit is None else min(share, limit))
-        with stdout_to(2):
+        with _quiet():
             status = h.run()
             if status == highspy.HighsStatus.kError:
                 # seen on a warm MIP after its rows moved; from scratch, or without
@@ -551,7 +574,7 @@ class Highs:
             # a warm start can leave HiGHS lost (seen polishing a branch with its
             # integers fixed): once more from scratch
             h.clearSolver()
-            with stdout_to(2):
+            with _quiet():
                 h.run()
         return h.getModelStatus()
 
@@ -668,7 +691,12 @@ class Highs:
         assert h is not None
         h.changeColsBounds(len(grained), grained, matrix.col_lower[grained],
                            matrix.col_upper[grained])
-        for j, g in zip(grained.tolist(), grain.tolist(), strict=True):
+        # the coarsest grain first, so the finer ones make up for its rounding (1e15
+        # units of a fine lever fixed first left no whole count of a coarse one that
+        # kept both a link row and the ceiling)
+        order = np.argsort(-np.asarray(grain), kind="stable")
+        for j, g in zip(grained[order].tolist(), np.asarray(grain)[order].tolist(),
+                        strict=True):
             if self._run() != _MS.kOptimal:
                 return False
             value = h.getSolution().col_value[j] / g
@@ -811,7 +839,7 @@ class Highs:
             # HiGHS 1.16's MIP presolve has called a feasible model infeasible (a
             # max_exports second stage that the first stage's plan satisfies):
             # an infeasible verdict is confirmed without presolve
-            with stdout_to(2):
+            with _quiet():
                 self._without_presolve()
             model_status = h.getModelStatus()
         info = h.getInfo()
