@@ -559,6 +559,10 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
         value = _value(run, better)
         gap = _relative_gap(bound - value, value, bound)
         proven = gap <= tolerance
+    if maximize and better is None and second is None:
+        # no bound on the second stage's cost: the plan keeps the most exports, but
+        # nothing proves it the cheapest that does
+        proven = False
     if second is not None:
         # (the same 1e-6 slack on exports; a cost below its bound refutes it)
         proven = (proven and second[2] <= tolerance
@@ -632,7 +636,12 @@ def _cost_proof(run: _Run, units: Plan
             highs.load_plan(kept)
     found = highs.proven_bound(cost / money)
     if found is None:
-        return None
+        # the stage ended without a bound (HiGHS called it infeasible, though the
+        # first stage's plan is in it): its LP relaxation bounds it, loosely
+        relaxed = highs.relaxation_bound(cost / money)
+        if relaxed is None:
+            return None
+        found = (relaxed, "lp_dual_relaxation")
     bound = (found[0] - sum(lv.floor_cost for lv in run.data.levers)) * money
     return cost, bound, _relative_gap(cost - bound, cost, bound), cheaper
 

@@ -488,6 +488,36 @@ class Highs:
             return None
         return sense * total + offset, "lp_dual"
 
+    def relaxation_bound(self, incumbent: float) -> float | None:
+        """A bound on the optimum of the model as last solved, from its LP
+        relaxation (integrality dropped) by the weak duality of proven_bound;
+        None when that LP is not optimal. For a MIP whose own solve gave no bound:
+        HiGHS 1.16 called a max_exports second stage infeasible, with and without
+        presolve, though the first stage's plan is in it and its relaxation solves."""
+        h, matrix = self._h, self.matrix
+        if h is None or self._objective is None:
+            return None
+        ints = np.flatnonzero(matrix.integer).astype(np.int32)
+        n = len(ints)
+        saved = self._mip_bound, self._relaxation
+        if n:
+            h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kContinuous))
+        try:
+            h.clearSolver()
+            if self._run() != _MS.kOptimal:
+                return None
+            raw = h.getSolution()
+            if not raw.dual_valid:
+                return None
+            self._mip_bound = None
+            self._relaxation = (np.array(raw.row_dual), np.array(raw.col_dual))
+            found = self.proven_bound(incumbent)
+            return None if found is None else found[0]
+        finally:
+            self._mip_bound, self._relaxation = saved
+            if n:
+                h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kInteger))
+
     def bound_range(self, con: pyo.Constraint) -> tuple[float, float]:
         """After an LP solve: how far the active bound of ``con`` may move, down and
         up (in the row's own terms, body constant included), before the optimal

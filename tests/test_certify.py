@@ -469,3 +469,24 @@ def test_a_bound_coarser_than_the_proof_proves_nothing() -> None:
     # the bound shown (the looser of the run with presolve and the one without) is
     # one: it does not claim more than the 2,409.84 of the plan by hand
     assert cert["bound"] <= 628 * 1203 / 285 / 1.1 * (1 + 1e-9)
+
+
+def test_a_second_stage_without_a_bound_proves_nothing() -> None:
+    # HiGHS 1.16 calls the second stage (the least cost keeping 51,231,030.6 exports)
+    # infeasible, though the first plan is in it. By hand the cheapest keeping them
+    # buys both periods' 0.497 units of beta (512,282.75 of the exports, in units of
+    # 100) and makes up 27.556 with ceil(27.556 / 1.14e-5) = 2,417,182 units of alpha
+    # in FY25: 2,417,182 * 52,800 / 1.3 + 0.2485 + 0.2485 / 1.3 = 98,174,776,615.8
+    path = Path(__file__).parent / "wide_cases" / "second_stage_called_infeasible_by_highs.yaml"
+    code, data, err = run_cli("--config", str(path))
+    assert code == 4
+    cert = certificate(data)
+    assert cert["proven"] is False
+    assert "not proven the least" in err
+    optimum = 2_417_182 * 52_800 / 1.3 + 0.2485 + 0.2485 / 1.3
+    assert cert["cost_bound"] <= optimum
+    assert cert["cost_value"] >= optimum
+    # the exports are the most any plan adds (4.97 beta units' 0.497 a period are
+    # 512,282.75 hundreds; alpha's 130B buy 2,462,121 units, 28.068 hundreds more)
+    assert data["lever_exports"] == pytest.approx((0.497 * 0.75 + 0.497) * 58.9e6
+                                                  + 2_462_121 * 0.00114, rel=1e-9)
