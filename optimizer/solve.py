@@ -390,7 +390,14 @@ class Highs:
         h.setOptionValue("mip_heuristic_run_rens", False)
         h.setOptionValue("presolve", "off")
         try:
-            if self._run() != _MS.kOptimal:
+            try:
+                if self._run() != _MS.kOptimal:
+                    return None
+            except OutOfTime:
+                raise
+            except SolverError:
+                # (HiGHS 1.16 fails to run, without presolve, a model whose milestone
+                # row no lever reaches: a second opinion that cannot run is none)
                 return None
             bound = h.getInfo().mip_dual_bound
             # (the MIP's own plan, read before the polish replaces HiGHS's solution)
