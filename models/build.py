@@ -120,6 +120,12 @@ def add_use_binaries(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.B = pyo.Set(initialize=[i for i, lv in enumerate(data.levers) if lv.needs_use],
                   ordered=True)
     m.u = pyo.Var(m.B, domain=pyo.Binary)
+    for i in m.B:
+        if data.levers[i].on_off_bound == 0:
+            # a lever that can fund nothing (a fixed cost above its max_spend) is
+            # never used: a switch left free sat at 9e-12 and its fixed cost, that
+            # much of 1.12e8, met a min_spend of 0.00103 inside the tolerance
+            m.u[i].fix(0)
 
 
 def add_fixed_cost_starts(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -332,8 +338,11 @@ def _per_largest(form: Affine, lower: float | None, upper: float | None) -> tupl
     """``lower <= form <= upper`` divided by the form's largest coefficient: a unit
     cost of 0.001 in model money of 1e6 is 1e-9, which HiGHS drops as zero, and a
     max_spend row of that lever alone then bounded nothing (the lever ran
-    unbounded)."""
-    top = max((abs(c) for c in form.terms.values()), default=0.0) or 1.0
+    unbounded). A term whose variable is fixed (the use switch of a lever that can
+    fund nothing) is not the largest: divided by its 1.12e8, a min_spend of 0.00103
+    read 9e-12, inside every tolerance."""
+    top = max((abs(c) for key, c in form.terms.items() if not form.vars[key].fixed),
+              default=0.0) or 1.0
     return form.scaled(1.0 / top).between(None if lower is None else lower / top,
                                           None if upper is None else upper / top)
 

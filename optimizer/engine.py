@@ -995,7 +995,7 @@ def _plan(run: _Run) -> dict[str, list[float]]:
         # 0.96 USD met by 1.8e-11 model units of one exporting 5.28 a model unit,
         # beside 1,890 of them in the last period) is kept by the slivers HiGHS
         # funded, however small
-        return exact
+        best = exact
     return best
 
 
@@ -1029,8 +1029,11 @@ def _units(run: _Run, snap: bool, slivers: bool = False) -> dict[str, list[float
                     # bound is on it: -0.0003 units of a lever is round-off, not a plan
                     if abs(raw - bound / scale) <= 1e-6 * max(1.0, abs(bound / scale)):
                         x = bound
-                # ten significant digits: far below any tolerance, and no 599985000.0000001
-                x = float(f"{x:.10g}")
+                # fourteen significant digits: no 599985000.0000001 or 630174999.999999,
+                # and no more cut (at ten, 13,188,220.2304738 units of a lever read
+                # 13,188,220.23: 3.7 of its 1.03e11 exports short, which a dearer
+                # lever made up for 0.7 USD beside a cost of 136,000, case 16-1032)
+                x = float(f"{x:.14g}")
             if abs(raw) <= 1e-9 and not (slivers and raw > 0 and not lever.integer):
                 funded.append(0.0)
             elif snap or x < 0:

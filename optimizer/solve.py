@@ -13,12 +13,15 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import pickle
+import select
+import signal
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import highspy
 import numpy as np
@@ -99,6 +102,7 @@ class Plan:
 
 
 _MS = highspy.HighsModelStatus
+T = TypeVar("T")
 _LIMITS = {
     _MS.kTimeLimit,
     _MS.kIterationLimit,
@@ -151,6 +155,53 @@ def stdout_to(target: int) -> Iterator[None]:
         sys.stdout.flush()
         os.dup2(saved, 1)
         os.close(saved)
+
+
+def _isolated(work: Callable[[], T], wait: float) -> T | None:
+    """``work()`` in a forked child, its result pickled back; None when the child
+    does not answer within ``wait`` seconds (it is killed) or dies. Where the
+    system has no fork, ``work()`` runs here."""
+    if not hasattr(os, "fork"):
+        return work()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer and leave at once, running nothing of the parent's
+        code = 0
+        try:
+            os.close(read)
+            try:
+                data = pickle.dumps(("ok", work()))
+            except BaseException as exc:  # noqa: BLE001 - reported to the parent
+                data = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"))
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(data)
+        except BaseException:  # noqa: BLE001 - nothing can be reported any more
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write)
+    chunks: list[bytes] = []
+    end = time.monotonic() + wait
+    try:
+        while True:
+            left = end - time.monotonic()
+            if left <= 0 or not select.select([read], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                return None
+            chunk = os.read(read, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read)
+        os.waitpid(pid, 0)
+    try:
+        kind, value = pickle.loads(b"".join(chunks))
+    except Exception:  # noqa: BLE001 - a child that died mid-answer
+        return None
+    return value if kind == "ok" else None
 
 
 @contextlib.contextmanager
@@ -372,12 +423,46 @@ class Highs:
         second opinion on a MIP whose bound only HiGHS vouches for. None if that
         solve is not optimal. The looser of the two runs' bounds stands.
 
-        HiGHS's state is left as this solve leaves it; nothing is pushed from
-        the Pyomo model (which may have moved on since).
+        The solve runs in a forked child where the system has fork: HiGHS 1.16
+        has spun forever without presolve (HighsNodeQueue::link_estim, past every
+        time limit, on a repair probe of case 16-403), and a child can be killed
+        at the command's deadline. A second opinion that does not finish is none.
+        HiGHS's state here is left as the last solve left it.
         """
-        h = self._h
-        if h is None:
+        if self._h is None:
             return None
+        got = _isolated(self._confirmed, self._wait())
+        if got == "out_of_time":
+            raise OutOfTime("the command's --time-budget ran out before HiGHS finished "
+                            "(give it more seconds)")
+        if not isinstance(got, tuple):
+            return None
+        found, bound = got
+        self.second_bound = bound if math.isfinite(bound) else None
+        if self._mip_bound is not None and math.isfinite(bound):
+            # two bounds from two different runs (one without presolve): the
+            # looser holds, for either may be wrong (HiGHS 1.16's presolve cut a
+            # lever to 51,749 units where 51,750 fit the ceiling exactly, and
+            # bounded the MIP by that plan)
+            pick = min if self._sense() == 1 else max
+            self._mip_bound = pick(self._mip_bound, bound)
+        return found
+
+    def _wait(self) -> float:
+        """How long the second opinion may take: its share of the command's budget
+        (see _run) and as much again for HiGHS's overshoot; without a budget, the
+        solve's time limit or ten minutes."""
+        deadline, limit = self.options.deadline, self.options.time_limit
+        if deadline is not None:
+            share = max(deadline - time.monotonic(), 0.0) / 3
+            return 2.0 * (share if limit is None else min(share, limit)) + 1.0
+        return 2.0 * limit + 1.0 if limit is not None else 600.0
+
+    def _confirmed(self) -> tuple[tuple[Plan, float], float] | str | None:
+        """confirm()'s solve: ((plan, objective), its bound), None when it is not
+        optimal, "out_of_time" when the command's budget ran out."""
+        h = self._h
+        assert h is not None
         h.clearSolver()
         h.setOptionValue("random_seed", self.options.seed + 1)
         strict = self._strict_now()
@@ -394,7 +479,7 @@ class Highs:
                 if self._run() != _MS.kOptimal:
                     return None
             except OutOfTime:
-                raise
+                return "out_of_time"
             except SolverError:
                 # (HiGHS 1.16 fails to run, without presolve, a model whose milestone
                 # row no lever reaches: a second opinion that cannot run is none)
@@ -412,15 +497,7 @@ class Highs:
                 if branched is None:
                     return None
                 found, bound = branched
-            self.second_bound = bound if math.isfinite(bound) else None
-            if self._mip_bound is not None and math.isfinite(bound):
-                # two bounds from two different runs (one without presolve): the
-                # looser holds, for either may be wrong (HiGHS 1.16's presolve cut a
-                # lever to 51,749 units where 51,750 fit the ceiling exactly, and
-                # bounded the MIP by that plan)
-                pick = min if self._sense() == 1 else max
-                self._mip_bound = pick(self._mip_bound, bound)
-            return found if found is not None else (Plan(raw, [], False), value)
+            return (found if found is not None else (Plan(raw, [], False), value)), bound
         finally:
             h.setOptionValue("mip_feasibility_tolerance", before)
             h.setOptionValue("mip_heuristic_run_rens", rens)

@@ -490,3 +490,39 @@ def test_a_second_stage_without_a_bound_proves_nothing() -> None:
     # 512,282.75 hundreds; alpha's 130B buy 2,462,121 units, 28.068 hundreds more)
     assert data["lever_exports"] == pytest.approx((0.497 * 0.75 + 0.497) * 58.9e6
                                                   + 2_462_121 * 0.00114, rel=1e-9)
+
+
+def test_a_floor_no_plan_can_meet_is_infeasible_not_unproven(scenario_file) -> None:
+    # alpha's min_spend (0.000103) needs alpha used, and used it spends its fixed cost
+    # of 1.12e7, above its max_spend of 0.0515: no plan holds (by hand). The model's
+    # use switch, free beside a lever that can fund nothing, sat at 9e-12 and paid
+    # that much of the fixed cost inside the tolerance (exit 4 without a plan); the
+    # spend row divided by that fixed cost read the floor as 9e-12 (case 16-3109)
+    path = scenario_file("""\
+        name: min spend out of reach
+        target: {exports: 3.67e7}
+        budget: {ceiling: 1980000}
+        levers:
+          alpha: {unit_cost: 0.0206, yield_per_unit: 0.01, integer: true, max_units: 5,
+                  fixed_cost: 1.12e7, max_spend: 0.0515, min_spend: 0.000103}
+          beta: {unit_cost: 360, yield_per_unit: 170M, integer: true, fixed_cost: 265}
+        """)
+    code, data, err = run_cli("--config", str(path))
+    assert code == 3, err
+    assert data["solver"]["certificate"]["proven"] is True
+    assert "levers.alpha.min_spend" in err + json.dumps(data)
+
+
+def test_a_second_opinion_that_does_not_answer_in_time_is_none() -> None:
+    # HiGHS 1.16 spun forever without presolve (HighsNodeQueue::link_estim) on a
+    # repair probe of case 16-403, past every time limit: the second opinion runs in
+    # a child that is killed at its deadline
+    import time
+
+    from optimizer.solve import _isolated
+
+    started = time.monotonic()
+    assert _isolated(lambda: time.sleep(60), wait=0.5) is None
+    assert time.monotonic() - started < 10
+    assert _isolated(lambda: ("plan", 1.5), wait=10) == ("plan", 1.5)
+    assert _isolated(lambda: 1 / 0, wait=10) is None

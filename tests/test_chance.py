@@ -11,13 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from optimizer.chance import chance_sweep, solve_chance
-from optimizer.cli import main
 from optimizer.scenario import load_scenario
 from optimizer.uncertain_fields import scenario_draws
+from tests.clirun import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,9 +52,6 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    r = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return r.exit_code, r.stdout, r.stderr
 
 
 def test_one_lever_buys_for_the_required_quantile_of_its_yield(tmp_path: Path) -> None:

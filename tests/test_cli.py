@@ -11,19 +11,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import optimizer.solve as solve_module
-from optimizer.cli import main
+from tests.clirun import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "configs" / "pakistan_it_exports.yaml"
 Write = Callable[..., Path]
 
 
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_shipped_scenario_prints_the_table() -> None:

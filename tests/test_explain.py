@@ -6,21 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from optimizer.cli import main
 from optimizer.engine import solve_scenario
 from optimizer.explain import explain
 from optimizer.scenario import load_scenario
+from tests.clirun import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 INFEASIBLE = ROOT / "configs" / "examples" / "infeasible.yaml"
 SHIPPED = ROOT / "configs" / "pakistan_it_exports.yaml"
 
 
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    r = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return r.exit_code, r.stdout, r.stderr
 
 
 def test_infeasible_names_the_conflict_and_repairs_that_work() -> None:

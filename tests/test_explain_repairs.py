@@ -9,14 +9,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from scipy.optimize import linprog
 
-from optimizer.cli import main
 from optimizer.engine import solve_scenario
 from optimizer.explain import explain, joint_repair, room, worth_of
 from optimizer.precheck import precheck
 from optimizer.scenario import load_scenario
+from tests.clirun import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,9 +26,6 @@ def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
     return path
 
 
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    r = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return r.exit_code, r.stdout, r.stderr
 
 
 # --- before solving: one scenario per finding ----------------------------------------

@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from optimizer import memo
-from optimizer.cli import main
 from optimizer.engine import solve_scenario
 from optimizer.render.report_charts import TOP, _bars
 from optimizer.render.report_xlsx import RISK_SHEET, SHEETS, excel
@@ -28,6 +26,7 @@ from optimizer.scenario import load_scenario
 from optimizer.simulate import plan_of, simulate
 from optimizer.sweep import parse_range, run_sweep
 from optimizer.uncertain_fields import scenario_draws
+from tests.clirun import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 THREE = ROOT / "configs" / "pakistan_it_exports_3yr.yaml"
@@ -49,9 +48,6 @@ simulation stays (a fraction of a second), the chance-constrained solves go."""
 WITH_RISK = [*SHEETS[:3], RISK_SHEET, *SHEETS[3:]]
 
 
-def invoke(*args: Any) -> tuple[int, str, str]:
-    r = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return r.exit_code, r.stdout, r.stderr
 
 
 @pytest.fixture(scope="module")

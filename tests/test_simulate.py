@@ -15,10 +15,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from optimizer.check import paths
-from optimizer.cli import main
 from optimizer.errors import UsageError
 from optimizer.render.risk_charts import fan_chart_bytes, histogram_chart_bytes
 from optimizer.render.simulate import SIMULATION_RENDERERS, reoptimized_summary
@@ -32,6 +30,7 @@ from optimizer.simulate import (
 )
 from optimizer.uncertain_fields import scenario_draws, with_values
 from optimizer.uncertainty import sample
+from tests.clirun import invoke
 from tests.scenarios import UNCERTAIN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,9 +86,6 @@ EVERYTHING = """
 """
 
 
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def _phi(x: float) -> float:

@@ -7,12 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from optimizer.cli import main
 from optimizer.engine import solve_scenario
 from optimizer.scenario import load_scenario, load_variants
 from optimizer.sweep import exact_frontier, parse_range, run_sweep
+from tests.clirun import invoke
 from tests.reference import reference_solve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,9 +31,6 @@ LP = """
 """
 
 
-def invoke(*args: str | Path) -> tuple[int, str, str]:
-    r = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return r.exit_code, r.stdout, r.stderr
 
 
 @pytest.mark.parametrize("ceiling", [100e6, 250e6, 1e9])
