@@ -43,9 +43,8 @@ every other parameter unchanged (unless the edit changes that parameter's own
 correlations), and the first ``m`` of ``n`` draws equal a draw of ``m``: common
 random numbers across scenario edits and runs of different sizes.
 
-scipy is not a runtime dependency, so the normal CDF (Cephes' rational
-approximations of erf/erfc) and its inverse (Acklam's algorithm refined by one
-Halley step) are implemented here, vectorised in numpy.
+The normal CDF and its inverse are scipy's (``scipy.special.ndtr``, ``ndtri``),
+each tail computed on its own side so that no precision is lost far out.
 """
 
 from __future__ import annotations
@@ -60,6 +59,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
+from scipy import special
 
 from optimizer.amounts import AmountError, parse_number
 
@@ -292,7 +292,6 @@ def parse_distribution(
 # Point values
 
 
-_SQRT2 = math.sqrt(2.0)
 _SQRT2PI = math.sqrt(2.0 * math.pi)
 
 
@@ -301,8 +300,7 @@ def _phi_scalar(x: float) -> float:
 
 
 def _cdf_scalar(x: float) -> float:
-    # erfc keeps the lower tail's relative precision; 0.5 * (1 + erf) would not.
-    return 0.5 * math.erfc(-x / _SQRT2)
+    return float(special.ndtr(x))
 
 
 def point_value(d: Distribution) -> float:
@@ -323,75 +321,7 @@ def point_value(d: Distribution) -> float:
 
 
 # ---------------------------------------------------------------------------
-# The normal CDF and its inverse, vectorised
-
-
-# Cephes ndtr.c (S. L. Moshier), highest degree first:
-# erf(x) = x T(x^2) / U(x^2) for |x| < 1; erfc(x) = exp(-x^2) P(x) / Q(x) for
-# 1 <= x < 8 and exp(-x^2) R(x) / S(x) beyond.  Phi is within 5e-13 relative
-# of scipy's ndtr over |z| <= 37 (tests/test_uncertainty.py checks 1e-12).
-_ERF_T = (
-    9.60497373987051638749e0, 9.00260197203842689217e1, 2.23200534594684319226e3,
-    7.00332514112805075473e3, 5.55923013010394962768e4,
-)
-_ERF_U = (
-    1.0, 3.35617141647503099647e1, 5.21357949780152679795e2, 4.59432382970980127987e3,
-    2.26290000613890934246e4, 4.92673942608635921086e4,
-)
-_ERFC_P = (
-    2.46196981473530512524e-10, 5.64189564831068821977e-1, 7.46321056442269912687e0,
-    4.86371970985681366614e1, 1.96520832956077098242e2, 5.26445194995477358631e2,
-    9.34528527171957607540e2, 1.02755188689515710272e3, 5.57535335369399327526e2,
-)
-_ERFC_Q = (
-    1.0, 1.32281951154744992508e1, 8.67072140885989742329e1, 3.54937778887819891062e2,
-    9.75708501743205489753e2, 1.82390916687909736289e3, 2.24633760818710981792e3,
-    1.65666309194161350182e3, 5.57535340817727675546e2,
-)
-_ERFC_R = (
-    5.64189583547755073984e-1, 1.27536670759978104416e0, 5.01905042251180477414e0,
-    6.16021097993053585195e0, 7.40974269950448939160e0, 2.97886665372100240670e0,
-)
-_ERFC_S = (
-    1.0, 2.26052863220117276590e0, 9.39603524938001434673e0, 1.20489539808096656605e1,
-    1.70814450747565897222e1, 9.60896809063285878198e0, 3.36907645100081516050e0,
-)
-
-# Acklam's rational approximation of the normal quantile (relative error
-# < 1.15e-9), highest degree first.
-_ACK_A = (
-    -3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02,
-    1.383577518672690e02, -3.066479806614716e01, 2.506628277459239e00,
-)
-_ACK_B = (
-    -5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02,
-    6.680131188771972e01, -1.328068155288572e01, 1.0,
-)
-_ACK_C = (
-    -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00,
-    -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e00,
-)
-_ACK_D = (
-    7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00,
-    3.754408661907416e00, 1.0,
-)
-_ACK_P_LOW = 0.02425
-
-
-def _horner(coefficients: tuple[float, ...], x: FloatArray) -> FloatArray:
-    # In place: np.polyval allocates two temporaries per coefficient, which
-    # is most of the cost of the CDF at 10^6 points.
-    y = np.full_like(x, coefficients[0])
-    for c in coefficients[1:]:
-        y *= x
-        y += c
-    return y
-
-
-def _ratio(num: tuple[float, ...], den: tuple[float, ...], x: FloatArray) -> FloatArray:
-    out = _horner(num, x)
-    out /= _horner(den, x)
-    return out
+# The normal CDF and its inverse, vectorised (scipy.special)
 
 
 def _ndtr_both(z: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -400,55 +330,13 @@ def _ndtr_both(z: FloatArray) -> tuple[FloatArray, FloatArray]:
     Both are returned because the inverse CDFs need the upper tail as well, and
     ``1 - Phi(z)`` computed by subtraction loses every digit beyond z ~ 8.
     """
-    x = np.abs(z) / _SQRT2
-    tail = np.empty_like(x)  # P(Z > |z|)
-    central = x < 1.0
-    xc = x[central]
-    tail[central] = 0.5 - 0.5 * xc * _ratio(_ERF_T, _ERF_U, xc * xc)
-    outer = ~central
-    # Clipped so the polynomials cannot overflow; exp(-40**2) is 0 anyway.
-    xo = np.minimum(x[outer], 40.0)
-    ratio = _ratio(_ERFC_P, _ERFC_Q, xo)
-    far = xo >= 8.0
-    if far.any():
-        ratio[far] = _ratio(_ERFC_R, _ERFC_S, xo[far])
-    tail[outer] = 0.5 * np.exp(-xo * xo) * ratio
-    lower = np.where(z < 0, tail, 1.0 - tail)
-    upper = np.where(z < 0, 1.0 - tail, tail)
-    return lower, upper
+    return special.ndtr(z), special.ndtr(-z)
 
 
 def _ndtri(p: FloatArray) -> FloatArray:
-    """The standard normal quantile of ``p`` in [0, 1] (±inf at the ends).
-
-    Acklam's approximation, then one Halley step against :func:`_ndtr_both`,
-    which takes it to about double precision.  Callers pass a lower-tail
-    probability where it is small, so no precision is lost near 1.
-    """
-    x = np.empty_like(p)
-    low = p < _ACK_P_LOW
-    high = p > 1.0 - _ACK_P_LOW
-    mid = ~(low | high)
-    q = p[mid] - 0.5
-    x[mid] = q * _ratio(_ACK_A, _ACK_B, q * q)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.sqrt(-2.0 * np.log(p[low]))
-        x[low] = _ratio(_ACK_C, _ACK_D, r)
-        r = np.sqrt(-2.0 * np.log1p(-p[high]))
-        x[high] = -_ratio(_ACK_C, _ACK_D, r)
-    x[p <= 0.0] = -np.inf
-    x[p >= 1.0] = np.inf
-    # Halley's step where exp(x^2 / 2) cannot overflow (|x| < 37 covers every
-    # p above the smallest normal double).
-    ok = np.abs(x) < 37.0
-    xo = x[ok]
-    lower, upper = _ndtr_both(xo)
-    po = p[ok]
-    # Residual in whichever tail holds the precision.
-    err = np.where(po > 0.5, (1.0 - po) - upper, lower - po)
-    u = err * _SQRT2PI * np.exp(0.5 * xo * xo)
-    x[ok] = xo - u / (1.0 + 0.5 * xo * u)
-    return x
+    """The standard normal quantile of ``p`` in [0, 1] (±inf at the ends). Callers
+    pass a lower-tail probability where it is small, so no precision is lost near 1."""
+    return np.asarray(special.ndtri(p), dtype=float)
 
 
 # ---------------------------------------------------------------------------
