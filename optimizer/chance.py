@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from optimizer.dynamics import flows
 from optimizer.errors import SolverError, UsageError
 from optimizer.results import ChanceInfo, Result
 from optimizer.scenario import Loadout
-from optimizer.schema import Lever, Scenario
+from optimizer.schema import Scenario
 from optimizer.uncertain_fields import scenario_draws
 
 if TYPE_CHECKING:
@@ -35,29 +36,15 @@ FRESH_SEED_OFFSET = 1_000_003
 def last_exports(s: Scenario, plan: Mapping[str, Sequence[float]],
                  draws: Mapping[str, npt.NDArray[np.float64]], n: int
                  ) -> npt.NDArray[np.float64]:
-    """The plan's last-period lever exports in each of ``n`` samples (vectorised)."""
+    """The plan's last-period lever exports in each of ``n`` samples (vectorised,
+    optimizer.dynamics)."""
     labels = s.period_labels
-    last = len(labels) - 1
     total = np.zeros(n)
     for lid, lever in s.enabled_levers().items():
-        funded = plan.get(lid, [0.0] * len(labels))
-        keep = 1.0 - _field(lever, lid, "attrition", draws, n)
-        active = np.zeros(n)
-        for k in range(last - lever.lag + 1):
-            if funded[k]:
-                active = active + funded[k] * keep ** (last - lever.lag - k)
-        if lever.yield_curve:
-            total += np.array([lever.exports_at(float(a)) for a in active]) \
-                if active.any() else 0.0
-        else:
-            total += _field(lever, lid, "yield_per_unit", draws, n) * active
+        prefix = f"levers.{lid}."
+        own = {key[len(prefix):]: v for key, v in draws.items() if key.startswith(prefix)}
+        total += flows(lever, plan.get(lid, [0.0] * len(labels)), labels, own).exports[-1]
     return total
-
-
-def _field(lever: Lever, lid: str, name: str, draws: Mapping[str, npt.NDArray[np.float64]],
-           n: int) -> npt.NDArray[np.float64]:
-    got = draws.get(f"levers.{lid}.{name}")
-    return np.full(n, float(getattr(lever, name) or 0.0)) if got is None else got
 
 
 def reach_share(s: Scenario, plan: Mapping[str, Sequence[float]],

@@ -14,6 +14,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from optimizer.dynamics import flows
 from optimizer.expressions import Relation, parse_relation
 from optimizer.schema import Lever, Scenario
 
@@ -45,21 +46,11 @@ class LeverPath:
 
 
 def lever_path(lever: Lever, funded: Sequence[float], labels: Sequence[int | str]) -> LeverPath:
-    """Active units, spend and exports of a lever given the units funded per period."""
-    keep = 1.0 - lever.attrition
-    active = []
-    for k in range(len(labels)):
-        last = k - lever.lag
-        active.append(sum(keep ** (last - j) * funded[j] for j in range(last + 1)))
-    start = next((k for k, x in enumerate(funded) if x > 0), None)
-    spend = [
-        lever.net_unit_cost_in(p) * funded[k]
-        + lever.recurring_cost * active[k]
-        + (lever.fixed_cost if k == start else 0.0)
-        for k, p in enumerate(labels)
-    ]
-    exports = [lever.exports_at(a) for a in active]
-    return LeverPath(tuple(funded), tuple(active), tuple(spend), tuple(exports))
+    """Active units, spend and exports of a lever given the units funded per period
+    (optimizer.dynamics, at the file's values)."""
+    got = flows(lever, funded, labels)
+    return LeverPath(got.funded, tuple(map(float, got.active)), tuple(map(float, got.spend)),
+                     tuple(map(float, got.exports)))
 
 
 def paths(s: Scenario, plan: Plan) -> dict[str, LeverPath]:

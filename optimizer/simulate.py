@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from optimizer.dynamics import flows
 from optimizer.errors import UsageError
 from optimizer.uncertain_fields import UNCERTAIN_FIELDS, scenario_draws
 from optimizer.uncertainty import Distribution, sample
@@ -317,53 +318,14 @@ class Paths:
         return np.asarray(self.weights) @ self.spend
 
 
-def _curve(curve: Sequence[tuple[float, float]], active: Value) -> Value:
-    """Lever.exports_at, vectorised: interpolation on the breakpoints, the last segment
-    extended beyond them."""
-    us = np.array([u for u, _ in curve])
-    es = np.array([e for _, e in curve])
-    inside = np.interp(active, us, es)
-    slope = (es[-1] - es[-2]) / (us[-1] - us[-2])
-    return np.where(np.asarray(active) > us[-1], es[-1] + slope * (np.asarray(active) - us[-1]),
-                    inside)
-
-
 def lever_paths(lever: Lever, lid: str, funded: Sequence[float], labels: Sequence[int | str],
                 values: Mapping[str, FloatArray]) -> tuple[list[Value], list[Value]]:
     """(exports, spend) of one lever in each period: numbers where nothing it depends on
-    is sampled, arrays of the samples' values where something is."""
-
-    def param(field: str, point: float) -> Value:
-        return values.get(f"levers.{lid}.{field}", point)
-
-    keep = 1.0 - param("attrition", lever.attrition)
-    unit_cost = param("unit_cost", lever.unit_cost)
-    recovery = 1.0 - param("cost_recovery", lever.cost_recovery)
-    recurring = param("recurring_cost", lever.recurring_cost)
-    fixed = param("fixed_cost", lever.fixed_cost)
-    yield_per_unit = param("yield_per_unit", lever.yield_per_unit or 0.0)
-    overrides = {str(k): v for k, v in lever.unit_cost_by_period.items()}
-
-    stock: Value = 0.0  # units funded up to period m, less attrition: active[m + lag]
-    stocks: list[Value] = []
-    for x in funded:
-        stock = stock * keep + x
-        stocks.append(stock)
-    start = next((k for k, x in enumerate(funded) if x > 0), None)
-    exports: list[Value] = []
-    spend: list[Value] = []
-    for k, label in enumerate(labels):
-        active = stocks[k - lever.lag] if k >= lever.lag else 0.0
-        if lever.yield_curve:
-            exports.append(_curve(lever.yield_curve, active))
-        else:
-            exports.append(yield_per_unit * active)
-        gross = overrides.get(str(label), unit_cost)
-        cost: Value = gross * recovery * funded[k] + recurring * active
-        if k == start:
-            cost = cost + fixed
-        spend.append(cost)
-    return exports, spend
+    is sampled, arrays of the samples' values where something is (optimizer.dynamics)."""
+    prefix = f"levers.{lid}."
+    own = {key[len(prefix):]: v for key, v in values.items() if key.startswith(prefix)}
+    got = flows(lever, funded, labels, own)
+    return list(got.exports), list(got.spend)
 
 
 def evaluate(s: Scenario, plan: Mapping[str, Sequence[float]],
