@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pyomo.core as pyo
@@ -52,7 +53,7 @@ def _linear(body: object) -> tuple[list[tuple[VarData, float]], float]:
     """(var, coef) pairs and the constant of a linear expression."""
     if body.__class__ is LinearExpression:
         terms, const = [], 0.0
-        for arg in body.args:  # type: ignore[attr-defined]
+        for arg in cast(LinearExpression, body).args:  # the exact class, tested above
             cls = arg.__class__
             if cls is MonomialTermExpression:
                 coef, var = arg.args

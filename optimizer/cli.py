@@ -11,11 +11,14 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from optimizer.errors import ScenarioError, SolverError, UsageError
+
+if TYPE_CHECKING:
+    from optimizer.results import Kind
 
 FORMATS = ("table", "csv", "json", "markdown")
 OUTPUT_FILES = {"allocation.csv": "csv", "result.json": "json", "allocation.md": "markdown"}
@@ -435,7 +438,7 @@ def run_sweep_command(
     s = loadout.scenario
     from optimizer.sweep import parse_range, run_sweep
 
-    kind = "ceilings" if ceilings is not None else "targets"
+    kind: Kind = "ceilings" if ceilings is not None else "targets"
     values = parse_range(ceilings or targets or "", s.currency, s.exchange_rates)
     from optimizer.render.sweep import SWEEP_RENDERERS
 
@@ -693,7 +696,7 @@ def run_report(
     from optimizer.sweep import parse_range, run_sweep
 
     rate_for(s, currency)  # an unknown currency is refused before any solving
-    kind = "ceilings" if ceilings is not None else "targets"
+    kind: Kind = "ceilings" if ceilings is not None else "targets"
     values = None if ceilings is None and targets is None else parse_range(
         ceilings or targets or "", s.currency, s.exchange_rates)
     chosen = SECTIONS if sections is None else tuple(
@@ -716,7 +719,7 @@ def run_report(
             worth = worth_of(loadout, result, options)
         elif result.status == "infeasible" and result.plan != "none":
             result = _with_repairs(loadout, result, options.within(REPAIR_BUDGET))
-    sweep = None if values is None else run_sweep(loadout, kind, values, options,  # type: ignore[arg-type]
+    sweep = None if values is None else run_sweep(loadout, kind, values, options,
                                                   progress=_progress(len(values)))
     simulation, certainty, risk_notes = None, [], []
     if s.uncertain:  # the Risk section: the plan held fixed under the samples, and certainty

@@ -461,12 +461,19 @@ def tornado(loadout: Loadout, options: SolverOptions | None = None, share: float
         for name in TORNADO_FIELDS:
             value = getattr(lever, name)
             if isinstance(value, int | float) and value:
-                moves.append((f"levers.{lid}.{name}", value,
-                              lambda v, lid=lid, name=name: _lever(s, lid, **{name: v})))
+
+                def lever_moved(v: float, lid: str = lid, name: str = name) -> Scenario:
+                    return _lever(s, lid, **{name: v})
+
+                moves.append((f"levers.{lid}.{name}", value, lever_moved))
     for name in ("budget.ceiling", "target.exports"):
         value = limit_value(s, name)
         if value:
-            moves.append((name, value, lambda v, name=name: with_limit(s, name, v)))
+
+            def limit_moved(v: float, name: str = name) -> Scenario:
+                return with_limit(s, name, v)
+
+            moves.append((name, value, limit_moved))
     out = []
     for name, value, move in moves:
         low, high = value * (1 - share), value * (1 + share)
@@ -590,7 +597,7 @@ def stability(loadout: Loadout, options: SolverOptions | None = None) -> list[St
             def same(v: float, name: str = name, lid: str = lid) -> bool:
                 return _mix(_solve(loadout, _lever(s, lid, **{name: v}), options)) == base
 
-            ends = []
+            ends: list[float | None] = []
             for far in (value / 10, value * 10):
                 if same(far):
                     ends.append(None)

@@ -166,7 +166,7 @@ class _Source:
     lead: int
     spans: list[_Span]
 
-    def segment(self, node: ast.AST) -> str | None:
+    def segment(self, node: ast.expr) -> str | None:
         """The text of ``node`` as the planner wrote it; None if unknown."""
         end_line = getattr(node, "end_lineno", None)
         end_col = getattr(node, "end_col_offset", None)
@@ -208,7 +208,7 @@ class _Walker:
     def fail(self, what: str) -> ExpressionError:
         return ExpressionError(f"{self.expr!r}: {what}")
 
-    def show(self, node: ast.AST) -> str:
+    def show(self, node: ast.expr) -> str:
         """A sub-expression as written (shortened), for messages."""
         text = " ".join((self.source.segment(node) or ast.unparse(node)).split())
         return text if len(text) <= 60 else text[:57] + "..."

@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from yaml.events import (
@@ -158,6 +158,16 @@ class _Frame:
         self.index = 0
 
 
+class _Mark(Protocol):
+    """Where a YAML event or node starts: PyYAML's own mark or libyaml's (C) one."""
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def column(self) -> int: ...
+
+
 class _Run:
     """State for loading one text: the problems found so far and the positions."""
 
@@ -176,7 +186,7 @@ class _Run:
             Problem(file=self.file, message=message, path=path, line=line, col=col)
         )
 
-    def add_at(self, mark: yaml.Mark | None, message: str, path: str = "") -> None:
+    def add_at(self, mark: _Mark | None, message: str, path: str = "") -> None:
         if mark is None:
             self.add(message, path=path)
         else:
@@ -217,6 +227,7 @@ class _Run:
                 if not isinstance(event, NodeEvent):
                     continue
                 path = self._event_path(stack, event)
+                assert event.start_mark is not None  # the parser marks every event
                 line = event.start_mark.line + 1
                 if isinstance(event, AliasEvent) or event.anchor is not None:
                     composable = False

@@ -338,7 +338,8 @@ def _partial_consistency(data: dict[str, Any], context: dict[str, Any]) -> list[
     out.extend(_number_word_ids(levers))
     known = {str(k): not (isinstance(v, dict) and v.get("enabled") is False)
              for k, v in levers.items()}
-    enabled, disabled = [], []
+    enabled: list[str] = []
+    disabled: list[str] = []
     for lid, raw in levers.items():
         if not isinstance(raw, dict):
             continue

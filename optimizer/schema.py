@@ -149,7 +149,7 @@ class Lever(Strict):
     """Gross unit cost in the periods named, overriding unit_cost (reporting currency per unit)."""
     recurring_cost: Amount = 0.0
     """Cost per active unit in every period it is active (reporting currency per unit)."""
-    lag: StrictInt = Field(0, ge=0)
+    lag: StrictInt = Field(default=0, ge=0)
     """Periods between funding a unit and its first exports (whole periods)."""
     attrition: Fraction = 0.0
     """Share of active units lost each period after the first, in [0, 1)."""
@@ -262,9 +262,9 @@ class Uncertainty(Strict):
     """How uncertain parameters are sampled. The distributions themselves are
     written in place of the numbers they replace."""
 
-    samples: StrictInt = Field(1000, ge=1, le=10_000_000)
+    samples: StrictInt = Field(default=1000, ge=1, le=10_000_000)
     """Samples drawn by optimize simulate and chance-constrained plans."""
-    seed: StrictInt = Field(0, ge=0)
+    seed: StrictInt = Field(default=0, ge=0)
     """Seed of the sampler: the same seed gives the same samples anywhere."""
     correlations: list[Correlation] = []
     """Pairs of uncertain parameters that move together."""

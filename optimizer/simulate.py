@@ -413,10 +413,11 @@ def _attribution(x: _Inputs, y: FloatArray, use: Sequence[bool]
         if rx is not None and ry is not None:
             spearman[i] = float(np.clip(rx @ ry / y.size, -1.0, 1.0))
     shares = [0.0] * k
-    live = [i for i, col in enumerate(x.z) if col is not None and use[i]]
+    picked = [(i, col) for i, col in enumerate(x.z) if col is not None and use[i]]
+    live = [i for i, _ in picked]
     if not live:
         return spearman, shares, 0.0
-    z = np.stack([x.z[i] for i in live])  # type: ignore[misc]
+    z = np.stack([col for _, col in picked])
     corr = z @ zy / y.size
     gram = z @ z.T / y.size
     beta = np.linalg.lstsq(gram, corr, rcond=None)[0]

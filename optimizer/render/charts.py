@@ -20,6 +20,7 @@ from optimizer.results import Result, Sweep, Swing
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
 FORMATS = {".png": "png", ".svg": "svg"}
 
@@ -286,6 +287,7 @@ _SHORT_SUFFIX = {" (not funded)": " (unfunded)", " (too small to see)": " (tiny)
 def _figure(sweep: Sweep) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -302,9 +304,9 @@ def _figure(sweep: Sweep) -> Figure:
     extra_rows = max(0, rows - 3)
     height = HEIGHT + extra_rows * legend_size * 1.45 / 72
 
-    fig = Figure(figsize=(WIDTH, height), dpi=DPI, layout="constrained")
+    layout = ConstrainedLayoutEngine(h_pad=0.06, w_pad=0.06, hspace=0.04)
+    fig = Figure(figsize=(WIDTH, height), dpi=DPI, layout=layout)
     FigureCanvasAgg(fig)
-    fig.get_layout_engine().set(h_pad=0.06, w_pad=0.06, hspace=0.04)
     top, mix = fig.subplots(2, 1, sharex=True, height_ratios=(1.15, 1.0))
     money_ticks = FuncFormatter(lambda v, _pos: memo_money(v, cur))
 
@@ -502,7 +504,7 @@ def sweep_chart_bytes(sweep: Sweep, fmt: str) -> bytes:
         return figure_bytes(sweep_figure(sweep), fmt)
 
 
-RC = _RC = {
+RC: dict[RcKeyType, object] = {
     "svg.hashsalt": HASH_SALT,
     "svg.fonttype": "none",  # text stays text: searchable, editable in the memo
     "font.size": FONT,
@@ -511,6 +513,7 @@ RC = _RC = {
     "ytick.labelsize": FONT,
     "legend.fontsize": FONT,
 }
+_RC = RC
 
 
 # -- tornado -------------------------------------------------------------------------------

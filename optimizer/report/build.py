@@ -141,9 +141,9 @@ def period_tables(r: Result) -> tuple[list[Table], Table | None]:
 
     spend_rows = [(rec["name"], *[rec["by_period"][p]["spend"] for p in periods], rec["spend"])
                   for rec in funded]
-    spend_total = ("total", *[(r.spend_by_period or {}).get(p, 0.0) for p in periods],
-                   r.total_cost)
-    scale = _scale([v for row in spend_rows for v in row[1:]], *spend_total[1:])
+    spend_sums = [(r.spend_by_period or {}).get(p, 0.0) for p in periods]
+    spend_total = ("total", *spend_sums, r.total_cost)
+    scale = _scale([v for row in spend_rows for v in row[1:]], *spend_sums, r.total_cost)
     spend_cols = (Column("lever", "lever"),
                   *[Column(f"p{i}", lab, "money", cur, scale) for i, lab in enumerate(labels)],
                   Column("total", f"total{_span(r)}", "money", cur, scale))
@@ -155,8 +155,9 @@ def period_tables(r: Result) -> tuple[list[Table], Table | None]:
 
     export_rows = [(rec["name"], *[rec["by_period"][p]["exports"] for p in periods])
                    for rec in funded]
-    export_total = ("total", *[(r.exports_by_period or {}).get(p, 0.0) for p in periods])
-    scale = _scale([v for row in export_rows for v in row[1:]], *export_total[1:])
+    export_sums = [(r.exports_by_period or {}).get(p, 0.0) for p in periods]
+    export_total = ("total", *export_sums)
+    scale = _scale([v for row in export_rows for v in row[1:]], *export_sums)
     export_cols = (Column("lever", "lever"),
                    *[Column(f"p{i}", lab, "money", f"{cur} a year", scale)
                      for i, lab in enumerate(labels)])

@@ -60,7 +60,8 @@ def binding_table(r: Result, s: Scenario, worth: Sequence[Worth], rate: float) -
     cur = r.currency
     by_name = {w.limit: w for w in worth}
     what = _objective_words(r.objective)
-    rows = []
+    # limit, name, current, step, per unit (no figures where it was not moved), reading
+    rows: list[tuple[str, str, Quantity | None, Quantity | None, Quantity | None, str]] = []
     for name in r.binding:
         w = by_name.get(name)
         if w is None:
