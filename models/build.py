@@ -82,6 +82,12 @@ def build(data: ModelData) -> pyo.ConcreteModel:
     return m
 
 
+def _known(value: float | None) -> float:
+    """A bound the family's rows exist for (each row set filters on it)."""
+    assert value is not None
+    return value
+
+
 def _single(data: ModelData) -> bool:
     return data.periods == 1
 
@@ -168,7 +174,7 @@ def segments(lv: LeverData) -> list[tuple[float, float]]:
     curve = lv.curve
     assert curve is not None
     reach = lv.on_off_bound
-    out = []
+    out: list[tuple[float, float]] = []
     for u0, u1, slope in zip(curve.units, curve.units[1:], curve.slopes, strict=False):
         if reach is not None and u0 >= reach and out:
             break
@@ -249,14 +255,14 @@ def add_start_links(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
         [*((m.s[i, k], 1.0) for k in m.K), (m.u[i], -1.0)]).eq(0.0))
 
     def started(m: pyo.ConcreteModel, i: int, k: int) -> object:
-        big = data.levers[i].on_off_bound
+        big = _known(data.levers[i].on_off_bound)
         return Affine([(m.x[i, k], 1.0), *((m.s[i, j], -big) for j in range(k + 1))]).le(0.0)
 
     m.started = pyo.Constraint(m.S, m.K, rule=started)
     pinned = [i for i in m.S if data.levers[i].pin_start is not None]
     if pinned:
         m.start_funded = pyo.Constraint(pinned, m.K, rule=lambda m, i, k: Affine(
-            [(m.x[i, k], 1.0), (m.s[i, k], -data.levers[i].pin_start)]).ge(0.0))
+            [(m.x[i, k], 1.0), (m.s[i, k], -_known(data.levers[i].pin_start))]).ge(0.0))
 
 
 def _curve_levers(data: ModelData, formulation: str) -> list[int]:
@@ -356,7 +362,7 @@ def add_use_links(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     if not len(m.B):
         return
     m.use_link = pyo.Constraint(m.B, rule=lambda m, i: f.units[i].copy().add_var(
-        m.u[i], -data.levers[i].on_off_bound).le(0.0))
+        m.u[i], -_known(data.levers[i].on_off_bound)).le(0.0))
 
 
 def add_use_floors(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
@@ -370,7 +376,7 @@ def add_use_floors(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     if not rows:
         return
     m.use_floor = pyo.Constraint(rows, rule=lambda m, i: f.units[i].copy().add_var(
-        m.u[i], -data.levers[i].use_floor).ge(0.0))
+        m.u[i], -_known(data.levers[i].use_floor)).ge(0.0))
 
 
 def add_requires(m: pyo.ConcreteModel, data: ModelData) -> None:

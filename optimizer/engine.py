@@ -6,7 +6,7 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 import pyomo.core as pyo
 
@@ -461,7 +461,7 @@ def _answer(run: _Run, out: Outcome, discrete: bool, diagnose: bool) -> Result:
             return _result(run, out, out.status.value, None, "none",
                            "a solver limit stopped the search before any plan was found")
         raise SolverError(f"HiGHS ended with {out.termination}: no plan to show")
-    units = _plan(run)
+    units: Plan = _plan(run)
     need_target = s.objective == "min_cost" and not run.chance
     _recheck(run, units, need_target, out)
     certificate = None
@@ -514,7 +514,8 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
     highs = run.solvers.for_model(m)
     value = _value(run, units)
     tolerance = CERTIFY_GAP + (LEXICOGRAPHIC_SLACK if maximize else 0.0)
-    quantity = "lever_exports" if maximize else "discounted_cost"
+    quantity: Literal["discounted_cost", "lever_exports"] = (
+        "lever_exports" if maximize else "discounted_cost")
     # (max_exports: its first stage had its second opinion before the second stage,
     # which then kept the better plan's exports; see _most_exports)
     better = None if maximize else _second_opinion(run, value, tolerance)

@@ -354,7 +354,9 @@ class Highs:
             h.changeCoeff(int(row), int(new.index[k]), float(new.value[k]))
         n, r = len(new.columns), len(new.rows)
         h.changeColsBounds(n, np.arange(n, dtype=np.int32), new.col_lower, new.col_upper)
-        h.changeRowsBounds(r, np.arange(r, dtype=np.int32), new.row_lower, new.row_upper)
+        # (highspy's stub lacks Highs.changeRowsBounds; the binding has it)
+        h.changeRowsBounds(  # type: ignore[attr-defined]
+            r, np.arange(r, dtype=np.int32), new.row_lower, new.row_upper)
         self._model, self._matrix = m, new
         self._mutable_rows = [i for i, con in enumerate(new.rows)
                               if not (is_constant(con.lower) and is_constant(con.upper))]
@@ -376,7 +378,8 @@ class Highs:
         if moved:
             rows = sorted(moved)
             bounds = [bounds_of(matrix.rows[i], matrix.row_offset[i]) for i in rows]
-            h.changeRowsBounds(len(rows), np.array(rows, dtype=np.int32),
+            # (highspy's stub lacks Highs.changeRowsBounds; the binding has it)
+            h.changeRowsBounds(len(rows), np.array(rows, dtype=np.int32),  # type: ignore[attr-defined]
                                np.array([b[0] for b in bounds]),
                                np.array([b[1] for b in bounds]))
         live = [o for o in self._objectives if o.active]
