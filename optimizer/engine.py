@@ -564,13 +564,18 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
         # no bound on the second stage's cost: the plan keeps the most exports, but
         # nothing proves it the cheapest that does
         proven = False
+    cost_proof: tuple[float | None, float | None, float | None] = (None, None, None)
     if second is not None:
         # (the same 1e-6 slack on exports; a cost below its bound refutes it)
-        proven = (proven and second[2] <= tolerance
-                  and _relative_gap(second[1] - second[0], second[0], second[1]) <= tolerance
-                  and _sharp(second[0], run.scaling.money, tolerance))
+        sharp = _sharp(second[0], run.scaling.money, tolerance)
+        proven = (proven and second[2] <= tolerance and sharp
+                  and _relative_gap(second[1] - second[0], second[0], second[1]) <= tolerance)
+        # a bound read where HiGHS's tolerances are coarser than the cost itself is
+        # no bound: not shown (0.020265 USD "at least 0.020265" where a plan of
+        # 0.016885 kept the same exports, counted in model units of 1e4 USD)
+        cost_proof = (second[0], second[1], second[2]) if sharp else (second[0], None, None)
     return Certificate("optimum", quantity, value, bound, gap, tolerance, method,
-                       proven, *(second[:3] if second else (None, None, None))), better
+                       proven, *cost_proof), better
 
 
 def _second_opinion(run: _Run, value: float, tolerance: float) -> Plan | None:
@@ -664,6 +669,12 @@ def _relative_gap(short: float, value: float, bound: float) -> float:
 
 
 def _unproven(c: Certificate, currency: str) -> str:
+    if c.cost_value is not None and c.cost_bound is None and c.gap <= c.tolerance:
+        return (f"HiGHS called this plan optimal, and no plan adds more exports, but its "
+                f"cost ({money(c.cost_value, currency)}) is not proven the least for them: "
+                "the model counts money in units so large that HiGHS's tolerances there "
+                "are coarser than the cost itself, so no bound on it holds. The plan shown "
+                "is the best found, not a proven optimum.")
     if c.cost_gap is not None and c.gap <= c.tolerance and c.cost_bound is not None \
             and c.cost_value is not None:
         why = (f"a gap of {c.cost_gap:.3g}, more than {c.tolerance:.0e}"

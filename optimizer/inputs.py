@@ -710,8 +710,13 @@ def _check_range(data: ModelData, file: str, units: tuple[float, float], goal: f
             for slope in lv.curve.slopes:
                 check(f"levers.{lv.id}.yield_curve", slope, unit=export_unit)
     for row in data.rows:
-        for kind, i, coef in row.terms:
-            check(row.label, coef * (_per_model_unit(data.levers[i], kind) or 1.0), unit=None)
+        # (relative to the row's largest term: a row lifted for its right side,
+        # see _rows, keeps the spread of its terms, which is what HiGHS must hold)
+        sizes = [coef * (_per_model_unit(data.levers[i], kind) or 1.0)
+                 for kind, i, coef in row.terms]
+        top = max((abs(v) for v in sizes), default=0.0) or 1.0
+        for value in sizes:
+            check(row.label, value / top, unit=None)
     if problems:
         raise ScenarioError(problems)
 
