@@ -281,11 +281,17 @@ def add_concave_curves(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     index = [(i, k, s) for i in levers for k in m.EK
              for s in range(len(data.levers[i].curve.slopes))]  # type: ignore[union-attr]
 
+    goals = dict(data.milestones)
+
     def rule(m: pyo.ConcreteModel, i: int, k: int, s: int) -> object:
         curve = data.levers[i].curve
         assert curve is not None
         form = f.stock[i][k].scaled(-curve.slopes[s]).add_var(m.e[i, k], 1.0)
-        return form.le(curve.intercepts[s])
+        # scaled as the period's milestone row is (see add_milestones): else e
+        # leaks HiGHS's absolute tolerance above its curve, 1e-7 model units, and
+        # met a milestone of 1.91 USD that was 1.9e-10 of them with no units funded
+        scale = _milestone_scale(goals.get(k, 0.0))
+        return form.scaled(scale).le(curve.intercepts[s] * scale)
 
     m.concave = pyo.Constraint(index, rule=rule)
 
@@ -471,15 +477,18 @@ def add_milestones(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
             # made 1 so that no tolerance passes it (26 USD was 2.6e-10 model
             # units where a curve's exports set the unit at 1e11)
             return form.ge(max(goals[k], 1.0))
-        if 0 < goals[k] < 1e-3:
-            # a milestone far below the export unit (1.13M beside exports of 1e18
-            # a 1000B ceiling buys) would sit inside HiGHS's absolute tolerance:
-            # the row is scaled so that the milestone reads 1e-3 (at most 1e9 times)
-            scale = min(1e-3 / goals[k], 1e9)
-            return form.scaled(scale).ge(goals[k] * scale)
-        return form.ge(goals[k])
+        scale = _milestone_scale(goals[k])
+        return form.scaled(scale).ge(goals[k] * scale)
 
     m.milestone = pyo.Constraint(sorted(goals), rule=rule)
+
+
+def _milestone_scale(goal: float) -> float:
+    """What a period's milestone row (and the curve rows its exports come from) is
+    multiplied by: a milestone far below the export unit (1.13M beside exports of
+    1e18 a 1000B ceiling buys) would sit inside HiGHS's absolute tolerance, so it
+    is made to read 1e-3 (at most 1e9 times)."""
+    return min(1e-3 / goal, 1e9) if 0 < goal < 1e-3 else 1.0
 
 
 def _most(form: Affine) -> float:

@@ -469,6 +469,11 @@ def model_data(s: Scenario, file: str = "<scenario>",
             # unit_scale keeps a least amount at 1e-2 model units or more
             counted[lid] = min(counted.get(lid, math.inf), sliver / SMALLEST_UNITS * 1e-2)
     weighed = {term.lever for rel in relations for term in rel.coefs if term.kind == "exports"}
+    # dust is judged beside the smallest exports a plan must reach: a milestone of
+    # 22.4 USD beside 1.27e12 of exports is all of its period's row, and a yield
+    # left out as dust beside the goal made a lever that met it cheaply useless
+    # (HiGHS then proved a plan 1.7e-5 short of the optimum, case 18-2913)
+    dust_goal = min([goals[1], *(abs(v) for v in s.target.milestones.values() if v)]) / export
     scales = {lid: unit_scale(lv, (money, export), labels,
                               _tighter(unit_upper_bound(lv, ceiling, labels), caps.get(lid)),
                               lid in relaxed,
@@ -476,7 +481,7 @@ def model_data(s: Scenario, file: str = "<scenario>",
                                                lv.fixed_units, counted.get(lid),
                                                1.0 if lid in needed_by else None) if v],
                                   default=None),
-                              goals[1] / export if relax and lid not in weighed else None)
+                              dust_goal if relax and lid not in weighed else None)
               for lid, lv in levers.items()}
     period_caps = _period_index(labels, s.budget.per_period)
     requires = [(ids.index(a), ids.index(r)) for a, lv in levers.items() for r in lv.requires]
@@ -536,7 +541,7 @@ def model_data(s: Scenario, file: str = "<scenario>",
         # (a lever whose exports a constraint weighs keeps its yield: dust beside
         # the target can be all of such a row)
         levers=tuple(lv if not relax or lv.id in weighed
-                     else _without_dust(lv, goals[1] / export, horizon) for lv in out),
+                     else _without_dust(lv, dust_goal, horizon) for lv in out),
         needed=s.target.needed / export,
         ceiling=None if ceiling is None else ceiling / money,
         objective=s.objective,
