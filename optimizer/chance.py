@@ -152,7 +152,7 @@ def _plan_of(r: Result) -> dict[str, list[float]]:
     plan = {}
     for rec in r.rows:
         if r.periods:
-            plan[rec["lever"]] = [rec["by_period"][p]["units"] for p in labels]
+            plan[rec.lever] = [rec.by_period[p].units for p in labels]
         else:
-            plan[rec["lever"]] = [rec["units"]]
+            plan[rec.lever] = [rec.units]
     return plan

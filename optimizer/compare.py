@@ -153,10 +153,10 @@ def column_from_result(result: Result, label: str) -> Column:
     (no -0.0 or dust, no NaN, integer levers' units as int)."""
     levers = {}
     for rec in result.rows:
-        units = _number(rec["units"])
-        if rec.get("integer") and units is not None:
+        units = _number(rec.units)
+        if rec.integer and units is not None:
             units = int(round(units))
-        levers[rec["lever"]] = LeverValues(rec["name"], units, _number(rec["spend"]))
+        levers[rec.lever] = LeverValues(rec.name, units, _number(rec.spend))
     return Column(
         label=label,
         scenario=result.scenario,

@@ -16,7 +16,8 @@ from optimizer.check import Plan, binding, limits_on_exports, paths, violations
 from optimizer.errors import OutOfTime, ScenarioError, SolverError
 from optimizer.inputs import Scaling, chance_data, fitted, model_data, off_scale
 from optimizer.numbers import clean, money, round_step
-from optimizer.results import Certificate, Result, SolverInfo
+from optimizer.results import Certificate, LeverRow, PeriodRow, PlanKind, Result, SolverInfo
+from optimizer.results import Status as ResultStatus
 from optimizer.scenario import Loadout
 from optimizer.schema import Scenario
 from optimizer.solve import Highs, Outcome, SolverOptions, Status, version
@@ -446,7 +447,7 @@ def _solve(run: _Run, discrete: bool, diagnose: bool) -> Result:
     else:
         out = _most_exports(run)
     if out.status is Status.INFEASIBLE:
-        return _result(run, out, "infeasible", None, "none",
+        return _result(run, out, ResultStatus.INFEASIBLE, None, PlanKind.NONE,
                        "the bounds and constraints contradict each other even with no target",
                        certificate=_resolved_proof(run, target=False))
     return _answer(run, out, discrete, diagnose)
@@ -458,7 +459,7 @@ def _answer(run: _Run, out: Outcome, discrete: bool, diagnose: bool) -> Result:
     s = run.loadout.scenario
     if not out.has_plan:
         if out.status is Status.LIMIT_WITHOUT_PLAN:
-            return _result(run, out, out.status.value, None, "none",
+            return _result(run, out, ResultStatus(out.status.value), None, PlanKind.NONE,
                            "a solver limit stopped the search before any plan was found")
         raise SolverError(f"HiGHS ended with {out.termination}: no plan to show")
     units: Plan = _plan(run)
@@ -471,7 +472,7 @@ def _answer(run: _Run, out: Outcome, discrete: bool, diagnose: bool) -> Result:
             units = better
             _recheck(run, units, need_target, out)
         if not certificate.proven:
-            return _result(run, out, "not_proven", units, "best_found",
+            return _result(run, out, ResultStatus.NOT_PROVEN, units, PlanKind.BEST_FOUND,
                            _unproven(certificate, s.currency), certificate=certificate)
     limits = binding(s, units if run.first_plan is None else run.first_plan, need_target)
     marginal, basis, next_step = None, None, None
@@ -485,7 +486,8 @@ def _answer(run: _Run, out: Outcome, discrete: bool, diagnose: bool) -> Result:
         f"found, within a gap of {out.gap if out.gap is not None else float('nan'):.2%}"
     )
     return _result(
-        run, out, out.status.value, units, "optimal" if optimal else "best_found", message,
+        run, out, ResultStatus(out.status.value), units,
+        PlanKind.OPTIMAL if optimal else PlanKind.BEST_FOUND, message,
         binding=tuple(limits), marginal=marginal, basis=basis, next_step=next_step,
         certificate=certificate,
     )
@@ -779,7 +781,7 @@ def _infeasible(run: _Run, discrete: bool, verdict: Outcome) -> Result:
         proof = _resolved_proof(run)
         if not proof.proven:
             raise
-        return _result(run, verdict, "infeasible", None, "none",
+        return _result(run, verdict, ResultStatus.INFEASIBLE, None, PlanKind.NONE,
                        "infeasible: the target is out of reach; the most exports "
                        f"reachable could not be computed ({exc})",
                        certificate=proof)
@@ -797,7 +799,7 @@ def _infeasible(run: _Run, discrete: bool, verdict: Outcome) -> Result:
         unbounded = out.status is Status.UNBOUNDED  # (no ceiling, an uncapped lever)
         if not out.has_plan and not unbounded:
             return _result(
-                run, out, "infeasible", None, "none",
+                run, out, ResultStatus.INFEASIBLE, None, PlanKind.NONE,
                 "infeasible: the bounds and constraints contradict each other even with no "
                 "export target (check min_units, min_spend, locks and constraints)",
                 certificate=_resolved_proof(run),
@@ -822,7 +824,8 @@ def _infeasible(run: _Run, discrete: bool, verdict: Outcome) -> Result:
     if plan is None:
         # the target alone has no limit to its exports: the milestones are why
         names = [line.split(" ")[0].rstrip(":") for line in short]
-        return _result(run, out, "infeasible", None, "none", "infeasible: " + "; ".join(short)
+        return _result(run, out, ResultStatus.INFEASIBLE, None, PlanKind.NONE,
+                       "infeasible: " + "; ".join(short)
                        + ".", binding=tuple(names), certificate=_resolved_proof(run))
     return _out_of_reach(run, out, short, _resolved_proof(run))
 
@@ -839,10 +842,10 @@ def _quietly_infeasible(run: _Run, out: Outcome, discrete: bool) -> Result:
     else:
         proof = _resolved_proof(run)
     if not proof.proven:
-        return _result(run, out, "not_proven", None, "none",
+        return _result(run, out, ResultStatus.NOT_PROVEN, None, PlanKind.NONE,
                        "HiGHS found no plan reaching the target, but that is not proven",
                        certificate=proof)
-    return _result(run, out, "infeasible", None, "none",
+    return _result(run, out, ResultStatus.INFEASIBLE, None, PlanKind.NONE,
                    "infeasible: the target is out of reach", certificate=proof)
 
 
@@ -926,7 +929,7 @@ def _contradiction(run: _Run, out: Outcome, first: Plan, discrete: bool) -> Resu
     value = _value(run, first)
     certificate = Certificate("optimum", "discounted_cost", value, math.nan, math.nan,
                               CERTIFY_GAP, "none", False)
-    return _result(run, out, "not_proven", first, "best_found",
+    return _result(run, out, ResultStatus.NOT_PROVEN, first, PlanKind.BEST_FOUND,
                    "HiGHS called the target out of reach, yet this plan reaches it (re-checked "
                    f"against the file): its discounted cost is {money(value, s.currency)}, "
                    "not proven the least. Not shown as optimal.", certificate=certificate)
@@ -973,9 +976,10 @@ def _out_of_reach(run: _Run, out: Outcome, short_milestones: list[str],
         message = ("HiGHS found no plan reaching the target, but that is not proven: "
                    f"the most exports found is {money(reach, cur)}, and {bound} "
                    f"against {money(s.target.needed, cur)} needed. Not shown as infeasible.")
-        return _result(run, out, "not_proven", units, "best_found", message,
+        return _result(run, out, ResultStatus.NOT_PROVEN, units, PlanKind.BEST_FOUND, message,
                        binding=tuple(names + holders), certificate=proof)
-    return _result(run, out, "infeasible", units, "most_exports_reachable", message,
+    return _result(run, out, ResultStatus.INFEASIBLE, units, PlanKind.MOST_EXPORTS_REACHABLE,
+                   message,
                    binding=tuple(names + holders), certificate=proof)
 
 
@@ -1134,7 +1138,7 @@ def _funded(units: float) -> float:
     return units + 0.0 if units else 0.0
 
 
-def _allocation(run: _Run, plan: Plan | None) -> tuple[dict[str, Any], ...]:
+def _allocation(run: _Run, plan: Plan | None) -> tuple[LeverRow, ...]:
     if plan is None:
         return ()
     s = run.loadout.scenario
@@ -1146,32 +1150,32 @@ def _allocation(run: _Run, plan: Plan | None) -> tuple[dict[str, Any], ...]:
         path = got[lid]
         spend = clean(path.total_spend)
         exports = clean(path.last_exports)
-        rows.append({
-            "lever": lid,
-            "name": lever.label(lid),
-            "unit": lever.unit,
-            "integer": lever.integer,
-            "units": _funded(path.units),
-            "spend": spend,
-            "exports": exports,
-            "cost_per_export": clean(spend / exports) if exports > 0 else None,
-            "share_of_exports": clean(exports / total_exports) if total_exports > 0 else None,
-            "formulation": run.data.levers[i].formulation,
-            "by_period": {
-                label: {"units": _funded(path.funded[k]), "active": clean(path.active[k]),
-                        "spend": clean(path.spend[k]), "exports": clean(path.exports[k])}
+        rows.append(LeverRow(
+            lever=lid,
+            name=lever.label(lid),
+            unit=lever.unit,
+            integer=lever.integer,
+            units=_funded(path.units),
+            spend=spend,
+            exports=exports,
+            cost_per_export=clean(spend / exports) if exports > 0 else None,
+            share_of_exports=clean(exports / total_exports) if total_exports > 0 else None,
+            formulation=run.data.levers[i].formulation,
+            by_period={
+                label: PeriodRow(units=_funded(path.funded[k]), active=clean(path.active[k]),
+                                 spend=clean(path.spend[k]), exports=clean(path.exports[k]))
                 for k, label in enumerate(labels)
             },
-        })
+        ))
     return tuple(rows)
 
 
 def _result(
     run: _Run,
     out: Outcome,
-    status: str,
+    status: ResultStatus,
     units: Plan | None,
-    plan: str,
+    plan: PlanKind,
     message: str,
     binding: tuple[str, ...] = (),
     marginal: float | None = None,
@@ -1183,9 +1187,8 @@ def _result(
     rows = _allocation(run, units)
     has = units is not None
     labels = s.period_labels
-    spend_by_period = {p: clean(sum(r["by_period"][p]["spend"] for r in rows)) for p in labels}
-    exports_by_period = {p: clean(sum(r["by_period"][p]["exports"] for r in rows))
-                         for p in labels}
+    spend_by_period = {p: clean(sum(r.by_period[p].spend for r in rows)) for p in labels}
+    exports_by_period = {p: clean(sum(r.by_period[p].exports for r in rows)) for p in labels}
     weights = run.data.weights
     return Result(
         scenario=s.name,
@@ -1195,11 +1198,11 @@ def _result(
         objective=s.objective,
         currency=s.currency,
         plan=plan,
-        total_cost=clean(sum(r["spend"] for r in rows)) if has else None,
+        total_cost=clean(sum(r.spend for r in rows)) if has else None,
         discounted_cost=(clean(sum(w * spend_by_period[p] for w, p in zip(weights, labels,
                                                                           strict=True)))
                          if has else None),
-        lever_exports=clean(sum(r["exports"] for r in rows)) if has else None,
+        lever_exports=clean(sum(r.exports for r in rows)) if has else None,
         baseline=s.target.baseline,
         includes_baseline=s.target.includes_baseline,
         needed_exports=s.target.needed,

@@ -501,7 +501,7 @@ def room(loadout: Loadout, options: SolverOptions | None = None, slack: float = 
     best = session.solve(diagnose=False)
     if best.status != "optimal" or best.discounted_cost is None:
         return []
-    optimum = {rec["lever"]: rec["units"] for rec in best.rows}
+    optimum = {rec.lever: rec.units for rec in best.rows}
     m = session.model
     cap = best.discounted_cost * (1 + slack)
     m.within_slack = pyo.Constraint(expr=(None, m.cost_objective.expr,
@@ -577,7 +577,7 @@ def _mix(r: Result) -> tuple[Any, ...] | None:
     """What a planner calls the plan's mix: which levers are used and what binds."""
     if r.status != "optimal":
         return None
-    used = tuple(rec["lever"] for rec in r.rows if rec["units"] > 0)
+    used = tuple(rec.lever for rec in r.rows if rec.units > 0)
     return used, tuple(b for b in r.binding if b != "target.exports")
 
 

@@ -229,7 +229,7 @@ def _solve_one(loadout: Loadout, sample: Mapping[str, float],
     if result.status not in PLAN_STATUSES or result.discounted_cost is None:
         return Sample(result.status, None, zeros, built - start, done - built,
                       result.solver.seconds)
-    spend = {row["lever"]: row["spend"] for row in result.rows}
+    spend = {row.lever: row.spend for row in result.rows}
     total = sum(spend.values())
     shares = tuple(spend.get(lid, 0.0) / total if total > 0 else 0.0 for lid in ids)
     return Sample(result.status, result.discounted_cost, shares, built - start, done - built,

@@ -6,8 +6,9 @@ from the plain rows and saves the import (a third of a second).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import IntEnum
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from enum import IntEnum, StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,6 +27,81 @@ class ExitCode(IntEnum):
     INVALID = 2
     INFEASIBLE = 3
     LIMIT = 4
+
+
+class Status(StrEnum):
+    """What a solve found (spec section 3, ``status``)."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    LIMIT_WITH_PLAN = "limit_with_plan"
+    LIMIT_WITHOUT_PLAN = "limit_without_plan"
+    NOT_PROVEN = "not_proven"
+    """The solver called it optimal or infeasible, but its certificate did not hold."""
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return {Status.OPTIMAL: ExitCode.OK, Status.INFEASIBLE: ExitCode.INFEASIBLE}.get(
+            self, ExitCode.LIMIT)
+
+
+class PlanKind(StrEnum):
+    """What a Result's allocation holds (spec section 3, ``plan``)."""
+
+    OPTIMAL = "optimal"
+    BEST_FOUND = "best_found"
+    """The best plan found before a limit, or one whose proof did not hold."""
+    MOST_EXPORTS_REACHABLE = "most_exports_reachable"
+    """Infeasible: the plan that reaches the most exports."""
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    """One lever in one period, in the reporting currency."""
+
+    units: float
+    """Units funded in the period."""
+    active: float
+    """Units at work in the period (after lag and attrition)."""
+    spend: float
+    exports: float
+
+    def __getitem__(self, key: str) -> float:
+        # (the reads by name that predate this type; new code reads attributes)
+        return float(getattr(self, key))
+
+    def items(self) -> Iterator[tuple[str, float]]:
+        return iter(asdict(self).items())
+
+
+@dataclass(frozen=True)
+class LeverRow:
+    """One enabled lever's part of a plan, in the reporting currency."""
+
+    lever: str
+    name: str
+    unit: str
+    integer: bool
+    units: float
+    """Units funded over the horizon."""
+    spend: float
+    """Net spend over the horizon."""
+    exports: float
+    """Exports in the last period."""
+    cost_per_export: float | None
+    share_of_exports: float | None
+    formulation: str
+    """How the model holds its exports: linear, concave_lp or piecewise_binary."""
+    by_period: Mapping[int | str, PeriodRow] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> object:
+        # (the reads by name that predate this type; new code reads attributes)
+        return getattr(self, key)
+
+    def columns(self) -> dict[str, object]:
+        """The row keyed by ALLOCATION_COLUMNS."""
+        return {c: getattr(self, c) for c in ALLOCATION_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -102,21 +178,17 @@ class ChanceInfo:
 class Result:
     """What a solve found, in the reporting currency, ready to render.
 
-    ``status`` is one of optimal, infeasible, limit_with_plan,
-    limit_without_plan, not_proven (the solver called it optimal or infeasible,
-    but its certificate did not hold: see ``solver.certificate``). ``plan`` says
-    what ``allocation`` holds: the optimum, the best plan found before a limit,
-    or (when infeasible) the plan that reaches the most exports.
+    ``status`` says what was found (not_proven: see ``solver.certificate``);
+    ``plan`` what ``allocation`` holds.
     """
 
     scenario: str
     scenario_file: str
     scenario_sha256: str
-    status: str
+    status: Status
     objective: str
     currency: str
-    plan: str
-    """optimal | best_found | most_exports_reachable | none"""
+    plan: PlanKind
     total_cost: float | None
     """Undiscounted net spend over the horizon."""
     discounted_cost: float | None
@@ -126,10 +198,8 @@ class Result:
     includes_baseline: bool
     needed_exports: float
     budget_ceiling: float | None
-    rows: tuple[dict[str, Any], ...]
-    """One row per enabled lever in file order, keyed by ALLOCATION_COLUMNS, plus
-    ``formulation`` and ``by_period`` ({period: {units, active, spend, exports}}).
-    units and spend are horizon totals; exports are the last period's."""
+    rows: tuple[LeverRow, ...]
+    """One row per enabled lever in file order (none without a plan)."""
     periods: tuple[int | str, ...] | None
     """The scenario's periods; None for a scenario without them."""
     spend_by_period: dict[int | str, float] | None
@@ -152,7 +222,7 @@ class Result:
         """The rows as a frame, columns ALLOCATION_COLUMNS."""
         import pandas as pd
 
-        return pd.DataFrame(list(self.rows), columns=ALLOCATION_COLUMNS)
+        return pd.DataFrame([r.columns() for r in self.rows], columns=ALLOCATION_COLUMNS)
 
     @property
     def total_exports(self) -> float | None:
@@ -166,13 +236,7 @@ class Result:
 
     @property
     def exit_code(self) -> ExitCode:
-        return {
-            "optimal": ExitCode.OK,
-            "infeasible": ExitCode.INFEASIBLE,
-            "limit_with_plan": ExitCode.LIMIT,
-            "not_proven": ExitCode.LIMIT,
-            "limit_without_plan": ExitCode.LIMIT,
-        }.get(self.status, ExitCode.OTHER)
+        return Status(self.status).exit_code
 
 
 Kind = Literal["ceilings", "targets"]
@@ -219,11 +283,11 @@ class Sweep:
                 "lever_exports": r.lever_exports,
                 "marginal": self._marginal(r, previous),
             }
-            units = {rec["lever"]: rec for rec in r.rows}
+            units = {rec.lever: rec for rec in r.rows}
             for lid, _ in self.levers:
                 rec = units.get(lid)
-                row[f"{lid}.units"] = None if rec is None else rec["units"]
-                row[f"{lid}.spend"] = None if rec is None else rec["spend"]
+                row[f"{lid}.units"] = None if rec is None else rec.units
+                row[f"{lid}.spend"] = None if rec is None else rec.spend
             out.append(row)
             if r.lever_exports is not None and r.total_cost is not None:
                 previous = (r.total_cost, r.lever_exports)

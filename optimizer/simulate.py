@@ -206,7 +206,7 @@ def no_distributions_message(file: str) -> str:
 def plan_of(result: Result, s: Scenario) -> dict[str, tuple[float, ...]]:
     """A solved Result's units funded per lever and period."""
     labels = s.period_labels
-    return {row["lever"]: tuple(float(row["by_period"][p]["units"]) for p in labels)
+    return {row.lever: tuple(float(row.by_period[p].units) for p in labels)
             for row in result.rows}
 
 

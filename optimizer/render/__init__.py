@@ -53,26 +53,26 @@ def _units(value: Any) -> Any:
 def allocation_records(result: Result) -> list[dict[str, Any]]:
     rows = []
     for rec in result.rows:
-        units = _units(rec["units"])
-        if rec["integer"] and units is not None:
+        units = _units(rec.units)
+        if rec.integer and units is not None:
             units = int(round(units))
         rows.append({
-            "lever": rec["lever"],
-            "name": rec["name"],
-            "unit": rec["unit"],
+            "lever": rec.lever,
+            "name": rec.name,
+            "unit": rec.unit,
             "units": units,
-            "spend": _num(rec["spend"]),
-            "exports": _num(rec["exports"]),
-            "cost_per_export": _num(rec["cost_per_export"]),
-            "share_of_exports": _num(rec["share_of_exports"]),
-            "formulation": rec["formulation"],
+            "spend": _num(rec.spend),
+            "exports": _num(rec.exports),
+            "cost_per_export": _num(rec.cost_per_export),
+            "share_of_exports": _num(rec.share_of_exports),
+            "formulation": rec.formulation,
         })
         if result.periods is not None:
             rows[-1]["by_period"] = {
-                str(p): {k: _int_if(rec["integer"] and k == "units",
+                str(p): {k: _int_if(rec.integer and k == "units",
                                     _units(v) if k == "units" else _num(v))
                          for k, v in q.items()}
-                for p, q in rec["by_period"].items()
+                for p, q in rec.by_period.items()
             }
     return rows
 
@@ -178,14 +178,14 @@ def _cells(result: Result) -> tuple[list[str], list[list[str]], list[str]]:
                   "cost per export", "share"]
     body = []
     for rec in result.rows:
-        cpe = rec["cost_per_export"]
-        share = rec["share_of_exports"]
+        cpe = rec.cost_per_export
+        share = rec.share_of_exports
         body.append([
-            rec["name"],
-            count(rec["units"], rec["integer"]),
-            rec["unit"],
-            f"{clean(rec['spend']):,.0f}",
-            f"{clean(rec['exports']):,.0f}",
+            rec.name,
+            count(rec.units, rec.integer),
+            rec.unit,
+            f"{clean(rec.spend):,.0f}",
+            f"{clean(rec.exports):,.0f}",
             "-" if cpe is None or (isinstance(cpe, float) and math.isnan(cpe)) else f"{cpe:.4g}",
             "-" if share is None or (isinstance(share, float) and math.isnan(share))
             else f"{share:.1%}",
@@ -205,12 +205,12 @@ def _period_cells(result: Result) -> tuple[list[str], list[list[str]]]:
     for rec in result.rows:
         for i, (key, label) in enumerate((("units", "funded"), ("active", "active"),
                                           ("spend", "spend"), ("exports", "exports"))):
-            values = [rec["by_period"][p][key] for p in periods]
+            values = [rec.by_period[p][key] for p in periods]
             if key in ("units", "active"):
-                cells = [count(v, rec["integer"] and key == "units") for v in values]
+                cells = [count(v, rec.integer and key == "units") for v in values]
             else:
                 cells = [f"{clean(v):,.0f}" for v in values]
-            body.append([rec["name"] if i == 0 else "", label, *cells])
+            body.append([rec.name if i == 0 else "", label, *cells])
     for key, label, series in (("spend", "spend", result.spend_by_period),
                                ("exports", "exports", result.exports_by_period)):
         values = [(series or {}).get(p, 0.0) for p in periods]
@@ -252,8 +252,8 @@ def _summary(result: Result) -> list[str]:
         if c.extra_cost is not None and c.deterministic_cost is not None:
             lines.append(f"Certainty costs {money(c.extra_cost, cur)} more than the plan "
                          f"for the point values ({money(c.deterministic_cost, cur)}).")
-    curves = [f"{r['lever']}: {r['formulation'].replace('_', ' ')}"
-              for r in result.rows if r["formulation"] != "linear"]
+    curves = [f"{r.lever}: {r.formulation.replace('_', ' ')}"
+              for r in result.rows if r.formulation != "linear"]
     if curves:
         lines.append("Yield curves: " + "; ".join(curves) + ".")
     if result.next_step is not None:

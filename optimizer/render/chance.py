@@ -36,7 +36,7 @@ def _records(results: Sequence[Result]) -> list[dict[str, Any]]:
             "in_sample": c.in_sample, "out_of_sample": c.out_of_sample,
             "samples": c.samples, "fresh_samples": c.fresh_samples, "seed": c.seed,
             "deterministic_cost": c.deterministic_cost,
-            "units": {rec["lever"]: rec["units"] for rec in r.rows} if r.rows else {},
+            "units": {rec.lever: rec.units for rec in r.rows} if r.rows else {},
         })
     return out
 

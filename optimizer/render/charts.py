@@ -106,11 +106,11 @@ def _y(sweep: Sweep, r: Result) -> float:
 
 def _spend(sweep: Sweep) -> list[list[float]]:
     """Spend of every lever (file order) at every point; NaN where nothing was reached."""
-    by_point = [{row["lever"]: row for row in r.rows} if _reached(r) else None
+    by_point = [{row.lever: row for row in r.rows} if _reached(r) else None
                 for r in sweep.results]
     return [
         [math.nan if rows is None
-         else max(0.0, float(rows[lid]["spend"] or 0.0)) if lid in rows else 0.0
+         else max(0.0, float(rows[lid].spend or 0.0)) if lid in rows else 0.0
          for rows in by_point]
         for lid, _ in sweep.levers
     ]

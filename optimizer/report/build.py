@@ -20,7 +20,7 @@ from optimizer.report.explained import (
 )
 from optimizer.report.model import Column, Figure, Mix, Report, Stamp, Table
 from optimizer.report.risk import risk_section
-from optimizer.results import Result, Sweep, Worth
+from optimizer.results import LeverRow, Result, Sweep, Worth
 from optimizer.scenario import Loadout
 from optimizer.schema import Scenario
 
@@ -86,15 +86,15 @@ def _scale(parts: Sequence[float | None], *totals: float | None) -> memo.Scale:
     return memo.scale_for(totals)
 
 
-def _funded(rec: dict[str, Any]) -> bool:
-    return clean(rec.get("units") or 0.0) > 0 or clean(rec.get("spend") or 0.0) > 0
+def _funded(rec: LeverRow) -> bool:
+    return clean(rec.units) > 0 or clean(rec.spend) > 0
 
 
 def allocation_table(r: Result) -> Table:
     cur = r.currency
     rows_in = [] if r.plan == "none" else list(r.rows)
-    spend = [rec["spend"] for rec in rows_in]
-    exports = [rec["exports"] for rec in rows_in]
+    spend = [rec.spend for rec in rows_in]
+    exports = [rec.exports for rec in rows_in]
     columns = (
         Column("lever", "lever"),
         Column("units", "units funded" if r.periods else "units", "count"),
@@ -105,8 +105,8 @@ def allocation_table(r: Result) -> Table:
         Column("cost_per_export", f"cost per {memo.money(1.0, cur)} of exports", "number"),
         Column("share", "share of exports", "share"),
     )
-    rows = tuple((rec["name"], rec["units"], rec["unit"], rec["spend"], rec["exports"],
-                  _finite(rec["cost_per_export"]), _finite(rec["share_of_exports"]))
+    rows = tuple((rec.name, rec.units, rec.unit, rec.spend, rec.exports,
+                  _finite(rec.cost_per_export), _finite(rec.share_of_exports))
                  for rec in rows_in)
     shares = [row[6] for row in rows if row[6] is not None]
     total = None if not rows else (
@@ -136,11 +136,11 @@ def period_tables(r: Result) -> tuple[list[Table], Table | None]:
     periods = list(r.periods)
     labels = [str(p) for p in periods]
     funded = [rec for rec in r.rows if _funded(rec)]
-    unfunded = [rec["name"] for rec in r.rows if not _funded(rec)]
+    unfunded = [rec.name for rec in r.rows if not _funded(rec)]
     note = () if not unfunded else (f"Not funded in any period: {', '.join(unfunded)}.",)
 
-    spend_rows = [(rec["name"], *[rec["by_period"][p]["spend"] for p in periods], rec["spend"])
-                  for rec in funded]
+    spend_rows: list[tuple[Any, ...]] = [
+        (rec.name, *[rec.by_period[p].spend for p in periods], rec.spend) for rec in funded]
     spend_sums = [(r.spend_by_period or {}).get(p, 0.0) for p in periods]
     spend_total = ("total", *spend_sums, r.total_cost)
     scale = _scale([v for row in spend_rows for v in row[1:]], *spend_sums, r.total_cost)
@@ -153,8 +153,8 @@ def period_tables(r: Result) -> tuple[list[Table], Table | None]:
     spend = Table("periods_spend", "Spend by period", spend_cols, tuple(spend_rows), spend_total,
                   notes + note, caption=f"Net spend in each period ({cur}, undiscounted).")
 
-    export_rows = [(rec["name"], *[rec["by_period"][p]["exports"] for p in periods])
-                   for rec in funded]
+    export_rows: list[tuple[Any, ...]] = [
+        (rec.name, *[rec.by_period[p].exports for p in periods]) for rec in funded]
     export_sums = [(r.exports_by_period or {}).get(p, 0.0) for p in periods]
     export_total = ("total", *export_sums)
     scale = _scale([v for row in export_rows for v in row[1:]], *export_sums)
@@ -168,9 +168,9 @@ def period_tables(r: Result) -> tuple[list[Table], Table | None]:
 
     unit_rows = []
     for rec in funded:
-        q = rec["by_period"]
-        unit_rows.append((rec["name"], "funded", *[q[p]["units"] for p in periods], rec["units"]))
-        unit_rows.append(("", "active", *[q[p]["active"] for p in periods], ""))
+        q = rec.by_period
+        unit_rows.append((rec.name, "funded", *[q[p].units for p in periods], rec.units))
+        unit_rows.append(("", "active", *[q[p].active for p in periods], ""))
     units = Table("periods_units", "Units by period",
                   (Column("lever", "lever"), Column("measure", ""),
                    *[Column(f"p{i}", lab, "count") for i, lab in enumerate(labels)],
@@ -186,9 +186,9 @@ def period_tables(r: Result) -> tuple[list[Table], Table | None]:
          Column("active", "units active", "count"),
          Column("spend", "spend", "amount", cur),
          Column("exports", "exports", "amount", f"{cur} a year")),
-        tuple((rec["lever"], rec["name"], str(p), rec["by_period"][p]["units"],
-               rec["by_period"][p]["active"], rec["by_period"][p]["spend"],
-               rec["by_period"][p]["exports"]) for rec in r.rows for p in periods),
+        tuple((rec.lever, rec.name, str(p), rec.by_period[p].units,
+               rec.by_period[p].active, rec.by_period[p].spend,
+               rec.by_period[p].exports) for rec in r.rows for p in periods),
         empty="The scenario has no periods.")
     return [spend, exports, units], detail
 
@@ -306,7 +306,7 @@ def _lede(r: Result, s: Scenario, figures: list[Figure]) -> list[str]:
         lines = [f"The cheapest plan that reaches exports of {text['target']} costs "
                  f"{text['cost']}{over}" + (f" ({_discounted(r, s)})." if r.periods and
                                              _discounted(r, s) else ".")]
-    used = [rec["name"] for rec in r.rows if _funded(rec)]
+    used = [rec.name for rec in r.rows if _funded(rec)]
     if used and len(used) <= 6:
         lines.append("It funds " + _join(used) + ".")
     elif used:
@@ -334,11 +334,11 @@ def mix(r: Result) -> Mix:
     periods = list(r.periods) if r.periods else [None]
     rows = [] if r.plan == "none" else list(r.rows)
     spend = tuple(
-        tuple(float(rec["by_period"][p]["spend"]) for p in periods) if r.periods
-        else (float(rec["spend"] or 0.0),) for rec in rows)
-    return Mix(tuple(rec["name"] for rec in rows),
+        tuple(float(rec.by_period[p].spend) for p in r.periods) if r.periods
+        else (float(rec.spend or 0.0),) for rec in rows)
+    return Mix(tuple(rec.name for rec in rows),
                tuple("" if p is None else str(p) for p in periods), spend,
-               tuple(float(rec["exports"] or 0.0) for rec in rows),
+               tuple(float(rec.exports or 0.0) for rec in rows),
                f"Exports{_when(r)}")
 
 

@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any
 
 from optimizer.errors import UsageError
-from optimizer.results import Breakpoint, Result, Sweep
+from optimizer.results import Breakpoint, LeverRow, Result, Sweep
 from optimizer.schema import Scenario
 
 MONEY_FIELDS = frozenset({
@@ -64,17 +64,11 @@ def _times(value: float | None, rate: float) -> float | None:
     return None if value is None else value * rate
 
 
-def _row(rec: dict[str, Any], rate: float) -> dict[str, Any]:
-    out = dict(rec)
-    out["spend"] = _times(rec.get("spend"), rate)
-    out["exports"] = _times(rec.get("exports"), rate)
-    if rec.get("by_period"):
-        out["by_period"] = {
-            p: {**q, "spend": _times(q.get("spend"), rate),
-                "exports": _times(q.get("exports"), rate)}
-            for p, q in rec["by_period"].items()
-        }
-    return out
+def _row(rec: LeverRow, rate: float) -> LeverRow:
+    return dataclasses.replace(
+        rec, spend=rec.spend * rate, exports=rec.exports * rate,
+        by_period={p: dataclasses.replace(q, spend=q.spend * rate, exports=q.exports * rate)
+                   for p, q in rec.by_period.items()})
 
 
 def scaled_result(r: Result, currency: str, rate: float) -> Result:

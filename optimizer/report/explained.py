@@ -220,7 +220,7 @@ def explanation_tables(e: Any, r: Result, s: Scenario, rate: float) -> list[Tabl
                     "plan uses the same levers with the same limits binding."))
     room = tuple(getattr(e, "room", ()) or ())
     if room:
-        units = {rec["lever"]: rec["units"] for rec in r.rows}
+        units = {rec.lever: rec.units for rec in r.rows}
         slack = float(getattr(e, "slack", 0.05))
         out.append(Table(
             "room", f"Room to negotiate: plans within {slack:.0%} of the optimum",
