@@ -41,7 +41,7 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except ScenarioError as exc:
             count = len(exc.problems)
-            _fail(2, f"error: invalid scenario ({count} problem{'s' * (count != 1)}):\n"
+            _fail(2, f"error: invalid {exc.what} ({count} problem{'s' * (count != 1)}):\n"
                      + "\n".join(f"  {p}" for p in exc.problems))
         except UsageError as exc:
             _fail(2, f"error: {exc}")
@@ -828,8 +828,8 @@ def run_simulate(
                              output)
     plan, source, status = None, None, None
     if plan_file is not None:
-        plan, data = read_plan(plan_file, loadout.scenario)
-        source, status = str(plan_file), str(data.get("status") or "unknown")
+        plan, saved = read_plan(plan_file, loadout.scenario)
+        source, status = str(plan_file), str(saved.status)
     try:
         sim = simulate(loadout, plan, samples, seed, options, source=source, plan_status=status)
     except NoPlan as exc:

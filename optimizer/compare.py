@@ -9,7 +9,6 @@ answers.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -18,6 +17,7 @@ from typing import Any, Literal, NamedTuple
 
 from optimizer.errors import Problem, ScenarioError, UsageError
 from optimizer.numbers import clean
+from optimizer.result_file import RESULT_FILE, read_result_file
 from optimizer.results import Result
 
 ABSENT = "absent"
@@ -170,98 +170,31 @@ def column_from_result(result: Result, label: str) -> Column:
     )
 
 
-_EXPECTED = {
-    "scenario": "a string, the scenario's name",
-    "status": "a string such as \"optimal\"",
-    "currency": "a string such as \"USD\"",
-    "total_cost": "a number or null",
-    "lever_exports": "a number or null",
-    "marginal_cost_of_target": "a number or null",
-    "allocation": "a list of {lever, name, units, spend} objects",
-}
-_LEVER_FIELDS = {
-    "lever": "a string, the lever's id",
-    "name": "a string",
-    "units": "a number or null",
-    "spend": "a number or null",
-}
-_HINT = "a result.json as written by optimize --output DIR or --format json"
-
-
 def column_from_json(path: str | os.PathLike[str], label: str | None = None) -> Column:
-    """The column of a saved ``result.json`` (spec section 3); extra fields are
-    ignored. Raises ScenarioError naming the file, each field at fault and what
-    is expected. ``label`` defaults to the path."""
+    """The column of a saved ``result.json`` (spec section 3, read by
+    result_file.read_result_file, which raises ScenarioError naming the file and
+    each field at fault). ``label`` defaults to the path."""
     file = os.fspath(path)
-    try:
-        with open(file, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise ScenarioError([Problem(file, f"cannot read the file: {exc.strerror or exc}")]) \
-            from None
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem(file, f"not UTF-8 text (expected {_HINT})")]) from None
-    try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError([Problem(file, f"not valid JSON: {exc.msg} (expected {_HINT})",
-                                     line=exc.lineno, col=exc.colno)]) from None
-    except ValueError as exc:
-        raise ScenarioError([Problem(file, f"not valid JSON: {exc} (expected {_HINT})")]) \
-            from None
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem(
-            file, f"expected a JSON object, {_HINT} (got {_type(data)})")])
-    if not any(k in data for k in _EXPECTED):
-        raise ScenarioError([Problem(
-            file, f"not a result.json: none of the fields {', '.join(_EXPECTED)} "
-                  f"(expected {_HINT})")])
-
+    saved = read_result_file(file)
     problems: list[Problem] = []
-
-    def check(node: dict[str, Any], key: str, expected: str, where: str) -> Any:
-        if key not in node:
-            problems.append(Problem(file, f"missing (expected {expected})", where))
-            return None
-        value = node[key]
-        ok = (isinstance(value, str) and (key != "lever" or value != "")
-              if expected.startswith("a string") else
-              isinstance(value, list) if expected.startswith("a list") else
-              value is None or _is_number(value))
-        if not ok:
-            problems.append(Problem(file, f"expected {expected} (got {_shown(value)})", where))
-            return None
-        return value
-
-    top = {key: check(data, key, expected, key) for key, expected in _EXPECTED.items()}
     levers: dict[str, LeverValues] = {}
-    for i, entry in enumerate(top["allocation"] or []):
-        at = f"allocation[{i}]"
-        if not isinstance(entry, dict):
-            problems.append(Problem(
-                file, f"expected an object with {', '.join(_LEVER_FIELDS)} "
-                      f"(got {_shown(entry)})", at))
+    for i, entry in enumerate(saved.allocation):
+        if entry.lever in levers:
+            problems.append(Problem(file, f"lever {entry.lever!r} listed twice",
+                                    f"allocation[{i}].lever"))
             continue
-        rec = {key: check(entry, key, expected, f"{at}.{key}")
-               for key, expected in _LEVER_FIELDS.items()}
-        lid = rec["lever"]
-        if lid is None:
-            continue
-        if lid in levers:
-            problems.append(Problem(file, f"lever {lid!r} listed twice", f"{at}.lever"))
-            continue
-        levers[lid] = LeverValues(rec["name"] if rec["name"] is not None else "",
-                                  _number(rec["units"]), _number(rec["spend"]))
+        levers[entry.lever] = LeverValues(entry.name, _number(entry.units),
+                                          _number(entry.spend))
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(problems, RESULT_FILE)
     return Column(
         label=file if label is None else label,
-        scenario=top["scenario"],
-        currency=top["currency"],
-        status=top["status"],
-        total_cost=_number(top["total_cost"]),
-        lever_exports=_number(top["lever_exports"]),
-        marginal_cost_of_target=_number(top["marginal_cost_of_target"]),
+        scenario=saved.scenario,
+        currency=saved.currency,
+        status=saved.status,
+        total_cost=_number(saved.total_cost),
+        lever_exports=_number(saved.lever_exports),
+        marginal_cost_of_target=_number(saved.marginal_cost_of_target),
         levers=levers,
         source="result.json",
     )
@@ -305,17 +238,3 @@ def _number(value: Any) -> Number | None:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _type(value: Any) -> str:
-    return {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number" if _is_number(value) else type(value).__name__)
-
-
-def _shown(value: Any) -> str:
-    text = json.dumps(value)
-    return text if len(text) <= 40 else text[:37] + "..."

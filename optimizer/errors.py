@@ -38,8 +38,10 @@ class ScenarioError(ValueError):
     Carries every problem found, not only the first.
     """
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], what: str = "scenario") -> None:
         self.problems = list(problems)
+        self.what = what
+        """What the file is meant to be, for the heading: scenario, result file."""
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -36,7 +36,6 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +43,7 @@ import numpy.typing as npt
 
 from optimizer.dynamics import flows
 from optimizer.errors import UsageError
+from optimizer.result_file import ResultFile, read_result_file
 from optimizer.uncertain_fields import UNCERTAIN_FIELDS, scenario_draws
 from optimizer.uncertainty import Distribution, sample
 
@@ -211,38 +211,20 @@ def plan_of(result: Result, s: Scenario) -> dict[str, tuple[float, ...]]:
 
 
 def read_plan(path: str | os.PathLike[str], s: Scenario
-              ) -> tuple[dict[str, tuple[float, ...]], dict[str, Any]]:
+              ) -> tuple[dict[str, tuple[float, ...]], ResultFile]:
     """The units per lever and period of a saved result JSON (``optimize --output D``
-    writes D/result.json), checked against scenario ``s``; and the file's data.
+    writes D/result.json), checked against scenario ``s``; and the file.
 
-    Raises UsageError naming the file and the field at fault.
+    Raises ScenarioError for a file that is not a result.json (result_file names
+    every field at fault), UsageError for one that does not fit ``s``.
     """
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"--plan {name}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"--plan {name}: is a folder; give its result.json") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"--plan {name}: cannot read it ({exc})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"--plan {name}: not JSON (line {exc.lineno}, column {exc.colno}: "
-                         f"{exc.msg}); expected the result.json that optimize --output "
-                         "writes") from None
-    shape = "expected the result.json that optimize --output DIR writes"
-    if not isinstance(data, dict):
-        raise UsageError(f"--plan {name}: expected a JSON object ({shape})")
-    allocation = data.get("allocation")
-    if not isinstance(allocation, list):
-        raise UsageError(f"--plan {name}: allocation: missing or not a list ({shape})")
+    saved = read_result_file(path)
     labels = s.period_labels
     levers = s.enabled_levers()
-    file_periods = data.get("periods")
+    file_periods = saved.periods
     if s.has_periods:
-        if not isinstance(file_periods, list):
+        if file_periods is None:
             raise UsageError(
                 f"--plan {name}: periods: the plan has no periods, the scenario has "
                 f"{len(labels)} ({_listed(labels)})")
@@ -251,38 +233,33 @@ def read_plan(path: str | os.PathLike[str], s: Scenario
                 f"--plan {name}: periods: the plan has {len(file_periods)} "
                 f"({_listed(file_periods)}), the scenario {len(labels)} ({_listed(labels)})")
     elif file_periods is not None:
-        count = len(file_periods) if isinstance(file_periods, list) else file_periods
-        raise UsageError(f"--plan {name}: periods: the plan has periods ({count!s}), the "
-                         "scenario has none")
+        raise UsageError(f"--plan {name}: periods: the plan has periods "
+                         f"({len(file_periods)}), the scenario has none")
     plan: dict[str, tuple[float, ...]] = {}
-    for i, entry in enumerate(allocation):
+    for i, entry in enumerate(saved.allocation):
         at = f"allocation[{i}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("lever"), str):
-            raise UsageError(f"--plan {name}: {at}.lever: missing ({shape})")
-        lid = entry["lever"]
+        lid = entry.lever
         if lid not in levers:
             raise UsageError(f"--plan {name}: {at}.lever: {lid!r} is not an enabled lever of "
                              f"{s.name!r} (levers: {', '.join(levers)})")
         if lid in plan:
             raise UsageError(f"--plan {name}: {at}.lever: {lid!r} is listed twice")
         if s.has_periods:
-            by_period = entry.get("by_period")
-            if not isinstance(by_period, dict):
+            by_period = entry.by_period
+            if by_period is None:
                 raise UsageError(f"--plan {name}: {at}.by_period: missing; the scenario has "
                                  f"periods ({_listed(labels)})")
-            if sorted(map(str, by_period)) != sorted(str(p) for p in labels):
+            if sorted(by_period) != sorted(str(p) for p in labels):
                 raise UsageError(
                     f"--plan {name}: {at}.by_period: periods {_listed(list(by_period))}, the "
                     f"scenario has {len(labels)} ({_listed(labels)})")
-            values = [(f"{at}.by_period.{p}.units",
-                       (by_period[str(p)] or {}).get("units")
-                       if isinstance(by_period[str(p)], dict) else None) for p in labels]
+            values: list[tuple[str, float | None]] = [
+                (f"{at}.by_period.{p}.units", by_period[str(p)].units) for p in labels]
         else:
-            values = [(f"{at}.units", entry.get("units"))]
+            values = [(f"{at}.units", entry.units)]
         units = []
         for where, value in values:
-            if (isinstance(value, bool) or not isinstance(value, int | float)
-                    or not math.isfinite(value) or value < 0):
+            if value is None or not math.isfinite(value):
                 raise UsageError(f"--plan {name}: {where}: expected a number of units >= 0 "
                                  f"(got {json.dumps(value)})")
             units.append(float(value))
@@ -291,7 +268,7 @@ def read_plan(path: str | os.PathLike[str], s: Scenario
     if missing:
         raise UsageError(f"--plan {name}: allocation: no entry for "
                          f"{', '.join(repr(m) for m in missing)} (a lever of {s.name!r})")
-    return plan, data
+    return plan, saved
 
 
 def _listed(labels: Sequence[Any]) -> str:

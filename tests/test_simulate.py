@@ -358,7 +358,8 @@ def test_bad_plan_files_exit_2_naming_file_and_field(
     assert code == 2 and "nope.json: no such file" in err
 
     code, err = _bad_plan(path, tmp_path, None, text="{not json")
-    assert code == 2 and f"{bad}: not JSON (line 1, column 2" in err
+    assert code == 2 and "error: invalid result file (1 problem)" in err
+    assert f"{bad}:1:2: not valid JSON: Expecting property name" in err
 
     unknown = json.loads(json.dumps(data))
     unknown["allocation"][1]["lever"] = "zz"
@@ -395,7 +396,7 @@ def test_bad_plan_files_exit_2_naming_file_and_field(
     assert code == 2 and f"{bad}: expected a JSON object" in err
 
     code, err = _bad_plan(path, tmp_path, {"status": "optimal"})
-    assert code == 2 and f"{bad}: allocation: missing or not a list" in err
+    assert code == 2 and f"{bad}: allocation: missing (expected a list of" in err
 
 
 def test_a_single_period_plan_for_a_scenario_with_periods(
@@ -411,7 +412,8 @@ def test_a_single_period_plan_for_a_scenario_with_periods(
 
 def test_read_plan_takes_units_by_period(saved: tuple[Path, Path, dict[str, Any]]) -> None:
     path, result, data = saved
-    plan, read = read_plan(result, load_scenario(path).scenario)
+    plan, saved_file = read_plan(result, load_scenario(path).scenario)
+    read = saved_file.document()
     assert read == data
     for entry in data["allocation"]:
         assert plan[entry["lever"]] == tuple(float(entry["by_period"][p]["units"])

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections.abc import Callable
 from typing import Any
 
 from optimizer.numbers import clean, count, money
+from optimizer.result_file import ResultFile
 from optimizer.results import Result
 
 Renderer = Callable[[Result], str]
@@ -25,121 +25,18 @@ _PLAN_TITLES = {
 }
 
 
-def _num(value: Any) -> Any:
-    """JSON-safe number: no NaN, no -0.0, whole floats of integer levers as int."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return value
-    value = float(value)
-    if not math.isfinite(value):
-        return None
-    return clean(value)
-
-
-def _units(value: Any) -> Any:
-    """Units funded, as _num but kept however small: a sliver of 1e-10 units that
-    carries a fixed cost is part of the plan (engine._funded), not round-off."""
-    if value is None or isinstance(value, bool | int):
-        return value
-    value = float(value)
-    if not math.isfinite(value):
-        return None
-    return value + 0.0 if value else 0.0
-
-
 def allocation_records(result: Result) -> list[dict[str, Any]]:
-    rows = []
-    for rec in result.rows:
-        units = _units(rec.units)
-        if rec.integer and units is not None:
-            units = int(round(units))
-        rows.append({
-            "lever": rec.lever,
-            "name": rec.name,
-            "unit": rec.unit,
-            "units": units,
-            "spend": _num(rec.spend),
-            "exports": _num(rec.exports),
-            "cost_per_export": _num(rec.cost_per_export),
-            "share_of_exports": _num(rec.share_of_exports),
-            "formulation": rec.formulation,
-        })
-        if result.periods is not None:
-            rows[-1]["by_period"] = {
-                str(p): {k: _int_if(rec.integer and k == "units",
-                                    _units(v) if k == "units" else _num(v))
-                         for k, v in q.items()}
-                for p, q in rec.by_period.items()
-            }
-    return rows
-
-
-def _int_if(whole: bool, value: Any) -> Any:
-    return int(round(value)) if whole and value is not None else value
+    """The allocation as result.json writes it (result_file.ResultFile)."""
+    return list(ResultFile.of(result).document()["allocation"])
 
 
 def to_dict(result: Result) -> dict[str, Any]:
     """The result JSON of the spec (section 3), plus a few documented extras."""
-    out = {
-        "scenario": result.scenario,
-        "status": result.status,
-        "objective": result.objective,
-        "currency": result.currency,
-        "total_cost": _num(result.total_cost),
-        "lever_exports": _num(result.lever_exports),
-        "total_exports": _num(result.total_exports),
-        "needed_exports": _num(result.needed_exports),
-        "baseline": _num(result.baseline),
-        "includes_baseline": result.includes_baseline,
-        "budget_ceiling": _num(result.budget_ceiling),
-        "target_met": result.target_met,
-        "plan": result.plan,
-        "allocation": allocation_records(result),
-        "binding": list(result.binding),
-        "marginal_cost_of_target": _num(result.marginal_cost_of_target),
-        "marginal_cost_basis": result.marginal_cost_basis,
-        "next_step": None if result.next_step is None else {
-            "exports": _num(result.next_step[0]),
-            "cost": _num(result.next_step[1]),
-            "reachable": result.next_step[1] is not None,
-        },
-        "message": result.message,
-        "solver": {
-            "name": result.solver.name,
-            "version": result.solver.version,
-            "seconds": _num(result.solver.seconds),
-            "build_seconds": _num(result.solver.build_seconds),
-            "mip_gap": _num(result.solver.mip_gap),
-            "termination": result.solver.termination,
-            "certificate": _certificate(result),
-        },
-        "scenario_file": result.scenario_file,
-        "scenario_sha256": result.scenario_sha256,
-    }
-    if result.chance is not None:
-        c = result.chance
-        out["chance"] = {
-            "confidence": c.confidence, "samples": c.samples, "required": c.required,
-            "seed": c.seed, "in_sample": _num(c.in_sample),
-            "fresh_samples": c.fresh_samples, "out_of_sample": _num(c.out_of_sample),
-            "deterministic_cost": _num(c.deterministic_cost),
-            "extra_cost": _num(c.extra_cost),
-        }
-    if result.periods is not None:
-        out["periods"] = list(result.periods)
-        out["discounted_cost"] = _num(result.discounted_cost)
-        out["exports_by_period"] = {str(p): _num(v)
-                                    for p, v in (result.exports_by_period or {}).items()}
-        out["spend_by_period"] = {str(p): _num(v)
-                                  for p, v in (result.spend_by_period or {}).items()}
-    return out
+    return ResultFile.of(result).document()
 
 
 def render_json(result: Result) -> str:
-    return json.dumps(to_dict(result), indent=2, allow_nan=False) + "\n"
+    return ResultFile.of(result).text()
 
 
 def render_periods_csv(result: Result) -> str:
@@ -314,16 +211,6 @@ def proof_sentence(result: Result) -> str:
     what = "discounted; " if result.periods else ""
     return (f"Proven optimal: no plan costs less than {money(c.bound, cur)} ({what}"
             f"{how}; gap {c.gap:.2g}).")
-
-
-def _certificate(result: Result) -> dict[str, Any] | None:
-    c = result.solver.certificate
-    if c is None:
-        return None
-    return {"kind": c.kind, "quantity": c.quantity, "value": _num(c.value),
-            "bound": _num(c.bound), "gap": _num(c.gap), "tolerance": c.tolerance,
-            "method": c.method, "proven": c.proven, "cost_value": _num(c.cost_value),
-            "cost_bound": _num(c.cost_bound), "cost_gap": _num(c.cost_gap)}
 
 
 def align(rows: list[list[str]], left: tuple[int, ...] = (0, 2)) -> list[str]:
