@@ -26,7 +26,7 @@ from optimizer.schema import Scenario
 from optimizer.uncertain_fields import scenario_draws
 
 if TYPE_CHECKING:
-    from optimizer.solve import SolverOptions
+    from optimizer.options import SolverOptions
 
 FRESH_SAMPLES = 10_000
 # the fresh sample's seed: far from the file's, so the two never share draws
@@ -93,7 +93,7 @@ def chance_sweep(loadout: Loadout, confidences: Sequence[float],
     out = []
     for c in confidences:
         required = min(n, math.ceil(c * n - 1e-9))
-        session.model.required.set_value(float(required))
+        session.require_samples(required)
         r = session.solve(diagnose=False)
         info: dict[str, Any] = {
             "confidence": c, "samples": n, "required": required,
@@ -116,7 +116,7 @@ def chance_sweep(loadout: Loadout, confidences: Sequence[float],
                        f"{n:,} samples (at least {c:.0%} asked) and in "
                        f"{info['out_of_sample']:.1%} of {FRESH_SAMPLES:,} fresh ones")
         else:
-            most = _most_reached(session)
+            most = session.most_samples_reached()
             reach = ("" if most is None else
                      f"; at most {most:,} of them ({most / n:.1%}) can be reached")
             message = (f"infeasible: no plan reaches the target in {c:.0%} of the {n:,} "
@@ -126,25 +126,6 @@ def chance_sweep(loadout: Loadout, confidences: Sequence[float],
             marginal_cost_of_target=None, marginal_cost_basis=None, next_step=None,
             chance=ChanceInfo(**info)))
     return out
-
-
-def _most_reached(session: Any) -> int | None:
-    """The most samples any plan reaches the target in (the cheapest objective off)."""
-    from optimizer.solve import Status
-
-    m = session.model
-    m.enough.deactivate()
-    m.cost_objective.deactivate()
-    m.most_reached.activate()
-    try:
-        out = session.solvers.for_model(m).solve(m)
-        if out.status is not Status.OPTIMAL or out.objective is None:
-            return None
-        return int(round(out.objective))
-    finally:
-        m.most_reached.deactivate()
-        m.enough.activate()
-        m.cost_objective.activate()
 
 
 def _plan_of(r: Result) -> dict[str, list[float]]:

@@ -154,7 +154,7 @@ def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def options_of(time_limit: float | None, mip_gap: float | None) -> Any:
-    from optimizer.solve import DEFAULT_MIP_GAP, SolverOptions
+    from optimizer.options import DEFAULT_MIP_GAP, SolverOptions
 
     return SolverOptions(time_limit=time_limit,
                          mip_gap=DEFAULT_MIP_GAP if mip_gap is None else mip_gap)

@@ -14,13 +14,14 @@ from models.build import build, use_objective
 from models.data import ModelData
 from optimizer.check import Plan, binding, limits_on_exports, paths, violations
 from optimizer.errors import OutOfTime, ScenarioError, SolverError
-from optimizer.inputs import Scaling, chance_data, fitted, model_data, off_scale
+from optimizer.inputs import Scaling, chance_data, fitted, model_data, money_scales, off_scale
 from optimizer.numbers import clean, money, round_step
+from optimizer.options import SolverOptions
 from optimizer.results import Certificate, LeverRow, PeriodRow, PlanKind, Result, SolverInfo
 from optimizer.results import Status as ResultStatus
 from optimizer.scenario import Loadout
 from optimizer.schema import Scenario
-from optimizer.solve import Highs, Outcome, SolverOptions, Status, version
+from optimizer.solve import Highs, Outcome, Status, version
 
 # max_exports: the cheapest plan among those within this share of the most
 # exports, as the spec says (section 1, Semantics).
@@ -113,6 +114,13 @@ class _Run:
 def solve_scenario(loadout: Loadout, options: SolverOptions | None = None) -> Result:
     """Solve a validated scenario and return a re-checked Result."""
     return Session(loadout, options).solve()
+
+
+def solve_in_units_of(loadout: Loadout, units_of: Scenario,
+                      options: SolverOptions | None = None) -> Result:
+    """``loadout`` solved in the model units of scenario ``units_of`` (a search that
+    moves a limit towards 0 must not rescale the model as it goes)."""
+    return Session(loadout, options, units=money_scales(units_of)).solve(diagnose=False)
 
 
 def with_goal(
@@ -346,6 +354,170 @@ class Session:
         highs = self.solvers.for_model(m)
         names = [_scenario_name(self, item, side) for item, side in highs.conflict(m)]
         return list(dict.fromkeys(n for n in names if n))
+
+    # -- named operations: what the analyses ask of a session; none of them touches
+    # the model, and each leaves it as it found it
+
+    def discrete_reasons(self) -> list[str]:
+        """Why the model has integer or binary variables, lever by lever (none: an LP)."""
+        out = []
+        for lv in self.data.levers:
+            if lv.integer:
+                out.append(f"levers.{lv.id} is integer")
+            elif lv.needs_use:
+                out.append(f"levers.{lv.id} has a use switch (fixed cost, min_units_if_used, "
+                           "requires or excludes)")
+            elif lv.formulation == "piecewise_binary":
+                out.append(f"levers.{lv.id} has a curve that needs binaries")
+        return out
+
+    def maximise_exports(self) -> bool:
+        """max_exports' first stage alone (the most exports, no target), polished so
+        that a MIP's duals (limit_duals) come from its LP with integers fixed. True
+        when HiGHS calls it optimal."""
+        self.run_for(self.loadout.scenario)
+        m = self.model
+        needed = m.needed.value
+        m.needed.set_value(0.0)
+        use_objective(m, "max_exports")
+        try:
+            return self.solvers.for_model(m).solve(m, polish=True).status is Status.OPTIMAL
+        finally:
+            m.needed.set_value(needed)
+
+    def require_samples(self, n: int) -> None:
+        """A chance-constrained session: a plan must reach the target in ``n`` samples."""
+        if not self.chance:
+            raise ValueError("require_samples needs a chance-constrained session")
+        self.model.required.set_value(float(n))
+
+    def most_samples_reached(self) -> int | None:
+        """A chance-constrained session: the most samples any plan reaches the target
+        in, whatever it costs (None when HiGHS proves no answer)."""
+        if not self.chance:
+            raise ValueError("most_samples_reached needs a chance-constrained session")
+        m = self.model
+        m.enough.deactivate()
+        m.cost_objective.deactivate()
+        m.most_reached.activate()
+        try:
+            out = self.solvers.for_model(m).solve(m)
+            if out.status is not Status.OPTIMAL or out.objective is None:
+                return None
+            return int(round(out.objective))
+        finally:
+            m.most_reached.deactivate()
+            m.enough.activate()
+            m.cost_objective.activate()
+
+    def frontier_point(self, kind: Literal["ceilings", "targets"], x: float
+                       ) -> FrontierPoint | None:
+        """The exact frontier at ``x`` (a ceiling: the most exports; a target: the least
+        cost), with its slope (the swept row's dual) and how far the row's bound may
+        rise before the basis, and so the slope, changes. An LP only; None where
+        there is no optimum (past the most reachable)."""
+        s = self.loadout.scenario
+        sc = self.scaling
+        y_unit, x_unit = ((sc.exports, sc.money) if kind == "ceilings"
+                          else (sc.money, sc.exports))
+        m = self.model
+        if kind == "ceilings":
+            self.run_for(with_goal(s, ceiling=x, objective="max_exports"))
+            m.needed.set_value(0.0)  # the most exports: the target is not a constraint
+            row = m.budget
+        else:
+            self.run_for(with_goal(s, target=x, objective="min_cost"))
+            row = m.target
+        highs = self.solvers.for_model(m)
+        out = highs.solve(m, duals_of=[row])
+        if out.status is not Status.OPTIMAL or out.objective is None:
+            return None
+        return FrontierPoint(y=out.objective * y_unit,
+                             slope=abs(out.duals[row.name]) * y_unit / x_unit,
+                             upper=highs.bound_range(row)[1] * x_unit)
+
+    def units_range(self, cost_cap: float) -> list[tuple[Extreme, Extreme]]:
+        """min_cost: for each lever (file order), its fewest and most units over the
+        horizon in any plan whose discounted cost is within ``cost_cap``, each with
+        the cheapest plan that holds it there (re-checked against the file and the
+        cap; a plan's units summed over periods)."""
+        m = self.model
+        self.run_for(self.loadout.scenario)
+        added = ["within_slack", "hold_low", "hold_high"]
+        m.within_slack = pyo.Constraint(expr=(None, m.cost_objective.expr,
+                                              cost_cap / self.scaling.money))
+        m.hold_low = pyo.Param(mutable=True, initialize=0.0)
+        m.hold_high = pyo.Param(mutable=True, initialize=0.0)
+        for i in m.L:
+            total = sum(m.x[i, k] for k in m.K)
+            for sense in ("min", "max"):
+                setattr(m, f"room_{sense}_{i}", pyo.Objective(
+                    expr=total, sense=pyo.minimize if sense == "min" else pyo.maximize))
+            setattr(m, f"room_hold_{i}", pyo.Constraint(expr=(m.hold_low, total, m.hold_high)))
+            getattr(m, f"room_hold_{i}").deactivate()
+            added += [f"room_min_{i}", f"room_max_{i}", f"room_hold_{i}"]
+        # a HiGHS of its own: the rows added here are not the session's instances'
+        highs = Highs(self.solvers.options)
+        out: list[tuple[Extreme, Extreme]] = []
+        try:
+            for i in range(len(self.data.levers)):
+                low, high = (self._extreme(highs, i, sense, cost_cap) for sense in ("min", "max"))
+                out.append((low, high))
+        finally:
+            for name in reversed(added):
+                m.del_component(name)
+            use_objective(m, self.loadout.scenario.objective)
+        return out
+
+    def _extreme(self, highs: Highs, i: int, sense: str, cost_cap: float) -> Extreme:
+        m = self.model
+        for obj in m.component_data_objects(pyo.Objective):
+            obj.deactivate()
+        getattr(m, f"room_{sense}_{i}").activate()
+        got = highs.solve(m, polish=True)
+        if got.status is not Status.OPTIMAL or got.objective is None:
+            return Extreme(math.nan, None)
+        # the plan shown at an extreme is the cheapest one that holds the lever there
+        hold = getattr(m, f"room_hold_{i}")
+        m.hold_low.set_value(got.objective - 1e-9 * max(1.0, abs(got.objective)))
+        m.hold_high.set_value(got.objective + 1e-9 * max(1.0, abs(got.objective)))
+        hold.activate()
+        getattr(m, f"room_{sense}_{i}").deactivate()
+        m.cost_objective.activate()
+        try:
+            cheapest = highs.solve(m, polish=True)
+            if cheapest.status is not Status.OPTIMAL:  # keep the extreme's own plan
+                hold.deactivate()
+                m.cost_objective.deactivate()
+                getattr(m, f"room_{sense}_{i}").activate()
+                highs.solve(m, polish=True)
+        finally:
+            hold.deactivate()
+        plan = self.loaded_plan(within_cost=cost_cap)
+        lid = self.data.levers[i].id
+        return Extreme(sum(plan[lid]), {k: sum(units) for k, units in plan.items()})
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    """Session.frontier_point: the frontier's value, slope and the end of its segment."""
+
+    y: float
+    """The most exports (ceilings) or the least cost (targets), reporting currency."""
+    slope: float
+    """dy/dx on the segment through x."""
+    upper: float
+    """How far x may rise with the same basis (and slope); inf when without end."""
+
+
+@dataclass(frozen=True)
+class Extreme:
+    """Session.units_range: one end of a lever's room and the plan holding it there."""
+
+    units: float
+    """NaN where HiGHS proves no answer."""
+    plan: dict[str, float] | None
+    """Units of every lever over the horizon (None with no answer)."""
 
 
 def _refit(session: Session, s: Scenario, result: Result) -> tuple[float, float] | None:

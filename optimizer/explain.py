@@ -27,7 +27,7 @@ from optimizer.scenario import Loadout
 from optimizer.schema import Scenario
 
 if TYPE_CHECKING:
-    from optimizer.solve import SolverOptions
+    from optimizer.options import SolverOptions
 
 BISECTIONS = 40
 DOUBLINGS = 40
@@ -82,11 +82,10 @@ def with_limit(s: Scenario, name: str, value: float) -> Scenario:
 def _solve(loadout: Loadout, s: Scenario, options: SolverOptions | None) -> Result:
     """``s`` (the file's scenario with a limit moved) solved in the file's own
     scaling: a search that takes the target towards 0 must not rescale the model."""
-    from optimizer.engine import Session
-    from optimizer.inputs import money_scales
+    from optimizer.engine import solve_in_units_of
 
-    return Session(Loadout(s, loadout.file, loadout.sha256), options,
-                   units=money_scales(loadout.scenario)).solve(diagnose=False)
+    return solve_in_units_of(Loadout(s, loadout.file, loadout.sha256), loadout.scenario,
+                             options)
 
 
 def _feasible(loadout: Loadout, s: Scenario, options: SolverOptions | None) -> bool:
@@ -149,7 +148,7 @@ def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = N
             if session.solve(diagnose=False).status == "optimal":
                 duals = session.limit_duals()
                 basis = "LP with integers fixed" if session.discrete else "LP"
-        elif _most_exports_solved(session):
+        elif session.maximise_exports():
             # the first stage's LP prices the exports; the second (cheapest plan
             # within 1e-6 of them) would price cost instead
             duals = session.limit_duals()
@@ -166,23 +165,6 @@ def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = N
                          s.objective, duals.get(name, _no_dual(s, name) if basis else None),
                          basis))
     return out
-
-
-def _most_exports_solved(session: Any) -> bool:
-    """max_exports' first stage alone (the most exports, no target), polished so
-    that a MIP's duals come from its LP with integers fixed."""
-    from models.build import use_objective
-    from optimizer.solve import Status
-
-    session.run_for(session.loadout.scenario)
-    m = session.model
-    needed = m.needed.value
-    m.needed.set_value(0.0)
-    use_objective(m, "max_exports")
-    try:
-        return session.solvers.for_model(m).solve(m, polish=True).status is Status.OPTIMAL
-    finally:
-        m.needed.set_value(needed)
 
 
 def _no_dual(s: Scenario, name: str) -> float | None:
@@ -416,8 +398,8 @@ def explain(
     every search after it share ``budget`` seconds; a section it stops is named in
     ``unfinished`` and left out."""
     from optimizer.engine import Session
+    from optimizer.options import SolverOptions
     from optimizer.precheck import precheck
-    from optimizer.solve import SolverOptions
 
     # one budget for the whole command: the solve, its proof, then every section
     options = (options or SolverOptions()).within(budget)
@@ -489,10 +471,7 @@ def room(loadout: Loadout, options: SolverOptions | None = None, slack: float = 
     """For each lever, the fewest and most units in any plan meeting the scenario whose
     objective (discounted cost) is within ``slack`` of the optimum (min_cost only), and
     the plan at each extreme, re-checked against the file and the cost cap."""
-    import pyomo.core as pyo
-
     from optimizer.engine import Session
-    from optimizer.solve import Highs, Status
 
     s = loadout.scenario
     if s.objective != "min_cost":
@@ -502,55 +481,12 @@ def room(loadout: Loadout, options: SolverOptions | None = None, slack: float = 
     if best.status != "optimal" or best.discounted_cost is None:
         return []
     optimum = {rec.lever: rec.units for rec in best.rows}
-    m = session.model
-    cap = best.discounted_cost * (1 + slack)
-    m.within_slack = pyo.Constraint(expr=(None, m.cost_objective.expr,
-                                          cap / session.scaling.money))
-    # the plan shown at an extreme is the cheapest one that holds the lever there
-    m.hold_low = pyo.Param(mutable=True, initialize=0.0)
-    m.hold_high = pyo.Param(mutable=True, initialize=0.0)
-    for i in m.L:
-        total = sum(m.x[i, k] for k in m.K)
-        for sense in ("min", "max"):
-            setattr(m, f"room_{sense}_{i}", pyo.Objective(
-                expr=total, sense=pyo.minimize if sense == "min" else pyo.maximize))
-        setattr(m, f"room_hold_{i}", pyo.Constraint(expr=(m.hold_low, total, m.hold_high)))
-        getattr(m, f"room_hold_{i}").deactivate()
-    highs = Highs(options)
     out = []
-    for i, lv in enumerate(session.data.levers):
-        ends: list[float] = []
-        plans: list[dict[str, float] | None] = []
-        for sense in ("min", "max"):
-            for obj in m.component_data_objects(pyo.Objective):
-                obj.deactivate()
-            getattr(m, f"room_{sense}_{i}").activate()
-            got = highs.solve(m, polish=True)
-            if got.status is not Status.OPTIMAL or got.objective is None:
-                ends.append(math.nan)
-                plans.append(None)
-                continue
-            hold = getattr(m, f"room_hold_{i}")
-            m.hold_low.set_value(got.objective - 1e-9 * max(1.0, abs(got.objective)))
-            m.hold_high.set_value(got.objective + 1e-9 * max(1.0, abs(got.objective)))
-            hold.activate()
-            getattr(m, f"room_{sense}_{i}").deactivate()
-            m.cost_objective.activate()
-            try:
-                cheapest = highs.solve(m, polish=True)
-                if cheapest.status is not Status.OPTIMAL:  # keep the extreme's own plan
-                    hold.deactivate()
-                    m.cost_objective.deactivate()
-                    getattr(m, f"room_{sense}_{i}").activate()
-                    highs.solve(m, polish=True)
-            finally:
-                hold.deactivate()
-            plan = session.loaded_plan(within_cost=cap)
-            plans.append({lid: sum(units) for lid, units in plan.items()})
-            ends.append(sum(plan[lv.id]))
-        low, high = ends
-        kind, substitutes = _room_kind(lv.id, low, high, optimum, plans[0])
-        out.append(LeverRoom(lv.id, low, high, kind, substitutes, plans[0], plans[1]))
+    extremes = session.units_range(best.discounted_cost * (1 + slack))
+    for lid, (low, high) in zip(s.enabled_levers(), extremes, strict=True):
+        kind, substitutes = _room_kind(lid, low.units, high.units, optimum, low.plan)
+        out.append(LeverRoom(lid, low.units, high.units, kind, substitutes, low.plan,
+                             high.plan))
     return out
 
 

@@ -29,8 +29,8 @@ from optimizer.errors import ScenarioError, SolverError, UsageError
 
 if TYPE_CHECKING:
     from optimizer.engine import Session
+    from optimizer.options import SolverOptions
     from optimizer.scenario import Loadout
-    from optimizer.solve import SolverOptions
 
 BLOCK = 25
 """Samples solved warm one after another from one fresh Session: small enough

@@ -48,10 +48,10 @@ from optimizer.uncertain_fields import UNCERTAIN_FIELDS, scenario_draws
 from optimizer.uncertainty import Distribution, sample
 
 if TYPE_CHECKING:
+    from optimizer.options import SolverOptions
     from optimizer.results import Result
     from optimizer.scenario import Loadout
     from optimizer.schema import Lever, Scenario
-    from optimizer.solve import SolverOptions
 
 FloatArray = npt.NDArray[np.float64]
 Value = float | FloatArray

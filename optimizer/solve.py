@@ -19,7 +19,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -30,9 +30,8 @@ from pyomo.core.expr.numvalue import is_constant
 
 from models.compile import Matrix, bounds_of, compile_model
 from optimizer.errors import OutOfTime, SolverError
+from optimizer.options import SolverOptions
 
-DEFAULT_MIP_GAP = 1e-7
-DEFAULT_SEED = 0
 STRICT = 1e-9
 STRICT_TOLERANCES = {  # option: HiGHS's default
     "primal_feasibility_tolerance": 1e-7,
@@ -48,30 +47,6 @@ class Status(StrEnum):
     LIMIT_WITH_PLAN = "limit_with_plan"
     LIMIT_WITHOUT_PLAN = "limit_without_plan"
     ERROR = "error"
-
-
-@dataclass(frozen=True)
-class SolverOptions:
-    time_limit: float | None = None
-    """Seconds per solve; None = no limit."""
-    mip_gap: float = DEFAULT_MIP_GAP
-    """Relative MIP gap at which HiGHS may stop and call the plan optimal."""
-    seed: int = DEFAULT_SEED
-    threads: int = 1
-    """One thread: reruns agree, and HiGHS refuses a new value after a solve."""
-    deadline: float | None = None
-    """time.monotonic() by which every solve of the command must have ended: the
-    command's time budget, shared by the answer and every search after it."""
-
-    def within(self, seconds: float | None) -> SolverOptions:
-        """These options with a deadline ``seconds`` from now (None: none); an
-        earlier deadline already set is kept."""
-        if seconds is None:
-            return self
-        end = time.monotonic() + seconds
-        if self.deadline is not None:
-            end = min(end, self.deadline)
-        return replace(self, deadline=end)
 
 
 @dataclass(frozen=True)

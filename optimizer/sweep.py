@@ -17,9 +17,10 @@ from optimizer.errors import UsageError
 from optimizer.results import Breakpoint, Result, Sweep
 
 if TYPE_CHECKING:
+    from optimizer.engine import Session
+    from optimizer.options import SolverOptions
     from optimizer.results import Kind
     from optimizer.scenario import Loadout
-    from optimizer.solve import SolverOptions
 
 MAX_POINTS = 10_000
 
@@ -201,14 +202,14 @@ def exact_frontier(
     widest = max(values) if kind == "ceilings" else None
     session = Session(loadout, options, widest_ceiling=widest)
     if session.discrete:
-        why = ", ".join(_discrete_reasons(session))
+        why = ", ".join(session.discrete_reasons())
         raise UsageError(
             "--exact needs a model without integer or binary variables: "
             f"{why}. A MIP's frontier is a staircase whose corners ranging cannot find; "
             "sweep a grid instead (without --exact)")
     points = point_scenarios(loadout, kind, values)
     results = [session.solve(p, diagnose=False) for p in points]
-    corners = _walk(session, loadout, kind, min(values), max(values))
+    corners = _walk(session, kind, min(values), max(values))
     s = loadout.scenario
     return Sweep(
         kind=kind, scenario=s.name, currency=s.currency,
@@ -219,58 +220,26 @@ def exact_frontier(
     )
 
 
-def _discrete_reasons(session: Any) -> list[str]:
-    out = []
-    for lv in session.data.levers:
-        if lv.integer:
-            out.append(f"levers.{lv.id} is integer")
-        elif lv.needs_use:
-            out.append(f"levers.{lv.id} has a use switch (fixed cost, min_units_if_used, "
-                       "requires or excludes)")
-        elif lv.formulation == "piecewise_binary":
-            out.append(f"levers.{lv.id} has a curve that needs binaries")
-    return out
-
-
-def _walk(session: Any, loadout: Loadout, kind: Kind, low: float, high: float) -> list[Breakpoint]:
+def _walk(session: Session, kind: Kind, low: float, high: float) -> list[Breakpoint]:
     """The breakpoints of the frontier between low and high (reporting currency).
 
     Both frontiers rise (cost with the target, exports with the ceiling), so
     the slope is the dual's magnitude whatever HiGHS's sign convention.
     """
-    from optimizer.engine import with_goal
-    from optimizer.solve import Status
-
-    # the frontier's y is the objective (exports for ceilings, cost for targets),
-    # its x the swept row's bound: each in its own model unit
-    y_unit, x_unit = ((session.scaling.exports, session.scaling.money) if kind == "ceilings"
-                      else (session.scaling.money, session.scaling.exports))
-    m = session.model
-    s = loadout.scenario
-    row = m.budget if kind == "ceilings" else m.target
-    goal = "max_exports" if kind == "ceilings" else "min_cost"
     corners: list[Breakpoint] = []
     x, end_of_segment = low, None
     step = 1e-7 * max(1.0, high)  # just past a breakpoint, into the next segment
     for _ in range(MAX_BREAKPOINTS):
-        point = (with_goal(s, ceiling=x, objective=goal) if kind == "ceilings"
-                 else with_goal(s, target=x, objective=goal))
-        session.run_for(point)
-        if kind == "ceilings":
-            m.needed.set_value(0.0)  # the most exports: the target is not a constraint
-        highs = session.solvers.for_model(m)
-        out = highs.solve(m, duals_of=[row])
-        if out.status is not Status.OPTIMAL or out.objective is None:
+        point = session.frontier_point(kind, x)
+        if point is None:
             break  # past the most reachable: the frontier ends at the last segment's end
-        y = out.objective * y_unit
-        slope = abs(out.duals[row.name]) * y_unit / x_unit
+        y, slope, upper = point.y, point.slope, point.upper
         if not corners:
             corners.append(Breakpoint(x, y, slope))
         elif abs(slope - (corners[-1].slope_after or 0.0)) > 1e-9 * max(1.0, slope):
             assert end_of_segment is not None
             corners.append(Breakpoint(end_of_segment, _on_line(corners[-1], end_of_segment),
                                       slope))
-        upper = highs.bound_range(row)[1] * x_unit
         if slope == 0.0 or not math.isfinite(upper) or upper >= high:
             # a zero dual: the swept row is slack and the frontier flat from here on
             corners.append(Breakpoint(high, _on_line(corners[-1], high), None))

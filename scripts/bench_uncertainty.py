@@ -67,8 +67,8 @@ def direct(loadout: Any, n: int, seed: int
 
     from models.compile import compile_model
     from optimizer.engine import Session
+    from optimizer.options import SolverOptions
     from optimizer.scenario import Loadout
-    from optimizer.solve import SolverOptions
     from optimizer.uncertain_fields import scenario_draws, with_values
 
     opts = SolverOptions()

@@ -185,7 +185,7 @@ def test_a_search_out_of_time_says_what_it_left(scenario_file: Write) -> None:
     assert "--time-budget ran out before HiGHS finished" in out.stderr + out.stdout
     # repairs that the budget leaves no time for are named as left out
     from optimizer.cli import _with_repairs
-    from optimizer.solve import SolverOptions
+    from optimizer.options import SolverOptions
 
     loadout = load_scenario(path)
     result = solve_scenario(loadout, SolverOptions())
