@@ -246,7 +246,7 @@ def run_optimize(
     # one budget for the whole command: the solve, its proof, then the repairs
     options = options_of(time_limit, mip_gap).within(time_budget)
     if confidence is not None:
-        from optimizer.chance import solve_chance
+        from optimizer.analyses.chance import solve_chance
 
         result = solve_chance(loadouts[0], parse_share("--confidence", confidence), options)
     else:
@@ -275,7 +275,7 @@ def _with_repairs(loadout: Any, result: Any, options: Any, relax: Sequence[str] 
     conflicting limits, and the cheapest repairs (one limit, then together)."""
     import dataclasses
 
-    from optimizer.explain import repairs_for
+    from optimizer.analyses.explain import repairs_for
     from optimizer.render.explain import joint_sentence, repair_sentence
 
     s = loadout.scenario
@@ -343,7 +343,7 @@ def parse_relax(value: str | None, loadout: Any) -> tuple[str, ...]:
     """--relax A,B,...: limits the repair may move, most preferred first."""
     if not value:
         return ()
-    from optimizer.explain import limit_value
+    from optimizer.analyses.explain import limit_value
 
     names = tuple(n.strip() for n in value.split(",") if n.strip())
     bad = [n for n in names if limit_value(loadout.scenario, n) is None]
@@ -407,7 +407,7 @@ def run_confidence_sweep(
     one_variant(variant, "sweep")
     values = parse_shares("--confidences", confidences)
     loadout = load_scenario(config, parse_sets(sets), variant)
-    from optimizer.chance import chance_sweep
+    from optimizer.analyses.chance import chance_sweep
     from optimizer.render.chance import CHANCE_RENDERERS, certainty_chart
 
     results = chance_sweep(loadout, values, options_of(time_limit, mip_gap))
@@ -436,14 +436,14 @@ def run_sweep_command(
     overrides = parse_sets(sets)
     loadout = load_scenario(config, overrides, variant)
     s = loadout.scenario
-    from optimizer.sweep import parse_range, run_sweep
+    from optimizer.analyses.sweep import parse_range, run_sweep
 
     kind: Kind = "ceilings" if ceilings is not None else "targets"
     values = parse_range(ceilings or targets or "", s.currency, s.exchange_rates)
     from optimizer.render.sweep import SWEEP_RENDERERS
 
     if exact:
-        from optimizer.sweep import exact_frontier
+        from optimizer.analyses.sweep import exact_frontier
 
         result = exact_frontier(loadout, kind, values, options_of(time_limit, mip_gap))
     else:
@@ -530,8 +530,8 @@ def run_explain(
     check_plot(plot)
     loadout = load_scenario(config, parse_sets(sets), variant)
     from optimizer.amounts import AmountError, parse_fraction
-    from optimizer.explain import SECTIONS
-    from optimizer.explain import explain as explain_scenario
+    from optimizer.analyses.explain import SECTIONS
+    from optimizer.analyses.explain import explain as explain_scenario
     from optimizer.render.explain import EXPLAIN_RENDERERS
 
     chosen = tuple(x.strip() for x in sections.split(",") if x.strip())
@@ -602,7 +602,7 @@ def _compare_and_exit(
     time_limit: float | None, mip_gap: float | None,
 ) -> NoReturn:
     """Solve each Loadout (or read each saved result.json path), compare, print, exit 0."""
-    from optimizer.compare import column_from_json, column_from_result, compare
+    from optimizer.analyses.compare import column_from_json, column_from_result, compare
     from optimizer.engine import solve_scenario
     from optimizer.render.compare import COMPARE_RENDERERS
 
@@ -690,10 +690,10 @@ def run_report(
     if s.uncertain and levels and s.objective != "min_cost" and confidences is not None:
         raise UsageError("--confidences: the cost of certainty applies to min_cost scenarios "
                          f"(got objective {s.objective}); give --confidences none")
-    from optimizer.explain import SECTIONS, worth_of
-    from optimizer.explain import explain as explain_scenario
+    from optimizer.analyses.explain import SECTIONS, worth_of
+    from optimizer.analyses.explain import explain as explain_scenario
+    from optimizer.analyses.sweep import parse_range, run_sweep
     from optimizer.report.currency import rate_for
-    from optimizer.sweep import parse_range, run_sweep
 
     rate_for(s, currency)  # an unknown currency is refused before any solving
     kind: Kind = "ceilings" if ceilings is not None else "targets"
@@ -723,7 +723,7 @@ def run_report(
                                                   progress=_progress(len(values)))
     simulation, certainty, risk_notes = None, [], []
     if s.uncertain:  # the Risk section: the plan held fixed under the samples, and certainty
-        from optimizer.simulate import plan_of, simulate
+        from optimizer.analyses.simulate import plan_of, simulate
 
         if result.plan != "none":
             simulation = simulate(loadout, plan_of(result, s), samples, None, options,
@@ -734,7 +734,7 @@ def run_report(
             risk_notes.append("The cost of certainty applies to min_cost scenarios (the target "
                               f"is what must be reached); this one is {s.objective}.")
         else:
-            from optimizer.chance import chance_sweep
+            from optimizer.analyses.chance import chance_sweep
 
             if sys.stderr.isatty():
                 click.echo(f"Risk: the cheapest plan at {len(levels)} confidences "
@@ -818,7 +818,7 @@ def run_simulate(
         raise UsageError("give --workers (processes here) or --scheduler (a Dask cluster), "
                          "not both")
     loadout = load_scenario(config, parse_sets(sets), variant)
-    from optimizer.simulate import NoPlan, no_distributions_message, read_plan, simulate
+    from optimizer.analyses.simulate import NoPlan, no_distributions_message, read_plan, simulate
 
     if not loadout.scenario.uncertain:
         raise UsageError(no_distributions_message(loadout.file))
@@ -855,12 +855,12 @@ def _reoptimize_and_exit(
     options: Any, fmt: str, output: Path | None,
 ) -> NoReturn:
     """simulate --reoptimize: the optimum of every sample, summarised; exit 0."""
+    from optimizer.analyses.reoptimize import reoptimize
     from optimizer.render.simulate import (
         render_reoptimized_json,
         render_reoptimized_markdown,
         render_reoptimized_table,
     )
-    from optimizer.reoptimize import reoptimize
 
     s = loadout.scenario
     n = s.uncertainty.samples if samples is None else samples

@@ -14,6 +14,7 @@ from models.build import build, use_objective
 from models.data import ModelData
 from optimizer.check import Plan, binding, limits_on_exports, paths, violations
 from optimizer.errors import OutOfTime, ScenarioError, SolverError
+from optimizer.highs import Highs, Outcome, Status, version
 from optimizer.inputs import Scaling, chance_data, fitted, model_data, money_scales, off_scale
 from optimizer.numbers import clean, money, round_step
 from optimizer.options import SolverOptions
@@ -21,7 +22,6 @@ from optimizer.results import Certificate, LeverRow, PeriodRow, PlanKind, Result
 from optimizer.results import Status as ResultStatus
 from optimizer.scenario import Loadout
 from optimizer.schema import Scenario
-from optimizer.solve import Highs, Outcome, Status, version
 
 # max_exports: the cheapest plan among those within this share of the most
 # exports, as the spec says (section 1, Semantics).

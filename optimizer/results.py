@@ -224,6 +224,11 @@ class Result:
 
         return pd.DataFrame([r.columns() for r in self.rows], columns=ALLOCATION_COLUMNS)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The allocation as a pandas frame, one row per lever, columns
+        ALLOCATION_COLUMNS (a copy: the Result stays frozen)."""
+        return self.allocation.copy()
+
     @property
     def total_exports(self) -> float | None:
         return None if self.lever_exports is None else self.lever_exports + self.baseline

@@ -70,7 +70,15 @@ def load_variants(
 ) -> list[Loadout]:
     """One Loadout per name in ``variants`` (None: the file as written; "all":
     the file and then every variant in file order)."""
-    loaded = load_yaml(path)
+    return loadouts(load_yaml(path), overrides, variants)
+
+
+def loadouts(
+    loaded: Loaded,
+    overrides: Sequence[tuple[str, Any]] = (),
+    variants: Sequence[str | None] = (None,),
+) -> list[Loadout]:
+    """load_variants of scenario text already read (a file, a string, a dict)."""
     base = validate(apply_overrides(loaded, overrides), loaded, [p for p, _ in overrides])
     names = list(base.variants)
     wanted: list[str | None] = []
@@ -95,7 +103,7 @@ def load_variants(
         raise ScenarioError(problems)
     return [
         Loadout(base if name is None else by_name[name], loaded.file, loaded.sha256, name,
-                tuple(f"{path}={value}" for path, value in overrides))
+                tuple(f"{where}={value}" for where, value in overrides))
         for name in wanted
     ]
 

@@ -3,7 +3,7 @@
 For the shipped scenarios and a generated 10,000-column model (500 districts x
 10 years, from scripts/bench_scale.py), times
 
-* the engine's sweep (``optimizer.sweep.run_sweep``: one model, re-solved warm
+* the engine's sweep (``optimizer.analyses.sweep.run_sweep``: one model, re-solved warm
   per point, each point re-checked and turned into a Result), and
 * a direct loop on one ``highspy.Highs``: change the budget row's upper bound,
   ``run()``, read the objective (the most exports under that ceiling).
@@ -59,7 +59,7 @@ def _engine(loadout: object, values: list[float]) -> tuple[float, list[float | N
     s = loadout.scenario  # type: ignore[attr-defined]
     session.solve(with_goal(s, ceiling=values[0], objective="max_exports"), diagnose=False)
     start = time.perf_counter()
-    from optimizer.sweep import point_scenarios
+    from optimizer.analyses.sweep import point_scenarios
 
     exports = [session.solve(p, diagnose=False).lever_exports
                for p in point_scenarios(loadout, "ceilings", values)]  # type: ignore[arg-type]

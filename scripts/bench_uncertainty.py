@@ -7,7 +7,7 @@ project's own overrides (as ``optimize --set
 levers.it_workforce.yield_per_unit='{dist: triangular, low: 20k, mode: 25k,
 high: 30k}'`` would). Then the same N samples (default 1,000) are re-solved
 
-* by ``optimizer.reoptimize.reoptimize`` in one process,
+* by ``optimizer.analyses.reoptimize.reoptimize`` in one process,
 * with ``workers=2`` (spawned processes),
 * on a Dask ``LocalCluster`` of 2 worker processes on loopback (its start is
   timed apart; the workers' first imports are in the run),
@@ -123,7 +123,7 @@ def main() -> None:
     args = parser.parse_args()
     n = args.samples
 
-    from optimizer.reoptimize import reoptimize
+    from optimizer.analyses.reoptimize import reoptimize
 
     loadout = overlay(SCENARIO)
     uncertain = ", ".join(f"{p} {d}" for p, d in loadout.scenario.uncertainty.parameters.items())

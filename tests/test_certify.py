@@ -21,8 +21,8 @@ from scipy.optimize import linprog
 
 from optimizer.cli import main
 from optimizer.engine import solve_scenario
+from optimizer.highs import Highs
 from optimizer.scenario import load_scenario
-from optimizer.solve import Highs
 from tests.reference import reference_solve
 
 Write = Callable[..., Path]
@@ -519,7 +519,7 @@ def test_a_second_opinion_that_does_not_answer_in_time_is_none() -> None:
     # a child that is killed at its deadline
     import time
 
-    from optimizer.solve import _isolated
+    from optimizer.highs import _isolated
 
     started = time.monotonic()
     assert _isolated(lambda: time.sleep(60), wait=0.5) is None

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from optimizer.chance import chance_sweep, solve_chance
+from optimizer.analyses.chance import chance_sweep, solve_chance
 from optimizer.scenario import load_scenario
 from optimizer.uncertain_fields import scenario_draws
 from tests.clirun import invoke

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from optimizer.analyses.sweep import parse_range, run_sweep
 from optimizer.render.charts import _colors, _legend, memo_money, sweep_chart
 from optimizer.results import Breakpoint, Sweep
 from optimizer.scenario import load_scenario
-from optimizer.sweep import parse_range, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "configs" / "pakistan_it_exports.yaml"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import optimizer.solve as solve_module
+import optimizer.highs as solve_module
 from tests.clirun import invoke
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.compare import (
+from optimizer.analyses.compare import (
     ABSENT,
     NOT_COMPARABLE,
     Column,

@@ -256,7 +256,7 @@ def test_a_plan_that_breaks_the_scenario_is_never_shown(
     solve: Solve, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Simulate HiGHS returning a plan over its cap (as when it drops a coefficient)."""
-    import optimizer.solve as solve_module
+    import optimizer.highs as solve_module
 
     original = solve_module.Highs.solve
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from optimizer.analyses.explain import explain
 from optimizer.engine import solve_scenario
-from optimizer.explain import explain
 from optimizer.scenario import load_scenario
 from tests.clirun import invoke
 
@@ -72,7 +72,7 @@ def test_worth_of_binding_limits_matches_finite_differences() -> None:
 
 
 def test_tornado_and_room_match_independent_solves() -> None:
-    from optimizer.explain import room, tornado
+    from optimizer.analyses.explain import room, tornado
 
     lo = load_scenario(SHIPPED)
     swings = {w.parameter: w for w in tornado(lo, share=0.2)}
@@ -107,7 +107,7 @@ def test_explain_plot_writes_a_tornado(tmp_path: Path) -> None:
 
 
 def test_ranging_ends_hold_just_inside_and_break_just_outside() -> None:
-    from optimizer.explain import _mix, stability
+    from optimizer.analyses.explain import _mix, stability
 
     lo = load_scenario(SHIPPED)
     base = _mix(solve_scenario(lo))

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from scipy.optimize import linprog
 
+from optimizer.analyses.explain import explain, joint_repair, room, worth_of
 from optimizer.engine import solve_scenario
-from optimizer.explain import explain, joint_repair, room, worth_of
 from optimizer.precheck import precheck
 from optimizer.scenario import load_scenario
 from tests.clirun import invoke

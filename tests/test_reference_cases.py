@@ -484,7 +484,7 @@ def test_big_units_per_lever_accepted(tmp_path: Path) -> None:
 # keep their own units, so a lever's per-unit cost or yield landed under
 # HiGHS's absolute 1e-7 tolerances, where HiGHS takes it as free or as nothing.
 # Fixed by optimizer.inputs.money_scale, the use floors of models.build, and
-# polishing MIP plans with the integers fixed (optimizer.solve).
+# polishing MIP plans with the integers fixed (optimizer.highs).
 
 
 @dataclass(frozen=True)

@@ -495,7 +495,7 @@ MILESTONES_JOINTLY = (
 )
 NEGATIVE_DUST = (
     "engine (fixed: a plan that fails its re-check is solved again with tight "
-    "tolerances, optimizer/solve.py set_strict): the most-exports plan comes back "
+    "tolerances, optimizer/highs.py set_strict): the most-exports plan comes back "
     "with -0.000333 units of "
     "beta in 2026; optimizer/engine.py _plan does not snap it to 0 and the re-check "
     "raises SolverError ('HiGHS reported Optimal, but its plan breaks the scenario: "
@@ -519,7 +519,7 @@ SOLVE_ERROR_IN_DIAGNOSIS = (
     "engine (fixed: solve._run retries without presolve): the target is out of "
     "reach; while finding the most "
     "exports reachable (_infeasible -> _most_exports, second stage) HiGHS returns "
-    "kError and optimizer/solve.py _run raises SolverError('HiGHS failed to run the "
+    "kError and optimizer/highs.py _run raises SolverError('HiGHS failed to run the "
     "model') with no retry: exit 1, not the spec's exit 3"
 )
 

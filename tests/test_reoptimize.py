@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from optimizer.analyses.reoptimize import Reoptimized, reoptimize
 from optimizer.engine import solve_scenario
 from optimizer.errors import UsageError
-from optimizer.reoptimize import Reoptimized, reoptimize
 from optimizer.scenario import Loadout, load_scenario
 from optimizer.uncertain_fields import scenario_draws, with_values
 from tests.scenarios import UNCERTAIN
@@ -84,7 +84,7 @@ def test_same_seed_same_answers_and_another_seed_others(uncertain: Loadout) -> N
 
 def test_two_worker_processes_give_the_same_tuples_as_one(uncertain: Loadout) -> None:
     seen: list[int] = []
-    # 60 samples: three blocks (optimizer.reoptimize.BLOCK), so two workers share them
+    # 60 samples: three blocks (optimizer.analyses.reoptimize.BLOCK), so two workers share them
     one = reoptimize(uncertain, samples=60)
     two = reoptimize(uncertain, samples=60, workers=2, progress=seen.append)
     _same(one, two)

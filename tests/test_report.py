@@ -16,6 +16,8 @@ import pytest
 from openpyxl import load_workbook
 
 from optimizer import memo
+from optimizer.analyses.simulate import plan_of, simulate
+from optimizer.analyses.sweep import parse_range, run_sweep
 from optimizer.engine import solve_scenario
 from optimizer.render.report_charts import TOP, _bars
 from optimizer.render.report_xlsx import RISK_SHEET, SHEETS, excel
@@ -23,8 +25,6 @@ from optimizer.report import build_report, report_date
 from optimizer.report.assumptions import _clauses
 from optimizer.results import Result, Sweep
 from optimizer.scenario import load_scenario
-from optimizer.simulate import plan_of, simulate
-from optimizer.sweep import parse_range, run_sweep
 from optimizer.uncertain_fields import scenario_draws
 from tests.clirun import invoke
 
@@ -54,11 +54,12 @@ WITH_RISK = [*SHEETS[:3], RISK_SHEET, *SHEETS[3:]]
 def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The done-when report (less ranging), made once through the command line, with the
     Simulation and the chance-constrained results its Risk section was built from."""
-    import optimizer.chance
-    import optimizer.simulate
+    import optimizer.analyses.chance
+    import optimizer.analyses.simulate
 
     seen: dict[str, Any] = {}
-    real_simulate, real_sweep = optimizer.simulate.simulate, optimizer.chance.chance_sweep
+    real_simulate = optimizer.analyses.simulate.simulate
+    real_sweep = optimizer.analyses.chance.chance_sweep
 
     def simulated(*args: Any, **kwargs: Any) -> Any:
         seen["simulation"] = real_simulate(*args, **kwargs)
@@ -70,8 +71,8 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     folder = tmp_path_factory.mktemp("three") / "memo"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(optimizer.simulate, "simulate", simulated)
-        mp.setattr(optimizer.chance, "chance_sweep", swept)
+        mp.setattr(optimizer.analyses.simulate, "simulate", simulated)
+        mp.setattr(optimizer.analyses.chance, "chance_sweep", swept)
         code, out, err = invoke(*ARGS, "--output", folder)
     assert code == 0, err
     assert "Wrote" in out

@@ -22,16 +22,16 @@ from urllib.parse import urlparse
 
 import pytest
 
-from optimizer.chance import chance_sweep
+from optimizer.analyses.chance import chance_sweep
+from optimizer.analyses.explain import explain
+from optimizer.analyses.simulate import plan_of, simulate
+from optimizer.analyses.sweep import parse_range, run_sweep
 from optimizer.engine import solve_scenario
-from optimizer.explain import explain
 from optimizer.render.report_charts import report_charts
 from optimizer.render.report_files import write_folder
 from optimizer.render.report_html import render_report_html
 from optimizer.report import Report, build_report
 from optimizer.scenario import load_scenario
-from optimizer.simulate import plan_of, simulate
-from optimizer.sweep import parse_range, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 THREE = ROOT / "configs" / "pakistan_it_exports_3yr.yaml"

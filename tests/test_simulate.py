@@ -16,18 +16,18 @@ from typing import Any
 import numpy as np
 import pytest
 
-from optimizer.check import paths
-from optimizer.errors import UsageError
-from optimizer.render.risk_charts import fan_chart_bytes, histogram_chart_bytes
-from optimizer.render.simulate import SIMULATION_RENDERERS, reoptimized_summary
-from optimizer.scenario import Loadout, load_scenario
-from optimizer.simulate import (
+from optimizer.analyses.simulate import (
     NoPlan,
     _unfolded,
     evaluate,
     read_plan,
     simulate,
 )
+from optimizer.check import paths
+from optimizer.errors import UsageError
+from optimizer.render.risk_charts import fan_chart_bytes, histogram_chart_bytes
+from optimizer.render.simulate import SIMULATION_RENDERERS, reoptimized_summary
+from optimizer.scenario import Loadout, load_scenario
 from optimizer.uncertain_fields import scenario_draws, with_values
 from optimizer.uncertainty import sample
 from tests.clirun import invoke
@@ -519,10 +519,10 @@ def test_the_example_scenario_simulates() -> None:
 # -- --reoptimize -------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(importlib.util.find_spec("optimizer.reoptimize") is None,
-                    reason="optimizer.reoptimize is not there yet")
+@pytest.mark.skipif(importlib.util.find_spec("optimizer.analyses.reoptimize") is None,
+                    reason="optimizer.analyses.reoptimize is not there yet")
 def test_reoptimize_flag_summarises_the_optima(scenario_file: Write, tmp_path: Path) -> None:
-    from optimizer.reoptimize import reoptimize
+    from optimizer.analyses.reoptimize import reoptimize
 
     path = scenario_file(UNCERTAIN)
     code, out, err = invoke("simulate", "--config", path, "--reoptimize", "--samples", "30",

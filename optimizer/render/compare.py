@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from optimizer.compare import ABSENT, NOT_COMPARABLE, Comparison, Diff, Row, Value
+from optimizer.analyses.compare import ABSENT, NOT_COMPARABLE, Comparison, Diff, Row, Value
 from optimizer.numbers import clean, count
 from optimizer.render import align
 

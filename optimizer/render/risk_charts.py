@@ -1,4 +1,4 @@
-"""Charts of a simulation (``optimizer.simulate.Simulation``, taken as plain data):
+"""Charts of a simulation (``optimizer.analyses.simulate.Simulation``, taken as plain data):
 
 * the histogram of last-period exports, with the target and P10/P50/P90 marked;
 * the fan chart of exports by period: the P10-P90 band, the P50 line, and the

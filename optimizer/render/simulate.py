@@ -1,8 +1,8 @@
-"""A simulation (``optimizer.simulate.Simulation``) and a re-optimisation
-(``optimizer.reoptimize.Reoptimized``) as a table, JSON or Markdown.
+"""A simulation (``optimizer.analyses.simulate.Simulation``) and a re-optimisation
+(``optimizer.analyses.reoptimize.Reoptimized``) as a table, JSON or Markdown.
 
 Plain functions of plain data: the objects are taken as they come (this layer may
-not import ``optimizer.simulate``), no Pyomo, no NumPy.
+not import ``optimizer.analyses.simulate``), no Pyomo, no NumPy.
 """
 
 from __future__ import annotations

@@ -354,8 +354,8 @@ def build_report(
     ``explanation``: an Explanation whose sections are added (its worth is used
     when ``worth`` is empty); ``overrides``: the ``--set PATH=VALUE`` texts.
     For a scenario with distributions, the Risk section: ``simulation``, an
-    optimizer.simulate.Simulation of ``result``'s plan; ``certainty``, the results
-    of optimizer.chance.chance_sweep; ``risk_notes``, what the section should say
+    optimizer.analyses.simulate.Simulation of ``result``'s plan; ``certainty``, the results
+    of optimizer.analyses.chance.chance_sweep; ``risk_notes``, what the section should say
     it left out. Without distributions these are ignored and there is no Risk section.
     """
     s = loadout.scenario

@@ -157,7 +157,7 @@ class Risk:
     """Reaching the goals, the spread, the drivers, the cost of certainty (as present)."""
     notes: tuple[str, ...]
     simulation: Any = None
-    """optimizer.simulate.Simulation in the presentation currency (for its chart), or None
+    """optimizer.analyses.simulate.Simulation in the presentation currency (for its chart), or None
     when there was no plan to hold fixed."""
     chart: str | None = None
     """``fan`` (a scenario with periods), ``histogram`` (without), None (no simulation)."""

@@ -1,5 +1,5 @@
 """The Risk section: the report's plan held fixed under the scenario's samples
-(``optimizer.simulate``), and the cost of certainty (``optimizer.chance``).
+(``optimizer.analyses.simulate``), and the cost of certainty (``optimizer.analyses.chance``).
 
 Both are computed by the command line and handed in; this module only reads
 them (duck-typed: the report layer imports neither), presents them in the

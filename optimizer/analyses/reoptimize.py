@@ -240,7 +240,7 @@ def _in_processes(
     loadout: Loadout, chunks: Sequence[Values], options: SolverOptions | None,
     progress: Callable[[int], None] | None, workers: int,
 ) -> list[list[Sample]]:
-    """Chunks in spawned processes (as optimizer.sweep: HiGHS keeps per-process
+    """Chunks in spawned processes (as optimizer.analyses.sweep: HiGHS keeps per-process
     state a fork would copy half-initialised); each process solves several
     chunks and keeps its imports."""
     import multiprocessing
