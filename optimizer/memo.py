@@ -144,3 +144,23 @@ def adds_up(parts: Iterable[float | None], total: float | None, scale: Scale) ->
         return True
     shown = [scale.steps(clean(p)) for p in parts if p is not None and math.isfinite(p)]
     return sum(shown, Decimal(0)) == scale.steps(clean(total))
+
+
+TICK_SCALES = (*SCALES, (1e3, "K"))
+
+
+def tick(value: float, currency: str) -> str:
+    """A chart axis's tick label: ``$100M``, ``$1.5B``, ``Rs 250K``, ``$0``; the
+    memo's symbols, thousands as K (a tick has no room for Rs 250,000), up to two
+    decimals of its scale with trailing zeros dropped. A figure the chart names
+    (a note, a marked point) is written by :func:`money`, as in the memo."""
+    value = clean(value)
+    size = abs(value)
+    number, suffix = size, ""
+    for factor, name in TICK_SCALES:
+        if size >= factor * (1 - 5e-4):  # 999.99M shows as 1B, not 1,000M
+            number, suffix = size / factor, name
+            break
+    text = f"{number:,.2f}".rstrip("0").rstrip(".")
+    return f"{'-' if value < 0 else ''}{symbol(currency)}{text}{suffix}"
+

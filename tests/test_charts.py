@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from optimizer.analyses.sweep import parse_range, run_sweep
-from optimizer.render.charts import _colors, _legend, memo_money, sweep_chart
+from optimizer import memo
+from optimizer.render.charts import _colors, _legend, sweep_chart
 from optimizer.results import Breakpoint, Sweep
 from optimizer.scenario import load_scenario
 
@@ -197,7 +198,7 @@ def test_many_levers_take_several_legend_columns(
     # shortened to make room for saying so).
     assert all(_has(svg, f"Programme {i:02d},") for i in range(50))
     assert sum(_has(svg, label) for _, label in sweep.levers) >= 40
-    assert _has(svg, "PKR 20B")
+    assert _has(svg, "Rs 20B")
     # Several columns: the legend's labels start at more than one x position.
     first, last = "Programme 00,", "Programme 49,"
     x_of = [svg[:svg.index(text)].rsplit('x="', 1)[1].split('"', 1)[0] for text in (first, last)]
@@ -233,15 +234,18 @@ def test_neighbouring_levers_never_share_a_colour() -> None:
         (999.9999e6, "USD", "$1B"),
         (2e12, "USD", "$2T"),
         (-5e6, "USD", "-$5M"),
-        (1.5e9, "PKR", "PKR 1.5B"),
-        (-2.5e9, "PKR", "PKR -2.5B"),
+        (1.5e9, "PKR", "Rs 1.5B"),
+        (-2.5e9, "PKR", "-Rs 2.5B"),
+        (3e6, "EUR", "EUR 3M"),
         (-0.0, "USD", "$0"),
     ],
 )
-def test_memo_money(value: float, currency: str, text: str) -> None:
-    assert memo_money(value, currency) == text
+def test_tick_labels(value: float, currency: str, text: str) -> None:
+    assert memo.tick(value, currency) == text
 
 
-def test_memo_money_to_significant_figures() -> None:
-    assert memo_money(964.29e6, "PKR", figures=3) == "PKR 964M"
-    assert memo_money(1.2345e9, "USD", figures=3) == "$1.23B"
+def test_a_named_figure_on_a_chart_reads_as_in_the_memo() -> None:
+    """Ticks may shorten (K); a figure a chart names is memo.money, the memo's own."""
+    assert memo.money(964.29e6, "PKR") == "Rs 964.3M"
+    assert memo.money(1.2345e9, "USD") == "$1.23B"
+    assert memo.symbol("PKR") == "Rs " and memo.tick(964.29e6, "PKR").startswith("Rs ")

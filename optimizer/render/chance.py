@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from optimizer import memo
 from optimizer.numbers import money
 from optimizer.render import align, allocation_records
-from optimizer.render.charts import RC, figure_bytes, memo_money, write_bytes
+from optimizer.render.charts import RC, figure_bytes, write_bytes
 from optimizer.render.risk_charts import _format
 from optimizer.results import Result
 
@@ -165,7 +165,7 @@ def certainty_figure(points: Sequence[Point], deterministic: float | None, curre
         ax.set_xlim(every[0] - pad, every[-1] + pad)
         ax.set_xticks(every)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: memo_money(v, currency)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: memo.tick(v, currency)))
     ax.set_xlabel("Confidence asked: the share of the samples the plan must reach the target in")
     ax.set_ylabel(f"{cost_label[:1].upper()}{cost_label[1:]} ({currency})")
     ax.set_title("\n".join(textwrap.wrap(title, 80)), loc="left", fontweight="bold")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from optimizer.numbers import clean
+from optimizer import memo
 from optimizer.results import Result, Sweep, Swing
 
 if TYPE_CHECKING:
@@ -59,35 +59,6 @@ def sweep_chart(sweep: Sweep, path: str | os.PathLike[str]) -> None:
     with rc_context(_RC):
         fig = _figure(sweep)
         _write(fig, target, fmt)
-
-
-# -- numbers -------------------------------------------------------------------------------
-
-_SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
-
-
-def memo_money(value: float, currency: str, figures: int | None = None) -> str:
-    """``$100M``, ``$1.5B``, ``PKR 250K``: short amounts for tick labels and notes.
-
-    Up to two decimals of the scale; ``figures`` rounds to that many significant
-    figures instead (``$964M`` rather than ``$964.29M``)."""
-    value = clean(value)
-    sign = "-" if value < 0 else ""
-    size = abs(value)
-    number, scale = size, ""
-    for factor, name in _SCALES:
-        if size >= factor * (1 - 5e-4):  # 999.99M shows as 1B, not 1,000M
-            number, scale = size / factor, name
-            break
-    decimals = 2
-    if figures is not None and number > 0:
-        decimals = max(0, min(2, figures - 1 - math.floor(math.log10(number))))
-    text = f"{number:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if currency == "USD":
-        return f"{sign}${text}{scale}"
-    return f"{currency} {sign}{text}{scale}"
 
 
 # -- what is drawn -------------------------------------------------------------------------
@@ -202,7 +173,7 @@ def _texts(sweep: Sweep) -> dict[str, str]:
         }
     total = ""
     if base is not None and base[1] and base[0]:
-        total = f"; total, including the {memo_money(base[0], cur)} baseline"
+        total = f"; total, including the {memo.money(base[0], cur)} baseline"
     cost = "Total spend of the cheapest plan" if _discounted(sweep) else "Least total cost"
     return {
         "what": "Least total cost of reaching each export target",
@@ -308,7 +279,7 @@ def _figure(sweep: Sweep) -> Figure:
     fig = Figure(figsize=(WIDTH, height), dpi=DPI, layout=layout)
     FigureCanvasAgg(fig)
     top, mix = fig.subplots(2, 1, sharex=True, height_ratios=(1.15, 1.0))
-    money_ticks = FuncFormatter(lambda v, _pos: memo_money(v, cur))
+    money_ticks = FuncFormatter(lambda v, _pos: memo.tick(v, cur))
 
     out = [not _reached(r) for r in sweep.results]
     stopped = [r.status == "limit_without_plan" for r in sweep.results]
@@ -353,7 +324,7 @@ def _figure(sweep: Sweep) -> Figure:
         if len(needed) == 1 and (need := needed.pop()) > 0:
             top.axhline(need, color=_NEEDED, lw=1.2, ls=(0, (5, 3)), zorder=2)
             handles.append(Line2D([], [], color=_NEEDED, lw=1.2, ls=(0, (5, 3)),
-                                  label=f"Needed to meet the target ({memo_money(need, cur)})"))
+                                  label=f"Needed to meet the target ({memo.money(need, cur)})"))
     if unreached:
         handles.append(Patch(color=_OUT_OF_REACH, alpha=0.6,
                              label="Out of reach (no plan meets the target)"
@@ -445,14 +416,14 @@ def _notes(sweep: Sweep) -> list[str]:
     if sweep.kind == "ceilings":
         base = _baseline(sweep)
         if base is not None and base[0]:
-            lines.append(f"Baseline exports of {memo_money(base[0], cur)} a year come on top "
+            lines.append(f"Baseline exports of {memo.money(base[0], cur)} a year come on top "
                          "of the levers' exports.")
     if sweep.kind == "targets" and _discounted(sweep):
         lines.append("Plans are the cheapest in discounted terms; the line shows what they "
                      "spend, undiscounted.")
     if sweep.breakpoints is None and sweep.interpolation_error:
         lines.append("Between grid points the line may miss the true frontier by up to "
-                     f"{memo_money(sweep.interpolation_error, cur, figures=3)}.")
+                     f"{memo.money(sweep.interpolation_error, cur)}.")
     return lines
 
 
@@ -574,7 +545,7 @@ def _tornado_figure(
                 label=f"parameter {share:.0%} higher" if row == 0 else None)
     ax.axvline(base, color="black", linewidth=1)
     ax.set_yticks(range(len(shown)), [w.parameter for w in reversed(shown)])
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: memo_money(v, currency)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: memo.tick(v, currency)))
     ax.set_xlabel(f"{what} of the re-solved plan ({currency}); line: the plan as solved")
     ax.set_title("\n".join(textwrap.wrap(title, 70)), loc="left", fontweight="bold")
     if shown:

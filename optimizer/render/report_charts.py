@@ -15,7 +15,6 @@ from optimizer.render.charts import (
     FONT,
     RC,
     figure_bytes,
-    memo_money,
     sweep_figure,
     tornado_figure,
 )
@@ -75,7 +74,7 @@ def mix_figure(mix: Mix, currency: str, title: str) -> Figure:
     FigureCanvasAgg(fig)
     spend_ax, export_ax = fig.subplots(1, 2, sharey=True, width_ratios=(1.2, 1.0))
     ys = list(range(len(bars)))[::-1]
-    ticks = FuncFormatter(lambda v, _pos: memo_money(v, currency))
+    ticks = FuncFormatter(lambda v, _pos: memo.tick(v, currency))
     periods = mix.periods
     colors = [_SPEND[k % len(_SPEND)] for k in range(len(periods))] if len(periods) > 1 \
         else [_SPEND[2]]

@@ -18,7 +18,8 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from optimizer.render.charts import FORMATS, RC, figure_bytes, memo_money, write_bytes
+from optimizer import memo
+from optimizer.render.charts import FORMATS, RC, figure_bytes, write_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -71,14 +72,14 @@ def histogram_figure(sim: Any) -> Figure:
     s = sim.lever_exports
     for value, name, style in ((s.p10, "P10", ":"), (s.p50, "P50", "--"), (s.p90, "P90", ":")):
         ax.axvline(value + shift, color=_QUANTILE, linestyle=style, linewidth=1.2)
-        ax.annotate(f"{name} {memo_money(value + shift, cur, 3)}", (value + shift, top * 1.04),
+        ax.annotate(f"{name} {memo.money(value + shift, cur)}", (value + shift, top * 1.04),
                     ha="center", va="bottom", fontsize=9, color=_QUANTILE)
     goal = sim.needed + shift
     ax.axvline(goal, color=_TARGET, linewidth=2.0,
-               label=f"target {memo_money(goal, cur, 3)}: reached in "
+               label=f"target {memo.money(goal, cur)}: reached in "
                      f"{100 * sim.target.probability:.1f}% of samples")
     ax.set_ylim(0, top * 1.15)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: memo_money(v, cur)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: memo.tick(v, cur)))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1 if top < 0.1 else 0))
     period = "" if sim.periods is None else f" in {sim.periods[-1]}"
     ax.set_xlabel(f"{what}{period}".rstrip(",") + f" ({cur} a year)")
@@ -138,7 +139,7 @@ def fan_figure(sim: Any) -> Figure:
     ax.scatter(gx, gy, marker="D", s=60, color=_TARGET, zorder=5,
                label="target and milestones" if sim.milestones else "target")
     for x, y, g in zip(gx, gy, goals, strict=True):
-        ax.annotate(f"{memo_money(y, cur, 3)}: {100 * g.probability:.1f}% reach it", (x, y),
+        ax.annotate(f"{memo.money(y, cur)}: {100 * g.probability:.1f}% reach it", (x, y),
                     textcoords="offset points", xytext=(10, 8), fontsize=9, color=_TARGET,
                     ha="left", va="bottom", zorder=6,
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none",
@@ -147,7 +148,7 @@ def fan_figure(sim: Any) -> Figure:
     if len(xs) > 1:
         ax.set_xlim(-0.3, len(xs) - 0.55)  # room for the last goal's label
     ax.set_ylim(0, max([*high, *gy, 1.0]) * 1.08)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: memo_money(v, cur)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: memo.tick(v, cur)))
     ax.set_ylabel(f"{what.rstrip(',')} ({cur} a year)")
     ax.set_title(_title(f"{sim.scenario}: exports by period across {sim.samples:,} samples"),
                  loc="left", fontweight="bold")
