@@ -147,7 +147,9 @@ def _goals(s: Scenario) -> tuple[float, float]:
                 top = _most_exports(lv, 0.0) / gain
                 b = top if b is None else min(b, top)
             offers.append((cost / gain, cost, gain, lv.fixed_cost, b))
-    offers.sort()
+    # (ties broken by the cap, none last: two levers alike but for a cap compared a
+    # cap with None)
+    offers.sort(key=lambda o: (*o[:4], math.inf if o[4] is None else o[4]))
     needed = abs(s.target.needed)
     if s.objective == "max_exports" and s.budget.ceiling or not needed and s.budget.ceiling:
         spend = min(s.budget.ceiling, room) or s.budget.ceiling

@@ -6,8 +6,8 @@ from the plain rows and saves the import (a third of a second).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -67,13 +67,6 @@ class PeriodRow:
     spend: float
     exports: float
 
-    def __getitem__(self, key: str) -> float:
-        # (the reads by name that predate this type; new code reads attributes)
-        return float(getattr(self, key))
-
-    def items(self) -> Iterator[tuple[str, float]]:
-        return iter(asdict(self).items())
-
 
 @dataclass(frozen=True)
 class LeverRow:
@@ -94,10 +87,6 @@ class LeverRow:
     formulation: str
     """How the model holds its exports: linear, concave_lp or piecewise_binary."""
     by_period: Mapping[int | str, PeriodRow] = field(default_factory=dict)
-
-    def __getitem__(self, key: str) -> object:
-        # (the reads by name that predate this type; new code reads attributes)
-        return getattr(self, key)
 
     def columns(self) -> dict[str, object]:
         """The row keyed by ALLOCATION_COLUMNS."""

@@ -249,7 +249,7 @@ def test_integers_too_small_to_matter_are_rounded_and_bounded(scenario_file: Wri
           b: {unit_cost: 1, yield_per_unit: 1}
     """)
     r = solve_scenario(load_scenario(path))
-    units = {row["lever"]: row["units"] for row in r.rows}
+    units = {row.lever: row.units for row in r.rows}
     assert units["a"] == 500_000_000_000 and units["b"] == 0
     assert r.total_cost == pytest.approx(250e9, rel=1e-12)
     c = r.solver.certificate

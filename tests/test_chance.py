@@ -60,7 +60,7 @@ def test_one_lever_buys_for_the_required_quantile_of_its_yield(tmp_path: Path) -
     # hand: x units reach 100 in sample j when y_j x >= 100; 900 of 1,000 samples
     # must hold, so x = 100 / (the 101st smallest y), the least x doing it
     y = np.sort(scenario_draws(loadout.scenario, 1000)["levers.a.yield_per_unit"])
-    assert r.rows[0]["units"] == pytest.approx(100 / y[100], rel=1e-6)
+    assert r.rows[0].units == pytest.approx(100 / y[100], rel=1e-6)
     assert r.chance is not None and r.chance.required == 900
     assert r.chance.in_sample == pytest.approx(0.9)
     # the uniform's 10% quantile is 1.2: the fresh sample reaches about 90%

@@ -66,7 +66,7 @@ def test_a_scenario_against_itself_has_no_differences(base: Result) -> None:
     rows = c.rows()
     assert [r.metric for r in rows[:4]] == ["status", "total cost", "lever exports",
                                             "marginal cost"]
-    levers = [rec["lever"] for rec in base.rows]
+    levers = [rec.lever for rec in base.rows]
     assert [r.metric for r in rows[4:]] == [f"{lid} {what}" for lid in levers
                                             for what in ("units", "spend")]
     for row in rows:
@@ -90,8 +90,8 @@ def test_a_higher_target_costs_what_the_two_solves_say(base: Result, raised: Res
     assert _row(c, "lever exports").diffs[0] == pytest.approx(1e9)  # 10B -> 11B, same baseline
     assert _row(c, "status").diffs == ("",)
     for rec_a, rec_b in zip(base.rows, raised.rows, strict=True):
-        spend = _row(c, f"{rec_a['lever']} spend")
-        assert spend.diffs[0] == pytest.approx(rec_b["spend"] - rec_a["spend"], abs=1e-6)
+        spend = _row(c, f"{rec_a.lever} spend")
+        assert spend.diffs[0] == pytest.approx(rec_b.spend - rec_a.spend, abs=1e-6)
 
     table = render_compare_table(c)
     assert "Δ vs" in table and "(USD)" in table

@@ -299,4 +299,23 @@ def test_integer_units_too_small_to_matter_are_solved_continuous(solve: Solve) -
     """)
     assert r.status == "optimal"
     assert r.total_cost == 1e12
-    assert {row["lever"]: row["units"] for row in r.rows} == {"a": 1, "b": 0}
+    assert {row.lever: row.units for row in r.rows} == {"a": 1, "b": 0}
+
+
+def test_two_levers_alike_but_for_a_cap(solve: Solve) -> None:
+    # The greedy guess of the answer's size ranks levers by cost per export and
+    # broke the tie on the cap, comparing beta's 1.0 with alpha's none (a TypeError,
+    # found by test_property). Target 0: nothing to buy, at no cost; target 5:
+    # 5 units at 1, from either lever.
+    text = """
+        name: alike
+        target: {exports: %s}
+        levers:
+          alpha: {unit_cost: 1, yield_per_unit: 1}
+          beta: {unit_cost: 1, yield_per_unit: 1, max_units: 1}
+    """
+    nothing = solve(text % 0)
+    assert nothing.status == "optimal" and nothing.total_cost == 0
+    five = solve(text % 5)
+    assert five.status == "optimal" and five.total_cost == pytest.approx(5)
+    assert sum(units(five).values()) == pytest.approx(5)

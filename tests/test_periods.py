@@ -17,8 +17,8 @@ Solve = Callable[..., Result]
 
 
 def funded(r: Result, lever: str) -> list[float]:
-    row = next(x for x in r.rows if x["lever"] == lever)
-    return [q["units"] for q in row["by_period"].values()]
+    row = next(x for x in r.rows if x.lever == lever)
+    return [q.units for q in row.by_period.values()]
 
 
 def test_lag_makes_late_money_useless(solve: Solve) -> None:
@@ -56,7 +56,7 @@ def test_attrition_forces_over_training_by_the_survival_factor(solve: Solve) -> 
     assert funded(r, "train") == pytest.approx([100, 0, 0])
     assert r.total_cost == pytest.approx(100)
     row = r.rows[0]
-    assert [q["active"] for q in row["by_period"].values()] == pytest.approx([100, 80, 64])
+    assert [q.active for q in row.by_period.values()] == pytest.approx([100, 80, 64])
 
 
 def test_concave_curve_answer_on_the_kink(solve: Solve) -> None:
@@ -71,7 +71,7 @@ def test_concave_curve_answer_on_the_kink(solve: Solve) -> None:
     """)
     assert r.total_cost == pytest.approx(17.5)
     assert funded(r, "a") == pytest.approx([10])
-    assert r.rows[0]["formulation"] == "concave_lp"
+    assert r.rows[0].formulation == "concave_lp"
     assert r.marginal_cost_basis == "lp"  # concave curves add no binaries
 
 
@@ -87,8 +87,8 @@ def test_non_concave_curve_where_an_lp_would_be_wrong(solve: Solve) -> None:
           b: {unit_cost: 0.5, yield_per_unit: 1}
     """)
     assert r.total_cost == pytest.approx(10 + 40 / 9, rel=1e-9)
-    assert r.rows[0]["formulation"] == "piecewise_binary"
-    assert r.rows[0]["exports"] == pytest.approx(50)
+    assert r.rows[0].formulation == "piecewise_binary"
+    assert r.rows[0].exports == pytest.approx(50)
 
 
 def test_curve_exports_on_the_wrong_side_of_a_constraint_get_binaries(solve: Solve) -> None:
@@ -103,7 +103,7 @@ def test_curve_exports_on_the_wrong_side_of_a_constraint_get_binaries(solve: Sol
         constraints:
           - expr: "exports(a) <= 90"
     """)
-    assert r.rows[0]["formulation"] == "piecewise_binary"
+    assert r.rows[0].formulation == "piecewise_binary"
     # a: 9 units for 90 (9), b: 30 for 15: 24
     assert r.total_cost == pytest.approx(24)
 
@@ -120,13 +120,13 @@ def test_requires_and_excludes(solve: Solve) -> None:
     # a needs b used, with at least its 10-unit minimum: a 40 + b 10 = 90.
     r = solve(base % (50, ""))
     assert r.total_cost == pytest.approx(90)
-    assert [x["units"] for x in r.rows] == pytest.approx([40, 10, 0])
+    assert [x.units for x in r.rows] == pytest.approx([40, 10, 0])
     # 150 without logic on c: a 100 + b 10 + c 40 = 230; with a excluding c:
     # a 100 + b 50 = 350 beats c 100 + b 50 = 450.
     assert solve(base % (150, "")).total_cost == pytest.approx(230)
     r = solve(base % (150, ", excludes: [c]"))
     assert r.total_cost == pytest.approx(350)
-    assert [x["units"] for x in r.rows] == pytest.approx([100, 50, 0])
+    assert [x.units for x in r.rows] == pytest.approx([100, 50, 0])
 
 
 def test_lock_fixes_the_units(solve: Solve) -> None:
@@ -137,7 +137,7 @@ def test_lock_fixes_the_units(solve: Solve) -> None:
           a: {unit_cost: 1, yield_per_unit: 1}
           b: {unit_cost: 5, yield_per_unit: 1, fixed_units: 30}
     """)
-    assert [x["units"] for x in r.rows] == pytest.approx([20, 30])
+    assert [x.units for x in r.rows] == pytest.approx([20, 30])
     assert r.total_cost == pytest.approx(170)
     assert "levers.b.fixed_units" in r.binding
 

@@ -344,7 +344,7 @@ def check_periods(data: dict[str, Any]) -> None:
             return
     engine = solve_scenario(loadout)
     ref = reference_solve(loadout.scenario)
-    plan = {row["lever"]: [q["units"] for q in row["by_period"].values()]
+    plan = {row.lever: [q.units for q in row.by_period.values()]
             for row in engine.rows}
     judged = ""
     if plan:

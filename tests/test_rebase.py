@@ -34,6 +34,6 @@ def test_rebased_answers_equal_cold_solves(name: str) -> None:
         assert warm.status == cold.status, j
         if cold.status == "optimal":
             assert warm.discounted_cost == pytest.approx(cold.discounted_cost, rel=1e-7), j
-            assert [r["units"] for r in warm.rows] == pytest.approx(
-                [r["units"] for r in cold.rows], rel=1e-6, abs=1e-6), j
+            assert [r.units for r in warm.rows] == pytest.approx(
+                [r.units for r in cold.rows], rel=1e-6, abs=1e-6), j
     assert kept == instances  # the shapes never changed: every re-solve was warm

@@ -62,7 +62,7 @@ def solve_both(tmp_path: Path, text: str) -> Both:
 
 
 def funded(result: Result) -> dict[str, list[float]]:
-    return {row["lever"]: [q["units"] for q in row["by_period"].values()] for row in result.rows}
+    return {row.lever: [q.units for q in row.by_period.values()] for row in result.rows}
 
 
 def assert_reference(ref: RefResult, cost: float | None = None,

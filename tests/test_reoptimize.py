@@ -104,7 +104,7 @@ def test_each_optimum_is_an_independent_solve_of_its_sample(uncertain: Loadout) 
         assert alone.status == got.statuses[i] == "optimal"
         # warm (rebased) or cold, the same optimum
         assert got.costs[i] == pytest.approx(alone.discounted_cost, rel=1e-9)
-        spend = {row["lever"]: row["spend"] for row in alone.rows}
+        spend = {row.lever: row.spend for row in alone.rows}
         for lid in ("a", "b"):
             assert got.shares[lid][i] == pytest.approx(spend[lid] / sum(spend.values()))
 

@@ -182,12 +182,12 @@ def test_markdown_allocation_and_headline_equal_the_result(three: Path, result3:
     rows = by_first(tables["Allocation"])
     assert len(rows) == len(result3.rows) + 1  # every lever and the total
     for rec in result3.rows:
-        row = rows[rec["name"]]
-        same(row[1], rec["units"])
-        same(row[3], rec["spend"])
-        same(row[4], rec["exports"])
-        same(row[5], rec["cost_per_export"])
-        same(row[6], rec["share_of_exports"])
+        row = rows[rec.name]
+        same(row[1], rec.units)
+        same(row[3], rec.spend)
+        same(row[4], rec.exports)
+        same(row[5], rec.cost_per_export)
+        same(row[6], rec.share_of_exports)
     same(rows["total"][3], result3.total_cost)
     same(rows["total"][4], result3.lever_exports)
     head = by_first([[], *tables[result3.scenario]])
@@ -207,20 +207,20 @@ def test_markdown_periods_equal_the_result(three: Path, result3: Result) -> None
                                ("Exports by period", "exports", result3.exports_by_period)):
         rows = by_first(tables[title])
         for rec in result3.rows:
-            if rec["units"] == 0:
-                assert rec["name"] not in rows  # unfunded levers are named in a note
+            if rec.units == 0:
+                assert rec.name not in rows  # unfunded levers are named in a note
                 continue
             for k, p in enumerate(periods, 1):
-                same(rows[rec["name"]][k], rec["by_period"][p][key])
+                same(rows[rec.name][k], getattr(rec.by_period[p], key))
         assert totals is not None
         for k, p in enumerate(periods, 1):
             same(rows["total"][k], totals[p])
     units = tables["Units by period"]
     funded = {r[0]: r for r in units[1:] if r[1] == "funded"}
     for rec in result3.rows:
-        if rec["units"]:
+        if rec.units:
             for k, p in enumerate(periods, 2):
-                same(funded[rec["name"]][k], rec["by_period"][p]["units"])
+                same(funded[rec.name][k], rec.by_period[p].units)
 
 
 def test_markdown_frontier_equals_the_sweep(three: Path, sweep3: Sweep) -> None:
@@ -233,7 +233,7 @@ def test_markdown_frontier_equals_the_sweep(three: Path, sweep3: Sweep) -> None:
         assert row[1] == "optimal"
         same(row[2], r.total_cost)
         same(row[3], r.lever_exports)
-        spend = {rec["name"]: rec["spend"] for rec in r.rows}
+        spend = {rec.name: rec.spend for rec in r.rows}
         for name, cell in zip(header[5:], row[5:], strict=True):
             same(cell, spend[name.removesuffix(": spend")])
 
@@ -288,10 +288,10 @@ def test_the_workbook_reads_back_to_the_result(three: Path, result3: Result,
     assert header[3] == "spend 2024\u20132026 (USD)"
     rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
     for rec in result3.rows:
-        row = rows[rec["name"]]
-        assert row[1] == rec["units"]
-        assert row[3] == excel(rec["spend"]) and row[4] == excel(rec["exports"])
-        assert row[3] == pytest.approx(rec["spend"], rel=1e-14)
+        row = rows[rec.name]
+        assert row[1] == rec.units
+        assert row[3] == excel(rec.spend) and row[4] == excel(rec.exports)
+        assert row[3] == pytest.approx(rec.spend, rel=1e-14)
     assert rows["total"][3] == excel(result3.total_cost)  # type: ignore[arg-type]
     assert ws.cell(2, 4).number_format == "#,##0"
     assert ws.cell(2, 7).number_format == "0.0%"
@@ -301,7 +301,7 @@ def test_the_workbook_reads_back_to_the_result(three: Path, result3: Result,
     periods = wb["Periods"]
     assert periods.freeze_panes == "B2"
     seen = 0
-    names = {rec["lever"]: rec for rec in result3.rows}
+    names = {rec.lever: rec for rec in result3.rows}
     for lid, _name, period, units, active, spend, exports in periods.iter_rows(
             min_row=2, values_only=True):
         q = names[lid]["by_period"][int(period)]
@@ -317,8 +317,8 @@ def test_the_workbook_reads_back_to_the_result(three: Path, result3: Result,
         assert row[0] == excel(value) and row[2] == excel(r.total_cost)  # type: ignore[arg-type]
         assert row[3] == excel(r.lever_exports)  # type: ignore[arg-type]
         for rec in r.rows:
-            assert row[head.index(f"{rec['name']}: units")] == excel(rec["units"])
-            assert row[head.index(f"{rec['name']}: spend (USD)")] == excel(rec["spend"])
+            assert row[head.index(f"{rec.name}: units")] == excel(rec.units)
+            assert row[head.index(f"{rec.name}: spend (USD)")] == excel(rec.spend)
 
     scenario = load_scenario(THREE).scenario
     assumptions = {r[0]: r for r in wb["Assumptions"].iter_rows(min_row=2, values_only=True)}
@@ -857,7 +857,7 @@ def test_rupees_use_the_scenario_rate(tmp_path: Path) -> None:
     wb = load_workbook(out / "report.xlsx")
     rows = {r[0]: r for r in wb["Allocation"].iter_rows(min_row=2, values_only=True) if r[0]}
     for rec in result.rows:
-        assert rows[rec["name"]][3] == excel(rec["spend"] * 285)
+        assert rows[rec.name][3] == excel(rec.spend * 285)
     assert [c.value for c in wb["Allocation"][1]][3] == "spend (PKR)"
     md = (out / "report.md").read_text(encoding="utf-8")
     head = by_first([[], *md_tables(md)[result.scenario]])

@@ -102,7 +102,7 @@ def _period_cells(result: Result) -> tuple[list[str], list[list[str]]]:
     for rec in result.rows:
         for i, (key, label) in enumerate((("units", "funded"), ("active", "active"),
                                           ("spend", "spend"), ("exports", "exports"))):
-            values = [rec.by_period[p][key] for p in periods]
+            values = [getattr(rec.by_period[p], key) for p in periods]
             if key in ("units", "active"):
                 cells = [count(v, rec.integer and key == "units") for v in values]
             else:
