@@ -351,7 +351,7 @@ def _largest_yield(lever: Lever) -> float:
 def unit_scale(
     lever: Lever, scales: tuple[float, float], periods: Sequence[int | str],
     bound: float | None, relaxed: bool = False, least: float | None = None,
-    dust_goal: float | None = None,
+    dust_goal: float | None = None, switched: bool = True,
 ) -> float:
     """Scenario units per model unit: cost or yield per model unit in [1, 10) of
     its model unit (``scales``: spend's, exports').
@@ -359,10 +359,13 @@ def unit_scale(
     ``dust_goal``: the exports goal in model units where a yield that can never
     add up to DUST of it is left out (see _without_dust); None where it is kept.
 
-    Clamped so the lever's largest size stays within 1e7 model units (a big-M
-    beyond that is as harmful as a tiny coefficient). An integer lever keeps
-    its own unit unless it is ``relaxed`` (negligible), and then is counted in
-    whole powers of ten of its units, at least one.
+    Clamped so the lever's largest size stays within 1e7 model units where it is
+    ``switched`` (a use switch's big-M beyond that is as harmful as a tiny
+    coefficient); a lever without one keeps its unit (a continuous lever with room
+    for 1.4e9 units was counted in thousands, which put its yield 1e10 above an
+    integer lever's in the target row, and HiGHS proved a plan 1e-3 too dear). An
+    integer lever keeps its own unit unless it is ``relaxed`` (negligible), and then
+    is counted in whole powers of ten of its units, at least one.
     """
     if lever.integer and not relaxed:
         return 1.0
@@ -384,7 +387,7 @@ def unit_scale(
         # a lever whose cost and yield are far apart in their model units: both
         # nearer the middle (the smaller up to 1e-5, the larger at most 1e5)
         scale *= 10.0 ** min(5, math.ceil(math.log10(1e-5 / (low * scale))))
-    if bound:
+    if bound and switched:
         scale = max(scale, 10.0 ** math.ceil(math.log10(bound / MAX_MODEL_UNITS)))
     if least:
         # the least a lever funds when the file sets one (min_units, fixed_units,
@@ -476,6 +479,11 @@ def model_data(s: Scenario, file: str = "<scenario>",
     # left out as dust beside the goal made a lever that met it cheaply useless
     # (HiGHS then proved a plan 1.7e-5 short of the optimum, case 18-2913)
     dust_goal = min([goals[1], *(abs(v) for v in s.target.milestones.values() if v)]) / export
+    requires_ = [(a, r) for a, lv in levers.items() for r in lv.requires]
+    excludes_ = [(a, e) for a, lv in levers.items() for e in lv.excludes]
+    switched = {lid for lid, lv in levers.items()
+                if lv.fixed_cost or lv.min_units_if_used
+                or any(lid in pair for pair in requires_ + excludes_)}
     scales = {lid: unit_scale(lv, (money, export), labels,
                               _tighter(unit_upper_bound(lv, ceiling, labels), caps.get(lid)),
                               lid in relaxed,
@@ -483,7 +491,8 @@ def model_data(s: Scenario, file: str = "<scenario>",
                                                lv.fixed_units, counted.get(lid),
                                                1.0 if lid in needed_by else None) if v],
                                   default=None),
-                              dust_goal if relax and lid not in weighed else None)
+                              dust_goal if relax and lid not in weighed else None,
+                              lid in switched)
               for lid, lv in levers.items()}
     period_caps = _period_index(labels, s.budget.per_period)
     requires = [(ids.index(a), ids.index(r)) for a, lv in levers.items() for r in lv.requires]
