@@ -304,9 +304,9 @@ def test_the_workbook_reads_back_to_the_result(three: Path, result3: Result,
     names = {rec.lever: rec for rec in result3.rows}
     for lid, _name, period, units, active, spend, exports in periods.iter_rows(
             min_row=2, values_only=True):
-        q = names[lid]["by_period"][int(period)]
+        q = names[lid].by_period[int(period)]
         assert (units, active, spend, exports) == tuple(
-            excel(q[k]) for k in ("units", "active", "spend", "exports"))
+            excel(getattr(q, k)) for k in ("units", "active", "spend", "exports"))
         seen += 1
     assert seen == 4 * 3
 
