@@ -17,7 +17,7 @@ from typing import Any, Literal, NamedTuple
 
 from optimizer.errors import Problem, ScenarioError, UsageError
 from optimizer.numbers import clean
-from optimizer.result_file import RESULT_FILE, read_result_file
+from optimizer.result_file import RESULT_FILE, ResultFile, read_result_file
 from optimizer.results import Result
 
 ABSENT = "absent"
@@ -150,24 +150,9 @@ def compare(columns: Sequence[Column]) -> Comparison:
 
 def column_from_result(result: Result, label: str) -> Column:
     """The column of a solved Result, numbers as ``result.json`` writes them
-    (no -0.0 or dust, no NaN, integer levers' units as int)."""
-    levers = {}
-    for rec in result.rows:
-        units = _number(rec.units)
-        if rec.integer and units is not None:
-            units = int(round(units))
-        levers[rec.lever] = LeverValues(rec.name, units, _number(rec.spend))
-    return Column(
-        label=label,
-        scenario=result.scenario,
-        currency=result.currency,
-        status=result.status,
-        total_cost=_number(result.total_cost),
-        lever_exports=_number(result.lever_exports),
-        marginal_cost_of_target=_number(result.marginal_cost_of_target),
-        levers=levers,
-        source="scenario",
-    )
+    (no -0.0 or dust, no NaN, integer levers' units as int): it is read through
+    the same file model as a saved one."""
+    return _column(ResultFile.of(result), label, "scenario")
 
 
 def column_from_json(path: str | os.PathLike[str], label: str | None = None) -> Column:
@@ -175,7 +160,11 @@ def column_from_json(path: str | os.PathLike[str], label: str | None = None) -> 
     result_file.read_result_file, which raises ScenarioError naming the file and
     each field at fault). ``label`` defaults to the path."""
     file = os.fspath(path)
-    saved = read_result_file(file)
+    return _column(read_result_file(file), file if label is None else label, "result.json",
+                   file)
+
+
+def _column(saved: ResultFile, label: str, source: Source, file: str = "") -> Column:
     problems: list[Problem] = []
     levers: dict[str, LeverValues] = {}
     for i, entry in enumerate(saved.allocation):
@@ -188,7 +177,7 @@ def column_from_json(path: str | os.PathLike[str], label: str | None = None) -> 
     if problems:
         raise ScenarioError(problems, RESULT_FILE)
     return Column(
-        label=file if label is None else label,
+        label=label,
         scenario=saved.scenario,
         currency=saved.currency,
         status=saved.status,
@@ -196,7 +185,7 @@ def column_from_json(path: str | os.PathLike[str], label: str | None = None) -> 
         lever_exports=_number(saved.lever_exports),
         marginal_cost_of_target=_number(saved.marginal_cost_of_target),
         levers=levers,
-        source="result.json",
+        source=source,
     )
 
 
