@@ -86,3 +86,12 @@ def flows(lever: Lever, funded: Sequence[float], labels: Sequence[int | str],
         exports.append(curve_exports(lever.yield_curve, now) if lever.yield_curve
                        else yield_per_unit * now)
     return Flows(tuple(funded), tuple(active), tuple(spend), tuple(exports))
+
+
+def last_share(lever: Lever, labels: Sequence[int | str]) -> float:
+    """The share of a unit funded in the first period still active in the last
+    (attrition over the horizon, lag aside): the least any funded unit keeps."""
+    unlagged = lever.model_copy(update={"lag": 0})
+    single = flows(unlagged, [1.0] + [0.0] * (len(labels) - 1), labels)
+    return float(single.active[-1])
+

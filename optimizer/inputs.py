@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from models.data import Chance, Curve, Formulation, LeverData, ModelData, RowData
+from optimizer.dynamics import last_share
 from optimizer.errors import Problem, ScenarioError
 from optimizer.expressions import Relation, Term, parse_relation
 from optimizer.scenario import unit_upper_bound
@@ -255,7 +256,7 @@ def _units_within(lever: Lever, kind: str, most: float, labels: Sequence[int | s
         return most / net if net > 0 else None
     if lever.lag:  # units funded in the last periods export nothing yet
         return None
-    keep = (1.0 - lever.attrition) ** (len(labels) - 1)
+    keep = last_share(lever, labels)
     curve = lever.yield_curve
     if not curve:
         gain = (lever.yield_per_unit or 0.0) * keep

@@ -18,7 +18,7 @@ import pytest
 
 from models.affine import Affine
 from models.build import forms
-from optimizer.dynamics import curve_exports, flows
+from optimizer.dynamics import curve_exports, flows, last_share
 from optimizer.engine import Session
 from optimizer.scenario import load_scenario
 
@@ -116,3 +116,15 @@ def test_a_curve_by_hand() -> None:
     assert curve_exports(curve, 40.0) == pytest.approx(175.0)
     assert list(curve_exports(curve, np.array([5.0, 20.0, 40.0]))) == pytest.approx(
         [50.0, 125.0, 175.0])
+
+
+def test_the_last_share_by_hand(tmp_path: Path) -> None:
+    """A unit funded first keeps (1 - attrition) a period to the end, its lag aside:
+    what a constraint's cap on last-period exports allows (inputs._units_within)."""
+    rng = random.Random(7)
+    s = load_scenario(_scenario(rng, tmp_path, 7)).scenario
+    for lever in s.levers.values():
+        for attrition, lag in ((0.0, 0), (0.05, 0), (0.3, 2), (0.5, 1)):
+            one = lever.model_copy(update={"attrition": attrition, "lag": lag})
+            assert last_share(one, LABELS) == pytest.approx(
+                (1 - attrition) ** (len(LABELS) - 1), rel=1e-15)
