@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from models.data import Chance, Curve, Formulation, LeverData, ModelData, RowData
-from optimizer.dynamics import last_share
+from optimizer.dynamics import discount_weights, last_share
 from optimizer.errors import Problem, ScenarioError
 from optimizer.expressions import Relation, Term, parse_relation
 from optimizer.scenario import unit_upper_bound
@@ -559,7 +559,7 @@ def model_data(s: Scenario, file: str = "<scenario>",
         objective=s.objective,
         rows=tuple(_rows(s, relations, ids, scales, (money, export), out)),
         periods=horizon,
-        weights=tuple(1.0 / (1.0 + s.discount_rate) ** k for k in range(horizon)),
+        weights=discount_weights(s.discount_rate, horizon),
         milestones=tuple(sorted((k, v / export) for k, v in
                                 _period_index(labels, s.target.milestones).items())),
         period_ceilings=tuple(sorted((k, v / money) for k, v in period_caps.items())),
