@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from optimizer.dynamics import flows
 from optimizer.expressions import Relation, parse_relation
+from optimizer.periods import Periods
 from optimizer.schema import Lever, Scenario
 
 Plan = Mapping[str, Sequence[float]]
@@ -89,7 +90,7 @@ def _at(value: float, limit: float, size: float) -> bool:
 
 
 def _period_key(labels: Sequence[int | str], key: int | str) -> int:
-    return [str(p) for p in labels].index(str(key))
+    return Periods(tuple(labels)).index(key)
 
 
 def _walk(

@@ -94,9 +94,3 @@ def last_share(lever: Lever, labels: Sequence[int | str]) -> float:
     unlagged = lever.model_copy(update={"lag": 0})
     single = flows(unlagged, [1.0] + [0.0] * (len(labels) - 1), labels)
     return float(single.active[-1])
-
-
-def discount_weights(rate: float, periods: int) -> tuple[float, ...]:
-    """What a unit of spend in period k weighs in the discounted cost: 1/(1+r)^k."""
-    return tuple(1.0 / (1.0 + rate) ** k for k in range(periods))
-

@@ -988,9 +988,8 @@ def _infeasible(run: _Run, discrete: bool, verdict: Outcome) -> Result:
             )
         plan = None if unbounded else _plan(run)
         short = []
-        labels = s.period_labels
         for key, goal in s.target.milestones.items():
-            k = [str(p) for p in labels].index(str(key))
+            k = s.timeline.index(key)
             reach = _most_in_period(run, k)
             if reach is not None and reach < goal * (1 - 1e-6):
                 short.append(f"target.milestones.{key} needs {money(goal, cur)}, at most "

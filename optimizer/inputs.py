@@ -24,9 +24,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from models.data import Chance, Curve, Formulation, LeverData, ModelData, RowData
-from optimizer.dynamics import discount_weights, last_share
+from optimizer.dynamics import last_share
 from optimizer.errors import Problem, ScenarioError
 from optimizer.expressions import Relation, Term, parse_relation
+from optimizer.periods import Periods
 from optimizer.scenario import unit_upper_bound
 from optimizer.schema import Lever, Scenario
 
@@ -425,8 +426,7 @@ def formulation(lever: Lever, lid: str, relations: Sequence[Relation]) -> Formul
 
 
 def _period_index(labels: list[int | str], keyed: dict[int | str, float]) -> dict[int, float]:
-    names = [str(p) for p in labels]
-    return {names.index(str(key)): value for key, value in keyed.items()}
+    return Periods(tuple(labels)).by_index(keyed)
 
 
 def model_data(s: Scenario, file: str = "<scenario>",
@@ -559,7 +559,7 @@ def model_data(s: Scenario, file: str = "<scenario>",
         objective=s.objective,
         rows=tuple(_rows(s, relations, ids, scales, (money, export), out)),
         periods=horizon,
-        weights=discount_weights(s.discount_rate, horizon),
+        weights=s.timeline.weights,
         milestones=tuple(sorted((k, v / export) for k, v in
                                 _period_index(labels, s.target.milestones).items())),
         period_ceilings=tuple(sorted((k, v / money) for k, v in period_caps.items())),

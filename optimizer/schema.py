@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from optimizer.amounts import AmountError, parse_amount, parse_fraction, parse_number
+from optimizer.periods import Periods
 
 LEVER_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 CURRENCY = re.compile(r"[A-Z]{3}\Z")
@@ -342,6 +343,11 @@ class Scenario(Strict):
     def period_labels(self) -> list[int | str]:
         """The periods, or one unnamed period for a scenario without `periods`."""
         return list(self.periods) if self.periods else [""]
+
+    @property
+    def timeline(self) -> Periods:
+        """The periods as one value: labels, lookup by label, discount weights."""
+        return Periods(tuple(self.period_labels), self.discount_rate)
 
     @property
     def has_periods(self) -> bool:

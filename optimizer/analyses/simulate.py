@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from optimizer.dynamics import discount_weights, flows
+from optimizer.dynamics import flows
 from optimizer.errors import UsageError
 from optimizer.result_file import ResultFile, read_result_file
 from optimizer.uncertain_fields import UNCERTAIN_FIELDS, scenario_draws
@@ -318,7 +318,7 @@ def evaluate(s: Scenario, plan: Mapping[str, Sequence[float]],
         for k in range(len(labels)):
             exports[k] += lever_exports[k]
             spend[k] += lever_spend[k]
-    weights = discount_weights(s.discount_rate, len(labels))
+    weights = s.timeline.weights
     return Paths(exports, spend, weights)
 
 
