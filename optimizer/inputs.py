@@ -474,6 +474,18 @@ def model_data(s: Scenario, file: str = "<scenario>",
             sliver = max(1e-8 * lv.fixed_cost / cost, 1e-8)  # units
             # unit_scale keeps a least amount at 1e-2 model units or more
             counted[lid] = min(counted.get(lid, math.inf), sliver / SMALLEST_UNITS * 1e-2)
+    # a floor or lock near a curve's last breakpoint (the most active units) must be
+    # told from it: fixed_units of 5.07 beside a curve ending at 5.06999 were 1e-7
+    # model units apart, inside HiGHS's tolerance, and the plan it called optimal
+    # broke the curve (the file is infeasible). Their gap is kept at least 1e-5 model
+    # units (unit_scale keeps a least amount at 1e-2 of them: the gap times 1e3).
+    for lid, lv in levers.items():
+        if not lv.yield_curve:
+            continue
+        end = lv.yield_curve[-1][0]
+        gaps = [abs(end - v) for v in (lv.fixed_units, lv.min_units) if v and v != end]
+        if gaps:
+            counted[lid] = min(counted.get(lid, math.inf), min(gaps) * 1e3)
     weighed = {term.lever for rel in relations for term in rel.coefs if term.kind == "exports"}
     # dust is judged beside the smallest exports a plan must reach: a milestone of
     # 22.4 USD beside 1.27e12 of exports is all of its period's row, and a yield
