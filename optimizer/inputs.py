@@ -623,11 +623,12 @@ def _rows(
         # and a row of exports worth 1e-14 export units would vanish in HiGHS
         top = max(abs(c) * _per_model_unit(levers[i], kind) for kind, i, c in terms) or max(
             abs(c) for _, _, c in terms)
-        if rel.rhs and abs(rel.rhs) < 1e-6 * top:
-            # a right side far below the largest term (spend(gamma) <= 2 spend(alpha) +
-            # 0.0131 beside alpha's 141,200 a unit read 9.3e-8) is lifted to 1, or
-            # as far as the largest coefficient stays 1e7: else, with alpha at 0,
-            # gamma's cap sat inside HiGHS's tolerance and was overrun by 0.3%
+        if rel.rhs and abs(rel.rhs) < top:
+            # a right side below the largest term is lifted to 1, or as far as the
+            # largest coefficient stays 1e7: HiGHS's tolerances are absolute (1e-6 in
+            # a MIP), so a right side of 5.7e-5 (43,800 beside a unit of 765M) let a
+            # plan 0.5% over it through, and spend(gamma) <= 2 spend(alpha) + 0.0131
+            # beside alpha's 141,200 a unit (9.3e-8) overran gamma's cap by 0.3%
             top = max(abs(rel.rhs), top * 1e-7)
         rows.append(
             RowData(
