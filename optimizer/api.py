@@ -34,7 +34,7 @@ from optimizer.analyses.compare import Column, Comparison, column_from_json, col
 from optimizer.analyses.compare import compare as _compare
 from optimizer.errors import UsageError
 from optimizer.loader import load_yaml_text
-from optimizer.options import SolverOptions
+from optimizer.options import SolverOptions, options_of
 from optimizer.results import Explanation, Kind, Result, Sweep
 from optimizer.scenario import Loadout, load_variants, loadouts
 
@@ -71,12 +71,6 @@ def load(source: ScenarioLike, *, variant: str | None = None,
     return load_variants(source, sets, [variant])[0]
 
 
-def _options(time_limit: float | None, mip_gap: float | None) -> SolverOptions:
-    options = SolverOptions(time_limit=time_limit)
-    return options if mip_gap is None else SolverOptions(time_limit=time_limit,
-                                                         mip_gap=mip_gap)
-
-
 def solve(scenario: ScenarioLike, *, time_limit: float | None = None,
           mip_gap: float | None = None) -> Result:
     """The cheapest plan reaching the target (min_cost) or the most exports the
@@ -84,7 +78,7 @@ def solve(scenario: ScenarioLike, *, time_limit: float | None = None,
     optimal only with a proof (``result.solver.certificate``)."""
     from optimizer.engine import solve_scenario
 
-    return solve_scenario(load(scenario), _options(time_limit, mip_gap))
+    return solve_scenario(load(scenario), options_of(time_limit, mip_gap))
 
 
 def sweep(scenario: ScenarioLike, *, ceilings: Sequence[float] | None = None,
@@ -105,7 +99,7 @@ def sweep(scenario: ScenarioLike, *, ceilings: Sequence[float] | None = None,
     values = [float(v) for v in (ceilings if ceilings is not None else targets or [])]
     if not values:
         raise UsageError(f"sweep: {kind}= is empty")
-    loadout, options = load(scenario), _options(time_limit, None)
+    loadout, options = load(scenario), options_of(time_limit, None)
     if exact:
         return exact_frontier(loadout, kind, values, options)
     return run_sweep(loadout, kind, values, options)

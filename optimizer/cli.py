@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from optimizer.errors import ScenarioError, SolverError, UsageError
+from optimizer.options import options_of
 
 if TYPE_CHECKING:
     from optimizer.results import Kind
@@ -151,13 +152,6 @@ def relax_option(func: Callable[..., Any]) -> Callable[..., Any]:
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
                         show_default=True, help="What goes to stdout.")(func)
-
-
-def options_of(time_limit: float | None, mip_gap: float | None) -> Any:
-    from optimizer.options import DEFAULT_MIP_GAP, SolverOptions
-
-    return SolverOptions(time_limit=time_limit,
-                         mip_gap=DEFAULT_MIP_GAP if mip_gap is None else mip_gap)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

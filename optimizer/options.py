@@ -32,3 +32,9 @@ class SolverOptions:
         if self.deadline is not None:
             end = min(end, self.deadline)
         return replace(self, deadline=end)
+
+
+def options_of(time_limit: float | None, mip_gap: float | None) -> SolverOptions:
+    """The options of --time-limit and --mip-gap (None: the default) for one command."""
+    return SolverOptions(time_limit=time_limit,
+                         mip_gap=DEFAULT_MIP_GAP if mip_gap is None else mip_gap)
