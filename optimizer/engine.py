@@ -50,6 +50,7 @@ class Solvers:
         self._objectives: list[pyo.Objective] = []
 
         self._strict = False
+        self._screening = False
 
     def for_model(self, m: pyo.ConcreteModel) -> Highs:
         if not self._objectives:
@@ -59,13 +60,16 @@ class Solvers:
             self._by_objective[live] = Highs(self.options)
         highs = self._by_objective[live]
         highs.set_strict(self._strict)
+        highs.screening = self._screening
         return highs
 
     def for_objective(self, m: pyo.ConcreteModel, name: str) -> Highs:
         """The instance kept for objective ``name`` (created if none was)."""
         if name not in self._by_objective:
             self._by_objective[name] = Highs(self.options)
-        return self._by_objective[name]
+        highs = self._by_objective[name]
+        highs.screening = self._screening
+        return highs
 
     @property
     def instances(self) -> int:
@@ -76,6 +80,12 @@ class Solvers:
         """Hand every instance model ``m`` (see Highs.rebase); how many stayed warm."""
         self._objectives = []
         return sum(highs.rebase(m) for highs in self._by_objective.values())
+
+    def set_screening(self, screening: bool) -> None:
+        """No second opinions on any instance (see Highs.screening)."""
+        self._screening = screening
+        for highs in self._by_objective.values():
+            highs.screening = screening
 
     def set_strict(self, strict: bool) -> None:
         """Tight tolerances on every instance (see Highs.set_strict)."""
@@ -183,6 +193,23 @@ class Session:
         self.data, self.scaling = data, scaling
         self.model = build(self.data)
         return self.solvers.rebase(self.model)
+
+    def probe(self, s: Scenario, screen: bool = False) -> Result:
+        """``s``, the session's scenario with parameters moved (the same levers,
+        limits and goal), solved on this session's warm solvers: the model rebuilt in
+        the session's money scales (a search that moves a value towards 0 must not
+        rescale it) and handed to HiGHS without reloading (see rebase), then solved
+        and re-checked as ``solve`` does, without the diagnosis.
+
+        ``screen``: HiGHS's own bound stands, with no second opinion from scratch
+        (which costs more than the solve): for a search whose answer is solved
+        again with ``screen`` False before it is shown."""
+        self.rebase(s)
+        self.solvers.set_screening(screen)
+        try:
+            return self.solve(diagnose=False)
+        finally:
+            self.solvers.set_screening(False)
 
     def run_for(self, s: Scenario) -> _Run:
         """Point the model at ``s`` (same levers; target, ceiling, objective may differ)."""

@@ -44,6 +44,10 @@ class ScenarioError(ValueError):
         """What the file is meant to be, for the heading: scenario, result file."""
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[Problem], str]]:
+        # (pickled across a forked search, see optimizer.forked: rebuilt whole)
+        return ScenarioError, (self.problems, self.what)
+
 
 class UsageError(ValueError):
     """A command-line value is wrong (exit status 2)."""

@@ -59,7 +59,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from optimizer.amounts import AmountError, parse_number
 
@@ -300,6 +299,8 @@ def _phi_scalar(x: float) -> float:
 
 
 def _cdf_scalar(x: float) -> float:
+    from scipy import special
+
     return float(special.ndtr(x))
 
 
@@ -321,7 +322,10 @@ def point_value(d: Distribution) -> float:
 
 
 # ---------------------------------------------------------------------------
-# The normal CDF and its inverse, vectorised (scipy.special)
+# The normal CDF and its inverse, vectorised (scipy.special). scipy is imported where
+# it is used: imported before Pyomo, it makes Pyomo import all of scipy.stats too
+# (pyomo.common.dependencies finalises a scipy it finds loaded), 0.5 s of every
+# command's start, distributions or not.
 
 
 def _ndtr_both(z: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -330,12 +334,16 @@ def _ndtr_both(z: FloatArray) -> tuple[FloatArray, FloatArray]:
     Both are returned because the inverse CDFs need the upper tail as well, and
     ``1 - Phi(z)`` computed by subtraction loses every digit beyond z ~ 8.
     """
+    from scipy import special
+
     return special.ndtr(z), special.ndtr(-z)
 
 
 def _ndtri(p: FloatArray) -> FloatArray:
     """The standard normal quantile of ``p`` in [0, 1] (±inf at the ends). Callers
     pass a lower-tail probability where it is small, so no precision is lost near 1."""
+    from scipy import special
+
     return np.asarray(special.ndtri(p), dtype=float)
 
 

@@ -136,3 +136,60 @@ def test_plain_optimize_exit_3_names_the_cheapest_repair() -> None:
     assert "Cheapest repairs: lower target.exports from 10,000,000,000 USD to " \
            "7,850,000,000 USD" in err
     assert "raise budget.ceiling from 100,000,000 USD to 186,000,000 USD" in err
+
+
+THREE_YEAR = ROOT / "configs" / "pakistan_it_exports_3yr.yaml"
+
+
+def test_ranges_and_tornado_are_the_same_however_many_processes_run_them() -> None:
+    """Each end and each tornado move starts from its own solver state, so sharing
+    them out over forked processes changes nothing (a MIP: the three-year file)."""
+    from optimizer.analyses.explain import stability, tornado
+
+    lo = load_scenario(THREE_YEAR)
+    assert stability(lo, workers=1) == stability(lo, workers=2)
+    assert tornado(lo, workers=1) == tornado(lo, workers=2)
+
+
+def test_a_wrong_screen_is_caught_by_the_full_solves_and_searched_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bisection screens without second opinions; where a screen is wrong the
+    full probes either side of the end disagree with it, and that end is searched
+    again in full. Here every screen lies (it always reports the base mix), so
+    every end must come from the full search: the same ends as with honest
+    screens."""
+    from optimizer.analyses.explain import stability
+    from optimizer.engine import Session
+
+    lo = load_scenario(SHIPPED)
+    honest = stability(lo, workers=1)
+    base = Session(lo).solve(diagnose=False)
+    real = Session.probe
+    calls = {"screen": 0, "full": 0}
+
+    def lying(self: Session, s: object, screen: bool = False) -> object:
+        calls["screen" if screen else "full"] += 1
+        return base if screen else real(self, s, screen)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Session, "probe", lying)
+    assert stability(lo, workers=1) == honest
+    # each end: the far screen said "same", the full probe there disagreed where an
+    # end exists, and the search ran again with full probes
+    assert calls["full"] > calls["screen"]
+
+
+def test_forked_map_keeps_order_and_raises_a_task_error() -> None:
+    from optimizer.errors import Problem, ScenarioError
+    from optimizer.forked import forked_map
+
+    assert forked_map(lambda i: i * i, 7, workers=2) == [0, 1, 4, 9, 16, 25, 36]
+
+    def bad(i: int) -> int:
+        if i == 3:
+            raise ScenarioError([Problem("f.yaml", "bad value (got 3)", "levers.a", 4)])
+        return i
+
+    with pytest.raises(ScenarioError) as caught:
+        forked_map(bad, 5, workers=2)
+    assert str(caught.value) == "f.yaml:4: levers.a: bad value (got 3)"
+    assert caught.value.problems[0].path == "levers.a"

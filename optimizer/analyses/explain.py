@@ -433,10 +433,11 @@ def explain(
 TORNADO_FIELDS = ("unit_cost", "yield_per_unit", "max_units", "fixed_cost", "recurring_cost")
 
 
-def tornado(loadout: Loadout, options: SolverOptions | None = None, share: float = 0.2
-            ) -> list[Swing]:
+def tornado(loadout: Loadout, options: SolverOptions | None = None, share: float = 0.2,
+            workers: int | None = None) -> list[Swing]:
     """Each numeric parameter moved by -share and +share alone, re-solved; largest
-    swing in the objective first."""
+    swing in the objective first. The re-solves run side by side in ``workers``
+    processes (see optimizer.forked)."""
     s = loadout.scenario
     moves: list[tuple[str, float, Callable[[float], Scenario]]] = []
     for lid, lever in s.enabled_levers().items():
@@ -456,12 +457,17 @@ def tornado(loadout: Loadout, options: SolverOptions | None = None, share: float
                 return with_limit(s, name, v)
 
             moves.append((name, value, limit_moved))
-    out = []
-    for name, value, move in moves:
-        low, high = value * (1 - share), value * (1 + share)
-        out.append(Swing(name, value, low, high,
-                         _objective(_solve(loadout, move(low), options)),
-                         _objective(_solve(loadout, move(high), options))))
+    from optimizer.forked import forked_map
+
+    def probe(i: int) -> float | None:
+        # (each from a cold model, as every probe must answer the same wherever it runs)
+        name, value, move = moves[i // 2]
+        return _objective(_solve(loadout, move(value * (1 + share * (-1, 1)[i % 2])),
+                                 options))
+
+    found = forked_map(probe, 2 * len(moves), workers)
+    out = [Swing(name, value, value * (1 - share), value * (1 + share), found[2 * k],
+                 found[2 * k + 1]) for k, (name, value, _) in enumerate(moves)]
     out.sort(key=lambda w: -w.swing if math.isfinite(w.swing) else -math.inf)
     return out
 
@@ -517,31 +523,56 @@ def _mix(r: Result) -> tuple[Any, ...] | None:
     return used, tuple(b for b in r.binding if b != "target.exports")
 
 
-def stability(loadout: Loadout, options: SolverOptions | None = None) -> list[Stability]:
+def stability(loadout: Loadout, options: SolverOptions | None = None,
+              workers: int | None = None) -> list[Stability]:
     """For each lever's unit cost and yield: the interval around its value in which
     the re-solved plan keeps the same levers and the same binding limits (searched
-    by bisection between a tenth and ten times the value)."""
+    by bisection between a tenth and ten times the value).
+
+    The bisection's probes are screening solves on a warm session (HiGHS's own
+    bound, no second opinion); the two probes either side of each end found are
+    then solved in full, and only when both confirm it is it shown. Where one does
+    not, that end is searched again with every probe in full. Each end is searched
+    on a session of its own, so ends run side by side (``workers`` processes, see
+    optimizer.forked) and give the same answer however they are shared out."""
+    from optimizer.engine import Session
+    from optimizer.forked import forked_map
+
     s = loadout.scenario
-    base = _mix(_solve(loadout, s, options))
-    out = []
-    for lid, lever in s.enabled_levers().items():
-        for name in ("unit_cost", "yield_per_unit"):
-            value = getattr(lever, name)
-            if not value:
-                continue
+    base = _mix(Session(loadout, options).solve(diagnose=False))
+    params = [(lid, name, getattr(lever, name))
+              for lid, lever in s.enabled_levers().items()
+              for name in ("unit_cost", "yield_per_unit") if getattr(lever, name)]
+    ends = [(lid, name, value, far) for lid, name, value in params
+            for far in (value / 10, value * 10)]
 
-            def same(v: float, name: str = name, lid: str = lid) -> bool:
-                return _mix(_solve(loadout, _lever(s, lid, **{name: v}), options)) == base
+    def end(i: int) -> float | None:
+        lid, name, value, far = ends[i]
+        session = Session(loadout, options)
 
-            ends: list[float | None] = []
-            for far in (value / 10, value * 10):
-                if same(far):
-                    ends.append(None)
-                    continue
-                inside, outside = value, far
-                for _ in range(RANGE_STEPS):
-                    mid = (inside + outside) / 2
-                    inside, outside = (mid, outside) if same(mid) else (inside, mid)
-                ends.append(float(f"{inside:.6g}"))
-            out.append(Stability(f"levers.{lid}.{name}", value, ends[0], ends[1]))
-    return out
+        def same(v: float, screen: bool) -> bool:
+            return _mix(session.probe(_lever(s, lid, **{name: v}), screen)) == base
+
+        return _end(value, far, same)
+
+    found = forked_map(end, len(ends), workers)
+    return [Stability(f"levers.{lid}.{name}", value, found[2 * k], found[2 * k + 1])
+            for k, (lid, name, value) in enumerate(params)]
+
+
+def _end(value: float, far: float, same: Callable[[float, bool], bool]) -> float | None:
+    """Where the mix changes between ``value`` and ``far`` (None: not before ``far``),
+    by bisection on screening probes, confirmed in full (see stability)."""
+    for screen in (True, False):
+        if same(far, screen):
+            if screen and not same(far, False):
+                continue  # the screen was wrong at the far end: search in full
+            return None
+        inside, outside = value, far
+        for _ in range(RANGE_STEPS):
+            mid = (inside + outside) / 2
+            inside, outside = (mid, outside) if same(mid, screen) else (inside, mid)
+        if not screen or (same(outside, False) is False
+                          and (inside == value or same(inside, False))):
+            return float(f"{inside:.6g}")
+    raise AssertionError("unreachable: the full search always returns")

@@ -1,0 +1,67 @@
+"""Independent searches run side by side in forked processes.
+
+An analysis whose probes fall into independent tasks (the two ends of each
+stability range, each tornado move) hands them here. Each task must give the same
+answer wherever it runs: it starts from its own solver state, never from what a
+task before it left warm, so the output does not depend on how many processes
+ran or which took which task.
+
+Forked, not spawned: a child starts with the parent's loaded scenario and
+imports in a millisecond, where a spawned one spends half a second importing
+Pyomo. The engine already forks for its second opinions (see highs._isolated);
+HiGHS runs single-threaded (SolverOptions.threads), so no solver thread is lost
+across the fork.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+MAX_WORKERS = 4
+"""More processes than this gain little on the small models explain probes and
+hold a scenario's copy each."""
+
+_work: Callable[[int], object] | None = None
+"""The task function of the map in progress: inherited by the forked children,
+so that only task numbers and answers cross the pipe."""
+
+
+def workers_here() -> int:
+    """The processes worth running here: the cores this process may use, at most
+    MAX_WORKERS; 1 where the system cannot fork."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    return max(1, min(cores, MAX_WORKERS))
+
+
+def _run(i: int) -> object:
+    assert _work is not None
+    return _work(i)
+
+
+def forked_map(work: Callable[[int], T], n: int, workers: int | None = None) -> list[T]:
+    """``[work(0), ..., work(n - 1)]``, in order, run in up to ``workers`` forked
+    processes (None: workers_here()), each taking the next task when it is free.
+    An exception raised by a task is raised here (the first, in task order)."""
+    global _work
+    count = min(workers_here() if workers is None else workers, n)
+    if count <= 1 or _work is not None:
+        # (one process, or a map inside a map's task: run here)
+        return [work(i) for i in range(n)]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _work = work
+    try:
+        with multiprocessing.get_context("fork").Pool(count) as pool:
+            answers: list[T] = pool.map(_run, range(n), chunksize=1)  # type: ignore[arg-type]
+            return answers
+    finally:
+        _work = None
