@@ -95,6 +95,30 @@ def money(value: float | None, currency: str, scale: Scale | None = None,
     return f"{sign}{symbol(currency)}{text}{scale.suffix}"
 
 
+_THOUSANDS = {1e6: ",,", 1e9: ",,,", 1e12: ",,,,"}
+"""Excel divides a figure by a thousand for each comma after its digits."""
+
+
+def excel_money(value: float, currency: str, scale: Scale | None = None) -> str:
+    """The workbook's number format that shows ``value`` as :func:`money` writes it
+    (``"$"#,##0.0,,"M"`` shows 350,877.19 as $0.4M): the cell keeps the exact
+    figure, and reads as the memo. A column's ``scale``, or the figure's own with
+    its trailing zeros trimmed, as :func:`money` does."""
+    if scale is None:
+        scale = scale_for([value])
+        text = money(value, currency)
+        fraction = text.rstrip(scale.suffix).partition(".")[2]
+        scale = Scale(scale.factor, scale.suffix, len(fraction))
+    digits = "#,##0" + ("." + "0" * scale.decimals if scale.decimals else "")
+    suffix = f'"{scale.suffix}"' if scale.suffix else ""
+    body = f'"{symbol(currency)}"{digits}{_THOUSANDS.get(scale.factor, "")}{suffix}'
+    return f'{body};-{body};"{ZERO}"'
+
+
+EXCEL_SHARE = f'0.0%;-0.0%;"{ZERO}"'
+"""The workbook's number format that shows a share as :func:`share` writes it."""
+
+
 def count(value: float | None, integer: bool = False) -> str:
     """Units: whole numbers with separators; a million or more in M or B with three
     significant figures (1B, 250M); fractions of small counts to two decimals."""

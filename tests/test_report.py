@@ -293,8 +293,9 @@ def test_the_workbook_reads_back_to_the_result(three: Path, result3: Result,
         assert row[3] == excel(rec.spend) and row[4] == excel(rec.exports)
         assert row[3] == pytest.approx(rec.spend, rel=1e-14)
     assert rows["total"][3] == excel(result3.total_cost)  # type: ignore[arg-type]
-    assert ws.cell(2, 4).number_format == "#,##0"
-    assert ws.cell(2, 7).number_format == "0.0%"
+    # the exact figure in the cell, shown as the memo writes it (tests/test_one_figure.py)
+    assert ws.cell(2, 4).number_format == '"$"#,##0.0,,"M";-"$"#,##0.0,,"M";"\u2013"'
+    assert ws.cell(2, 7).number_format == '0.0%;-0.0%;"\u2013"'
     assert ws.column_dimensions["A"].width >= 40  # the longest lever name fits
     assert isinstance(ws.cell(2, 4).value, float)  # numbers, not text
 

@@ -85,10 +85,13 @@ def mix_figure(mix: Mix, currency: str, title: str) -> Figure:
         for k, value in enumerate(spend):
             spend_ax.barh(y, value, left=left, color=colors[k], height=0.62, lw=0)
             left += value
-        spend_ax.text(left + top_spend * 0.015, y, _esc(memo.money(left, currency)), va="center",
+        # (each figure as its row of the allocation table writes it, in its column's scale)
+        spend_ax.text(left + top_spend * 0.015, y,
+                      _esc(memo.money(left, currency, mix.spend_scale)), va="center",
                       fontsize=FONT - 1, color="#333333")
         export_ax.barh(y, exports, color=_EXPORTS, height=0.62, lw=0)
-        export_ax.text(exports + top_exports * 0.015, y, _esc(memo.money(exports, currency)),
+        export_ax.text(exports + top_exports * 0.015, y,
+                       _esc(memo.money(exports, currency, mix.exports_scale)),
                        va="center", fontsize=FONT - 1, color="#333333")
     spend_ax.set_yticks(ys, [_esc(textwrap.fill(b[0], 32)) for b in bars])
     by = f", {periods[0]}\u2013{periods[-1]}" if len(periods) > 1 else ""

@@ -17,6 +17,7 @@ import re
 import zipfile
 from typing import TYPE_CHECKING, Any
 
+from optimizer import memo
 from optimizer.report.model import Column, Quantity, Report, Risk, Table, cell_text, numeric
 
 if TYPE_CHECKING:
@@ -55,13 +56,14 @@ def number_format(kind: str, value: float) -> str:
     return "0.0000" if size >= 0.01 else "0.000000"
 
 
-def _raw(value: Any, column: Column) -> tuple[Any, str | None]:
-    """(cell value, number format) of one table cell."""
-    kind = column.kind
+def _raw(value: Any, column: Column, currency: str) -> tuple[Any, str | None]:
+    """(cell value, number format) of one table cell: money and shares in the
+    memo's formats (the exact figure stays in the cell), other figures plain."""
+    kind, scale = column.kind, column.scale
     if isinstance(value, Quantity):
         if value.value is None or value.kind == "text":
             return value.text, None
-        value, kind = value.value, value.kind
+        value, kind, scale = value.value, value.kind, None
     if isinstance(value, bool):
         return ("yes" if value else "no"), None
     if isinstance(value, int | float):
@@ -69,6 +71,11 @@ def _raw(value: Any, column: Column) -> tuple[Any, str | None]:
             return None, None
         value = excel(float(value)) if not float(value).is_integer() or kind != "count" \
             else int(value)
+        if kind in ("money", "amount"):
+            return value, memo.excel_money(float(value), currency,
+                                           scale if kind == "money" else None)
+        if kind == "share":
+            return value, memo.EXCEL_SHARE
         return value, None if kind == "text" else number_format(kind, float(value))
     return value, None
 
@@ -119,7 +126,7 @@ def _block(ws: Worksheet, table: Table, currency: str, top: int) -> tuple[int, l
     for i, row in enumerate(rows, top + 1):
         is_total = table.total is not None and i == len(rows) + top
         for j, (value, c) in enumerate(zip(row, cols, strict=True), 1):
-            raw, fmt = _raw(value, c)
+            raw, fmt = _raw(value, c, currency)
             if raw == "":
                 raw = None
             cell = ws.cell(row=i, column=j, value=raw)
@@ -135,7 +142,9 @@ def _block(ws: Worksheet, table: Table, currency: str, top: int) -> tuple[int, l
                 cell.border = Border(top=Side(style="thin"))
             elif flag is not None and row[flag]:
                 cell.fill = PatternFill("solid", fgColor=FLAG_FILL)
-            shown = cell_text(value, c, currency) if fmt is None else _shown(raw, fmt)
+            # (a memo format shows the cell as the memo writes it)
+            shown = cell_text(value, c, currency) if fmt is None or '"' in fmt \
+                else _shown(raw, fmt)
             widths[j - 1] = max(widths[j - 1], min(len(shown), WIDEST) + 2)
     last = len(rows) + top
     for n, note in enumerate(table.notes):

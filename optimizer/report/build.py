@@ -336,10 +336,12 @@ def mix(r: Result) -> Mix:
     spend = tuple(
         tuple(float(rec.by_period[p].spend) for p in r.periods) if r.periods
         else (float(rec.spend or 0.0),) for rec in rows)
+    table = allocation_table(r).columns
     return Mix(tuple(rec.name for rec in rows),
                tuple("" if p is None else str(p) for p in periods), spend,
                tuple(float(rec.exports or 0.0) for rec in rows),
-               f"Exports{_when(r)}")
+               f"Exports{_when(r)}", table[3].scale or memo.Scale(),
+               table[4].scale or memo.Scale())
 
 
 def build_report(

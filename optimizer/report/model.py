@@ -102,6 +102,10 @@ class Mix:
     exports: tuple[float, ...]
     """Each lever's exports in the (last) period."""
     export_label: str
+    spend_scale: memo.Scale = memo.Scale()
+    """The allocation table's spend column's scale: a bar's figure reads as its row."""
+    exports_scale: memo.Scale = memo.Scale()
+    """The allocation table's exports column's scale."""
 
 
 @dataclass(frozen=True)
