@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.analyses.reoptimize import Reoptimized, reoptimize
+from optimizer.analyses.reoptimize import reoptimize
 from optimizer.engine import solve_scenario
 from optimizer.errors import UsageError
+from optimizer.results.reoptimized import Reoptimized
 from optimizer.scenario import Loadout, load_scenario
 from optimizer.uncertain_fields import scenario_draws, with_values
 from tests.scenarios import UNCERTAIN

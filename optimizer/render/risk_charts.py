@@ -16,10 +16,11 @@ from __future__ import annotations
 import os
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from optimizer import memo
 from optimizer.render.charts import FORMATS, RC, figure_bytes, write_bytes
+from optimizer.results.simulation import Simulation
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -39,7 +40,7 @@ def _format(path: Path) -> str:
     return fmt
 
 
-def _offset(sim: Any) -> tuple[float, str]:
+def _offset(sim: Simulation) -> tuple[float, str]:
     """(amount added to lever exports, what the axis shows)."""
     if sim.includes_baseline and sim.baseline:
         return sim.baseline, "Total exports, levers and baseline,"
@@ -53,7 +54,7 @@ def _title(text: str) -> str:
 # -- histogram ----------------------------------------------------------------------------
 
 
-def histogram_figure(sim: Any) -> Figure:
+def histogram_figure(sim: Simulation) -> Figure:
     """The histogram's figure (draw or save it inside ``rc_context(RC)``)."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, PercentFormatter
@@ -93,7 +94,7 @@ def histogram_figure(sim: Any) -> Figure:
     return fig
 
 
-def histogram_chart_bytes(sim: Any, fmt: str) -> bytes:
+def histogram_chart_bytes(sim: Simulation, fmt: str) -> bytes:
     """The histogram as ``png`` or ``svg`` bytes."""
     from matplotlib import rc_context
 
@@ -101,7 +102,7 @@ def histogram_chart_bytes(sim: Any, fmt: str) -> bytes:
         return figure_bytes(histogram_figure(sim), fmt)
 
 
-def histogram_chart(sim: Any, path: str | os.PathLike[str]) -> None:
+def histogram_chart(sim: Simulation, path: str | os.PathLike[str]) -> None:
     """Write the histogram of last-period exports to FILE.png or FILE.svg."""
     target = Path(path)
     write_bytes(histogram_chart_bytes(sim, _format(target)), target)
@@ -110,7 +111,7 @@ def histogram_chart(sim: Any, path: str | os.PathLike[str]) -> None:
 # -- fan chart ------------------------------------------------------------------------------
 
 
-def fan_figure(sim: Any) -> Figure:
+def fan_figure(sim: Simulation) -> Figure:
     """Exports by period: the P10-P90 band, the P50 line, the point-value plan, and the
     target and milestones as points (draw or save it inside ``rc_context(RC)``)."""
     from matplotlib.figure import Figure
@@ -159,7 +160,7 @@ def fan_figure(sim: Any) -> Figure:
     return fig
 
 
-def fan_chart_bytes(sim: Any, fmt: str) -> bytes:
+def fan_chart_bytes(sim: Simulation, fmt: str) -> bytes:
     """The fan chart as ``png`` or ``svg`` bytes."""
     from matplotlib import rc_context
 
@@ -167,7 +168,7 @@ def fan_chart_bytes(sim: Any, fmt: str) -> bytes:
         return figure_bytes(fan_figure(sim), fmt)
 
 
-def fan_chart(sim: Any, path: str | os.PathLike[str]) -> None:
+def fan_chart(sim: Simulation, path: str | os.PathLike[str]) -> None:
     """Write the fan chart of exports by period to FILE.png or FILE.svg."""
     target = Path(path)
     write_bytes(fan_chart_bytes(sim, _format(target)), target)

@@ -15,6 +15,8 @@ from typing import Any
 
 from optimizer.numbers import clean
 from optimizer.render import align
+from optimizer.results.reoptimized import Reoptimized
+from optimizer.results.simulation import Simulation, Spread
 
 
 def _num(value: Any) -> Any:
@@ -57,7 +59,7 @@ def _se(se: float) -> str:
 # -- simulation ---------------------------------------------------------------------------
 
 
-def simulation_dict(sim: Any) -> dict[str, Any]:
+def simulation_dict(sim: Simulation) -> dict[str, Any]:
     """The simulation as JSON data."""
     data = {
         "scenario": sim.scenario,
@@ -100,15 +102,15 @@ def simulation_dict(sim: Any) -> dict[str, Any]:
     return data
 
 
-def render_simulation_json(sim: Any) -> str:
+def render_simulation_json(sim: Simulation) -> str:
     return json.dumps(simulation_dict(sim), indent=2, allow_nan=False) + "\n"
 
 
-def _where(sim: Any) -> str:
+def _where(sim: Simulation) -> str:
     return "" if sim.periods is None else f" in {sim.periods[-1]}"
 
 
-def headline(sim: Any) -> list[str]:
+def headline(sim: Simulation) -> list[str]:
     """The plan, the target, and how likely the plan reaches it and each milestone."""
     cur = sim.currency
     source = ("the optimum at the point values" if sim.plan_source == "optimum"
@@ -134,26 +136,27 @@ def headline(sim: Any) -> list[str]:
     return lines
 
 
-def _spread_cells(sim: Any) -> tuple[list[str], list[list[str]]]:
+def _spread_cells(sim: Simulation) -> tuple[list[str], list[list[str]]]:
     cur = sim.currency
     header = ["", "mean", "P10", "P50", "P90", "at point values"]
-    rows = [[f"lever exports{_where(sim)} ({cur}/yr)", sim.lever_exports, sim.point_exports]]
+    rows: list[tuple[str, Spread, float]] = [
+        (f"lever exports{_where(sim)} ({cur}/yr)", sim.lever_exports, sim.point_exports)]
     if sim.baseline:
-        rows.append([f"total exports{_where(sim)} ({cur}/yr)", sim.total_exports,
-                     sim.point_exports + sim.baseline])
+        rows.append((f"total exports{_where(sim)} ({cur}/yr)", sim.total_exports,
+                     sim.point_exports + sim.baseline))
     rows += [
-        [f"shortfall ({cur}/yr)", sim.shortfall, max(sim.needed - sim.point_exports, 0.0)],
-        [f"cost ({cur})", sim.cost, sim.point_cost],
+        (f"shortfall ({cur}/yr)", sim.shortfall, max(sim.needed - sim.point_exports, 0.0)),
+        (f"cost ({cur})", sim.cost, sim.point_cost),
     ]
     if sim.discounted_cost is not None:
-        rows.append([f"discounted cost ({cur})", sim.discounted_cost,
-                     sim.point_discounted_cost])
+        rows.append((f"discounted cost ({cur})", sim.discounted_cost,
+                     sim.point_discounted_cost))
     body = [[label, _money(s.mean), _money(s.p10), _money(s.p50), _money(s.p90), _money(point)]
             for label, s, point in rows]
     return header, body
 
 
-def _period_cells(sim: Any) -> tuple[list[str], list[list[str]]]:
+def _period_cells(sim: Simulation) -> tuple[list[str], list[list[str]]]:
     cur = sim.currency
     goals = {str(m.period): m for m in sim.milestones}
     goals[str(sim.target.period)] = sim.target
@@ -167,7 +170,7 @@ def _period_cells(sim: Any) -> tuple[list[str], list[list[str]]]:
     return header, body
 
 
-def _driver_cells(sim: Any, cost: bool) -> tuple[list[str], list[list[str]], list[str]]:
+def _driver_cells(sim: Simulation, cost: bool) -> tuple[list[str], list[list[str]], list[str]]:
     """(header, rows of the parameters that matter, names of those that do not)."""
     what = "cost" if cost else "exports"
     header = ["parameter", "distribution", f"share of {what} variance", "rank correlation"]
@@ -184,7 +187,7 @@ def _driver_cells(sim: Any, cost: bool) -> tuple[list[str], list[list[str]], lis
     return header, body, idle
 
 
-def _driver_lines(sim: Any, cost: bool) -> list[str]:
+def _driver_lines(sim: Simulation, cost: bool) -> list[str]:
     header, body, idle = _driver_cells(sim, cost)
     r2 = sim.cost_r_squared if cost else sim.r_squared
     lines = []
@@ -209,7 +212,7 @@ _DRIVERS_NOTE = (
     "(> 0: more of the parameter, more of it).")
 
 
-def render_simulation_table(sim: Any) -> str:
+def render_simulation_table(sim: Simulation) -> str:
     title = (f"{sim.scenario}: the plan under uncertainty ({sim.samples:,} samples, "
              f"seed {sim.seed})")
     lines = [title, "", *headline(sim), ""]
@@ -240,7 +243,7 @@ def _md_table(header: Sequence[str], body: Sequence[Sequence[str]], left: int = 
             *["| " + " | ".join(cell(c) for c in row) + " |" for row in body]]
 
 
-def render_simulation_markdown(sim: Any) -> str:
+def render_simulation_markdown(sim: Simulation) -> str:
     lines = [f"## {sim.scenario}: the plan under uncertainty", "",
              *[f"- {line}" for line in headline(sim)], ""]
     header, body = _spread_cells(sim)
@@ -293,7 +296,7 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def reoptimized_summary(r: Any) -> dict[str, Any]:
+def reoptimized_summary(r: Reoptimized) -> dict[str, Any]:
     """P10/P50/P90 and mean of the optimal cost over the samples with a plan, the share of
     samples without one, and each lever's mean, P10 and P90 share of spend."""
     costs = [c for c in r.costs if c is not None and math.isfinite(c)]
@@ -322,12 +325,12 @@ def reoptimized_summary(r: Any) -> dict[str, Any]:
     }
 
 
-def render_reoptimized_json(r: Any, scenario: str, currency: str) -> str:
+def render_reoptimized_json(r: Reoptimized, scenario: str, currency: str) -> str:
     data = {"scenario": scenario, "currency": currency, **_plain(reoptimized_summary(r))}
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
-def _reoptimized_cells(r: Any, currency: str, labels: dict[str, str]
+def _reoptimized_cells(r: Reoptimized, currency: str, labels: dict[str, str]
                        ) -> tuple[list[str], list[str], list[list[str]]]:
     summary = reoptimized_summary(r)
     c = summary["cost"]
@@ -350,12 +353,12 @@ def _reoptimized_cells(r: Any, currency: str, labels: dict[str, str]
     return lines, header, body
 
 
-def _speed(r: Any) -> str:
+def _speed(r: Reoptimized) -> str:
     return (f"{len(r.costs):,} solves in {r.seconds:.2f} s ({r.solves_per_second:,.1f} solves "
             "a second).")
 
 
-def render_reoptimized_table(r: Any, scenario: str, currency: str,
+def render_reoptimized_table(r: Reoptimized, scenario: str, currency: str,
                              labels: dict[str, str] | None = None) -> str:
     lines, header, body = _reoptimized_cells(r, currency, labels or {})
     aligned = align([header, *body], left=(0,))
@@ -365,7 +368,7 @@ def render_reoptimized_table(r: Any, scenario: str, currency: str,
                       _speed(r)]) + "\n"
 
 
-def render_reoptimized_markdown(r: Any, scenario: str, currency: str,
+def render_reoptimized_markdown(r: Reoptimized, scenario: str, currency: str,
                                 labels: dict[str, str] | None = None) -> str:
     lines, header, body = _reoptimized_cells(r, currency, labels or {})
     out = [f"## {scenario}: re-optimised under each of {r.samples:,} samples", "",

@@ -20,7 +20,8 @@ from optimizer.report.explained import (
 )
 from optimizer.report.model import Column, Figure, Mix, Report, Stamp, Table
 from optimizer.report.risk import risk_section
-from optimizer.results import LeverRow, Result, Sweep, Worth
+from optimizer.results import Explanation, LeverRow, Result, Sweep, Worth
+from optimizer.results.simulation import Simulation
 from optimizer.scenario import Loadout
 from optimizer.schema import Scenario
 
@@ -346,8 +347,8 @@ def mix(r: Result) -> Mix:
 
 def build_report(
     loadout: Loadout, result: Result, *, worth: Sequence[Worth] = (),
-    explanation: Any = None, sweep: Sweep | None = None, currency: str | None = None,
-    date: str | None = None, overrides: Sequence[str] = (), simulation: Any = None,
+    explanation: Explanation | None = None, sweep: Sweep | None = None, currency: str | None = None,
+    date: str | None = None, overrides: Sequence[str] = (), simulation: Simulation | None = None,
     certainty: Sequence[Result] = (), risk_notes: Sequence[str] = (),
 ) -> Report:
     """The report of ``result`` (solved from ``loadout``), in ``currency``.
@@ -406,7 +407,7 @@ def build_report(
     )
 
 
-def _probability(sim: Any) -> Figure:
+def _probability(sim: Simulation) -> Figure:
     """The headline's figure for a scenario with distributions."""
     t = sim.target
     return Figure("probability", "Chance of reaching the target", t.probability, "share",

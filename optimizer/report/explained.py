@@ -13,7 +13,7 @@ from typing import Any
 from optimizer import memo
 from optimizer.report.currency import kind_of, present
 from optimizer.report.model import Column, Quantity, Table, Tornado
-from optimizer.results import Result, Swing, Worth
+from optimizer.results import Explanation, Result, Swing, Worth
 from optimizer.schema import Scenario
 
 FIELD_WORDS = {
@@ -115,7 +115,7 @@ def _reading(name: str, w: Worth, per: float | None, s: Scenario, cur: str) -> s
     return f"each {unit} {verb}"
 
 
-def tornado(e: Any, r: Result, rate: float) -> Tornado | None:
+def tornado(e: Explanation, r: Result, rate: float) -> Tornado | None:
     swings = tuple(getattr(e, "swings", ()) or ())
     if not swings:
         return None
@@ -140,7 +140,7 @@ def _objective_cell(value: float | None, rate: float) -> Quantity:
     return Quantity(value * rate, "money")
 
 
-def explanation_tables(e: Any, r: Result, s: Scenario, rate: float) -> list[Table]:
+def explanation_tables(e: Explanation, r: Result, s: Scenario, rate: float) -> list[Table]:
     """The explanation's sections that have content, in the order optimize explain prints."""
     out: list[Table] = []
     conflict = tuple(getattr(e, "conflict", ()) or ())

@@ -13,6 +13,7 @@ from typing import Any
 
 from optimizer import memo
 from optimizer.results import Sweep, Swing
+from optimizer.results.simulation import Simulation
 
 KINDS = ("text", "money", "amount", "count", "share", "number", "mixed")
 """money: one scale for the column (memo.Scale); amount: each figure its own scale;
@@ -160,7 +161,7 @@ class Risk:
     tables: tuple[Table, ...]
     """Reaching the goals, the spread, the drivers, the cost of certainty (as present)."""
     notes: tuple[str, ...]
-    simulation: Any = None
+    simulation: Simulation | None = None
     """optimizer.analyses.simulate.Simulation in the presentation currency (for its chart), or None
     when there was no plan to hold fixed."""
     chart: str | None = None

@@ -20,6 +20,7 @@ from typing import Any
 from optimizer import memo
 from optimizer.report.model import Certainty, CertaintyPoint, Column, Risk, Table
 from optimizer.results import Result
+from optimizer.results.simulation import Chance, Simulation, Spread
 from optimizer.schema import Scenario
 
 TOP_DRIVERS = 5
@@ -33,17 +34,17 @@ REACHED = ("optimal", "limit_with_plan")
 # -- the report's currency ------------------------------------------------------------------
 
 
-def _spread(s: Any, rate: float) -> Any:
+def _spread(s: Spread, rate: float) -> Spread:
     return dataclasses.replace(s, **{f.name: getattr(s, f.name) * rate
                                      for f in dataclasses.fields(s)})
 
 
-def scaled_simulation(sim: Any, currency: str, rate: float) -> Any:
+def scaled_simulation(sim: Simulation, currency: str, rate: float) -> Simulation:
     """A Simulation with every money figure times ``rate`` (shares, counts unchanged)."""
     if rate == 1.0 and currency == sim.currency:
         return sim
 
-    def goal(c: Any) -> Any:
+    def goal(c: Chance) -> Chance:
         return dataclasses.replace(c, needed=c.needed * rate, exports=_spread(c.exports, rate),
                                    point_exports=c.point_exports * rate)
 
@@ -97,25 +98,25 @@ def certainty_of(results: Sequence[Result], s: Scenario, currency: str, rate: fl
 # -- tables ---------------------------------------------------------------------------------
 
 
-def _shift(sim: Any) -> float:
+def _shift(sim: Simulation) -> float:
     """What is added to lever exports to show them as the target is written."""
     return sim.baseline if sim.includes_baseline and sim.baseline else 0.0
 
 
-def _when(sim: Any, period: Any = None) -> str:
+def _when(sim: Simulation, period: Any = None) -> str:
     if sim.periods is None:
         return " a year"
     return f" in {sim.periods[-1] if period is None else period}"
 
 
-def _what(sim: Any) -> str:
+def _what(sim: Simulation) -> str:
     if _shift(sim):
         return (f"total exports (levers and the {memo.money(sim.baseline, sim.currency)} "
                 "baseline)")
     return "lever exports"
 
 
-def _goals(sim: Any) -> list[Any]:
+def _goals(sim: Simulation) -> list[Any]:
     """Milestones in period order, then the target."""
     order = [str(p) for p in (sim.periods or ())]
     ms = sorted(sim.milestones, key=lambda m: order.index(str(m.period))
@@ -123,7 +124,7 @@ def _goals(sim: Any) -> list[Any]:
     return [*ms, sim.target]
 
 
-def goals_table(sim: Any) -> Table:
+def goals_table(sim: Simulation) -> Table:
     cur, shift = sim.currency, _shift(sim)
     rows = []
     for g in _goals(sim):
@@ -153,7 +154,7 @@ def goals_table(sim: Any) -> Table:
         page_hidden=("point",))
 
 
-def spread_table(sim: Any, s: Scenario) -> Table:
+def spread_table(sim: Simulation, s: Scenario) -> Table:
     cur, shift = sim.currency, _shift(sim)
     exports, point = sim.lever_exports, sim.point_exports
 
@@ -185,7 +186,7 @@ def spread_table(sim: Any, s: Scenario) -> Table:
                 "what the lever exports miss the target by (nothing when they reach it).")
 
 
-def drivers_table(sim: Any) -> Table:
+def drivers_table(sim: Simulation) -> Table:
     movers = sorted((d for d in sim.drivers if d.moves_exports), key=lambda d: -d.share)
     top = movers[:TOP_DRIVERS]
     rows = tuple((d.parameter, d.distribution, d.share, d.spearman, d.cost_share,
@@ -251,7 +252,7 @@ def certainty_table(c: Certainty) -> Table:
 # -- the section ----------------------------------------------------------------------------
 
 
-def risk_section(sim: Any, results: Sequence[Result], s: Scenario, currency: str,
+def risk_section(sim: Simulation | None, results: Sequence[Result], s: Scenario, currency: str,
                  rate: float, notes: Sequence[str] = ()) -> Risk:
     """The Risk section from a Simulation of the report's plan (None: no plan to hold) and
     the chance-constrained sweep (empty: none asked)."""
@@ -276,7 +277,7 @@ def risk_section(sim: Any, results: Sequence[Result], s: Scenario, currency: str
                 notes=(*extra, *notes), simulation=shown, chart=chart, certainty=certainty)
 
 
-def _lede(sim: Any, c: Certainty | None) -> list[str]:
+def _lede(sim: Simulation | None, c: Certainty | None) -> list[str]:
     lines = []
     if sim is not None:
         cur, shift, t = sim.currency, _shift(sim), sim.target
