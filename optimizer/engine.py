@@ -12,13 +12,23 @@ import pyomo.core as pyo
 
 from models.build import build, use_objective
 from models.data import ModelData
+from optimizer import messages
 from optimizer.check import Plan, binding, limits_on_exports, paths, violations
 from optimizer.errors import OutOfTime, ScenarioError, SolverError
 from optimizer.highs import Highs, Outcome, Status, version
 from optimizer.inputs import Scaling, chance_data, fitted, model_data, money_scales, off_scale
-from optimizer.numbers import clean, money, round_step
+from optimizer.numbers import clean, round_step
 from optimizer.options import SolverOptions
-from optimizer.results import Certificate, LeverRow, PeriodRow, PlanKind, Result, SolverInfo
+from optimizer.results import (
+    Certificate,
+    LeverRow,
+    OutOfReach,
+    PeriodRow,
+    PlanKind,
+    Result,
+    ShortMilestone,
+    SolverInfo,
+)
 from optimizer.results import Status as ResultStatus
 from optimizer.scenario import Loadout
 from optimizer.schema import Scenario
@@ -682,7 +692,7 @@ def _answer(run: _Run, out: Outcome, discrete: bool, diagnose: bool) -> Result:
             _recheck(run, units, need_target, out)
         if not certificate.proven:
             return _result(run, out, ResultStatus.NOT_PROVEN, units, PlanKind.BEST_FOUND,
-                           _unproven(certificate, s.currency), certificate=certificate)
+                           messages.unproven(certificate, s.currency), certificate=certificate)
     limits = binding(s, units if run.first_plan is None else run.first_plan, need_target)
     marginal, basis, next_step = None, None, None
     if s.objective == "min_cost" and out.status is Status.OPTIMAL:
@@ -879,45 +889,6 @@ def _relative_gap(short: float, value: float, bound: float) -> float:
     return short / max(abs(value), abs(bound))
 
 
-def _unproven(c: Certificate, currency: str) -> str:
-    if c.cost_value is not None and c.cost_bound is None and c.gap <= c.tolerance:
-        return (f"HiGHS called this plan optimal, and no plan adds more exports, but its "
-                f"cost ({money(c.cost_value, currency)}) is not proven the least for them: "
-                "the model counts money in units so large that HiGHS's tolerances there "
-                "are coarser than the cost itself, so no bound on it holds. The plan shown "
-                "is the best found, not a proven optimum.")
-    if c.cost_gap is not None and c.gap <= c.tolerance and c.cost_bound is not None \
-            and c.cost_value is not None:
-        why = (f"a gap of {c.cost_gap:.3g}, more than {c.tolerance:.0e}"
-               if c.cost_gap > c.tolerance else
-               "the plan beats that bound, so it is wrong" if c.cost_value < c.cost_bound
-               else "HiGHS's tolerances in the model's units of money are coarser than "
-               "the 1e-6 the proof needs")
-        return (f"HiGHS called this plan optimal, and no plan adds more exports, but its "
-                f"cost is not proven the least for them: {money(c.cost_value, currency)}, "
-                f"against at least {money(c.cost_bound, currency)} ({why}). The plan shown "
-                "is the best found, not a proven optimum.")
-    what = "lever exports" if c.quantity == "lever_exports" else "discounted cost"
-    side = "at most" if c.quantity == "lever_exports" else "at least"
-    if c.method == "none":
-        return (f"HiGHS called this plan optimal, but no bound could be computed to prove "
-                f"it: its {what} is {money(c.value, currency)}. Not shown as optimal.")
-    if c.gap <= c.tolerance:
-        beats = (c.value > c.bound) if c.quantity == "lever_exports" else (c.value < c.bound)
-        why = ("the plan beats the bound, so the bound is wrong" if beats and not math.isclose(
-            c.value, c.bound, rel_tol=c.tolerance) else
-               "the model counts this figure in units so large that HiGHS's tolerances "
-               "there are coarser than the 1e-6 the proof needs")
-        return (f"HiGHS called this plan optimal, but the proof does not hold: its {what} "
-                f"is {money(c.value, currency)} and the bound {side} "
-                f"{money(c.bound, currency)} ({c.method}), but {why}. The plan shown is "
-                "the best found, not a proven optimum.")
-    return (f"HiGHS called this plan optimal, but the proof does not hold: its {what} is "
-            f"{money(c.value, currency)}, and the best possible is {side} "
-            f"{money(c.bound, currency)} (a gap of {c.gap:.3g}, more than {c.tolerance:.0e}; "
-            f"bound by {c.method}). The plan shown is the best found, not a proven optimum.")
-
-
 def _solve_plan(run: _Run) -> Outcome:
     """Solve for a plan to show: polished (integers fixed, LP re-solved) with the
     target row's dual."""
@@ -999,7 +970,7 @@ def _infeasible(run: _Run, discrete: bool, verdict: Outcome) -> Result:
         if _meets_target(run, first):
             # the most-exports plan meets the target: "infeasible" was wrong
             return _contradiction(run, out, first, discrete)
-        return _out_of_reach(run, out, [], _reach_proof(run, first))
+        return _out_of_reach(run, out, (), False, _reach_proof(run, first))
     milestones = list(m.milestone.values()) if hasattr(m, "milestone") else []
     for con in milestones:
         con.deactivate()
@@ -1019,11 +990,9 @@ def _infeasible(run: _Run, discrete: bool, verdict: Outcome) -> Result:
             k = s.timeline.index(key)
             reach = _most_in_period(run, k)
             if reach is not None and reach < goal * (1 - 1e-6):
-                short.append(f"target.milestones.{key} needs {money(goal, cur)}, at most "
-                             f"{money(reach, cur)} is reachable in {key}")
-        if not short and s.target.milestones:
-            short.append("target.milestones: each milestone alone is reachable, but not all "
-                         "of them together")
+                short.append(ShortMilestone(str(key), goal, reach))
+        # each milestone alone is reachable, but not all of them together
+        jointly = not short and bool(s.target.milestones)
         if plan is not None:
             _load(run, plan)
     finally:
@@ -1031,11 +1000,11 @@ def _infeasible(run: _Run, discrete: bool, verdict: Outcome) -> Result:
             con.activate()
     if plan is None:
         # the target alone has no limit to its exports: the milestones are why
-        names = [line.split(" ")[0].rstrip(":") for line in short]
+        reason = OutOfReach(s.target.needed, None, _last_label(s), tuple(short), jointly)
         return _result(run, out, ResultStatus.INFEASIBLE, None, PlanKind.NONE,
-                       "infeasible: " + "; ".join(short)
-                       + ".", binding=tuple(names), certificate=_resolved_proof(run))
-    return _out_of_reach(run, out, short, _resolved_proof(run))
+                       messages.out_of_reach(reason, cur), binding=reason.names,
+                       certificate=_resolved_proof(run), reason=reason)
+    return _out_of_reach(run, out, tuple(short), jointly, _resolved_proof(run))
 
 
 def _quietly_infeasible(run: _Run, out: Outcome, discrete: bool) -> Result:
@@ -1138,9 +1107,7 @@ def _contradiction(run: _Run, out: Outcome, first: Plan, discrete: bool) -> Resu
     certificate = Certificate("optimum", "discounted_cost", value, math.nan, math.nan,
                               CERTIFY_GAP, "none", False)
     return _result(run, out, ResultStatus.NOT_PROVEN, first, PlanKind.BEST_FOUND,
-                   "HiGHS called the target out of reach, yet this plan reaches it (re-checked "
-                   f"against the file): its discounted cost is {money(value, s.currency)}, "
-                   "not proven the least. Not shown as optimal.", certificate=certificate)
+                   messages.contradiction(certificate, s.currency), certificate=certificate)
 
 
 def _most_in_period(run: _Run, k: int) -> float | None:
@@ -1158,37 +1125,26 @@ def _most_in_period(run: _Run, k: int) -> float | None:
         use_objective(m, run.objective)
 
 
-def _out_of_reach(run: _Run, out: Outcome, short_milestones: list[str],
-                  proof: Certificate) -> Result:
+def _out_of_reach(run: _Run, out: Outcome, short: tuple[ShortMilestone, ...],
+                  jointly: bool, proof: Certificate) -> Result:
     s = run.loadout.scenario
-    cur = s.currency
     units = _plan(run)
-    _recheck(run, units, False, out, milestones=not short_milestones)
+    _recheck(run, units, False, out, milestones=not short and not jointly)
     # the first stage's plan holds the most exports; the one shown is the
     # cheapest within the spec's 1e-6 of it
     reach = sum(p.last_exports for p in paths(s, run.first_plan or units).values())
-    holders = limits_on_exports(s, run.first_plan or units)
-    last = f" in {s.period_labels[-1]}" if s.has_periods else " a year"
-    lines = []
-    if reach < s.target.needed * (1 - 1e-6):
-        lines.append(
-            f"the levers must add {money(s.target.needed, cur)} of exports{last}, but at most "
-            f"{money(reach, cur)} is reachable under the ceiling, bounds and constraints")
-    lines += short_milestones
-    held = ", ".join(holders) if holders else "nothing named"
-    message = "infeasible: " + "; ".join(lines) + f". Held back by: {held}."
-    names = [line.split(" ")[0].rstrip(":") for line in short_milestones]
-    if not proof.proven:
-        bound = ("no bound could be computed" if not math.isfinite(proof.bound) else
-                 f"the best bound allows {money(proof.bound, cur)}")
-        message = ("HiGHS found no plan reaching the target, but that is not proven: "
-                   f"the most exports found is {money(reach, cur)}, and {bound} "
-                   f"against {money(s.target.needed, cur)} needed. Not shown as infeasible.")
-        return _result(run, out, ResultStatus.NOT_PROVEN, units, PlanKind.BEST_FOUND, message,
-                       binding=tuple(names + holders), certificate=proof)
-    return _result(run, out, ResultStatus.INFEASIBLE, units, PlanKind.MOST_EXPORTS_REACHABLE,
-                   message,
-                   binding=tuple(names + holders), certificate=proof)
+    holders = tuple(limits_on_exports(s, run.first_plan or units))
+    reason = OutOfReach(s.target.needed, reach, _last_label(s), short, jointly, holders,
+                        proof.proven, proof.bound if math.isfinite(proof.bound) else None)
+    status, kind = ((ResultStatus.INFEASIBLE, PlanKind.MOST_EXPORTS_REACHABLE) if proof.proven
+                    else (ResultStatus.NOT_PROVEN, PlanKind.BEST_FOUND))
+    return _result(run, out, status, units, kind, messages.out_of_reach(reason, s.currency),
+                   binding=reason.names + holders, certificate=proof, reason=reason)
+
+
+def _last_label(s: Scenario) -> str | None:
+    """The last period's label; None for a scenario without periods."""
+    return str(s.period_labels[-1]) if s.has_periods else None
 
 
 def _plan(run: _Run) -> dict[str, list[float]]:
@@ -1390,6 +1346,7 @@ def _result(
     basis: str | None = None,
     next_step: tuple[float, float | None] | None = None,
     certificate: Certificate | None = None,
+    reason: OutOfReach | None = None,
 ) -> Result:
     s = run.loadout.scenario
     rows = _allocation(run, units)
@@ -1435,4 +1392,5 @@ def _result(
             certificate=certificate,
         ),
         message=message,
+        reason=reason,
     )

@@ -329,3 +329,41 @@ def test_requires_and_excludes_in_force_are_binding(solve: Solve) -> None:
           c: {unit_cost: 0.5, yield_per_unit: 1, max_units: 30}
     """)
     assert "levers.a.requires" in r.binding and "levers.a.excludes" in r.binding
+
+
+def test_an_out_of_reach_target_carries_its_reason_as_data(solve: Solve) -> None:
+    """The engine returns why (OutOfReach), and optimizer.messages words it: by hand,
+    a exports 1 a unit, at most 100 units (funded in 2024 they still count in
+    2025): the levers reach 100 of the 150 needed, held back by a's cap."""
+    from optimizer.messages import out_of_reach
+
+    r = solve("""
+        name: out of reach
+        periods: [2024, 2025]
+        target: {exports: 150}
+        levers:
+          a: {unit_cost: 1, yield_per_unit: 1, max_units: 100}
+    """)
+    assert r.status == "infeasible" and r.reason is not None
+    assert r.reason.needed == 150 and r.reason.reachable == pytest.approx(100)
+    assert r.reason.period == "2025" and r.reason.proven and r.reason.target_short
+    assert r.reason.held_by == ("levers.a.max_units",) and r.reason.milestones == ()
+    assert r.message == out_of_reach(r.reason, "USD")
+    assert r.message.startswith("infeasible: the levers must add 150 USD of exports in 2025, "
+                                "but at most 100 USD is reachable")
+
+
+def test_milestones_out_of_reach_only_together_are_a_reason_too(solve: Solve) -> None:
+    """By hand: 2024 needs 0.8 units funded in 2024; half is left in 2025, so 0.4
+    more then, 1.2 in all, over max_units 1; each milestone alone is reachable."""
+    r = solve("""
+        name: milestones reachable one at a time
+        periods: [2024, 2025, 2026]
+        target: {exports: 0.1, milestones: {2024: 0.8, 2025: 0.8}}
+        levers:
+          a: {unit_cost: 1, yield_per_unit: 1, attrition: 50%, max_units: 1}
+    """)
+    assert r.status == "infeasible" and r.reason is not None
+    assert r.reason.jointly and r.reason.milestones == () and not r.reason.target_short
+    assert r.binding[0] == "target.milestones"
+    assert "each milestone alone is reachable, but not all of them together" in r.message

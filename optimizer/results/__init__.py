@@ -163,6 +163,53 @@ class ChanceInfo:
     seed: int
 
 
+@dataclass(frozen=True)
+class ShortMilestone:
+    """A milestone no plan reaches in its period."""
+
+    period: str
+    """Its key in target.milestones, as a label."""
+    needed: float
+    """Lever exports it asks for (reporting currency a year)."""
+    reachable: float
+    """The most lever exports any plan adds in that period."""
+
+
+@dataclass(frozen=True)
+class OutOfReach:
+    """Why no plan meets the target, as data (optimizer.messages words it): the
+    most exports any plan adds beside what is needed, the milestones that cannot
+    be met, and the limits that hold exports back."""
+
+    needed: float
+    """Lever exports the target asks for in the last period."""
+    reachable: float | None
+    """The most lever exports any plan adds there; None where the target has no
+    limit at all and only the milestones are out of reach."""
+    period: str | None
+    """The last period's label; None for a scenario without periods."""
+    milestones: tuple[ShortMilestone, ...] = ()
+    jointly: bool = False
+    """Each milestone alone is reachable, but not all of them together."""
+    held_by: tuple[str, ...] = ()
+    """The limits that bind the plan with the most exports (scenario paths)."""
+    proven: bool = True
+    """False: HiGHS found no plan reaching the target, but no bound proves it."""
+    bound: float | None = None
+    """The proof's bound on the lever exports any plan adds (None: none found)."""
+
+    @property
+    def target_short(self) -> bool:
+        """The target itself (not only a milestone) is beyond the most reachable."""
+        return self.reachable is not None and self.reachable < self.needed * (1 - 1e-6)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The milestones at fault, as scenario paths."""
+        return tuple(f"target.milestones.{m.period}" for m in self.milestones) + (
+            ("target.milestones",) if self.jointly else ())
+
+
 @dataclass(frozen=True, eq=False)
 class Result:
     """What a solve found, in the reporting currency, ready to render.
@@ -205,6 +252,9 @@ class Result:
     """One or more lines for the planner: what happened and why."""
     chance: ChanceInfo | None = None
     """Set for a chance-constrained plan (--confidence)."""
+    reason: OutOfReach | None = None
+    """Why the target is out of reach (``message`` words it), for an infeasible or
+    unproven min_cost answer that got that far."""
 
     @cached_property
     def allocation(self) -> pd.DataFrame:

@@ -1,0 +1,93 @@
+"""The engine's findings in words: each function turns one structured finding
+(a Certificate, an OutOfReach) into the sentence a planner reads. The engine and
+the analyses return the data; this module alone writes the prose, so a finding
+reads the same wherever it is shown, and a renderer may word it its own way
+from the same data."""
+
+from __future__ import annotations
+
+import math
+
+from optimizer.numbers import money
+from optimizer.results import Certificate, OutOfReach, ShortMilestone
+
+
+def short_milestone(m: ShortMilestone, currency: str) -> str:
+    return (f"target.milestones.{m.period} needs {money(m.needed, currency)}, at most "
+            f"{money(m.reachable, currency)} is reachable in {m.period}")
+
+
+JOINTLY = ("target.milestones: each milestone alone is reachable, but not all of them "
+           "together")
+
+
+def out_of_reach(r: OutOfReach, currency: str) -> str:
+    """The message of a target out of reach: what is needed against the most any plan
+    adds, the milestones at fault and what holds exports back; when not proven, says
+    so and what the bound allows."""
+    lines = [short_milestone(m, currency) for m in r.milestones] + (
+        [JOINTLY] if r.jointly else [])
+    if r.reachable is None:
+        # the target has no limit of its own: the milestones are why
+        return "infeasible: " + "; ".join(lines) + "."
+    if not r.proven:
+        bound = ("no bound could be computed" if r.bound is None else
+                 f"the best bound allows {money(r.bound, currency)}")
+        return ("HiGHS found no plan reaching the target, but that is not proven: "
+                f"the most exports found is {money(r.reachable, currency)}, and {bound} "
+                f"against {money(r.needed, currency)} needed. Not shown as infeasible.")
+    when = f" in {r.period}" if r.period is not None else " a year"
+    if r.target_short:
+        lines.insert(0, f"the levers must add {money(r.needed, currency)} of exports{when}, "
+                        f"but at most {money(r.reachable, currency)} is reachable under the "
+                        "ceiling, bounds and constraints")
+    held = ", ".join(r.held_by) if r.held_by else "nothing named"
+    return "infeasible: " + "; ".join(lines) + f". Held back by: {held}."
+
+
+def contradiction(c: Certificate, currency: str) -> str:
+    """min_cost called the target out of reach, yet a plan reaches it."""
+    return ("HiGHS called the target out of reach, yet this plan reaches it (re-checked "
+            f"against the file): its discounted cost is {money(c.value, currency)}, "
+            "not proven the least. Not shown as optimal.")
+
+
+def unproven(c: Certificate, currency: str) -> str:
+    """Why a plan HiGHS called optimal is not shown as optimal: what its certificate
+    failed to prove."""
+    if c.cost_value is not None and c.cost_bound is None and c.gap <= c.tolerance:
+        return (f"HiGHS called this plan optimal, and no plan adds more exports, but its "
+                f"cost ({money(c.cost_value, currency)}) is not proven the least for them: "
+                "the model counts money in units so large that HiGHS's tolerances there "
+                "are coarser than the cost itself, so no bound on it holds. The plan shown "
+                "is the best found, not a proven optimum.")
+    if c.cost_gap is not None and c.gap <= c.tolerance and c.cost_bound is not None \
+            and c.cost_value is not None:
+        why = (f"a gap of {c.cost_gap:.3g}, more than {c.tolerance:.0e}"
+               if c.cost_gap > c.tolerance else
+               "the plan beats that bound, so it is wrong" if c.cost_value < c.cost_bound
+               else "HiGHS's tolerances in the model's units of money are coarser than "
+               "the 1e-6 the proof needs")
+        return (f"HiGHS called this plan optimal, and no plan adds more exports, but its "
+                f"cost is not proven the least for them: {money(c.cost_value, currency)}, "
+                f"against at least {money(c.cost_bound, currency)} ({why}). The plan shown "
+                "is the best found, not a proven optimum.")
+    what = "lever exports" if c.quantity == "lever_exports" else "discounted cost"
+    side = "at most" if c.quantity == "lever_exports" else "at least"
+    if c.method == "none":
+        return (f"HiGHS called this plan optimal, but no bound could be computed to prove "
+                f"it: its {what} is {money(c.value, currency)}. Not shown as optimal.")
+    if c.gap <= c.tolerance:
+        beats = (c.value > c.bound) if c.quantity == "lever_exports" else (c.value < c.bound)
+        why = ("the plan beats the bound, so the bound is wrong" if beats and not math.isclose(
+            c.value, c.bound, rel_tol=c.tolerance) else
+               "the model counts this figure in units so large that HiGHS's tolerances "
+               "there are coarser than the 1e-6 the proof needs")
+        return (f"HiGHS called this plan optimal, but the proof does not hold: its {what} "
+                f"is {money(c.value, currency)} and the bound {side} "
+                f"{money(c.bound, currency)} ({c.method}), but {why}. The plan shown is "
+                "the best found, not a proven optimum.")
+    return (f"HiGHS called this plan optimal, but the proof does not hold: its {what} is "
+            f"{money(c.value, currency)}, and the best possible is {side} "
+            f"{money(c.bound, currency)} (a gap of {c.gap:.3g}, more than {c.tolerance:.0e}; "
+            f"bound by {c.method}). The plan shown is the best found, not a proven optimum.")
