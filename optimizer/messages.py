@@ -9,7 +9,17 @@ from __future__ import annotations
 import math
 
 from optimizer.numbers import money
-from optimizer.results import Certificate, OutOfReach, ShortMilestone
+from optimizer.results import (
+    Certificate,
+    Finding,
+    FloorOverMaxSpend,
+    ForcedExclusion,
+    ForcedRequiresHeld,
+    MinimumsOverCeiling,
+    OutOfReach,
+    ReachBelowTarget,
+    ShortMilestone,
+)
 
 
 def short_milestone(m: ShortMilestone, currency: str) -> str:
@@ -43,6 +53,32 @@ def out_of_reach(r: OutOfReach, currency: str) -> str:
                         "ceiling, bounds and constraints")
     held = ", ".join(r.held_by) if r.held_by else "nothing named"
     return "infeasible: " + "; ".join(lines) + f". Held back by: {held}."
+
+
+def finding(f: Finding, currency: str) -> str:
+    """A precheck finding as a sentence naming the file's fields."""
+    match f:
+        case FloorOverMaxSpend():
+            lever = f.field.rsplit(".", 1)[0]
+            return (f"{f.field} ({f.units:,.10g}) costs at least "
+                    f"{money(f.least_cost, currency)}, above {lever}.max_spend "
+                    f"({money(f.max_spend, currency)})")
+        case MinimumsOverCeiling():
+            named = ", ".join(f"{path} ({money(v, currency)})" for path, v in f.floors)
+            return (f"the levers' minimums cost at least {money(f.total, currency)}, above "
+                    f"budget.ceiling ({money(f.ceiling, currency)}): {named}")
+        case ReachBelowTarget():
+            return (f"target.exports: the levers must add {money(f.needed, currency)}, but "
+                    "even each lever at its own cap (or with the whole ceiling) adds at most "
+                    f"{money(f.most, currency)}")
+        case ForcedExclusion():
+            return (f"levers.{f.lever}.excludes: {f.lever} and {f.other} are both forced on "
+                    f"(levers.{f.lever}.{f.field}, levers.{f.other}.{f.other_field}) but "
+                    "exclude each other")
+        case ForcedRequiresHeld():
+            return (f"levers.{f.lever}.requires: {f.lever} is forced on "
+                    f"(levers.{f.lever}.{f.field}) and requires {f.other}, held at 0 by "
+                    f"levers.{f.other}.max_units")
 
 
 def contradiction(c: Certificate, currency: str) -> str:

@@ -2,12 +2,21 @@
 
 Each finding is a sufficient reason for "infeasible", named in the file's
 fields, and costs no solve. A scenario that passes them all may still be
-infeasible: the solve and its conflict set say why.
+infeasible: the solve and its conflict set say why. Findings are data
+(optimizer.results.Finding); optimizer.messages words them.
 """
 
 from __future__ import annotations
 
-from optimizer.numbers import money
+from optimizer import messages
+from optimizer.results import Finding as Finding
+from optimizer.results import (
+    FloorOverMaxSpend,
+    ForcedExclusion,
+    ForcedRequiresHeld,
+    MinimumsOverCeiling,
+    ReachBelowTarget,
+)
 from optimizer.scenario import unit_upper_bound
 from optimizer.schema import Lever, Scenario
 
@@ -42,9 +51,9 @@ def _most_exports(lever: Lever, s: Scenario) -> float | None:
     return None if units is None else per_unit * units
 
 
-def minimums_over_ceiling(s: Scenario) -> list[str]:
+def minimums_over_ceiling(s: Scenario) -> list[Finding]:
     """The levers' forced spend against budget.ceiling and each max_spend."""
-    out = []
+    out: list[Finding] = []
     levers = s.enabled_levers()
     forced = {lid: _least_spend(lv, s) for lid, lv in levers.items()}
     for lid, lv in levers.items():
@@ -52,18 +61,15 @@ def minimums_over_ceiling(s: Scenario) -> list[str]:
         if lv.max_spend is not None and units > 0 and \
                 units * _cheapest(lv, s) + lv.fixed_cost > lv.max_spend * (1 + MARGIN):
             field = "fixed_units" if lv.fixed_units else "min_units"
-            out.append(
-                f"levers.{lid}.{field} ({units:,.10g}) costs at least "
-                f"{money(units * _cheapest(lv, s) + lv.fixed_cost, s.currency)}, above "
-                f"levers.{lid}.max_spend ({money(lv.max_spend, s.currency)})")
+            out.append(FloorOverMaxSpend(f"levers.{lid}.{field}", units,
+                                         units * _cheapest(lv, s) + lv.fixed_cost,
+                                         lv.max_spend))
     ceiling = s.budget.ceiling
     total = sum(forced.values())
     if ceiling is not None and total > ceiling * (1 + MARGIN):
-        named = ", ".join(
-            f"levers.{lid}.{_floor_field(levers[lid])} ({money(v, s.currency)})"
-            for lid, v in sorted(forced.items(), key=lambda kv: -kv[1]) if v > 0)
-        out.append(f"the levers' minimums cost at least {money(total, s.currency)}, above "
-                   f"budget.ceiling ({money(ceiling, s.currency)}): {named}")
+        floors = tuple((f"levers.{lid}.{_floor_field(levers[lid])}", v)
+                       for lid, v in sorted(forced.items(), key=lambda kv: -kv[1]) if v > 0)
+        out.append(MinimumsOverCeiling(total, ceiling, floors))
     return out
 
 
@@ -75,7 +81,7 @@ def _floor_field(lever: Lever) -> str:
     return "min_spend"
 
 
-def reach_below_target(s: Scenario) -> list[str]:
+def reach_below_target(s: Scenario) -> list[Finding]:
     """Every lever at its own most (cap, curve end or whole ceiling) against the target."""
     total = 0.0
     for lv in s.enabled_levers().values():
@@ -84,33 +90,33 @@ def reach_below_target(s: Scenario) -> list[str]:
             return []
         total += most
     if total < s.target.needed * (1 - MARGIN):
-        return [f"target.exports: the levers must add {money(s.target.needed, s.currency)}, "
-                f"but even each lever at its own cap (or with the whole ceiling) adds at most "
-                f"{money(total, s.currency)}"]
+        return [ReachBelowTarget(s.target.needed, total)]
     return []
 
 
-def locks_against_rules(s: Scenario) -> list[str]:
+def locks_against_rules(s: Scenario) -> list[Finding]:
     """Levers forced on that exclude each other, or that require a lever held at 0."""
     levers = s.enabled_levers()
     on = {lid for lid, lv in levers.items() if _least_units(lv) > 0 or (lv.min_spend or 0) > 0}
-    out = []
+    out: list[Finding] = []
     for lid in sorted(on):
         lv = levers[lid]
         for other in lv.excludes:
             if other in on and (other < lid or lid not in levers[other].excludes):
-                out.append(f"levers.{lid}.excludes: {lid} and {other} are both forced on "
-                           f"(levers.{lid}.{_floor_field(lv)}, levers.{other}."
-                           f"{_floor_field(levers[other])}) but exclude each other")
+                out.append(ForcedExclusion(lid, other, _floor_field(lv),
+                                           _floor_field(levers[other])))
         for other in lv.requires:
             cap = levers[other].max_units if other in levers else 0.0
             if cap is not None and cap <= 0:
-                out.append(f"levers.{lid}.requires: {lid} is forced on "
-                           f"(levers.{lid}.{_floor_field(lv)}) and requires {other}, "
-                           f"held at 0 by levers.{other}.max_units")
+                out.append(ForcedRequiresHeld(lid, other, _floor_field(lv)))
     return out
+
+
+def findings(s: Scenario) -> list[Finding]:
+    """All cheap findings, as data."""
+    return [*locks_against_rules(s), *minimums_over_ceiling(s), *reach_below_target(s)]
 
 
 def precheck(s: Scenario) -> list[str]:
     """All cheap findings, each a sentence naming the file's fields."""
-    return [*locks_against_rules(s), *minimums_over_ceiling(s), *reach_below_target(s)]
+    return [messages.finding(f, s.currency) for f in findings(s)]

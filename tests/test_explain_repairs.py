@@ -81,14 +81,31 @@ REQUIRES_ZERO = """\
 ], ids=["minimums", "lock_over_spend", "reach", "excluded_locks", "requires_zero"])
 def test_each_precheck_names_its_fields_and_optimize_exits_3(
         tmp_path: Path, text: str, expected: str) -> None:
+    from optimizer.precheck import findings
+
     path = write(tmp_path, text)
     assert precheck(load_scenario(path).scenario) == [expected]
+    # the finding is data first; optimizer.messages words it
+    assert len(findings(load_scenario(path).scenario)) == 1
     out = tmp_path / "out"
     code, stdout, stderr = invoke("--config", path, "--format", "json", "--output", out)
     assert code == 3
     message = json.loads(stdout)["message"]
     assert f"Before solving: {expected}." in message
     assert "Traceback" not in stderr
+
+
+def test_precheck_findings_are_data_with_the_figures_by_hand(tmp_path: Path) -> None:
+    from optimizer.precheck import findings
+    from optimizer.results import FloorOverMaxSpend, MinimumsOverCeiling, ReachBelowTarget
+
+    assert findings(load_scenario(write(tmp_path, MINIMUMS)).scenario) == [
+        MinimumsOverCeiling(90.0, 80.0, (("levers.a.min_units", 50.0),
+                                         ("levers.b.fixed_units", 40.0)))]
+    assert findings(load_scenario(write(tmp_path, LOCK_OVER_SPEND)).scenario) == [
+        FloorOverMaxSpend("levers.a.fixed_units", 10.0, 50.0, 30.0)]
+    assert findings(load_scenario(write(tmp_path, REACH)).scenario) == [
+        ReachBelowTarget(40.0, 35.0)]
 
 
 def test_shipped_scenarios_pass_every_precheck() -> None:

@@ -210,6 +210,61 @@ class OutOfReach:
             ("target.milestones",) if self.jointly else ())
 
 
+@dataclass(frozen=True)
+class FloorOverMaxSpend:
+    """A lever's forced units cost more than its own max_spend."""
+
+    field: str
+    """levers.ID.fixed_units or levers.ID.min_units."""
+    units: float
+    least_cost: float
+    max_spend: float
+
+
+@dataclass(frozen=True)
+class MinimumsOverCeiling:
+    """The levers' forced spend, summed, is above budget.ceiling."""
+
+    total: float
+    ceiling: float
+    floors: tuple[tuple[str, float], ...]
+    """(field path, the least it costs) of each lever forced on, dearest first."""
+
+
+@dataclass(frozen=True)
+class ReachBelowTarget:
+    """Every lever at its own most still adds less than the target needs."""
+
+    needed: float
+    most: float
+
+
+@dataclass(frozen=True)
+class ForcedExclusion:
+    """Two levers forced on that exclude each other."""
+
+    lever: str
+    other: str
+    field: str
+    """The lever's floor field (fixed_units, min_units or min_spend)."""
+    other_field: str
+
+
+@dataclass(frozen=True)
+class ForcedRequiresHeld:
+    """A lever forced on requires one held at 0 by its max_units."""
+
+    lever: str
+    other: str
+    field: str
+
+
+Finding = (FloorOverMaxSpend | MinimumsOverCeiling | ReachBelowTarget | ForcedExclusion
+           | ForcedRequiresHeld)
+"""What arithmetic on the file shows before any solve (optimizer.precheck): each a
+sufficient reason for "infeasible"."""
+
+
 @dataclass(frozen=True, eq=False)
 class Result:
     """What a solve found, in the reporting currency, ready to render.
