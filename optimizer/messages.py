@@ -11,6 +11,7 @@ import math
 from optimizer.numbers import money
 from optimizer.results import (
     Certificate,
+    ChanceInfo,
     Finding,
     FloorOverMaxSpend,
     ForcedExclusion,
@@ -79,6 +80,20 @@ def finding(f: Finding, currency: str) -> str:
             return (f"levers.{f.lever}.requires: {f.lever} is forced on "
                     f"(levers.{f.lever}.{f.field}) and requires {f.other}, held at 0 by "
                     f"levers.{f.other}.max_units")
+
+
+def chance(c: ChanceInfo) -> str:
+    """A chance-constrained answer: the share of the samples its plan reaches the
+    target in, asked and out of sample; or that no plan reaches the share asked."""
+    if c.in_sample is not None and c.out_of_sample is not None:
+        return (f"optimal: reaches the target in {c.in_sample:.1%} of the "
+                f"{c.samples:,} samples (at least {c.confidence:.0%} asked) and in "
+                f"{c.out_of_sample:.1%} of {c.fresh_samples:,} fresh ones")
+    most = c.most_reached
+    reach = ("" if most is None else
+             f"; at most {most:,} of them ({most / c.samples:.1%}) can be reached")
+    return (f"infeasible: no plan reaches the target in {c.confidence:.0%} of the "
+            f"{c.samples:,} samples under the file's limits{reach}")
 
 
 def contradiction(c: Certificate, currency: str) -> str:

@@ -196,3 +196,21 @@ def test_a_correlation_naming_no_distribution_exits_2(tmp_path: Path) -> None:
     assert code == 2
     assert "uncertainty.correlations[0].between[1]: not an uncertain parameter (got " \
            "'levers.c.unit_cost'" in stderr
+
+
+def test_out_of_reach_confidence_says_how_many_samples_any_plan_reaches(
+        tmp_path: Path) -> None:
+    """By hand: at most 40 units of a; sample j reaches 100 when 40 y_j >= 100, so
+    exactly the samples with y_j >= 2.5 (about a quarter of uniform(1, 3)): 90% is
+    out of reach, and the most any plan reaches is their count, from the draws."""
+    loadout = load_scenario(write(tmp_path, ONE_LEVER.replace(
+        "high: 3}}", "high: 3}, max_units: 40}")))
+    r = solve_chance(loadout, 0.9)
+    y = scenario_draws(loadout.scenario, 1000)["levers.a.yield_per_unit"]
+    most = int(np.sum(40 * y >= 100 * (1 - 1e-9)))
+    assert 200 < most < 300
+    assert r.status == "infeasible" and r.chance is not None
+    assert r.chance.most_reached == most and r.chance.in_sample is None
+    assert r.message == (f"infeasible: no plan reaches the target in 90% of the 1,000 samples "
+                         f"under the file's limits; at most {most:,} of them "
+                         f"({most / 1000:.1%}) can be reached")

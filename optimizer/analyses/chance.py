@@ -13,11 +13,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+from optimizer import messages
 from optimizer.dynamics import flows
 from optimizer.errors import SolverError, UsageError
 from optimizer.results import ChanceInfo, Result
@@ -95,36 +96,29 @@ def chance_sweep(loadout: Loadout, confidences: Sequence[float],
         required = min(n, math.ceil(c * n - 1e-9))
         session.require_samples(required)
         r = session.solve(diagnose=False)
-        info: dict[str, Any] = {
-            "confidence": c, "samples": n, "required": required,
-            "fresh_samples": FRESH_SAMPLES, "deterministic_cost": deterministic,
-            "in_sample": None, "out_of_sample": None, "extra_cost": None,
-            "seed": s.uncertainty.seed,
-        }
+        info = ChanceInfo(confidence=c, samples=n, required=required,
+                          fresh_samples=FRESH_SAMPLES, deterministic_cost=deterministic,
+                          in_sample=None, out_of_sample=None, extra_cost=None,
+                          seed=s.uncertainty.seed)
         if r.status in ("optimal", "limit_with_plan"):
             plan = _plan_of(r)
-            info["in_sample"] = reach_share(s, plan, draws, n)
-            if info["in_sample"] * n < required - 1e-9:
+            in_sample = reach_share(s, plan, draws, n)
+            if in_sample * n < required - 1e-9:
                 raise SolverError(
                     f"HiGHS reported {r.status}, but its plan reaches the target in "
-                    f"{info['in_sample']:.2%} of the samples, under the {required} of {n} "
+                    f"{in_sample:.2%} of the samples, under the {required} of {n} "
                     "required; not shown")
-            info["out_of_sample"] = reach_share(s, plan, fresh, FRESH_SAMPLES)
-            if deterministic is not None and r.discounted_cost is not None:
-                info["extra_cost"] = r.discounted_cost - deterministic
-            message = (f"optimal: reaches the target in {info['in_sample']:.1%} of the "
-                       f"{n:,} samples (at least {c:.0%} asked) and in "
-                       f"{info['out_of_sample']:.1%} of {FRESH_SAMPLES:,} fresh ones")
+            info = dataclasses.replace(
+                info, in_sample=in_sample, out_of_sample=reach_share(s, plan, fresh,
+                                                                     FRESH_SAMPLES),
+                extra_cost=(r.discounted_cost - deterministic if deterministic is not None
+                            and r.discounted_cost is not None else None))
         else:
-            most = session.most_samples_reached()
-            reach = ("" if most is None else
-                     f"; at most {most:,} of them ({most / n:.1%}) can be reached")
-            message = (f"infeasible: no plan reaches the target in {c:.0%} of the {n:,} "
-                       f"samples under the file's limits{reach}")
+            info = dataclasses.replace(info, most_reached=session.most_samples_reached())
         out.append(dataclasses.replace(
-            r, message=message if r.status != "limit_with_plan" else r.message,
+            r, message=messages.chance(info) if r.status != "limit_with_plan" else r.message,
             marginal_cost_of_target=None, marginal_cost_basis=None, next_step=None,
-            chance=ChanceInfo(**info)))
+            chance=info))
     return out
 
 

@@ -161,6 +161,9 @@ class ChanceInfo:
     extra_cost: float | None
     """Discounted cost over the deterministic plan's: the cost of certainty."""
     seed: int
+    most_reached: int | None = None
+    """No plan reaches the target in ``required`` samples: the most samples any
+    plan reaches it in (None: not computed)."""
 
 
 @dataclass(frozen=True)
