@@ -492,11 +492,13 @@ def model_data(s: Scenario, file: str = "<scenario>",
     # left out as dust beside the goal made a lever that met it cheaply useless
     # (HiGHS then proved a plan 1.7e-5 short of the optimum, case 18-2913)
     dust_goal = min([goals[1], *(abs(v) for v in s.target.milestones.values() if v)]) / export
-    requires_ = [(a, r) for a, lv in levers.items() for r in lv.requires]
-    excludes_ = [(a, e) for a, lv in levers.items() for e in lv.excludes]
-    switched = {lid for lid, lv in levers.items()
-                if lv.fixed_cost or lv.min_units_if_used
-                or any(lid in pair for pair in requires_ + excludes_)}
+    requires = [(ids.index(a), ids.index(r)) for a, lv in levers.items() for r in lv.requires]
+    excludes = [(ids.index(a), ids.index(e)) for a, lv in levers.items() for e in lv.excludes]
+    logic = {i for pair in requires + excludes for i in pair}
+    # the levers with a use switch (a binary "used"): a fixed cost, a least use, or
+    # a requires/excludes rule (a min_units_if_used of 0 says nothing, so no binary)
+    switched = {lid for i, (lid, lv) in enumerate(levers.items())
+                if lv.fixed_cost or lv.min_units_if_used or i in logic}
     scales = {lid: unit_scale(lv, (money, export), labels,
                               _tighter(unit_upper_bound(lv, ceiling, labels), caps.get(lid)),
                               lid in relaxed,
@@ -508,17 +510,13 @@ def model_data(s: Scenario, file: str = "<scenario>",
                               lid in switched)
               for lid, lv in levers.items()}
     period_caps = _period_index(labels, s.budget.per_period)
-    requires = [(ids.index(a), ids.index(r)) for a, lv in levers.items() for r in lv.requires]
-    excludes = [(ids.index(a), ids.index(e)) for a, lv in levers.items() for e in lv.excludes]
-    logic = {i for pair in requires + excludes for i in pair}
     required = {r for _, r in requires}
     problems: list[Problem] = []
     out: list[LeverData] = []
     for i, (lid, lv) in enumerate(levers.items()):
         k = scales[lid]
         bound = _tighter(unit_upper_bound(lv, ceiling, labels), caps.get(lid))
-        # a min_units_if_used of 0 says nothing, so it needs no binary
-        needs_use = bool(lv.fixed_cost) or bool(lv.min_units_if_used) or i in logic
+        needs_use = lid in switched
         if needs_use and bound is None:
             problems.append(Problem(
                 file, "requires/excludes need an upper bound on this lever's units: set "
