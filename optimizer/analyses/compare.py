@@ -172,18 +172,18 @@ def _column(saved: ResultFile, label: str, source: Source, file: str = "") -> Co
             problems.append(Problem(file, f"lever {entry.lever!r} listed twice",
                                     f"allocation[{i}].lever"))
             continue
-        levers[entry.lever] = LeverValues(entry.name, _number(entry.units),
-                                          _number(entry.spend))
+        levers[entry.lever] = LeverValues(entry.name, entry.units, entry.spend)
     if problems:
         raise ScenarioError(problems, RESULT_FILE)
+    # (Column cleans every number itself: no NaN, -0.0 or dust)
     return Column(
         label=label,
         scenario=saved.scenario,
         currency=saved.currency,
         status=saved.status,
-        total_cost=_number(saved.total_cost),
-        lever_exports=_number(saved.lever_exports),
-        marginal_cost_of_target=_number(saved.marginal_cost_of_target),
+        total_cost=saved.total_cost,
+        lever_exports=saved.lever_exports,
+        marginal_cost_of_target=saved.marginal_cost_of_target,
         levers=levers,
         source=source,
     )
