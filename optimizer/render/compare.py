@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from optimizer.analyses.compare import ABSENT, NOT_COMPARABLE, Comparison, Diff, Row, Value
 from optimizer.numbers import clean, count
 from optimizer.render import align
+from optimizer.results.comparison import ABSENT, NOT_COMPARABLE, Comparison, Diff, Row, Value
 
 _SOURCES = {"scenario": "solved", "result.json": "saved result"}
 _HEADER_WIDTH = 14
