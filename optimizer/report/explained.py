@@ -116,7 +116,7 @@ def _reading(name: str, w: Worth, per: float | None, s: Scenario, cur: str) -> s
 
 
 def tornado(e: Explanation, r: Result, rate: float) -> Tornado | None:
-    swings = tuple(getattr(e, "swings", ()) or ())
+    swings = e.swings
     if not swings:
         return None
     moved = tuple(Swing(w.parameter, present(w.value, w.parameter, rate) or 0.0,
@@ -131,7 +131,7 @@ def tornado(e: Explanation, r: Result, rate: float) -> Tornado | None:
         base, what = r.discounted_cost, "Discounted cost" if discounted else "Total cost"
     else:
         base, what = r.lever_exports, "Lever exports"
-    return Tornado(moved, base or 0.0, float(getattr(e, "share", 0.2)), what)
+    return Tornado(moved, base or 0.0, e.share, what)
 
 
 def _objective_cell(value: float | None, rate: float) -> Quantity:
@@ -143,8 +143,8 @@ def _objective_cell(value: float | None, rate: float) -> Quantity:
 def explanation_tables(e: Explanation, r: Result, s: Scenario, rate: float) -> list[Table]:
     """The explanation's sections that have content, in the order optimize explain prints."""
     out: list[Table] = []
-    conflict = tuple(getattr(e, "conflict", ()) or ())
-    repairs = tuple(getattr(e, "repairs", ()) or ())
+    conflict = e.conflict
+    repairs = e.repairs
     if r.status == "infeasible":
         out.append(Table(
             "conflict", "Limits that cannot all hold",
@@ -166,28 +166,27 @@ def explanation_tables(e: Explanation, r: Result, s: Scenario, rate: float) -> l
             caption="The least move of each limit alone that makes the target reachable "
                     "(bisection on re-solves), smallest change first.",
             empty="No single limit makes the target reachable."))
-        joint = getattr(e, "joint", None)
-        moves = tuple(getattr(joint, "moves", ()) or ())
-        if moves:
+        joint = e.joint
+        if joint is not None and joint.moves:
             out.append(Table(
                 "joint", "Moving the limits together",
                 (Column("limit", "limit"), Column("name", "name in the file"),
                  Column("current", "now", "mixed"), Column("needed", "needed", "mixed"),
                  Column("change", "change", "share")),
                 tuple((describe(x.limit, s), x.limit, _q(x.limit, x.current, rate),
-                       _q(x.limit, x.needed, rate), x.relative) for x in moves),
-                caption=f"The least share ({memo.share(getattr(joint, 'share', None))}) by "
+                       _q(x.limit, x.needed, rate), x.relative) for x in joint.moves),
+                caption=f"The least share ({memo.share(joint.share)}) by "
                         "which loosening these limits together makes the target reachable; "
                         "limits that need not move are left out."))
-        prechecks = tuple(getattr(e, "prechecks", ()) or ())
+        prechecks = e.prechecks
         if prechecks:
             out.insert(0, Table(
                 "prechecks", "What the file shows before any solve",
                 (Column("finding", "finding", wide=True),), tuple((p,) for p in prechecks)))
-    swings = tuple(getattr(e, "swings", ()) or ())
+    swings = e.swings
     if swings:
         what = "cost" if r.objective == "min_cost" else "exports"
-        share = float(getattr(e, "share", 0.2))
+        share = e.share
         out.append(Table(
             "tornado", f"What moves the answer: each parameter {share:.0%} down and up",
             (Column("parameter", "parameter"), Column("name", "name in the file"),
@@ -203,7 +202,7 @@ def explanation_tables(e: Explanation, r: Result, s: Scenario, rate: float) -> l
                   for w in swings),
             caption=f"Each parameter moved alone and the scenario re-solved; the {what} is the "
                     "objective of the re-solved plan; largest swing first."))
-    ranges = tuple(getattr(e, "ranges", ()) or ())
+    ranges = e.ranges
     if ranges:
         out.append(Table(
             "ranging", "How stable the mix is",
@@ -218,10 +217,10 @@ def explanation_tables(e: Explanation, r: Result, s: Scenario, rate: float) -> l
                   for x in ranges),
             caption="For each unit cost and yield alone, the interval in which the re-solved "
                     "plan uses the same levers with the same limits binding."))
-    room = tuple(getattr(e, "room", ()) or ())
+    room = e.room
     if room:
         units = {rec.lever: rec.units for rec in r.rows}
-        slack = float(getattr(e, "slack", 0.05))
+        slack = e.slack
         out.append(Table(
             "room", f"Room to negotiate: plans within {slack:.0%} of the optimum",
             (Column("lever", "lever"), Column("units", "units in the plan", "count"),
