@@ -1,0 +1,207 @@
+"""One way to lay out a table: cells already worded, columns aligned, and the back-ends
+that write it as aligned plain text or GitHub Markdown.
+
+A :class:`Grid` holds what a renderer has decided (each cell's words, which columns
+read left or right, which rows are totals); how the columns line up, where a rule goes
+and how a cell is escaped are decided here, once, for every output. No renderer pads,
+rules or escapes a table of its own. (CSV is written from raw numbers with the csv
+module, not from worded cells, so it has no back-end here.)
+
+Plain text: each column as wide as its widest cell (:func:`display_width`: a wide
+character takes two columns, a combining mark none), two spaces between columns, a
+rule of ``-`` under the header and above the totals, no trailing spaces.
+
+Markdown: ``| a | b |`` rows, the alignment rule ``---`` (left) or ``---:`` (right), a
+``|`` in a cell written ``\\|`` and every run of white space in it (a line break
+included: a row cannot hold one) written as one space, totals in bold.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Align = Literal["left", "right"]
+Style = Literal["strong", "code"]
+Escape = Literal["one_line", "pipes"]
+"""How Markdown writes a cell: ``one_line`` escapes ``|`` and writes every run of white
+space (line breaks included) as one space, trimmed; ``pipes`` only escapes ``|``."""
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A cell Markdown emphasises (``**strong**`` or ``` `code` ```); plain text writes
+    its words alone. An empty cell stays empty."""
+
+    text: str
+    style: Style
+
+
+Cell = str | Mark
+
+
+def words(cell: Cell) -> str:
+    """A cell's words, without its emphasis."""
+    return cell.text if isinstance(cell, Mark) else cell
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A table of worded cells: a header (None: a table without one), the rows, the
+    total rows under a rule, and each column's alignment."""
+
+    header: tuple[str, ...] | None
+    rows: tuple[tuple[Cell, ...], ...]
+    align: tuple[Align, ...]
+    totals: tuple[tuple[str, ...], ...] = ()
+
+    def __post_init__(self) -> None:
+        n = len(self.align)
+        lines: list[Sequence[Cell]] = [*self.rows, *self.totals]
+        if self.header is not None:
+            lines.append(self.header)
+        for line in lines:
+            if len(line) != n:
+                raise ValueError(f"a row of {len(line)} cells in a table of {n} columns")
+
+
+def grid(header: Sequence[str] | None, rows: Iterable[Sequence[Cell]], *,
+         left: Collection[int] = (0,), totals: Iterable[Sequence[str]] = (),
+         columns: int | None = None) -> Grid:
+    """A :class:`Grid` from lists: the columns numbered in ``left`` read left, the rest
+    right. ``columns``: how many, when there is no header."""
+    body = tuple(tuple(r) for r in rows)
+    if columns is None:
+        columns = len(header) if header is not None else len(body[0]) if body else 0
+    return Grid(None if header is None else tuple(header), body,
+                tuple("left" if i in left else "right" for i in range(columns)),
+                tuple(tuple(t) for t in totals))
+
+
+# -- plain text ---------------------------------------------------------------------------
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: two for a wide (East Asian) character, none
+    for a combining mark, one for the rest."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+Measure = Callable[[str], int]
+
+_TOKENS = re.compile(r"[^\s/]*/+|[^\s/]+\s*|\s+")
+
+
+def wrap(text: str, width: int, measure: Measure = display_width) -> list[str]:
+    """``text`` in lines of at most ``width``, broken after a '/' or at a space; a word
+    longer than ``width`` stays whole."""
+    lines: list[str] = []
+    line = ""
+    for token in _TOKENS.findall(text):
+        if line and measure((line + token).rstrip()) > width:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line += token
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
+def _header_lines(g: Grid, measure: Measure, narrow: int | None) -> list[list[str]]:
+    """The header as lines of cells: one line, or with ``narrow`` the labels of the
+    right-aligned columns wrapped to the widest of ``narrow`` and their cells, each
+    label's last line on the rule."""
+    if g.header is None:
+        return []
+    if narrow is None:
+        return [list(g.header)]
+    stacks = []
+    for j, (label, side) in enumerate(zip(g.header, g.align, strict=True)):
+        if side == "right":
+            width = max([narrow, *(measure(words(r[j])) for r in (*g.rows, *g.totals))])
+            stacks.append(wrap(label, width, measure))
+        else:
+            stacks.append([label])
+    height = max(len(s) for s in stacks)
+    return [[s[k - (height - len(s))] if k >= height - len(s) else "" for s in stacks]
+            for k in range(height)]
+
+
+def text(g: Grid, *, measure: Measure = display_width, rule: bool = True,
+         wrap_header: int | None = None) -> list[str]:
+    """The table as lines of plain text: header, a rule, the rows, a rule, the totals.
+
+    ``measure``: how wide a cell is (``len`` counts code points, as the renderers did
+    before this module: a wide character then pushes its line out of line).
+    ``rule``: False writes no rules. ``wrap_header``: labels of right-aligned columns
+    wrap (see :func:`wrap`) to the widest of this and their column's cells."""
+    head = _header_lines(g, measure, wrap_header)
+    body = [[words(c) for c in row] for row in g.rows]
+    totals = [list(t) for t in g.totals]
+    every = [*head, *body, *totals]
+    if not every:
+        return []
+    widths = [max(measure(line[i]) for line in every) for i in range(len(g.align))]
+
+    def lay(cells: list[str]) -> str:
+        padded = [
+            cell + " " * (w - measure(cell)) if side == "left" else " " * (w - measure(cell))
+            + cell for cell, w, side in zip(cells, widths, g.align, strict=True)]
+        return "  ".join(padded).rstrip()
+
+    lines = [lay(c) for c in every]
+    if not rule:
+        return lines
+    line = "-" * max(measure(x) for x in lines)
+    top, mid = len(head), len(head) + len(body)
+    out = lines[:top] + ([line] if head else []) + lines[top:mid]
+    return out + [line, *lines[mid:]] if totals else out
+
+
+# -- Markdown -----------------------------------------------------------------------------
+
+
+def escape(text: str, how: Escape = "one_line") -> str:
+    """Text for a Markdown table cell (see :data:`Escape`)."""
+    text = text.replace("|", "\\|")
+    return " ".join(text.split()) if how == "one_line" else text
+
+
+def _md(cell: Cell, how: Escape, strong: bool = False) -> str:
+    shown = escape(words(cell), how)
+    style = cell.style if isinstance(cell, Mark) else "strong" if strong else None
+    if not shown or style is None:
+        return shown
+    return f"`{shown}`" if style == "code" else f"**{shown}**"
+
+
+def _row(cells: Iterable[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def markdown(g: Grid, *, escape_cells: Escape = "one_line", escape_header: bool = True,
+             strong_totals: bool = True) -> list[str]:
+    """The table as GitHub Markdown lines: header, alignment rule, rows, totals.
+
+    A table without a header gets an empty one (``| | |``: GitHub needs it).
+    ``escape_cells``: see :data:`Escape`; ``escape_header``: False writes the labels as
+    they are; ``strong_totals``: False writes the totals as plain rows."""
+    if g.header is None:
+        head = "|" + " |" * len(g.align)
+    elif escape_header:
+        head = _row(escape(h, escape_cells) for h in g.header)
+    else:
+        head = _row(g.header)
+    lines = [head, "|" + "|".join("---:" if a == "right" else "---" for a in g.align) + "|"]
+    lines += [_row(_md(c, escape_cells) for c in row) for row in g.rows]
+    lines += [_row(_md(c, escape_cells, strong_totals) for c in t) for t in g.totals]
+    return lines
