@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from optimizer.numbers import clean, count, money
+from optimizer.render import layout
 from optimizer.result_file import ResultFile
 from optimizer.results import Result
 
@@ -93,8 +94,9 @@ def _cells(result: Result) -> tuple[list[str], list[list[str]], list[str]]:
     return header, body, total
 
 
-def _period_cells(result: Result) -> tuple[list[str], list[list[str]]]:
-    """Lever x period: units funded, active units, spend, exports; then totals."""
+def _period_cells(result: Result) -> tuple[list[str], list[list[str]], list[list[str]]]:
+    """Lever x period: units funded, active units, spend, exports; then the totals (spend
+    and exports)."""
     assert result.periods is not None
     periods = list(result.periods)
     header = ["lever", "", *[str(p) for p in periods]]
@@ -108,12 +110,13 @@ def _period_cells(result: Result) -> tuple[list[str], list[list[str]]]:
             else:
                 cells = [f"{clean(v):,.0f}" for v in values]
             body.append([rec.name if i == 0 else "", label, *cells])
+    totals = []
     for key, label, series in (("spend", "spend", result.spend_by_period),
                                ("exports", "exports", result.exports_by_period)):
         values = [(series or {}).get(p, 0.0) for p in periods]
-        body.append(["total" if key == "spend" else "", label,
-                     *[f"{clean(v):,.0f}" for v in values]])
-    return header, body
+        totals.append(["total" if key == "spend" else "", label,
+                       *[f"{clean(v):,.0f}" for v in values]])
+    return header, body, totals
 
 
 def _summary(result: Result) -> list[str]:
@@ -226,48 +229,44 @@ def align(rows: list[list[str]], left: tuple[int, ...] = (0, 2)) -> list[str]:
     return out
 
 
+def _allocation(result: Result) -> layout.Grid:
+    header, body, total = _cells(result)
+    return layout.grid(header, body, left=(0, 2), totals=[total])
+
+
+def _by_period(result: Result) -> layout.Grid:
+    header, body, totals = _period_cells(result)
+    return layout.grid(header, body, left=(0, 1), totals=totals)
+
+
 def render_table(result: Result) -> str:
     title = f"{result.scenario}: {_PLAN_TITLES[result.plan]} [{result.objective}, {result.status}]"
     lines = [title, ""]
     if result.plan != "none":
-        header, body, total = _cells(result)
-        aligned = align([header, *body, total])
-        rule = "-" * max(len(line) for line in aligned)
-        lines += [aligned[0], rule, *aligned[1:-1], rule, aligned[-1], ""]
+        # measure=len: widths in code points, as before the layout (a wide character in
+        # a lever's name pushes its row out of line; the bytes stay the same)
+        lines += [*layout.text(_allocation(result), measure=len), ""]
         if result.periods is not None:
-            header, body = _period_cells(result)
-            aligned = align([header, *body], left=(0, 1))
-            rule = "-" * max(len(line) for line in aligned)
             lines += ["By period (units funded, active units, spend and exports; "
-                      f"{result.currency}):", "", aligned[0], rule, *aligned[1:-2], rule,
-                      *aligned[-2:], ""]
+                      f"{result.currency}):", "",
+                      *layout.text(_by_period(result), measure=len), ""]
     lines += _summary(result)
     return "\n".join(lines) + "\n"
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def render_markdown(result: Result) -> str:
-    lines = [f"## {_md_escape(result.scenario)}", "",
+    # escape_cells="pipes", escape_header=False: as before the layout, a line break in a
+    # lever's name and a '|' in a period's label are written as they are
+    lines = [f"## {layout.escape(result.scenario, 'pipes')}", "",
              f"**{_PLAN_TITLES[result.plan]}** (objective `{result.objective}`, "
              f"status `{result.status}`)", ""]
     if result.plan != "none":
-        header, body, total = _cells(result)
-        total = [f"**{c}**" if c else "" for c in total]
-        lines.append("| " + " | ".join(header) + " |")
-        lines.append("|" + "|".join(["---", "---:", "---", "---:", "---:", "---:", "---:"]) + "|")
-        for row in [*body, total]:
-            lines.append("| " + " | ".join(_md_escape(c) for c in row) + " |")
-        lines.append("")
+        lines += [*layout.markdown(_allocation(result), escape_cells="pipes",
+                                   escape_header=False), ""]
         if result.periods is not None:
-            header, body = _period_cells(result)
             lines += [f"**By period** ({result.currency})", "",
-                      "| " + " | ".join(header) + " |",
-                      "|---|---|" + "---:|" * (len(header) - 2)]
-            lines += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in body]
-            lines.append("")
+                      *layout.markdown(_by_period(result), escape_cells="pipes",
+                                       escape_header=False, strong_totals=False), ""]
     lines += [f"- {line}" for line in _summary(result)]
     return "\n".join(lines) + "\n"
 
