@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from optimizer.numbers import clean, count
-from optimizer.render import align
+from optimizer.render import layout
 from optimizer.results import Sweep
 
 _MARGINAL = {
@@ -96,20 +96,19 @@ def _notes(sweep: Sweep) -> list[str]:
     return lines
 
 
-def render_sweep_table(sweep: Sweep) -> str:
+def _grid(sweep: Sweep) -> layout.Grid:
     header, body = _cells(sweep)
-    aligned = align([header, *body], left=(1,))
-    rule = "-" * max(len(line) for line in aligned)
+    return layout.grid(header, body, left=(1,))
+
+
+def render_sweep_table(sweep: Sweep) -> str:
     title = f"{sweep.scenario}: sweep over {sweep.kind}"
-    return "\n".join([title, "", aligned[0], rule, *aligned[1:], "", *_notes(sweep)]) + "\n"
+    return "\n".join([title, "", *layout.text(_grid(sweep), measure=len), "",
+                      *_notes(sweep)]) + "\n"
 
 
 def render_sweep_markdown(sweep: Sweep) -> str:
-    header, body = _cells(sweep)
-    lines = [f"## {sweep.scenario}: sweep over {sweep.kind}", "",
-             "| " + " | ".join(header) + " |",
-             "|---:|---|" + "---:|" * (len(header) - 2)]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in body]
+    lines = [f"## {sweep.scenario}: sweep over {sweep.kind}", "", *layout.markdown(_grid(sweep))]
     lines += ["", *[f"- {line}" for line in _notes(sweep)]]
     return "\n".join(lines) + "\n"
 
