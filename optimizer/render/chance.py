@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from optimizer import memo
 from optimizer.numbers import money
-from optimizer.render import align, allocation_records
+from optimizer.render import allocation_records, layout
 from optimizer.render.charts import RC, figure_bytes, write_bytes
 from optimizer.render.risk_charts import _format
 from optimizer.results import Result
@@ -55,20 +55,23 @@ def _cells(results: Sequence[Result]) -> list[list[str]]:
     return rows
 
 
+def _grid(results: Sequence[Result]) -> layout.Grid:
+    return layout.grid(HEADER, _cells(results), left=(0, 1))
+
+
 def render_chance_table(results: Sequence[Result]) -> str:
     c = results[0].chance
     assert c is not None
     head = (f"{results[0].scenario}: the cost of certainty ({c.samples:,} samples, seed "
             f"{c.seed}; fresh sample of {c.fresh_samples:,}); the plan for the point values "
             f"costs {money(c.deterministic_cost or 0.0, results[0].currency)}")
-    return head + "\n\n" + "\n".join(align([list(HEADER), *_cells(results)], left=(0, 1))) \
+    # rule=False: this table has never had a rule under its header
+    return head + "\n\n" + "\n".join(layout.text(_grid(results), measure=len, rule=False)) \
         + "\n"
 
 
 def render_chance_markdown(results: Sequence[Result]) -> str:
-    lines = ["| " + " | ".join(HEADER) + " |", "|---|---|---:|---:|---:|---:|"]
-    lines += ["| " + " | ".join(row) + " |" for row in _cells(results)]
-    return "\n".join(lines) + "\n"
+    return "\n".join(layout.markdown(_grid(results))) + "\n"
 
 
 def render_chance_csv(results: Sequence[Result]) -> str:
