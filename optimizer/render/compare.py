@@ -7,17 +7,17 @@ import csv
 import io
 import json
 import math
-import re
 from collections.abc import Callable
 from typing import Any
 
 from optimizer.numbers import clean, count
-from optimizer.render import align
+from optimizer.render import layout
 from optimizer.results.comparison import ABSENT, NOT_COMPARABLE, Comparison, Diff, Row, Value
 
 _SOURCES = {"scenario": "solved", "result.json": "saved result"}
 _HEADER_WIDTH = 14
-"""Long labels wrap (after a '/' or at a space) to the widest of this and the column's data."""
+"""Long labels of the number columns wrap (after a '/' or at a space) to the widest of this
+and the column's data (layout.text's wrap_header)."""
 
 
 def _num(value: Any) -> Any:
@@ -158,41 +158,15 @@ def _notes(c: Comparison) -> list[str]:
     return lines
 
 
-_TOKENS = re.compile(r"[^\s/]*/+|[^\s/]+\s*|\s+")
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    """Split a long label after '/' or at spaces; a token longer than width stays whole."""
-    lines: list[str] = []
-    line = ""
-    for token in _TOKENS.findall(text):
-        if line and len((line + token).rstrip()) > width:
-            lines.append(line.rstrip())
-            line = token.lstrip()
-        else:
-            line += token
-    if line.strip() or not lines:
-        lines.append(line.rstrip())
-    return lines
-
-
 def render_compare_table(c: Comparison) -> str:
     header, body = _cells(c)
-    wrapped = [[header[0]]]
-    for j, label in enumerate(header[1:], start=1):
-        width = max(_HEADER_WIDTH, *(len(row[j]) for row in body))
-        wrapped.append(_wrap(label, width))
-    height = max(len(w) for w in wrapped)
-    header_rows = [[w[k - (height - len(w))] if k >= height - len(w) else "" for w in wrapped]
-                   for k in range(height)]  # labels sit on the rule, blank lines above
-    aligned = align([*header_rows, *body], left=(0,))
-    rule = "-" * max(len(line) for line in aligned)
-    lines = [*_intro(c), "", *aligned[:height], rule, *aligned[height:], "", *_notes(c)]
+    table = layout.text(layout.grid(header, body), measure=len, wrap_header=_HEADER_WIDTH)
+    lines = [*_intro(c), "", *table, "", *_notes(c)]
     return "\n".join(lines) + "\n"
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|")
+    return layout.escape(text, "pipes")
 
 
 def render_compare_markdown(c: Comparison) -> str:
@@ -201,9 +175,8 @@ def render_compare_markdown(c: Comparison) -> str:
              f"Differences against `{_md(c.columns[0].label)}`.", ""]
     lines += [f"- `{_md(col.label)}`: {_md(col.scenario)} ({_SOURCES.get(col.source, col.source)})"
               for col in c.columns]
-    lines += ["", "| " + " | ".join(_md(h) for h in header) + " |",
-              "|---|" + "---:|" * (len(header) - 1)]
-    lines += ["| " + " | ".join(_md(cell) for cell in row) + " |" for row in body]
+    # escape_cells="pipes": as before the layout, runs of spaces in a column's label stay
+    lines += ["", *layout.markdown(layout.grid(header, body), escape_cells="pipes")]
     lines += ["", *[f"- {line}" for line in _notes(c)]]
     return "\n".join(lines) + "\n"
 
