@@ -14,7 +14,7 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from optimizer.numbers import clean
-from optimizer.render import align
+from optimizer.render import layout
 from optimizer.results.reoptimized import Reoptimized
 from optimizer.results.simulation import Simulation, Spread
 
@@ -192,9 +192,7 @@ def _driver_lines(sim: Simulation, cost: bool) -> list[str]:
     r2 = sim.cost_r_squared if cost else sim.r_squared
     lines = []
     if body:
-        aligned = align([header, *body], left=(0, 1))
-        rule = "-" * max(len(x) for x in aligned)
-        lines += [aligned[0], rule, *aligned[1:]]
+        lines += _text(header, body, left=(0, 1))
     else:
         lines.append("No parameter moves it.")
     if body:
@@ -212,19 +210,19 @@ _DRIVERS_NOTE = (
     "(> 0: more of the parameter, more of it).")
 
 
+def _text(header: Sequence[str], body: Sequence[Sequence[str]],
+          left: Sequence[int] = (0,)) -> list[str]:
+    """Header, rule, rows; widths in code points (measure=len), as before the layout."""
+    return layout.text(layout.grid(header, body, left=left), measure=len)
+
+
 def render_simulation_table(sim: Simulation) -> str:
     title = (f"{sim.scenario}: the plan under uncertainty ({sim.samples:,} samples, "
              f"seed {sim.seed})")
     lines = [title, "", *headline(sim), ""]
-    header, body = _spread_cells(sim)
-    aligned = align([header, *body], left=(0,))
-    rule = "-" * max(len(x) for x in aligned)
-    lines += [aligned[0], rule, *aligned[1:], ""]
+    lines += [*_text(*_spread_cells(sim)), ""]
     if sim.periods is not None:
-        header, body = _period_cells(sim)
-        aligned = align([header, *body], left=(0,))
-        rule = "-" * max(len(x) for x in aligned)
-        lines += ["Lever exports by period:", aligned[0], rule, *aligned[1:], ""]
+        lines += ["Lever exports by period:", *_text(*_period_cells(sim)), ""]
     lines += ["What drives the shortfall (the spread of last-period lever exports):",
               *_driver_lines(sim, cost=False), ""]
     lines += ["What drives the cost:", *_driver_lines(sim, cost=True), ""]
@@ -235,12 +233,9 @@ def render_simulation_table(sim: Simulation) -> str:
 
 
 def _md_table(header: Sequence[str], body: Sequence[Sequence[str]], left: int = 1) -> list[str]:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
-
-    rule = "|" + "---|" * left + "---:|" * (len(header) - left)
-    return ["| " + " | ".join(cell(h) for h in header) + " |", rule,
-            *["| " + " | ".join(cell(c) for c in row) + " |" for row in body]]
+    """The first ``left`` columns read left. escape_cells="pipes": as before the layout,
+    a line break or runs of spaces in a lever's name or a period's label stay as written."""
+    return layout.markdown(layout.grid(header, body, left=range(left)), escape_cells="pipes")
 
 
 def render_simulation_markdown(sim: Simulation) -> str:
@@ -361,11 +356,8 @@ def _speed(r: Reoptimized) -> str:
 def render_reoptimized_table(r: Reoptimized, scenario: str, currency: str,
                              labels: dict[str, str] | None = None) -> str:
     lines, header, body = _reoptimized_cells(r, currency, labels or {})
-    aligned = align([header, *body], left=(0,))
-    rule = "-" * max(len(x) for x in aligned)
     title = (f"{scenario}: re-optimised under each of {r.samples:,} samples (seed {r.seed})")
-    return "\n".join([title, "", *lines, "", aligned[0], rule, *aligned[1:], "",
-                      _speed(r)]) + "\n"
+    return "\n".join([title, "", *lines, "", *_text(header, body), "", _speed(r)]) + "\n"
 
 
 def render_reoptimized_markdown(r: Reoptimized, scenario: str, currency: str,
