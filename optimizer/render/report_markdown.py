@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from optimizer.render import layout
+from optimizer.render.layout import Mark
 from optimizer.report.model import Report, Table, flagged, numeric, project, split, table_text
 
 CHART_TITLES = {"mix": "Where the money goes", "frontier": "The frontier",
@@ -22,14 +24,6 @@ def is_code(table: Table, key: str) -> bool:
     return key == "name" or key == "parameter" and table.key in ("assumptions", "risk_drivers")
 
 
-def _cell(text: str) -> str:
-    return " ".join(text.replace("|", "\\|").split())
-
-
-def _code(text: str) -> str:
-    return f"`{text}`" if text else ""
-
-
 def table_md(table: Table, currency: str, level: str = "##") -> list[str]:
     lines = [f"{level} {table.title}", ""]
     if table.caption:
@@ -43,18 +37,13 @@ def table_md(table: Table, currency: str, level: str = "##") -> list[str]:
             lines += [f"**{part.title}**", ""]
         header, body, total = table_text(part, currency)
         code = [is_code(table, c.key) for c in part.columns]
-        lines.append("| " + " | ".join(_cell(h) for h in header) + " |")
-        lines.append("|" + "|".join("---:" if numeric(c) else "---" for c in part.columns) + "|")
         strong = [c.key == "basis" for c in part.columns]
-        for row, flag in zip(body, flags, strict=True):
-            cells = [_code(_cell(v)) if k else (f"**{_cell(v)}**" if flag and b and v
-                                                  else _cell(v))
-                     for v, k, b in zip(row, code, strong, strict=True)]
-            lines.append("| " + " | ".join(cells) + " |")
-        if total is not None:
-            lines.append("| " + " | ".join(f"**{_cell(v)}**" if v else ""
-                                           for v in total) + " |")
-        lines.append("")
+        rows = [[Mark(v, "code") if k else Mark(v, "strong") if flag and b and v else v
+                 for v, k, b in zip(row, code, strong, strict=True)]
+                for row, flag in zip(body, flags, strict=True)]
+        left = [i for i, c in enumerate(part.columns) if not numeric(c)]
+        grid = layout.grid(header, rows, left=left, totals=() if total is None else [total])
+        lines += [*layout.markdown(grid), ""]
     lines += [f"_{note}_" for note in table.notes]
     if table.notes:
         lines.append("")
@@ -73,10 +62,9 @@ def render_report_markdown(report: Report, charts: Iterable[str] = ()) -> str:
     if report.description:
         lines += [" ".join(report.description.split()), ""]
     lines += [f"**{report.status_text}.** " + " ".join(report.lede), ""]
-    lines += ["| | | |", "|---|---:|---|"]
-    for f in report.headline:
-        lines.append(f"| {_cell(f.label)} | **{_cell(f.text)}** | {_cell(f.note)} |")
-    lines.append("")
+    figures: list[list[layout.Cell]] = [[f.label, Mark(f.text, "strong"), f.note]
+                                        for f in report.headline]
+    lines += [*layout.markdown(layout.grid(None, figures, left=(0, 2), columns=3)), ""]
     for message in report.messages:
         lines += [f"> {' '.join(message.split())}", ""]
     lines += table_md(report.allocation, cur)
@@ -120,7 +108,7 @@ def _stamp(report: Report) -> list[str]:
     s = report.stamp
     gap = "n/a" if s.mip_gap is None else f"{s.mip_gap:.2g}"
     lines = ["## Stamp", "",
-             f"- Scenario: {_cell(s.scenario)}",
+             f"- Scenario: {layout.escape(s.scenario)}",
              f"- File: `{s.file}`, SHA-256 `{s.sha256}`"]
     if s.variant:
         lines.append(f"- Variant: `{s.variant}`")
