@@ -216,19 +216,6 @@ def proof_sentence(result: Result) -> str:
             f"{how}; gap {c.gap:.2g}).")
 
 
-def align(rows: list[list[str]], left: tuple[int, ...] = (0, 2)) -> list[str]:
-    """Rows of cells as text lines: columns in ``left`` flush left, the rest right."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    out = []
-    for row in rows:
-        cells = [
-            cell.ljust(w) if i in left else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        out.append("  ".join(cells).rstrip())
-    return out
-
-
 def _allocation(result: Result) -> layout.Grid:
     header, body, total = _cells(result)
     return layout.grid(header, body, left=(0, 2), totals=[total])
