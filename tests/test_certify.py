@@ -184,7 +184,7 @@ def test_a_search_out_of_time_says_what_it_left(scenario_file: Write) -> None:
     assert out.exit_code == 4
     assert "--time-budget ran out before HiGHS finished" in out.stderr + out.stdout
     # repairs that the budget leaves no time for are named as left out
-    from optimizer.cli.optimize import with_repairs
+    from optimizer.analyses.repaired import with_repairs
     from optimizer.options import SolverOptions
 
     loadout = load_scenario(path)

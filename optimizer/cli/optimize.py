@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -23,10 +23,6 @@ from optimizer.cli.options import (
 )
 from optimizer.cli.output import emit, guarded
 from optimizer.options import REPAIR_BUDGET, SolverOptions, options_of
-
-if TYPE_CHECKING:
-    from optimizer.results import Result
-    from optimizer.scenario import Loadout
 
 OUTPUT_FILES = {"allocation.csv": "csv", "result.json": "json", "allocation.md": "markdown"}
 
@@ -115,6 +111,7 @@ def optimize(
 
         compare_and_exit(loadouts, fmt, output, options)
 
+    from optimizer.analyses.repaired import with_repairs
     from optimizer.engine import solve_scenario
     from optimizer.precheck import precheck
     from optimizer.render import RENDERERS, render_periods_csv
@@ -140,33 +137,3 @@ def optimize(
          warning=result.message if result.status != "optimal" and fmt != "table" else None,
          status=int(result.exit_code))
 
-
-def with_repairs(loadout: Loadout, result: Result, options: SolverOptions,
-                 relax: Sequence[str] = (), found: Sequence[str] = ()) -> Result:
-    """The infeasible result's message, with what the file shows before solving, the
-    conflicting limits, and the cheapest repairs (one limit, then together)."""
-    import dataclasses
-
-    from optimizer.analyses.explain import repairs_for
-    from optimizer.render.explain import joint_sentence, repair_sentence
-
-    s = loadout.scenario
-    unfinished: list[str] = []
-    conflict, singles, joint = repairs_for(loadout, result, options, relax, unfinished)
-    parts = [result.message]
-    if found:
-        parts.append("Before solving: " + "; ".join(found) + ".")
-    if conflict:
-        parts.append("Limits that cannot all hold: " + ", ".join(conflict) + ".")
-    fixes = [repair_sentence(r, s.currency) for r in singles if r.needed is not None][:3]
-    if fixes:
-        parts.append("Cheapest repairs: " + "; or ".join(fixes) + ".")
-    if joint is not None and relax:
-        parts.append(f"With --relax {','.join(relax)} (in that order of preference): "
-                     + joint_sentence(joint, s.currency) + ".")
-    elif joint is not None and len(joint.moves) > 1:
-        parts.append("Or together: " + joint_sentence(joint, s.currency) + ".")
-    if unfinished:
-        parts.append("Not finished within --time-budget: " + ", ".join(unfinished) + ".")
-    parts.append("(see optimize explain)")
-    return dataclasses.replace(result, message="\n".join(parts))
