@@ -15,7 +15,7 @@ from optimizer.errors import UsageError
 from optimizer.options import REPAIR_BUDGET, SolverOptions
 
 if TYPE_CHECKING:
-    from optimizer.report.model import Report
+    from optimizer.report_view.model import Report
     from optimizer.results import Explanation, Kind, Result, Sweep, Worth
     from optimizer.results.simulation import Simulation
     from optimizer.scenario import Loadout
@@ -69,9 +69,9 @@ class ReportData:
     """Risk: what the section says it left out."""
 
     def view(self, *, currency: str | None = None, overrides: Sequence[str] = ()) -> Report:
-        """The memo's content (optimizer.report.build_report) in ``currency``;
+        """The memo's content (optimizer.report_view.build_report) in ``currency``;
         ``overrides``: the --set texts its stamp and assumptions name."""
-        from optimizer.report import build_report
+        from optimizer.report_view import build_report
 
         return build_report(self.loadout, self.result, worth=list(self.worth),
                             explanation=self.explanation, sweep=self.sweep,
@@ -110,7 +110,7 @@ def solve_report(
     from optimizer.analyses.explain import SECTIONS, worth_of
     from optimizer.analyses.explain import explain as explain_scenario
     from optimizer.analyses.sweep import parse_range, run_sweep
-    from optimizer.report.currency import rate_for
+    from optimizer.report_view.currency import rate_for
 
     rate_for(s, options.currency)  # an unknown currency is refused before any solving
     kind: Kind = "ceilings" if options.ceilings is not None else "targets"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from optimizer.report.model import Report, Table, flagged, numeric, project, split, table_text
+from optimizer.report_view.model import Report, Table, flagged, numeric, project, split, table_text
 
 CHART_TITLES = {"mix": "Where the money goes", "frontier": "The frontier",
                 "tornado": "What moves the answer",
