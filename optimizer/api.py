@@ -153,7 +153,7 @@ def compare(*items: ScenarioLike | Result) -> Comparison:
 def report(scenario: ScenarioLike, output: str | os.PathLike[str] | None = None, *,
            ceilings: str | Sequence[float] | None = None,
            targets: str | Sequence[float] | None = None, explain: bool = False,
-           sections: Sequence[str] | None = None, currency: str | None = None,
+           sections: str | Sequence[str] | None = None, currency: str | None = None,
            confidences: Sequence[float] | None = None, samples: int | None = None,
            time_limit: float | None = None, mip_gap: float | None = None) -> ReportData:
     """What ``optimize report`` solves, as a ReportData (its ``result``, ``sweep``,

@@ -38,8 +38,9 @@ class ReportOptions:
     """The frontier across export targets (give ceilings or targets, not both)."""
     explain: bool = False
     """Add the explanation (its worth replaces the binding limits' re-solves)."""
-    sections: Sequence[str] | None = None
-    """With explain: which of optimizer.analyses.explain.SECTIONS (None: all)."""
+    sections: str | Sequence[str] | None = None
+    """With explain: which of optimizer.analyses.explain.SECTIONS, as names or a
+    comma-separated text as --sections reads it (None: all)."""
     currency: str | None = None
     """The presentation currency (checked here, before any solving; used by the view)."""
     confidences: Sequence[float] | None = None
@@ -122,8 +123,9 @@ def solve_report(
         values = [float(v) for v in asked_range]
         if not values:
             raise UsageError(f"report: {kind}= is empty")
-    chosen = SECTIONS if options.sections is None else tuple(
-        x.strip() for x in options.sections if x.strip())
+    names = options.sections.split(",") if isinstance(options.sections, str) \
+        else options.sections
+    chosen = SECTIONS if names is None else tuple(x.strip() for x in names if x.strip())
     unknown = [x for x in chosen if x not in SECTIONS]
     if unknown:
         raise UsageError(f"--sections: unknown {', '.join(unknown)} (sections: "

@@ -61,8 +61,7 @@ def report(
     one_variant(variant, "report")
     asked = ReportOptions(
         ceilings=ceilings, targets=targets, explain=explained,
-        sections=None if sections is None else tuple(sections.split(",")),
-        currency=currency, confidences=confidences, samples=samples,
+        sections=sections, currency=currency, confidences=confidences, samples=samples,
         solver=options_of(time_limit, mip_gap))
     check_request(asked)
     check_folder(output)
