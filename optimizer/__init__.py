@@ -14,23 +14,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["load", "solve", "sweep", "explain", "simulate", "compare",
-           "Loadout", "Result", "Sweep", "Explanation", "Status", "PlanKind",
+__all__ = ["load", "solve", "sweep", "explain", "simulate", "compare", "report",
+           "Loadout", "Result", "Sweep", "Explanation", "ReportData", "Status", "PlanKind",
            "ScenarioError", "UsageError", "SolverError"]
 
 if TYPE_CHECKING:
-    from optimizer.api import compare, explain, load, simulate, solve, sweep
+    from optimizer.analyses.report import ReportData
+    from optimizer.api import compare, explain, load, report, simulate, solve, sweep
     from optimizer.errors import ScenarioError, SolverError, UsageError
     from optimizer.results import Explanation, PlanKind, Result, Status, Sweep
     from optimizer.scenario import Loadout
 
 _HOMES = {
-    **dict.fromkeys(("load", "solve", "sweep", "explain", "simulate", "compare"),
+    **dict.fromkeys(("load", "solve", "sweep", "explain", "simulate", "compare", "report"),
                     "optimizer.api"),
     **dict.fromkeys(("ScenarioError", "UsageError", "SolverError"), "optimizer.errors"),
     **dict.fromkeys(("Result", "Sweep", "Explanation", "Status", "PlanKind"),
                     "optimizer.results"),
     "Loadout": "optimizer.scenario",
+    "ReportData": "optimizer.analyses.report",
 }
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -37,6 +37,9 @@ from optimizer.loader import load_yaml_text
 from optimizer.options import SolverOptions, options_of
 from optimizer.results import Explanation, Kind, Result, Sweep
 from optimizer.scenario import Loadout, load_variants, loadouts
+
+if TYPE_CHECKING:
+    from optimizer.analyses.report import ReportData
 
 ScenarioLike = Loadout | str | os.PathLike[str] | Mapping[str, Any]
 """A path to a scenario file, its YAML text, the same as a dict, or a Loadout."""
@@ -145,3 +148,41 @@ def compare(*items: ScenarioLike | Result) -> Comparison:
                 else f"{loadout.scenario.name} [{i + 1}]"
             columns.append(column_from_result(solve(loadout), label))
     return _compare(columns)
+
+
+def report(scenario: ScenarioLike, output: str | os.PathLike[str] | None = None, *,
+           ceilings: str | Sequence[float] | None = None,
+           targets: str | Sequence[float] | None = None, explain: bool = False,
+           sections: str | Sequence[str] | None = None, currency: str | None = None,
+           confidences: Sequence[float] | None = None, samples: int | None = None,
+           time_limit: float | None = None, mip_gap: float | None = None) -> ReportData:
+    """What ``optimize report`` solves, as a ReportData (its ``result``, ``sweep``,
+    ``explanation``, ``simulation``, ``certainty``...; ``view()`` is the memo's content);
+    given ``output``, the same folder the command line writes there (report.html,
+    report.md, report.xlsx, tables.tex, charts/), whole or not at all.
+
+    ``ceilings`` or ``targets``: the frontier, amounts in the scenario's currency or a
+    range as --ceilings reads it ("100M:2B:100M"); ``explain`` and ``sections``: the
+    explanation; ``currency``: present amounts in another currency of the file;
+    ``confidences`` (empty: left out) and ``samples``: the Risk section of a scenario
+    with distributions. The report's date is SOURCE_DATE_EPOCH's when it is set.
+
+    >>> data = report("configs/examples/ceiling_max_exports.yaml", ceilings=[1e9, 2e9])
+    >>> print(data.result.status, *(r.status for r in data.sweep.results))
+    optimal optimal optimal
+    """
+    from optimizer.analyses.report import ReportOptions, solve_report
+    from optimizer.render.report_files import check_folder, report_files, write_folder
+
+    folder = None if output is None else Path(output)
+    if folder is not None:
+        check_folder(folder)
+    loadout = load(scenario)
+    data = solve_report(loadout, ReportOptions(
+        ceilings=ceilings, targets=targets, explain=explain, sections=sections,
+        currency=currency, confidences=confidences, samples=samples,
+        solver=options_of(time_limit, mip_gap)))
+    if folder is not None:
+        write_folder(folder, report_files(data.view(currency=currency,
+                                                    overrides=loadout.sets)))
+    return data

@@ -8,6 +8,10 @@ from dataclasses import dataclass, replace
 
 DEFAULT_MIP_GAP = 1e-7
 DEFAULT_SEED = 0
+# Seconds the searches after an answer may take by default (--time-budget): the
+# repairs of an infeasible file, and explain's bisections and re-solves.
+REPAIR_BUDGET = 60.0
+EXPLAIN_BUDGET = 300.0
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""The public Python API: optimizer.load/solve/sweep/explain/simulate/compare, checked
-against hand-solved cases, and the examples of optimizer/api.py and of the README's
-"Python API" section run as doctests."""
+"""The public Python API: optimizer.load/solve/sweep/explain/simulate/compare/report,
+checked against hand-solved cases (and the report against the command line's folder),
+and the examples of optimizer/api.py and of the README's "Python API" section run as
+doctests."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 import optimizer
 import optimizer.api
 from optimizer.render import render_json
+from tests.clirun import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
@@ -114,6 +116,29 @@ def test_explain_prices_the_binding_cap() -> None:
     assert worth["levers.a.max_units"].dual == pytest.approx(-1.0)
     with pytest.raises(optimizer.UsageError, match="unknown sections"):
         optimizer.explain(TINY, sections=("nope",))
+
+
+def test_report_writes_the_folder_the_command_line_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the date in the stamp is SOURCE_DATE_EPOCH's; the curve of the cost of certainty
+    # (a minute of chance-constrained solves) is left out in both
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    shipped = ROOT / "configs" / "pakistan_it_exports.yaml"
+    data = optimizer.report(shipped, tmp_path / "api", confidences=())
+    code, out, err = invoke("report", "--config", shipped, "--output", tmp_path / "cli",
+                            "--confidences", "none")
+    assert code == 0 == int(data.result.exit_code), err
+    assert "(--confidences none)" in data.risk_notes[0] and data.simulation is not None
+    assert data.result.total_cost == pytest.approx(optimizer.solve(shipped).total_cost)
+    files = sorted(str(p.relative_to(tmp_path / "cli"))
+                   for p in (tmp_path / "cli").rglob("*") if p.is_file())
+    assert sorted(str(p.relative_to(tmp_path / "api"))
+                  for p in (tmp_path / "api").rglob("*") if p.is_file()) == files
+    for name in ("report.md", "tables.tex"):
+        assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes()
+    assert " ".join(data.view().lede) in out
+    with pytest.raises(optimizer.UsageError, match="at most one of"):
+        optimizer.report(TINY, ceilings=[1.0], targets=[2.0])
 
 
 def test_import_optimizer_stays_light() -> None:

@@ -184,13 +184,13 @@ def test_a_search_out_of_time_says_what_it_left(scenario_file: Write) -> None:
     assert out.exit_code == 4
     assert "--time-budget ran out before HiGHS finished" in out.stderr + out.stdout
     # repairs that the budget leaves no time for are named as left out
-    from optimizer.cli import _with_repairs
+    from optimizer.analyses.repaired import with_repairs
     from optimizer.options import SolverOptions
 
     loadout = load_scenario(path)
     result = solve_scenario(loadout, SolverOptions())
     assert result.status == "infeasible"
-    late = _with_repairs(loadout, result, SolverOptions().within(1e-9))
+    late = with_repairs(loadout, result, SolverOptions().within(1e-9))
     assert "Not finished within --time-budget" in late.message
 
 

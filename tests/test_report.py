@@ -21,8 +21,8 @@ from optimizer.analyses.sweep import parse_range, run_sweep
 from optimizer.engine import solve_scenario
 from optimizer.render.report_charts import TOP, _bars
 from optimizer.render.report_xlsx import RISK_SHEET, SHEETS, excel
-from optimizer.report import build_report, report_date
-from optimizer.report.assumptions import _clauses
+from optimizer.report_view import build_report, report_date
+from optimizer.report_view.assumptions import _clauses
 from optimizer.results import Result, Sweep
 from optimizer.scenario import load_scenario
 from optimizer.uncertain_fields import scenario_draws

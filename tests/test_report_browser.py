@@ -30,7 +30,7 @@ from optimizer.engine import solve_scenario
 from optimizer.render.report_charts import report_charts
 from optimizer.render.report_files import write_folder
 from optimizer.render.report_html import render_report_html
-from optimizer.report import Report, build_report
+from optimizer.report_view import Report, build_report
 from optimizer.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ from optimizer.render.charts import (
     tornado_figure,
 )
 from optimizer.render.risk_charts import fan_figure, histogram_figure
-from optimizer.report.model import Certainty, Mix, Report
+from optimizer.report_view.model import Certainty, Mix, Report
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

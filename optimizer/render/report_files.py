@@ -14,7 +14,7 @@ from optimizer.render.report_html import render_report_html
 from optimizer.render.report_markdown import render_report_markdown
 from optimizer.render.report_tex import render_report_tex
 from optimizer.render.report_xlsx import render_report_xlsx
-from optimizer.report.model import Report
+from optimizer.report_view.model import Report
 
 OWNED = ("report.html", "report.md", "report.xlsx", "tables.tex",
          *(f"charts/{name}.{ext}" for name in ("mix", "frontier", "tornado", "fan", "histogram",

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from html import escape
 
 from optimizer.render.report_markdown import CHART_TITLES, is_code
-from optimizer.report.model import Report, Table, flagged, numeric, project, table_text
+from optimizer.report_view.model import Report, Table, flagged, numeric, project, table_text
 
 CSS = """
 :root { --ink: #1d2433; --muted: #5b6475; --rule: #d5dae3; --band: #f4f6f9;

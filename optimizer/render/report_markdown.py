@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from optimizer.render import layout
 from optimizer.render.layout import Mark
-from optimizer.report.model import Report, Table, flagged, numeric, project, split, table_text
+from optimizer.report_view.model import Report, Table, flagged, numeric, project, split, table_text
 
 CHART_TITLES = {"mix": "Where the money goes", "frontier": "The frontier",
                 "tornado": "What moves the answer",

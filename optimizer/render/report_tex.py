@@ -7,7 +7,7 @@ first column. The file carries no date: the same inputs give the same bytes.
 
 from __future__ import annotations
 
-from optimizer.report.model import (
+from optimizer.report_view.model import (
     Column,
     Report,
     Table,

@@ -18,7 +18,7 @@ import zipfile
 from typing import TYPE_CHECKING, Any
 
 from optimizer import memo
-from optimizer.report.model import Column, Quantity, Report, Risk, Table, cell_text, numeric
+from optimizer.report_view.model import Column, Quantity, Report, Risk, Table, cell_text, numeric
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet

@@ -6,8 +6,8 @@ Explanation) into a :class:`Report`; the renderers in ``optimizer.render``
 it. Nothing here solves or imports Pyomo.
 """
 
-from optimizer.report.build import build_report, report_date
-from optimizer.report.model import (
+from optimizer.report_view.build import build_report, report_date
+from optimizer.report_view.model import (
     Certainty,
     CertaintyPoint,
     Column,

@@ -1,5 +1,6 @@
 """Result (+ sweep, + explanation) -> Report: the content of a memo, no formatting choices
-beyond the memo number rules. Solves nothing: the command line hands in what it solved."""
+beyond the memo number rules. Solves nothing: optimizer.analyses.report hands in what it
+solved."""
 
 from __future__ import annotations
 
@@ -10,16 +11,16 @@ from typing import Any
 
 from optimizer import memo
 from optimizer.numbers import clean
-from optimizer.report.assumptions import assumptions_table
-from optimizer.report.currency import rate_for, scaled_result, scaled_sweep
-from optimizer.report.explained import (
+from optimizer.report_view.assumptions import assumptions_table
+from optimizer.report_view.currency import rate_for, scaled_result, scaled_sweep
+from optimizer.report_view.explained import (
     binding_table,
     explanation_tables,
     sensitivity_table,
     tornado,
 )
-from optimizer.report.model import Column, Figure, Mix, Report, Stamp, Table
-from optimizer.report.risk import risk_section
+from optimizer.report_view.model import Column, Figure, Mix, Report, Stamp, Table
+from optimizer.report_view.risk import risk_section
 from optimizer.results import Explanation, LeverRow, Result, Sweep, Worth
 from optimizer.results.simulation import Simulation
 from optimizer.scenario import Loadout

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from optimizer import memo
-from optimizer.report.model import Certainty, CertaintyPoint, Column, Risk, Table
+from optimizer.report_view.model import Certainty, CertaintyPoint, Column, Risk, Table
 from optimizer.results import Result
 from optimizer.results.simulation import Chance, Simulation, Spread
 from optimizer.schema import Scenario

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from optimizer import memo
-from optimizer.report.currency import kind_of, present
-from optimizer.report.model import Column, Quantity, Table, Tornado
+from optimizer.report_view.currency import kind_of, present
+from optimizer.report_view.model import Column, Quantity, Table, Tornado
 from optimizer.results import Explanation, Result, Swing, Worth
 from optimizer.schema import Scenario
 

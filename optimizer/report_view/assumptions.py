@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from optimizer import memo
-from optimizer.report.currency import kind_of, present
-from optimizer.report.model import Column, Quantity, Table
+from optimizer.report_view.currency import kind_of, present
+from optimizer.report_view.model import Column, Quantity, Table
 from optimizer.schema import Lever, Scenario
 
 BASES = ("fact", "derived", "assumption")

@@ -1,0 +1,176 @@
+"""What a report solves: the answer and what its binding limits are worth (or, when the
+target is out of reach, the repairs), the frontier across ceilings or targets, the
+explanation, and for a scenario with distributions the Risk section's simulation and
+cost of certainty. No Click, no printing, no files: optimize report and
+optimizer.report() render what this returns (ReportData.view) and write the folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from optimizer.errors import UsageError
+from optimizer.options import REPAIR_BUDGET, SolverOptions
+
+if TYPE_CHECKING:
+    from optimizer.report_view.model import Report
+    from optimizer.results import Explanation, Kind, Result, Sweep, Worth
+    from optimizer.results.simulation import Simulation
+    from optimizer.scenario import Loadout
+
+DEFAULT_CONFIDENCES = (0.5, 0.6, 0.7, 0.8, 0.9)
+"""The cost of certainty's confidences when none are asked (--confidences 0.5:0.9:0.1)."""
+
+Progress = Callable[[int], None]
+"""Called with the number of points done."""
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What a report is asked to hold beyond the answer."""
+
+    ceilings: str | Sequence[float] | None = None
+    """The frontier across budget ceilings: amounts in the scenario's currency, or a range
+    as --ceilings reads it (START:STOP:STEP or a list, amounts like 1.5B)."""
+    targets: str | Sequence[float] | None = None
+    """The frontier across export targets (give ceilings or targets, not both)."""
+    explain: bool = False
+    """Add the explanation (its worth replaces the binding limits' re-solves)."""
+    sections: str | Sequence[str] | None = None
+    """With explain: which of optimizer.analyses.explain.SECTIONS, as names or a
+    comma-separated text as --sections reads it (None: all)."""
+    currency: str | None = None
+    """The presentation currency (checked here, before any solving; used by the view)."""
+    confidences: Sequence[float] | None = None
+    """Risk section: the confidences of the cost of certainty. None: DEFAULT_CONFIDENCES;
+    empty: the curve left out (--confidences none)."""
+    samples: int | None = None
+    """Risk section: samples to evaluate the plan under (None: the file's)."""
+    solver: SolverOptions = field(default_factory=SolverOptions)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything a report shows, solved; ``view`` makes the memo's content of it."""
+
+    loadout: Loadout
+    result: Result
+    """The answer (when infeasible and not explained: its message names the repairs)."""
+    worth: tuple[Worth, ...] = ()
+    """The binding limits re-solved (without explain, when optimal)."""
+    explanation: Explanation | None = None
+    sweep: Sweep | None = None
+    simulation: Simulation | None = None
+    """Risk: the answer's plan held fixed under the file's samples."""
+    certainty: tuple[Result, ...] = ()
+    """Risk: the cheapest plan at each confidence."""
+    risk_notes: tuple[str, ...] = ()
+    """Risk: what the section says it left out."""
+
+    def view(self, *, currency: str | None = None, overrides: Sequence[str] = ()) -> Report:
+        """The memo's content (optimizer.report_view.build_report) in ``currency``;
+        ``overrides``: the --set texts its stamp and assumptions name."""
+        from optimizer.report_view import build_report
+
+        return build_report(self.loadout, self.result, worth=list(self.worth),
+                            explanation=self.explanation, sweep=self.sweep,
+                            currency=currency, overrides=tuple(overrides),
+                            simulation=self.simulation, certainty=list(self.certainty),
+                            risk_notes=list(self.risk_notes))
+
+
+def check_request(options: ReportOptions) -> None:
+    """What can be refused before the scenario is read."""
+    if options.ceilings is not None and options.targets is not None:
+        raise UsageError("give at most one of --ceilings RANGE or --targets RANGE")
+    if options.sections is not None and not options.explain:
+        raise UsageError("--sections chooses sections of --explain; add --explain")
+
+
+def solve_report(
+    loadout: Loadout, options: ReportOptions, *,
+    progress: Callable[[int], Progress | None] | None = None,
+    notice: Callable[[str], None] | None = None,
+) -> ReportData:
+    """Solve what the report of ``loadout`` shows. Bad options raise UsageError before
+    any solving. ``progress``: given the frontier's number of points, what to call as
+    they finish; ``notice``: told, in a sentence, of a long step about to start."""
+    check_request(options)
+    s = loadout.scenario
+    asked = options.confidences
+    levels = DEFAULT_CONFIDENCES if asked is None else tuple(asked) or None
+    if not s.uncertain and (levels is not None and asked is not None
+                            or options.samples is not None):
+        raise UsageError(f"--confidences and --samples shape the Risk section, which needs "
+                         f"distributions; {loadout.file} has none (see README, Uncertainty)")
+    if s.uncertain and levels and s.objective != "min_cost" and asked is not None:
+        raise UsageError("--confidences: the cost of certainty applies to min_cost scenarios "
+                         f"(got objective {s.objective}); give --confidences none")
+    from optimizer.analyses.explain import SECTIONS, worth_of
+    from optimizer.analyses.explain import explain as explain_scenario
+    from optimizer.analyses.sweep import parse_range, run_sweep
+    from optimizer.report_view.currency import rate_for
+
+    rate_for(s, options.currency)  # an unknown currency is refused before any solving
+    kind: Kind = "ceilings" if options.ceilings is not None else "targets"
+    asked_range = options.ceilings if options.ceilings is not None else options.targets
+    values: list[float] | None = None
+    if isinstance(asked_range, str):
+        values = parse_range(asked_range, s.currency, s.exchange_rates)
+    elif asked_range is not None:
+        values = [float(v) for v in asked_range]
+        if not values:
+            raise UsageError(f"report: {kind}= is empty")
+    names = options.sections.split(",") if isinstance(options.sections, str) \
+        else options.sections
+    chosen = SECTIONS if names is None else tuple(x.strip() for x in names if x.strip())
+    unknown = [x for x in chosen if x not in SECTIONS]
+    if unknown:
+        raise UsageError(f"--sections: unknown {', '.join(unknown)} (sections: "
+                         f"{', '.join(SECTIONS)})")
+    solver = options.solver
+    explanation: Explanation | None = None
+    worth: tuple[Worth, ...] = ()
+    if options.explain:
+        explanation = explain_scenario(loadout, solver, tuple(dict.fromkeys(("binding",
+                                                                             *chosen))))
+        result = explanation.result
+    else:
+        from optimizer.analyses.repaired import with_repairs
+        from optimizer.engine import solve_scenario
+
+        result = solve_scenario(loadout, solver)
+        if result.status == "optimal":
+            worth = tuple(worth_of(loadout, result, solver))
+        elif result.status == "infeasible" and result.plan != "none":
+            result = with_repairs(loadout, result, solver.within(REPAIR_BUDGET))
+    sweep = None
+    if values is not None:
+        sweep = run_sweep(loadout, kind, values, solver,
+                          progress=None if progress is None else progress(len(values)))
+    simulation: Simulation | None = None
+    certainty: Sequence[Result] = ()
+    risk_notes: list[str] = []
+    if s.uncertain:  # the Risk section: the plan held fixed under the samples, and certainty
+        from optimizer.analyses.simulate import plan_of, simulate
+
+        if result.plan != "none":
+            simulation = simulate(loadout, plan_of(result, s), options.samples, None, solver,
+                                  source="the report's plan", plan_status=result.status)
+        if levels is None:
+            risk_notes.append("The cost of certainty was left out (--confidences none).")
+        elif s.objective != "min_cost":
+            risk_notes.append("The cost of certainty applies to min_cost scenarios (the target "
+                              f"is what must be reached); this one is {s.objective}.")
+        else:
+            from optimizer.analyses.chance import chance_sweep
+
+            if notice is not None:
+                notice(f"Risk: the cheapest plan at {len(levels)} confidences "
+                       f"({s.uncertainty.samples:,} samples each)...")
+            certainty = chance_sweep(loadout, list(levels), solver)
+    return ReportData(loadout, result, worth=worth, explanation=explanation, sweep=sweep,
+                      simulation=simulation, certainty=tuple(certainty),
+                      risk_notes=tuple(risk_notes))

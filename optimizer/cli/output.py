@@ -1,0 +1,122 @@
+"""What every command does at its end: exceptions turned into exit statuses and
+messages (``guarded``), and the output tail (``emit``): render, plot, write the
+files into --output, echo, exit."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any, NoReturn, ParamSpec, TypeVar
+
+import click
+
+from optimizer.errors import ScenarioError, SolverError, UsageError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+def fail(code: int, text: str) -> NoReturn:
+    click.echo(text, err=True)
+    sys.exit(code)
+
+
+class OptionError(click.UsageError):
+    """A value refused while Click reads the options (a ParamType's convert), shown as
+    every other usage error of ours is: ``error: MESSAGE`` on stderr, exit 2."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def guarded(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn our exceptions into exit statuses and clear messages, never tracebacks."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except ScenarioError as exc:
+            count = len(exc.problems)
+            fail(2, f"error: invalid {exc.what} ({count} problem{'s' * (count != 1)}):\n"
+                    + "\n".join(f"  {p}" for p in exc.problems))
+        except UsageError as exc:
+            fail(2, f"error: {exc}")
+        except SolverError as exc:
+            # the solver gave no answer that could be shown and proven: a solver
+            # outcome (4), not a fault of the tool
+            fail(4, f"error: no proven answer: {exc}")
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # the last resort: say what, not where
+            if os.environ.get("OPTIMIZE_DEBUG"):
+                raise
+            fail(1, f"error: unexpected {type(exc).__name__}: {exc} "
+                    "(set OPTIMIZE_DEBUG=1 for a traceback)")
+
+    return wrapper
+
+
+def write_outputs(directory: Path, files: Mapping[str, str]) -> None:
+    """Write each file whole or not at all: a temp file in the same folder, then rename."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            os.replace(tmp, directory / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def emit(
+    value: T, renderers: Mapping[str, Callable[[T], str]], fmt: str, *,
+    files: Mapping[str, str], output: Path | None,
+    plot: Callable[[], object] | None = None, warning: str | None = None, status: int = 0,
+) -> NoReturn:
+    """The tail every command shares. ``files`` maps a file name to its format (a key
+    of ``renderers``): each is rendered, ``plot`` draws its figure, the files are written
+    into ``output`` (each whole or not at all), ``value`` in ``fmt`` goes to stdout (the
+    file's text when one has that format), ``warning`` to stderr; exit ``status``."""
+    texts = {name: renderers[kind](value) for name, kind in files.items()}
+    shown = next((texts[name] for name, kind in files.items() if kind == fmt), None)
+    if shown is None:
+        shown = renderers[fmt](value)
+    if plot is not None:
+        plot()
+    if output is not None:
+        write_outputs(output, texts)
+    click.echo(shown, nl=False)
+    if warning is not None:
+        click.echo(warning, err=True)
+    sys.exit(status)
+
+
+def progress_bar(total: int) -> Callable[[int], None]:
+    """A progress bar on stderr, shown only once a sweep has run for a second."""
+    start = time.perf_counter()
+    state: dict[str, Any] = {}
+
+    def tick(done: int) -> None:
+        if "bar" not in state:
+            if time.perf_counter() - start < 1.0 or done >= total:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            bar = Progress(console=Console(stderr=True), transient=True)
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task("sweep", total=total)
+        state["bar"].update(state["task"], completed=done)
+        if done >= total:
+            state["bar"].stop()
+
+    return tick

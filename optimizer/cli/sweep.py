@@ -1,0 +1,117 @@
+"""optimize sweep: the answer across budget ceilings, export targets or confidences."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from optimizer.cli.options import (
+    Shares,
+    Source,
+    check_plot,
+    config_option,
+    format_option,
+    one_variant,
+    output_option,
+    parse_sets,
+    plot_option,
+    scenario_options,
+    solver_options,
+)
+from optimizer.cli.output import emit, guarded, progress_bar
+from optimizer.errors import UsageError
+from optimizer.options import SolverOptions, options_of
+
+if TYPE_CHECKING:
+    from optimizer.results import Kind
+
+SWEEP_FILES = {"sweep.csv": "csv", "sweep.json": "json", "sweep.md": "markdown"}
+CERTAINTY_FILES = {"certainty.csv": "csv", "certainty.json": "json",
+                   "certainty.md": "markdown"}
+
+
+@click.command("sweep")
+@config_option()
+@scenario_options
+@click.option("--ceilings", metavar="RANGE",
+              help="Most exports under each ceiling: START:STOP:STEP (100M:2B:100M) or a list "
+                   "(1B,2B).")
+@click.option("--targets", metavar="RANGE", help="Least cost for each target, same grammar.")
+@click.option("--confidences", type=Shares(), metavar="RANGE",
+              help="The cost of certainty: the cheapest plan reaching the target in each "
+                   "share of the samples, e.g. 0.5:0.95:0.05.")
+@click.option("--exact", is_flag=True,
+              help="Every breakpoint of the frontier (LP scenarios only).")
+@plot_option("Draw the curve and the lever mix to FILE.png or FILE.svg.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Solve the points in this many processes (for large models).")
+@format_option()
+@output_option("Also write sweep.csv, sweep.json and sweep.md here.")
+@solver_options
+@guarded
+def sweep(
+    *, config: Path, sets: tuple[str, ...], variant: str | None, ceilings: str | None,
+    targets: str | None, confidences: tuple[float, ...] | None, exact: bool,
+    plot: Path | None, workers: int, fmt: str, output: Path | None,
+    time_limit: float | None, mip_gap: float | None,
+) -> None:
+    """The answer across budget ceilings (--ceilings), export targets (--targets) or
+    confidences (--confidences: the cost of certainty)."""
+    source, options = Source(config, sets, variant), options_of(time_limit, mip_gap)
+    if confidences is not None:
+        if ceilings is not None or targets is not None or exact:
+            raise UsageError("--confidences sweeps alone (not with --ceilings, --targets, "
+                             "--exact)")
+        certainty(source, confidences, plot=plot, fmt=fmt, output=output, options=options)
+    if (ceilings is None) == (targets is None):
+        raise UsageError("give exactly one of --ceilings RANGE or --targets RANGE")
+    kind: Kind = "ceilings" if ceilings is not None else "targets"
+    frontier(source, kind, ceilings or targets or "", exact=exact, plot=plot,
+             workers=workers, fmt=fmt, output=output, options=options)
+
+
+def certainty(source: Source, confidences: Sequence[float], *, plot: Path | None, fmt: str,
+              output: Path | None, options: SolverOptions) -> NoReturn:
+    """sweep --confidences: the cheapest plan at each confidence (the cost of certainty)."""
+    check_plot(plot)
+    one_variant(source.variant, "sweep")
+    loadout = source.load()
+    from optimizer.analyses.chance import chance_sweep
+    from optimizer.render.chance import CHANCE_RENDERERS, certainty_chart
+
+    results = chance_sweep(loadout, list(confidences), options)
+    emit(results, CHANCE_RENDERERS, fmt, files=CERTAINTY_FILES, output=output,
+         plot=None if plot is None else functools.partial(certainty_chart, results, plot))
+
+
+def frontier(source: Source, kind: Kind, text: str, *, exact: bool, plot: Path | None,
+             workers: int, fmt: str, output: Path | None, options: SolverOptions
+             ) -> NoReturn:
+    """sweep --ceilings or --targets: one solve a point, or the exact frontier."""
+    check_plot(plot)
+    from optimizer.scenario import load_scenario
+
+    one_variant(source.variant, "sweep")
+    overrides = parse_sets(source.sets)
+    loadout = load_scenario(source.config, overrides, source.variant)
+    s = loadout.scenario
+    from optimizer.analyses.sweep import exact_frontier, parse_range, run_sweep
+    from optimizer.render.sweep import SWEEP_RENDERERS
+
+    values = parse_range(text, s.currency, s.exchange_rates)
+    if exact:
+        result = exact_frontier(loadout, kind, values, options)
+    else:
+        result = run_sweep(loadout, kind, values, options, progress=progress_bar(len(values)),
+                           workers=workers,
+                           source=(str(source.config), tuple(overrides), source.variant))
+    draw = None
+    if plot is not None:
+        from optimizer.render.charts import sweep_chart
+
+        draw = functools.partial(sweep_chart, result, plot)
+    emit(result, SWEEP_RENDERERS, fmt, files=SWEEP_FILES, output=output, plot=draw)
