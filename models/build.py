@@ -55,7 +55,7 @@ class Forms:
 
 # rows and columns that only shape the model (curves, switches, samples, the
 # objectives): none of them is a limit the file sets, so no dual or conflict names
-# one (optimizer.engine.LIMIT_FAMILIES lists the rest; test_provenance holds both)
+# one (optimizer.solving.engine.LIMIT_FAMILIES lists the rest; test_provenance holds both)
 STRUCTURE = frozenset({
     "u", "s", "e", "d", "y", "one_start", "started", "start_funded", "concave",
     "pw_units", "pw_full", "pw_next", "reached", "sample_reach", "enough",

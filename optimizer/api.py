@@ -33,10 +33,10 @@ import yaml
 from optimizer.analyses.compare import Column, Comparison, column_from_json, column_from_result
 from optimizer.analyses.compare import compare as _compare
 from optimizer.errors import UsageError
-from optimizer.loader import load_yaml_text
-from optimizer.options import SolverOptions, options_of
 from optimizer.results import Explanation, Kind, Result, Sweep
 from optimizer.scenario import Loadout, load_variants, loadouts
+from optimizer.scenario.loader import load_yaml_text
+from optimizer.solving.options import SolverOptions, options_of
 
 if TYPE_CHECKING:
     from optimizer.analyses.report import ReportData
@@ -79,7 +79,7 @@ def solve(scenario: ScenarioLike, *, time_limit: float | None = None,
     """The cheapest plan reaching the target (min_cost) or the most exports the
     ceiling buys (max_exports), re-checked and certified: ``result.status`` is
     optimal only with a proof (``result.solver.certificate``)."""
-    from optimizer.engine import solve_scenario
+    from optimizer.solving.engine import solve_scenario
 
     return solve_scenario(load(scenario), options_of(time_limit, mip_gap))
 
@@ -172,7 +172,7 @@ def report(scenario: ScenarioLike, output: str | os.PathLike[str] | None = None,
     optimal optimal optimal
     """
     from optimizer.analyses.report import ReportOptions, solve_report
-    from optimizer.render.report_files import check_folder, report_files, write_folder
+    from optimizer.present.formats.report_files import check_folder, report_files, write_folder
 
     folder = None if output is None else Path(output)
     if folder is not None:

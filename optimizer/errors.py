@@ -45,7 +45,7 @@ class ScenarioError(ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[Problem], str]]:
-        # (pickled across a forked search, see optimizer.forked: rebuilt whole)
+        # (pickled across a forked search, see optimizer.solving.forked: rebuilt whole)
         return ScenarioError, (self.problems, self.what)
 
 

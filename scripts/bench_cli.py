@@ -27,8 +27,8 @@ PHASES = r"""
 import json, sys, time
 t0 = time.perf_counter()
 from optimizer.scenario import load_scenario
-from optimizer.engine import solve_scenario
-from optimizer.render import render_json
+from optimizer.solving.engine import solve_scenario
+from optimizer.present.formats import render_json
 t1 = time.perf_counter()
 loadout = load_scenario(sys.argv[1])
 t2 = time.perf_counter()

@@ -47,8 +47,8 @@ def command(repeat: int) -> tuple[float, float]:
 
 def sections(workers: int | None) -> dict[str, float]:
     from optimizer.analyses import explain as ex
-    from optimizer.engine import Session
     from optimizer.scenario import load_scenario
+    from optimizer.solving.engine import Session
 
     lo = load_scenario(CONFIG)
     out: dict[str, float] = {}
@@ -70,7 +70,7 @@ def highs_floor() -> tuple[int, float]:
     by highspy alone from the same arrays, cold, with the engine's options."""
     import highspy
 
-    import optimizer.highs as engine_highs
+    import optimizer.solving.highs as engine_highs
     from optimizer.analyses import explain as ex
     from optimizer.scenario import load_scenario
 

@@ -183,9 +183,9 @@ def direct(spec: dict[str, Any]) -> dict[str, float]:
 def engine(spec: dict[str, Any]) -> dict[str, float]:
     import highspy  # noqa: F401  (imported before the clock starts, as in direct())
 
-    from optimizer.engine import solve_scenario
-    from optimizer.loader import load_yaml_text
     from optimizer.scenario import Loadout, validate
+    from optimizer.scenario.loader import load_yaml_text
+    from optimizer.solving.engine import solve_scenario
 
     clean = {k: v for k, v in spec.items() if v is not None}
     loaded = load_yaml_text("name: bench\n", "<bench>")

@@ -31,7 +31,7 @@ def _direct(loadout: object, values: list[float]) -> tuple[float, list[float | N
     """A warm highspy loop over the ceilings on the engine's own model."""
     import highspy
 
-    from optimizer.engine import Session, with_goal
+    from optimizer.solving.engine import Session, with_goal
 
     session = Session(loadout, widest_ceiling=max(values))  # type: ignore[arg-type]
     s = loadout.scenario  # type: ignore[attr-defined]
@@ -53,7 +53,7 @@ def _direct(loadout: object, values: list[float]) -> tuple[float, list[float | N
 
 
 def _engine(loadout: object, values: list[float]) -> tuple[float, list[float | None]]:
-    from optimizer.engine import Session, with_goal
+    from optimizer.solving.engine import Session, with_goal
 
     session = Session(loadout, widest_ceiling=max(values))  # type: ignore[arg-type]
     s = loadout.scenario  # type: ignore[attr-defined]
@@ -72,8 +72,8 @@ def main() -> None:
     args = parser.parse_args()
     import bench_scale
 
-    from optimizer.loader import load_yaml_text
     from optimizer.scenario import Loadout, load_scenario, validate
+    from optimizer.scenario.loader import load_yaml_text
 
     cases = []
     for name, top in (("pakistan_it_exports.yaml", 3e9), ("pakistan_it_exports_3yr.yaml", 3e9)):

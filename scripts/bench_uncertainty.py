@@ -66,10 +66,10 @@ def direct(loadout: Any, n: int, seed: int
     import pyomo.core as pyo
 
     from models.compile import compile_model
-    from optimizer.engine import Session
-    from optimizer.options import SolverOptions
     from optimizer.scenario import Loadout
-    from optimizer.uncertain_fields import scenario_draws, with_values
+    from optimizer.scenario.uncertain_fields import scenario_draws, with_values
+    from optimizer.solving.engine import Session
+    from optimizer.solving.options import SolverOptions
 
     opts = SolverOptions()
     start = time.perf_counter()

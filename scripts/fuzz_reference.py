@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # the heavy imports once, before the workers fork
     import optimizer.cli  # noqa: F401
-    import optimizer.engine  # noqa: F401
+    import optimizer.solving.engine  # noqa: F401
     import tests.reference  # noqa: F401
 
     out: Path = args.out

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from optimizer.engine import solve_scenario
 from optimizer.results import Result
 from optimizer.scenario import load_scenario
+from optimizer.solving.engine import solve_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,8 +2,8 @@
 
 It builds the problem of the spec (sections 1 and 4, "Semantics") straight from
 the schema objects, with numpy arrays, and never touches the engine's Pyomo
-model, its ModelData, its scaling or its plan checker (optimizer.inputs,
-models, optimizer.engine, optimizer.check). A scenario without ``periods`` is
+model, its ModelData, its scaling or its plan checker (optimizer.solving.inputs,
+models, optimizer.solving.engine, optimizer.plan.check). A scenario without ``periods`` is
 one period, and every formula below then reduces to section 1's.
 
 Formulation (scenario units; money in the reporting currency; K periods,
@@ -109,8 +109,8 @@ from typing import Literal
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from optimizer.expressions import parse_relation
-from optimizer.schema import Lever, Scenario
+from optimizer.scenario.expressions import parse_relation
+from optimizer.scenario.schema import Lever, Scenario
 
 LEXICOGRAPHIC_TOL = 1e-6  # the spec's: the cheapest plan within 1e-6 of the most exports
 MIP_REL_GAP = 1e-9

@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from optimizer.amounts import SCALES, AmountError, parse_amount, parse_fraction, parse_number
+from optimizer.scenario.amounts import (
+    SCALES,
+    AmountError,
+    parse_amount,
+    parse_fraction,
+    parse_number,
+)
 
 RATES = {"PKR": 285.0}
 

@@ -14,7 +14,7 @@ import pytest
 
 import optimizer
 import optimizer.api
-from optimizer.render import render_json
+from optimizer.present.formats import render_json
 from tests.clirun import invoke
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,9 +20,9 @@ from click.testing import CliRunner
 from scipy.optimize import linprog
 
 from optimizer.cli import main
-from optimizer.engine import solve_scenario
-from optimizer.highs import Highs
 from optimizer.scenario import load_scenario
+from optimizer.solving.engine import solve_scenario
+from optimizer.solving.highs import Highs
 from tests.reference import reference_solve
 
 Write = Callable[..., Path]
@@ -185,7 +185,7 @@ def test_a_search_out_of_time_says_what_it_left(scenario_file: Write) -> None:
     assert "--time-budget ran out before HiGHS finished" in out.stderr + out.stdout
     # repairs that the budget leaves no time for are named as left out
     from optimizer.analyses.repaired import with_repairs
-    from optimizer.options import SolverOptions
+    from optimizer.solving.options import SolverOptions
 
     loadout = load_scenario(path)
     result = solve_scenario(loadout, SolverOptions())
@@ -298,7 +298,7 @@ def test_explain_names_the_sections_its_budget_left_out(
         scenario_file: Write, monkeypatch: pytest.MonkeyPatch) -> None:
     # the solve and the searches after it share the budget: a solve that takes the
     # whole budget leaves every section out, named
-    from optimizer.engine import Session
+    from optimizer.solving.engine import Session
 
     path = scenario_file("""
         name: lp
@@ -361,7 +361,7 @@ def test_relation_caps_read_mixed_sign_rows(scenario_file: Write, expr: str,
     """A row with terms of both signs caps a lever once the other terms' most is
     known (case 11-201: an uncapped a beside a 700B ceiling was sized as 1e13
     units, the answer is 333, and the solver answered 0 exports)."""
-    from optimizer.inputs import relation_caps
+    from optimizer.solving.inputs import relation_caps
 
     path = scenario_file(f"""
         name: caps
@@ -519,7 +519,7 @@ def test_a_second_opinion_that_does_not_answer_in_time_is_none() -> None:
     # a child that is killed at its deadline
     import time
 
-    from optimizer.highs import _isolated
+    from optimizer.solving.highs import _isolated
 
     started = time.monotonic()
     assert _isolated(lambda: time.sleep(60), wait=0.5) is None

@@ -15,7 +15,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from optimizer.analyses.chance import chance_sweep, solve_chance
 from optimizer.scenario import load_scenario
-from optimizer.uncertain_fields import scenario_draws
+from optimizer.scenario.uncertain_fields import scenario_draws
 from tests.clirun import invoke
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import optimizer.highs as solve_module
+import optimizer.solving.highs as solve_module
 from tests.clirun import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,12 +187,12 @@ def test_exit_4_when_the_plan_fails_its_recheck(
 
 
 def test_exit_1_for_an_unexpected_error_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    import optimizer.engine
+    import optimizer.solving.engine
 
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(optimizer.engine, "solve_scenario", boom)
+    monkeypatch.setattr(optimizer.solving.engine, "solve_scenario", boom)
     code, _, err = invoke("--config", SHIPPED)
     assert code == 1
     assert "disk on fire" in err and "Traceback" not in err

@@ -17,10 +17,9 @@ from optimizer.analyses.compare import (
     column_from_result,
     compare,
 )
-from optimizer.engine import solve_scenario
 from optimizer.errors import ScenarioError, UsageError
-from optimizer.render import render_json
-from optimizer.render.compare import (
+from optimizer.present.formats import render_json
+from optimizer.present.formats.compare import (
     COMPARE_RENDERERS,
     render_compare_csv,
     render_compare_json,
@@ -29,6 +28,7 @@ from optimizer.render.compare import (
 )
 from optimizer.results import Result
 from optimizer.scenario import load_scenario, load_variants
+from optimizer.solving.engine import solve_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 PAKISTAN = ROOT / "configs" / "pakistan_it_exports.yaml"

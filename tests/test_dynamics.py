@@ -1,7 +1,7 @@
-"""One lever arithmetic: optimizer.dynamics against the model's affine forms.
+"""One lever arithmetic: optimizer.plan.dynamics against the model's affine forms.
 
 The model (models/build.py) states active units, spend and exports as affine forms
-in its own units; optimizer.dynamics computes them in the file's units for the
+in its own units; optimizer.plan.dynamics computes them in the file's units for the
 re-check, simulate and chance. On random plans of random linear levers (attrition,
 lag, recurring and fixed costs, cost recovery, costs by period) the two agree; and
 dynamics over an array of draws equals dynamics at each draw alone.
@@ -18,9 +18,9 @@ import pytest
 
 from models.affine import Affine
 from models.build import forms
-from optimizer.dynamics import curve_exports, flows, last_share
-from optimizer.engine import Session
+from optimizer.plan.dynamics import curve_exports, flows, last_share
 from optimizer.scenario import load_scenario
+from optimizer.solving.engine import Session
 
 LABELS = [2024, 2025, 2026, 2027]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.engine import solve_scenario
 from optimizer.errors import ScenarioError, SolverError
-from optimizer.render import render_json
+from optimizer.present.formats import render_json
 from optimizer.results import Result
 from optimizer.scenario import load_scenario
+from optimizer.solving.engine import solve_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -256,7 +256,7 @@ def test_a_plan_that_breaks_the_scenario_is_never_shown(
     solve: Solve, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Simulate HiGHS returning a plan over its cap (as when it drops a coefficient)."""
-    import optimizer.highs as solve_module
+    import optimizer.solving.highs as solve_module
 
     original = solve_module.Highs.solve
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from optimizer.analyses.explain import explain
-from optimizer.engine import solve_scenario
 from optimizer.scenario import load_scenario
+from optimizer.solving.engine import solve_scenario
 from tests.clirun import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,7 +159,7 @@ def test_a_wrong_screen_is_caught_by_the_full_solves_and_searched_again(
     every end must come from the full search: the same ends as with honest
     screens."""
     from optimizer.analyses.explain import stability
-    from optimizer.engine import Session
+    from optimizer.solving.engine import Session
 
     lo = load_scenario(SHIPPED)
     honest = stability(lo, workers=1)
@@ -180,7 +180,7 @@ def test_a_wrong_screen_is_caught_by_the_full_solves_and_searched_again(
 
 def test_forked_map_keeps_order_and_raises_a_task_error() -> None:
     from optimizer.errors import Problem, ScenarioError
-    from optimizer.forked import forked_map
+    from optimizer.solving.forked import forked_map
 
     assert forked_map(lambda i: i * i, 7, workers=2) == [0, 1, 4, 9, 16, 25, 36]
 

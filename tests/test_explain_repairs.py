@@ -12,9 +12,9 @@ import pytest
 from scipy.optimize import linprog
 
 from optimizer.analyses.explain import explain, joint_repair, room, worth_of
-from optimizer.engine import solve_scenario
-from optimizer.precheck import precheck
+from optimizer.plan.precheck import precheck
 from optimizer.scenario import load_scenario
+from optimizer.solving.engine import solve_scenario
 from tests.clirun import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,11 +81,11 @@ REQUIRES_ZERO = """\
 ], ids=["minimums", "lock_over_spend", "reach", "excluded_locks", "requires_zero"])
 def test_each_precheck_names_its_fields_and_optimize_exits_3(
         tmp_path: Path, text: str, expected: str) -> None:
-    from optimizer.precheck import findings
+    from optimizer.plan.precheck import findings
 
     path = write(tmp_path, text)
     assert precheck(load_scenario(path).scenario) == [expected]
-    # the finding is data first; optimizer.messages words it
+    # the finding is data first; optimizer.results.messages words it
     assert len(findings(load_scenario(path).scenario)) == 1
     out = tmp_path / "out"
     code, stdout, stderr = invoke("--config", path, "--format", "json", "--output", out)
@@ -96,7 +96,7 @@ def test_each_precheck_names_its_fields_and_optimize_exits_3(
 
 
 def test_precheck_findings_are_data_with_the_figures_by_hand(tmp_path: Path) -> None:
-    from optimizer.precheck import findings
+    from optimizer.plan.precheck import findings
     from optimizer.results import FloorOverMaxSpend, MinimumsOverCeiling, ReachBelowTarget
 
     assert findings(load_scenario(write(tmp_path, MINIMUMS)).scenario) == [

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 
 from optimizer.cli import main
 from optimizer.errors import ScenarioError
-from optimizer.expressions import ExpressionError, parse_relation
-from optimizer.loader import load_yaml_text
 from optimizer.scenario import validate
+from optimizer.scenario.expressions import ExpressionError, parse_relation
+from optimizer.scenario.loader import load_yaml_text
 
 
 def with_constraints(*exprs: str, levers: str = "") -> str:

@@ -1,10 +1,19 @@
-"""The one table layout (optimizer.render.layout): plain text and Markdown of a Grid."""
+"""The one table layout (optimizer.present.formats.layout): plain text and Markdown of a Grid."""
 
 from __future__ import annotations
 
 import pytest
 
-from optimizer.render.layout import Grid, Mark, display_width, escape, grid, markdown, text, wrap
+from optimizer.present.formats.layout import (
+    Grid,
+    Mark,
+    display_width,
+    escape,
+    grid,
+    markdown,
+    text,
+    wrap,
+)
 
 MONEY = grid(["lever", "units", "spend (USD)"],
              [["workers", "1,000", "20,000,000"], ["centres", "12", "350,877"]],

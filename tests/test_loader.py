@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optimizer.errors import Problem, ScenarioError
-from optimizer.loader import Loaded, load_yaml, load_yaml_text
+from optimizer.scenario.loader import Loaded, load_yaml, load_yaml_text
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "scenario.yaml") -> Path:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import main
-from optimizer.render import render_json
+from optimizer.present.formats import render_json
 from optimizer.results import Result
 
 Solve = Callable[..., Result]
@@ -332,10 +332,10 @@ def test_requires_and_excludes_in_force_are_binding(solve: Solve) -> None:
 
 
 def test_an_out_of_reach_target_carries_its_reason_as_data(solve: Solve) -> None:
-    """The engine returns why (OutOfReach), and optimizer.messages words it: by hand,
+    """The engine returns why (OutOfReach), and optimizer.results.messages words it: by hand,
     a exports 1 a unit, at most 100 units (funded in 2024 they still count in
     2025): the levers reach 100 of the 150 needed, held back by a's cap."""
-    from optimizer.messages import out_of_reach
+    from optimizer.results.messages import out_of_reach
 
     r = solve("""
         name: out of reach

@@ -33,10 +33,10 @@ import yaml
 from hypothesis import assume, given, reject, settings
 from hypothesis import strategies as st
 
-from optimizer.engine import solve_scenario
 from optimizer.errors import ScenarioError
 from optimizer.results import Result
 from optimizer.scenario import load_scenario
+from optimizer.solving.engine import solve_scenario
 from tests.reference import ReferenceError, RefResult, evaluate, reference_solve
 
 REL = 1e-6

@@ -11,9 +11,9 @@ import pyomo.core as pyo
 import pytest
 
 from models.build import STRUCTURE
-from optimizer.engine import LIMIT_FAMILIES, Session, _scenario_name
 from optimizer.errors import ScenarioError
 from optimizer.scenario import load_scenario
+from optimizer.solving.engine import LIMIT_FAMILIES, Session, _scenario_name
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted((ROOT / "configs").rglob("*.yaml"))

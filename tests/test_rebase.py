@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.engine import Session
 from optimizer.scenario import Loadout, load_scenario
-from optimizer.uncertain_fields import scenario_draws, with_values
+from optimizer.scenario.uncertain_fields import scenario_draws, with_values
+from optimizer.solving.engine import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 

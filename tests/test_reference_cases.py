@@ -1,6 +1,6 @@
 """Hand-written scenarios: the engine against the scipy reference and against hand arithmetic.
 
-Every case is solved twice, by ``optimizer.engine.solve_scenario`` (Pyomo + HiGHS)
+Every case is solved twice, by ``optimizer.solving.engine.solve_scenario`` (Pyomo + HiGHS)
 and by ``tests.reference.reference_solve`` (scipy.optimize.milp, built straight
 from the validated Scenario), and the totals must agree to 1e-6 relative. Where a
 comment shows the arithmetic, the total must also equal that hand value.
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.engine import solve_scenario
 from optimizer.errors import ScenarioError, SolverError
 from optimizer.results import Result
 from optimizer.scenario import load_scenario
+from optimizer.solving.engine import solve_scenario
 from tests.reference import RefResult, reference_solve
 
 REL = 1e-6
@@ -483,8 +483,8 @@ def test_big_units_per_lever_accepted(tmp_path: Path) -> None:
 # Most shared one cause: money scaled by the target alone while integer levers
 # keep their own units, so a lever's per-unit cost or yield landed under
 # HiGHS's absolute 1e-7 tolerances, where HiGHS takes it as free or as nothing.
-# Fixed by optimizer.inputs.money_scale, the use floors of models.build, and
-# polishing MIP plans with the integers fixed (optimizer.highs).
+# Fixed by optimizer.solving.inputs.money_scale, the use floors of models.build, and
+# polishing MIP plans with the integers fixed (optimizer.solving.highs).
 
 
 @dataclass(frozen=True)
@@ -497,10 +497,10 @@ class Defect:
     reason: str
 
 
-SCALING = "engine scaling (optimizer/inputs.py): "
+SCALING = "engine scaling (optimizer/solving/inputs.py): "
 LEXICOGRAPHIC = (
     "engine: max_exports keeps the most exports to the dollar (LEXICOGRAPHIC_SLACKS = "
-    "(0.0, 1e-9, 1e-6) in optimizer/engine.py); the spec wants the cheapest plan within "
+    "(0.0, 1e-9, 1e-6) in optimizer/solving/engine.py); the spec wants the cheapest plan within "
     "1e-6 of them"
 )
 FIXED_COST_ALONE = (

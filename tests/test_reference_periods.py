@@ -1,6 +1,6 @@
 """Section 4 (periods, lag, attrition, curves, lever logic), engine against the reference.
 
-Every scenario is solved by ``optimizer.engine.solve_scenario`` (Pyomo + HiGHS)
+Every scenario is solved by ``optimizer.solving.engine.solve_scenario`` (Pyomo + HiGHS)
 and by ``tests.reference.reference_solve`` (scipy.optimize.milp, built straight
 from the validated Scenario). The reference must equal the hand arithmetic in
 the comment, and the engine the reference, on the undiscounted total cost and
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.engine import solve_scenario
 from optimizer.results import Result
 from optimizer.scenario import load_scenario
-from optimizer.schema import Scenario
+from optimizer.scenario.schema import Scenario
+from optimizer.solving.engine import solve_scenario
 from tests.reference import RefResult, evaluate, reference_solve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -447,7 +447,7 @@ def test_shipped_configs_agree(path: Path) -> None:
 # The fixed ones stay as regression tests.
 
 USE_FLOOR = (
-    "engine (fixed in 2be0f81): optimizer/inputs.py _use_floor made a used continuous "
+    "engine (fixed in 2be0f81): optimizer/solving/inputs.py _use_floor made a used continuous "
     "lever fund at least 1e-6 x its largest size, here 1e-6 x 100M = 100 units, above "
     "the optimum's units (the spec: used means units > 0)"
 )
@@ -464,7 +464,7 @@ FREE_RIDE = (
 SECOND_STAGE = (
     "engine (2be0f81, fixed in ac62455 by HiGHS's default tolerance): HiGHS called the "
     "max_exports second stage Infeasible, although the first plan lies in it, and "
-    "optimizer/engine.py _most_exports silently returned the first plan, which is not "
+    "optimizer/solving/engine.py _most_exports silently returned the first plan, which is not "
     "the cheapest (all of delta in 2024, none in the discounted 2025). The silent "
     "fallback is still there"
 )
@@ -495,9 +495,9 @@ MILESTONES_JOINTLY = (
 )
 NEGATIVE_DUST = (
     "engine (fixed: a plan that fails its re-check is solved again with tight "
-    "tolerances, optimizer/highs.py set_strict): the most-exports plan comes back "
+    "tolerances, optimizer/solving/highs.py set_strict): the most-exports plan comes back "
     "with -0.000333 units of "
-    "beta in 2026; optimizer/engine.py _plan does not snap it to 0 and the re-check "
+    "beta in 2026; optimizer/solving/engine.py _plan does not snap it to 0 and the re-check "
     "raises SolverError ('HiGHS reported Optimal, but its plan breaks the scenario: "
     "levers.beta.units[2026]: -0.000333333 >= 0'): exit 1 on a valid scenario"
 )
@@ -519,7 +519,7 @@ SOLVE_ERROR_IN_DIAGNOSIS = (
     "engine (fixed: solve._run retries without presolve): the target is out of "
     "reach; while finding the most "
     "exports reachable (_infeasible -> _most_exports, second stage) HiGHS returns "
-    "kError and optimizer/highs.py _run raises SolverError('HiGHS failed to run the "
+    "kError and optimizer/solving/highs.py _run raises SolverError('HiGHS failed to run the "
     "model') with no retry: exit 1, not the spec's exit 3"
 )
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from optimizer.analyses.reoptimize import reoptimize
-from optimizer.engine import solve_scenario
 from optimizer.errors import UsageError
 from optimizer.results.reoptimized import Reoptimized
 from optimizer.scenario import Loadout, load_scenario
-from optimizer.uncertain_fields import scenario_draws, with_values
+from optimizer.scenario.uncertain_fields import scenario_draws, with_values
+from optimizer.solving.engine import solve_scenario
 from tests.scenarios import UNCERTAIN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,8 +170,8 @@ def test_infeasible_samples_are_none_with_status_infeasible(two_levers: Loadout)
 def test_a_sample_the_engine_cannot_solve_is_an_error_not_the_end(
     uncertain: Loadout, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from optimizer import engine
     from optimizer.errors import SolverError
+    from optimizer.solving import engine
 
     solve, calls = engine.Session.solve, []
 

@@ -18,14 +18,14 @@ from openpyxl import load_workbook
 from optimizer import memo
 from optimizer.analyses.simulate import plan_of, simulate
 from optimizer.analyses.sweep import parse_range, run_sweep
-from optimizer.engine import solve_scenario
-from optimizer.render.report_charts import TOP, _bars
-from optimizer.render.report_xlsx import RISK_SHEET, SHEETS, excel
-from optimizer.report_view import build_report, report_date
-from optimizer.report_view.assumptions import _clauses
+from optimizer.present.formats.report_charts import TOP, _bars
+from optimizer.present.formats.report_xlsx import RISK_SHEET, SHEETS, excel
+from optimizer.present.views import build_report, report_date
+from optimizer.present.views.assumptions import _clauses
 from optimizer.results import Result, Sweep
 from optimizer.scenario import load_scenario
-from optimizer.uncertain_fields import scenario_draws
+from optimizer.scenario.uncertain_fields import scenario_draws
+from optimizer.solving.engine import solve_scenario
 from tests.clirun import invoke
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -26,12 +26,12 @@ from optimizer.analyses.chance import chance_sweep
 from optimizer.analyses.explain import explain
 from optimizer.analyses.simulate import plan_of, simulate
 from optimizer.analyses.sweep import parse_range, run_sweep
-from optimizer.engine import solve_scenario
-from optimizer.render.report_charts import report_charts
-from optimizer.render.report_files import write_folder
-from optimizer.render.report_html import render_report_html
-from optimizer.report_view import Report, build_report
+from optimizer.present.formats.report_charts import report_charts
+from optimizer.present.formats.report_files import write_folder
+from optimizer.present.formats.report_html import render_report_html
+from optimizer.present.views import Report, build_report
 from optimizer.scenario import load_scenario
+from optimizer.solving.engine import solve_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 THREE = ROOT / "configs" / "pakistan_it_exports_3yr.yaml"

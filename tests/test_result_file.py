@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.engine import solve_scenario
 from optimizer.errors import ScenarioError
-from optimizer.render import render_json
-from optimizer.result_file import ResultFile, read_result_file
+from optimizer.present.formats import render_json
 from optimizer.results import PlanKind, Status
+from optimizer.results.result_file import ResultFile, read_result_file
 from optimizer.scenario import load_scenario
+from optimizer.solving.engine import solve_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted((ROOT / "configs").rglob("*.yaml"))

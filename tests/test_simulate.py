@@ -23,13 +23,13 @@ from optimizer.analyses.simulate import (
     read_plan,
     simulate,
 )
-from optimizer.check import paths
 from optimizer.errors import UsageError
-from optimizer.render.risk_charts import fan_chart_bytes, histogram_chart_bytes
-from optimizer.render.simulate import SIMULATION_RENDERERS, reoptimized_summary
+from optimizer.plan.check import paths
+from optimizer.present.formats.risk_charts import fan_chart_bytes, histogram_chart_bytes
+from optimizer.present.formats.simulate import SIMULATION_RENDERERS, reoptimized_summary
 from optimizer.scenario import Loadout, load_scenario
-from optimizer.uncertain_fields import scenario_draws, with_values
-from optimizer.uncertainty import sample
+from optimizer.scenario.uncertain_fields import scenario_draws, with_values
+from optimizer.scenario.uncertainty import sample
 from tests.clirun import invoke
 from tests.scenarios import UNCERTAIN
 
@@ -222,7 +222,7 @@ def test_each_sample_matches_check_lever_path_on_that_sample(scenario_file: Writ
 
 def test_point_values_match_the_solved_result(scenario_file: Write) -> None:
     loadout = load_scenario(scenario_file(EVERYTHING))
-    from optimizer.engine import solve_scenario
+    from optimizer.solving.engine import solve_scenario
 
     result = solve_scenario(loadout)
     sim = simulate(loadout, samples=500)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from optimizer.analyses.sweep import exact_frontier, parse_range, run_sweep
-from optimizer.engine import solve_scenario
 from optimizer.scenario import load_scenario, load_variants
+from optimizer.solving.engine import solve_scenario
 from tests.clirun import invoke
 from tests.reference import reference_solve
 

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from optimizer.amounts import parse_amount
-from optimizer.uncertainty import (
+from optimizer.scenario.amounts import parse_amount
+from optimizer.scenario.uncertainty import (
     DISTRIBUTIONS,
     CorrelationError,
     Distribution,
@@ -412,7 +412,8 @@ def test_order_size_and_neighbours_do_not_change_a_parameters_draws() -> None:
 
 def test_another_process_draws_the_same_bytes() -> None:
     code = (
-        "from optimizer.uncertainty import LogNormal, Normal, Triangular, Uniform, sample\n"
+        "from optimizer.scenario.uncertainty import (LogNormal, Normal, Triangular, Uniform,\n"
+        "    sample)\n"
         f"d = sample({MIXED!r}, 2_000, seed=42, correlations={MIXED_CORR!r})\n"
         "print(' '.join(f'{k}:{v.tobytes().hex()}' for k, v in d.items()))\n"
     )

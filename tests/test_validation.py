@@ -156,7 +156,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 
 
 def test_a_valid_expression_with_scales_and_separators_loads(tmp_path: Path) -> None:
-    from optimizer.expressions import Term, parse_relation
+    from optimizer.scenario.expressions import Term, parse_relation
 
     rel = parse_relation("spend(a) + 2.5 * exports(b) - (a - 1,000) / 4 >= 1.5M + 2k", ["a", "b"])
     assert rel.sense == ">="

@@ -18,16 +18,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from optimizer import messages
-from optimizer.dynamics import flows
 from optimizer.errors import SolverError, UsageError
-from optimizer.results import ChanceInfo, Result
+from optimizer.plan.dynamics import flows
+from optimizer.results import ChanceInfo, Result, messages
 from optimizer.scenario import Loadout
-from optimizer.schema import Scenario
-from optimizer.uncertain_fields import scenario_draws
+from optimizer.scenario.schema import Scenario
+from optimizer.scenario.uncertain_fields import scenario_draws
 
 if TYPE_CHECKING:
-    from optimizer.options import SolverOptions
+    from optimizer.solving.options import SolverOptions
 
 FRESH_SAMPLES = 10_000
 # the fresh sample's seed: far from the file's, so the two never share draws
@@ -38,7 +37,7 @@ def last_exports(s: Scenario, plan: Mapping[str, Sequence[float]],
                  draws: Mapping[str, npt.NDArray[np.float64]], n: int
                  ) -> npt.NDArray[np.float64]:
     """The plan's last-period lever exports in each of ``n`` samples (vectorised,
-    optimizer.dynamics)."""
+    optimizer.plan.dynamics)."""
     labels = s.period_labels
     total = np.zeros(n)
     for lid, lever in s.enabled_levers().items():
@@ -72,7 +71,7 @@ def chance_sweep(loadout: Loadout, confidences: Sequence[float],
                  ) -> list[Result]:
     """One chance-constrained plan per confidence, re-solving one model (only the
     number of samples required changes)."""
-    from optimizer.engine import Session, solve_scenario
+    from optimizer.solving.engine import Session, solve_scenario
 
     s = loadout.scenario
     for c in confidences:

@@ -11,7 +11,6 @@ import os
 from collections.abc import Sequence
 
 from optimizer.errors import Problem, ScenarioError, UsageError
-from optimizer.result_file import RESULT_FILE, ResultFile, read_result_file
 from optimizer.results import Result
 from optimizer.results.comparison import ABSENT as ABSENT
 from optimizer.results.comparison import NOT_COMPARABLE as NOT_COMPARABLE
@@ -21,6 +20,7 @@ from optimizer.results.comparison import Diff as Diff
 from optimizer.results.comparison import LeverValues, Source
 from optimizer.results.comparison import Row as Row
 from optimizer.results.comparison import Value as Value
+from optimizer.results.result_file import RESULT_FILE, ResultFile, read_result_file
 
 
 def compare(columns: Sequence[Column]) -> Comparison:

@@ -24,10 +24,10 @@ from optimizer.results import (
     Worth,
 )
 from optimizer.scenario import Loadout
-from optimizer.schema import Scenario
+from optimizer.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from optimizer.options import SolverOptions
+    from optimizer.solving.options import SolverOptions
 
 BISECTIONS = 40
 DOUBLINGS = 40
@@ -82,7 +82,7 @@ def with_limit(s: Scenario, name: str, value: float) -> Scenario:
 def _solve(loadout: Loadout, s: Scenario, options: SolverOptions | None) -> Result:
     """``s`` (the file's scenario with a limit moved) solved in the file's own
     scaling: a search that takes the target towards 0 must not rescale the model."""
-    from optimizer.engine import solve_in_units_of
+    from optimizer.solving.engine import solve_in_units_of
 
     return solve_in_units_of(Loadout(s, loadout.file, loadout.sha256), loadout.scenario,
                              options)
@@ -136,7 +136,7 @@ def _direction(name: str) -> float:
 def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = None
              ) -> list[Worth]:
     """For each binding limit that has a value: the objective after loosening it a step."""
-    from optimizer.engine import Session
+    from optimizer.solving.engine import Session
 
     s = loadout.scenario
     base = _objective(result)
@@ -340,7 +340,7 @@ def _least_share(s: Scenario, names: Sequence[str], ok: Callable[[Scenario], boo
 
 def conflict_set(loadout: Loadout, options: SolverOptions | None = None) -> list[str]:
     """An irreducible infeasible subset from HiGHS, in scenario names."""
-    from optimizer.engine import Session
+    from optimizer.solving.engine import Session
 
     session = Session(loadout, options)
     return session.conflict()
@@ -397,9 +397,9 @@ def explain(
     infeasibility section (nothing else has an optimum to explain). The solve and
     every search after it share ``budget`` seconds; a section it stops is named in
     ``unfinished`` and left out."""
-    from optimizer.engine import Session
-    from optimizer.options import SolverOptions
-    from optimizer.precheck import precheck
+    from optimizer.plan.precheck import precheck
+    from optimizer.solving.engine import Session
+    from optimizer.solving.options import SolverOptions
 
     # one budget for the whole command: the solve, its proof, then every section
     options = (options or SolverOptions()).within(budget)
@@ -437,7 +437,7 @@ def tornado(loadout: Loadout, options: SolverOptions | None = None, share: float
             workers: int | None = None) -> list[Swing]:
     """Each numeric parameter moved by -share and +share alone, re-solved; largest
     swing in the objective first. The re-solves run side by side in ``workers``
-    processes (see optimizer.forked)."""
+    processes (see optimizer.solving.forked)."""
     s = loadout.scenario
     moves: list[tuple[str, float, Callable[[float], Scenario]]] = []
     for lid, lever in s.enabled_levers().items():
@@ -457,7 +457,7 @@ def tornado(loadout: Loadout, options: SolverOptions | None = None, share: float
                 return with_limit(s, name, v)
 
             moves.append((name, value, limit_moved))
-    from optimizer.forked import forked_map
+    from optimizer.solving.forked import forked_map
 
     def probe(i: int) -> float | None:
         # (each from a cold model, as every probe must answer the same wherever it runs)
@@ -477,7 +477,7 @@ def room(loadout: Loadout, options: SolverOptions | None = None, slack: float = 
     """For each lever, the fewest and most units in any plan meeting the scenario whose
     objective (discounted cost) is within ``slack`` of the optimum (min_cost only), and
     the plan at each extreme, re-checked against the file and the cost cap."""
-    from optimizer.engine import Session
+    from optimizer.solving.engine import Session
 
     s = loadout.scenario
     if s.objective != "min_cost":
@@ -534,9 +534,9 @@ def stability(loadout: Loadout, options: SolverOptions | None = None,
     then solved in full, and only when both confirm it is it shown. Where one does
     not, that end is searched again with every probe in full. Each end is searched
     on a session of its own, so ends run side by side (``workers`` processes, see
-    optimizer.forked) and give the same answer however they are shared out."""
-    from optimizer.engine import Session
-    from optimizer.forked import forked_map
+    optimizer.solving.forked) and give the same answer however they are shared out."""
+    from optimizer.solving.engine import Session
+    from optimizer.solving.forked import forked_map
 
     s = loadout.scenario
     base = _mix(Session(loadout, options).solve(diagnose=False))

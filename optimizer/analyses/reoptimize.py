@@ -28,9 +28,9 @@ from optimizer.errors import ScenarioError, SolverError, UsageError
 from optimizer.results.reoptimized import Reoptimized, Sample
 
 if TYPE_CHECKING:
-    from optimizer.engine import Session
-    from optimizer.options import SolverOptions
     from optimizer.scenario import Loadout
+    from optimizer.solving.engine import Session
+    from optimizer.solving.options import SolverOptions
 
 BLOCK = 25
 """Samples solved warm one after another from one fresh Session: small enough
@@ -65,7 +65,7 @@ def reoptimize(
     samples finish. Raises UsageError for a scenario without distributions or
     bad arguments.
     """
-    from optimizer.uncertain_fields import scenario_draws
+    from optimizer.scenario.uncertain_fields import scenario_draws
 
     start = time.perf_counter()
     s = loadout.scenario
@@ -156,9 +156,9 @@ def _solve_one(loadout: Loadout, sample: Mapping[str, float],
                options: SolverOptions | None, warm: list[Session]) -> Sample:
     """One sample: re-solved warm on the block's session (``warm``), or on a new one
     that the block's next samples then reuse."""
-    from optimizer.engine import Session
     from optimizer.scenario import Loadout
-    from optimizer.uncertain_fields import with_values
+    from optimizer.scenario.uncertain_fields import with_values
+    from optimizer.solving.engine import Session
 
     ids = list(loadout.scenario.enabled_levers())
     zeros = tuple(0.0 for _ in ids)

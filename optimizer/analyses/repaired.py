@@ -1,7 +1,7 @@
 """An infeasible answer with what would fix it: the message optimize and report show (what
 the file shows before solving, the limits that conflict, the cheapest repairs).
 
-It words the repairs with optimizer.render.explain's sentences, so it sits above the
+It words the repairs with optimizer.present.formats.explain's sentences, so it sits above the
 renderers in the layers (setup.cfg), with the report's analysis that calls it.
 """
 
@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from optimizer.options import SolverOptions
     from optimizer.results import Result
     from optimizer.scenario import Loadout
+    from optimizer.solving.options import SolverOptions
 
 
 def with_repairs(loadout: Loadout, result: Result, options: SolverOptions,
@@ -22,7 +22,7 @@ def with_repairs(loadout: Loadout, result: Result, options: SolverOptions,
     """The infeasible result's message, with what the file shows before solving, the
     conflicting limits, and the cheapest repairs (one limit, then together)."""
     from optimizer.analyses.explain import repairs_for
-    from optimizer.render.explain import joint_sentence, repair_sentence
+    from optimizer.present.formats.explain import joint_sentence, repair_sentence
 
     s = loadout.scenario
     unfinished: list[str] = []

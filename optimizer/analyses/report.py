@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from optimizer.errors import UsageError
-from optimizer.options import REPAIR_BUDGET, SolverOptions
+from optimizer.solving.options import REPAIR_BUDGET, SolverOptions
 
 if TYPE_CHECKING:
-    from optimizer.report_view.model import Report
+    from optimizer.present.views.model import Report
     from optimizer.results import Explanation, Kind, Result, Sweep, Worth
     from optimizer.results.simulation import Simulation
     from optimizer.scenario import Loadout
@@ -70,9 +70,9 @@ class ReportData:
     """Risk: what the section says it left out."""
 
     def view(self, *, currency: str | None = None, overrides: Sequence[str] = ()) -> Report:
-        """The memo's content (optimizer.report_view.build_report) in ``currency``;
+        """The memo's content (optimizer.present.views.build_report) in ``currency``;
         ``overrides``: the --set texts its stamp and assumptions name."""
-        from optimizer.report_view import build_report
+        from optimizer.present.views import build_report
 
         return build_report(self.loadout, self.result, worth=list(self.worth),
                             explanation=self.explanation, sweep=self.sweep,
@@ -111,7 +111,7 @@ def solve_report(
     from optimizer.analyses.explain import SECTIONS, worth_of
     from optimizer.analyses.explain import explain as explain_scenario
     from optimizer.analyses.sweep import parse_range, run_sweep
-    from optimizer.report_view.currency import rate_for
+    from optimizer.present.views.currency import rate_for
 
     rate_for(s, options.currency)  # an unknown currency is refused before any solving
     kind: Kind = "ceilings" if options.ceilings is not None else "targets"
@@ -139,7 +139,7 @@ def solve_report(
         result = explanation.result
     else:
         from optimizer.analyses.repaired import with_repairs
-        from optimizer.engine import solve_scenario
+        from optimizer.solving.engine import solve_scenario
 
         result = solve_scenario(loadout, solver)
         if result.status == "optimal":

@@ -2,11 +2,11 @@
 
 ``simulate`` takes a plan (the deterministic optimum, or the units per period
 of a saved ``result.json``) and evaluates it under N joint draws of every
-parameter written as a distribution (``optimizer.uncertain_fields.scenario_draws``:
+parameter written as a distribution (``optimizer.scenario.uncertain_fields.scenario_draws``:
 seeded, Gaussian copula, exchange-rate effects folded into the lever fields).
 The plan does not move; only what it costs and what it exports does.
 
-The arithmetic is that of ``optimizer.check.lever_path`` (spec section 4),
+The arithmetic is that of ``optimizer.plan.check.lever_path`` (spec section 4),
 vectorised over the samples: one array of shape (N,) per lever and period.
 
 * active[k] = sum over j <= k - lag of x[j] (1 - attrition)^(k - lag - j)
@@ -41,18 +41,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from optimizer.dynamics import flows
 from optimizer.errors import UsageError
-from optimizer.result_file import ResultFile, read_result_file
+from optimizer.plan.dynamics import flows
+from optimizer.results.result_file import ResultFile, read_result_file
 from optimizer.results.simulation import Chance, Driver, Histogram, Simulation, Spread
-from optimizer.uncertain_fields import UNCERTAIN_FIELDS, scenario_draws
-from optimizer.uncertainty import Distribution, sample
+from optimizer.scenario.uncertain_fields import UNCERTAIN_FIELDS, scenario_draws
+from optimizer.scenario.uncertainty import Distribution, sample
 
 if TYPE_CHECKING:
-    from optimizer.options import SolverOptions
     from optimizer.results import Result
     from optimizer.scenario import Loadout
-    from optimizer.schema import Lever, Scenario
+    from optimizer.scenario.schema import Lever, Scenario
+    from optimizer.solving.options import SolverOptions
 
 FloatArray = npt.NDArray[np.float64]
 Value = float | FloatArray
@@ -180,7 +180,7 @@ class Paths:
 def lever_paths(lever: Lever, lid: str, funded: Sequence[float], labels: Sequence[int | str],
                 values: Mapping[str, FloatArray]) -> tuple[list[Value], list[Value]]:
     """(exports, spend) of one lever in each period: numbers where nothing it depends on
-    is sampled, arrays of the samples' values where something is (optimizer.dynamics)."""
+    is sampled, arrays of the samples' values where something is (optimizer.plan.dynamics)."""
     prefix = f"levers.{lid}."
     own = {key[len(prefix):]: v for key, v in values.items() if key.startswith(prefix)}
     got = flows(lever, funded, labels, own)
@@ -325,7 +325,7 @@ def simulate(
     levers = s.enabled_levers()
     notes: list[str] = []
     if plan is None:
-        from optimizer.engine import solve_scenario
+        from optimizer.solving.engine import solve_scenario
 
         result = solve_scenario(loadout, options)
         if result.plan == "none" or result.status in ("infeasible", "limit_without_plan"):
@@ -339,7 +339,7 @@ def simulate(
         units = _checked_plan(plan, s)
         source = source or "given plan"
         plan_status = plan_status or "given"
-        from optimizer.check import violations
+        from optimizer.plan.check import violations
 
         broken = violations(s, units, need_target=False, milestones=False)
         if broken:

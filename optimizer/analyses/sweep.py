@@ -12,15 +12,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from optimizer.amounts import AmountError, parse_amount
 from optimizer.errors import UsageError
 from optimizer.results import Breakpoint, Result, Sweep
+from optimizer.scenario.amounts import AmountError, parse_amount
 
 if TYPE_CHECKING:
-    from optimizer.engine import Session
-    from optimizer.options import SolverOptions
     from optimizer.results import Kind
     from optimizer.scenario import Loadout
+    from optimizer.solving.engine import Session
+    from optimizer.solving.options import SolverOptions
 
 MAX_POINTS = 10_000
 
@@ -59,7 +59,7 @@ def parse_range(text: str, currency: str, rates: Mapping[str, float]) -> list[fl
 
 
 def point_scenarios(loadout: Loadout, kind: Kind, values: Sequence[float]) -> list[Any]:
-    from optimizer.engine import with_goal
+    from optimizer.solving.engine import with_goal
 
     s = loadout.scenario
     if kind == "ceilings":
@@ -71,7 +71,7 @@ def _solve_points(
     loadout: Loadout, kind: Kind, values: Sequence[float], widest: float | None,
     options: SolverOptions | None, progress: Callable[[int], None] | None = None,
 ) -> list[Result]:
-    from optimizer.engine import Session
+    from optimizer.solving.engine import Session
 
     session = Session(loadout, options, widest_ceiling=widest)
     results = []
@@ -196,7 +196,7 @@ def exact_frontier(
     are solved too, for the lever mix; between breakpoints the curve is a
     straight line, so it is exact everywhere.
     """
-    from optimizer.engine import Session
+    from optimizer.solving.engine import Session
 
     start = time.perf_counter()
     widest = max(values) if kind == "ceilings" else None

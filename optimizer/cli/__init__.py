@@ -1,5 +1,5 @@
 """The ``optimize`` command line: Click only. Each command parses its options, asks the
-analyses (through optimizer.engine or optimizer.analyses), renders and writes; our
+analyses (through optimizer.solving.engine or optimizer.analyses), renders and writes; our
 exceptions become exit codes (output.guarded), and every command's output tail is one
 function (output.emit).
 

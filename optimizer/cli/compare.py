@@ -17,7 +17,7 @@ from optimizer.cli.options import (
     solver_options,
 )
 from optimizer.cli.output import emit, guarded
-from optimizer.options import SolverOptions, options_of
+from optimizer.solving.options import SolverOptions, options_of
 
 if TYPE_CHECKING:
     from optimizer.scenario import Loadout
@@ -56,8 +56,8 @@ def compare_and_exit(
     """Solve each Loadout (or read each saved result.json path), compare, print, exit 0."""
     from optimizer.analyses.compare import column_from_json, column_from_result
     from optimizer.analyses.compare import compare as compare_columns
-    from optimizer.engine import solve_scenario
-    from optimizer.render.compare import COMPARE_RENDERERS
+    from optimizer.present.formats.compare import COMPARE_RENDERERS
+    from optimizer.solving.engine import solve_scenario
 
     columns = [
         column_from_json(src) if isinstance(src, Path)

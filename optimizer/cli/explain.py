@@ -24,7 +24,7 @@ from optimizer.cli.options import (
 )
 from optimizer.cli.output import emit, guarded
 from optimizer.errors import UsageError
-from optimizer.options import EXPLAIN_BUDGET, options_of
+from optimizer.solving.options import EXPLAIN_BUDGET, options_of
 
 EXPLAIN_FILES = {"explain.json": "json", "explain.md": "markdown"}
 
@@ -58,10 +58,10 @@ def explain(
     one_variant(variant, "explain")
     check_plot(plot)
     loadout = Source(config, sets, variant).load()
-    from optimizer.amounts import AmountError, parse_fraction
     from optimizer.analyses.explain import SECTIONS
     from optimizer.analyses.explain import explain as explain_scenario
-    from optimizer.render.explain import EXPLAIN_RENDERERS
+    from optimizer.present.formats.explain import EXPLAIN_RENDERERS
+    from optimizer.scenario.amounts import AmountError, parse_fraction
 
     chosen = tuple(x.strip() for x in sections.split(",") if x.strip())
     unknown = [x for x in chosen if x not in SECTIONS]
@@ -81,7 +81,7 @@ def explain(
                                    *fractions, relax=ranked, budget=time_budget)
     draw = None
     if plot is not None and explanation.swings:
-        from optimizer.render.charts import tornado_chart
+        from optimizer.present.formats.charts import tornado_chart
 
         r = explanation.result
         base = r.discounted_cost if r.objective == "min_cost" else r.lever_exports

@@ -22,7 +22,7 @@ from optimizer.cli.options import (
     solver_options,
 )
 from optimizer.cli.output import emit, guarded
-from optimizer.options import REPAIR_BUDGET, SolverOptions, options_of
+from optimizer.solving.options import REPAIR_BUDGET, SolverOptions, options_of
 
 OUTPUT_FILES = {"allocation.csv": "csv", "result.json": "json", "allocation.md": "markdown"}
 
@@ -112,9 +112,9 @@ def optimize(
         compare_and_exit(loadouts, fmt, output, options)
 
     from optimizer.analyses.repaired import with_repairs
-    from optimizer.engine import solve_scenario
-    from optimizer.precheck import precheck
-    from optimizer.render import RENDERERS, render_periods_csv
+    from optimizer.plan.precheck import precheck
+    from optimizer.present.formats import RENDERERS, render_periods_csv
+    from optimizer.solving.engine import solve_scenario
 
     ranked = check_relax(relax, loadouts[0])
     found = precheck(loadouts[0].scenario)  # before solving: what arithmetic shows

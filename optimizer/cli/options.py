@@ -28,7 +28,7 @@ TEXT_FORMATS = ("table", "json", "markdown")
 
 def parse_share(option: str, value: str) -> float:
     """A probability written as 0.9 or 90%."""
-    from optimizer.amounts import AmountError, parse_fraction
+    from optimizer.scenario.amounts import AmountError, parse_fraction
 
     try:
         share = parse_fraction(value)
@@ -128,7 +128,7 @@ def check_relax(names: Sequence[str], loadout: Loadout) -> tuple[str, ...]:
 
 def parse_sets(values: Sequence[str]) -> list[tuple[str, Any]]:
     """``--set PATH=VALUE`` -> (path, value), VALUE read as YAML by the strict loader."""
-    from optimizer.loader import load_yaml_text
+    from optimizer.scenario.loader import load_yaml_text
 
     out = []
     for text in values:

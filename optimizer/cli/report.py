@@ -19,7 +19,7 @@ from optimizer.cli.options import (
     solver_options,
 )
 from optimizer.cli.output import guarded, progress_bar
-from optimizer.options import options_of
+from optimizer.solving.options import options_of
 
 
 @click.command("report")
@@ -56,7 +56,7 @@ def report(
     """A folder a planner can hand on: a self-contained page, Markdown, a workbook, LaTeX
     tables and the charts; with a Risk section when the scenario has distributions. Exit 3
     (report written) when the target is out of reach."""
-    from optimizer.render.report_files import check_folder
+    from optimizer.present.formats.report_files import check_folder
 
     one_variant(variant, "report")
     asked = ReportOptions(
@@ -67,7 +67,7 @@ def report(
     check_folder(output)
     loadout = Source(config, sets, variant).load()
     data = solve_report(loadout, asked, progress=progress_bar, notice=_on_a_terminal)
-    from optimizer.render.report_files import report_files, write_folder
+    from optimizer.present.formats.report_files import report_files, write_folder
 
     built = data.view(currency=currency, overrides=sets)
     files = report_files(built)

@@ -23,7 +23,7 @@ from optimizer.cli.options import (
 )
 from optimizer.cli.output import emit, fail, guarded, progress_bar
 from optimizer.errors import UsageError
-from optimizer.options import SolverOptions, options_of
+from optimizer.solving.options import SolverOptions, options_of
 
 if TYPE_CHECKING:
     from optimizer.results.reoptimized import Reoptimized
@@ -98,11 +98,11 @@ def simulate(
         fail(int(exc.result.exit_code),
              f"error: {loadout.file}: no plan to simulate: at the point values the scenario "
              f"is {exc.result.status}.\n{exc.result.message}")
-    from optimizer.render.simulate import SIMULATION_RENDERERS
+    from optimizer.present.formats.simulate import SIMULATION_RENDERERS
 
     draw = None
     if plot is not None:
-        from optimizer.render.risk_charts import histogram_chart
+        from optimizer.present.formats.risk_charts import histogram_chart
 
         draw = functools.partial(histogram_chart, sim, plot)
     emit(sim, SIMULATION_RENDERERS, fmt, files=SIMULATION_FILES, output=output, plot=draw)
@@ -114,7 +114,7 @@ def reoptimize_and_exit(
 ) -> NoReturn:
     """simulate --reoptimize: the optimum of every sample, summarised; exit 0."""
     from optimizer.analyses.reoptimize import reoptimize
-    from optimizer.render.simulate import (
+    from optimizer.present.formats.simulate import (
         render_reoptimized_json,
         render_reoptimized_markdown,
         render_reoptimized_table,

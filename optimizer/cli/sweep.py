@@ -24,7 +24,7 @@ from optimizer.cli.options import (
 )
 from optimizer.cli.output import emit, guarded, progress_bar
 from optimizer.errors import UsageError
-from optimizer.options import SolverOptions, options_of
+from optimizer.solving.options import SolverOptions, options_of
 
 if TYPE_CHECKING:
     from optimizer.results import Kind
@@ -81,7 +81,7 @@ def certainty(source: Source, confidences: Sequence[float], *, plot: Path | None
     one_variant(source.variant, "sweep")
     loadout = source.load()
     from optimizer.analyses.chance import chance_sweep
-    from optimizer.render.chance import CHANCE_RENDERERS, certainty_chart
+    from optimizer.present.formats.chance import CHANCE_RENDERERS, certainty_chart
 
     results = chance_sweep(loadout, list(confidences), options)
     emit(results, CHANCE_RENDERERS, fmt, files=CERTAINTY_FILES, output=output,
@@ -100,7 +100,7 @@ def frontier(source: Source, kind: Kind, text: str, *, exact: bool, plot: Path |
     loadout = load_scenario(source.config, overrides, source.variant)
     s = loadout.scenario
     from optimizer.analyses.sweep import exact_frontier, parse_range, run_sweep
-    from optimizer.render.sweep import SWEEP_RENDERERS
+    from optimizer.present.formats.sweep import SWEEP_RENDERERS
 
     values = parse_range(text, s.currency, s.exchange_rates)
     if exact:
@@ -111,7 +111,7 @@ def frontier(source: Source, kind: Kind, text: str, *, exact: bool, plot: Path |
                            source=(str(source.config), tuple(overrides), source.variant))
     draw = None
     if plot is not None:
-        from optimizer.render.charts import sweep_chart
+        from optimizer.present.formats.charts import sweep_chart
 
         draw = functools.partial(sweep_chart, result, plot)
     emit(result, SWEEP_RENDERERS, fmt, files=SWEEP_FILES, output=output, plot=draw)

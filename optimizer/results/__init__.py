@@ -180,7 +180,7 @@ class ShortMilestone:
 
 @dataclass(frozen=True)
 class OutOfReach:
-    """Why no plan meets the target, as data (optimizer.messages words it): the
+    """Why no plan meets the target, as data (optimizer.results.messages words it): the
     most exports any plan adds beside what is needed, the milestones that cannot
     be met, and the limits that hold exports back."""
 
@@ -264,7 +264,7 @@ class ForcedRequiresHeld:
 
 Finding = (FloorOverMaxSpend | MinimumsOverCeiling | ReachBelowTarget | ForcedExclusion
            | ForcedRequiresHeld)
-"""What arithmetic on the file shows before any solve (optimizer.precheck): each a
+"""What arithmetic on the file shows before any solve (optimizer.plan.precheck): each a
 sufficient reason for "infeasible"."""
 
 

@@ -1,0 +1,1 @@
+"""The arithmetic of a plan (dynamics, the re-check, the prechecks); no solver."""

@@ -1,0 +1,220 @@
+"""Plans judged against the scenario in its own units, independently of the model.
+
+A solver's "optimal" is not trusted: every plan is re-checked here against
+every bound, constraint and integrality before it is shown. The same
+arithmetic gives the plan's spend and exports by period, and names the
+limits the plan presses against.
+
+A plan is the units funded of each enabled lever in each period.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from optimizer.plan.dynamics import flows
+from optimizer.scenario.expressions import Relation, parse_relation
+from optimizer.scenario.periods import Periods
+from optimizer.scenario.schema import Lever, Scenario
+
+Plan = Mapping[str, Sequence[float]]
+REL_TOL = 1e-6  # relative to the size of each row, in scenario units
+INT_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class LeverPath:
+    """One lever's plan over the periods, in scenario units."""
+
+    funded: tuple[float, ...]
+    active: tuple[float, ...]
+    spend: tuple[float, ...]
+    exports: tuple[float, ...]
+
+    @property
+    def units(self) -> float:
+        return sum(self.funded)
+
+    @property
+    def total_spend(self) -> float:
+        return sum(self.spend)
+
+    @property
+    def last_exports(self) -> float:
+        return self.exports[-1]
+
+
+def lever_path(lever: Lever, funded: Sequence[float], labels: Sequence[int | str]) -> LeverPath:
+    """Active units, spend and exports of a lever given the units funded per period
+    (optimizer.plan.dynamics, at the file's values)."""
+    got = flows(lever, funded, labels)
+    return LeverPath(got.funded, tuple(map(float, got.active)), tuple(map(float, got.spend)),
+                     tuple(map(float, got.exports)))
+
+
+def paths(s: Scenario, plan: Plan) -> dict[str, LeverPath]:
+    labels = s.period_labels
+    return {lid: lever_path(lv, plan[lid], labels) for lid, lv in s.enabled_levers().items()}
+
+
+def _relations(s: Scenario) -> list[Relation]:
+    return _parsed(tuple(c.expr for c in s.constraints), tuple(s.enabled_levers()))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(exprs: tuple[str, ...], levers: tuple[str, ...]) -> list[Relation]:
+    # a sweep re-checks hundreds of plans of one scenario: parse its relations once
+    return [parse_relation(e, levers) for e in exprs]
+
+
+def _relation_value(rel: Relation, got: Mapping[str, LeverPath]) -> tuple[float, float]:
+    """(lhs value, scale of the row) of a relation for a plan."""
+    total, size = 0.0, abs(rel.rhs)
+    for term, coef in rel.coefs.items():
+        path = got[term.lever]
+        value = {"units": path.units, "spend": path.total_spend,
+                 "exports": path.last_exports}[term.kind]
+        total += coef * value
+        size += abs(coef * value)
+    return total, max(size, 1.0)
+
+
+def _over(value: float, limit: float, size: float) -> bool:
+    return value > limit + REL_TOL * max(abs(size), abs(limit), 1.0)
+
+
+def _at(value: float, limit: float, size: float) -> bool:
+    return abs(value - limit) <= REL_TOL * max(abs(size), abs(limit), 1.0)
+
+
+def _period_key(labels: Sequence[int | str], key: int | str) -> int:
+    return Periods(tuple(labels)).index(key)
+
+
+def _walk(
+    s: Scenario, got: Mapping[str, LeverPath], need_target: bool,
+    hit: Callable[[str, float, float, str], None],
+) -> None:
+    """Call ``hit(name, value, limit, sense)`` for every limit of the scenario.
+
+    sense is '<=' (value may not exceed limit), '>=' or '=='.
+    """
+    labels = s.period_labels
+    last = len(labels) - 1
+    for lid, lever in s.enabled_levers().items():
+        at = f"levers.{lid}"
+        path = got[lid]
+        hit(f"{at}.min_units", path.units, lever.min_units, ">=")
+        if lever.max_units is not None:
+            hit(f"{at}.max_units", path.units, lever.max_units, "<=")
+        if lever.fixed_units is not None:
+            hit(f"{at}.fixed_units", path.units, lever.fixed_units, "==")
+        if lever.min_units_if_used is not None and path.units > 0:
+            hit(f"{at}.min_units_if_used", path.units, lever.min_units_if_used, ">=")
+        if lever.min_spend is not None:
+            hit(f"{at}.min_spend", path.total_spend, lever.min_spend, ">=")
+        if lever.max_spend is not None:
+            hit(f"{at}.max_spend", path.total_spend, lever.max_spend, "<=")
+        for k, x in enumerate(path.funded):
+            hit(f"{at}.units[{labels[k]}]" if s.has_periods else f"{at}.units", x, 0.0, ">=")
+            if lever.max_units_per_period is not None:
+                hit(f"{at}.max_units_per_period", x, lever.max_units_per_period, "<=")
+        if lever.yield_curve:
+            top = lever.yield_curve[-1][0]
+            for a in path.active:
+                hit(f"{at}.yield_curve", a, top, "<=")
+        for other in lever.requires:
+            if path.units > 0:
+                need = max(s.levers[other].min_units_if_used or 0.0, 1.0)
+                # the rule is in force (and so binding) whenever this lever is used,
+                # and broken when the other lever has less than its least amount
+                hit(f"{at}.requires", got[other].units, need, ">=")
+        for other in lever.excludes:
+            if path.units > 0 or got[other].units > 0:
+                # in force when either side is used: it keeps the other at zero
+                used = got[other].units if path.units > 0 else path.units
+                hit(f"{at}.excludes", used, 0.0, "<=")
+    spend_by_period = [sum(p.spend[k] for p in got.values()) for k in range(len(labels))]
+    exports_by_period = [sum(p.exports[k] for p in got.values()) for k in range(len(labels))]
+    if s.budget.ceiling is not None:
+        hit("budget.ceiling", sum(spend_by_period), s.budget.ceiling, "<=")
+    for key, cap in s.budget.per_period.items():
+        hit(f"budget.per_period.{key}", spend_by_period[_period_key(labels, key)], cap, "<=")
+    for key, goal in s.target.milestones.items():
+        hit(f"target.milestones.{key}", exports_by_period[_period_key(labels, key)], goal, ">=")
+    if need_target:
+        hit("target.exports", exports_by_period[last], s.target.needed, ">=")
+    for i, rel in enumerate(_relations(s)):
+        lhs, size = _relation_value(rel, got)
+        hit(s.constraint_label(i), lhs, rel.rhs, rel.sense)
+        del size
+
+
+def violations(
+    s: Scenario, plan: Plan, need_target: bool, milestones: bool = True
+) -> list[str]:
+    """Every way ``plan`` breaks the scenario, in scenario names; [] if none.
+
+    ``need_target`` and ``milestones`` False leave those goals out (a plan
+    showing the most exports reachable need not meet them).
+    """
+    got = paths(s, plan)
+    sizes = _sizes(s, got)
+    out: list[str] = []
+
+    def hit(name: str, value: float, limit: float, sense: str) -> None:
+        if not milestones and name.startswith("target.milestones"):
+            return
+        size = sizes.get(name, abs(value))
+        low = sense in (">=", "==") and _over(limit, value, size)
+        high = sense in ("<=", "==") and _over(value, limit, size)
+        if low or high:
+            out.append(f"{name}: {value:,.6g} {sense} {limit:,.6g} fails")
+
+    _walk(s, got, need_target, hit)
+    for lid, lever in s.enabled_levers().items():
+        if lever.integer:
+            for x in got[lid].funded:
+                if abs(x - round(x)) > INT_TOL:
+                    out.append(f"levers.{lid}.integer: {x!r} is not a whole number")
+    return out
+
+
+def _sizes(s: Scenario, got: Mapping[str, LeverPath]) -> dict[str, float]:
+    """Row scales for relations (sum of |terms|), so tolerances are relative to them."""
+    return {s.constraint_label(i): _relation_value(rel, got)[1]
+            for i, rel in enumerate(_relations(s))}
+
+
+def binding(s: Scenario, plan: Plan, need_target: bool) -> list[str]:
+    """Names of the limits ``plan`` presses against (zero slack), each once, in order."""
+    got = paths(s, plan)
+    sizes = _sizes(s, got)
+    out: list[str] = []
+
+    def hit(name: str, value: float, limit: float, sense: str) -> None:
+        if ".units" in name:
+            return  # non-negativity is not a limit a planner negotiates
+        if name.startswith("levers.") and sense == ">=" and limit <= 0:
+            return  # a lower bound of zero is no limit
+        if name.endswith((".requires", ".excludes")):
+            if name not in out:
+                out.append(name)  # _walk reports these only while they are in force
+            return
+        if _at(value, limit, sizes.get(name, abs(value))) and name not in out:
+            out.append(name)
+
+    _walk(s, got, need_target, hit)
+    return out
+
+
+def limits_on_exports(s: Scenario, plan: Plan) -> list[str]:
+    """Binding limits that can hold exports back: upper caps, ceilings, relations, locks.
+
+    Lower bounds are left out: raising exports never needs less of a lever.
+    """
+    lower = (".min_units", ".min_spend", ".min_units_if_used")
+    return [b for b in binding(s, plan, need_target=False)
+            if not b.endswith(lower) and not b.startswith("target.milestones")]

@@ -1,0 +1,202 @@
+"""The cost of certainty: chance-constrained plans across confidences, as text,
+CSV, JSON and Markdown, and a chart."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from optimizer import memo
+from optimizer.numbers import money
+from optimizer.present.formats import allocation_records, layout
+from optimizer.present.formats.charts import RC, figure_bytes, write_bytes
+from optimizer.present.formats.risk_charts import _format
+from optimizer.results import Result
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+HEADER = ("confidence", "status", "cost", "extra cost", "in sample", "fresh sample")
+
+
+def _records(results: Sequence[Result]) -> list[dict[str, Any]]:
+    out = []
+    for r in results:
+        c = r.chance
+        assert c is not None
+        out.append({
+            "confidence": c.confidence, "status": r.status,
+            "discounted_cost": r.discounted_cost, "extra_cost": c.extra_cost,
+            "in_sample": c.in_sample, "out_of_sample": c.out_of_sample,
+            "samples": c.samples, "fresh_samples": c.fresh_samples, "seed": c.seed,
+            "deterministic_cost": c.deterministic_cost,
+            "units": {rec.lever: rec.units for rec in r.rows} if r.rows else {},
+        })
+    return out
+
+
+def _cells(results: Sequence[Result]) -> list[list[str]]:
+    rows = []
+    for rec in _records(results):
+        cur = results[0].currency
+        rows.append([
+            f"{rec['confidence']:.0%}", rec["status"],
+            "-" if rec["discounted_cost"] is None else money(rec["discounted_cost"], cur),
+            "-" if rec["extra_cost"] is None else money(rec["extra_cost"], cur),
+            "-" if rec["in_sample"] is None else f"{rec['in_sample']:.1%}",
+            "-" if rec["out_of_sample"] is None else f"{rec['out_of_sample']:.1%}",
+        ])
+    return rows
+
+
+def _grid(results: Sequence[Result]) -> layout.Grid:
+    return layout.grid(HEADER, _cells(results), left=(0, 1))
+
+
+def render_chance_table(results: Sequence[Result]) -> str:
+    c = results[0].chance
+    assert c is not None
+    head = (f"{results[0].scenario}: the cost of certainty ({c.samples:,} samples, seed "
+            f"{c.seed}; fresh sample of {c.fresh_samples:,}); the plan for the point values "
+            f"costs {money(c.deterministic_cost or 0.0, results[0].currency)}")
+    # rule=False: this table has never had a rule under its header
+    return head + "\n\n" + "\n".join(layout.text(_grid(results), measure=len, rule=False)) \
+        + "\n"
+
+
+def render_chance_markdown(results: Sequence[Result]) -> str:
+    return "\n".join(layout.markdown(_grid(results))) + "\n"
+
+
+def render_chance_csv(results: Sequence[Result]) -> str:
+    buf = io.StringIO()
+    fields = ["confidence", "status", "discounted_cost", "extra_cost", "in_sample",
+              "out_of_sample", "samples", "fresh_samples", "seed"]
+    w = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for rec in _records(results):
+        w.writerow(rec)
+    return buf.getvalue()
+
+
+def render_chance_json(results: Sequence[Result]) -> str:
+    data = {"scenario": results[0].scenario, "currency": results[0].currency,
+            "points": _records(results),
+            "allocations": [allocation_records(r) for r in results]}
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+CHANCE_RENDERERS = {
+    "table": render_chance_table, "markdown": render_chance_markdown,
+    "csv": render_chance_csv, "json": render_chance_json,
+}
+
+
+_MOST = re.compile(r"at most ([\d,]+) of them")
+_LINE = "#1f4e79"
+_BASE = "#7f7f7f"
+_OUT = "#b03a2e"
+
+Point = tuple[float, float | None, float | None, float | None]
+"""(confidence, cost or None when out of reach, fresh-sample share, most share reachable)."""
+
+
+def _esc(text: str) -> str:
+    """Text for matplotlib: a dollar sign is a dollar, not the start of mathtext."""
+    return text.replace("$", r"\$")
+
+
+def certainty_points(results: Sequence[Result]) -> list[Point]:
+    """The sweep's results as the chart's points."""
+    out: list[Point] = []
+    for r in results:
+        c = r.chance
+        assert c is not None
+        if r.status in ("optimal", "limit_with_plan") and r.discounted_cost is not None:
+            out.append((c.confidence, r.discounted_cost, c.out_of_sample, None))
+        else:
+            found = _MOST.search(r.message or "")
+            most = int(found.group(1).replace(",", "")) / c.samples if found else None
+            out.append((c.confidence, None, None, most))
+    return out
+
+
+def certainty_figure(points: Sequence[Point], deterministic: float | None, currency: str,
+                     title: str, cost_label: str = "cost, discounted") -> Figure:
+    """The cost of certainty: the cheapest plan's cost at each confidence asked (labelled
+    with the share of a fresh sample it reaches), the plan for the point values as a
+    dashed line, confidences out of reach marked at the top. Draw or save it inside
+    ``rc_context(RC)``."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+    fig = Figure(figsize=(10, 5.5))
+    ax = fig.add_subplot()
+    got = [(c, cost, fresh) for c, cost, fresh, _ in points if cost is not None]
+    out = [(c, most) for c, cost, _, most in points if cost is None]
+    xs = [c for c, _, _ in got]
+    ys = [cost for _, cost, _ in got]
+    if got:
+        ax.plot(xs, ys, color=_LINE, marker="o", linewidth=2.0,
+                label="cheapest plan reaching the target in that share of the samples")
+        for x, y, fresh in got:
+            text = _esc(memo.money(y, currency)) + ("" if fresh is None else
+                                                    f"\nfresh sample: {100 * fresh:.1f}%")
+            ax.annotate(text, (x, y), textcoords="offset points", xytext=(0, 9), ha="center",
+                        va="bottom", fontsize=9, color="#333333")
+    if deterministic is not None:
+        ax.axhline(deterministic, color=_BASE, linestyle="--", linewidth=1.2,
+                   label="plan for the point values: "
+                         + _esc(memo.money(deterministic, currency)))
+    top = max([*ys, deterministic or 0.0, 1.0])
+    ax.set_ylim(0, top * 1.3)
+    for x, most in out:
+        ax.plot([x], [0.93], transform=ax.get_xaxis_transform(), marker="X", markersize=10,
+                color=_OUT, linestyle="none")
+        ax.annotate("out of reach" + ("" if most is None else f"\n(at most {100 * most:.1f}%)"),
+                    (x, 0.93), xycoords=ax.get_xaxis_transform(), textcoords="offset points",
+                    xytext=(0, -12), ha="center", va="top", fontsize=9, color=_OUT)
+    every = sorted(c for c, *_ in points)
+    if every:
+        pad = max(0.03, (every[-1] - every[0]) * 0.08)
+        ax.set_xlim(every[0] - pad, every[-1] + pad)
+        ax.set_xticks(every)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: memo.tick(v, currency)))
+    ax.set_xlabel("Confidence asked: the share of the samples the plan must reach the target in")
+    ax.set_ylabel(f"{cost_label[:1].upper()}{cost_label[1:]} ({currency})")
+    ax.set_title("\n".join(textwrap.wrap(title, 80)), loc="left", fontweight="bold")
+    ax.grid(True, axis="y", color="#e6e6e6", linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.legend(loc="lower right", frameon=False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def certainty_chart_bytes(points: Sequence[Point], deterministic: float | None, currency: str,
+                          title: str, fmt: str, cost_label: str = "cost, discounted") -> bytes:
+    """The chart as ``png`` or ``svg`` bytes, the same bytes for the same points."""
+    from matplotlib import rc_context
+
+    with rc_context(RC):
+        return figure_bytes(certainty_figure(points, deterministic, currency, title,
+                                             cost_label), fmt)
+
+
+def certainty_chart(results: Sequence[Result], path: Path) -> None:
+    """Write the cost of certainty of a confidence sweep to FILE.png or FILE.svg."""
+    target = Path(path)
+    first = results[0].chance
+    data = certainty_chart_bytes(
+        certainty_points(results), None if first is None else first.deterministic_cost,
+        results[0].currency, f"{results[0].scenario}: the cost of certainty",
+        _format(target))
+    write_bytes(data, target)

@@ -1,0 +1,203 @@
+"""Explanation -> text, Markdown, JSON. Money as the scenario writes it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from optimizer.numbers import clean, count, money
+from optimizer.present.formats import render_table, to_dict
+from optimizer.results import Explanation, JointRepair, LeverRoom, Repair, Stability, Swing, Worth
+
+
+def _amount(name: str, value: float, currency: str) -> str:
+    money_like = name.endswith(("ceiling", "_spend", "exports", "_cost", "yield_per_unit")) \
+        or ".per_period." in name or ".milestones." in name
+    return _price(value, currency) if money_like else count(value)
+
+
+def _figure(name: str, value: float, currency: str) -> str:
+    """A repair's value as it must be typed: six significant digits, not a rounded 2."""
+    text = _amount(name, value, currency)
+    if not _amount(name, 0, currency).endswith(currency) and not float(value).is_integer():
+        return f"{value:,.6g}"
+    return text
+
+
+def _price(value: float, currency: str) -> str:
+    whole = abs(value) >= 100 or float(value).is_integer()
+    return money(value, currency, 0 if whole else 4)
+
+
+def worth_sentence(w: Worth, currency: str) -> str:
+    """'one more unit of levers.x.max_units saves 12,596 USD' and the like, with the
+    LP's price beside the re-solved one."""
+    line = _worth_resolved(w, currency)
+    if w.change is None or w.dual_basis is None:
+        return line
+    if w.dual is None:
+        return f"{line}; the {w.dual_basis} holds these units fixed and gives it no dual"
+    return f"{line}; dual of the {w.dual_basis}: {_price(w.dual, currency)} per unit"
+
+
+def _worth_resolved(w: Worth, currency: str) -> str:
+    if w.change is None:
+        return f"{w.limit}: moving it by {clean(w.step):,.6g} leaves no plan"
+    per = w.per_unit or 0.0
+    if w.limit == "target.exports":
+        return (f"{w.limit}: each 1 {currency} less of required exports saves "
+                f"{_price(per, currency)} (re-solved {money(-w.step, currency)} lower)")
+    if w.objective == "min_cost":
+        verb = "saves" if w.change < 0 else "costs"
+        return (f"{w.limit} (now {_amount(w.limit, w.value, currency)}): each unit "
+                f"{'more' if w.step > 0 else 'less'} {verb} {_price(abs(per), currency)} "
+                f"(re-solved with it moved by {count(abs(w.step))})")
+    return (f"{w.limit} (now {_amount(w.limit, w.value, currency)}): each unit "
+            f"{'more' if w.step > 0 else 'less'} buys {_price(per, currency)} of exports "
+            f"(re-solved with it moved by {count(abs(w.step))})")
+
+
+def repair_sentence(r: Repair, currency: str) -> str:
+    if r.needed is None:
+        return f"{r.limit}: no value of it alone makes the target reachable"
+    verb = "lower" if r.needed < r.current else "raise"
+    return (f"{verb} {r.limit} from {_amount(r.limit, r.current, currency)} to "
+            f"{_figure(r.limit, r.needed, currency)} ({r.relative:.1%})")
+
+
+def joint_sentence(j: JointRepair, currency: str) -> str:
+    """'raise budget.ceiling from 100M to 141M and ... (each 40.96% of its value)'."""
+    moves = " and ".join(
+        f"{'lower' if r.needed is not None and r.needed < r.current else 'raise'} "
+        f"{r.limit} from {_amount(r.limit, r.current, currency)} to "
+        f"{_figure(r.limit, r.needed or 0.0, currency)}" for r in j.moves)
+    if len(j.moves) == 1:
+        return f"{moves} ({j.share:.2%})"
+    return f"{moves} (each by {j.share:.2%} of its value)"
+
+
+def _room_line(r: LeverRoom) -> str:
+    line = f"{r.lever}: {count(r.low)} to {count(r.high)} ({r.kind}"
+    if r.substitutes:
+        line += f" with {', '.join(r.substitutes)}"
+    return line + ")"
+
+
+def _extreme(plan: dict[str, float] | None) -> str:
+    if plan is None:
+        return "no plan"
+    used = [f"{lid} {count(u)}" for lid, u in plan.items() if u > 0]
+    return ", ".join(used) or "nothing funded"
+
+
+def _sections(e: Explanation) -> list[tuple[str, list[str]]]:
+    cur = e.result.currency
+    out = []
+    if e.result.status == "infeasible":
+        out.append(("Why infeasible", [e.result.message]))
+        if e.prechecks:
+            out.append(("Before solving: what the file's own arithmetic shows",
+                        list(e.prechecks)))
+        out.append(("Limits that cannot all hold (an irreducible set, from HiGHS)",
+                    list(e.conflict) or ["none found in the LP relaxation: the conflict "
+                                         "comes from whole numbers or on/off decisions"]))
+        fixes = [repair_sentence(r, cur) for r in e.repairs]
+        out.append(("Cheapest repairs, one limit at a time (smallest change first)",
+                    [f"{'or ' if i else ''}{f}" for i, f in enumerate(fixes)] or ["none"]))
+        title = "Cheapest repair moving the limits together, each weighted by its own value"
+        if e.joint is not None and e.joint.ranked:
+            title += (f" (--relax, in order of preference: {', '.join(e.joint.allowed)}; "
+                      "the first of them that can do it)")
+        out.append((title, [joint_sentence(e.joint, cur)] if e.joint is not None
+                    else ["none found"]))
+    else:
+        if e.worth:
+            out.append(("What binds and what it is worth",
+                        [worth_sentence(w, cur) for w in e.worth]))
+        if e.ranges:
+            out.append(("How stable the mix is: each unit cost and yield alone, the interval "
+                        "in which the same levers are used and the same limits bind",
+                        [_range_line(r, cur) for r in e.ranges]))
+        if e.swings:
+            what = "cost" if e.result.objective == "min_cost" else "exports"
+            out.append((f"Tornado: each parameter {e.share:.0%} down and up alone, re-solved "
+                        f"({what}; largest swing first)",
+                        [_swing_line(w, cur) for w in e.swings]))
+        if e.room:
+            out.append((f"Room to negotiate: units of each lever in any plan within "
+                        f"{e.slack:.0%} of the optimum",
+                        [_room_line(r) for r in e.room]))
+            out.append(("The plan at each extreme (units)",
+                        [f"{r.lever} least: {_extreme(r.plan_low)}; most: "
+                         f"{_extreme(r.plan_high)}" for r in e.room]))
+    if e.unfinished:
+        out.append(("Not finished within --time-budget (left out)", list(e.unfinished)))
+    return out
+
+
+def _range_line(r: Stability, currency: str) -> str:
+    low = "below a tenth of it" if r.low is None else _amount(r.parameter, r.low, currency)
+    high = "above ten times it" if r.high is None else _amount(r.parameter, r.high, currency)
+    return f"{r.parameter} (now {_amount(r.parameter, r.value, currency)}): {low} to {high}"
+
+
+def _swing_line(w: Swing, currency: str) -> str:
+    def show(v: float | None) -> str:
+        return "no plan" if v is None else money(v, currency)
+
+    return (f"{w.parameter} ({_amount(w.parameter, w.low, currency)} .. "
+            f"{_amount(w.parameter, w.high, currency)}): {show(w.objective_low)} .. "
+            f"{show(w.objective_high)}")
+
+
+def render_explain_table(e: Explanation) -> str:
+    lines = [render_table(e.result).rstrip(), ""]
+    for title, items in _sections(e):
+        lines += [title + ":", *[f"  - {item}" for item in items], ""]
+    return "\n".join(lines)
+
+
+def render_explain_markdown(e: Explanation) -> str:
+    from optimizer.present.formats import render_markdown
+
+    lines = [render_markdown(e.result).rstrip(), ""]
+    for title, items in _sections(e):
+        lines += [f"### {title}", "", *[f"- {item}" for item in items], ""]
+    return "\n".join(lines)
+
+
+def render_explain_json(e: Explanation) -> str:
+    data: dict[str, Any] = {
+        "result": to_dict(e.result),
+        "worth": [{"limit": w.limit, "value": w.value, "step": w.step, "change": w.change,
+                   "per_unit": w.per_unit, "objective": w.objective, "dual": w.dual,
+                   "dual_basis": w.dual_basis} for w in e.worth],
+        "conflict": list(e.conflict),
+        "prechecks": list(e.prechecks),
+        "unfinished": list(e.unfinished),
+        "repairs": [{"limit": r.limit, "current": r.current, "needed": r.needed,
+                     "relative_change": r.relative} for r in e.repairs],
+        "joint_repair": None if e.joint is None else {
+            "share": e.joint.share, "allowed": list(e.joint.allowed),
+            "ranked": e.joint.ranked,
+            "moves": [{"limit": r.limit, "current": r.current, "needed": r.needed}
+                      for r in e.joint.moves]},
+        "tornado": {"share": e.share, "parameters": [
+            {"parameter": w.parameter, "value": w.value, "low": w.low, "high": w.high,
+             "objective_low": w.objective_low, "objective_high": w.objective_high}
+            for w in e.swings]},
+        "ranging": [{"parameter": r.parameter, "value": r.value, "low": r.low, "high": r.high}
+                    for r in e.ranges],
+        "room": {"slack": e.slack, "levers": [
+            {"lever": r.lever, "low": r.low, "high": r.high, "kind": r.kind,
+             "substitutes": list(r.substitutes), "plan_at_low": r.plan_low,
+             "plan_at_high": r.plan_high} for r in e.room]},
+    }
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+EXPLAIN_RENDERERS = {
+    "table": render_explain_table,
+    "markdown": render_explain_markdown,
+    "json": render_explain_json,
+}

@@ -1,0 +1,369 @@
+"""A simulation (``optimizer.analyses.simulate.Simulation``) and a re-optimisation
+(``optimizer.analyses.reoptimize.Reoptimized``) as a table, JSON or Markdown.
+
+Plain functions of plain data: the objects are taken as they come (this layer may
+not import ``optimizer.analyses.simulate``), no Pyomo, no NumPy.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from optimizer.numbers import clean
+from optimizer.present.formats import layout
+from optimizer.results.reoptimized import Reoptimized
+from optimizer.results.simulation import Simulation, Spread
+
+
+def _num(value: Any) -> Any:
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    value = float(value)
+    return clean(value) if math.isfinite(value) else None
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses, mappings and sequences as JSON data: period keys as text, no NaN."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return _plain(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return _num(value)
+
+
+def _money(value: float | None, decimals: int = 0) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{clean(value):,.{decimals}f}"
+
+
+def _pct(p: float, digits: int = 1) -> str:
+    text = f"{100 * p:.{digits}f}%"
+    return text[1:] if text.startswith("-") and not text.strip("-0.%") else text
+
+
+def _se(se: float) -> str:
+    """A standard error in percentage points, to two significant figures."""
+    points = 100 * se
+    if points == 0:
+        return "0"
+    return f"{points:.0f}" if points >= 10 else f"{points:#.2g}"
+
+
+# -- simulation ---------------------------------------------------------------------------
+
+
+def simulation_dict(sim: Simulation) -> dict[str, Any]:
+    """The simulation as JSON data."""
+    data = {
+        "scenario": sim.scenario,
+        "scenario_file": sim.scenario_file,
+        "scenario_sha256": sim.scenario_sha256,
+        "currency": sim.currency,
+        "samples": sim.samples,
+        "seed": sim.seed,
+        "plan": {
+            "source": sim.plan_source,
+            "status": sim.plan_status,
+            "units": {lid: [_num(x) for x in units] for lid, units in sim.units.items()},
+        },
+        "periods": None if sim.periods is None else list(sim.periods),
+        "needed_exports": _num(sim.needed),
+        "baseline": _num(sim.baseline),
+        "includes_baseline": sim.includes_baseline,
+        "probability": _num(sim.target.probability),
+        "std_error": _num(sim.target.std_error),
+        "target": _plain(sim.target),
+        "milestones": _plain(sim.milestones),
+        "lever_exports": _plain(sim.lever_exports),
+        "total_exports": _plain(sim.total_exports),
+        "shortfall": _plain(sim.shortfall),
+        "cost": _plain(sim.cost),
+        "discounted_cost": _plain(sim.discounted_cost),
+        "point_values": {
+            "lever_exports": _num(sim.point_exports),
+            "cost": _num(sim.point_cost),
+            "discounted_cost": _num(sim.point_discounted_cost),
+        },
+        "exports_by_period": None if sim.periods is None else _plain(sim.exports_by_period),
+        "drivers": _plain(sim.drivers),
+        "r_squared": _num(sim.r_squared),
+        "cost_r_squared": _num(sim.cost_r_squared),
+        "histogram": _plain(sim.histogram),
+        "notes": list(sim.notes),
+        "seconds": _num(round(sim.seconds, 6)),
+    }
+    return data
+
+
+def render_simulation_json(sim: Simulation) -> str:
+    return json.dumps(simulation_dict(sim), indent=2, allow_nan=False) + "\n"
+
+
+def _where(sim: Simulation) -> str:
+    return "" if sim.periods is None else f" in {sim.periods[-1]}"
+
+
+def headline(sim: Simulation) -> list[str]:
+    """The plan, the target, and how likely the plan reaches it and each milestone."""
+    cur = sim.currency
+    source = ("the optimum at the point values" if sim.plan_source == "optimum"
+              else f"read from {sim.plan_source}")
+    lines = [f"Plan: {source} ({sim.plan_status}), held fixed in every sample."]
+    target = (f"Target: lever exports of at least {_money(sim.needed)} {cur} a year"
+              f"{_where(sim)}")
+    if sim.baseline:
+        total = sim.needed + sim.baseline
+        target += f" (with the baseline of {_money(sim.baseline)} {cur}: {_money(total)} {cur})"
+    lines.append(target + ".")
+    t = sim.target
+    lines.append(
+        f"Probability of reaching the target: {_pct(t.probability)} (Monte-Carlo standard "
+        f"error {_se(t.std_error)} points, {sim.samples:,} samples, seed {sim.seed}).")
+    for m in sim.milestones:
+        lines.append(f"Probability of milestone {m.period} ({_money(m.needed)} {cur}): "
+                     f"{_pct(m.probability)} (standard error {_se(m.std_error)} points).")
+    short = sim.shortfall
+    if t.probability < 1:
+        lines.append(f"Shortfall: {_money(short.mean)} {cur} a year on average over all "
+                     f"samples; {_money(short.p90)} {cur} or more in the worst 10%.")
+    return lines
+
+
+def _spread_cells(sim: Simulation) -> tuple[list[str], list[list[str]]]:
+    cur = sim.currency
+    header = ["", "mean", "P10", "P50", "P90", "at point values"]
+    rows: list[tuple[str, Spread, float]] = [
+        (f"lever exports{_where(sim)} ({cur}/yr)", sim.lever_exports, sim.point_exports)]
+    if sim.baseline:
+        rows.append((f"total exports{_where(sim)} ({cur}/yr)", sim.total_exports,
+                     sim.point_exports + sim.baseline))
+    rows += [
+        (f"shortfall ({cur}/yr)", sim.shortfall, max(sim.needed - sim.point_exports, 0.0)),
+        (f"cost ({cur})", sim.cost, sim.point_cost),
+    ]
+    if sim.discounted_cost is not None:
+        rows.append((f"discounted cost ({cur})", sim.discounted_cost,
+                     sim.point_discounted_cost))
+    body = [[label, _money(s.mean), _money(s.p10), _money(s.p50), _money(s.p90), _money(point)]
+            for label, s, point in rows]
+    return header, body
+
+
+def _period_cells(sim: Simulation) -> tuple[list[str], list[list[str]]]:
+    cur = sim.currency
+    goals = {str(m.period): m for m in sim.milestones}
+    goals[str(sim.target.period)] = sim.target
+    header = ["period", f"P10 ({cur}/yr)", "P50", "P90", "goal", "probability"]
+    body = []
+    for p, s in sim.exports_by_period.items():
+        goal = goals.get(str(p))
+        body.append([str(p), _money(s.p10), _money(s.p50), _money(s.p90),
+                     "-" if goal is None else _money(goal.needed),
+                     "-" if goal is None else _pct(goal.probability)])
+    return header, body
+
+
+def _driver_cells(sim: Simulation, cost: bool) -> tuple[list[str], list[list[str]], list[str]]:
+    """(header, rows of the parameters that matter, names of those that do not)."""
+    what = "cost" if cost else "exports"
+    header = ["parameter", "distribution", f"share of {what} variance", "rank correlation"]
+    ranked = sorted(sim.drivers, key=lambda d: (-abs(d.cost_share if cost else d.share),
+                                                -abs(d.cost_spearman if cost else d.spearman),
+                                                d.parameter))
+    body, idle = [], []
+    for d in ranked:
+        share, rho = (d.cost_share, d.cost_spearman) if cost else (d.share, d.spearman)
+        if d.moves_cost if cost else d.moves_exports:
+            body.append([d.parameter, d.distribution, _pct(share), f"{rho:+.3f}"])
+        else:
+            idle.append(d.parameter)
+    return header, body, idle
+
+
+def _driver_lines(sim: Simulation, cost: bool) -> list[str]:
+    header, body, idle = _driver_cells(sim, cost)
+    r2 = sim.cost_r_squared if cost else sim.r_squared
+    lines = []
+    if body:
+        lines += _text(header, body, left=(0, 1))
+    else:
+        lines.append("No parameter moves it.")
+    if body:
+        lines.append(f"A linear regression on the parameters above explains {_pct(r2)} of its "
+                     "variance.")
+    if idle:
+        lines.append("Not used by the plan's arithmetic: " + ", ".join(idle) + ".")
+    return lines
+
+
+_DRIVERS_NOTE = (
+    "Share: of the variance across samples, what each parameter explains (standardized "
+    "regression coefficient times correlation; the shares add up to the regression's "
+    "R^2). Rank correlation: Spearman's, of the parameter's draws with the quantity "
+    "(> 0: more of the parameter, more of it).")
+
+
+def _text(header: Sequence[str], body: Sequence[Sequence[str]],
+          left: Sequence[int] = (0,)) -> list[str]:
+    """Header, rule, rows; widths in code points (measure=len), as before the layout."""
+    return layout.text(layout.grid(header, body, left=left), measure=len)
+
+
+def render_simulation_table(sim: Simulation) -> str:
+    title = (f"{sim.scenario}: the plan under uncertainty ({sim.samples:,} samples, "
+             f"seed {sim.seed})")
+    lines = [title, "", *headline(sim), ""]
+    lines += [*_text(*_spread_cells(sim)), ""]
+    if sim.periods is not None:
+        lines += ["Lever exports by period:", *_text(*_period_cells(sim)), ""]
+    lines += ["What drives the shortfall (the spread of last-period lever exports):",
+              *_driver_lines(sim, cost=False), ""]
+    lines += ["What drives the cost:", *_driver_lines(sim, cost=True), ""]
+    lines += [_DRIVERS_NOTE]
+    lines += list(sim.notes)
+    lines.append(f"Sampling and evaluation took {sim.seconds:.2f} s.")
+    return "\n".join(lines) + "\n"
+
+
+def _md_table(header: Sequence[str], body: Sequence[Sequence[str]], left: int = 1) -> list[str]:
+    """The first ``left`` columns read left. escape_cells="pipes": as before the layout,
+    a line break or runs of spaces in a lever's name or a period's label stay as written."""
+    return layout.markdown(layout.grid(header, body, left=range(left)), escape_cells="pipes")
+
+
+def render_simulation_markdown(sim: Simulation) -> str:
+    lines = [f"## {sim.scenario}: the plan under uncertainty", "",
+             *[f"- {line}" for line in headline(sim)], ""]
+    header, body = _spread_cells(sim)
+    lines += _md_table(header, body) + [""]
+    if sim.periods is not None:
+        header, body = _period_cells(sim)
+        lines += ["### Lever exports by period", "", *_md_table(header, body), ""]
+    for cost, title in ((False, "What drives the shortfall"), (True, "What drives the cost")):
+        header, body, idle = _driver_cells(sim, cost)
+        lines += [f"### {title}", ""]
+        if body:
+            r2 = sim.cost_r_squared if cost else sim.r_squared
+            lines += _md_table(header, body, left=2)
+            lines += ["", f"A linear regression on the parameters above explains {_pct(r2)} of "
+                          "the variance."]
+        else:
+            lines.append("No parameter moves it.")
+        if idle:
+            lines += ["", "Not used by the plan's arithmetic: "
+                      + ", ".join(f"`{x}`" for x in idle) + "."]
+        lines.append("")
+    lines += [f"- {_DRIVERS_NOTE}", *[f"- {note}" for note in sim.notes],
+              f"- {sim.samples:,} samples, seed {sim.seed}; sampling and evaluation took "
+              f"{sim.seconds:.2f} s."]
+    return "\n".join(lines) + "\n"
+
+
+SIMULATION_RENDERERS: dict[str, Callable[[Any], str]] = {
+    "table": render_simulation_table,
+    "json": render_simulation_json,
+    "markdown": render_simulation_markdown,
+}
+
+
+# -- re-optimisation ------------------------------------------------------------------------
+
+
+def _percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0..100), linear between order statistics (NumPy's default)."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    pos = (len(ordered) - 1) * q / 100.0
+    low = math.floor(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def reoptimized_summary(r: Reoptimized) -> dict[str, Any]:
+    """P10/P50/P90 and mean of the optimal cost over the samples with a plan, the share of
+    samples without one, and each lever's mean, P10 and P90 share of spend."""
+    costs = [c for c in r.costs if c is not None and math.isfinite(c)]
+    total = len(r.costs)
+    statuses: dict[str, int] = {}
+    for status in r.statuses:
+        statuses[status] = statuses.get(status, 0) + 1
+    feasible = [i for i, c in enumerate(r.costs) if c is not None]
+    shares = {}
+    for lid, values in r.shares.items():
+        kept = [values[i] for i in feasible
+                if i < len(values) and values[i] is not None and math.isfinite(values[i])]
+        shares[lid] = {"mean": _mean(kept), "p10": _percentile(kept, 10),
+                       "p90": _percentile(kept, 90)}
+    return {
+        "samples": r.samples,
+        "seed": r.seed,
+        "cost": {"mean": _mean(costs), "p10": _percentile(costs, 10),
+                 "p50": _percentile(costs, 50), "p90": _percentile(costs, 90)},
+        "infeasible_share": (total - len(costs)) / total if total else None,
+        "infeasible": total - len(costs),
+        "statuses": statuses,
+        "shares": shares,
+        "seconds": r.seconds,
+        "solves_per_second": r.solves_per_second,
+    }
+
+
+def render_reoptimized_json(r: Reoptimized, scenario: str, currency: str) -> str:
+    data = {"scenario": scenario, "currency": currency, **_plain(reoptimized_summary(r))}
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def _reoptimized_cells(r: Reoptimized, currency: str, labels: dict[str, str]
+                       ) -> tuple[list[str], list[str], list[list[str]]]:
+    summary = reoptimized_summary(r)
+    c = summary["cost"]
+    lines = [
+        f"Optimal cost ({currency}; the objective, discounted where the scenario discounts), "
+        f"over the samples with a plan: P10 {_money(c['p10'])}, P50 {_money(c['p50'])}, "
+        f"P90 {_money(c['p90'])}, mean {_money(c['mean'])}.",
+        f"No plan (infeasible, or no solution): {summary['infeasible']:,} of "
+        f"{summary['samples']:,} samples ({_pct(summary['infeasible_share'] or 0.0)}).",
+        "Statuses: " + ", ".join(f"{k} {v:,}" for k, v in sorted(summary["statuses"].items()))
+        + ".",
+    ]
+    errors = getattr(r, "errors", None) or {}
+    for i, message in list(errors.items())[:3]:
+        lines.append(f"Sample {i}: {message}")
+    header = ["lever", "mean share of spend", "P10", "P90"]
+    body = [[labels.get(lid, lid), *("-" if s[k] is None else _pct(s[k]) for k in
+                                     ("mean", "p10", "p90"))]
+            for lid, s in summary["shares"].items()]
+    return lines, header, body
+
+
+def _speed(r: Reoptimized) -> str:
+    return (f"{len(r.costs):,} solves in {r.seconds:.2f} s ({r.solves_per_second:,.1f} solves "
+            "a second).")
+
+
+def render_reoptimized_table(r: Reoptimized, scenario: str, currency: str,
+                             labels: dict[str, str] | None = None) -> str:
+    lines, header, body = _reoptimized_cells(r, currency, labels or {})
+    title = (f"{scenario}: re-optimised under each of {r.samples:,} samples (seed {r.seed})")
+    return "\n".join([title, "", *lines, "", *_text(header, body), "", _speed(r)]) + "\n"
+
+
+def render_reoptimized_markdown(r: Reoptimized, scenario: str, currency: str,
+                                labels: dict[str, str] | None = None) -> str:
+    lines, header, body = _reoptimized_cells(r, currency, labels or {})
+    out = [f"## {scenario}: re-optimised under each of {r.samples:,} samples", "",
+           *[f"- {line}" for line in lines], "", *_md_table(header, body), "",
+           f"- {_speed(r)} Seed {r.seed}."]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,279 @@
+"""Binding limits and their worth, and the explanation's sections, as report tables.
+
+Read from :class:`optimizer.results.Explanation` through its attributes, each
+with a default, so sections added to it later do not break a report.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from optimizer import memo
+from optimizer.present.views.currency import kind_of, present
+from optimizer.present.views.model import Column, Quantity, Table, Tornado
+from optimizer.results import Explanation, Result, Swing, Worth
+from optimizer.scenario.schema import Scenario
+
+FIELD_WORDS = {
+    "max_units": "cap on units", "min_units": "floor on units",
+    "max_units_per_period": "cap on units funded a period", "max_spend": "cap on spend",
+    "min_spend": "floor on spend", "yield_curve": "end of its yield curve",
+    "fixed_units": "locked units", "min_units_if_used": "least units if used",
+    "requires": "levers it requires", "excludes": "levers it excludes",
+    "unit_cost": "unit cost", "yield_per_unit": "yield per unit", "fixed_cost": "fixed cost",
+    "recurring_cost": "recurring cost", "cost_recovery": "cost recovery",
+    "attrition": "attrition", "lag": "lag",
+}
+
+
+def describe(name: str, s: Scenario) -> str:
+    """A limit or parameter in a planner's words: 'e-Rozgar freelancing centres: cap on units'."""
+    parts = name.split(".")
+    if name == "budget.ceiling":
+        return "Budget ceiling"
+    if name == "target.exports":
+        return "Export target"
+    if parts[:2] == ["budget", "per_period"] and len(parts) > 2:
+        return f"Budget ceiling for {parts[2]}"
+    if parts[:2] == ["target", "milestones"] and len(parts) > 2:
+        return f"Export milestone for {parts[2]}"
+    if parts[0] == "levers" and len(parts) >= 3 and parts[1] in s.levers:
+        return f"{s.levers[parts[1]].label(parts[1])}: {FIELD_WORDS.get(parts[2], parts[2])}"
+    if name.startswith("constraints[") and '"' in name:
+        return "Constraint: " + name.split('"')[1]
+    return name
+
+
+def _q(name: str, value: float | None, rate: float) -> Quantity:
+    kind = kind_of(name)
+    return Quantity(present(value, kind, rate), kind)
+
+
+def _objective_words(objective: str) -> str:
+    return "cost" if objective == "min_cost" else "exports"
+
+
+def binding_table(r: Result, s: Scenario, worth: Sequence[Worth], rate: float) -> Table:
+    """Every binding limit; where it was re-solved, what one unit of loosening is worth."""
+    cur = r.currency
+    by_name = {w.limit: w for w in worth}
+    what = _objective_words(r.objective)
+    # limit, name, current, step, per unit (no figures where it was not moved), reading
+    rows: list[tuple[str, str, Quantity | None, Quantity | None, Quantity | None, str]] = []
+    for name in r.binding:
+        w = by_name.get(name)
+        if w is None:
+            rows.append((describe(name, s), name, None, None, None,
+                         "not moved: no single value to move"))
+            continue
+        step = present(w.step, name, rate) or 0.0
+        change = None if w.change is None else w.change * rate
+        per = None if change is None or step == 0 else change / abs(step)
+        rows.append((describe(name, s), name, _q(name, w.value, rate),
+                     _q(name, abs(w.step), rate), Quantity(per, "money"),
+                     _reading(name, w, per, s, cur)))
+    return Table(
+        key="binding",
+        title="What binds, and what it is worth",
+        columns=(Column("limit", "limit"), Column("name", "name in the file"),
+                 Column("current", "now", "mixed"), Column("step", "loosened by", "mixed"),
+                 Column("per_unit", f"change in {what} per unit loosened", "mixed"),
+                 Column("reading", "reading")),
+        rows=tuple(rows),
+        caption=("Each limit the plan presses against, loosened by the step shown and the "
+                 "scenario re-solved; the change is per unit of the limit (a negative change "
+                 f"in {what} is a saving)." if what == "cost" else
+                 "Each limit the plan presses against, loosened by the step shown and the "
+                 "scenario re-solved; the change is in lever exports per unit of the limit."),
+        empty="No limit binds: the plan could move in every direction.",
+    )
+
+
+def _reading(name: str, w: Worth, per: float | None, s: Scenario, cur: str) -> str:
+    """'each centre more saves $12,596', 'each $1 less of exports saves $0.039'."""
+    if w.change is None:
+        return "moving it leaves no plan"
+    if per is None:
+        return ""
+    parts = name.split(".")
+    one = memo.money(1.0, cur)
+    unit = f"{one} more" if kind_of(name) == "money" else "unit more"
+    if parts[0] == "levers" and parts[1] in s.levers and kind_of(name) != "money":
+        unit = f"{s.levers[parts[1]].unit} more"
+    if name == "target.exports" or name.startswith("target.milestones"):
+        unit = f"{one} less of exports"
+    elif w.step < 0:
+        unit = unit.replace(" more", " less")
+    amount = memo.money(abs(per), cur)
+    if w.objective == "min_cost":
+        verb = f"saves {amount}" if per < 0 else (f"costs {amount}" if per > 0
+                                                  else "changes nothing")
+    else:
+        verb = f"adds {amount} of exports" if per > 0 else "changes nothing"
+    return f"each {unit} {verb}"
+
+
+def tornado(e: Explanation, r: Result, rate: float) -> Tornado | None:
+    swings = e.swings
+    if not swings:
+        return None
+    moved = tuple(Swing(w.parameter, present(w.value, w.parameter, rate) or 0.0,
+                        present(w.low, w.parameter, rate) or 0.0,
+                        present(w.high, w.parameter, rate) or 0.0,
+                        None if w.objective_low is None else w.objective_low * rate,
+                        None if w.objective_high is None else w.objective_high * rate)
+                  for w in swings)
+    discounted = r.discounted_cost is not None and r.total_cost is not None and \
+        abs(r.discounted_cost - r.total_cost) > 1e-9 * max(1.0, abs(r.total_cost))
+    if r.objective == "min_cost":
+        base, what = r.discounted_cost, "Discounted cost" if discounted else "Total cost"
+    else:
+        base, what = r.lever_exports, "Lever exports"
+    return Tornado(moved, base or 0.0, e.share, what)
+
+
+def _objective_cell(value: float | None, rate: float) -> Quantity:
+    if value is None:
+        return Quantity(None, "text", "no plan")
+    return Quantity(value * rate, "money")
+
+
+def explanation_tables(e: Explanation, r: Result, s: Scenario, rate: float) -> list[Table]:
+    """The explanation's sections that have content, in the order optimize explain prints."""
+    out: list[Table] = []
+    conflict = e.conflict
+    repairs = e.repairs
+    if r.status == "infeasible":
+        out.append(Table(
+            "conflict", "Limits that cannot all hold",
+            (Column("limit", "limit"), Column("name", "name in the file")),
+            tuple((describe(n, s), n) for n in conflict),
+            caption="An irreducible set from HiGHS (of the LP relaxation): drop any one and "
+                    "the rest can hold together.",
+            empty="None found in the LP relaxation: the conflict comes from whole numbers or "
+                  "on/off decisions."))
+        out.append(Table(
+            "repairs", "Cheapest repairs, one limit at a time",
+            (Column("limit", "limit"), Column("name", "name in the file"),
+             Column("current", "now", "mixed"), Column("needed", "needed", "mixed"),
+             Column("change", "change", "share")),
+            tuple((describe(x.limit, s), x.limit, _q(x.limit, x.current, rate),
+                   _q(x.limit, x.needed, rate) if x.needed is not None
+                   else Quantity(None, "text", "no value of it alone"), x.relative)
+                  for x in repairs),
+            caption="The least move of each limit alone that makes the target reachable "
+                    "(bisection on re-solves), smallest change first.",
+            empty="No single limit makes the target reachable."))
+        joint = e.joint
+        if joint is not None and joint.moves:
+            out.append(Table(
+                "joint", "Moving the limits together",
+                (Column("limit", "limit"), Column("name", "name in the file"),
+                 Column("current", "now", "mixed"), Column("needed", "needed", "mixed"),
+                 Column("change", "change", "share")),
+                tuple((describe(x.limit, s), x.limit, _q(x.limit, x.current, rate),
+                       _q(x.limit, x.needed, rate), x.relative) for x in joint.moves),
+                caption=f"The least share ({memo.share(joint.share)}) by "
+                        "which loosening these limits together makes the target reachable; "
+                        "limits that need not move are left out."))
+        prechecks = e.prechecks
+        if prechecks:
+            out.insert(0, Table(
+                "prechecks", "What the file shows before any solve",
+                (Column("finding", "finding", wide=True),), tuple((p,) for p in prechecks)))
+    swings = e.swings
+    if swings:
+        what = "cost" if r.objective == "min_cost" else "exports"
+        share = e.share
+        out.append(Table(
+            "tornado", f"What moves the answer: each parameter {share:.0%} down and up",
+            (Column("parameter", "parameter"), Column("name", "name in the file"),
+             Column("value", "now", "mixed"), Column("low", "low", "mixed"),
+             Column("high", "high", "mixed"), Column("at_low", f"{what} at low", "mixed"),
+             Column("at_high", f"{what} at high", "mixed"),
+             Column("swing", "swing", "mixed")),
+            tuple((describe(w.parameter, s), w.parameter, _q(w.parameter, w.value, rate),
+                   _q(w.parameter, w.low, rate), _q(w.parameter, w.high, rate),
+                   _objective_cell(w.objective_low, rate), _objective_cell(w.objective_high, rate),
+                   Quantity(w.swing * rate, "money") if math.isfinite(w.swing)
+                   else Quantity(None, "text", "no plan at one end"))
+                  for w in swings),
+            caption=f"Each parameter moved alone and the scenario re-solved; the {what} is the "
+                    "objective of the re-solved plan; largest swing first."))
+    ranges = e.ranges
+    if ranges:
+        out.append(Table(
+            "ranging", "How stable the mix is",
+            (Column("parameter", "parameter"), Column("name", "name in the file"),
+             Column("value", "now", "mixed"), Column("low", "mix holds from", "mixed"),
+             Column("high", "to", "mixed")),
+            tuple((describe(x.parameter, s), x.parameter, _q(x.parameter, x.value, rate),
+                   _q(x.parameter, x.low, rate) if x.low is not None
+                   else Quantity(None, "text", "below a tenth of it"),
+                   _q(x.parameter, x.high, rate) if x.high is not None
+                   else Quantity(None, "text", "above ten times it"))
+                  for x in ranges),
+            caption="For each unit cost and yield alone, the interval in which the re-solved "
+                    "plan uses the same levers with the same limits binding."))
+    room = e.room
+    if room:
+        units = {rec.lever: rec.units for rec in r.rows}
+        slack = e.slack
+        out.append(Table(
+            "room", f"Room to negotiate: plans within {slack:.0%} of the optimum",
+            (Column("lever", "lever"), Column("units", "units in the plan", "count"),
+             Column("low", "fewest", "count"), Column("high", "most", "count"),
+             Column("kind", "kind")),
+            tuple((s.levers[x.lever].label(x.lever) if x.lever in s.levers else x.lever,
+                   units.get(x.lever), x.low, x.high, x.kind) for x in room),
+            caption="Each lever's fewest and most units in any plan whose cost is within the "
+                    "slack of the optimum: essential (in every such plan), optional or unused."))
+    return out
+
+
+SENSITIVITY_COLUMNS = (
+    Column("section", "section"), Column("item", "item"), Column("name", "name in the file"),
+    Column("current", "now", "mixed"), Column("low", "low or moved to", "mixed"),
+    Column("high", "high", "mixed"), Column("at_low", "objective at low", "mixed"),
+    Column("at_high", "objective at high", "mixed"), Column("per_unit", "per unit", "mixed"),
+    Column("note", "note"),
+)
+
+
+def sensitivity_table(binding: Table, explained: Sequence[Table], cur: str) -> Table:
+    """All of the above in one long table (the workbook's Sensitivity sheet)."""
+    rows: list[tuple[Any, ...]] = []
+    none = None
+    for row in binding.rows:
+        rows.append(("binding", row[0], row[1], row[2], row[3], none, none, none, row[4],
+                     row[5]))
+    for t in explained:
+        for row in t.rows:
+            if t.key == "conflict":
+                rows.append(("conflict", row[0], row[1], none, none, none, none, none, none,
+                             "in the irreducible infeasible set"))
+            elif t.key == "prechecks":
+                rows.append(("precheck", row[0], "", none, none, none, none, none, none,
+                             "arithmetic on the file, before any solve"))
+            elif t.key == "joint":
+                rows.append(("joint repair", row[0], row[1], row[2], row[3], none, none, none,
+                             Quantity(row[4], "share"), "moved together with the others"))
+            elif t.key == "repairs":
+                rows.append(("repair", row[0], row[1], row[2], row[3], none, none, none,
+                             Quantity(row[4], "share"), "needed value of this limit alone"))
+            elif t.key == "tornado":
+                rows.append(("tornado", row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                             row[7], "swing in the per unit column"))
+            elif t.key == "ranging":
+                rows.append(("ranging", row[0], row[1], row[2], row[3], row[4], none, none,
+                             none, "same levers used, same limits binding"))
+            elif t.key == "room":
+                rows.append(("room", row[0], "", Quantity(row[1], "count"),
+                             Quantity(row[2], "count"), Quantity(row[3], "count"), none, none,
+                             none, row[4]))
+    return Table(
+        key="sensitivity", title="Sensitivity", columns=SENSITIVITY_COLUMNS, rows=tuple(rows),
+        caption=f"Amounts in {cur}.",
+        empty="No sensitivity analysis in this report: run optimize report with --explain.")
