@@ -105,7 +105,7 @@ def main() -> None:
     args = parser.parse_args()
     wall, cpu = command(args.repeat)
     print(f"optimize explain (3-year scenario): {wall:.2f} s wall, {cpu:.2f} s CPU "
-          f"(median of {args.repeat}); {BEFORE_WALL / wall:.1f}x faster than "
+          f"(median of {args.repeat}); {BEFORE_WALL / wall:.2f}x faster than "
           f"{BEFORE_WALL} s before; {os.cpu_count()} cores here")
     for workers, label in ((None, "shared over the cores"), (1, "one process")):
         got = sections(workers)
