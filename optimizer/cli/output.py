@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import IO, Any, NoReturn, ParamSpec, TypeVar
 import click
 
 from optimizer.errors import ScenarioError, SolverError, UsageError
+from optimizer.present.files import write_files
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -64,17 +64,8 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def write_outputs(directory: Path, files: Mapping[str, str]) -> None:
-    """Write each file whole or not at all: a temp file in the same folder, then rename."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-            os.replace(tmp, directory / name)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    """Each text file whole or not at all (see present.files.write_files)."""
+    write_files(directory, {name: text.encode("utf-8") for name, text in files.items()})
 
 
 def emit(

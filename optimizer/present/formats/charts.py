@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from optimizer import memo
+from optimizer.present.files import write_file
 from optimizer.results import Result, Sweep, Swing
 
 if TYPE_CHECKING:
@@ -446,18 +446,8 @@ def _write(fig: Figure, target: Path, fmt: str) -> None:
 
 
 def write_bytes(data: bytes, target: Path) -> None:
-    """Write a chart whole or not at all (temporary file, then rename)."""
-    temp = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
-    # O_EXCL: never write through someone else's file; mode 0o666 less the umask,
-    # as a plain open() would give the finished chart.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    """Write a chart whole or not at all (see present.files.write_file)."""
+    write_file(target, data)
 
 
 def sweep_figure(sweep: Sweep) -> Figure:

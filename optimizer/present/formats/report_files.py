@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from optimizer.errors import UsageError
+from optimizer.present import files as files_
 from optimizer.present.formats.report_charts import report_charts
 from optimizer.present.formats.report_html import render_report_html
 from optimizer.present.formats.report_markdown import render_report_markdown
@@ -44,38 +42,7 @@ def check_folder(directory: Path) -> None:
 
 
 def write_folder(directory: Path, files: Mapping[str, bytes]) -> None:
-    """Write every file into a temporary folder beside ``directory``, then move it in:
-    a new folder is renamed into place whole; into an existing one each file is
-    renamed over its old copy (and report files this run did not write are removed).
-    Nothing reaches ``directory`` unless every file was written."""
-    directory = Path(directory)
-    check_folder(directory)
-    parent = directory.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=parent))
-    try:
-        for name, data in files.items():
-            path = temp / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        _permissions(temp)
-        if not directory.exists():
-            os.rename(temp, directory)
-            return
-        for name in files:
-            target = directory / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temp / name, target)
-        for name in OWNED:
-            if name not in files:
-                (directory / name).unlink(missing_ok=True)
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
-
-
-def _permissions(folder: Path) -> None:
-    """mkdtemp makes a private folder; a report folder gets the usual mode."""
-    mask = os.umask(0)
-    os.umask(mask)
-    for path in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
-        path.chmod(0o777 & ~mask)
+    """The report's folder written whole (see present.files.write_folder); report
+    files a rerun no longer writes are removed."""
+    check_folder(Path(directory))
+    files_.write_folder(Path(directory), files, OWNED)
