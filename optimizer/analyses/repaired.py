@@ -22,7 +22,7 @@ def with_repairs(loadout: Loadout, result: Result, options: SolverOptions,
     """The infeasible result's message, with what the file shows before solving, the
     conflicting limits, and the cheapest repairs (one limit, then together)."""
     from optimizer.analyses.explain import repairs_for
-    from optimizer.present.formats.explain import joint_sentence, repair_sentence
+    from optimizer.results.messages import joint_sentence, repair_sentence
 
     s = loadout.scenario
     unfinished: list[str] = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from optimizer.numbers import money
+from optimizer.numbers import count, money
 from optimizer.results import (
     Certificate,
     ChanceInfo,
@@ -16,9 +16,11 @@ from optimizer.results import (
     FloorOverMaxSpend,
     ForcedExclusion,
     ForcedRequiresHeld,
+    JointRepair,
     MinimumsOverCeiling,
     OutOfReach,
     ReachBelowTarget,
+    Repair,
     ShortMilestone,
 )
 
@@ -142,3 +144,44 @@ def unproven(c: Certificate, currency: str) -> str:
             f"{money(c.value, currency)}, and the best possible is {side} "
             f"{money(c.bound, currency)} (a gap of {c.gap:.3g}, more than {c.tolerance:.0e}; "
             f"bound by {c.method}). The plan shown is the best found, not a proven optimum.")
+
+
+def limit_amount(name: str, value: float, currency: str) -> str:
+    """A limit's value as a planner reads it: money for money-like fields, else a count."""
+    money_like = name.endswith(("ceiling", "_spend", "exports", "_cost", "yield_per_unit")) \
+        or ".per_period." in name or ".milestones." in name
+    return price(value, currency) if money_like else count(value)
+
+
+def limit_figure(name: str, value: float, currency: str) -> str:
+    """A repair's value as it must be typed: six significant digits, not a rounded 2."""
+    text = limit_amount(name, value, currency)
+    if not limit_amount(name, 0, currency).endswith(currency) and not float(value).is_integer():
+        return f"{value:,.6g}"
+    return text
+
+
+def price(value: float, currency: str) -> str:
+    """Money exact to the unit from 100 up (or whole), to four decimals below."""
+    whole = abs(value) >= 100 or float(value).is_integer()
+    return money(value, currency, 0 if whole else 4)
+
+
+def repair_sentence(r: Repair, currency: str) -> str:
+    """'lower target.exports from 10,000,000,000 USD to 9,150,000,000 USD (8.5%)'."""
+    if r.needed is None:
+        return f"{r.limit}: no value of it alone makes the target reachable"
+    verb = "lower" if r.needed < r.current else "raise"
+    return (f"{verb} {r.limit} from {limit_amount(r.limit, r.current, currency)} to "
+            f"{limit_figure(r.limit, r.needed, currency)} ({r.relative:.1%})")
+
+
+def joint_sentence(j: JointRepair, currency: str) -> str:
+    """'raise budget.ceiling from 100M to 141M and ... (each 40.96% of its value)'."""
+    moves = " and ".join(
+        f"{'lower' if r.needed is not None and r.needed < r.current else 'raise'} "
+        f"{r.limit} from {limit_amount(r.limit, r.current, currency)} to "
+        f"{limit_figure(r.limit, r.needed or 0.0, currency)}" for r in j.moves)
+    if len(j.moves) == 1:
+        return f"{moves} ({j.share:.2%})"
+    return f"{moves} (each by {j.share:.2%} of its value)"

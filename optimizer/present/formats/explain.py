@@ -7,26 +7,13 @@ from typing import Any
 
 from optimizer.numbers import clean, count, money
 from optimizer.present.formats import render_table, to_dict
-from optimizer.results import Explanation, JointRepair, LeverRoom, Repair, Stability, Swing, Worth
-
-
-def _amount(name: str, value: float, currency: str) -> str:
-    money_like = name.endswith(("ceiling", "_spend", "exports", "_cost", "yield_per_unit")) \
-        or ".per_period." in name or ".milestones." in name
-    return _price(value, currency) if money_like else count(value)
-
-
-def _figure(name: str, value: float, currency: str) -> str:
-    """A repair's value as it must be typed: six significant digits, not a rounded 2."""
-    text = _amount(name, value, currency)
-    if not _amount(name, 0, currency).endswith(currency) and not float(value).is_integer():
-        return f"{value:,.6g}"
-    return text
-
-
-def _price(value: float, currency: str) -> str:
-    whole = abs(value) >= 100 or float(value).is_integer()
-    return money(value, currency, 0 if whole else 4)
+from optimizer.results import Explanation, LeverRoom, Stability, Swing, Worth
+from optimizer.results.messages import (
+    joint_sentence,
+    limit_amount,
+    price,
+    repair_sentence,
+)
 
 
 def worth_sentence(w: Worth, currency: str) -> str:
@@ -37,7 +24,7 @@ def worth_sentence(w: Worth, currency: str) -> str:
         return line
     if w.dual is None:
         return f"{line}; the {w.dual_basis} holds these units fixed and gives it no dual"
-    return f"{line}; dual of the {w.dual_basis}: {_price(w.dual, currency)} per unit"
+    return f"{line}; dual of the {w.dual_basis}: {price(w.dual, currency)} per unit"
 
 
 def _worth_resolved(w: Worth, currency: str) -> str:
@@ -46,34 +33,15 @@ def _worth_resolved(w: Worth, currency: str) -> str:
     per = w.per_unit or 0.0
     if w.limit == "target.exports":
         return (f"{w.limit}: each 1 {currency} less of required exports saves "
-                f"{_price(per, currency)} (re-solved {money(-w.step, currency)} lower)")
+                f"{price(per, currency)} (re-solved {money(-w.step, currency)} lower)")
     if w.objective == "min_cost":
         verb = "saves" if w.change < 0 else "costs"
-        return (f"{w.limit} (now {_amount(w.limit, w.value, currency)}): each unit "
-                f"{'more' if w.step > 0 else 'less'} {verb} {_price(abs(per), currency)} "
+        return (f"{w.limit} (now {limit_amount(w.limit, w.value, currency)}): each unit "
+                f"{'more' if w.step > 0 else 'less'} {verb} {price(abs(per), currency)} "
                 f"(re-solved with it moved by {count(abs(w.step))})")
-    return (f"{w.limit} (now {_amount(w.limit, w.value, currency)}): each unit "
-            f"{'more' if w.step > 0 else 'less'} buys {_price(per, currency)} of exports "
+    return (f"{w.limit} (now {limit_amount(w.limit, w.value, currency)}): each unit "
+            f"{'more' if w.step > 0 else 'less'} buys {price(per, currency)} of exports "
             f"(re-solved with it moved by {count(abs(w.step))})")
-
-
-def repair_sentence(r: Repair, currency: str) -> str:
-    if r.needed is None:
-        return f"{r.limit}: no value of it alone makes the target reachable"
-    verb = "lower" if r.needed < r.current else "raise"
-    return (f"{verb} {r.limit} from {_amount(r.limit, r.current, currency)} to "
-            f"{_figure(r.limit, r.needed, currency)} ({r.relative:.1%})")
-
-
-def joint_sentence(j: JointRepair, currency: str) -> str:
-    """'raise budget.ceiling from 100M to 141M and ... (each 40.96% of its value)'."""
-    moves = " and ".join(
-        f"{'lower' if r.needed is not None and r.needed < r.current else 'raise'} "
-        f"{r.limit} from {_amount(r.limit, r.current, currency)} to "
-        f"{_figure(r.limit, r.needed or 0.0, currency)}" for r in j.moves)
-    if len(j.moves) == 1:
-        return f"{moves} ({j.share:.2%})"
-    return f"{moves} (each by {j.share:.2%} of its value)"
 
 
 def _room_line(r: LeverRoom) -> str:
@@ -136,17 +104,17 @@ def _sections(e: Explanation) -> list[tuple[str, list[str]]]:
 
 
 def _range_line(r: Stability, currency: str) -> str:
-    low = "below a tenth of it" if r.low is None else _amount(r.parameter, r.low, currency)
-    high = "above ten times it" if r.high is None else _amount(r.parameter, r.high, currency)
-    return f"{r.parameter} (now {_amount(r.parameter, r.value, currency)}): {low} to {high}"
+    low = "below a tenth of it" if r.low is None else limit_amount(r.parameter, r.low, currency)
+    high = "above ten times it" if r.high is None else limit_amount(r.parameter, r.high, currency)
+    return f"{r.parameter} (now {limit_amount(r.parameter, r.value, currency)}): {low} to {high}"
 
 
 def _swing_line(w: Swing, currency: str) -> str:
     def show(v: float | None) -> str:
         return "no plan" if v is None else money(v, currency)
 
-    return (f"{w.parameter} ({_amount(w.parameter, w.low, currency)} .. "
-            f"{_amount(w.parameter, w.high, currency)}): {show(w.objective_low)} .. "
+    return (f"{w.parameter} ({limit_amount(w.parameter, w.low, currency)} .. "
+            f"{limit_amount(w.parameter, w.high, currency)}): {show(w.objective_low)} .. "
             f"{show(w.objective_high)}")
 
 
