@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from optimizer.errors import OutOfTime
@@ -421,8 +422,23 @@ def explain(
             return ()
 
     worth = within_budget("binding", lambda: worth_of(loadout, result, options))
-    swings = within_budget("tornado", lambda: tornado(loadout, options, share))
-    ranges = within_budget("ranging", lambda: stability(loadout, options))
+    # the ranges' ends (longest first) and the tornado's moves share one set of
+    # processes, so that neither section waits for the other's last task
+    searches: dict[str, _Search] = {}
+    for section, make in (("ranging", lambda: _stability_search(loadout, options)),
+                          ("tornado", lambda: _tornado_search(loadout, options, share))):
+        if section in sections:
+            try:
+                searches[section] = make()
+            except OutOfTime:
+                unfinished.append(section)
+    done = dict(zip(searches, _searched(list(searches.values()), None), strict=True))
+    for section in ("tornado", "ranging"):
+        if isinstance(done.get(section), OutOfTime):
+            unfinished.append(section)
+    unfinished.sort(key=("binding", "tornado", "ranging").index)  # the order they ran in
+    swings, ranges = ((() if isinstance(done.get(section), OutOfTime)
+                       else tuple(done.get(section, ()))) for section in ("tornado", "ranging"))
     roomy = within_budget("room", lambda: room(loadout, options, slack))
     return Explanation(result, worth, (), (), swings=swings, ranges=ranges, room=roomy,
                        share=share, slack=slack, unfinished=tuple(unfinished))
@@ -438,6 +454,12 @@ def tornado(loadout: Loadout, options: SolverOptions | None = None, share: float
     """Each numeric parameter moved by -share and +share alone, re-solved; largest
     swing in the objective first. The re-solves run side by side in ``workers``
     processes (see optimizer.solving.forked)."""
+    swings: list[Swing] = _searched([_tornado_search(loadout, options, share)], workers)[0]
+    return swings
+
+
+def _tornado_search(loadout: Loadout, options: SolverOptions | None, share: float
+                    ) -> _Search:
     s = loadout.scenario
     moves: list[tuple[str, float, Callable[[float], Scenario]]] = []
     for lid, lever in s.enabled_levers().items():
@@ -457,7 +479,6 @@ def tornado(loadout: Loadout, options: SolverOptions | None = None, share: float
                 return with_limit(s, name, v)
 
             moves.append((name, value, limit_moved))
-    from optimizer.solving.forked import forked_map
 
     def probe(i: int) -> float | None:
         # (each from a cold model, as every probe must answer the same wherever it runs)
@@ -465,10 +486,54 @@ def tornado(loadout: Loadout, options: SolverOptions | None = None, share: float
         return _objective(_solve(loadout, move(value * (1 + share * (-1, 1)[i % 2])),
                                  options))
 
-    found = forked_map(probe, 2 * len(moves), workers)
-    out = [Swing(name, value, value * (1 - share), value * (1 + share), found[2 * k],
-                 found[2 * k + 1]) for k, (name, value, _) in enumerate(moves)]
-    out.sort(key=lambda w: -w.swing if math.isfinite(w.swing) else -math.inf)
+    def assemble(found: Sequence[Any]) -> list[Swing]:
+        out = [Swing(name, value, value * (1 - share), value * (1 + share), found[2 * k],
+                     found[2 * k + 1]) for k, (name, value, _) in enumerate(moves)]
+        out.sort(key=lambda w: -w.swing if math.isfinite(w.swing) else -math.inf)
+        return out
+
+    return _Search(2 * len(moves), probe, assemble)
+
+
+@dataclass(frozen=True)
+class _Search:
+    """A section's probes as independent tasks, and how their answers make it."""
+
+    tasks: int
+    run: Callable[[int], Any]
+    assemble: Callable[[Sequence[Any]], Any]
+
+
+@dataclass(frozen=True)
+class _TimedOut:
+    """A task the command's time budget stopped (its section is left out)."""
+
+    message: str
+
+
+def _searched(searches: Sequence[_Search], workers: int | None) -> list[Any]:
+    """Every search's tasks in one set of forked processes (so no core waits while
+    another section still runs), each search's answer assembled from its own; an
+    OutOfTime (returned, not raised) where a task of that search ran out of time."""
+    from optimizer.solving.forked import forked_map
+
+    owner = [(s, i) for s in searches for i in range(s.tasks)]
+
+    def run(k: int) -> Any:
+        search, i = owner[k]
+        try:
+            return search.run(i)
+        except OutOfTime as exc:
+            return _TimedOut(str(exc))
+
+    found = forked_map(run, len(owner), workers)
+    out: list[Any] = []
+    start = 0
+    for search in searches:
+        part = found[start:start + search.tasks]
+        start += search.tasks
+        late = next((x for x in part if isinstance(x, _TimedOut)), None)
+        out.append(OutOfTime(late.message) if late is not None else search.assemble(part))
     return out
 
 
@@ -535,8 +600,12 @@ def stability(loadout: Loadout, options: SolverOptions | None = None,
     not, that end is searched again with every probe in full. Each end is searched
     on a session of its own, so ends run side by side (``workers`` processes, see
     optimizer.solving.forked) and give the same answer however they are shared out."""
+    ranges: list[Stability] = _searched([_stability_search(loadout, options)], workers)[0]
+    return ranges
+
+
+def _stability_search(loadout: Loadout, options: SolverOptions | None) -> _Search:
     from optimizer.solving.engine import Session
-    from optimizer.solving.forked import forked_map
 
     s = loadout.scenario
     base = _mix(Session(loadout, options).solve(diagnose=False))
@@ -555,9 +624,11 @@ def stability(loadout: Loadout, options: SolverOptions | None = None,
 
         return _end(value, far, same)
 
-    found = forked_map(end, len(ends), workers)
-    return [Stability(f"levers.{lid}.{name}", value, found[2 * k], found[2 * k + 1])
-            for k, (lid, name, value) in enumerate(params)]
+    def assemble(found: Sequence[Any]) -> list[Stability]:
+        return [Stability(f"levers.{lid}.{name}", value, found[2 * k], found[2 * k + 1])
+                for k, (lid, name, value) in enumerate(params)]
+
+    return _Search(len(ends), end, assemble)
 
 
 def _end(value: float, far: float, same: Callable[[float, bool], bool]) -> float | None:
