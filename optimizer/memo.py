@@ -107,7 +107,7 @@ def excel_money(value: float, currency: str, scale: Scale | None = None) -> str:
     if scale is None:
         scale = scale_for([value])
         text = money(value, currency)
-        fraction = text.rstrip(scale.suffix).partition(".")[2]
+        fraction = text.removesuffix(scale.suffix).partition(".")[2]
         scale = Scale(scale.factor, scale.suffix, len(fraction))
     digits = "#,##0" + ("." + "0" * scale.decimals if scale.decimals else "")
     suffix = f'"{scale.suffix}"' if scale.suffix else ""

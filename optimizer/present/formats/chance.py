@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from optimizer import memo
 from optimizer.numbers import money
+from optimizer.present.files import write_file
 from optimizer.present.formats import allocation_records, layout
-from optimizer.present.formats.charts import RC, figure_bytes, write_bytes
+from optimizer.present.formats.charts import RC, figure_bytes
 from optimizer.present.formats.risk_charts import _format
 from optimizer.results import Result
 
@@ -199,4 +200,4 @@ def certainty_chart(results: Sequence[Result], path: Path) -> None:
         certainty_points(results), None if first is None else first.deterministic_cost,
         results[0].currency, f"{results[0].scenario}: the cost of certainty",
         _format(target))
-    write_bytes(data, target)
+    write_file(target, data)

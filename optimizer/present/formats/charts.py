@@ -442,12 +442,7 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
 
 
 def _write(fig: Figure, target: Path, fmt: str) -> None:
-    write_bytes(figure_bytes(fig, fmt), target)
-
-
-def write_bytes(data: bytes, target: Path) -> None:
-    """Write a chart whole or not at all (see present.files.write_file)."""
-    write_file(target, data)
+    write_file(target, figure_bytes(fig, fmt))
 
 
 def sweep_figure(sweep: Sweep) -> Figure:

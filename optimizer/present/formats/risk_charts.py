@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from optimizer import memo
-from optimizer.present.formats.charts import FORMATS, RC, figure_bytes, write_bytes
+from optimizer.present.files import write_file
+from optimizer.present.formats.charts import FORMATS, RC, figure_bytes
 from optimizer.results.simulation import Simulation
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def histogram_chart_bytes(sim: Simulation, fmt: str) -> bytes:
 def histogram_chart(sim: Simulation, path: str | os.PathLike[str]) -> None:
     """Write the histogram of last-period exports to FILE.png or FILE.svg."""
     target = Path(path)
-    write_bytes(histogram_chart_bytes(sim, _format(target)), target)
+    write_file(target, histogram_chart_bytes(sim, _format(target)))
 
 
 # -- fan chart ------------------------------------------------------------------------------
@@ -171,4 +172,4 @@ def fan_chart_bytes(sim: Simulation, fmt: str) -> bytes:
 def fan_chart(sim: Simulation, path: str | os.PathLike[str]) -> None:
     """Write the fan chart of exports by period to FILE.png or FILE.svg."""
     target = Path(path)
-    write_bytes(fan_chart_bytes(sim, _format(target)), target)
+    write_file(target, fan_chart_bytes(sim, _format(target)))
