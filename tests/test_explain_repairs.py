@@ -335,3 +335,37 @@ def test_max_exports_duals_price_exports_and_equal_finite_differences(tmp_path: 
     assert worth["budget.ceiling"].dual == pytest.approx(0.5, rel=1e-9)
     assert worth["budget.ceiling"].per_unit == pytest.approx(0.5, rel=1e-5)
     assert {w.dual_basis for w in worth.values()} == {"LP"}
+
+
+@pytest.mark.parametrize("lie_every", [1, 2, 3])
+def test_repairs_found_on_lying_screens_equal_the_honest_ones(
+        tmp_path: Path, lie_every: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repair searches bisect on screening probes (no second opinion); every
+    answer shown and the infeasible end are solved in full. Here every k-th screen
+    calls a move infeasible whatever it is: the repairs printed must still be the
+    honest ones, found again in full. The honest figures are by hand: 100 exports
+    need the ceiling at 100 (from 80) or a cap at 60 (from 40); together +25%."""
+    from optimizer.analyses import explain as ex
+
+    loadout = load_scenario(write(tmp_path, TWO_CAPS))
+    result = solve_scenario(loadout)
+    assert result.status == "infeasible"
+    honest = ex.repairs_for(loadout, result)
+    singles = {r.limit: r.needed for r in honest[1]}
+    assert singles["budget.ceiling"] is None and singles["levers.a.max_units"] is None
+    assert singles["target.exports"] == pytest.approx(80.0, rel=1e-6)
+    assert honest[2] is not None and honest[2].share == pytest.approx(0.25, rel=1e-5)
+
+    real = ex._Probes.screened
+    calls = {"screen": 0, "lies": 0}
+
+    def lying(self: ex._Probes, s: object) -> bool:
+        calls["screen"] += 1
+        if calls["screen"] % lie_every == 0:
+            calls["lies"] += 1
+            return False
+        return real(self, s)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ex._Probes, "screened", lying)
+    assert ex.repairs_for(loadout, result) == honest
+    assert calls["lies"] > 0

@@ -28,6 +28,7 @@ from optimizer.scenario import Loadout
 from optimizer.scenario.schema import Scenario
 
 if TYPE_CHECKING:
+    from optimizer.solving.engine import Session
     from optimizer.solving.options import SolverOptions
 
 BISECTIONS = 40
@@ -80,36 +81,55 @@ def with_limit(s: Scenario, name: str, value: float) -> Scenario:
 # --- solving -------------------------------------------------------------------------
 
 
-def _solve(loadout: Loadout, s: Scenario, options: SolverOptions | None) -> Result:
-    """``s`` (the file's scenario with a limit moved) solved in the file's own
-    scaling: a search that takes the target towards 0 must not rescale the model."""
-    from optimizer.solving.engine import solve_in_units_of
+class _Probes:
+    """The probes of one search, each the file's scenario with limits or parameters
+    moved, solved on one session kept warm (see Session.probe): in the file's own
+    model units, so a search that takes the target towards 0 does not rescale the
+    model as it goes, and HiGHS starts each probe from the last one's basis."""
 
-    return solve_in_units_of(Loadout(s, loadout.file, loadout.sha256), loadout.scenario,
-                             options)
+    def __init__(self, loadout: Loadout, options: SolverOptions | None,
+                 session: Session | None = None) -> None:
+        self.loadout = loadout
+        self.options = options
+        self._session = session
 
+    def result(self, s: Scenario, screen: bool = False) -> Result:
+        if self._session is None:
+            from optimizer.solving.engine import Session
 
-def _feasible(loadout: Loadout, s: Scenario, options: SolverOptions | None) -> bool:
-    """A probe of a repair search: a move so large the model cannot represent it
-    (coefficients past 1e10) counts as no plan, not as an error in the file."""
-    from optimizer.errors import ScenarioError, SolverError
+            self._session = Session(self.loadout, self.options)
+        return self._session.probe(s, screen)
 
-    try:
-        result = _solve(loadout, s, options)
-    except OutOfTime:
-        raise
-    except (ScenarioError, SolverError):
-        # no plan that passes the re-check: not a repair (the file's own scale can
-        # be too coarse for a probe near 0)
-        return False
-    if result.status == "limit_without_plan":
-        # a probe cut short proves nothing either way: the search stops here
-        raise OutOfTime(f"a probe ended {result.status}")
-    # a plan that passed the re-check proves feasibility, proven optimal or not; a
-    # probe without one counts as infeasible (a repair is printed only when a
-    # re-checked plan stands behind it)
-    return result.status == "optimal" or (
-        result.status in ("not_proven", "limit_with_plan") and result.plan == "best_found")
+    def screened(self, s: Scenario) -> bool:
+        """Feasibility from a screening probe (no second opinion, see Session.probe):
+        True is proven (a plan passed the re-check), False may be wrong."""
+        return self._feasible(s, screen=True)
+
+    def sure(self, s: Scenario) -> bool:
+        """Feasibility as a full solve finds it: a screen's False is solved again."""
+        return self._feasible(s, screen=True) or self._feasible(s, screen=False)
+
+    def _feasible(self, s: Scenario, screen: bool) -> bool:
+        """A probe of a repair search: a move so large the model cannot represent it
+        (coefficients past 1e10) counts as no plan, not as an error in the file."""
+        from optimizer.errors import ScenarioError, SolverError
+
+        try:
+            result = self.result(s, screen)
+        except OutOfTime:
+            raise
+        except (ScenarioError, SolverError):
+            # no plan that passes the re-check: not a repair (the file's own scale
+            # can be too coarse for a probe near 0)
+            return False
+        if result.status == "limit_without_plan":
+            # a probe cut short proves nothing either way: the search stops here
+            raise OutOfTime(f"a probe ended {result.status}")
+        # a plan that passed the re-check proves feasibility, proven optimal or not;
+        # a probe without one counts as infeasible (a repair is printed only when a
+        # re-checked plan stands behind it)
+        return result.status == "optimal" or (
+            result.status in ("not_proven", "limit_with_plan") and result.plan == "best_found")
 
 
 def _objective(r: Result) -> float | None:
@@ -143,8 +163,8 @@ def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = N
     base = _objective(result)
     duals: dict[str, float] = {}
     basis = None
-    if base is not None:
-        session = Session(loadout, options)
+    session = None if base is None else Session(loadout, options)
+    if session is not None:
         if s.objective == "min_cost":
             if session.solve(diagnose=False).status == "optimal":
                 duals = session.limit_duals()
@@ -154,6 +174,8 @@ def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = N
             # within 1e-6 of them) would price cost instead
             duals = session.limit_duals()
             basis = "LP with integers fixed" if session.discrete else "LP"
+    # each move on the session the duals came from, warm from its basis
+    probes = _Probes(loadout, options, session)
     out = []
     for name in result.binding:
         value = limit_value(s, name)
@@ -161,7 +183,7 @@ def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = N
                 "min_cost":
             continue
         step = _step(name, value, s) * _direction(name)
-        moved = _objective(_solve(loadout, with_limit(s, name, value + step), options))
+        moved = _objective(probes.result(with_limit(s, name, value + step)))
         out.append(Worth(name, value, step, None if moved is None else moved - base,
                          s.objective, duals.get(name, _no_dual(s, name) if basis else None),
                          basis))
@@ -177,17 +199,38 @@ def _no_dual(s: Scenario, name: str) -> float | None:
     return 0.0
 
 
+class _ScreenWrong(Exception):
+    """A screening probe called a move infeasible that a full solve finds feasible."""
+
+
 def repair(loadout: Loadout, name: str, options: SolverOptions | None = None,
-           feasible: Callable[[Scenario], bool] | None = None) -> Repair:
+           probes: _Probes | None = None) -> Repair:
     """The least move of one limit that makes the scenario feasible (bisection on
-    feasibility, which is monotone in a limit moved the loosening way)."""
-    s = loadout.scenario
+    feasibility, which is monotone in a limit moved the loosening way).
+
+    The bisection runs on screening probes; every answer shown (the value, "no
+    value of it alone", the round figure tried first) and the infeasible end the
+    value is least against are solved in full. Where a screen was wrong, the
+    search runs again in full."""
+    probes = probes or _Probes(loadout, options)
+    try:
+        return _repair(loadout.scenario, name, probes.screened, probes.sure)
+    except _ScreenWrong:
+        return _repair(loadout.scenario, name, probes.sure, probes.sure)
+
+
+def _repair(s: Scenario, name: str, ok: Callable[[Scenario], bool],
+            sure: Callable[[Scenario], bool]) -> Repair:
     current = limit_value(s, name)
     assert current is not None
-    ok = feasible or (lambda t: _feasible(loadout, t, options))
-    direction = _direction(name)
-    if direction < 0:  # floors and goals: lower towards 0
-        if not ok(with_limit(s, name, 0.0)):
+
+    def confirmed_infeasible(value: float) -> None:
+        # (the file's own value was solved in full already)
+        if value != current and sure(with_limit(s, name, value)):
+            raise _ScreenWrong(name)
+
+    if _direction(name) < 0:  # floors and goals: lower towards 0
+        if not sure(with_limit(s, name, 0.0)):
             return Repair(name, current, None)
         low, high = 0.0, current  # feasible at low, not at high
         for _ in range(BISECTIONS):
@@ -195,8 +238,9 @@ def repair(loadout: Loadout, name: str, options: SolverOptions | None = None,
                 break
             mid = (low + high) / 2
             low, high = (mid, high) if ok(with_limit(s, name, mid)) else (low, mid)
+        confirmed_infeasible(high)
         for value in _roundest(low, high, counted=False):
-            if ok(with_limit(s, name, value)):
+            if sure(with_limit(s, name, value)):
                 return Repair(name, current, value)
         return Repair(name, current, float(f"{low:.8g}"))
     high = max(current, 1.0)
@@ -205,6 +249,8 @@ def repair(loadout: Loadout, name: str, options: SolverOptions | None = None,
         if ok(with_limit(s, name, high)):
             break
     else:
+        # infeasible at the largest move means at every smaller one too
+        confirmed_infeasible(high)
         return Repair(name, current, None)
     low = current
     for _ in range(BISECTIONS):
@@ -212,8 +258,9 @@ def repair(loadout: Loadout, name: str, options: SolverOptions | None = None,
             break
         mid = (low + high) / 2
         low, high = (low, mid) if ok(with_limit(s, name, mid)) else (mid, high)
+    confirmed_infeasible(low)
     for value in _roundest(low, high, counted=_counted(s, name)):
-        if ok(with_limit(s, name, value)):
+        if sure(with_limit(s, name, value)):
             return Repair(name, current, value)
     return Repair(name, current, _whole_if_counted(s, name, high))
 
@@ -268,34 +315,41 @@ def _loosened(s: Scenario, names: Sequence[str], t: float) -> Scenario:
 
 
 def joint_repair(loadout: Loadout, names: Sequence[str], options: SolverOptions | None = None,
-                 ranked: bool = False) -> JointRepair | None:
+                 ranked: bool = False, probes: _Probes | None = None) -> JointRepair | None:
     """The least share t by which loosening the named limits together makes the target
     reachable, each weighted by its own value; limits that need not move are dropped.
 
     ``ranked`` (--relax A,B,...): try A alone, then A and B, and so on; the first
     set that can do it is used. None when no such set can (a limit at 0 cannot be
     loosened by a share of itself; its one-limit repair says how far it must go).
+
+    The bisections run on screening probes, as a one-limit repair's do.
     """
-    s = loadout.scenario
+    probes = probes or _Probes(loadout, options)
+    try:
+        return _joint_repair(loadout.scenario, names, ranked, probes.screened, probes.sure)
+    except _ScreenWrong:
+        return _joint_repair(loadout.scenario, names, ranked, probes.sure, probes.sure)
+
+
+def _joint_repair(s: Scenario, names: Sequence[str], ranked: bool,
+                  ok: Callable[[Scenario], bool], sure: Callable[[Scenario], bool]
+                  ) -> JointRepair | None:
     movable = [n for n in dict.fromkeys(names) if limit_value(s, n)]
-
-    def ok(t: Scenario) -> bool:
-        return _feasible(loadout, t, options)
-
     sets = [movable[:k] for k in range(1, len(movable) + 1)] if ranked else [movable]
     for chosen in sets:
         if not chosen:
             continue
-        t = _least_share(s, chosen, ok)
+        t = _least_share(s, chosen, ok, sure)
         if t is None:
             continue
         # leave out what need not move, then find the share again for the rest
         kept = list(chosen)
         for name in chosen:
             rest = [n for n in kept if n != name]
-            if rest and ok(_loosened(s, rest, t)):
+            if rest and sure(_loosened(s, rest, t)):
                 kept = rest
-        t = _least_share(s, kept, ok) if kept != chosen else t
+        t = _least_share(s, kept, ok, sure) if kept != chosen else t
         assert t is not None
         for digits, margin in ((6, 0.0), (10, 1e-6)):
             # the round figure a planner would type, if it holds; else a hair above
@@ -304,7 +358,7 @@ def joint_repair(loadout: Loadout, names: Sequence[str], options: SolverOptions 
             for r in moves:
                 assert r.needed is not None
                 fixed = with_limit(fixed, r.limit, r.needed)
-            if ok(fixed):  # the move as printed, re-solved and re-checked
+            if sure(fixed):  # the move as printed, re-solved and re-checked
                 return JointRepair(tuple(moves), t, tuple(movable), ranked)
     return None
 
@@ -321,13 +375,16 @@ def _moves(s: Scenario, names: Sequence[str], t: float, digits: int) -> list[Rep
     return out
 
 
-def _least_share(s: Scenario, names: Sequence[str], ok: Callable[[Scenario], bool]
-                 ) -> float | None:
-    """Bisection on t (feasibility only grows as limits loosen)."""
+def _least_share(s: Scenario, names: Sequence[str], ok: Callable[[Scenario], bool],
+                 sure: Callable[[Scenario], bool]) -> float | None:
+    """Bisection on t (feasibility only grows as limits loosen); ``ok`` answers the
+    bisection, ``sure`` confirms the infeasible end and "no share at all"."""
     floors_only = all(_direction(n) < 0 for n in names)
     high = 1.0
     while not ok(_loosened(s, names, high)):
         if floors_only or high > 2.0 ** DOUBLINGS:
+            if sure(_loosened(s, names, high)):
+                raise _ScreenWrong(", ".join(names))
             return None
         high *= 2
     low = 0.0
@@ -336,6 +393,8 @@ def _least_share(s: Scenario, names: Sequence[str], ok: Callable[[Scenario], boo
             break
         mid = (low + high) / 2
         low, high = (low, mid) if ok(_loosened(s, names, mid)) else (mid, high)
+    if low > 0 and sure(_loosened(s, names, low)):
+        raise _ScreenWrong(", ".join(names))
     return high
 
 
@@ -373,16 +432,19 @@ def repairs_for(loadout: Loadout, result: Result, options: SolverOptions | None 
                  if limit_value(s, n) is not None]
     # a lock (fixed_units) is not loosened one way: lowering or raising it may help
     names = [n for n in dict.fromkeys(names) if not n.endswith(".fixed_units")]
+    # every search's probes on one warm session, one after another
+    probes = _Probes(loadout, options)
     singles = []
     for name in names:
         try:
-            singles.append(repair(loadout, name, options))
+            singles.append(repair(loadout, name, options, probes))
         except OutOfTime:
             unfinished.append(f"the repair of {name}")
     singles.sort(key=lambda r: math.inf if r.relative is None else r.relative)
     joint_names = names if relax else [n for n in names if n != "target.exports"]
     try:
-        joint = joint_repair(loadout, joint_names, options, ranked=bool(relax))
+        joint = joint_repair(loadout, joint_names, options, ranked=bool(relax),
+                             probes=probes)
     except OutOfTime:
         joint = None
         unfinished.append("the joint repair")
@@ -480,19 +542,22 @@ def _tornado_search(loadout: Loadout, options: SolverOptions | None, share: floa
 
             moves.append((name, value, limit_moved))
 
-    def probe(i: int) -> float | None:
-        # (each from a cold model, as every probe must answer the same wherever it runs)
-        name, value, move = moves[i // 2]
-        return _objective(_solve(loadout, move(value * (1 + share * (-1, 1)[i % 2])),
-                                 options))
+    def both_ways(k: int) -> tuple[float | None, float | None]:
+        # a move's two probes on a session of its own (the second warm from the
+        # first): the same answer whichever process runs the move
+        name, value, move = moves[k]
+        probes = _Probes(loadout, options)
+        low, high = (_objective(probes.result(move(value * (1 + sign * share))))
+                     for sign in (-1, 1))
+        return low, high
 
     def assemble(found: Sequence[Any]) -> list[Swing]:
-        out = [Swing(name, value, value * (1 - share), value * (1 + share), found[2 * k],
-                     found[2 * k + 1]) for k, (name, value, _) in enumerate(moves)]
+        out = [Swing(name, value, value * (1 - share), value * (1 + share), *found[k])
+               for k, (name, value, _) in enumerate(moves)]
         out.sort(key=lambda w: -w.swing if math.isfinite(w.swing) else -math.inf)
         return out
 
-    return _Search(2 * len(moves), probe, assemble)
+    return _Search(len(moves), both_ways, assemble)
 
 
 @dataclass(frozen=True)
