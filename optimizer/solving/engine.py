@@ -35,7 +35,6 @@ from optimizer.solving.inputs import (
     chance_data,
     fitted,
     model_data,
-    money_scales,
     off_scale,
 )
 from optimizer.solving.options import SolverOptions
@@ -141,13 +140,6 @@ class _Run:
 def solve_scenario(loadout: Loadout, options: SolverOptions | None = None) -> Result:
     """Solve a validated scenario and return a re-checked Result."""
     return Session(loadout, options).solve()
-
-
-def solve_in_units_of(loadout: Loadout, units_of: Scenario,
-                      options: SolverOptions | None = None) -> Result:
-    """``loadout`` solved in the model units of scenario ``units_of`` (a search that
-    moves a limit towards 0 must not rescale the model as it goes)."""
-    return Session(loadout, options, units=money_scales(units_of)).solve(diagnose=False)
 
 
 def with_goal(
