@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from optimizer import memo
 from optimizer.analyses.sweep import parse_range, run_sweep
+from optimizer.numbers import memo
 from optimizer.present.formats.charts import _colors, _legend, sweep_chart
 from optimizer.results import Breakpoint, Sweep
 from optimizer.scenario import load_scenario

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from optimizer import memo
 from optimizer.analyses.simulate import plan_of, simulate
 from optimizer.analyses.sweep import parse_range, run_sweep
+from optimizer.numbers import memo
 from optimizer.present.formats.report_charts import TOP, _bars
 from optimizer.present.formats.report_xlsx import RISK_SHEET, SHEETS, excel
 from optimizer.present.views import build_report, report_date

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from optimizer.numbers import count, money
+from optimizer.numbers.exact import count, money
 from optimizer.results import (
     Certificate,
     ChanceInfo,

@@ -11,7 +11,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from optimizer.numbers import clean, count, money
+from optimizer.numbers import clean
+from optimizer.numbers.exact import count, money
 from optimizer.present.formats import layout
 from optimizer.results import Result
 from optimizer.results.result_file import ResultFile

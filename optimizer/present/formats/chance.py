@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from optimizer import memo
-from optimizer.numbers import money
+from optimizer.numbers import memo
+from optimizer.numbers.exact import money
 from optimizer.present.files import write_file
 from optimizer.present.formats import allocation_records, layout
 from optimizer.present.formats.charts import RC, figure_bytes

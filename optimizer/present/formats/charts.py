@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from optimizer import memo
+from optimizer.numbers import memo
 from optimizer.present.files import write_file
 from optimizer.results import Result, Sweep, Swing
 

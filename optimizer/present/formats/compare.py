@@ -10,7 +10,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from optimizer.numbers import clean, count
+from optimizer.numbers import clean
+from optimizer.numbers.exact import count
 from optimizer.present.formats import layout
 from optimizer.results.comparison import ABSENT, NOT_COMPARABLE, Comparison, Diff, Row, Value
 

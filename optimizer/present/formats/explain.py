@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from optimizer.numbers import clean, count, money
+from optimizer.numbers import clean
+from optimizer.numbers.exact import count, money
 from optimizer.present.formats import render_table, to_dict
 from optimizer.results import Explanation, LeverRoom, Stability, Swing, Worth
 from optimizer.results.messages import (

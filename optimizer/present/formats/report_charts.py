@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from optimizer import memo
+from optimizer.numbers import memo
 from optimizer.present.formats.chance import certainty_figure
 from optimizer.present.formats.charts import (
     FONT,

@@ -17,7 +17,7 @@ import re
 import zipfile
 from typing import TYPE_CHECKING, Any
 
-from optimizer import memo
+from optimizer.numbers import memo
 from optimizer.present.views.model import Column, Quantity, Report, Risk, Table, cell_text, numeric
 
 if TYPE_CHECKING:

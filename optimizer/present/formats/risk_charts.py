@@ -18,7 +18,7 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optimizer import memo
+from optimizer.numbers import memo
 from optimizer.present.files import write_file
 from optimizer.present.formats.charts import FORMATS, RC, figure_bytes
 from optimizer.results.simulation import Simulation

@@ -9,8 +9,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from optimizer import memo
-from optimizer.numbers import clean
+from optimizer.numbers import clean, memo
 from optimizer.present.views.assumptions import assumptions_table
 from optimizer.present.views.currency import rate_for, scaled_result, scaled_sweep
 from optimizer.present.views.explained import (

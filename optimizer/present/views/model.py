@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from optimizer import memo
+from optimizer.numbers import memo
 from optimizer.results import Sweep, Swing
 from optimizer.results.simulation import Simulation
 
@@ -209,7 +209,7 @@ class Report:
 
 
 def cell_text(value: Any, column: Column, currency: str) -> str:
-    """A cell as every text renderer writes it (memo rules, see optimizer.memo)."""
+    """A cell as every text renderer writes it (memo rules, see optimizer.numbers.memo)."""
     if isinstance(value, Quantity):
         if value.text is not None:
             return value.text

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from optimizer import memo
+from optimizer.numbers import memo
 from optimizer.present.views.model import Certainty, CertaintyPoint, Column, Risk, Table
 from optimizer.results import Result
 from optimizer.results.simulation import Chance, Simulation, Spread

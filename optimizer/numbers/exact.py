@@ -1,20 +1,11 @@
-"""How numbers are written for people: thousands separators, no -0.0."""
+"""The exact style: every unit written out with thousands separators
+(``163,508,772 PKR``), as the command line's tables and messages show a figure."""
 
 from __future__ import annotations
 
 import math
 
-
-def clean(value: float) -> float:
-    """Drop the sign of zero and round-off dust below 1e-9 in magnitude."""
-    return 0.0 if abs(value) < 1e-9 else float(value)
-
-
-def round_step(needed: float) -> float:
-    """A round amount of exports to price at the margin: $1M for a $7.4B target."""
-    if needed <= 0:
-        return 1.0
-    return min(1e6, 10.0 ** max(0, math.floor(math.log10(needed)) - 3))
+from optimizer.numbers import clean
 
 
 def money(value: float | None, currency: str, decimals: int = 0) -> str:
