@@ -8,12 +8,16 @@ import hashlib
 import os
 import time
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
-from hypothesis import given, settings
+import yaml
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
+from yaml.events import NodeEvent
 
 from optimizer.errors import Problem, ScenarioError
+from optimizer.scenario import loader
 from optimizer.scenario.loader import Loaded, load_yaml, load_yaml_text
 
 
@@ -423,3 +427,180 @@ def test_no_input_escapes_as_anything_but_scenario_error(text: str) -> None:
     else:
         assert isinstance(loaded.data, dict)
         assert () in loaded.positions
+
+
+# libyaml's C parser serves texts that load; everything else is read by PyYAML's
+# own parser.  Whichever serves, the result must be the one the Python parser gives.
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+CONFIG_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(CONFIGS.rglob("*.yaml"))]
+needs_libyaml = pytest.mark.skipif(not yaml.__with_libyaml__, reason="libyaml is not installed")
+
+
+def typed(value: object) -> object:
+    """A value with the type of every part: 1, 1.0 and True compare equal, these do not."""
+    if isinstance(value, dict):
+        return ("dict", [(typed(k), typed(v)) for k, v in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [typed(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+def outcome(text: str, parser: Literal["libyaml", "python"]) -> tuple[object, ...]:
+    """What loading the text with one parser gives: data and positions, or the problems."""
+    try:
+        loaded = loader._load(text, "t.yaml", "", parser=parser)
+    except ScenarioError as exc:
+        return ("refused", [(p.message, p.line, p.col, p.path) for p in exc.problems])
+    return ("loaded", typed(loaded.data), [(typed(k), v) for k, v in loaded.positions.items()])
+
+
+def raw_events(text: str, loader_class: Any) -> object:
+    """The parser's events as the loader reads them, or that the parser refuses the text."""
+    try:
+        return [
+            (type(e).__name__, getattr(e, "value", None), getattr(e, "implicit", None),
+             e.start_mark.line, e.start_mark.column)
+            for e in yaml.parse(text, Loader=loader_class)
+            if isinstance(e, NodeEvent)
+        ]
+    except yaml.YAMLError:
+        return "refused"
+
+
+@needs_libyaml
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a:\t1\n",  # a tab between tokens: libyaml accepts it
+        "a: |#\n  x\n",  # a comment glued to a block scalar's header: libyaml accepts it
+        "a:\n\ufeff  b: 1\n",  # a byte-order mark starting a line: libyaml skips it
+        "a: 1\n? b",  # no final line break: libyaml marks b's empty value a line lower
+        "a: {b: , c: 1}\n",  # libyaml marks b's empty value at the ",", PyYAML after the ":"
+        # libyaml: an empty "!" node is not plain, so "" would not be null; the file
+        # is refused (explicit tag), so the Python parser reports it anyway
+        "!\n",
+    ],
+)
+def test_texts_libyaml_reads_differently_are_read_as_pyyaml_reads_them(text: str) -> None:
+    assert raw_events(text, yaml.CSafeLoader) != raw_events(text, yaml.SafeLoader)
+    assert outcome(text, "libyaml") == outcome(text, "python")
+
+
+@needs_libyaml
+def test_a_shipped_config_is_read_by_libyaml_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the pure-Python parser was used")
+
+    monkeypatch.setattr(yaml.SafeLoader, "__init__", refuse)
+    loaded = load_yaml(CONFIGS / "pakistan_it_exports.yaml")
+    assert "it_workforce" in loaded.data["levers"]
+    assert loaded.positions[("levers", "it_workforce", "max_units")][0] > 1
+
+
+def test_a_refused_text_is_reported_in_pyyaml_words() -> None:
+    # libyaml says "did not find expected ',' or ']'"; the message users see is PyYAML's.
+    with pytest.raises(ScenarioError) as info:
+        load_yaml_text("name: x\nlevers: [a, b\nother: 1\n")
+    assert "YAML syntax error: expected ',' or ']', but got" in str(info.value)
+
+
+WORDS = st.text(
+    alphabet=st.characters(codec="utf-8", categories=["L", "N"]) | st.sampled_from("_ -.:#'\""),
+    min_size=1,
+    max_size=12,
+)
+SCALARS = st.one_of(
+    WORDS,
+    st.text(max_size=30),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([1e6, 2.6e9, 0.5, 1_000_000, "300k PKR", "10B", "1e9", "90%", "010", "1:30"]),
+    st.booleans(),
+    st.none(),
+    st.dates(),
+    st.datetimes(),
+)
+YEARS = st.integers(2020, 2040)
+LEVER = st.fixed_dictionaries(
+    {"unit_cost": SCALARS, "max_units": SCALARS, "integer": st.booleans()},
+    optional={
+        "name": WORDS,
+        "per_period": st.dictionaries(YEARS, SCALARS, max_size=3),
+        "yield_curve": st.lists(st.lists(SCALARS, min_size=2, max_size=2), max_size=3),
+        "notes": st.text(max_size=60),
+        "since": st.dates(),
+    },
+)
+SCENARIOS = st.fixed_dictionaries(
+    {
+        "name": WORDS,
+        "currency": st.sampled_from(["USD", "PKR"]),
+        "target": st.fixed_dictionaries(
+            {"exports": SCALARS}, optional={"milestones": st.dictionaries(YEARS, SCALARS)}
+        ),
+        "levers": st.dictionaries(WORDS, LEVER, min_size=1, max_size=3),
+    },
+    optional={"periods": st.lists(YEARS, max_size=4), "extra": SCALARS},
+)
+DUMP_STYLES = st.fixed_dictionaries(
+    {
+        "default_flow_style": st.sampled_from([False, True, None]),
+        "default_style": st.sampled_from([None, "'", '"', "|", ">"]),
+        "allow_unicode": st.booleans(),
+        "width": st.sampled_from([20, 80, 1000]),
+        "indent": st.sampled_from([2, 4]),
+        "explicit_start": st.booleans(),
+    }
+)
+DUMPED = st.builds(lambda data, style: yaml.safe_dump(data, **style), SCENARIOS, DUMP_STYLES)
+SNIPPETS = [
+    "&a ", "*a", "!!str ", "! ", "<<: ", "010", "1:30", "\x07", "\t", "\ufeff", "\u2028", "\r",
+    "- ", "? ", ": ", "#", "|", ">", "|#", "{", "]", ",", "'", '"', "---\n", "...\n", "%YAML 1.1\n",
+    "2024: x", "2024-13-45", "[" * 101, "\ud800", "{a: , b: }", "[a: ]",
+]
+# (what, which line, where in it, what to insert), the line and place taken modulo the text.
+MUTATIONS = st.tuples(
+    st.sampled_from(["delete", "duplicate", "insert", "cut", "unindent"]),
+    st.integers(0, 10**6),
+    st.integers(0, 10**6),
+    st.sampled_from(SNIPPETS),
+)
+
+
+def mutated(text: str, mutations: list[tuple[str, int, int, str]], final_break: bool) -> str:
+    lines = text.splitlines(keepends=True) or [""]
+    for what, line, place, snippet in mutations:
+        i = line % len(lines)
+        j = place % (len(lines[i]) + 1)
+        if what == "delete":
+            del lines[i]
+        elif what == "duplicate":
+            lines.insert(i, lines[i])
+        elif what == "insert":
+            lines[i] = lines[i][:j] + snippet + lines[i][j:]
+        elif what == "cut":
+            lines[i] = lines[i][:j] + lines[i][j + 3 :]
+        else:
+            lines[i] = lines[i].lstrip(" ")
+        lines = lines or [""]
+    out = "".join(lines)
+    return out if final_break else out.rstrip("\n")
+
+
+YAML_TEXTS = st.builds(
+    mutated,
+    st.one_of(DUMPED, st.sampled_from(CONFIG_TEXTS)),
+    st.lists(MUTATIONS, max_size=3),
+    st.booleans() | st.just(True),
+)
+
+
+@needs_libyaml
+@settings(max_examples=300, deadline=None)
+@given(YAML_TEXTS)
+def test_libyaml_and_the_python_parser_give_the_same_result(text: str) -> None:
+    """Scenario-like dumps in several styles and mutated configs load alike either way."""
+    served = loader._read(text, "t.yaml", "libyaml").strict
+    event("served by libyaml" if served else "read by the Python parser")
+    assert outcome(text, "libyaml") == outcome(text, "python")
