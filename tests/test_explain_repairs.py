@@ -5,14 +5,16 @@ beside re-solved worth. Each case is small enough to solve by hand."""
 from __future__ import annotations
 
 import json
+import random
 import textwrap
 from pathlib import Path
 
 import pytest
 from scipy.optimize import linprog
 
-from optimizer.analyses.explain import explain, joint_repair, room, worth_of
+from optimizer.analyses.explain import explain, joint_repair, repairs_for, room, worth_of
 from optimizer.plan.precheck import precheck
+from optimizer.results import Repair
 from optimizer.scenario import load_scenario
 from optimizer.solving.engine import solve_scenario
 from tests.clirun import invoke
@@ -369,3 +371,137 @@ def test_repairs_found_on_lying_screens_equal_the_honest_ones(
     monkeypatch.setattr(ex._Probes, "screened", lying)
     assert ex.repairs_for(loadout, result) == honest
     assert calls["lies"] > 0
+
+
+# --- a printed repair, typed back, solves (issue: repairs rounded to the wrong side) ---
+
+KNIFE_EDGE = """\
+    name: a ceiling that buys 18,986,297.96 of exports
+    target: {exports: 262777109}
+    budget: {ceiling: 949165.86}
+    levers:
+      a: {unit_cost: 3681, yield_per_unit: 53777.8, max_units: 24954.94}
+      b: {unit_cost: 3311.68, yield_per_unit: 66244}
+    """
+
+
+def test_a_repair_rounds_toward_feasibility_and_typed_back_it_solves(tmp_path: Path) -> None:
+    """The ceiling buys at most 949,165.86 / 3,311.68 x 66,244 = 18,986,297.96 of
+    exports (b is the better lever): the target must come down to 18,986,297, not the
+    18,986,298 a rounding half up printed (typed back, that was infeasible)."""
+    from optimizer.results.messages import repair_sentence
+
+    path = write(tmp_path, KNIFE_EDGE)
+    code, out, err = invoke("explain", "--config", path)
+    assert code == 3
+    assert "lower target.exports from 262,777,109 USD to 18,986,297 USD (92.8%)" in out
+    assert "from 949,165.86 USD to " in out  # the file's value, not 949,166 beside 949,166
+    assert "infeasible: the levers must add 262,777,109 USD" in out
+    loadout = load_scenario(path)
+    result = solve_scenario(loadout)
+    _, singles, joint = repairs_for(loadout, result)
+    assert any(r.needed == 18_986_297.0 for r in singles)
+    for r in singles:
+        if r.needed is not None:
+            assert repair_sentence(r, "USD")  # worded
+            assert _typed_back(path, [r]) == 0, r
+    assert joint is None or _typed_back(path, list(joint.moves)) == 0
+
+
+def test_the_target_a_hair_beyond_reach_is_still_named() -> None:
+    """A target within the re-check's 1e-6 of the most reachable, with no milestone at
+    fault, printed "infeasible: . Held back by" (an empty reason)."""
+    from optimizer.results import OutOfReach
+    from optimizer.results.messages import out_of_reach
+
+    text = out_of_reach(OutOfReach(needed=18_986_298.0, reachable=18_986_297.96,
+                                   period=None, held_by=("budget.ceiling",)), "USD")
+    assert text == ("infeasible: the levers must add 18,986,298 USD of exports a year, but "
+                    "at most 18,986,298 USD is reachable under the ceiling, bounds and "
+                    "constraints. Held back by: budget.ceiling.")
+
+
+def _typed_back(path: Path, moves: list[Repair]) -> int:
+    """``optimize --set LIMIT=TEXT ...`` with each repair as the message writes it."""
+    from optimizer.results.messages import limit_figure
+
+    sets = [a for r in moves if r.needed is not None
+            for a in ("--set", f"{r.limit}={limit_figure(r.limit, r.needed, 'USD')}")]
+    return invoke("--config", path, *sets).code
+
+
+@pytest.mark.parametrize("name, up", [("target.exports", False), ("budget.ceiling", True),
+                                      ("levers.a.max_units", True),
+                                      ("levers.a.min_units", False),
+                                      ("levers.a.unit_cost", True)])
+def test_typed_values_are_written_exactly_and_on_the_feasible_side(name: str, up: bool) -> None:
+    """messages.typed rounds to what limit_figure writes, toward the side asked; the
+    written text, read back by the amount grammar, is the same float."""
+    from optimizer.results.messages import limit_figure, typed
+    from optimizer.scenario.amounts import parse_amount, parse_number
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        value = 10 ** rng.uniform(-5, 11) * rng.choice((1, 1 + 1e-9, 1 - 1e-9))
+        shown = typed(name, value, up)
+        assert (shown >= value) if up else (shown <= value), (value, shown)
+        assert abs(shown - value) <= max(1.0, 1e-5 * abs(value)), (value, shown)
+        text = limit_figure(name, shown, "USD")
+        read = parse_amount(text, "USD", {}) if text.endswith("USD") else parse_number(text)
+        assert read == shown, (value, shown, text)
+
+
+def _random_infeasible(rng: random.Random) -> str | None:
+    periods = rng.random() < 0.6
+
+    def odd(lo: float, hi: float) -> float:
+        return round(rng.uniform(lo, hi), rng.choice([0, 2, 4]))
+    target = odd(1e6, 5e8)
+    lines = ["name: random", "currency: USD"]
+    if periods:
+        lines += ["periods: [2024, 2025, 2026]"]
+    lines += ["target:", f"  exports: {target}"]
+    if periods and rng.random() < 0.8:
+        lines += ["  milestones:", f"    2024: {odd(0.2, 0.9) * target:.4f}"]
+    lines += ["budget:", f"  ceiling: {odd(1e4, 5e7)}"]
+    if periods and rng.random() < 0.5:
+        lines += ["  per_period:", f"    2024: {odd(1e3, 2e7)}"]
+    lines += ["levers:"]
+    for k in range(rng.randint(1, 3)):
+        integer = rng.random() < 0.4
+        lines += [f"  l{k}:", f"    unit_cost: {odd(1, 5000)}",
+                  f"    yield_per_unit: {odd(10, 1e5)}"]
+        if integer:
+            lines += ["    integer: true"]
+        if rng.random() < 0.7:
+            lines += [f"    max_units: {rng.randint(10, 100000) if integer else odd(10, 1e5)}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_every_printed_repair_typed_back_solves(tmp_path: Path) -> None:
+    """Random infeasible files with odd amounts (cents, milestones, per-period
+    budgets, integer levers): each one-limit repair and the joint repair, typed back
+    through --set as the message writes them, give a proven optimum (exit 0). Before
+    the repairs were rounded toward feasibility, 4 of 19 such files printed one that
+    stayed infeasible."""
+
+    rng = random.Random(11)
+    checked = 0
+    for i in range(40):
+        path = tmp_path / f"r{i}.yaml"
+        text = _random_infeasible(rng)
+        assert text is not None
+        path.write_text(text)
+        loadout = load_scenario(path)
+        result = solve_scenario(loadout)
+        if result.status != "infeasible":
+            continue
+        _, singles, joint = repairs_for(loadout, result)
+        groups = [[r] for r in singles if r.needed is not None]
+        groups += [list(joint.moves)] if joint is not None else []
+        for group in groups:
+            assert _typed_back(path, group) == 0, (text, group)
+            checked += 1
+        if checked >= 25:
+            break
+    assert checked >= 15

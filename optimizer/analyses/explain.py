@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from optimizer.errors import OutOfTime
@@ -24,6 +25,7 @@ from optimizer.results import (
     Swing,
     Worth,
 )
+from optimizer.results.messages import typed
 from optimizer.scenario import Loadout
 from optimizer.scenario.schema import Scenario
 
@@ -109,7 +111,13 @@ class _Probes:
         """Feasibility as a full solve finds it: a screen's False is solved again."""
         return self._feasible(s, screen=True) or self._feasible(s, screen=False)
 
-    def _feasible(self, s: Scenario, screen: bool) -> bool:
+    def proven(self, s: Scenario) -> bool:
+        """An optimum proven by a full solve: what a repair printed must give when it
+        is typed back (a plan at the edge of what HiGHS calls feasible can pass the
+        re-check and still not be proven)."""
+        return self._feasible(s, screen=False, proven=True)
+
+    def _feasible(self, s: Scenario, screen: bool, proven: bool = False) -> bool:
         """A probe of a repair search: a move so large the model cannot represent it
         (coefficients past 1e10) counts as no plan, not as an error in the file."""
         from optimizer.errors import ScenarioError, SolverError
@@ -128,7 +136,7 @@ class _Probes:
         # a plan that passed the re-check proves feasibility, proven optimal or not;
         # a probe without one counts as infeasible (a repair is printed only when a
         # re-checked plan stands behind it)
-        return result.status == "optimal" or (
+        return result.status == "optimal" or not proven and (
             result.status in ("not_proven", "limit_with_plan") and result.plan == "best_found")
 
 
@@ -214,15 +222,16 @@ def repair(loadout: Loadout, name: str, options: SolverOptions | None = None,
     search runs again in full."""
     probes = probes or _Probes(loadout, options)
     try:
-        return _repair(loadout.scenario, name, probes.screened, probes.sure)
+        return _repair(loadout.scenario, name, probes.screened, probes)
     except _ScreenWrong:
-        return _repair(loadout.scenario, name, probes.sure, probes.sure)
+        return _repair(loadout.scenario, name, probes.sure, probes)
 
 
-def _repair(s: Scenario, name: str, ok: Callable[[Scenario], bool],
-            sure: Callable[[Scenario], bool]) -> Repair:
+def _repair(s: Scenario, name: str, ok: Callable[[Scenario], bool], probes: _Probes
+            ) -> Repair:
     current = limit_value(s, name)
     assert current is not None
+    sure = probes.sure
 
     def confirmed_infeasible(value: float) -> None:
         # (the file's own value was solved in full already)
@@ -239,10 +248,7 @@ def _repair(s: Scenario, name: str, ok: Callable[[Scenario], bool],
             mid = (low + high) / 2
             low, high = (mid, high) if ok(with_limit(s, name, mid)) else (low, mid)
         confirmed_infeasible(high)
-        for value in _roundest(low, high, counted=False):
-            if sure(with_limit(s, name, value)):
-                return Repair(name, current, value)
-        return Repair(name, current, float(f"{low:.8g}"))
+        return _shown(s, name, current, low, high, probes)
     high = max(current, 1.0)
     for _ in range(DOUBLINGS):
         high *= 2
@@ -259,10 +265,29 @@ def _repair(s: Scenario, name: str, ok: Callable[[Scenario], bool],
         mid = (low + high) / 2
         low, high = (low, mid) if ok(with_limit(s, name, mid)) else (mid, high)
     confirmed_infeasible(low)
-    for value in _roundest(low, high, counted=_counted(s, name)):
-        if sure(with_limit(s, name, value)):
-            return Repair(name, current, value)
-    return Repair(name, current, _whole_if_counted(s, name, high))
+    return _shown(s, name, current, high, low, probes)
+
+
+def _shown(s: Scenario, name: str, current: float, feasible: float, infeasible: float,
+           probes: _Probes) -> Repair:
+    """The repair as printed: the roundest figure between the bisection's ends whose
+    optimum is proven, else the feasible end, else a step past it of twice the
+    re-check's tolerance (off the knife edge where HiGHS and the re-check disagree);
+    each rounded toward feasibility to what the message writes (messages.typed), so
+    that typed back through --set it is the value solved here."""
+    up = _direction(name) > 0
+    counted = up and _counted(s, name)  # a cap of whole units rounds up to one
+    low, high = sorted((feasible, infeasible))
+    past = feasible + (1 if up else -1) * 2e-6 * abs(feasible)
+    shown = [typed(name, float(math.ceil(v - 1e-9)) if counted else v, up)
+             for v in [*_roundest(low, high, counted=counted), feasible, past]
+             if v >= 0]
+    for check in (probes.proven, probes.sure):
+        for value in dict.fromkeys(shown):
+            if check(with_limit(s, name, value)):
+                return Repair(name, current, value)
+    # (a value looser than a feasible one failed: only numerics can do that)
+    raise OutOfTime(f"no repair of {name} held as printed")
 
 
 def _roundest(low: float, high: float, counted: bool) -> list[float]:
@@ -294,13 +319,6 @@ def _counted(s: Scenario, name: str) -> bool:
     return parts[0] == "levers" and s.levers[parts[1]].integer and "units" in parts[2]
 
 
-def _whole_if_counted(s: Scenario, name: str, value: float) -> float:
-    """Round a repaired cap up to a whole unit on an integer lever; trim float dust."""
-    if _counted(s, name):
-        return float(math.ceil(value - 1e-6))
-    return float(f"{value:.8g}")
-
-
 JOINT_BISECTIONS = 30
 
 
@@ -327,14 +345,14 @@ def joint_repair(loadout: Loadout, names: Sequence[str], options: SolverOptions 
     """
     probes = probes or _Probes(loadout, options)
     try:
-        return _joint_repair(loadout.scenario, names, ranked, probes.screened, probes.sure)
+        return _joint_repair(loadout.scenario, names, ranked, probes.screened, probes)
     except _ScreenWrong:
-        return _joint_repair(loadout.scenario, names, ranked, probes.sure, probes.sure)
+        return _joint_repair(loadout.scenario, names, ranked, probes.sure, probes)
 
 
 def _joint_repair(s: Scenario, names: Sequence[str], ranked: bool,
-                  ok: Callable[[Scenario], bool], sure: Callable[[Scenario], bool]
-                  ) -> JointRepair | None:
+                  ok: Callable[[Scenario], bool], probes: _Probes) -> JointRepair | None:
+    sure = probes.sure
     movable = [n for n in dict.fromkeys(names) if limit_value(s, n)]
     sets = [movable[:k] for k in range(1, len(movable) + 1)] if ranked else [movable]
     for chosen in sets:
@@ -351,27 +369,41 @@ def _joint_repair(s: Scenario, names: Sequence[str], ranked: bool,
                 kept = rest
         t = _least_share(s, kept, ok, sure) if kept != chosen else t
         assert t is not None
-        for digits, margin in ((6, 0.0), (10, 1e-6)):
-            # the round figure a planner would type, if it holds; else a hair above
-            moves = _moves(s, kept, t * (1 + margin), digits)
-            fixed = s
-            for r in moves:
-                assert r.needed is not None
-                fixed = with_limit(fixed, r.limit, r.needed)
-            if sure(fixed):  # the move as printed, re-solved and re-checked
-                return JointRepair(tuple(moves), t, tuple(movable), ranked)
+        # the round figure a planner would type, if its optimum is proven; else
+        # rounded toward feasibility, a hair above, then off the knife edge (see
+        # _shown); else any of them that holds
+        tries = [_moves(s, kept, t, 6, nearest=True)] + [
+            _moves(s, kept, t * (1 + margin), digits)
+            for digits, margin in ((6, 0.0), (10, 1e-6), (10, 4e-6))]
+        for check in (probes.proven, sure):
+            for moves in tries:
+                fixed = s
+                for r in moves:
+                    assert r.needed is not None
+                    fixed = with_limit(fixed, r.limit, r.needed)
+                if check(fixed):  # the move as printed, re-solved and re-checked
+                    return JointRepair(tuple(moves), t, tuple(movable), ranked)
     return None
 
 
-def _moves(s: Scenario, names: Sequence[str], t: float, digits: int) -> list[Repair]:
+def _moves(s: Scenario, names: Sequence[str], t: float, digits: int, nearest: bool = False
+           ) -> list[Repair]:
+    """Each limit loosened by share ``t``, rounded to ``digits`` significant digits
+    (to the nearest: the round figure a planner would type; else toward feasibility,
+    caps up and floors down) and to what the message writes (messages.typed)."""
     out = []
     for name in names:
         value = limit_value(s, name)
         assert value is not None
-        new = value * (1 + t) if _direction(name) > 0 else value * max(0.0, 1 - t)
-        new = float(f"{new:.{digits}g}")
-        out.append(Repair(name, value, _whole_if_counted(s, name, new)
-                          if _direction(name) > 0 else new))
+        up = _direction(name) > 0
+        new = value * (1 + t) if up else value * max(0.0, 1 - t)
+        exact = Decimal(repr(new))
+        rounding = ROUND_HALF_UP if nearest else ROUND_CEILING if up else ROUND_FLOOR
+        new = float(exact.quantize(Decimal(1).scaleb(exact.adjusted() - digits + 1),
+                                   rounding=rounding)) if new else new
+        if _counted(s, name):
+            new = float(round(new) if nearest else math.ceil(new - 1e-9))
+        out.append(Repair(name, value, typed(name, new, up)))
     return out
 
 

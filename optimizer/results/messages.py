@@ -7,6 +7,7 @@ from the same data."""
 from __future__ import annotations
 
 import math
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from optimizer.numbers.exact import count, money
 from optimizer.results import (
@@ -50,7 +51,9 @@ def out_of_reach(r: OutOfReach, currency: str) -> str:
                 f"the most exports found is {money(r.reachable, currency)}, and {bound} "
                 f"against {money(r.needed, currency)} needed. Not shown as infeasible.")
     when = f" in {r.period}" if r.period is not None else " a year"
-    if r.target_short:
+    if r.target_short or not lines:
+        # (a target a hair beyond the most reachable, within the 1e-6 the re-check
+        # allows, is still what is out of reach when no milestone is)
         lines.insert(0, f"the levers must add {money(r.needed, currency)} of exports{when}, "
                         f"but at most {money(r.reachable, currency)} is reachable under the "
                         "ceiling, bounds and constraints")
@@ -146,19 +149,46 @@ def unproven(c: Certificate, currency: str) -> str:
             f"bound by {c.method}). The plan shown is the best found, not a proven optimum.")
 
 
+def money_like(name: str) -> bool:
+    """A limit whose value is an amount of money (or of exports), not a count."""
+    return name.endswith(("ceiling", "_spend", "exports", "_cost", "yield_per_unit")) \
+        or ".per_period." in name or ".milestones." in name
+
+
 def limit_amount(name: str, value: float, currency: str) -> str:
     """A limit's value as a planner reads it: money for money-like fields, else a count."""
-    money_like = name.endswith(("ceiling", "_spend", "exports", "_cost", "yield_per_unit")) \
-        or ".per_period." in name or ".milestones." in name
-    return price(value, currency) if money_like else count(value)
+    return price(value, currency) if money_like(name) else count(value)
 
 
 def limit_figure(name: str, value: float, currency: str) -> str:
-    """A repair's value as it must be typed: six significant digits, not a rounded 2."""
-    text = limit_amount(name, value, currency)
-    if not limit_amount(name, 0, currency).endswith(currency) and not float(value).is_integer():
+    """A repair's value as it must be typed: six significant digits, not a rounded 2
+    (a value from :func:`typed` is written exactly, so typed back it is the same)."""
+    if not money_like(name) and not float(value).is_integer():
         return f"{value:,.6g}"
-    return text
+    return limit_amount(name, value, currency)
+
+
+def typed(name: str, value: float, up: bool) -> float:
+    """``value`` rounded up (or down) to what :func:`limit_figure` writes exactly: a
+    repair printed and typed back through ``--set`` is then the value that was solved,
+    never one rounded to the infeasible side (caps round up, floors and goals down).
+
+    Money is written to the unit from 100 up and to 4 decimals below; a count to the
+    unit from 1e5 up (six digits would need an exponent) and to 6 significant digits
+    below."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    rounding = ROUND_CEILING if up else ROUND_FLOOR
+    # the shortest decimal that reads back as this float: 5.71429 is already written
+    # exactly, where its binary expansion (5.7142900000000000915...) would round up
+    exact = Decimal(repr(float(value)))
+    if abs(value) >= (100 if money_like(name) else 1e5):
+        step = Decimal(1)
+    elif money_like(name):
+        step = Decimal("0.0001")
+    else:
+        step = Decimal(1).scaleb(exact.adjusted() - 5)  # the 6th significant digit
+    return float(exact.quantize(step, rounding=rounding)) + 0.0
 
 
 def price(value: float, currency: str) -> str:
@@ -172,15 +202,30 @@ def repair_sentence(r: Repair, currency: str) -> str:
     if r.needed is None:
         return f"{r.limit}: no value of it alone makes the target reachable"
     verb = "lower" if r.needed < r.current else "raise"
-    return (f"{verb} {r.limit} from {limit_amount(r.limit, r.current, currency)} to "
-            f"{limit_figure(r.limit, r.needed, currency)} ({r.relative:.1%})")
+    return (f"{verb} {r.limit} from {_current(r.limit, r.current, currency)} to "
+            f"{limit_figure(r.limit, r.needed, currency)} ({_relative(r.relative)})")
+
+
+def _current(name: str, value: float, currency: str) -> str:
+    """A limit's value in the file, with its cents when it has some: a repair a unit
+    above 949,165.86 reads "from 949,165.86 to 949,166", not "from 949,166 to 949,166"."""
+    if money_like(name) and abs(value) >= 100 and not float(value).is_integer():
+        return money(value, currency, 2)
+    return limit_figure(name, value, currency)
+
+
+def _relative(share: float | None) -> str:
+    """A move as a share of the limit; one too small for a tenth of a percent says so."""
+    if share is None:
+        return "n/a"
+    return "less than 0.1%" if 0 < share < 0.0005 else f"{share:.1%}"
 
 
 def joint_sentence(j: JointRepair, currency: str) -> str:
     """'raise budget.ceiling from 100M to 141M and ... (each 40.96% of its value)'."""
     moves = " and ".join(
         f"{'lower' if r.needed is not None and r.needed < r.current else 'raise'} "
-        f"{r.limit} from {limit_amount(r.limit, r.current, currency)} to "
+        f"{r.limit} from {_current(r.limit, r.current, currency)} to "
         f"{limit_figure(r.limit, r.needed or 0.0, currency)}" for r in j.moves)
     if len(j.moves) == 1:
         return f"{moves} ({j.share:.2%})"
