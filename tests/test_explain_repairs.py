@@ -505,3 +505,42 @@ def test_every_printed_repair_typed_back_solves(tmp_path: Path) -> None:
         if checked >= 25:
             break
     assert checked >= 15
+
+
+BOUND_HAIR = """\
+    name: a plan a hair past a bound
+    target: {exports: 337499199.04}
+    budget: {ceiling: 10439387.0}
+    levers:
+      l0: {unit_cost: 1685.46, yield_per_unit: 36234.62}
+      l1: {unit_cost: 1301.77, yield_per_unit: 28088.5337, max_units: 7284.14}
+      l2: {unit_cost: 3194.54, yield_per_unit: 23518.0, integer: true, max_units: 57538}
+    """
+
+
+def test_explain_json_stays_json_when_a_plan_sits_a_hair_past_a_bound(tmp_path: Path) -> None:
+    """The repair probes here load plans 4e-14 past a column's bound back into the
+    model; Pyomo logged a W1002 warning for each, to stdout, and 12 such lines broke
+    `explain --format json`. Run as a planner runs it (a process of its own)."""
+    import subprocess
+    import sys
+
+    path = write(tmp_path, BOUND_HAIR)
+    run = subprocess.run([sys.executable, "-m", "optimizer.cli", "explain", "--config",
+                          str(path), "--format", "json"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=600)
+    assert run.returncode == 3, run.stderr
+    assert "W1002" not in run.stdout + run.stderr
+    assert json.loads(run.stdout)["result"]["status"] == "infeasible"
+
+
+def test_pyomo_warnings_go_to_stderr() -> None:
+    import subprocess
+    import sys
+
+    code = ("import logging, optimizer.solving.engine; "
+            "logging.getLogger('pyomo.core').warning('a warning from Pyomo')")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert run.stdout == ""
+    assert "a warning from Pyomo" in run.stderr
