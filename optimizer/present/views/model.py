@@ -276,8 +276,10 @@ def _exact(value: Any, kind: str, column: Column, currency: str) -> str:
         text = exact.share(value, 1 if column.decimals is None else column.decimals)
     elif kind == "number":
         text = exact.number(value, column.decimals)
+    elif value is None or isinstance(value, float) and not math.isfinite(value):
+        return exact.MISSING
     else:
-        return exact.MISSING if value is None else _plain(value)
+        return _plain(value)
     # a missing figure is "-" already: no sign before it
     return "+" + text if column.signed and not text.startswith("-") else text
 
