@@ -1,5 +1,8 @@
 """The exact style: every unit written out with thousands separators
-(``163,508,772 PKR``), as the command line's tables and messages show a figure."""
+(``163,508,772 PKR``), as the command line's tables and messages show a figure.
+
+A missing figure (None, NaN, infinity) is ``-``.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +10,44 @@ import math
 
 from optimizer.numbers import clean
 
+MISSING = "-"
 
-def money(value: float | None, currency: str, decimals: int = 0) -> str:
-    """``12,600,000,000 USD``."""
+
+def money(value: float | None, currency: str, decimals: int | None = None) -> str:
+    """``12,600,000,000 USD``; ``currency`` "" writes the figure alone (a column whose
+    label names it). ``decimals`` None: whole units, small amounts keep their cents."""
     if value is None or not math.isfinite(value):
-        return "-"
+        return MISSING
     value = clean(value)
-    if decimals == 0 and abs(value) < 100 and value != round(value):
-        decimals = 2  # small amounts keep their cents
-    return f"{value:,.{decimals}f} {currency}"
+    if decimals is None:
+        decimals = 2 if abs(value) < 100 and value != round(value) else 0
+    text = f"{value:,.{decimals}f}"
+    return f"{text} {currency}" if currency else text
 
 
 def count(value: float | None, integer: bool = False) -> str:
+    """Whole units with separators (an int, or ``integer``); fractions to two decimals."""
     if value is None or not math.isfinite(value):
-        return "-"
+        return MISSING
     value = clean(value)
     if integer or abs(value) >= 1000 or abs(value - round(value)) <= 1e-9 * max(1.0, abs(value)):
         return f"{round(value):,d}"
     return f"{value:,.2f}"
+
+
+def share(value: float | None, decimals: int = 1) -> str:
+    """``50.7%``."""
+    if value is None or not math.isfinite(value):
+        return MISSING
+    text = f"{100 * value:.{decimals}f}%"
+    # a sliver below zero rounds to -0.0%: no sign on nothing
+    return text[1:] if text.startswith("-") and not text.strip("-0.%") else text
+
+
+def number(value: float | None, decimals: int | None = None) -> str:
+    """A ratio: four significant figures (``0.04321``, ``1.26e+04``), or ``decimals``
+    places with separators."""
+    if value is None or not math.isfinite(value):
+        return MISSING
+    value = clean(value)
+    return f"{value:.4g}" if decimals is None else f"{value:,.{decimals}f}"

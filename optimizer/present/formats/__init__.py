@@ -1,19 +1,22 @@
 """Renderers: plain functions from a Result to text. No Pyomo, no models.
 
-The CLI picks one from :data:`RENDERERS` by the ``--format`` name.
+The CLI picks one from :data:`RENDERERS` by the ``--format`` name. Every table here
+(and in the other command modules: sweep, compare, chance, simulate) is a views
+Table in the exact style, built by one function (:func:`allocation_table`,
+:func:`period_table`) and written by :mod:`optimizer.present.formats.tables`: a
+layout Grid for text and Markdown, or CSV. The sentences under it word their figures
+with optimizer.numbers.exact, as results.messages does.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Callable
 from typing import Any
 
-from optimizer.numbers import clean
-from optimizer.numbers.exact import count, money
-from optimizer.present.formats import layout
+from optimizer.numbers.exact import money
+from optimizer.present.formats import layout, tables
+from optimizer.present.views.model import Column, Quantity, Table, pick
 from optimizer.results import Result
 from optimizer.results.result_file import ResultFile
 
@@ -41,83 +44,79 @@ def render_json(result: Result) -> str:
     return ResultFile.of(result).text()
 
 
-def render_periods_csv(result: Result) -> str:
-    """Long format: one line per lever and period (written as periods.csv)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["lever", "period", "units", "active", "spend", "exports"])
-    for rec in allocation_records(result):
-        for period, q in rec.get("by_period", {}).items():
-            writer.writerow([rec["lever"], period, q["units"], q["active"], q["spend"],
-                             q["exports"]])
-    return buf.getvalue()
-
-
-def render_csv(result: Result) -> str:
-    buf = io.StringIO()
-    rows = allocation_records(result)
-    columns = ["lever", "name", "unit", "units", "spend", "exports", "cost_per_export",
-               "share_of_exports"]
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if row[k] is None else row[k]) for k in columns})
-    return buf.getvalue()
-
-
-def _cells(result: Result) -> tuple[list[str], list[list[str]], list[str]]:
-    """Header, body rows and total row of the allocation, formatted for people."""
+def allocation_table(result: Result) -> Table:
+    """The allocation, one row per enabled lever, with the numbers result.json writes (an
+    integer lever's units rounded whole, no round-off dust); the total row under it. The
+    page leaves out the lever's id (the CSV's first column)."""
     cur = result.currency
     if result.periods is not None:
         first, last = result.periods[0], result.periods[-1]
-        header = ["lever", "units funded", "unit", f"spend ({cur}, {first}-{last})",
-                  f"exports ({cur}, {last})", "spend per export", "share"]
+        units, spend, exports, per = ("units funded", f"spend ({cur}, {first}-{last})",
+                                      f"exports ({cur}, {last})", "spend per export")
     else:
-        header = ["lever", "units", "unit", f"spend ({cur})", f"exports ({cur}/yr)",
-                  "cost per export", "share"]
-    body = []
-    for rec in result.rows:
-        cpe = rec.cost_per_export
-        share = rec.share_of_exports
-        body.append([
-            rec.name,
-            count(rec.units, rec.integer),
-            rec.unit,
-            f"{clean(rec.spend):,.0f}",
-            f"{clean(rec.exports):,.0f}",
-            "-" if cpe is None or (isinstance(cpe, float) and math.isnan(cpe)) else f"{cpe:.4g}",
-            "-" if share is None or (isinstance(share, float) and math.isnan(share))
-            else f"{share:.1%}",
-        ])
-    total = ["total", "", "",
-             "-" if result.total_cost is None else f"{result.total_cost:,.0f}",
-             "-" if result.lever_exports is None else f"{result.lever_exports:,.0f}", "", ""]
-    return header, body, total
+        units, spend, exports, per = ("units", f"spend ({cur})", f"exports ({cur}/yr)",
+                                      "cost per export")
+    columns = (
+        Column("lever", "lever id"),
+        Column("name", "lever"),
+        Column("units", units, "count"),
+        Column("unit", "unit"),
+        Column("spend", spend, "money", decimals=0, bare=True),
+        Column("exports", exports, "money", decimals=0, bare=True),
+        Column("cost_per_export", per, "number"),
+        Column("share_of_exports", "share", "share"),
+    )
+    rows = tuple(tuple(rec[c.key] for c in columns) for rec in allocation_records(result))
+    total = ("", "total", "", "", result.total_cost, result.lever_exports, "", "")
+    return Table("allocation", _PLAN_TITLES[result.plan], columns, rows, (total,),
+                 page_hidden=("lever",), style="exact")
 
 
-def _period_cells(result: Result) -> tuple[list[str], list[list[str]], list[list[str]]]:
+CSV_COLUMNS = ("lever", "name", "unit", "units", "spend", "exports", "cost_per_export",
+               "share_of_exports")
+"""The allocation CSV's columns: result.json's fields, in its order."""
+
+
+def period_table(result: Result) -> Table:
     """Lever x period: units funded, active units, spend, exports; then the totals (spend
-    and exports)."""
+    and exports). Each period's column mixes counts and money: each cell says which."""
     assert result.periods is not None
-    periods = list(result.periods)
-    header = ["lever", "", *[str(p) for p in periods]]
-    body: list[list[str]] = []
-    for rec in result.rows:
-        for i, (key, label) in enumerate((("units", "funded"), ("active", "active"),
-                                          ("spend", "spend"), ("exports", "exports"))):
-            values = [getattr(rec.by_period[p], key) for p in periods]
-            if key in ("units", "active"):
-                cells = [count(v, rec.integer and key == "units") for v in values]
-            else:
-                cells = [f"{clean(v):,.0f}" for v in values]
-            body.append([rec.name if i == 0 else "", label, *cells])
-    totals = []
-    for key, label, series in (("spend", "spend", result.spend_by_period),
-                               ("exports", "exports", result.exports_by_period)):
-        values = [(series or {}).get(p, 0.0) for p in periods]
-        totals.append(["total" if key == "spend" else "", label,
-                       *[f"{clean(v):,.0f}" for v in values]])
-    return header, body, totals
+    labels = [str(p) for p in result.periods]
+    columns = (Column("lever", "lever"), Column("measure", ""),
+               *[Column(p, p, "mixed", decimals=0, bare=True) for p in labels])
+    rows: list[tuple[Any, ...]] = []
+    for rec in allocation_records(result):
+        for i, (key, label, kind) in enumerate(_PERIOD_ROWS):
+            rows.append((rec["name"] if i == 0 else "", label,
+                         *[Quantity(rec["by_period"][p][key], kind) for p in labels]))
+    totals = tuple(
+        (name, label, *[Quantity((series or {}).get(p, 0.0), "money") for p in result.periods])
+        for name, label, series in (("total", "spend", result.spend_by_period),
+                                    ("", "exports", result.exports_by_period)))
+    return Table("periods", "By period", columns, tuple(rows), totals, style="exact")
+
+
+_PERIOD_ROWS = (("units", "funded", "count"), ("active", "active", "count"),
+                ("spend", "spend", "money"), ("exports", "exports", "money"))
+
+
+def periods_csv_table(result: Result) -> Table:
+    """Long format: one row per lever and period (written as periods.csv)."""
+    columns = (Column("lever", "lever"), Column("period", "period"),
+               *[Column(key, label, kind) for key, label, kind in _PERIOD_ROWS])
+    rows = tuple((rec["lever"], period, *[q[key] for key, _, _ in _PERIOD_ROWS])
+                 for rec in allocation_records(result)
+                 for period, q in rec.get("by_period", {}).items())
+    return Table("periods_long", "By period", columns, rows, style="exact")
+
+
+def render_periods_csv(result: Result) -> str:
+    """Long format: one line per lever and period (written as periods.csv)."""
+    return tables.csv_text(periods_csv_table(result))
+
+
+def render_csv(result: Result) -> str:
+    return tables.csv_text(pick(allocation_table(result), CSV_COLUMNS))
 
 
 def _summary(result: Result) -> list[str]:
@@ -218,13 +217,11 @@ def proof_sentence(result: Result) -> str:
 
 
 def _allocation(result: Result) -> layout.Grid:
-    header, body, total = _cells(result)
-    return layout.grid(header, body, left=(0, 2), totals=[total])
+    return tables.grid(allocation_table(result), result.currency)
 
 
 def _by_period(result: Result) -> layout.Grid:
-    header, body, totals = _period_cells(result)
-    return layout.grid(header, body, left=(0, 1), totals=totals)
+    return tables.grid(period_table(result), result.currency)
 
 
 def render_table(result: Result) -> str:

@@ -3,8 +3,6 @@ CSV, JSON and Markdown, and a chart."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import textwrap
@@ -15,15 +13,14 @@ from typing import TYPE_CHECKING, Any
 from optimizer.numbers import memo
 from optimizer.numbers.exact import money
 from optimizer.present.files import write_file
-from optimizer.present.formats import allocation_records, layout
+from optimizer.present.formats import allocation_records, layout, tables
 from optimizer.present.formats.charts import RC, figure_bytes
 from optimizer.present.formats.risk_charts import _format
+from optimizer.present.views.model import Column, Table
 from optimizer.results import Result
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-HEADER = ("confidence", "status", "cost", "extra cost", "in sample", "fresh sample")
 
 
 def _records(results: Sequence[Result]) -> list[dict[str, Any]]:
@@ -42,22 +39,26 @@ def _records(results: Sequence[Result]) -> list[dict[str, Any]]:
     return out
 
 
-def _cells(results: Sequence[Result]) -> list[list[str]]:
-    rows = []
-    for rec in _records(results):
-        cur = results[0].currency
-        rows.append([
-            f"{rec['confidence']:.0%}", rec["status"],
-            "-" if rec["discounted_cost"] is None else money(rec["discounted_cost"], cur),
-            "-" if rec["extra_cost"] is None else money(rec["extra_cost"], cur),
-            "-" if rec["in_sample"] is None else f"{rec['in_sample']:.1%}",
-            "-" if rec["out_of_sample"] is None else f"{rec['out_of_sample']:.1%}",
-        ])
-    return rows
+def chance_table(results: Sequence[Result]) -> Table:
+    """One row per confidence asked: its plan's cost, what certainty adds, and the share of
+    the samples it reaches; the sample sizes and seed (the same on every row) only in
+    the CSV."""
+    columns = (Column("confidence", "confidence", "share", decimals=0, align="left"),
+               Column("status", "status"),
+               Column("discounted_cost", "cost", "money"),
+               Column("extra_cost", "extra cost", "money"),
+               Column("in_sample", "in sample", "share"),
+               Column("out_of_sample", "fresh sample", "share"),
+               Column("samples", "samples", "count"),
+               Column("fresh_samples", "fresh samples", "count"),
+               Column("seed", "seed", "count"))
+    rows = tuple(tuple(rec[c.key] for c in columns) for rec in _records(results))
+    return Table("certainty", "The cost of certainty", columns, rows,
+                 page_hidden=("samples", "fresh_samples", "seed"), style="exact")
 
 
 def _grid(results: Sequence[Result]) -> layout.Grid:
-    return layout.grid(HEADER, _cells(results), left=(0, 1))
+    return tables.grid(chance_table(results), results[0].currency)
 
 
 def render_chance_table(results: Sequence[Result]) -> str:
@@ -76,14 +77,7 @@ def render_chance_markdown(results: Sequence[Result]) -> str:
 
 
 def render_chance_csv(results: Sequence[Result]) -> str:
-    buf = io.StringIO()
-    fields = ["confidence", "status", "discounted_cost", "extra_cost", "in_sample",
-              "out_of_sample", "samples", "fresh_samples", "seed"]
-    w = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for rec in _records(results):
-        w.writerow(rec)
-    return buf.getvalue()
+    return tables.csv_text(chance_table(results))
 
 
 def render_chance_json(results: Sequence[Result]) -> str:

@@ -3,16 +3,14 @@ scenario, and after each column but the first its difference against the first."
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from collections.abc import Callable
 from typing import Any
 
 from optimizer.numbers import clean
-from optimizer.numbers.exact import count
-from optimizer.present.formats import layout
+from optimizer.present.formats import layout, tables
+from optimizer.present.views.model import Column, Quantity, Table
 from optimizer.results.comparison import ABSENT, NOT_COMPARABLE, Comparison, Diff, Row, Value
 
 _SOURCES = {"scenario": "solved", "result.json": "saved result"}
@@ -82,58 +80,43 @@ def render_compare_json(c: Comparison) -> str:
 
 def render_compare_csv(c: Comparison) -> str:
     """Raw numbers (full precision); "" for no value, "absent" for a lever not there."""
-    first = c.columns[0].label
-    header = ["metric", "key"]
-    for i, diff in _interleaved(c):
-        label = c.columns[i].label
-        header.append(f"Δ {label} vs {first}" if diff else label)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    for row in c.rows():
-        cells = [_num(_cell(row, i, diff)) for i, diff in _interleaved(c)]
-        writer.writerow([row.metric, row.key, *["" if v is None else v for v in cells]])
-    return buf.getvalue()
+    return tables.csv_text(compare_table(c))
 
 
 # ---------------------------------------------------------- table and Markdown
 
 
-def _amount(value: float) -> str:
-    value = clean(value)
-    decimals = 2 if abs(value) < 100 and value != round(value) else 0
-    return f"{value:,.{decimals}f}"
+_KINDS = {"money": "money", "units": "count", "ratio": "number"}
+"""A row's kind as the views model words it."""
 
 
-def _ratio(value: float) -> str:
-    return f"{clean(value):.4g}"
+def compare_table(c: Comparison) -> Table:
+    """One row per metric (its key, the CSV's, left off the page), one column per
+    scenario and after each but the first its difference against the first. The
+    columns mix the rows' kinds: each number a Quantity that says its own."""
+    first = c.columns[0].label
+    columns = [Column("metric", f"metric ({c.currency})"), Column("key", "key")]
+    for i, diff in _interleaved(c):
+        label = c.columns[i].label
+        columns.append(Column(f"Δ {label} vs {first}" if diff else label,
+                              f"Δ vs {first}" if diff else label, "mixed", bare=True,
+                              signed=diff))
+    rows = tuple((row.metric, row.key, *[_quantity(row, _cell(row, i, diff), diff)
+                                         for i, diff in _interleaved(c)])
+                 for row in c.rows())
+    return Table("comparison", "Comparison", tuple(columns), rows, page_hidden=("key",),
+                 style="exact")
 
 
-_FORMATS: dict[str, Callable[[float], str]] = {"money": _amount, "units": count, "ratio": _ratio}
-
-
-def _text(row: Row, value: Value | Diff, diff: bool) -> str:
+def _quantity(row: Row, value: Value | Diff, diff: bool) -> str | Quantity | None:
+    """A cell: a status or absent as it is, a number as a Quantity of the row's kind.
+    A difference reads "" for no value, and 0 for none."""
+    value = _num(value)
     if value is None:
-        return "" if diff else "-"
+        return Quantity(None, _KINDS[row.kind], "") if diff else None
     if isinstance(value, str):
         return value
-    fmt = _FORMATS[row.kind]
-    if not diff:
-        return fmt(value)
-    if clean(float(value)) == 0:
-        return "0"
-    shown = fmt(value)
-    return shown if shown.startswith("-") else "+" + shown
-
-
-def _cells(c: Comparison) -> tuple[list[str], list[list[str]]]:
-    first = c.columns[0].label
-    header = [f"metric ({c.currency})"]
-    header += [f"Δ vs {first}" if diff else c.columns[i].label for i, diff in _interleaved(c)]
-    body = [[row.metric, *[_text(row, _cell(row, i, diff), diff)
-                           for i, diff in _interleaved(c)]]
-            for row in c.rows()]
-    return header, body
+    return Quantity(value, _KINDS[row.kind], "0" if diff and value == 0 else None)
 
 
 def _intro(c: Comparison) -> list[str]:
@@ -160,8 +143,8 @@ def _notes(c: Comparison) -> list[str]:
 
 
 def render_compare_table(c: Comparison) -> str:
-    header, body = _cells(c)
-    table = layout.text(layout.grid(header, body), measure=len, wrap_header=_HEADER_WIDTH)
+    table = layout.text(tables.grid(compare_table(c), c.currency), measure=len,
+                        wrap_header=_HEADER_WIDTH)
     lines = [*_intro(c), "", *table, "", *_notes(c)]
     return "\n".join(lines) + "\n"
 
@@ -171,13 +154,13 @@ def _md(text: str) -> str:
 
 
 def render_compare_markdown(c: Comparison) -> str:
-    header, body = _cells(c)
     lines = [f"## Comparison ({c.currency})", "",
              f"Differences against `{_md(c.columns[0].label)}`.", ""]
     lines += [f"- `{_md(col.label)}`: {_md(col.scenario)} ({_SOURCES.get(col.source, col.source)})"
               for col in c.columns]
     # escape_cells="pipes": as before the layout, runs of spaces in a column's label stay
-    lines += ["", *layout.markdown(layout.grid(header, body), escape_cells="pipes")]
+    lines += ["", *layout.markdown(tables.grid(compare_table(c), c.currency),
+                                   escape_cells="pipes")]
     lines += ["", *[f"- {line}" for line in _notes(c)]]
     return "\n".join(lines) + "\n"
 

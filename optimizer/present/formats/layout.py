@@ -1,12 +1,13 @@
 """One way to lay out a table: cells already worded, columns aligned, and the back-ends
 that write it as aligned plain text or GitHub Markdown.
 
-A :class:`Grid` holds what a renderer has decided (each cell's words, which columns
-read left or right, which rows are totals); how the columns line up, where a rule goes
-and how a cell is escaped are decided here, once, for every output. No renderer pads,
-rules or escapes a text or Markdown table of its own. (CSV is written from raw numbers
-with the csv module, not from worded cells, so it has no back-end here; the report's
-HTML, LaTeX and workbook write its tables in their own markup.)
+A :class:`Grid` holds what has been decided (each cell's words, which columns read
+left or right, which rows are totals): a views Table becomes one in
+:func:`optimizer.present.formats.tables.grid`. How the columns line up, where a rule
+goes and how a cell is escaped are decided here, once, for every output. No renderer
+pads, rules or escapes a text or Markdown table of its own. (CSV is written from a
+Table's raw numbers, not from worded cells, by ``tables.csv_text``; the report's HTML,
+LaTeX and workbook write its tables in their own markup.)
 
 Plain text: each column as wide as its widest cell (:func:`display_width`: a wide
 character takes two columns, a combining mark none), two spaces between columns, a

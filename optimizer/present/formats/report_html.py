@@ -118,7 +118,7 @@ def table_html(table: Table, currency: str, level: str = "h2") -> str:
     flags = flagged(table)
     basis = next((i for i, c in enumerate(table.columns) if c.key == "basis"), None)
     table = project(table)
-    header, body, total = table_text(table, currency)
+    header, body, totals = table_text(table, currency)
     cols = table.columns
     cls = [' class="num"' if numeric(c) else (' class="wide"' if c.wide else "") for c in cols]
     out.append(f'<div class="scroll"><table class="t-{table.key}"><thead><tr>')
@@ -139,9 +139,10 @@ def table_html(table: Table, currency: str, level: str = "h2") -> str:
             cells.append(f"<td{css}>{shown}</td>")
         out.append(('<tr class="flagged">' if flag else "<tr>") + "".join(cells) + "</tr>")
     out.append("</tbody>")
-    if total is not None:
-        out.append("<tfoot><tr>" + "".join(f"<td{cls[i]}>{escape(t)}</td>"
-                                           for i, t in enumerate(total)) + "</tr></tfoot>")
+    if totals:
+        out.append("<tfoot>" + "".join("<tr>" + "".join(f"<td{cls[i]}>{escape(t)}</td>"
+                                                        for i, t in enumerate(total)) + "</tr>"
+                                       for total in totals) + "</tfoot>")
     out.append("</table></div>")
     out += [f'<p class="note">{escape(n)}</p>' for n in table.notes]
     out.append("</section>")

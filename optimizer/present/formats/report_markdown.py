@@ -7,17 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from optimizer.present.formats import layout
+from optimizer.present.formats import layout, tables
 from optimizer.present.formats.layout import Mark
-from optimizer.present.views.model import (
-    Report,
-    Table,
-    flagged,
-    numeric,
-    project,
-    split,
-    table_text,
-)
+from optimizer.present.views.model import Column, Report, Table, flagged, project, split
 
 CHART_TITLES = {"mix": "Where the money goes", "frontier": "The frontier",
                 "tornado": "What moves the answer",
@@ -40,18 +32,17 @@ def table_md(table: Table, currency: str, level: str = "##") -> list[str]:
         return [*lines, table.empty, ""]
     flags = flagged(table)
     table = project(table)
+
+    def mark(i: int, c: Column, text: str) -> layout.Cell:
+        # names as written in the file are code; a flagged row's basis is bold
+        if is_code(table, c.key):
+            return Mark(text, "code")
+        return Mark(text, "strong") if flags[i] and c.key == "basis" and text else text
+
     for part in split(table, MOST_COLUMNS):
         if part is not table:
             lines += [f"**{part.title}**", ""]
-        header, body, total = table_text(part, currency)
-        code = [is_code(table, c.key) for c in part.columns]
-        strong = [c.key == "basis" for c in part.columns]
-        rows = [[Mark(v, "code") if k else Mark(v, "strong") if flag and b and v else v
-                 for v, k, b in zip(row, code, strong, strict=True)]
-                for row, flag in zip(body, flags, strict=True)]
-        left = [i for i, c in enumerate(part.columns) if not numeric(c)]
-        grid = layout.grid(header, rows, left=left, totals=() if total is None else [total])
-        lines += [*layout.markdown(grid), ""]
+        lines += [*layout.markdown(tables.grid(part, currency, mark)), ""]
     lines += [f"_{note}_" for note in table.notes]
     if table.notes:
         lines.append("")

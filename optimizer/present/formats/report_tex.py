@@ -106,7 +106,7 @@ def table_tex(table: Table, currency: str) -> list[str]:
     table = project(table, (*table.page_hidden, "of") if table.key == "assumptions" else None)
     lines = []
     for part in split(table, MOST_COLUMNS):
-        header, body, total = table_text(part, currency)
+        header, body, totals = table_text(part, currency)
         cols = part.columns
         names = [c.key == "name" or c.key == "parameter"
                  and table.key in ("assumptions", "risk_drivers") for c in cols]
@@ -122,8 +122,9 @@ def table_tex(table: Table, currency: str) -> list[str]:
                                         else tex(v))
                      for v, n, c in zip(row, names, cols, strict=True)]
             lines.append(" & ".join(cells) + r" \\")
-        if total is not None:
-            lines += [r"\midrule", " & ".join(tex(v) for v in total) + r" \\"]
+        if totals:
+            lines += [r"\midrule", *[" & ".join(tex(v) for v in total) + r" \\"
+                                      for total in totals]]
         lines += [r"\bottomrule", r"\end{longtable}"]
         if part.notes:
             lines.append(r"\noindent{\footnotesize\emph{" + " ".join(tex(n) for n in part.notes)

@@ -122,9 +122,9 @@ def _block(ws: Worksheet, table: Table, currency: str, top: int) -> tuple[int, l
     _style_header(ws, len(cols), top)
     widths = [min(len(_header(c)), 28) + 2 for c in cols]
     flag = next((j for j, c in enumerate(cols) if c.key == "flag"), None)
-    rows = list(table.rows) + ([table.total] if table.total is not None else [])
+    rows = [*table.rows, *table.totals]
     for i, row in enumerate(rows, top + 1):
-        is_total = table.total is not None and i == len(rows) + top
+        is_total = i > len(table.rows) + top
         for j, (value, c) in enumerate(zip(row, cols, strict=True), 1):
             raw, fmt = _raw(value, c, currency)
             if raw == "":

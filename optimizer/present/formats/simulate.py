@@ -14,7 +14,9 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from optimizer.numbers import clean
-from optimizer.present.formats import layout
+from optimizer.numbers.exact import money, share
+from optimizer.present.formats import layout, tables
+from optimizer.present.views.model import Column, Table
 from optimizer.results.reoptimized import Reoptimized
 from optimizer.results.simulation import Simulation, Spread
 
@@ -35,17 +37,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return _num(value)
-
-
-def _money(value: float | None, decimals: int = 0) -> str:
-    if value is None or not math.isfinite(value):
-        return "-"
-    return f"{clean(value):,.{decimals}f}"
-
-
-def _pct(p: float, digits: int = 1) -> str:
-    text = f"{100 * p:.{digits}f}%"
-    return text[1:] if text.startswith("-") and not text.strip("-0.%") else text
 
 
 def _se(se: float) -> str:
@@ -116,29 +107,38 @@ def headline(sim: Simulation) -> list[str]:
     source = ("the optimum at the point values" if sim.plan_source == "optimum"
               else f"read from {sim.plan_source}")
     lines = [f"Plan: {source} ({sim.plan_status}), held fixed in every sample."]
-    target = (f"Target: lever exports of at least {_money(sim.needed)} {cur} a year"
+    target = (f"Target: lever exports of at least {money(sim.needed, cur, 0)} a year"
               f"{_where(sim)}")
     if sim.baseline:
         total = sim.needed + sim.baseline
-        target += f" (with the baseline of {_money(sim.baseline)} {cur}: {_money(total)} {cur})"
+        target += f" (with the baseline of {money(sim.baseline, cur, 0)}: {money(total, cur, 0)})"
     lines.append(target + ".")
     t = sim.target
     lines.append(
-        f"Probability of reaching the target: {_pct(t.probability)} (Monte-Carlo standard "
+        f"Probability of reaching the target: {share(t.probability)} (Monte-Carlo standard "
         f"error {_se(t.std_error)} points, {sim.samples:,} samples, seed {sim.seed}).")
     for m in sim.milestones:
-        lines.append(f"Probability of milestone {m.period} ({_money(m.needed)} {cur}): "
-                     f"{_pct(m.probability)} (standard error {_se(m.std_error)} points).")
+        lines.append(f"Probability of milestone {m.period} ({money(m.needed, cur, 0)}): "
+                     f"{share(m.probability)} (standard error {_se(m.std_error)} points).")
     short = sim.shortfall
     if t.probability < 1:
-        lines.append(f"Shortfall: {_money(short.mean)} {cur} a year on average over all "
-                     f"samples; {_money(short.p90)} {cur} or more in the worst 10%.")
+        lines.append(f"Shortfall: {money(short.mean, cur, 0)} a year on average over all "
+                     f"samples; {money(short.p90, cur, 0)} or more in the worst 10%.")
     return lines
 
 
-def _spread_cells(sim: Simulation) -> tuple[list[str], list[list[str]]]:
+def _money_column(key: str, label: str) -> Column:
+    """A column of money whose currency the table names once."""
+    return Column(key, label, "money", decimals=0, bare=True)
+
+
+def spread_table(sim: Simulation) -> Table:
+    """Mean, P10, P50 and P90 across the samples of what the plan delivers and costs,
+    beside its figure at the point values."""
     cur = sim.currency
-    header = ["", "mean", "P10", "P50", "P90", "at point values"]
+    columns = (Column("quantity", ""), *[_money_column(k, label) for k, label in (
+        ("mean", "mean"), ("p10", "P10"), ("p50", "P50"), ("p90", "P90"),
+        ("point", "at point values"))])
     rows: list[tuple[str, Spread, float]] = [
         (f"lever exports{_where(sim)} ({cur}/yr)", sim.lever_exports, sim.point_exports)]
     if sim.baseline:
@@ -151,52 +151,59 @@ def _spread_cells(sim: Simulation) -> tuple[list[str], list[list[str]]]:
     if sim.discounted_cost is not None:
         rows.append((f"discounted cost ({cur})", sim.discounted_cost,
                      sim.point_discounted_cost))
-    body = [[label, _money(s.mean), _money(s.p10), _money(s.p50), _money(s.p90), _money(point)]
-            for label, s, point in rows]
-    return header, body
+    return Table("spread", "The spread", columns,
+                 tuple((label, s.mean, s.p10, s.p50, s.p90, point) for label, s, point in rows),
+                 style="exact")
 
 
-def _period_cells(sim: Simulation) -> tuple[list[str], list[list[str]]]:
-    cur = sim.currency
+def period_table(sim: Simulation) -> Table:
+    """Lever exports by period across the samples, and each goal's probability."""
     goals = {str(m.period): m for m in sim.milestones}
     goals[str(sim.target.period)] = sim.target
-    header = ["period", f"P10 ({cur}/yr)", "P50", "P90", "goal", "probability"]
-    body = []
+    columns = (Column("period", "period"), _money_column("p10", f"P10 ({sim.currency}/yr)"),
+               _money_column("p50", "P50"), _money_column("p90", "P90"),
+               _money_column("goal", "goal"),
+               Column("probability", "probability", "share"))
+    rows = []
     for p, s in sim.exports_by_period.items():
         goal = goals.get(str(p))
-        body.append([str(p), _money(s.p10), _money(s.p50), _money(s.p90),
-                     "-" if goal is None else _money(goal.needed),
-                     "-" if goal is None else _pct(goal.probability)])
-    return header, body
+        rows.append((str(p), s.p10, s.p50, s.p90, None if goal is None else goal.needed,
+                     None if goal is None else goal.probability))
+    return Table("periods", "Lever exports by period", columns, tuple(rows), style="exact")
 
 
-def _driver_cells(sim: Simulation, cost: bool) -> tuple[list[str], list[list[str]], list[str]]:
-    """(header, rows of the parameters that matter, names of those that do not)."""
+def driver_table(sim: Simulation, cost: bool) -> tuple[Table, list[str]]:
+    """The parameters that move exports (or the cost), largest share first, and the names
+    of those that do not."""
     what = "cost" if cost else "exports"
-    header = ["parameter", "distribution", f"share of {what} variance", "rank correlation"]
+    columns = (Column("parameter", "parameter"), Column("distribution", "distribution"),
+               Column("share", f"share of {what} variance", "share"),
+               Column("rank_correlation", "rank correlation", "number", decimals=3,
+                      signed=True))
     ranked = sorted(sim.drivers, key=lambda d: (-abs(d.cost_share if cost else d.share),
                                                 -abs(d.cost_spearman if cost else d.spearman),
                                                 d.parameter))
-    body, idle = [], []
+    rows, idle = [], []
     for d in ranked:
         share, rho = (d.cost_share, d.cost_spearman) if cost else (d.share, d.spearman)
         if d.moves_cost if cost else d.moves_exports:
-            body.append([d.parameter, d.distribution, _pct(share), f"{rho:+.3f}"])
+            rows.append((d.parameter, d.distribution, share, rho))
         else:
             idle.append(d.parameter)
-    return header, body, idle
+    return Table(f"drivers_{what}", f"What drives the {what}", columns, tuple(rows),
+                 style="exact"), idle
 
 
 def _driver_lines(sim: Simulation, cost: bool) -> list[str]:
-    header, body, idle = _driver_cells(sim, cost)
+    table, idle = driver_table(sim, cost)
     r2 = sim.cost_r_squared if cost else sim.r_squared
     lines = []
-    if body:
-        lines += _text(header, body, left=(0, 1))
+    if table.rows:
+        lines += _text(table)
     else:
         lines.append("No parameter moves it.")
-    if body:
-        lines.append(f"A linear regression on the parameters above explains {_pct(r2)} of its "
+    if table.rows:
+        lines.append(f"A linear regression on the parameters above explains {share(r2)} of its "
                      "variance.")
     if idle:
         lines.append("Not used by the plan's arithmetic: " + ", ".join(idle) + ".")
@@ -210,19 +217,18 @@ _DRIVERS_NOTE = (
     "(> 0: more of the parameter, more of it).")
 
 
-def _text(header: Sequence[str], body: Sequence[Sequence[str]],
-          left: Sequence[int] = (0,)) -> list[str]:
+def _text(table: Table) -> list[str]:
     """Header, rule, rows; widths in code points (measure=len), as before the layout."""
-    return layout.text(layout.grid(header, body, left=left), measure=len)
+    return layout.text(tables.grid(table, ""), measure=len)
 
 
 def render_simulation_table(sim: Simulation) -> str:
     title = (f"{sim.scenario}: the plan under uncertainty ({sim.samples:,} samples, "
              f"seed {sim.seed})")
     lines = [title, "", *headline(sim), ""]
-    lines += [*_text(*_spread_cells(sim)), ""]
+    lines += [*_text(spread_table(sim)), ""]
     if sim.periods is not None:
-        lines += ["Lever exports by period:", *_text(*_period_cells(sim)), ""]
+        lines += ["Lever exports by period:", *_text(period_table(sim)), ""]
     lines += ["What drives the shortfall (the spread of last-period lever exports):",
               *_driver_lines(sim, cost=False), ""]
     lines += ["What drives the cost:", *_driver_lines(sim, cost=True), ""]
@@ -232,27 +238,25 @@ def render_simulation_table(sim: Simulation) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _md_table(header: Sequence[str], body: Sequence[Sequence[str]], left: int = 1) -> list[str]:
-    """The first ``left`` columns read left. escape_cells="pipes": as before the layout,
-    a line break or runs of spaces in a lever's name or a period's label stay as written."""
-    return layout.markdown(layout.grid(header, body, left=range(left)), escape_cells="pipes")
+def _md_table(table: Table) -> list[str]:
+    """escape_cells="pipes": as before the layout, a line break or runs of spaces in a
+    lever's name or a period's label stay as written."""
+    return layout.markdown(tables.grid(table, ""), escape_cells="pipes")
 
 
 def render_simulation_markdown(sim: Simulation) -> str:
     lines = [f"## {sim.scenario}: the plan under uncertainty", "",
              *[f"- {line}" for line in headline(sim)], ""]
-    header, body = _spread_cells(sim)
-    lines += _md_table(header, body) + [""]
+    lines += _md_table(spread_table(sim)) + [""]
     if sim.periods is not None:
-        header, body = _period_cells(sim)
-        lines += ["### Lever exports by period", "", *_md_table(header, body), ""]
+        lines += ["### Lever exports by period", "", *_md_table(period_table(sim)), ""]
     for cost, title in ((False, "What drives the shortfall"), (True, "What drives the cost")):
-        header, body, idle = _driver_cells(sim, cost)
+        table, idle = driver_table(sim, cost)
         lines += [f"### {title}", ""]
-        if body:
+        if table.rows:
             r2 = sim.cost_r_squared if cost else sim.r_squared
-            lines += _md_table(header, body, left=2)
-            lines += ["", f"A linear regression on the parameters above explains {_pct(r2)} of "
+            lines += _md_table(table)
+            lines += ["", f"A linear regression on the parameters above explains {share(r2)} of "
                           "the variance."]
         else:
             lines.append("No parameter moves it.")
@@ -326,26 +330,27 @@ def render_reoptimized_json(r: Reoptimized, scenario: str, currency: str) -> str
 
 
 def _reoptimized_cells(r: Reoptimized, currency: str, labels: dict[str, str]
-                       ) -> tuple[list[str], list[str], list[list[str]]]:
+                       ) -> tuple[list[str], Table]:
     summary = reoptimized_summary(r)
     c = summary["cost"]
     lines = [
         f"Optimal cost ({currency}; the objective, discounted where the scenario discounts), "
-        f"over the samples with a plan: P10 {_money(c['p10'])}, P50 {_money(c['p50'])}, "
-        f"P90 {_money(c['p90'])}, mean {_money(c['mean'])}.",
+        "over the samples with a plan: "
+        + ", ".join(f"{k.upper()} {money(c[k], '', 0)}" for k in ("p10", "p50", "p90"))
+        + f", mean {money(c['mean'], '', 0)}.",
         f"No plan (infeasible, or no solution): {summary['infeasible']:,} of "
-        f"{summary['samples']:,} samples ({_pct(summary['infeasible_share'] or 0.0)}).",
+        f"{summary['samples']:,} samples ({share(summary['infeasible_share'] or 0.0)}).",
         "Statuses: " + ", ".join(f"{k} {v:,}" for k, v in sorted(summary["statuses"].items()))
         + ".",
     ]
     errors = getattr(r, "errors", None) or {}
     for i, message in list(errors.items())[:3]:
         lines.append(f"Sample {i}: {message}")
-    header = ["lever", "mean share of spend", "P10", "P90"]
-    body = [[labels.get(lid, lid), *("-" if s[k] is None else _pct(s[k]) for k in
-                                     ("mean", "p10", "p90"))]
-            for lid, s in summary["shares"].items()]
-    return lines, header, body
+    columns = (Column("lever", "lever"), Column("mean", "mean share of spend", "share"),
+               Column("p10", "P10", "share"), Column("p90", "P90", "share"))
+    rows = tuple((labels.get(lid, lid), s["mean"], s["p10"], s["p90"])
+                 for lid, s in summary["shares"].items())
+    return lines, Table("shares", "Share of spend", columns, rows, style="exact")
 
 
 def _speed(r: Reoptimized) -> str:
@@ -355,15 +360,15 @@ def _speed(r: Reoptimized) -> str:
 
 def render_reoptimized_table(r: Reoptimized, scenario: str, currency: str,
                              labels: dict[str, str] | None = None) -> str:
-    lines, header, body = _reoptimized_cells(r, currency, labels or {})
+    lines, table = _reoptimized_cells(r, currency, labels or {})
     title = (f"{scenario}: re-optimised under each of {r.samples:,} samples (seed {r.seed})")
-    return "\n".join([title, "", *lines, "", *_text(header, body), "", _speed(r)]) + "\n"
+    return "\n".join([title, "", *lines, "", *_text(table), "", _speed(r)]) + "\n"
 
 
 def render_reoptimized_markdown(r: Reoptimized, scenario: str, currency: str,
                                 labels: dict[str, str] | None = None) -> str:
-    lines, header, body = _reoptimized_cells(r, currency, labels or {})
+    lines, table = _reoptimized_cells(r, currency, labels or {})
     out = [f"## {scenario}: re-optimised under each of {r.samples:,} samples", "",
-           *[f"- {line}" for line in lines], "", *_md_table(header, body), "",
+           *[f"- {line}" for line in lines], "", *_md_table(table), "",
            f"- {_speed(r)} Seed {r.seed}."]
     return "\n".join(out) + "\n"

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from collections.abc import Callable
 from typing import Any
 
 from optimizer.numbers import clean
-from optimizer.numbers.exact import count
-from optimizer.present.formats import layout
+from optimizer.present.formats import layout, tables
+from optimizer.present.views.model import Column, Table
 from optimizer.results import Sweep
 
 _MARGINAL = {
@@ -46,33 +44,24 @@ def render_sweep_json(sweep: Sweep) -> str:
 
 
 def render_sweep_csv(sweep: Sweep) -> str:
-    rows = sweep.rows()
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if v is None else _num(v) for k, v in row.items()})
-    return buf.getvalue()
+    return tables.csv_text(sweep_table(sweep))
 
 
-def _cells(sweep: Sweep) -> tuple[list[str], list[list[str]]]:
+def sweep_table(sweep: Sweep) -> Table:
+    """One row per point: the swept value, status, cost, exports, the marginal figure, and
+    each lever's units and spend (by id: names make the wide table unreadable)."""
     cur = sweep.currency
     swept = "ceiling" if sweep.kind == "ceilings" else "target"
-    header = [f"{swept} ({cur})", "status", f"cost ({cur})", f"exports ({cur}/yr)",
-              _MARGINAL[sweep.kind]]
-    for lid, _ in sweep.levers:  # ids: names make the wide table unreadable
-        header += [f"{lid} units", f"{lid} spend"]
-    body = []
-    for row in sweep.rows():
-        cells = [f"{row[swept]:,.0f}", row["status"],
-                 "-" if row["total_cost"] is None else f"{row['total_cost']:,.0f}",
-                 "-" if row["lever_exports"] is None else f"{row['lever_exports']:,.0f}",
-                 "-" if row["marginal"] is None else f"{row['marginal']:.4g}"]
-        for lid, _ in sweep.levers:
-            units, spend = row[f"{lid}.units"], row[f"{lid}.spend"]
-            cells += [count(units), "-" if spend is None else f"{spend:,.0f}"]
-        body.append(cells)
-    return header, body
+    columns = [Column(swept, f"{swept} ({cur})", "money", decimals=0, bare=True),
+               Column("status", "status"),
+               Column("total_cost", f"cost ({cur})", "money", decimals=0, bare=True),
+               Column("lever_exports", f"exports ({cur}/yr)", "money", decimals=0, bare=True),
+               Column("marginal", _MARGINAL[sweep.kind], "number")]
+    for lid, _ in sweep.levers:
+        columns += [Column(f"{lid}.units", f"{lid} units", "count"),
+                    Column(f"{lid}.spend", f"{lid} spend", "money", decimals=0, bare=True)]
+    rows = tuple(tuple(_num(row[c.key]) for c in columns) for row in sweep.rows())
+    return Table("sweep", f"Sweep over {sweep.kind}", tuple(columns), rows, style="exact")
 
 
 def _notes(sweep: Sweep) -> list[str]:
@@ -98,8 +87,7 @@ def _notes(sweep: Sweep) -> list[str]:
 
 
 def _grid(sweep: Sweep) -> layout.Grid:
-    header, body = _cells(sweep)
-    return layout.grid(header, body, left=(1,))
+    return tables.grid(sweep_table(sweep), sweep.currency)
 
 
 def render_sweep_table(sweep: Sweep) -> str:

@@ -116,11 +116,16 @@ def allocation_table(r: Result) -> Table:
     title = {"optimal": "Allocation", "best_found": "Allocation (best found, not proven optimal)",
              "most_exports_reachable": "The plan that reaches the most exports (it does NOT "
                                        "meet the target)"}.get(r.plan, "Allocation")
-    return Table("allocation", title, columns, rows, total, _rounding(columns, rows, total),
+    return Table("allocation", title, columns, rows, _one(total), _rounding(columns, rows, total),
                  caption="Every lever of the scenario, in file order; spend is net of cost "
                          "recovery" + (", over all periods, undiscounted" if r.periods else "")
                          + ".",
                  empty="No plan was found: nothing is allocated.")
+
+
+def _one(total: tuple[Any, ...] | None) -> tuple[tuple[Any, ...], ...]:
+    """A table's total rows: this one, if any."""
+    return () if total is None else (total,)
 
 
 def _finite(value: Any) -> float | None:
@@ -151,7 +156,7 @@ def period_tables(r: Result) -> tuple[list[Table], Table | None]:
     notes = _rounding(spend_cols, spend_rows, spend_total)
     if not notes and any(not memo.adds_up(row[1:-1], row[-1], scale) for row in spend_rows):
         notes = (memo.ROUNDING_NOTE,)
-    spend = Table("periods_spend", "Spend by period", spend_cols, tuple(spend_rows), spend_total,
+    spend = Table("periods_spend", "Spend by period", spend_cols, tuple(spend_rows), (spend_total,),
                   notes + note, caption=f"Net spend in each period ({cur}, undiscounted).")
 
     export_rows: list[tuple[Any, ...]] = [
@@ -163,7 +168,7 @@ def period_tables(r: Result) -> tuple[list[Table], Table | None]:
                    *[Column(f"p{i}", lab, "money", f"{cur} a year", scale)
                      for i, lab in enumerate(labels)])
     exports = Table("periods_exports", "Exports by period", export_cols, tuple(export_rows),
-                    export_total, _rounding(export_cols, export_rows, export_total),
+                    (export_total,), _rounding(export_cols, export_rows, export_total),
                     caption="A year's lever exports in each period; they are levels, not "
                             "added up over the periods.")
 

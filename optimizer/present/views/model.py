@@ -1,17 +1,19 @@
-"""What a report holds: plain frozen data, raw numbers, and how a cell is written.
+"""What every output holds: plain frozen data, raw numbers, and how a cell is written.
 
-Every renderer (HTML, Markdown, LaTeX, workbook) reads these; the text ones
-write cells with :func:`cell_text`, so a figure reads the same in every file.
-The workbook writes the raw numbers with a number format instead.
+Every table of every output is a :class:`Table`: the report's (HTML, Markdown,
+LaTeX, workbook) and the command line's (text, Markdown, CSV). The text renderers
+write cells with :func:`cell_text`, in the table's style, so a figure reads the same
+in every file of that style; the workbook and the CSV write the raw numbers instead.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
-from optimizer.numbers import memo
+from optimizer.numbers import exact, memo
 from optimizer.results import Sweep, Swing
 from optimizer.results.simulation import Simulation
 
@@ -19,16 +21,24 @@ KINDS = ("text", "money", "amount", "count", "share", "number", "mixed")
 """money: one scale for the column (memo.Scale); amount: each figure its own scale;
 mixed: each cell a Quantity that carries its kind."""
 
+Style = Literal["memo", "exact"]
+"""How a table's cells are worded: ``memo`` as a memo quotes a figure ($163.5M,
+optimizer.numbers.memo: the report), ``exact`` with every unit written out
+(163,508,772 PKR, optimizer.numbers.exact: the command line)."""
+Align = Literal["left", "right"]
+
 
 @dataclass(frozen=True)
 class Quantity:
-    """A figure whose kind is its own (a cell of a mixed column)."""
+    """A figure whose kind is its own (a cell of a mixed column); its column's exact-style
+    details (decimals, bare, signed) apply to it."""
 
     value: float | None
     kind: str
     """money (standalone), count, share, number or text."""
     text: str | None = None
-    """Shown instead of the value (``below a tenth of it``); the value stays for the workbook."""
+    """Shown instead of the value (``below a tenth of it``, a difference of ``0``); the
+    value stays for the workbook and the CSV."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,16 @@ class Column:
     """money columns: the one scale of every row and the total."""
     wide: bool = False
     """Long free text (a source): renderers let it wrap."""
+    decimals: int | None = None
+    """exact style: places after the point (money: None is whole units, cents below
+    100; share: None is one; number: None is four significant figures)."""
+    bare: bool = False
+    """exact style: money without its currency, which the label or the title names once."""
+    signed: bool = False
+    """exact style: a sign before every figure (+12, a difference)."""
+    align: Align | None = None
+    """None: numbers read right, text left (a column of numbers that names its row, the
+    confidences of the cost of certainty, reads left)."""
 
 
 @dataclass(frozen=True)
@@ -50,14 +70,19 @@ class Table:
     title: str
     columns: tuple[Column, ...]
     rows: tuple[tuple[Any, ...], ...]
-    total: tuple[Any, ...] | None = None
+    totals: tuple[tuple[Any, ...], ...] = ()
+    """Rows under a rule (the total; the command line's by-period table has two)."""
     notes: tuple[str, ...] = ()
     caption: str = ""
     """One sentence that says how to read the table."""
     empty: str = "Nothing to show."
     """What a renderer says instead of an empty table."""
     page_hidden: tuple[str, ...] = ()
-    """Keys of columns the page formats leave out (the workbook keeps every column)."""
+    """Keys of columns the page formats leave out (the workbook and the CSV keep every
+    column)."""
+    style: Style = "memo"
+    """How the cells are worded (see :data:`Style`): the report's tables are memo, the
+    command line's exact."""
 
 
 @dataclass(frozen=True)
@@ -208,17 +233,20 @@ class Report:
         return (*out, self.binding, *self.explanation, self.assumptions)
 
 
-def cell_text(value: Any, column: Column, currency: str) -> str:
-    """A cell as every text renderer writes it (memo rules, see optimizer.numbers.memo)."""
+def cell_text(value: Any, column: Column, currency: str, style: Style = "memo") -> str:
+    """A cell as every text renderer writes it: a string as it is, a Quantity by its own
+    kind, else by the column's, in ``style`` (see :data:`Style`)."""
     if isinstance(value, Quantity):
         if value.text is not None:
             return value.text
-        return _by_kind(value.value, value.kind, None, currency)
-    if value is None:
-        return "" if column.kind == "text" else memo.MISSING
-    if isinstance(value, str):
-        return value
-    return _by_kind(value, column.kind, column.scale, currency)
+        kind, scale, value = value.kind, None, value.value
+    elif value is None and column.kind == "text" or isinstance(value, str):
+        return value or ""
+    else:
+        kind, scale = column.kind, column.scale
+    if style == "exact":
+        return _exact(value, kind, column, currency)
+    return _by_kind(value, kind, scale, currency)
 
 
 def _by_kind(value: Any, kind: str, scale: memo.Scale | None, currency: str) -> str:
@@ -236,24 +264,52 @@ def _by_kind(value: Any, kind: str, scale: memo.Scale | None, currency: str) -> 
         return memo.share(value)
     if kind == "number":
         return memo.number(value)
+    return _plain(value)
+
+
+def _exact(value: Any, kind: str, column: Column, currency: str) -> str:
+    if kind in ("money", "amount"):
+        text = exact.money(value, "" if column.bare else currency, column.decimals)
+    elif kind == "count":
+        text = exact.count(value)
+    elif kind == "share":
+        text = exact.share(value, 1 if column.decimals is None else column.decimals)
+    elif kind == "number":
+        text = exact.number(value, column.decimals)
+    elif value is None or isinstance(value, float) and not math.isfinite(value):
+        return exact.MISSING
+    else:
+        return _plain(value)
+    # a missing figure is "-" already: no sign before it
+    return "+" + text if column.signed and not text.startswith("-") else text
+
+
+def _plain(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
 
 
-def table_text(table: Table, currency: str) -> tuple[list[str], list[list[str]], list[str] | None]:
-    """Header, body and total row of a table as text."""
-    header = [c.label for c in table.columns]
-    body = [[cell_text(v, c, currency) for v, c in zip(row, table.columns, strict=True)]
-            for row in table.rows]
-    total = None if table.total is None else [
-        cell_text(v, c, currency) for v, c in zip(table.total, table.columns, strict=True)]
-    return header, body, total
+def table_text(table: Table, currency: str
+               ) -> tuple[list[str], list[list[str]], list[list[str]]]:
+    """Header, body and total rows of a table as text, in the table's style."""
+
+    def line(row: tuple[Any, ...]) -> list[str]:
+        return [cell_text(v, c, currency, table.style)
+                for v, c in zip(row, table.columns, strict=True)]
+
+    return ([c.label for c in table.columns], [line(row) for row in table.rows],
+            [line(row) for row in table.totals])
 
 
 def numeric(column: Column) -> bool:
     """Right-aligned in every renderer."""
     return column.kind != "text"
+
+
+def align(column: Column) -> Align:
+    """Which side a column's cells read from in a laid-out table."""
+    return column.align or ("right" if numeric(column) else "left")
 
 
 def split(table: Table, most: int, keep: int = 1) -> list[Table]:
@@ -266,18 +322,11 @@ def split(table: Table, most: int, keep: int = 1) -> list[Table]:
     chunks = [rest[i:i + step] for i in range(0, len(rest), step)]
     out = []
     for n, chunk in enumerate(chunks, 1):
-        idx = [*range(keep), *chunk]
-
-        def pick(row: tuple[Any, ...], idx: list[int] = idx) -> tuple[Any, ...]:
-            return tuple(row[i] for i in idx)
-
-        out.append(Table(
-            key=f"{table.key}_{n}", title=f"{table.title} ({n} of {len(chunks)})",
-            columns=tuple(table.columns[i] for i in idx),
-            rows=tuple(pick(r) for r in table.rows),
-            total=None if table.total is None else pick(table.total),
-            notes=table.notes if n == len(chunks) else (),
-            caption=table.caption if n == 1 else "", empty=table.empty))
+        part = _columns(table, [*range(keep), *chunk])
+        out.append(replace(part, key=f"{table.key}_{n}",
+                           title=f"{table.title} ({n} of {len(chunks)})",
+                           notes=table.notes if n == len(chunks) else (),
+                           caption=table.caption if n == 1 else ""))
     return out
 
 
@@ -287,14 +336,24 @@ def project(table: Table, drop: tuple[str, ...] | None = None) -> Table:
     keep = [i for i, c in enumerate(table.columns) if c.key not in drop]
     if len(keep) == len(table.columns):
         return table
+    return _columns(table, keep)
 
-    def pick(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(row[i] for i in keep)
 
-    return Table(table.key, table.title, tuple(table.columns[i] for i in keep),
-                 tuple(pick(r) for r in table.rows),
-                 None if table.total is None else pick(table.total), table.notes,
-                 table.caption, table.empty, ())
+def pick(table: Table, keys: Sequence[str]) -> Table:
+    """``table`` with the columns keyed in ``keys``, in that order (a CSV whose columns
+    are in another order than the page's)."""
+    at = {c.key: i for i, c in enumerate(table.columns)}
+    return _columns(table, [at[k] for k in keys])
+
+
+def _columns(table: Table, idx: Sequence[int]) -> Table:
+    """``table`` with the columns numbered in ``idx``, in that order (none page_hidden)."""
+
+    def cut(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(row[i] for i in idx)
+
+    return replace(table, columns=cut(table.columns), rows=tuple(cut(r) for r in table.rows),
+                   totals=tuple(cut(t) for t in table.totals), page_hidden=())
 
 
 def flagged(table: Table) -> list[bool]:
