@@ -20,10 +20,12 @@ The rule (README, "Reports"):
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Concatenate, ParamSpec
 
 from optimizer.numbers import clean
 
@@ -33,6 +35,22 @@ MISSING = "n/a"
 SYMBOLS = {"USD": "$", "PKR": "Rs "}
 SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"))
 FIGURES = 3
+P = ParamSpec("P")
+
+
+def _written(write: Callable[Concatenate[float, P], str]
+             ) -> Callable[Concatenate[float | None, P], str]:
+    """How every memo figure writes a missing value (n/a) and an exact zero (a dash,
+    after clean()); ``write`` gets every other figure, cleaned."""
+
+    @functools.wraps(write)
+    def written(value: float | None, /, *args: P.args, **kwargs: P.kwargs) -> str:
+        if value is None or not math.isfinite(value):
+            return MISSING
+        value = clean(value)
+        return ZERO if value == 0 else write(value, *args, **kwargs)
+
+    return written
 
 
 def symbol(currency: str) -> str:
@@ -77,14 +95,10 @@ def scale_for(values: Iterable[float | None]) -> Scale:
     return Scale(decimals=min(6, FIGURES - 1 - math.floor(math.log10(top))))
 
 
-def money(value: float | None, currency: str, scale: Scale | None = None,
+@_written
+def money(value: float, currency: str, scale: Scale | None = None,
           trim: bool = False) -> str:
     """A money figure in ``scale`` (its own when None, trailing zeros trimmed)."""
-    if value is None or not math.isfinite(value):
-        return MISSING
-    value = clean(value)
-    if value == 0:
-        return ZERO
     if scale is None:
         scale, trim = scale_for([value]), True
     shown = scale.steps(value)
@@ -119,14 +133,10 @@ EXCEL_SHARE = f'0.0%;-0.0%;"{ZERO}"'
 """The workbook's number format that shows a share as :func:`share` writes it."""
 
 
-def count(value: float | None, integer: bool = False) -> str:
+@_written
+def count(value: float, integer: bool = False) -> str:
     """Units: whole numbers with separators; a million or more in M or B with three
     significant figures (1B, 250M); fractions of small counts to two decimals."""
-    if value is None or not math.isfinite(value):
-        return MISSING
-    value = clean(value)
-    if value == 0:
-        return ZERO
     size = abs(value)
     if size >= 1e6 * (1 - 5e-4):
         return number(value)
@@ -135,13 +145,9 @@ def count(value: float | None, integer: bool = False) -> str:
     return f"{rounded(value, 2):,.2f}".rstrip("0").rstrip(".")
 
 
-def number(value: float | None) -> str:
+@_written
+def number(value: float) -> str:
     """A plain figure, three significant figures (M/B/T past a million): 0.0432, 3.59."""
-    if value is None or not math.isfinite(value):
-        return MISSING
-    value = clean(value)
-    if value == 0:
-        return ZERO
     size = abs(value)
     if size >= 1e6 * (1 - 5e-4):
         scale = scale_for([value])
@@ -152,13 +158,9 @@ def number(value: float | None) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def share(value: float | None) -> str:
+@_written
+def share(value: float) -> str:
     """``50.7%``; an exact zero is a dash."""
-    if value is None or not math.isfinite(value):
-        return MISSING
-    value = clean(value)
-    if value == 0:
-        return ZERO
     return f"{rounded(value * 100, 1)}%"
 
 
