@@ -163,7 +163,8 @@ def test_exit_4_with_the_best_plan_marked(
     code, out, err = invoke("--config", SHIPPED)
     assert code == 4
     assert "NOT proven optimal" in out
-    assert "within a gap of 5.00%" in out and err == ""
+    # the table marks it; why it is not proven is a message, on stderr
+    assert "within a gap of 5.00%" in err and "within a gap" not in out
 
 
 def test_exit_4_when_the_plan_fails_its_recheck(
@@ -196,3 +197,18 @@ def test_exit_1_for_an_unexpected_error_without_traceback(monkeypatch: pytest.Mo
     code, _, err = invoke("--config", SHIPPED)
     assert code == 1
     assert "disk on fire" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "json"])
+def test_why_a_file_is_infeasible_goes_to_stderr_in_every_format(fmt: str) -> None:
+    """stdout carries the result only (README, "Command line"): the reason, the
+    conflicting limits and the repairs are messages. The table and Markdown carried
+    them on stdout (Markdown twice, and again on stderr)."""
+    infeasible = Path(__file__).resolve().parents[1] / "configs/examples/infeasible.yaml"
+    code, out, err = invoke("--config", infeasible, "--format", fmt)
+    assert code == 3
+    for line in ("infeasible: the levers must add 7,400,000,000 USD", "Cheapest repairs:",
+                 "Limits that cannot all hold:"):
+        # (result JSON has a message field: there the words are data of the result)
+        assert line in err and (fmt == "json" or line not in out), (fmt, line)
+    assert err.count("infeasible: the levers must add") == 1

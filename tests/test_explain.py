@@ -22,7 +22,7 @@ SHIPPED = ROOT / "configs" / "pakistan_it_exports.yaml"
 def test_infeasible_names_the_conflict_and_repairs_that_work() -> None:
     e = explain(load_scenario(INFEASIBLE))
     assert e.result.status == "infeasible"
-    assert {"budget.ceiling", "target.exports"} <= set(e.conflict)
+    assert {"budget.ceiling", "target.exports"} <= set(e.conflict.limits)
     repairs = {r.limit: r for r in e.repairs}
     # hand: 7.4B needed; 100M buys centres (30M, 3B), retention (20M, 1B) and 50,000
     # workers (50M, 1.25B); the 2.15B left needs 86,000 more workers at 1,000: 186M.

@@ -544,3 +544,45 @@ def test_pyomo_warnings_go_to_stderr() -> None:
                          cwd=ROOT, timeout=120)
     assert run.stdout == ""
     assert "a warning from Pyomo" in run.stderr
+
+
+def test_the_conflict_set_is_irreducible_on_the_file_itself(tmp_path: Path) -> None:
+    """configs/examples/infeasible.yaml: HiGHS named five limits, among them the
+    workforce cap, yet without it the file stays infeasible. By hand: with both
+    other caps gone, the 100M ceiling buys 30M of centres (3B) and 70M of retention
+    at 0.02 a dollar (3.5B), 6.5B < 7.4B: so those two caps are not needed. Without
+    the centres' cap, 100M of centres add 10B; without the ceiling or the target
+    nothing binds. Each check here is a fresh solve of an edited file."""
+    import yaml
+
+    from optimizer.analyses.explain import conflict_set
+
+    path = ROOT / "configs" / "examples" / "infeasible.yaml"
+    got = conflict_set(load_scenario(path))
+    assert got.limits == ("budget.ceiling", "target.exports",
+                          "levers.erozgar_centers.max_units")
+    assert set(got.aside) == {"levers.dollar_retention.max_units",
+                              "levers.it_workforce.max_units"}
+    data = yaml.safe_load(path.read_text())
+
+    def status(drop: list[str]) -> str:
+        edited = json.loads(json.dumps(data))
+        for name in drop:
+            parts = name.split(".")
+            if name == "budget.ceiling":
+                del edited["budget"]["ceiling"]
+            elif name == "target.exports":
+                edited["target"] = {"exports": 0}
+            else:
+                del edited["levers"][parts[1]][parts[2]]
+        out = tmp_path / "edited.yaml"
+        out.write_text(yaml.safe_dump(edited))
+        return solve_scenario(load_scenario(out)).status
+
+    assert status(list(got.aside)) == "infeasible"
+    for name in got.limits:
+        assert status([*got.aside, name]) == "optimal", name
+    code, _, err = invoke("--config", path)
+    assert code == 3
+    assert ("Limits that cannot all hold: budget.ceiling, target.exports, "
+            "levers.erozgar_centers.max_units (checked by re-solving the file") in err

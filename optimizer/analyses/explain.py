@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from optimizer.errors import OutOfTime
 from optimizer.results import (
+    Conflict,
     Explanation,
     JointRepair,
     LeverRoom,
@@ -430,12 +431,58 @@ def _least_share(s: Scenario, names: Sequence[str], ok: Callable[[Scenario], boo
     return high
 
 
-def conflict_set(loadout: Loadout, options: SolverOptions | None = None) -> list[str]:
-    """An irreducible infeasible subset from HiGHS, in scenario names."""
+def conflict_set(loadout: Loadout, options: SolverOptions | None = None,
+                 probes: _Probes | None = None) -> Conflict:
+    """HiGHS's irreducible infeasible subset in scenario names, filtered on the file
+    itself (see results.Conflict): HiGHS's set, of the LP relaxation, can name a limit
+    the conflict does not need (a cap beside a ceiling that binds first)."""
     from optimizer.solving.engine import Session
 
-    session = Session(loadout, options)
-    return session.conflict()
+    named = Session(loadout, options).conflict()
+    probes = probes or _Probes(loadout, options)
+    # feasibility alone: a max_exports file's target is no constraint, and without its
+    # caps and ceiling the most exports would be unbounded
+    s = loadout.scenario
+    if s.objective != "min_cost":
+        s = s.model_copy(update={"objective": "min_cost", "target": s.target.model_copy(
+            update={"exports": 0.0, "includes_baseline": False})})
+    unchecked = [n for n in named if _without(s, n) is None]
+    limits, aside = [], []
+    for name in named:
+        if name in unchecked:
+            continue
+        dropped = _without(s, name)
+        assert dropped is not None
+        if probes.sure(dropped):
+            limits.append(name)
+        else:
+            aside.append(name)
+            s = dropped
+    return Conflict(tuple(n for n in named if n in limits or n in unchecked), tuple(aside),
+                    tuple(unchecked))
+
+
+_DROPPED_AS_NONE = ("max_units", "max_units_per_period", "max_spend", "min_units",
+                    "min_spend", "min_units_if_used", "fixed_units")
+
+
+def _without(s: Scenario, name: str) -> Scenario | None:
+    """``s`` without the named limit (None where it cannot be dropped: a constraint, a
+    lever's logic or curve, its fixed cost)."""
+    parts = name.split(".")
+    if name == "budget.ceiling":
+        return s.model_copy(update={"budget": s.budget.model_copy(update={"ceiling": None})})
+    if name == "target.exports":
+        return s.model_copy(update={"target": s.target.model_copy(
+            update={"exports": 0.0, "includes_baseline": False})})
+    if len(parts) == 3 and parts[:2] in (["budget", "per_period"], ["target", "milestones"]):
+        part = s.budget if parts[0] == "budget" else s.target
+        kept = {k: v for k, v in getattr(part, parts[1]).items() if str(k) != parts[2]}
+        return s.model_copy(update={parts[0]: part.model_copy(update={parts[1]: kept})})
+    if parts[0] == "levers" and len(parts) == 3 and parts[2] in _DROPPED_AS_NONE \
+            and parts[1] in s.levers:
+        return _lever(s, parts[1], **{parts[2]: 0.0 if parts[2] == "min_units" else None})
+    return None
 
 
 SECTIONS = ("infeasibility", "binding", "ranging", "tornado", "room")
@@ -443,7 +490,7 @@ SECTIONS = ("infeasibility", "binding", "ranging", "tornado", "room")
 
 def repairs_for(loadout: Loadout, result: Result, options: SolverOptions | None = None,
                 relax: Sequence[str] = (), unfinished: list[str] | None = None,
-                ) -> tuple[list[str], list[Repair], JointRepair | None]:
+                ) -> tuple[Conflict, list[Repair], JointRepair | None]:
     """An infeasible result's conflict set, one-limit repairs (cheapest first) and
     joint repair. The limits considered: those the conflict set and the most-exports
     plan name (and the target), or only ``relax``, in the user's order of preference.
@@ -452,20 +499,20 @@ def repairs_for(loadout: Loadout, result: Result, options: SolverOptions | None 
     ``unfinished`` and left out."""
     unfinished = [] if unfinished is None else unfinished
     s = loadout.scenario
+    probes = _Probes(loadout, options)
     try:
-        conflict = conflict_set(loadout, options)
+        conflict = conflict_set(loadout, options, probes)
     except OutOfTime:
-        conflict = []
+        conflict = Conflict()
         unfinished.append("the conflicting limits")
     if relax:
         names = list(relax)
     else:
-        names = [n for n in (*conflict, *result.binding, "target.exports")
-                 if limit_value(s, n) is not None]
+        names = [n for n in (*conflict.limits, *conflict.aside, *result.binding,
+                             "target.exports") if limit_value(s, n) is not None]
     # a lock (fixed_units) is not loosened one way: lowering or raising it may help
     names = [n for n in dict.fromkeys(names) if not n.endswith(".fixed_units")]
     # every search's probes on one warm session, one after another
-    probes = _Probes(loadout, options)
     singles = []
     for name in names:
         try:
@@ -502,7 +549,7 @@ def explain(
     unfinished: list[str] = []
     if result.status == "infeasible":
         conflict, singles, joint = repairs_for(loadout, result, options, relax, unfinished)
-        return Explanation(result, (), tuple(conflict), tuple(singles),
+        return Explanation(result, (), conflict, tuple(singles),
                            prechecks=tuple(precheck(loadout.scenario)), joint=joint,
                            share=share, slack=slack, unfinished=tuple(unfinished))
 
@@ -534,7 +581,7 @@ def explain(
     swings, ranges = ((() if isinstance(done.get(section), OutOfTime)
                        else tuple(done.get(section, ()))) for section in ("tornado", "ranging"))
     roomy = within_budget("room", lambda: room(loadout, options, slack))
-    return Explanation(result, worth, (), (), swings=swings, ranges=ranges, room=roomy,
+    return Explanation(result, worth, Conflict(), (), swings=swings, ranges=ranges, room=roomy,
                        share=share, slack=slack, unfinished=tuple(unfinished))
 
 

@@ -22,7 +22,7 @@ def with_repairs(loadout: Loadout, result: Result, options: SolverOptions,
     """The infeasible result's message, with what the file shows before solving, the
     conflicting limits, and the cheapest repairs (one limit, then together)."""
     from optimizer.analyses.explain import repairs_for
-    from optimizer.results.messages import joint_sentence, repair_sentence
+    from optimizer.results.messages import conflict_sentence, joint_sentence, repair_sentence
 
     s = loadout.scenario
     unfinished: list[str] = []
@@ -30,8 +30,9 @@ def with_repairs(loadout: Loadout, result: Result, options: SolverOptions,
     parts = [result.message]
     if found:
         parts.append("Before solving: " + "; ".join(found) + ".")
-    if conflict:
-        parts.append("Limits that cannot all hold: " + ", ".join(conflict) + ".")
+    said = conflict_sentence(conflict)
+    if said is not None:
+        parts.append(said)
     fixes = [repair_sentence(r, s.currency) for r in singles if r.needed is not None][:3]
     if fixes:
         parts.append("Cheapest repairs: " + "; or ".join(fixes) + ".")

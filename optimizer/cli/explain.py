@@ -89,5 +89,9 @@ def explain(
             tornado_chart, explanation.swings, base or 0.0, r.currency,
             f"{r.scenario}: what moves the answer, each parameter alone", explanation.share,
             plot, "Total cost" if r.objective == "min_cost" else "Lever exports")
+    status = explanation.result.status
     emit(explanation, EXPLAIN_RENDERERS, fmt, files=EXPLAIN_FILES, output=output,
-         plot=draw, status=int(explanation.result.exit_code))
+         plot=draw, status=int(explanation.result.exit_code),
+         # an infeasible file's explanation is its message ("Why infeasible"); any
+         # other answer short of optimal says why on stderr, as optimize does
+         warning=None if status in ("optimal", "infeasible") else explanation.result.message)

@@ -133,7 +133,8 @@ def optimize(
         files["periods.csv"] = "periods"
     emit(result, {**RENDERERS, "periods": render_periods_csv}, fmt, files=files,
          output=output,
-         # the table carries the message
-         warning=result.message if result.status != "optimal" and fmt != "table" else None,
+         # stdout carries the result only, in every format; why it is not optimal is a
+         # message (stderr)
+         warning=result.message if result.status != "optimal" else None,
          status=int(result.exit_code))
 

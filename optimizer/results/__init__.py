@@ -471,11 +471,28 @@ class JointRepair:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """Limits that cannot all hold (infeasible only): HiGHS's irreducible set, filtered
+    on the scenario itself. Each limit named by HiGHS is dropped from the file in
+    turn; where the file stays infeasible without it, it is set ``aside`` (not
+    needed) and stays dropped. What remains is irreducible, checked by re-solving:
+    with the ``aside`` limits dropped, dropping any one of ``limits`` too makes the
+    file feasible."""
+
+    limits: tuple[str, ...] = ()
+    aside: tuple[str, ...] = ()
+    """Named by HiGHS (whose set is not always minimal), not needed for the conflict."""
+    unchecked: tuple[str, ...] = ()
+    """Limits of the set that cannot be dropped from a file to check them (a
+    constraint, a lever's logic or curve): kept as HiGHS named them."""
+
+
+@dataclass(frozen=True)
 class Explanation:
     result: Result
     worth: tuple[Worth, ...]
-    conflict: tuple[str, ...]
-    """An irreducible set of limits that cannot hold together (infeasible only)."""
+    conflict: Conflict
+    """The limits that cannot hold together (infeasible only)."""
     repairs: tuple[Repair, ...]
     """Single-limit repairs, cheapest (smallest relative change) first."""
     prechecks: tuple[str, ...] = ()

@@ -13,6 +13,7 @@ from optimizer.numbers.exact import count, money
 from optimizer.results import (
     Certificate,
     ChanceInfo,
+    Conflict,
     Finding,
     FloorOverMaxSpend,
     ForcedExclusion,
@@ -195,6 +196,32 @@ def price(value: float, currency: str) -> str:
     """Money exact to the unit from 100 up (or whole), to four decimals below."""
     whole = abs(value) >= 100 or float(value).is_integer()
     return money(value, currency, 0 if whole else 4)
+
+
+CONFLICT_CHECK = ("checked by re-solving the file: drop any one of them and the target is "
+                  "reachable")
+
+
+def conflict_notes(c: Conflict) -> list[str]:
+    """What a conflict set's reader must know beside its limits: those HiGHS named
+    that the conflict does not need, and those that could not be checked."""
+    out = []
+    if c.aside:
+        out.append(f"HiGHS also named {', '.join(c.aside)}; the file stays infeasible "
+                   "without them, so they are set aside (dropped) in that check")
+    if c.unchecked:
+        out.append(f"{', '.join(c.unchecked)}: as HiGHS named "
+                   f"{'it' if len(c.unchecked) == 1 else 'them'} (cannot be dropped from "
+                   "the file to check)")
+    return out
+
+
+def conflict_sentence(c: Conflict) -> str | None:
+    """'Limits that cannot all hold: A, B (checked by re-solving ...).'"""
+    if not c.limits:
+        return None
+    notes = "; ".join([CONFLICT_CHECK, *conflict_notes(c)])
+    return f"Limits that cannot all hold: {', '.join(c.limits)} ({notes})."
 
 
 def repair_sentence(r: Repair, currency: str) -> str:

@@ -181,8 +181,7 @@ def _summary(result: Result) -> list[str]:
     proof = proof_sentence(result)
     if proof:
         lines.append(proof)
-    if result.status != "optimal":
-        lines.append(result.message)
+    # (why it is not optimal is a message: the command writes it to stderr)
     return lines
 
 

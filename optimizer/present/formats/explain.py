@@ -10,6 +10,8 @@ from optimizer.numbers.exact import count, money
 from optimizer.present.formats import render_table, to_dict
 from optimizer.results import Explanation, LeverRoom, Stability, Swing, Worth
 from optimizer.results.messages import (
+    CONFLICT_CHECK,
+    conflict_notes,
     joint_sentence,
     limit_amount,
     price,
@@ -67,9 +69,11 @@ def _sections(e: Explanation) -> list[tuple[str, list[str]]]:
         if e.prechecks:
             out.append(("Before solving: what the file's own arithmetic shows",
                         list(e.prechecks)))
-        out.append(("Limits that cannot all hold (an irreducible set, from HiGHS)",
-                    list(e.conflict) or ["none found in the LP relaxation: the conflict "
-                                         "comes from whole numbers or on/off decisions"]))
+        out.append((f"Limits that cannot all hold ({CONFLICT_CHECK})",
+                    [*e.conflict.limits, *conflict_notes(e.conflict)]
+                    if e.conflict.limits else
+                    ["none found in the LP relaxation: the conflict comes from whole "
+                     "numbers or on/off decisions"]))
         fixes = [repair_sentence(r, cur) for r in e.repairs]
         out.append(("Cheapest repairs, one limit at a time (smallest change first)",
                     [f"{'or ' if i else ''}{f}" for i, f in enumerate(fixes)] or ["none"]))
@@ -141,7 +145,9 @@ def render_explain_json(e: Explanation) -> str:
         "worth": [{"limit": w.limit, "value": w.value, "step": w.step, "change": w.change,
                    "per_unit": w.per_unit, "objective": w.objective, "dual": w.dual,
                    "dual_basis": w.dual_basis} for w in e.worth],
-        "conflict": list(e.conflict),
+        "conflict": list(e.conflict.limits),
+        "conflict_aside": list(e.conflict.aside),
+        "conflict_unchecked": list(e.conflict.unchecked),
         "prechecks": list(e.prechecks),
         "unfinished": list(e.unfinished),
         "repairs": [{"limit": r.limit, "current": r.current, "needed": r.needed,

@@ -14,6 +14,7 @@ from optimizer.numbers import memo
 from optimizer.present.views.currency import kind_of, present
 from optimizer.present.views.model import Column, Quantity, Table, Tornado
 from optimizer.results import Explanation, Result, Swing, Worth
+from optimizer.results.messages import CONFLICT_CHECK, conflict_notes
 from optimizer.scenario.schema import Scenario
 
 FIELD_WORDS = {
@@ -149,9 +150,9 @@ def explanation_tables(e: Explanation, r: Result, s: Scenario, rate: float) -> l
         out.append(Table(
             "conflict", "Limits that cannot all hold",
             (Column("limit", "limit"), Column("name", "name in the file")),
-            tuple((describe(n, s), n) for n in conflict),
-            caption="An irreducible set from HiGHS (of the LP relaxation): drop any one and "
-                    "the rest can hold together.",
+            tuple((describe(n, s), n) for n in conflict.limits),
+            notes=tuple(f"{note[0].upper()}{note[1:]}." for note in conflict_notes(conflict)),
+            caption=f"HiGHS's irreducible set (of the LP relaxation), {CONFLICT_CHECK}.",
             empty="None found in the LP relaxation: the conflict comes from whole numbers or "
                   "on/off decisions."))
         out.append(Table(
@@ -253,7 +254,7 @@ def sensitivity_table(binding: Table, explained: Sequence[Table], cur: str) -> T
         for row in t.rows:
             if t.key == "conflict":
                 rows.append(("conflict", row[0], row[1], none, none, none, none, none, none,
-                             "in the irreducible infeasible set"))
+                             "in the conflict set (checked by re-solving)"))
             elif t.key == "prechecks":
                 rows.append(("precheck", row[0], "", none, none, none, none, none, none,
                              "arithmetic on the file, before any solve"))
