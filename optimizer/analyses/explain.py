@@ -118,6 +118,18 @@ class _Probes:
         re-check and still not be proven)."""
         return self._feasible(s, screen=False, proven=True)
 
+    def decided(self, s: Scenario) -> bool | None:
+        """True: feasible (a plan passed the re-check); False: proven infeasible by a
+        full solve; None: neither (the model cannot represent ``s``, or no proof)."""
+        from optimizer.errors import ScenarioError, SolverError
+
+        if self._feasible(s, screen=True):
+            return True
+        try:
+            return False if self.result(s).status == "infeasible" else None
+        except (ScenarioError, SolverError):
+            return None
+
     def _feasible(self, s: Scenario, screen: bool, proven: bool = False) -> bool:
         """A probe of a repair search: a move so large the model cannot represent it
         (coefficients past 1e10) counts as no plan, not as an error in the file."""
@@ -449,13 +461,16 @@ def conflict_set(loadout: Loadout, options: SolverOptions | None = None,
     unchecked = [n for n in named if _without(s, n) is None]
     limits, aside = [], []
     for name in named:
-        if name in unchecked:
-            continue
         dropped = _without(s, name)
-        assert dropped is not None
-        if probes.sure(dropped):
+        verdict = None if dropped is None else probes.decided(dropped)
+        if verdict is None:
+            # cannot be dropped from a file, or no verdict without it: as HiGHS named it
+            if name not in unchecked:
+                unchecked.append(name)
+        elif verdict:
             limits.append(name)
         else:
+            assert dropped is not None
             aside.append(name)
             s = dropped
     return Conflict(tuple(n for n in named if n in limits or n in unchecked), tuple(aside),
