@@ -245,3 +245,51 @@ def test_sweep_plot_from_the_command_line(tmp_path: Path) -> None:
     code, _, err = invoke("sweep", "--config", SHIPPED, "--targets", "5B:11B:2B", "--plot",
                           tmp_path / "frontier.pdf")
     assert code == 2 and ".png or .svg" in err
+
+
+UNSPENT = """
+    name: a ceiling the plan need not spend
+    objective: max_exports
+    target: {exports: 30}
+    budget: {ceiling: 5}
+    levers:
+      a: {unit_cost: 1, yield_per_unit: 4, max_units: 10}
+      b: {unit_cost: 2, yield_per_unit: 2, max_units: 2}
+"""
+
+
+def test_ceiling_sweep_marginal_is_per_unit_of_ceiling_and_says_if_the_target_is_met(
+        scenario_file: Write) -> None:
+    """By hand: a ceiling of 5 buys 5 a (20 exports); a ceiling of 20 buys all 10 a and
+    both b (40 + 4 = 44 exports) for 14, 6 of the ceiling unspent. One more unit of
+    ceiling bought (44 - 20) / (20 - 5) = 1.6 exports, not the 24 / 9 = 2.67 per unit
+    spent that was printed under "per 1 of ceiling". The target of 30 is met at 20."""
+    path = scenario_file(UNSPENT)
+    code, out, err = invoke("sweep", "--config", path, "--ceilings", "5,20", "--format", "json")
+    assert code == 0, err
+    points = json.loads(out)["points"]
+    # (max_exports keeps the cheapest plan within the spec's band of the most exports)
+    assert [p["lever_exports"] for p in points] == pytest.approx([20.0, 44.0], rel=2e-6)
+    assert [p["total_cost"] for p in points] == pytest.approx([5.0, 14.0], abs=1e-4)
+    assert points[0]["marginal"] is None
+    assert points[1]["marginal"] == pytest.approx((44 - 20) / (20 - 5), rel=1e-5)
+    assert [p["meets_target"] for p in points] == [False, True]
+    code, out, _ = invoke("sweep", "--config", path, "--ceilings", "5,20", "--format", "csv")
+    header = out.splitlines()[0].split(",")
+    assert header[:6] == ["ceiling", "status", "meets_target", "total_cost", "lever_exports",
+                          "marginal"]
+
+
+def test_target_sweep_shows_total_exports_on_the_targets_basis() -> None:
+    """The shipped target counts the 2.6B baseline: the target column is total exports,
+    so total exports stand beside it (the lever exports column alone read 2.4B against
+    a 5B target)."""
+    code, out, err = invoke("sweep", "--config", SHIPPED, "--targets", "5B,7B", "--format",
+                            "json")
+    assert code == 0, err
+    for p in json.loads(out)["points"]:
+        assert p["total_exports"] == pytest.approx(p["lever_exports"] + 2.6e9)
+        assert p["total_exports"] == pytest.approx(p["target"])
+        assert p["meets_target"] is True
+    code, out, _ = invoke("sweep", "--config", SHIPPED, "--targets", "5B,7B")
+    assert "total exports (USD/yr)" in out and "lever exports (USD/yr)" in out

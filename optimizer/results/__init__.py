@@ -374,16 +374,20 @@ class Sweep:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def rows(self) -> list[dict[str, Any]]:
-        """One wide row per point: value, status, cost, exports, marginal, units and spend."""
+        """One wide row per point: value, status, whether the target is met, cost, lever
+        and total exports (the target's basis when it includes the baseline), marginal,
+        units and spend."""
         out = []
-        previous: tuple[float, float] | None = None
+        previous: tuple[float, float, float] | None = None
         for value, r in zip(self.values, self.results, strict=True):
             row: dict[str, Any] = {
                 self.kind[:-1]: value,
                 "status": r.status,
+                "meets_target": r.target_met if r.lever_exports is not None else None,
                 "total_cost": r.total_cost,
                 "lever_exports": r.lever_exports,
-                "marginal": self._marginal(r, previous),
+                "total_exports": r.total_exports,
+                "marginal": self._marginal(value, r, previous),
             }
             units = {rec.lever: rec for rec in r.rows}
             for lid, _ in self.levers:
@@ -392,23 +396,26 @@ class Sweep:
                 row[f"{lid}.spend"] = None if rec is None else rec.spend
             out.append(row)
             if r.lever_exports is not None and r.total_cost is not None:
-                previous = (r.total_cost, r.lever_exports)
+                previous = (value, r.total_cost, r.lever_exports)
         return out
 
-    def _marginal(self, r: Result, previous: tuple[float, float] | None) -> float | None:
+    def _marginal(self, value: float, r: Result, previous: tuple[float, float, float] | None
+                  ) -> float | None:
         """targets: cost of one more unit of exports: the target row's dual for an
         LP, else the slope from the previous point (a MIP's dual prices only the
-        levers its fixed integers leave free). ceilings: exports bought by the
-        last unit of ceiling, the slope from the previous point."""
+        levers its fixed integers leave free). ceilings: exports bought by one more
+        unit of ceiling, the slope from the previous point, per unit of ceiling (not
+        per unit spent: a plan need not spend its whole ceiling)."""
         if self.kind == "targets" and r.marginal_cost_basis == "lp":
             return r.marginal_cost_of_target
         if previous is None or r.total_cost is None or r.lever_exports is None:
             return None
-        spent = r.total_cost - previous[0]
-        added = r.lever_exports - previous[1]
+        added = r.lever_exports - previous[2]
         if self.kind == "targets":
+            spent = r.total_cost - previous[1]
             return spent / added if added > 0 else None
-        return added / spent if spent > 0 else None
+        wider = value - previous[0]
+        return added / wider if wider > 0 else None
 
     def frame(self) -> pd.DataFrame:
         import pandas as pd

@@ -54,9 +54,15 @@ def sweep_table(sweep: Sweep) -> Table:
     swept = "ceiling" if sweep.kind == "ceilings" else "target"
     columns = [Column(swept, f"{swept} ({cur})", "money", decimals=0, bare=True),
                Column("status", "status"),
+               Column("meets_target", "target met"),
                Column("total_cost", f"cost ({cur})", "money", decimals=0, bare=True),
-               Column("lever_exports", f"exports ({cur}/yr)", "money", decimals=0, bare=True),
-               Column("marginal", _MARGINAL[sweep.kind], "number")]
+               Column("lever_exports", f"lever exports ({cur}/yr)", "money", decimals=0,
+                      bare=True)]
+    if any(r.includes_baseline for r in sweep.results):
+        # the target counts the baseline: total exports on its basis, beside it
+        columns.append(Column("total_exports", f"total exports ({cur}/yr)", "money",
+                              decimals=0, bare=True))
+    columns.append(Column("marginal", _MARGINAL[sweep.kind], "number"))
     for lid, _ in sweep.levers:
         columns += [Column(f"{lid}.units", f"{lid} units", "count"),
                     Column(f"{lid}.spend", f"{lid} spend", "money", decimals=0, bare=True)]
