@@ -28,7 +28,8 @@ def test_shipped_scenario_prints_the_table() -> None:
     assert "Additional IT workforce trained and placed" in out
     assert "136,000" in out  # workers: (7.4B - 3B - 1B) / 25,000
     assert "163,508,772" in out  # total cost in USD
-    assert "One more 1,000,000 USD of exports costs 42,105 USD (re-solved)." in out
+    assert ("One more 1,000,000 USD of exports costs 42,105 USD (re-solved): a marginal "
+            "cost of 0.04211 per 1 USD of exports.") in out
 
 
 def test_json_matches_the_spec_shape() -> None:

@@ -29,6 +29,7 @@ from optimizer.present.formats.compare import (
 from optimizer.results import Result
 from optimizer.scenario import load_scenario, load_variants
 from optimizer.solving.engine import solve_scenario
+from tests.clirun import invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 PAKISTAN = ROOT / "configs" / "pakistan_it_exports.yaml"
@@ -65,7 +66,7 @@ def test_a_scenario_against_itself_has_no_differences(base: Result) -> None:
     assert c.identical
     rows = c.rows()
     assert [r.metric for r in rows[:4]] == ["status", "total cost", "lever exports",
-                                            "marginal cost"]
+                                            "marginal cost (re-solved)"]
     levers = [rec.lever for rec in base.rows]
     assert [r.metric for r in rows[4:]] == [f"{lid} {what}" for lid in levers
                                             for what in ("units", "spend")]
@@ -159,35 +160,35 @@ def test_a_lever_missing_from_a_column_is_absent_not_zero(
 
 def _column(label: str = "a", **changes: object) -> Column:
     col = Column(label=label, scenario="s", currency="USD", status="optimal",
-                 total_cost=100.0, lever_exports=1000.0, marginal_cost_of_target=0.1,
+                 total_cost=100.0, lever_exports=1000.0, marginal_cost=0.1,
                  levers={"x": ("X", 3, 30.0)})
     return replace(col, **changes)
 
 
 def test_status_and_missing_values() -> None:
     c = compare([_column(), _column("b", status="infeasible", total_cost=None,
-                                    marginal_cost_of_target=None)])
+                                    marginal_cost=None)])
     assert _row(c, "status").diffs == ("optimal -> infeasible",)
     assert _row(c, "total cost").diffs == (NOT_COMPARABLE,)
     table = render_compare_table(c)
     assert "optimal -> infeasible" in table and "n/a" in table
-    same_none = compare([_column(marginal_cost_of_target=None),
-                         _column("b", marginal_cost_of_target=None)])
+    same_none = compare([_column(marginal_cost=None),
+                         _column("b", marginal_cost=None)])
     assert same_none.identical
-    assert _row(same_none, "marginal cost").diffs == ("",)
+    assert _row(same_none, "marginal cost (re-solved)").diffs == ("",)
 
 
 def test_json_has_no_nan_and_no_negative_zero() -> None:
     c = compare([_column(total_cost=-0.0, lever_exports=1e-12),
                  _column("b", total_cost=0.0, lever_exports=-0.0, levers={"x": ("X", 3, -0.0)}),
-                 _column("c", marginal_cost_of_target=float("nan"))])
+                 _column("c", marginal_cost=float("nan"))])
     text = render_compare_json(c)
     assert "-0.0" not in text and "NaN" not in text
     data = json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in JSON"))
     assert data["columns"][0]["total_cost"] == 0.0
-    assert data["columns"][2]["marginal_cost_of_target"] is None
+    assert data["columns"][2]["marginal_cost_resolved"] is None
     assert [r["differs"] for r in data["rows"]] == [False, True, True, True, False, True]
-    assert _row(c, "marginal cost").diffs == (0.0, NOT_COMPARABLE)
+    assert _row(c, "marginal cost (re-solved)").diffs == (0.0, NOT_COMPARABLE)
     for render in COMPARE_RENDERERS.values():
         assert "nan" not in render(c).lower()
 
@@ -267,3 +268,34 @@ def test_a_label_names_the_overrides_it_was_solved_with() -> None:
     loadout = load_scenario(path, [("budget.ceiling", "200M")])
     assert loadout.label == f"{path} --set budget.ceiling=200M"
     assert load_scenario(path).label == str(path)
+
+
+def test_one_marginal_cost_in_table_json_compare_and_report(tmp_path: Path) -> None:
+    """The shipped file and dearer training (400k PKR a worker): the marginal cost is the
+    last worker's cost per dollar of exports, by hand 300,000 / 285 / 25,000 = 0.042105
+    and 400,000 / 285 / 25,000 = 0.056140 (USD per USD). The table, result.json,
+    compare and the report quote that figure; compare once showed the fixed-integer
+    LP's dual (0.02) for both, as if dearer training changed nothing."""
+    from optimizer.numbers import memo
+    from optimizer.numbers.exact import number
+    from optimizer.present.views import build_report
+
+    shipped = ROOT / "configs" / "pakistan_it_exports.yaml"
+    runs = {"a": [], "b": ["--set", "levers.it_workforce.unit_cost=400k PKR"]}
+    hand = {"a": 300_000 / 285 / 25_000, "b": 400_000 / 285 / 25_000}
+    for key, sets in runs.items():
+        code, out, err = invoke("--config", shipped, *sets, "--output", tmp_path / key)
+        assert code == 0, err
+        data = json.loads((tmp_path / key / "result.json").read_text())
+        assert data["marginal_cost_resolved"] == pytest.approx(hand[key], rel=1e-9)
+        assert f"a marginal cost of {number(hand[key])} per 1 USD of exports" in out
+        loadout = load_scenario(shipped, [("levers.it_workforce.unit_cost", "400k PKR")]
+                                if sets else [])
+        report = build_report(loadout, solve_scenario(loadout))
+        step = next(f for f in report.headline if f.key == "next_step")
+        assert f"{memo.number(hand[key])} per $1 of exports" in step.note
+    code, out, err = invoke("compare", tmp_path / "a" / "result.json",
+                            tmp_path / "b" / "result.json")
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if line.startswith("marginal cost (re-solved)"))
+    assert number(hand["a"]) in row and number(hand["b"]) in row

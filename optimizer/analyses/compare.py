@@ -73,7 +73,18 @@ def _column(saved: ResultFile, label: str, source: Source, file: str = "") -> Co
         status=saved.status,
         total_cost=saved.total_cost,
         lever_exports=saved.lever_exports,
-        marginal_cost_of_target=saved.marginal_cost_of_target,
+        marginal_cost=_resolved(saved),
         levers=levers,
         source=source,
     )
+
+
+def _resolved(saved: ResultFile) -> float | None:
+    """The re-solved marginal cost of a result file; one written before the field
+    existed has it in its next step."""
+    if saved.marginal_cost_resolved is not None:
+        return saved.marginal_cost_resolved
+    step = saved.next_step
+    if step is None or step.cost is None or not step.exports:
+        return None
+    return step.cost / step.exports

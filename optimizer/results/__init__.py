@@ -331,6 +331,17 @@ class Result:
         return None if self.lever_exports is None else self.lever_exports + self.baseline
 
     @property
+    def marginal_cost_resolved(self) -> float | None:
+        """The marginal cost every output quotes: what raising the target by
+        ``next_step`` costs, re-solved, per unit of exports (the objective's cost:
+        discounted where the scenario discounts). None where the target cannot be
+        raised or there is no next step (max_exports). The target row's dual,
+        ``marginal_cost_of_target``, is one-sided at a corner and is kept apart."""
+        if self.next_step is None or self.next_step[1] is None or self.next_step[0] <= 0:
+            return None
+        return self.next_step[1] / self.next_step[0]
+
+    @property
     def target_met(self) -> bool:
         return self.lever_exports is not None and self.lever_exports >= self.needed_exports * (
             1 - 1e-6

@@ -48,7 +48,8 @@ class Column:
     status: str
     total_cost: Number | None
     lever_exports: Number | None
-    marginal_cost_of_target: Number | None
+    marginal_cost: Number | None
+    """The re-solved marginal cost per unit of exports (Result.marginal_cost_resolved)."""
     levers: Mapping[str, LeverValues]
     """id -> (name, units, spend) of every enabled lever, in file order."""
     source: Source = "scenario"
@@ -56,7 +57,7 @@ class Column:
     def __post_init__(self) -> None:
         """Numbers as result.json holds them (no NaN, -0.0 or dust); plain
         (name, units, spend) tuples accepted for levers."""
-        for attr in ("total_cost", "lever_exports", "marginal_cost_of_target"):
+        for attr in ("total_cost", "lever_exports", "marginal_cost"):
             object.__setattr__(self, attr, _number(getattr(self, attr)))
         levers = {}
         for lid, (name, units, spend) in self.levers.items():
@@ -72,7 +73,7 @@ class Row:
     """``status``, ``total cost``, ``lever exports``, ``marginal cost``,
     ``<lever> units``, ``<lever> spend``."""
     key: str
-    """Machine name: status, total_cost, lever_exports, marginal_cost_of_target,
+    """Machine name: status, total_cost, lever_exports, marginal_cost_resolved,
     levers.<id>.units, levers.<id>.spend."""
     kind: Kind
     lever: str | None
@@ -111,8 +112,8 @@ class Comparison:
             _row("total cost", "total_cost", "money", None, [c.total_cost for c in cols]),
             _row("lever exports", "lever_exports", "money", None,
                  [c.lever_exports for c in cols]),
-            _row("marginal cost", "marginal_cost_of_target", "ratio", None,
-                 [c.marginal_cost_of_target for c in cols]),
+            _row("marginal cost (re-solved)", "marginal_cost_resolved", "ratio", None,
+                 [c.marginal_cost for c in cols]),
         ]
         for lid in self.levers:
             found = [c.levers.get(lid) for c in cols]

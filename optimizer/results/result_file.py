@@ -133,6 +133,7 @@ class ResultFile(_Part):
     binding: list[StrictStr]
     marginal_cost_of_target: Number | None
     marginal_cost_basis: StrictStr | None = None
+    marginal_cost_resolved: Number | None = None
     next_step: NextStep | None = None
     message: StrictStr | None = None
     solver: SolverFigures
@@ -224,6 +225,7 @@ def _document(result: Result) -> dict[str, Any]:
         "binding": list(result.binding),
         "marginal_cost_of_target": _num(result.marginal_cost_of_target),
         "marginal_cost_basis": result.marginal_cost_basis,
+        "marginal_cost_resolved": _num(result.marginal_cost_resolved),
         "next_step": None if result.next_step is None else {
             "exports": _num(result.next_step[0]),
             "cost": _num(result.next_step[1]),

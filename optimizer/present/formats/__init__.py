@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from optimizer.numbers.exact import money
+from optimizer.numbers.exact import money, number
 from optimizer.present.formats import layout, tables
 from optimizer.present.views.model import Column, Quantity, Table, pick
 from optimizer.results import Result
@@ -164,8 +164,10 @@ def _summary(result: Result) -> list[str]:
             lines.append(f"The target cannot be raised by {money(step, cur)}: it is at the "
                          "edge of what the limits allow.")
         else:
+            # (per unit as well: the figure compare, --variant all and the JSON quote)
             lines.append(f"One more {money(step, cur)} of exports costs "
-                         f"{money(cost, cur)}{discounted} (re-solved).")
+                         f"{money(cost, cur)}{discounted} (re-solved): a marginal cost of "
+                         f"{number(result.marginal_cost_resolved)} per 1 {cur} of exports.")
         dual = result.marginal_cost_of_target
         if result.marginal_cost_basis == "lp" and dual is not None and (
                 cost is None or abs(dual * step - cost) > 1e-6 * max(1.0, abs(cost))):

@@ -58,7 +58,7 @@ def render_compare_json(c: Comparison) -> str:
                 "status": col.status,
                 "total_cost": _num(col.total_cost),
                 "lever_exports": _num(col.lever_exports),
-                "marginal_cost_of_target": _num(col.marginal_cost_of_target),
+                "marginal_cost_resolved": _num(col.marginal_cost),
                 "levers": {lid: {"name": v.name, "units": _num(v.units), "spend": _num(v.spend)}
                            for lid, v in col.levers.items()},
             }
@@ -137,8 +137,9 @@ def _notes(c: Comparison) -> list[str]:
                      "file); that is not zero units.")
     if NOT_COMPARABLE in cells:
         lines.append("n/a: a value on one side only (no plan, or no marginal cost).")
-    lines.append("Marginal cost: the cost of one more unit of required exports at the "
-                 "optimum (none under max_exports).")
+    lines.append("Marginal cost (re-solved): what raising the target by a round step costs, "
+                 "solved again, per unit of exports: the figure each run's own table "
+                 "quotes (none under max_exports).")
     return lines
 
 

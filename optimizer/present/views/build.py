@@ -287,7 +287,10 @@ def headline(r: Result, s: Scenario) -> tuple[list[Figure], list[str]]:
         figures.append(Figure("next_step", f"The next {amount(r.next_step[0])} of exports",
                               r.next_step[1], "money", amount(r.next_step[1]),
                               "re-solved" + (", discounted" if "discounted" in cost_note
-                                             else "")))
+                                             else "")
+                              # the per-unit figure compare and result.json quote
+                              + f"; {memo.number(r.marginal_cost_resolved)} per "
+                                f"{memo.symbol(r.currency).strip()}1 of exports"))
     lede = _lede(r, s, figures)
     return figures, lede
 
