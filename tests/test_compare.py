@@ -299,3 +299,40 @@ def test_one_marginal_cost_in_table_json_compare_and_report(tmp_path: Path) -> N
     assert code == 0, err
     row = next(line for line in out.splitlines() if line.startswith("marginal cost (re-solved)"))
     assert number(hand["a"]) in row and number(hand["b"]) in row
+
+
+def test_an_override_leaves_a_trace(tmp_path: Path) -> None:
+    """--set changed neither the title nor result.json (the same scenario_sha256), and
+    compare labelled two runs of one file alike. Now result.json lists the overrides
+    and hashes the scenario as solved; the title says what changed; compare's labels
+    differ. The effective hash is checked against an independent hash of the same
+    validated data, and equal for the same value written two ways."""
+    import hashlib
+
+    shipped = ROOT / "configs" / "pakistan_it_exports.yaml"
+    dearer = ["--set", "levers.it_workforce.unit_cost=400k PKR"]
+    same = ["--set", "levers.it_workforce.unit_cost=400,000 PKR"]
+    docs = {}
+    for key, sets in (("a", []), ("b", dearer), ("c", same)):
+        code, out, err = invoke("--config", shipped, *sets, "--output", tmp_path / key)
+        assert code == 0, err
+        docs[key] = json.loads((tmp_path / key / "result.json").read_text())
+        if sets:
+            assert out.splitlines()[1] == ("Changed from the file: levers.it_workforce."
+                                           f"unit_cost = {sets[1].split('=')[1]} (--set).")
+    assert docs["a"]["overrides"] == []
+    assert docs["b"]["overrides"] == [{"path": "levers.it_workforce.unit_cost",
+                                       "value": "400k PKR", "source": "--set"}]
+    assert docs["a"]["scenario_sha256"] == docs["b"]["scenario_sha256"]
+    assert docs["a"]["effective_sha256"] != docs["b"]["effective_sha256"]
+    assert docs["b"]["effective_sha256"] == docs["c"]["effective_sha256"]
+    loadout = load_scenario(shipped, [("levers.it_workforce.unit_cost", "400k PKR")])
+    data = json.dumps(loadout.scenario.model_dump(mode="json"), sort_keys=True,
+                      separators=(",", ":"))
+    assert docs["b"]["effective_sha256"] == hashlib.sha256(data.encode()).hexdigest()
+    code, out, _ = invoke("compare", tmp_path / "a" / "result.json",
+                          tmp_path / "b" / "result.json", "--format", "json")
+    labels = [c["label"] for c in json.loads(out)["columns"]]
+    assert labels[1] == f"{tmp_path / 'b' / 'result.json'} --set " \
+                        "levers.it_workforce.unit_cost=400k PKR"
+    assert labels[0] != labels[1]

@@ -20,7 +20,12 @@ from optimizer.results.comparison import Diff as Diff
 from optimizer.results.comparison import LeverValues, Source
 from optimizer.results.comparison import Row as Row
 from optimizer.results.comparison import Value as Value
-from optimizer.results.result_file import RESULT_FILE, ResultFile, read_result_file
+from optimizer.results.result_file import (
+    RESULT_FILE,
+    OverrideFigures,
+    ResultFile,
+    read_result_file,
+)
 
 
 def compare(columns: Sequence[Column]) -> Comparison:
@@ -48,10 +53,27 @@ def column_from_result(result: Result, label: str) -> Column:
 def column_from_json(path: str | os.PathLike[str], label: str | None = None) -> Column:
     """The column of a saved ``result.json`` (spec section 3, read by
     result_file.read_result_file, which raises ScenarioError naming the file and
-    each field at fault). ``label`` defaults to the path."""
+    each field at fault). ``label`` defaults to the path, with the values the run
+    used in place of its file's (two runs of one file read apart)."""
     file = os.fspath(path)
-    return _column(read_result_file(file), file if label is None else label, "result.json",
-                   file)
+    saved = read_result_file(file)
+    if label is None:
+        label = file + "".join(
+            f" [{o.source[len('variant '):]}]" if o.source.startswith("variant ") else
+            f" --set {o.path}={o.value}" for o in _distinct_variants(saved.overrides))
+    return _column(saved, label, "result.json", file)
+
+
+def _distinct_variants(overrides: Sequence[OverrideFigures]) -> list[OverrideFigures]:
+    """--set overrides each, a variant once (by its name)."""
+    seen: set[str] = set()
+    out = []
+    for o in overrides:
+        key = o.source if o.source.startswith("variant ") else f"{o.path}={o.value}"
+        if key not in seen:
+            seen.add(key)
+            out.append(o)
+    return out
 
 
 def _column(saved: ResultFile, label: str, source: Source, file: str = "") -> Column:

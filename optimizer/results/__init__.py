@@ -12,6 +12,8 @@ from enum import IntEnum, StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
+from optimizer.scenario import Override
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -309,6 +311,11 @@ class Result:
     message: str
     """One or more lines for the planner: what happened and why."""
     chance: ChanceInfo | None = None
+    overrides: tuple[Override, ...] = ()
+    """The values the run used in place of the file's (a variant's, --set's)."""
+    effective_sha256: str | None = None
+    """SHA-256 of the scenario as solved (after overrides): two runs of one file with
+    different --set values differ here, where scenario_sha256 (the file) does not."""
     """Set for a chance-constrained plan (--confidence)."""
     reason: OutOfReach | None = None
     """Why the target is out of reach (``message`` words it), for an infeasible or

@@ -113,6 +113,12 @@ class ChanceFigures(_Part):
     extra_cost: Number | None
 
 
+class OverrideFigures(_Part):
+    path: StrictStr
+    value: StrictStr
+    source: StrictStr
+
+
 class ResultFile(_Part):
     """The whole file; field order is the order written."""
 
@@ -139,6 +145,8 @@ class ResultFile(_Part):
     solver: SolverFigures
     scenario_file: StrictStr | None = None
     scenario_sha256: StrictStr | None
+    overrides: list[OverrideFigures] = []
+    effective_sha256: StrictStr | None = None
     chance: ChanceFigures | None = None
     periods: list[Period] | None = None
     discounted_cost: Number | None = None
@@ -243,6 +251,9 @@ def _document(result: Result) -> dict[str, Any]:
         },
         "scenario_file": result.scenario_file,
         "scenario_sha256": result.scenario_sha256,
+        "overrides": [{"path": o.path, "value": o.value, "source": o.source}
+                      for o in result.overrides],
+        "effective_sha256": result.effective_sha256,
     }
     if result.chance is not None:
         c = result.chance

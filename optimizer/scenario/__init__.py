@@ -29,6 +29,26 @@ Path = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
+class Override:
+    """A value the run uses in place of the file's: from ``--set`` or a variant."""
+
+    path: str
+    value: str
+    """As written (``400k PKR``)."""
+    source: str
+    """``--set`` or ``variant NAME``."""
+
+
+def effective_sha256(s: Scenario) -> str:
+    """SHA-256 of the validated scenario's data (keys sorted): what a run solved."""
+    import hashlib
+    import json
+
+    text = json.dumps(s.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
 class Loadout:
     """A validated scenario and where it came from."""
 
@@ -39,6 +59,8 @@ class Loadout:
     """The variant applied, if any."""
     sets: tuple[str, ...] = ()
     """Overrides from the command line, as field=value."""
+    changes: tuple[Override, ...] = ()
+    """Every value that differs from the file by request: the variant's, then --set's."""
 
     @property
     def label(self) -> str:
@@ -101,9 +123,13 @@ def loadouts(
             problems += exc.problems
     if problems:
         raise ScenarioError(problems)
+    typed = tuple(Override(str(where), str(value), "--set") for where, value in overrides)
     return [
         Loadout(base if name is None else by_name[name], loaded.file, loaded.sha256, name,
-                tuple(f"{where}={value}" for where, value in overrides))
+                tuple(f"{where}={value}" for where, value in overrides),
+                typed if name is None else (*(
+                    Override(str(k), str(v), f"variant {name}")
+                    for k, v in base.variants[name].items()), *typed))
         for name in wanted
     ]
 

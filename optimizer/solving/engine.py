@@ -27,7 +27,7 @@ from optimizer.results import (
     messages,
 )
 from optimizer.results import Status as ResultStatus
-from optimizer.scenario import Loadout
+from optimizer.scenario import Loadout, effective_sha256
 from optimizer.scenario.schema import Scenario
 from optimizer.solving.highs import Highs, Outcome, Status, version
 from optimizer.solving.inputs import (
@@ -197,8 +197,7 @@ class Session:
         if self.chance:
             raise ValueError("a chance-constrained session is not rebased")
         data, scaling = model_data(s, self.loadout.file, self.scaling.scales)
-        self.loadout = Loadout(s, self.loadout.file, self.loadout.sha256,
-                               self.loadout.variant)
+        self.loadout = replace(self.loadout, scenario=s)
         self.data, self.scaling = data, scaling
         self.model = build(self.data)
         return self.solvers.rebase(self.model)
@@ -232,7 +231,7 @@ class Session:
         use_objective(m, s.objective)
         if self.chance:
             m.target.deactivate()  # the samples' rows stand in for it
-        loadout = Loadout(s, self.loadout.file, self.loadout.sha256)
+        loadout = replace(self.loadout, scenario=s)
         run = _Run(loadout, self.data, self.scaling, m, self.solvers, s.objective)
         run.chance = self.chance
         run.build_seconds = self.build_seconds
@@ -309,8 +308,7 @@ class Session:
     def _rebuilt(self, s: Scenario, **build: Any) -> Session:
         """A session of ``s`` on a model built anew (``build``: other units, integers
         kept whole); ScenarioError when that model cannot represent it."""
-        return Session(Loadout(s, self.loadout.file, self.loadout.sha256),
-                       self.solvers.options, **build)
+        return Session(replace(self.loadout, scenario=s), self.solvers.options, **build)
 
     def _again(self, s: Scenario, diagnose: bool, result: Result, **build: Any) -> Result:
         """``s`` solved on a model built anew (other units, integers kept whole); the
@@ -1361,6 +1359,8 @@ def _result(
         scenario=s.name,
         scenario_file=run.loadout.file,
         scenario_sha256=run.loadout.sha256,
+        overrides=run.loadout.changes,
+        effective_sha256=effective_sha256(s),
         status=status,
         objective=s.objective,
         currency=s.currency,

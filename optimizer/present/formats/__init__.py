@@ -225,9 +225,17 @@ def _by_period(result: Result) -> layout.Grid:
     return tables.grid(period_table(result), result.currency)
 
 
+def _changed(result: Result) -> list[str]:
+    """The line under a title that says which values are not the file's."""
+    if not result.overrides:
+        return []
+    return ["Changed from the file: " + "; ".join(
+        f"{o.path} = {o.value} ({o.source})" for o in result.overrides) + "."]
+
+
 def render_table(result: Result) -> str:
     title = f"{result.scenario}: {_PLAN_TITLES[result.plan]} [{result.objective}, {result.status}]"
-    lines = [title, ""]
+    lines = [title, *_changed(result), ""]
     if result.plan != "none":
         # measure=len: widths in code points, as before the layout (a wide character in
         # a lever's name pushes its row out of line; the bytes stay the same)
@@ -245,7 +253,7 @@ def render_markdown(result: Result) -> str:
     # lever's name and a '|' in a period's label are written as they are
     lines = [f"## {layout.escape(result.scenario, 'pipes')}", "",
              f"**{_PLAN_TITLES[result.plan]}** (objective `{result.objective}`, "
-             f"status `{result.status}`)", ""]
+             f"status `{result.status}`)", *_changed(result), ""]
     if result.plan != "none":
         lines += [*layout.markdown(_allocation(result), escape_cells="pipes",
                                    escape_header=False), ""]
