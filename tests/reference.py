@@ -49,7 +49,7 @@ k = 0..K-1, the last the target period):
   last-period lever exports (min_cost only);
 * min_cost minimises discounted spend, sum_k spend_k / (1 + r)^k;
   max_exports maximises last-period lever exports E*, then minimises
-  discounted spend over plans with exports >= E* (1 - 1e-6).
+  discounted spend over plans with exports >= E* (1 - 1e-9).
 
 M[l,k] is the tightest cap on x[l,k] the scenario implies (max_units,
 fixed_units, max_units_per_period, the curve's last breakpoint when the units
@@ -112,7 +112,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from optimizer.scenario.expressions import parse_relation
 from optimizer.scenario.schema import Lever, Scenario
 
-LEXICOGRAPHIC_TOL = 1e-6  # the spec's: the cheapest plan within 1e-6 of the most exports
+LEXICOGRAPHIC_TOL = 1e-9  # the spec's: the cheapest plan within 1e-9 of the most exports
 MIP_REL_GAP = 1e-9
 # seconds one scipy milp call may take (status 1, a limit: no verdict)
 REFERENCE_SECONDS = 30.0
@@ -895,7 +895,7 @@ def reference_solve(
 
     max_exports takes the most last-period exports E*, then the cheapest plan
     (discounted spend) with E >= E* (1 - lexicographic_slack); the spec's slack
-    is 1e-6. ``floor`` replaces that bound of the second stage (to price
+    is 1e-9. ``floor`` replaces that bound of the second stage (to price
     another solver's plan at its own exports).
     """
     p = _Problem(s)

@@ -472,18 +472,21 @@ def test_a_bound_coarser_than_the_proof_proves_nothing() -> None:
 
 
 def test_a_second_stage_without_a_bound_proves_nothing() -> None:
-    # HiGHS 1.16 calls the second stage (the least cost keeping 51,231,030.6 exports)
-    # infeasible, though the first plan is in it. By hand the cheapest keeping them
-    # buys both periods' 0.497 units of beta (512,282.75 of the exports, in units of
-    # 100) and makes up 27.556 with ceil(27.556 / 1.14e-5) = 2,417,182 units of alpha
-    # in FY25: 2,417,182 * 52,800 / 1.3 + 0.2485 + 0.2485 / 1.3 = 98,174,776,615.8
+    # HiGHS 1.16 calls the second stage (the least cost keeping 51,231,081.767
+    # exports, E* = 51,231,081.818 less 1e-9 of it) infeasible, though the first plan
+    # is in it. By hand the cheapest keeping them buys both periods' 0.497 units of
+    # beta (512,282.75 of the exports, in units of 100) and makes up 28.0676671 (the
+    # first plan's 28.0681794 of alpha less the band's 0.000512311) with
+    # ceil(28.0676671 / 1.14e-5) = 2,462,077 units of alpha in FY25 (44 fewer than the
+    # first plan's 2,462,121): 2,462,077 * 52,800 / 1.3 + 0.2485 + 0.2485 / 1.3
+    # = 99,998,204,308.1
     path = Path(__file__).parent / "wide_cases" / "second_stage_called_infeasible_by_highs.yaml"
     code, data, err = run_cli("--config", str(path))
     assert code == 4
     cert = certificate(data)
     assert cert["proven"] is False
     assert "not proven the least" in err
-    optimum = 2_417_182 * 52_800 / 1.3 + 0.2485 + 0.2485 / 1.3
+    optimum = 2_462_077 * 52_800 / 1.3 + 0.2485 + 0.2485 / 1.3
     assert cert["cost_bound"] <= optimum
     assert cert["cost_value"] >= optimum
     # the exports are the most any plan adds (4.97 beta units' 0.497 a period are

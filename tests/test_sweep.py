@@ -94,9 +94,9 @@ def test_exact_ceiling_frontier_matches_the_grid(scenario_file: Write) -> None:
     for x, r in zip(values, grid.results, strict=True):
         seg = max(i for i, b in enumerate(corners) if b.x <= x + 1e-9)
         b = corners[seg]
-        # the grid keeps the spec's 1e-6 slack on exports
+        # a grid point's plan may sit the spec's 1e-9 band below the frontier
         assert r.lever_exports == pytest.approx(b.y + (b.slope_after or 0.0) * (x - b.x),
-                                                rel=2e-6, abs=1e-6)
+                                                rel=2e-9, abs=1e-6)
 
 
 def test_exact_on_a_mip_explains_why_not() -> None:

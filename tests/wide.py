@@ -630,13 +630,14 @@ def judge(path: Path, stage: Callable[[str, Any], None] = lambda *_: None) -> di
         return by_cost(engine_cost, ref_cost)
 
     # max_exports: lever exports first, then the cost. The reference's plan may sit
-    # up to 1e-6 below its most exports E* (the spec's band); the engine's must not
+    # up to 1e-9 below its most exports E* (the spec's band); the engine's must not
     # be below the reference's plan by more than the engine's gap, nor above E*.
     mine_e = float(result["lever_exports"])
     theirs_e = float(ref.lever_exports or 0.0)
     best = float(ref.best_exports if ref.best_exports is not None else theirs_e)
-    # (plus 1e-12 of it: a plan exactly at the edge of the band, 5.25725 * (1 - 1e-6),
-    # is below 5.25725 by its gap give or take the last bit of a float)
+    # (plus 1e-12 of it: a plan exactly at the edge of the band, 5.25725 * (1 - 1e-6)
+    # when the band was 1e-6, is below 5.25725 by its gap give or take the last bit of
+    # a float)
     if mine_e < theirs_e - (gap + 1e-12) * max(1.0, abs(theirs_e)):
         return set_class("reference_plan_broken" if ref_broken() else worse)
     if mine_e > best + REL * max(1.0, abs(best)):

@@ -192,7 +192,7 @@ def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = N
                 basis = "LP with integers fixed" if session.discrete else "LP"
         elif session.maximise_exports():
             # the first stage's LP prices the exports; the second (cheapest plan
-            # within 1e-6 of them) would price cost instead
+            # within 1e-9 of them) would price cost instead
             duals = session.limit_duals()
             basis = "LP with integers fixed" if session.discrete else "LP"
     # each move on the session the duals came from, warm from its basis

@@ -41,7 +41,7 @@ from optimizer.solving.options import SolverOptions
 
 # max_exports: the cheapest plan among those within this share of the most
 # exports, as the spec says (section 1, Semantics).
-LEXICOGRAPHIC_SLACK = 1e-6
+LEXICOGRAPHIC_SLACK = 1e-9
 UNIT_LIMITS = ("max_units", "min_units", "max_units_per_period", "min_units_if_used")
 INTEGRALITY_TOL = 1e-5
 # An optimum is shown as proven when the plan's own value and a bound meet
@@ -784,7 +784,8 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
         proven = False
     cost_proof: tuple[float | None, float | None, float | None] = (None, None, None)
     if second is not None:
-        # (the same 1e-6 slack on exports; a cost below its bound refutes it)
+        # (the same tolerance: the certificate's 1e-6 and the band's 1e-9 on
+        # exports; a cost below its bound refutes it)
         sharp = _sharp(second[0], run.scaling.money, tolerance)
         proven = (proven and second[2] <= tolerance and sharp
                   and _relative_gap(second[1] - second[0], second[0], second[1]) <= tolerance)
@@ -1131,7 +1132,7 @@ def _out_of_reach(run: _Run, out: Outcome, short: tuple[ShortMilestone, ...],
     units = _plan(run)
     _recheck(run, units, False, out, milestones=not short and not jointly)
     # the first stage's plan holds the most exports; the one shown is the
-    # cheapest within the spec's 1e-6 of it
+    # cheapest within the spec's 1e-9 of it
     reach = sum(p.last_exports for p in paths(s, run.first_plan or units).values())
     holders = tuple(limits_on_exports(s, run.first_plan or units))
     reason = OutOfReach(s.target.needed, reach, _last_label(s), short, jointly, holders,
@@ -1214,7 +1215,12 @@ def _units(run: _Run, snap: bool, slivers: bool = False) -> dict[str, list[float
                 # 13,188,220.23: 3.7 of its 1.03e11 exports short, which a dearer
                 # lever made up for 0.7 USD beside a cost of 136,000, case 16-1032)
                 x = float(f"{x:.14g}")
-            if abs(raw) <= 1e-9 and not (slivers and raw > 0 and not lever.integer):
+            if lever.integer and x:
+                # a whole unit is never dust, however few model units it is (one unit
+                # of a lever solved continuous, counted in 1e9 units, is 1e-9 of
+                # them: read as 0, it left a milestone of 0.96 USD 0.573 short)
+                funded.append(clean(x))
+            elif abs(raw) <= 1e-9 and not (slivers and raw > 0 and not lever.integer):
                 funded.append(0.0)
             elif snap or x < 0:
                 funded.append(clean(x))
