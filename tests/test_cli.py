@@ -213,3 +213,21 @@ def test_why_a_file_is_infeasible_goes_to_stderr_in_every_format(fmt: str) -> No
         # (result JSON has a message field: there the words are data of the result)
         assert line in err and (fmt == "json" or line not in out), (fmt, line)
     assert err.count("infeasible: the levers must add") == 1
+
+
+@pytest.mark.parametrize("command", ["sweep", "explain", "simulate", "report"])
+def test_variant_help_says_what_the_command_takes(command: str) -> None:
+    """Four commands promised `--variant all` in their help and then refused it."""
+    code, out, _ = invoke(command, "--help")
+    assert code == 0
+    help_text = " ".join(out.split())
+    assert "one at a time; 'all' is for optimize and compare" in help_text
+    assert "('all': the file and every variant)" not in help_text
+
+
+def test_yield_suggests_yield_per_unit(tmp_path: Path) -> None:
+    path = tmp_path / "y.yaml"
+    path.write_text("name: y\ntarget: {exports: 10}\nlevers:\n  a: {unit_cost: 5, yield: 1}\n")
+    code, _, err = invoke("--config", path)
+    assert code == 2
+    assert "levers.a.yield: unknown field 'yield'; did you mean 'yield_per_unit'?" in err

@@ -15,11 +15,11 @@ from optimizer.cli.options import (
     check_relax,
     config_option,
     format_option,
+    one_scenario_options,
     one_variant,
     output_option,
     plot_option,
     relax_option,
-    scenario_options,
     solver_options,
 )
 from optimizer.cli.output import emit, guarded
@@ -31,7 +31,7 @@ EXPLAIN_FILES = {"explain.json": "json", "explain.md": "markdown"}
 
 @click.command("explain")
 @config_option()
-@scenario_options
+@one_scenario_options
 @format_option(TEXT_FORMATS)
 @output_option("Also write explain.json and explain.md here.")
 @click.option("--sections", default="infeasibility,binding,ranging,tornado,room",

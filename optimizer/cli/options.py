@@ -184,11 +184,22 @@ def config_option(*, required: bool = True,
 
 
 def scenario_options(func: F) -> F:
-    """--set and --variant, shared by every command that reads a scenario."""
+    """--set and --variant ('all' allowed), for the commands that show several
+    scenarios side by side (optimize, compare)."""
+    return _scenario_options(func, every=True)
+
+
+def one_scenario_options(func: F) -> F:
+    """--set and --variant (one name), for the commands that answer for one scenario."""
+    return _scenario_options(func, every=False)
+
+
+def _scenario_options(func: F, every: bool) -> F:
     func = click.option(
         "--variant", metavar="NAME",
-        help="Apply a named set of overrides from the file's `variants:` ('all': the file "
-             "and every variant).")(func)
+        help="Apply a named set of overrides from the file's `variants:`"
+             + (" ('all': the file and every variant)." if every else
+                " (one at a time; 'all' is for optimize and compare)."))(func)
     return click.option(
         "--set", "sets", multiple=True, metavar="PATH=VALUE",
         help="Override a field, validated like the file: --set budget.ceiling=1.5B, "

@@ -13,9 +13,9 @@ from optimizer.cli.options import (
     Shares,
     Source,
     config_option,
+    one_scenario_options,
     one_variant,
     output_option,
-    scenario_options,
     solver_options,
 )
 from optimizer.cli.output import guarded, progress_bar
@@ -24,7 +24,7 @@ from optimizer.solving.options import options_of
 
 @click.command("report")
 @config_option()
-@scenario_options
+@one_scenario_options
 @output_option("The report's folder: report.html, report.md, report.xlsx, tables.tex and "
                "charts/ (written whole or not at all).", required=True)
 @click.option("--ceilings", metavar="RANGE",

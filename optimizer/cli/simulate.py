@@ -15,10 +15,10 @@ from optimizer.cli.options import (
     check_plot,
     config_option,
     format_option,
+    one_scenario_options,
     one_variant,
     output_option,
     plot_option,
-    scenario_options,
     solver_options,
 )
 from optimizer.cli.output import emit, fail, guarded, progress_bar
@@ -35,7 +35,7 @@ REOPTIMIZE_FILES = {"reoptimize.json": "json", "reoptimize.md": "markdown"}
 
 @click.command("simulate")
 @config_option(help="Scenario file (YAML) with distributions.")
-@scenario_options
+@one_scenario_options
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path), metavar="RESULT.json",
               help="Hold this saved plan fixed (the result.json of optimize --output DIR) "
                    "instead of the optimum at the point values.")

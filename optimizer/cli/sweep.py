@@ -15,11 +15,11 @@ from optimizer.cli.options import (
     check_plot,
     config_option,
     format_option,
+    one_scenario_options,
     one_variant,
     output_option,
     parse_sets,
     plot_option,
-    scenario_options,
     solver_options,
 )
 from optimizer.cli.output import emit, guarded, progress_bar
@@ -36,7 +36,7 @@ CERTAINTY_FILES = {"certainty.csv": "csv", "certainty.json": "json",
 
 @click.command("sweep")
 @config_option()
-@scenario_options
+@one_scenario_options
 @click.option("--ceilings", metavar="RANGE",
               help="Most exports under each ceiling: START:STOP:STEP (100M:2B:100M) or a list "
                    "(1B,2B).")

@@ -154,6 +154,10 @@ def _variant(
                              for p in exc.problems]) from None
 
 
+_MEANT = {"yield": "yield_per_unit", "cost": "unit_cost", "price": "unit_cost"}
+"""Field names planners write for another: difflib finds yield_curve closer to
+"yield", but a lever's yield is yield_per_unit."""
+
 def split_path(dotted: str) -> Path:
     """``constraints[1].expr`` -> ('constraints', 1, 'expr')."""
     parts: list[str | int] = []
@@ -295,7 +299,9 @@ def _message(error: Mapping[str, Any]) -> str:
         model = _model_at(loc)
         hint = ""
         if model is not None:
-            close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+            meant = _MEANT.get(str(loc[-1]))
+            close = [meant] if meant in model.model_fields else difflib.get_close_matches(
+                str(loc[-1]), list(model.model_fields), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             hint += f" (allowed: {', '.join(model.model_fields)})"
         return f"unknown field {loc[-1]!r}{hint}"
