@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from optimizer.errors import OutOfTime
+from optimizer.numbers import quantized
 from optimizer.results import (
     Conflict,
     Explanation,
@@ -410,10 +410,9 @@ def _moves(s: Scenario, names: Sequence[str], t: float, digits: int, nearest: bo
         assert value is not None
         up = _direction(name) > 0
         new = value * (1 + t) if up else value * max(0.0, 1 - t)
-        exact = Decimal(repr(new))
-        rounding = ROUND_HALF_UP if nearest else ROUND_CEILING if up else ROUND_FLOOR
-        new = float(exact.quantize(Decimal(1).scaleb(exact.adjusted() - digits + 1),
-                                   rounding=rounding)) if new else new
+        if new:
+            new = quantized(new, "nearest" if nearest else "up" if up else "down",
+                            digits=digits)
         if _counted(s, name):
             new = float(round(new) if nearest else math.ceil(new - 1e-9))
         out.append(Repair(name, value, typed(name, new, up)))
@@ -456,8 +455,9 @@ def conflict_set(loadout: Loadout, options: SolverOptions | None = None,
     # caps and ceiling the most exports would be unbounded
     s = loadout.scenario
     if s.objective != "min_cost":
-        s = s.model_copy(update={"objective": "min_cost", "target": s.target.model_copy(
-            update={"exports": 0.0, "includes_baseline": False})})
+        without_target = _without(s, "target.exports")
+        assert without_target is not None
+        s = without_target.model_copy(update={"objective": "min_cost"})
     unchecked = [n for n in named if _without(s, n) is None]
     limits, aside = [], []
     for name in named:

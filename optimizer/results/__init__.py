@@ -12,10 +12,11 @@ from enum import IntEnum, StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from optimizer.scenario import Override
-
 if TYPE_CHECKING:
     import pandas as pd
+
+    # (an annotation only: results need not load the scenario schema to be read)
+    from optimizer.scenario import Override
 
 ALLOCATION_COLUMNS = [
     "lever", "name", "unit", "integer", "units",

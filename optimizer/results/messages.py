@@ -7,8 +7,9 @@ from the same data."""
 from __future__ import annotations
 
 import math
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Literal
 
+from optimizer.numbers import quantized
 from optimizer.numbers.exact import count, money
 from optimizer.results import (
     Certificate,
@@ -179,17 +180,12 @@ def typed(name: str, value: float, up: bool) -> float:
     below."""
     if value == 0 or not math.isfinite(value):
         return value
-    rounding = ROUND_CEILING if up else ROUND_FLOOR
-    # the shortest decimal that reads back as this float: 5.71429 is already written
-    # exactly, where its binary expansion (5.7142900000000000915...) would round up
-    exact = Decimal(repr(float(value)))
+    way: Literal["up", "down"] = "up" if up else "down"
     if abs(value) >= (100 if money_like(name) else 1e5):
-        step = Decimal(1)
-    elif money_like(name):
-        step = Decimal("0.0001")
-    else:
-        step = Decimal(1).scaleb(exact.adjusted() - 5)  # the 6th significant digit
-    return float(exact.quantize(step, rounding=rounding)) + 0.0
+        return quantized(value, way, step="1")
+    if money_like(name):
+        return quantized(value, way, step="0.0001")
+    return quantized(value, way, digits=6)
 
 
 def price(value: float, currency: str) -> str:
