@@ -7,6 +7,7 @@ A missing figure (None, NaN, infinity) is ``-``.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from optimizer.numbers import clean
 
@@ -26,13 +27,31 @@ def money(value: float | None, currency: str, decimals: int | None = None) -> st
 
 
 def count(value: float | None, integer: bool = False) -> str:
-    """Whole units with separators (an int, or ``integer``); fractions to two decimals."""
+    """Whole units with separators (an int, or ``integer``); fractions to two decimals,
+    or two significant figures below 0.1 (``0.0061``: a diet's pound of liver is not
+    ``0.00``)."""
     if value is None or not math.isfinite(value):
         return MISSING
     value = clean(value)
     if integer or abs(value) >= 1000 or abs(value - round(value)) <= 1e-9 * max(1.0, abs(value)):
         return f"{round(value):,d}"
-    return f"{value:,.2f}"
+    return f"{value:,.{max(2, _places(abs(value), 2))}f}"
+
+
+def _places(magnitude: float, figures: int = 3) -> int:
+    """Decimal places that show ``figures`` significant figures of ``magnitude`` > 0."""
+    return max(0, figures - 1 - math.floor(math.log10(magnitude)))
+
+
+def decimals_for(values: Iterable[float | None]) -> int:
+    """Decimal places for a column of money: none when its largest figure is 100 or
+    more (or every figure is whole), else three significant figures of the largest,
+    so a column of dollars and cents does not print 2.42 as ``2``."""
+    sizes = [abs(clean(v)) for v in values if v is not None and math.isfinite(v)]
+    largest = max(sizes, default=0.0)
+    if largest >= 100 or all(v == round(v) for v in sizes):
+        return 0
+    return min(9, _places(largest))
 
 
 def share(value: float | None, decimals: int = 1) -> str:

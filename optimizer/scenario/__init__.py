@@ -123,15 +123,20 @@ def loadouts(
             problems += exc.problems
     if problems:
         raise ScenarioError(problems)
-    typed = tuple(Override(str(where), str(value), "--set") for where, value in overrides)
+    typed = tuple(Override(str(where), _as_written(value), "--set") for where, value in overrides)
     return [
         Loadout(base if name is None else by_name[name], loaded.file, loaded.sha256, name,
                 tuple(f"{where}={value}" for where, value in overrides),
                 typed if name is None else (*(
-                    Override(str(k), str(v), f"variant {name}")
+                    Override(str(k), _as_written(v), f"variant {name}")
                     for k, v in base.variants[name].items()), *typed))
         for name in wanted
     ]
+
+
+def _as_written(value: Any) -> str:
+    """A value as the planner wrote it (null, not Python's None)."""
+    return "null" if value is None else str(value)
 
 
 def _variant(
@@ -207,6 +212,11 @@ def apply_overrides(loaded: Loaded, overrides: Sequence[tuple[str, Any]]) -> dic
             continue
         node: Any = data
         for i, part in enumerate(parts[:-1]):
+            if i == 1 and parts[0] == "levers" and isinstance(node, dict) and not any(
+                    str(key) == str(part) for key in node):
+                # --set changes a value; a lever is not created one field at a time
+                problems.append(Problem("command line", _no_lever(part, node), dotted))
+                break
             if isinstance(node, dict):
                 node = node.setdefault(_same_key(node, part), {})
             elif isinstance(node, list) and isinstance(part, int) and part < len(node):
@@ -221,11 +231,22 @@ def apply_overrides(loaded: Loaded, overrides: Sequence[tuple[str, Any]]) -> dic
             last = parts[-1]
             if isinstance(node, list) and not (isinstance(last, int) and last < len(node)):
                 problems.append(Problem("command line", "no such list entry", dotted))
+            elif value is None and isinstance(node, dict):
+                # null removes the field, as if the file had not written it: an
+                # optional field takes its default (README: "--set FIELD=null")
+                node.pop(_same_key(node, last), None)
             else:
                 node[_same_key(node, last) if isinstance(node, dict) else last] = value
     if problems:
         raise ScenarioError(problems)
     return data
+
+
+def _no_lever(name: str | int, levers: Mapping[Any, Any]) -> str:
+    ids = [str(key) for key in levers]
+    near = difflib.get_close_matches(str(name), ids, n=1)
+    hint = f"did you mean {near[0]!r}?" if near else "levers are " + ", ".join(ids)
+    return f"no lever {str(name)!r} in the file; {hint} (got {str(name)!r})"
 
 
 def _same_key(node: dict[Any, Any], part: str | int) -> Any:
@@ -387,6 +408,10 @@ def _partial_consistency(data: dict[str, Any], context: dict[str, Any]) -> list[
         try:
             lever = Lever.model_validate(raw, context=context)
         except ValidationError:
+            # a lever that fails its own checks still has its references checked,
+            # so a bad lever id is not found only on the next run
+            out.extend(_reference_problems(str(lid), raw, raw.get("enabled") is not False,
+                                           known))
             continue
         if ceiling is None or math.isfinite(ceiling):
             out.extend(_lever_problems(str(lid), lever, ceiling, objective, periods, known))
@@ -398,6 +423,28 @@ def _partial_consistency(data: dict[str, Any], context: dict[str, Any]) -> list[
                     parse_relation(con["expr"], enabled, disabled)
                 except ExpressionError as exc:
                     out.append((("constraints", i, "expr"), str(exc)))
+    return out
+
+
+def _reference_problems(lid: str, named: Mapping[str, Any], enabled: bool,
+                        known: Mapping[str, bool]) -> list[tuple[Path, str]]:
+    """Each lever id in ``requires`` / ``excludes`` that names no lever of the file,
+    the lever itself, or a disabled lever."""
+    out: list[tuple[Path, str]] = []
+    for field in ("requires", "excludes"):
+        others = named.get(field)
+        if not isinstance(others, list | tuple):
+            continue
+        for i, other in enumerate(others):
+            where: Path = ("levers", lid, field, i)
+            if not isinstance(other, str):
+                continue  # the type check says what is wrong with it
+            if other == lid:
+                out.append((where, f"a lever cannot name itself (got {other!r})"))
+            elif other not in known:
+                out.append((where, f"unknown lever {other!r} (levers: {', '.join(known)})"))
+            elif not known[other] and enabled:
+                out.append((where, f"lever {other!r} is disabled (enabled: false)"))
     return out
 
 
@@ -576,16 +623,8 @@ def _lever_problems(
         out.append((at + ("lag",), f"must be below the horizon of {horizon} period"
                                    f"{'s' * (horizon != 1)} (got {lever.lag})"))
     if known is not None:
-        for field in ("requires", "excludes"):
-            for i, other in enumerate(getattr(lever, field)):
-                where = at + (field, i)
-                if other == lid:
-                    out.append((where, f"a lever cannot name itself (got {other!r})"))
-                elif other not in known:
-                    out.append((where, f"unknown lever {other!r} (levers: "
-                                       f"{', '.join(known)})"))
-                elif not known[other] and lever.enabled:
-                    out.append((where, f"lever {other!r} is disabled (enabled: false)"))
+        out += _reference_problems(lid, {"requires": lever.requires, "excludes": lever.excludes},
+                                   lever.enabled, known)
         both = set(lever.requires) & set(lever.excludes)
         for other in sorted(both):
             out.append((at + ("excludes",), f"{other!r} is both required and excluded"))

@@ -19,7 +19,10 @@ from optimizer.scenario.amounts import SCALES
 Kind = Literal["units", "spend", "exports"]
 Sense = Literal["<=", ">=", "=="]
 
-MAX_LENGTH = 2000  # a planner's relation is a line; anything longer is not one
+MAX_LENGTH = 100_000
+"""Characters in one expression: a 1,000-term resource row with long lever ids and
+coefficients (about 50 characters a term) fits twice over; the bound keeps a
+pasted file from being parsed at any length."""
 NUMBER_WORDS = frozenset({"inf", "infinity", "nan"})
 """Words Python and YAML read as numbers (any case): in an expression they are
 non-finite constants, refused as such, and never lever ids."""
@@ -109,7 +112,8 @@ def parse_relation(
     if not isinstance(expr, str):
         raise ExpressionError(f"expected a relation as text, such as 'a <= 2 * b' (got {expr!r})")
     if len(expr) > MAX_LENGTH:
-        raise ExpressionError(f"expression is longer than {MAX_LENGTH} characters")
+        raise ExpressionError(
+            f"expression is longer than {MAX_LENGTH:,} characters (got {len(expr):,})")
     if _LOWER_M.search(expr):
         raise ExpressionError(
             f"{expr!r}: a lower-case m is not a scale (use k, M, B or bn)"
@@ -276,6 +280,8 @@ class _Walker:
         raise self.fail(f"{type(node).__name__.lower()} is not allowed ({self.show(node)})")
 
     def binop(self, node: ast.BinOp) -> Linear:
+        if isinstance(node.op, ast.Add | ast.Sub):
+            return self.sum(node)
         left = self.linear(node.left)
         right = self.linear(node.right)
         if isinstance(node.op, ast.Add | ast.Sub):
@@ -298,3 +304,21 @@ class _Walker:
                 raise self.fail(f"division by zero in {self.show(node)} (got {shown})")
             return {t: c / right[1] for t, c in left[0].items()}, left[1] / right[1]
         raise self.fail(f"operator {type(node.op).__name__} is not allowed; use +, -, * and /")
+
+    def sum(self, node: ast.BinOp) -> Linear:
+        """``a + b - c + ...`` walked as a loop: ast nests a flat sum of n terms n
+        deep on the left, and recursing into it refused a 400-term row as "nested
+        too deeply"."""
+        parts: list[tuple[float, ast.expr]] = []
+        left: ast.expr = node
+        while isinstance(left, ast.BinOp) and isinstance(left.op, ast.Add | ast.Sub):
+            parts.append((1.0 if isinstance(left.op, ast.Add) else -1.0, left.right))
+            left = left.left
+        coefs, const = self.linear(left)
+        coefs = dict(coefs)
+        for sign, term in reversed(parts):
+            more, constant = self.linear(term)
+            for t, c in more.items():
+                coefs[t] = coefs.get(t, 0.0) + sign * c
+            const += sign * constant
+        return coefs, const

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from optimizer.numbers.exact import money, number
+from optimizer.numbers.exact import decimals_for, money, number
 from optimizer.present.formats import layout, tables
 from optimizer.present.views.model import Column, Quantity, Table, pick
 from optimizer.results import Result
@@ -56,17 +56,20 @@ def allocation_table(result: Result) -> Table:
     else:
         units, spend, exports, per = ("units", f"spend ({cur})", f"exports ({cur}/yr)",
                                       "cost per export")
+    records = allocation_records(result)
     columns = (
         Column("lever", "lever id"),
         Column("name", "lever"),
         Column("units", units, "count"),
         Column("unit", "unit"),
-        Column("spend", spend, "money", decimals=0, bare=True),
-        Column("exports", exports, "money", decimals=0, bare=True),
+        Column("spend", spend, "money", bare=True, decimals=decimals_for(
+            [result.total_cost, *(rec["spend"] for rec in records)])),
+        Column("exports", exports, "money", bare=True, decimals=decimals_for(
+            [result.lever_exports, *(rec["exports"] for rec in records)])),
         Column("cost_per_export", per, "number"),
         Column("share_of_exports", "share", "share"),
     )
-    rows = tuple(tuple(rec[c.key] for c in columns) for rec in allocation_records(result))
+    rows = tuple(tuple(rec[c.key] for c in columns) for rec in records)
     total = ("", "total", "", "", result.total_cost, result.lever_exports, "", "")
     return Table("allocation", _PLAN_TITLES[result.plan], columns, rows, (total,),
                  page_hidden=("lever",), style="exact")
@@ -82,8 +85,11 @@ def period_table(result: Result) -> Table:
     and exports). Each period's column mixes counts and money: each cell says which."""
     assert result.periods is not None
     labels = [str(p) for p in result.periods]
+    money_figures = [rec["by_period"][p][key] for rec in allocation_records(result)
+                     for p in labels for key in ("spend", "exports")]
+    places = decimals_for([*money_figures, result.total_cost, result.lever_exports])
     columns = (Column("lever", "lever"), Column("measure", ""),
-               *[Column(p, p, "mixed", decimals=0, bare=True) for p in labels])
+               *[Column(p, p, "mixed", decimals=places, bare=True) for p in labels])
     rows: list[tuple[Any, ...]] = []
     for rec in allocation_records(result):
         for i, (key, label, kind) in enumerate(_PERIOD_ROWS):
