@@ -291,7 +291,8 @@ def test_scales_table() -> None:
 
 
 @given(
-    number=st.floats(min_value=-1e15, max_value=1e15, allow_nan=False, allow_infinity=False),
+    number=st.floats(min_value=-1e15, max_value=1e15, allow_nan=False, allow_infinity=False
+                     ).filter(lambda x: x == 0 or abs(x) >= 1e-90),  # smaller: refused
     scale=st.sampled_from(["", *SCALES]),
     separator=st.sampled_from([",", "_"]),
     space=st.sampled_from(["", " "]),

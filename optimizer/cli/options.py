@@ -3,6 +3,7 @@ what --config, --set and --variant name (a Source)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,18 @@ def parse_shares(option: str, value: str) -> list[float]:
 
 def _flag(param: click.Parameter | None) -> str:
     return param.opts[0] if param is not None and param.opts else "value"
+
+
+class Finite(click.FloatRange):
+    """A FloatRange that refuses nan (every comparison with nan is false, so Click's
+    range check lets it through) and inf where the range is open above."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
 
 
 class Share(click.ParamType):
@@ -207,9 +220,9 @@ def _scenario_options(func: F, every: bool) -> F:
 
 
 def solver_options(func: F) -> F:
-    func = click.option("--mip-gap", type=click.FloatRange(min=0, max=1), metavar="FRACTION",
+    func = click.option("--mip-gap", type=Finite(min=0, max=1), metavar="FRACTION",
                         help="Relative gap at which a MIP counts as solved (default 1e-7).")(func)
-    return click.option("--time-limit", type=click.FloatRange(min=0, min_open=True),
+    return click.option("--time-limit", type=Finite(min=0, min_open=True),
                         metavar="SECONDS",
                         help="Stop each solve after this long (exit 4 if not proven "
                              "optimal).")(func)
@@ -217,7 +230,7 @@ def solver_options(func: F) -> F:
 
 def budget_option(default: float) -> Callable[[F], F]:
     return click.option(
-        "--time-budget", type=click.FloatRange(min=0, min_open=True), default=default,
+        "--time-budget", type=Finite(min=0, min_open=True), default=default,
         show_default=True, metavar="SECONDS",
         help="Seconds for the whole command, shared by the solve, its proof and "
              "every search after it (repairs, bisections, re-solves): a solve not "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -301,7 +302,7 @@ def read_result_file(path: str | os.PathLike[str]) -> ResultFile:
 
     try:
         with open(file, encoding="utf-8") as fh:
-            text = fh.read()
+            text = fh.read(MAX_RESULT_CHARS + 1)
     except IsADirectoryError:
         raise refuse("is a folder; give the result.json in it") from None
     except FileNotFoundError:
@@ -310,8 +311,16 @@ def read_result_file(path: str | os.PathLike[str]) -> ResultFile:
         raise refuse(f"cannot read the file: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise refuse(f"not UTF-8 text (expected {HINT})") from None
+    if len(text) > MAX_RESULT_CHARS:
+        raise refuse(f"larger than {MAX_RESULT_CHARS // 2**20} MB, the most a result.json "
+                     f"may be (expected {HINT})")
+    deep = _deeper_than(text, MAX_RESULT_DEPTH)
+    if deep is not None:
+        raise refuse(f"nested more than {MAX_RESULT_DEPTH} levels deep (expected {HINT})",
+                     *deep)
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, parse_int=_bounded_int,
+                          parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise refuse(f"not valid JSON: {exc.msg} (expected {HINT})", exc.lineno, exc.colno) \
             from None
@@ -326,6 +335,52 @@ def read_result_file(path: str | os.PathLike[str]) -> ResultFile:
         return ResultFile.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(_problems(file, exc, data), RESULT_FILE) from None
+
+
+MAX_RESULT_CHARS = 64 * 2**20
+"""The largest result.json read by --plan and compare (a 10,000-lever, 20-period
+result is about 20 MB)."""
+MAX_RESULT_DEPTH = 32
+"""A result.json nests five levels (allocation -> lever -> by_period -> period -> figure)."""
+_BRACKETS = re.compile(r'[\[\]{}"]')
+_STRING_END = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _deeper_than(text: str, limit: int) -> tuple[int, int] | None:
+    """(line, column) where ``text`` first nests past ``limit`` levels, outside
+    strings; None if it never does. Checked before ``json.loads``, whose recursion
+    a file of 100,000 brackets exhausts."""
+    depth = 0
+    pos = 0
+    while (match := _BRACKETS.search(text, pos)) is not None:
+        if match.group() == '"':
+            end = _STRING_END.match(text, match.end())
+            if end is None:
+                return None  # json.loads says where the string is unterminated
+            pos = end.end()
+            continue
+        depth += 1 if match.group() in "[{" else -1
+        if depth > limit:
+            line = text.count("\n", 0, match.start()) + 1
+            return line, match.start() - text.rfind("\n", 0, match.start())
+        pos = match.end()
+    return None
+
+
+def _bounded_int(digits: str) -> int:
+    """An integer no float holds (400 digits) is refused, not an OverflowError later."""
+    if len(digits.lstrip("-")) > 308:
+        raise ValueError(f"a {len(digits.lstrip('-'))}-digit integer is larger than any "
+                         "figure of a result")
+    return int(digits)
+
+
+def _finite_float(text: str) -> float:
+    """1e400 reads as infinity: refused, as NaN and Infinity are."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is larger than any figure of a result")
+    return value
 
 
 def _reject_constant(name: str) -> float:

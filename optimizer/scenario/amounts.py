@@ -98,8 +98,20 @@ def _plain_number(value: object, help_text: str) -> float | None:
             raise AmountError("is too large", value) from None
         if not math.isfinite(number):
             raise AmountError("must be a finite number", value)
-        return number
+        return _not_tiny(number, value)
     raise AmountError(help_text, value)
+
+
+SMALLEST = 1e-100
+"""The smallest non-zero magnitude a figure may have: below it (1e-320 is a
+denormal float) the model's scaling would overflow; no budget figure is that small."""
+
+
+def _not_tiny(number: float, value: object) -> float:
+    if number and abs(number) < SMALLEST:
+        raise AmountError(f"is too small to compute with: write 0, or a magnitude of at "
+                          f"least {SMALLEST:g}", value)
+    return number + 0.0  # -0 is 0
 
 
 def _split(text: str, value: object, help_text: str) -> tuple[str, list[str]]:
@@ -150,7 +162,7 @@ def _to_float(num: str, scale: str | None, value: object, divisor: int = 1) -> f
     number = float(exact)
     if not math.isfinite(number):
         raise AmountError("is too large", value)
-    return number
+    return _not_tiny(number, value)
 
 
 def _known_currencies(currency: str, rates: Mapping[str, float]) -> str:
@@ -230,7 +242,7 @@ def parse_amount(value: object, currency: str, rates: Mapping[str, float]) -> fl
     result = amount / rate
     if not math.isfinite(result):
         raise AmountError("is too large", value)
-    return result
+    return _not_tiny(result, value)
 
 
 def parse_fraction(value: object) -> float:

@@ -68,6 +68,8 @@ _FLOAT_TAG = _TAG_PREFIX + "float"
 _EMPTY = "the file is empty: expected fields such as name: and levers:"
 # YAML 1.1 reads a plain 0-led integer as octal; [0-7_] mirrors PyYAML's resolver.
 _OCTAL = re.compile(r"[-+]?0[0-7_]+")
+# and 0x10 as 16, 0b11 as 3: no amount is written in another base
+_BASED = re.compile(r"[-+]?0(x[0-9a-fA-F_]+|b[01_]+)")
 # PyYAML counts these as line breaks; counting the same ones keeps our line
 # numbers equal to its marks.
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
@@ -78,6 +80,8 @@ _BLOCK_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
 # Scenarios nest a handful of levels; the limit keeps the loader far from
 # Python's recursion limit and from the parser's cost on hostile input.
 _MAX_DEPTH = 100
+MAX_FILE_BYTES = 32 * 2**20
+"""The largest scenario file read (bytes)."""
 
 
 @dataclass(frozen=True)
@@ -104,12 +108,18 @@ def load_yaml(path: str | os.PathLike[str]) -> Loaded:
     file = os.fspath(path)
     try:
         with open(file, "rb") as handle:
-            raw = handle.read()
+            # read one byte past the limit: a device such as /dev/zero, or a file
+            # pasted a thousand times, is refused without reading it whole
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise ScenarioError(
             [Problem(file=file, message=f"cannot read the file: {reason}")]
         ) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(
+            file=file, message=f"the file is larger than {MAX_FILE_BYTES // 2**20} MB, the most "
+            "a scenario may be (a 10,000-lever, 20-period scenario is about 3 MB)")])
     try:
         # utf-8-sig: a BOM written by some editors would otherwise shift column 1.
         text = raw.decode("utf-8-sig")
@@ -555,6 +565,20 @@ class _Run:
                 event.start_mark,
                 "a number with a leading zero is ambiguous (YAML reads 010 as 8): "
                 f"write {sign}{digits}, or quote it (got {value})",
+                dotted,
+                build=True,
+            )
+            return value
+        if tag == _INT_TAG and plain and _BASED.fullmatch(value):
+            base = "hexadecimal" if "x" in value else "binary"
+            try:
+                read = f" {int(value.replace('_', ''), 0)}"
+            except ValueError:  # 0b_: a number to YAML, digits to no one
+                read = ""
+            self.add_at(
+                event.start_mark,
+                f"YAML reads {value} as the {base} number{read}; write the number in "
+                f"decimal, or quote it if it is text (got {value})",
                 dotted,
                 build=True,
             )
