@@ -57,5 +57,9 @@ class SolverError(RuntimeError):
     """The solver failed, or its plan did not survive the re-check (exit status 1)."""
 
 
+class ClusterError(RuntimeError):
+    """A Dask cluster failed us: unreachable, not Dask, silent, no workers (exit 1)."""
+
+
 class OutOfTime(SolverError):
     """The command's time budget ran out before a search could finish."""

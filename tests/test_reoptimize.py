@@ -227,7 +227,7 @@ def test_without_dask_the_scheduler_asks_for_the_extra(
 def cluster() -> Iterator[object]:
     distributed = pytest.importorskip("distributed")
     local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                     host="127.0.0.1", dashboard_address=None)
+                                     host="127.0.0.1", dashboard_address="127.0.0.1:0")
     try:
         yield local
     finally:

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from optimizer.analyses import cluster
 from optimizer.errors import ScenarioError, SolverError, UsageError
 from optimizer.results.reoptimized import Reoptimized, Sample
 
@@ -55,13 +56,15 @@ def reoptimize(
     scheduler: str | None = None,
     options: SolverOptions | None = None,
     progress: Callable[[int], None] | None = None,
+    scheduler_timeout: float = cluster.DEFAULT_TIMEOUT,
 ) -> Reoptimized:
     """Solve the scenario under each of ``samples`` joint samples (default
     ``uncertainty.samples``) drawn from ``seed`` (default ``uncertainty.seed``).
 
     ``workers`` > 1 solves chunks of samples in that many spawned processes;
     ``scheduler`` ("tcp://HOST:PORT") sends them to a Dask distributed cluster
-    whose workers can import this package. ``progress(done)`` is called as
+    whose workers can import this package, waiting at most ``scheduler_timeout``
+    seconds for each answer (see analyses.cluster). ``progress(done)`` is called as
     samples finish. Raises UsageError for a scenario without distributions or
     bad arguments.
     """
@@ -97,7 +100,8 @@ def reoptimize(
     columns = {path: draws[path].tolist() for path in sorted(draws)}
 
     if scheduler is not None:
-        parts = _on_cluster(scheduler, loadout, columns, n, options, progress)
+        parts = _on_cluster(scheduler, loadout, columns, n, options, progress,
+                            scheduler_timeout)
     elif workers > 1 and n > 1:
         parts = _in_processes(loadout, _chunks(columns, n, workers), options, progress, workers)
     else:
@@ -221,35 +225,16 @@ def _in_processes(
 def _on_cluster(
     scheduler: str, loadout: Loadout, columns: Values, n: int,
     options: SolverOptions | None, progress: Callable[[int], None] | None,
+    timeout: float = cluster.DEFAULT_TIMEOUT,
 ) -> list[list[Sample]]:
     """Chunks as tasks on a Dask distributed cluster; its workers must be able to
     import this package (install it there with the distributed extra)."""
-    try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise UsageError("--scheduler needs Dask distributed, an optional extra: "
-                         "pip install .[distributed]") from None
-    try:
-        client = Client(scheduler, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-    with client:
-        # worker processes now connected (threads of one share its lock); none yet: 1
-        chunks = _chunks(columns, n, len(client.nthreads()) or 1)
-        out: list[list[Sample] | None] = [None] * len(chunks)
-        done = 0
-        futures = client.map(_chunk_task, list(chunks), loadout=loadout, options=options,
-                             pure=False)
-        index = {future.key: i for i, future in enumerate(futures)}
-        for future in as_completed(futures, loop=client.loop):
-            try:
-                part = future.result()
-            except ImportError as exc:
-                raise UsageError(
-                    f"the Dask workers at {scheduler} cannot import this project ({exc}); "
-                    "install it on every worker: pip install .[distributed]") from None
-            out[index[future.key]] = part
-            done += len(part)
-            if progress is not None:
-                progress(done)
-    return [part for part in out if part is not None]
+    counted = [0]
+
+    def done(_i: int, part: list[Sample]) -> None:
+        counted[0] += len(part)
+        if progress is not None:
+            progress(counted[0])
+
+    return cluster.run(scheduler, _chunk_task, _chunks(columns, n, 1), timeout, done,
+                       loadout=loadout, options=options)

@@ -14,7 +14,7 @@ from typing import IO, Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
-from optimizer.errors import ScenarioError, SolverError, UsageError
+from optimizer.errors import ClusterError, ScenarioError, SolverError, UsageError
 from optimizer.present.files import write_files
 
 P = ParamSpec("P")
@@ -48,6 +48,8 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
                     + "\n".join(f"  {p}" for p in exc.problems))
         except UsageError as exc:
             fail(2, f"error: {exc}")
+        except ClusterError as exc:
+            fail(1, f"error: {exc}")
         except SolverError as exc:
             # the solver gave no answer that could be shown and proven: a solver
             # outcome (4), not a fault of the tool

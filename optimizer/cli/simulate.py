@@ -11,6 +11,7 @@ import click
 
 from optimizer.cli.options import (
     TEXT_FORMATS,
+    Finite,
     Source,
     check_plot,
     config_option,
@@ -54,14 +55,18 @@ REOPTIMIZE_FILES = {"reoptimize.json": "json", "reoptimize.md": "markdown"}
               help="With --reoptimize: solve in this many processes.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="With --reoptimize: solve on a Dask distributed cluster "
-                   "(pip install '.[distributed]').")
+                   "(pip install '.[distributed]'); its results are trusted as pickles.")
+@click.option("--scheduler-timeout", type=Finite(min=0, min_open=True), default=30.0,
+              show_default=True, metavar="SECONDS",
+              help="With --scheduler: the longest wait for the scheduler to answer, for a "
+                   "worker, and between two finished tasks; then exit 1.")
 @solver_options
 @guarded
 def simulate(
     *, config: Path, sets: tuple[str, ...], variant: str | None, plan_file: Path | None,
     samples: int | None, seed: int | None, fmt: str, output: Path | None, plot: Path | None,
-    reoptimize: bool, workers: int | None, scheduler: str | None, time_limit: float | None,
-    mip_gap: float | None,
+    reoptimize: bool, workers: int | None, scheduler: str | None, scheduler_timeout: float,
+    time_limit: float | None, mip_gap: float | None,
 ) -> None:
     """How likely a plan reaches the target: the optimum (or --plan) held fixed under the
     samples of the file's distributions; P10/P50/P90 of exports and cost, and what drives
@@ -77,6 +82,10 @@ def simulate(
     if workers is not None and workers > 1 and scheduler is not None:
         raise UsageError("give --workers (processes here) or --scheduler (a Dask cluster), "
                          "not both")
+    if scheduler is not None:
+        from optimizer.analyses.cluster import check_address
+
+        check_address(scheduler)  # before the file is read or anything connects
     loadout = Source(config, sets, variant).load()
     from optimizer.analyses.simulate import NoPlan, no_distributions_message, read_plan
     from optimizer.analyses.simulate import simulate as simulate_plan
@@ -86,7 +95,8 @@ def simulate(
     options = options_of(time_limit, mip_gap)
     if reoptimize:
         reoptimize_and_exit(loadout, samples=samples, seed=seed, workers=workers or 1,
-                            scheduler=scheduler, options=options, fmt=fmt, output=output)
+                            scheduler=scheduler, scheduler_timeout=scheduler_timeout,
+                            options=options, fmt=fmt, output=output)
     plan, source, status = None, None, None
     if plan_file is not None:
         plan, saved = read_plan(plan_file, loadout.scenario)
@@ -111,6 +121,7 @@ def simulate(
 def reoptimize_and_exit(
     loadout: Loadout, *, samples: int | None, seed: int | None, workers: int,
     scheduler: str | None, options: SolverOptions, fmt: str, output: Path | None,
+    scheduler_timeout: float = 30.0,
 ) -> NoReturn:
     """simulate --reoptimize: the optimum of every sample, summarised; exit 0."""
     from optimizer.analyses.reoptimize import reoptimize
@@ -123,7 +134,8 @@ def reoptimize_and_exit(
     s = loadout.scenario
     n = s.uncertainty.samples if samples is None else samples
     r = reoptimize(loadout, samples=n, seed=seed, workers=workers, scheduler=scheduler,
-                   options=options, progress=progress_bar(n))
+                   options=options, progress=progress_bar(n),
+                   scheduler_timeout=scheduler_timeout)
     labels = {lid: lever.label(lid) for lid, lever in s.enabled_levers().items()}
 
     def as_table(r: Reoptimized) -> str:
