@@ -94,13 +94,15 @@ def emit(
 
 
 def progress_bar(total: int) -> Callable[[int], None]:
-    """A progress bar on stderr, shown only once a sweep has run for a second."""
+    """A progress bar on stderr, shown only once a sweep has run for a second, and only
+    to a terminal (a redirected stderr, a test's or a log's, got a stray blank line)."""
     start = time.perf_counter()
     state: dict[str, Any] = {}
+    shown = sys.stderr.isatty()
 
     def tick(done: int) -> None:
         if "bar" not in state:
-            if time.perf_counter() - start < 1.0 or done >= total:
+            if not shown or time.perf_counter() - start < 1.0 or done >= total:
                 return
             from rich.console import Console
             from rich.progress import Progress
