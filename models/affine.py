@@ -22,7 +22,9 @@ class Affine:
     """``sum(coef * var) + const``.
 
     Pyomo variables are not hashable (``==`` builds an expression), so terms
-    are keyed by ``id(var)`` with the variables kept beside them.
+    are keyed by ``id(var)`` with the variables kept beside them. A variable is
+    a Pyomo ``VarData`` or, where the model is emitted as arrays, a
+    :class:`models.sink.Col` (the same ``lb``, ``ub`` and ``fixed``).
     """
 
     __slots__ = ("const", "terms", "vars")

@@ -1,4 +1,8 @@
-"""ModelData -> Pyomo model: one function per constraint family.
+"""ModelData -> the model: one function per constraint family.
+
+The families are written once and emitted through a sink (:mod:`models.sink`):
+``build(data)`` makes the Pyomo model, ``arrays(data)`` the same matrix with no
+Pyomo model (what a warm re-solve with other parameters pushes into HiGHS).
 
 Notation (model units and money, see :mod:`models.data`): x[l,k] units of
 lever l funded in period k, c[l,k] net cost per unit, a[l] exports per

@@ -29,8 +29,9 @@ from models.affine import Affine, Row
 from models.compile import Matrix
 
 INF = math.inf
-Key = Any
-"""An index of a family: an int, a tuple of ints, or None for a single row."""
+Key = int | tuple[int, ...] | None
+"""An index of a family as Pyomo gives it: an int, a flat tuple of ints, or None
+for a single row."""
 Rule = Callable[..., Row]
 
 _DOMAINS = {  # name: (Pyomo domain, (lower, upper) of the domain, integer)
@@ -43,7 +44,7 @@ _DOMAINS = {  # name: (Pyomo domain, (lower, upper) of the domain, integer)
 
 def _flat(combo: tuple[Any, ...]) -> Key:
     """An index as Pyomo gives it: a member of one set alone, else one flat tuple."""
-    parts: list[Any] = []
+    parts: list[int] = []
     for item in combo:
         if isinstance(item, tuple):
             parts.extend(item)
