@@ -11,6 +11,8 @@ constraint body is emitted once as a flat ``LinearExpression`` that
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from pyomo.core.base.var import VarData
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
@@ -20,7 +22,9 @@ class Affine:
     """``sum(coef * var) + const``.
 
     Pyomo variables are not hashable (``==`` builds an expression), so terms
-    are keyed by ``id(var)`` with the variables kept beside them.
+    are keyed by ``id(var)`` with the variables kept beside them. A variable is
+    a Pyomo ``VarData`` or, where the model is emitted as arrays, a
+    :class:`models.sink.Col` (the same ``lb``, ``ub`` and ``fixed``).
     """
 
     __slots__ = ("const", "terms", "vars")
@@ -88,28 +92,45 @@ class Affine:
         args.extend(self._monomials())
         return LinearExpression(args)
 
-    def le(self, bound: float) -> tuple[None, LinearExpression, float]:
+    def le(self, bound: float) -> Row:
         """``self <= bound`` with the constant moved to the bound."""
-        return (None, self._body(), bound - self.const)
+        return Row(None, self, bound - self.const)
 
-    def ge(self, bound: float) -> tuple[float, LinearExpression, None]:
-        return (bound - self.const, self._body(), None)
+    def ge(self, bound: float) -> Row:
+        return Row(bound - self.const, self, None)
 
-    def between(self, lower: float | None, upper: float | None) -> tuple[
-        float | None, LinearExpression, float | None
-    ]:
-        return (
-            None if lower is None else lower - self.const,
-            self._body(),
-            None if upper is None else upper - self.const,
-        )
+    def between(self, lower: float | None, upper: float | None) -> Row:
+        return Row(None if lower is None else lower - self.const, self,
+                   None if upper is None else upper - self.const)
 
-    def eq(self, value: float) -> tuple[float, LinearExpression, float]:
-        return (value - self.const, self._body(), value - self.const)
+    def eq(self, value: float) -> Row:
+        return Row(value - self.const, self, value - self.const)
+
+    def within(self, lower: object, upper: object) -> Row:
+        """``lower <= self <= upper`` with the constant kept in the body: for bounds
+        that are mutable parameters (None: no bound)."""
+        return Row(lower, self, upper, whole=True)
 
     def _monomials(self) -> list[MonomialTermExpression]:
         vars_ = self.vars
         return [MonomialTermExpression((c, vars_[k])) for k, c in self.terms.items() if c]
 
-    def _body(self) -> LinearExpression:
+    def body(self) -> LinearExpression:
+        """The terms alone (the constant left out) as one flat Pyomo expression."""
         return LinearExpression(self._monomials())
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One constraint, ``lower <= form <= upper``, as a family states it; a sink
+    (:mod:`models.sink`) makes it a Pyomo constraint or a row of arrays.
+
+    ``whole`` False: the bounds are numbers with the form's constant already
+    moved into them, and the body is the terms alone. True: the body keeps the
+    constant and the bounds may be mutable parameters (a re-solve moves them).
+    """
+
+    lower: Any
+    form: Affine
+    upper: Any
+    whole: bool = False

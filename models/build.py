@@ -1,4 +1,8 @@
-"""ModelData -> Pyomo model: one function per constraint family.
+"""ModelData -> the model: one function per constraint family.
+
+The families are written once and emitted through a sink (:mod:`models.sink`):
+``build(data)`` makes the Pyomo model, ``arrays(data)`` the same matrix with no
+Pyomo model (what a warm re-solve with other parameters pushes into HiGHS).
 
 Notation (model units and money, see :mod:`models.data`): x[l,k] units of
 lever l funded in period k, c[l,k] net cost per unit, a[l] exports per
@@ -19,12 +23,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pyomo.core as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression
 
-from models.affine import Affine
+from models.affine import Affine, Row
 from models.data import LeverData, ModelData
+from models.sink import Arrays, ArraySink, PyomoSink, Sink
 
 NO_CEILING = 0.0  # value of the ceiling parameter while the budget row is inactive
 
@@ -62,33 +67,49 @@ STRUCTURE = frozenset({
 })
 
 def build(data: ModelData) -> pyo.ConcreteModel:
-    m = pyo.ConcreteModel(name="budget allocation")
-    m.L = pyo.Set(initialize=range(len(data.levers)), ordered=True)
-    m.K = pyo.Set(initialize=range(data.periods), ordered=True)
-    m.EK = pyo.Set(initialize=data.export_periods, ordered=True)
-    add_units(m, data)
-    add_use_binaries(m, data)
-    add_fixed_cost_starts(m, data)
-    add_curve_variables(m, data)
+    """The Pyomo model of ``data``."""
+    sink = PyomoSink("budget allocation")
+    emit(sink, data)
+    use_objective(sink.m, data.objective)
+    return sink.m
+
+
+def arrays(data: ModelData) -> Arrays:
+    """The matrix ``compile_model(build(data))`` gives, from the same families
+    with no Pyomo model built (for a re-solve with other parameters)."""
+    sink = ArraySink()
+    emit(sink, data)
+    return sink.matrix()
+
+
+def emit(b: Sink, data: ModelData) -> None:
+    """Every family of the model, in the order its rows and columns are numbered."""
+    m = b.m
+    b.set("L", range(len(data.levers)))
+    b.set("K", range(data.periods))
+    b.set("EK", data.export_periods)
+    add_units(b, data)
+    add_use_binaries(b, data)
+    add_fixed_cost_starts(b, data)
+    add_curve_variables(b, data)
     f = forms(m, data)
-    add_unit_totals(m, data, f)
-    add_start_links(m, data, f)
-    add_concave_curves(m, data, f)
-    add_piecewise_curves(m, data, f)
-    add_curve_capacity(m, data, f)
-    add_spend_bounds(m, data, f)
-    add_use_links(m, data, f)
-    add_use_floors(m, data, f)
-    add_requires(m, data)
-    add_excludes(m, data)
-    add_budget_ceiling(m, data, f)
-    add_period_ceilings(m, data, f)
-    add_target(m, data, f)
-    add_chance_target(m, data, f)
-    add_milestones(m, data, f)
-    add_linear_constraints(m, data, f)
-    add_objectives(m, data, f)
-    return m
+    add_unit_totals(b, data, f)
+    add_start_links(b, data, f)
+    add_concave_curves(b, data, f)
+    add_piecewise_curves(b, data, f)
+    add_curve_capacity(b, data, f)
+    add_spend_bounds(b, data, f)
+    add_use_links(b, data, f)
+    add_use_floors(b, data, f)
+    add_requires(b, data)
+    add_excludes(b, data)
+    add_budget_ceiling(b, data, f)
+    add_period_ceilings(b, data, f)
+    add_target(b, data, f)
+    add_chance_target(b, data, f)
+    add_milestones(b, data, f)
+    add_linear_constraints(b, data, f)
+    add_objectives(b, data, f)
 
 
 def _known(value: float | None) -> float:
@@ -101,16 +122,18 @@ def _single(data: ModelData) -> bool:
     return data.periods == 1
 
 
-def add_units(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_units(b: Sink, data: ModelData) -> None:
     """x[l,k] >= 0, <= max_units_per_period; integer where the lever says so.
 
     With one period the horizon bounds (min, max, fixed units) are bounds of x.
     """
 
-    def domain(_m: pyo.ConcreteModel, i: int, k: int) -> object:
-        return pyo.NonNegativeIntegers if data.levers[i].integer else pyo.NonNegativeReals
+    m = b.m
 
-    def bounds(_m: pyo.ConcreteModel, i: int, k: int) -> tuple[float, float | None]:
+    def domain(i: int, k: int) -> str:
+        return "nonneg_int" if data.levers[i].integer else "nonneg"
+
+    def bounds(i: int, k: int) -> tuple[float, float | None]:
         lv = data.levers[i]
         if not _single(data):
             return 0.0, lv.max_per_period
@@ -118,40 +141,42 @@ def add_units(m: pyo.ConcreteModel, data: ModelData) -> None:
         lower = lv.lower if lv.fixed_units is None else max(lv.lower, lv.fixed_units)
         return lower, min(uppers) if uppers else None
 
-    m.x = pyo.Var(m.L, m.K, domain=domain, bounds=bounds)
+    b.var("x", (m.L, m.K), domain, bounds)
     # integer levers solved continuous: the step their units are rounded to
-    m.grain_of = {id(m.x[i, k]): lv.grain for i, lv in enumerate(data.levers) if lv.grain
-                  for k in m.K}
+    b.per_column("grain_of", ((m.x[i, k], lv.grain) for i, lv in enumerate(data.levers)
+                              if lv.grain for k in m.K))
     # the most units each lever can fund at all (max_spend or the ceiling over its
     # cost among them): not a bound of the model (a column resting on it would
     # take a dual that belongs to the ceiling), but a box every plan lies in, for
     # proving a dual bound (solve.Highs.proven_bound)
-    m.implied_upper = {id(m.x[i, k]): lv.on_off_bound for i, lv in enumerate(data.levers)
-                       if lv.on_off_bound is not None for k in m.K}
+    b.per_column("implied_upper", ((m.x[i, k], lv.on_off_bound)
+                                   for i, lv in enumerate(data.levers)
+                                   if lv.on_off_bound is not None for k in m.K))
 
 
-def add_use_binaries(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_use_binaries(b: Sink, data: ModelData) -> None:
     """u[l] in {0, 1}, only for levers with a fixed cost, min_units_if_used or logic."""
-    m.B = pyo.Set(initialize=[i for i, lv in enumerate(data.levers) if lv.needs_use],
-                  ordered=True)
-    m.u = pyo.Var(m.B, domain=pyo.Binary)
+    m = b.m
+    b.set("B", [i for i, lv in enumerate(data.levers) if lv.needs_use])
+    b.var("u", (m.B,), "binary")
     for i in m.B:
         if data.levers[i].on_off_bound == 0:
             # a lever that can fund nothing (a fixed cost above its max_spend) is
             # never used: a switch left free sat at 9e-12 and its fixed cost, that
             # much of 1.12e8, met a min_spend of 0.00103 inside the tolerance
-            m.u[i].fix(0)
+            b.fix(m.u[i], 0)
 
 
-def add_fixed_cost_starts(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_fixed_cost_starts(b: Sink, data: ModelData) -> None:
     """s[l,k] in {0, 1}: the lever starts in period k and pays f[l] there (several periods)."""
-    starts = [i for i in m.B if data.levers[i].fixed_cost and not _single(data)]
-    m.S = pyo.Set(initialize=starts, ordered=True)
-    m.s = pyo.Var(m.S, m.K, domain=pyo.Binary)
+    m = b.m
+    b.set("S", [i for i in m.B if data.levers[i].fixed_cost and not _single(data)])
+    b.var("s", (m.S, m.K), "binary")
 
 
-def add_curve_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_curve_variables(b: Sink, data: ModelData) -> None:
     """e[l,k] >= 0: a concave curve's exports in export period k; d, y for exact curves."""
+    m = b.m
     concave = _curve_levers(data, "concave_lp")
     top = {i: max(data.levers[i].curve.exports) for i in concave}  # type: ignore[union-attr]
     # before a lever's lag has passed it has no active units and exports nothing:
@@ -161,16 +186,15 @@ def add_curve_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     def live(i: int, k: int) -> bool:
         return k >= data.levers[i].lag
 
-    m.e = pyo.Var(concave, m.EK, domain=pyo.NonNegativeReals,
-                  bounds=lambda _m, i, k: (0.0, top[i] if live(i, k) else 0.0))
+    b.var("e", (concave, m.EK), "nonneg",
+          lambda i, k: (0.0, top[i] if live(i, k) else 0.0))
     exact = _curve_levers(data, "piecewise_binary")
     widths = {i: [w for w, _ in segments(data.levers[i])] for i in exact}
-    m.D = pyo.Set(initialize=[(i, k, s) for i in exact for k in m.EK
-                              for s in range(len(widths[i]))], dimen=3, ordered=True)
-    m.Y = pyo.Set(initialize=[(i, k, s) for i in exact for k in m.EK
-                              for s in range(len(widths[i]) - 1)], dimen=3, ordered=True)
-    m.d = pyo.Var(m.D, bounds=lambda _m, i, k, s: (0.0, widths[i][s] if live(i, k) else 0.0))
-    m.y = pyo.Var(m.Y, domain=pyo.Binary)
+    b.set("D", [(i, k, s) for i in exact for k in m.EK for s in range(len(widths[i]))], dimen=3)
+    b.set("Y", [(i, k, s) for i in exact for k in m.EK for s in range(len(widths[i]) - 1)],
+          dimen=3)
+    b.var("d", (m.D,), "reals", lambda i, k, s: (0.0, widths[i][s] if live(i, k) else 0.0))
+    b.var("y", (m.Y,), "binary")
 
 
 def segments(lv: LeverData) -> list[tuple[float, float]]:
@@ -192,7 +216,7 @@ def segments(lv: LeverData) -> list[tuple[float, float]]:
     return out
 
 
-def forms(m: pyo.ConcreteModel, data: ModelData) -> Forms:
+def forms(m: Any, data: ModelData) -> Forms:
     """units, active stock, spend and exports of every lever, as affine forms.
 
         active[l,k]  = sum_{j <= k-lag} (1 - attrition)^(k-lag-j) x[l,j]
@@ -233,7 +257,7 @@ def forms(m: pyo.ConcreteModel, data: ModelData) -> Forms:
     return Forms(units, stock, spend, exports)
 
 
-def add_unit_totals(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+def add_unit_totals(b: Sink, data: ModelData, f: Forms) -> None:
     """min_units <= X[l] <= max_units, X[l] == fixed_units (several periods only)."""
     if _single(data):
         return
@@ -246,31 +270,30 @@ def add_unit_totals(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     rows = [i for i, lv in enumerate(data.levers) if bounds(lv) != (None, None)]
     if not rows:
         return
-    m.unit_totals = pyo.Constraint(
-        rows, rule=lambda m, i: f.units[i].between(*bounds(data.levers[i]))
-    )
+    b.rows("unit_totals", (rows,), lambda m, i: f.units[i].between(*bounds(data.levers[i])))
 
 
-def add_start_links(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+def add_start_links(b: Sink, data: ModelData, f: Forms) -> None:
     """Fixed costs fall in the start period:
 
         sum_k s[l,k] = u[l];   x[l,k] <= U[l] sum_{j<=k} s[l,j]
         x[l,k] >= pin s[l,k]   (only with per-period ceilings, where the
                                 period of the fixed cost matters)
     """
+    m = b.m
     if not len(m.S):
         return
-    m.one_start = pyo.Constraint(m.S, rule=lambda m, i: Affine(
+    b.rows("one_start", (m.S,), lambda m, i: Affine(
         [*((m.s[i, k], 1.0) for k in m.K), (m.u[i], -1.0)]).eq(0.0))
 
-    def started(m: pyo.ConcreteModel, i: int, k: int) -> object:
+    def started(m: Any, i: int, k: int) -> Row:
         big = _known(data.levers[i].on_off_bound)
         return Affine([(m.x[i, k], 1.0), *((m.s[i, j], -big) for j in range(k + 1))]).le(0.0)
 
-    m.started = pyo.Constraint(m.S, m.K, rule=started)
+    b.rows("started", (m.S, m.K), started)
     pinned = [i for i in m.S if data.levers[i].pin_start is not None]
     if pinned:
-        m.start_funded = pyo.Constraint(pinned, m.K, rule=lambda m, i, k: Affine(
+        b.rows("start_funded", (pinned, m.K), lambda m, i, k: Affine(
             [(m.x[i, k], 1.0), (m.s[i, k], -_known(data.levers[i].pin_start))]).ge(0.0))
 
 
@@ -278,12 +301,13 @@ def _curve_levers(data: ModelData, formulation: str) -> list[int]:
     return [i for i, lv in enumerate(data.levers) if lv.formulation == formulation]
 
 
-def add_concave_curves(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+def add_concave_curves(b: Sink, data: ModelData, f: Forms) -> None:
     """e[l,k] <= slope_s active[l,k] + intercept_s for every segment s (the hypograph).
 
     Exact for a concave curve wherever more exports only help, which the
     caller guarantees before choosing this formulation.
     """
+    m = b.m
     levers = _curve_levers(data, "concave_lp")
     if not levers:
         return
@@ -292,7 +316,7 @@ def add_concave_curves(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
 
     goals = dict(data.milestones)
 
-    def rule(m: pyo.ConcreteModel, i: int, k: int, s: int) -> object:
+    def rule(m: Any, i: int, k: int, s: int) -> Row:
         curve = data.levers[i].curve
         assert curve is not None
         form = f.stock[i][k].scaled(-curve.slopes[s]).add_var(m.e[i, k], 1.0)
@@ -302,10 +326,10 @@ def add_concave_curves(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
         scale = _milestone_scale(goals.get(k, 0.0))
         return form.scaled(scale).le(curve.intercepts[s] * scale)
 
-    m.concave = pyo.Constraint(index, rule=rule)
+    b.rows("concave", (index,), rule)
 
 
-def add_piecewise_curves(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+def add_piecewise_curves(b: Sink, data: ModelData, f: Forms) -> None:
     """Any curve, exactly, by the incremental formulation: d[s] in [0, w_s] the
     active units on segment s (width w_s, slope g_s), y[s] "segment s is full".
 
@@ -317,30 +341,32 @@ def add_piecewise_curves(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> Non
     curve's breakpoint values: weights on breakpoints put exports of 1e9 on
     variables in [0, 1], and HiGHS's tolerances turned that into phantom exports.
     """
+    m = b.m
     levers = _curve_levers(data, "piecewise_binary")
     if not levers:
         return
     ik = [(i, k) for i in levers for k in m.EK]
     widths = {i: [w for w, _ in segments(data.levers[i])] for i in levers}
-    m.pw_units = pyo.Constraint(ik, rule=lambda m, i, k: f.stock[i][k].minus(
+    b.rows("pw_units", (ik,), lambda m, i, k: f.stock[i][k].minus(
         Affine([(m.d[i, k, s], 1.0) for s in range(len(widths[i]))])).eq(0.0))
-    m.pw_full = pyo.Constraint(m.Y, rule=lambda m, i, k, s: Affine(
+    b.rows("pw_full", (m.Y,), lambda m, i, k, s: Affine(
         [(m.d[i, k, s], 1.0), (m.y[i, k, s], -widths[i][s])]).ge(0.0))
-    m.pw_next = pyo.Constraint(m.Y, rule=lambda m, i, k, s: Affine(
+    b.rows("pw_next", (m.Y,), lambda m, i, k, s: Affine(
         [(m.d[i, k, s + 1], 1.0), (m.y[i, k, s], -widths[i][s + 1])]).le(0.0))
 
 
-def add_curve_capacity(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+def add_curve_capacity(b: Sink, data: ModelData, f: Forms) -> None:
     """active[l,k] <= the curve's last breakpoint, in every period with a stock."""
+    m = b.m
     index = [(i, k) for i, lv in enumerate(data.levers) if lv.curve is not None
              for k in m.K if f.stock[i][k].terms]
     if not index:
         return
-    m.curve_capacity = pyo.Constraint(index, rule=lambda m, i, k: f.stock[i][k].le(
+    b.rows("curve_capacity", (index,), lambda m, i, k: f.stock[i][k].le(
         data.levers[i].curve.units[-1]))  # type: ignore[union-attr]
 
 
-def add_spend_bounds(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+def add_spend_bounds(b: Sink, data: ModelData, f: Forms) -> None:
     """min_spend[l] <= sum_k spend[l,k] <= max_spend[l]."""
     rows = [
         i
@@ -349,13 +375,11 @@ def add_spend_bounds(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     ]
     if not rows:
         return
-    m.spend_bounds = pyo.Constraint(rows, rule=lambda m, i: _per_largest(
+    b.rows("spend_bounds", (rows,), lambda m, i: _per_largest(
         f.lever_spend(i), data.levers[i].min_spend, data.levers[i].max_spend))
 
 
-def _per_largest(form: Affine, lower: float | None, upper: float | None) -> tuple[
-    float | None, LinearExpression, float | None
-]:
+def _per_largest(form: Affine, lower: float | None, upper: float | None) -> Row:
     """``lower <= form <= upper`` divided by the form's largest coefficient: a unit
     cost of 0.001 in model money of 1e6 is 1e-9, which HiGHS drops as zero, and a
     max_spend row of that lever alone then bounded nothing (the lever ran
@@ -368,75 +392,75 @@ def _per_largest(form: Affine, lower: float | None, upper: float | None) -> tupl
                                           None if upper is None else upper / top)
 
 
-def add_use_links(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+def add_use_links(b: Sink, data: ModelData, f: Forms) -> None:
     """X[l] <= U[l] u[l]: units only once the lever is used (and its fixed cost paid).
 
     U[l] is the largest value X[l] can take (from max_units, max_spend or
     the ceiling), so the row cuts nothing else.
     """
+    m = b.m
     if not len(m.B):
         return
-    m.use_link = pyo.Constraint(m.B, rule=lambda m, i: f.units[i].copy().add_var(
+    b.rows("use_link", (m.B,), lambda m, i: f.units[i].copy().add_var(
         m.u[i], -_known(data.levers[i].on_off_bound)).le(0.0))
 
 
-def add_use_floors(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+def add_use_floors(b: Sink, data: ModelData, f: Forms) -> None:
     """X[l] >= floor[l] u[l]: a used lever has units (and min_units_if_used of them).
 
     floor[l] is min_units_if_used, at least one unit when another lever
     requires l, and otherwise the least positive amount (see inputs._use_floor):
     without it the fixed cost could be paid for no units at all.
     """
+    m = b.m
     rows = [i for i in m.B if data.levers[i].use_floor]
     if not rows:
         return
-    m.use_floor = pyo.Constraint(rows, rule=lambda m, i: f.units[i].copy().add_var(
+    b.rows("use_floor", (rows,), lambda m, i: f.units[i].copy().add_var(
         m.u[i], -_known(data.levers[i].use_floor)).ge(0.0))
 
 
-def add_requires(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_requires(b: Sink, data: ModelData) -> None:
     """u[l] <= u[r] for l requires r (r's use floor then holds it to a real amount)."""
     if not data.requires:
         return
-    m.requires = pyo.Constraint(range(len(data.requires)), rule=lambda m, n: Affine(
+    b.rows("requires", (range(len(data.requires)),), lambda m, n: Affine(
         [(m.u[data.requires[n][0]], 1.0), (m.u[data.requires[n][1]], -1.0)]).le(0.0))
 
 
-def add_excludes(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_excludes(b: Sink, data: ModelData) -> None:
     """u[l] + u[e] <= 1 for l excludes e."""
     if not data.excludes:
         return
-    m.excludes = pyo.Constraint(range(len(data.excludes)), rule=lambda m, n: Affine(
+    b.rows("excludes", (range(len(data.excludes)),), lambda m, n: Affine(
         [(m.u[data.excludes[n][0]], 1.0), (m.u[data.excludes[n][1]], 1.0)]).le(1.0))
 
 
-def add_budget_ceiling(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+def add_budget_ceiling(b: Sink, data: ModelData, f: Forms) -> None:
     """sum spend <= ceiling (undiscounted, over the horizon); inactive when there is none."""
-    m.ceiling = pyo.Param(
-        mutable=True, initialize=NO_CEILING if data.ceiling is None else data.ceiling
-    )
+    m = b.m
+    ceiling = b.param("ceiling", NO_CEILING if data.ceiling is None else data.ceiling)
     total = Affine.total(f.period_spend(k) for k in m.K)
-    m.budget = pyo.Constraint(expr=(None, total.expr(), m.ceiling))
+    b.row("budget", total.within(None, ceiling))
     if data.ceiling is None:
-        m.budget.deactivate()
+        b.deactivate("budget")
 
 
-def add_period_ceilings(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+def add_period_ceilings(b: Sink, data: ModelData, f: Forms) -> None:
     """sum_l spend[l,k] <= ceiling[k] for the periods given."""
     if not data.period_ceilings:
         return
     caps = dict(data.period_ceilings)
-    m.period_budget = pyo.Constraint(sorted(caps),
-                                     rule=lambda m, k: f.period_spend(k).le(caps[k]))
+    b.rows("period_budget", (sorted(caps),), lambda m, k: f.period_spend(k).le(caps[k]))
 
 
-def add_target(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+def add_target(b: Sink, data: ModelData, f: Forms) -> None:
     """sum_l exports[l, last] >= needed."""
-    m.needed = pyo.Param(mutable=True, initialize=data.needed)
-    m.target = pyo.Constraint(expr=(m.needed, f.period_exports(data.periods - 1).expr(), None))
+    needed = b.param("needed", data.needed)
+    b.row("target", f.period_exports(data.periods - 1).within(needed, None))
 
 
-def add_chance_target(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+def add_chance_target(b: Sink, data: ModelData, f: Forms) -> None:
     """Sample average approximation of P(exports >= needed) >= confidence:
 
         sum_l exports_j[l, last] >= needed h[j]   for each sample j, h[j] in {0, 1}
@@ -445,15 +469,16 @@ def add_chance_target(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
     where exports_j uses sample j's yield and attrition (curve levers keep their
     curve). The sure target row is switched off.
     """
+    m = b.m
     chance = data.chance
     if chance is None:
         return
     last = data.periods - 1
-    m.J = pyo.Set(initialize=range(len(chance.yields)), ordered=True)
-    m.reached = pyo.Var(m.J, domain=pyo.Binary)
-    m.required = pyo.Param(mutable=True, initialize=float(chance.required))
+    b.set("J", range(len(chance.yields)))
+    b.var("reached", (m.J,), "binary")
+    required = b.param("required", float(chance.required))
 
-    def reach(m: pyo.ConcreteModel, j: int) -> object:
+    def reach(m: Any, j: int) -> Row:
         row = Affine([(m.reached[j], -data.needed)])
         for i, lv in enumerate(data.levers):
             if lv.curve is not None:
@@ -464,22 +489,22 @@ def add_chance_target(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
                 row.add_var(m.x[i, k], a * keep ** (last - lv.lag - k))
         return row.ge(0.0)
 
-    m.sample_reach = pyo.Constraint(m.J, rule=reach)
+    b.rows("sample_reach", (m.J,), reach)
     hits = Affine([(m.reached[j], 1.0) for j in m.J])
-    m.enough = pyo.Constraint(expr=(m.required, hits.expr(), None))
-    m.target.deactivate()
+    b.row("enough", hits.within(required, None))
+    b.deactivate("target")
     # when no plan reaches enough samples: how many can be reached at most
-    m.most_reached = pyo.Objective(expr=hits.expr(), sense=pyo.maximize)
-    m.most_reached.deactivate()
+    # (inactive: build's use_objective makes one objective active)
+    b.objective("most_reached", hits, maximise=True)
 
 
-def add_milestones(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+def add_milestones(b: Sink, data: ModelData, f: Forms) -> None:
     """sum_l exports[l,k] >= milestone[k] for earlier periods."""
     if not data.milestones:
         return
     goals = dict(data.milestones)
 
-    def rule(m: pyo.ConcreteModel, k: int) -> object:
+    def rule(m: Any, k: int) -> Row:
         form = f.period_exports(k)
         if goals[k] > 0 and _most(form) <= 0:
             # no lever can export yet in period k (lags): 0 >= goal, with the goal
@@ -489,7 +514,7 @@ def add_milestones(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
         scale = _milestone_scale(goals[k])
         return form.scaled(scale).ge(goals[k] * scale)
 
-    m.milestone = pyo.Constraint(sorted(goals), rule=rule)
+    b.rows("milestone", (sorted(goals),), rule)
 
 
 def _milestone_scale(goal: float) -> float:
@@ -520,7 +545,7 @@ def _quantity(f: Forms, data: ModelData, kind: str, i: int) -> Affine:
     return f.exports[data.periods - 1][i]
 
 
-def add_linear_constraints(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+def add_linear_constraints(b: Sink, data: ModelData, f: Forms) -> None:
     """sum coef * quantity SENSE rhs, one row per entry of `constraints:`.
 
     units and spend are horizon totals; exports are the last period's.
@@ -528,7 +553,7 @@ def add_linear_constraints(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> N
     if not data.rows:
         return
 
-    def rule(m: pyo.ConcreteModel, r: int) -> object:
+    def rule(m: Any, r: int) -> Row:
         row = data.rows[r]
         body = Affine.total((_quantity(f, data, kind, i) for kind, i, _ in row.terms),
                             (coef for _, _, coef in row.terms))
@@ -538,20 +563,18 @@ def add_linear_constraints(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> N
             return body.ge(row.rhs)
         return body.eq(row.rhs)
 
-    m.extra = pyo.Constraint(range(len(data.rows)), rule=rule)
+    b.rows("extra", (range(len(data.rows)),), rule)
 
 
-def add_objectives(m: pyo.ConcreteModel, data: ModelData, f: Forms) -> None:
+def add_objectives(b: Sink, data: ModelData, f: Forms) -> None:
     """min sum_k weight[k] spend[k] (min_cost) or max last-period exports (max_exports)."""
+    m = b.m
     cost = Affine.total((f.period_spend(k) for k in m.K), data.weights)
-    m.cost_objective = pyo.Objective(expr=cost.expr(), sense=pyo.minimize)
-    m.exports_objective = pyo.Objective(
-        expr=f.period_exports(data.periods - 1).expr(), sense=pyo.maximize)
+    b.objective("cost_objective", cost, maximise=False)
+    b.objective("exports_objective", f.period_exports(data.periods - 1), maximise=True)
     # the most exports in one earlier period: to say which milestone is out of reach
-    m.period_objective = pyo.Objective(
-        [k for k in m.EK if k != data.periods - 1],
-        rule=lambda m, k: f.period_exports(k).expr(), sense=pyo.maximize)
-    use_objective(m, data.objective)
+    b.objectives("period_objective", [k for k in m.EK if k != data.periods - 1],
+                 lambda m, k: f.period_exports(k), maximise=True)
 
 
 def use_objective(m: pyo.ConcreteModel, objective: str, period: int | None = None) -> None:

@@ -10,6 +10,9 @@ can go under without fewer probes).
 
 Reference (commit 036c6dd, before warm screening probes, forked ends and the
 lazy scipy import; the same machine, idle): 10.1 s wall for the command.
+The one-process run also counts the Pyomo models built and the probes that
+moved only HiGHS's arrays (models.build.arrays; before commit "arrays", each
+of the stability ranges' 144 probes built one: 0.86 s of its 4.3 s).
 
     python scripts/bench_explain.py [--repeat 3]
 """
@@ -43,6 +46,29 @@ def command(repeat: int) -> tuple[float, float]:
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return statistics.median(walls), statistics.median(cpus)
+
+
+def builds() -> tuple[dict[str, int], object]:
+    """Counters of Pyomo builds and array rebases in this process, and an undo."""
+    import optimizer.solving.engine as engine
+
+    counts = {"pyomo builds": 0, "array rebases": 0}
+    real_build, real_arrays = engine.build, engine.arrays
+
+    def build(data: object) -> object:
+        counts["pyomo builds"] += 1
+        return real_build(data)  # type: ignore[arg-type]
+
+    def arrays(data: object) -> object:
+        counts["array rebases"] += 1
+        return real_arrays(data)  # type: ignore[arg-type]
+
+    engine.build, engine.arrays = build, arrays  # type: ignore[assignment]
+
+    def undo() -> None:
+        engine.build, engine.arrays = real_build, real_arrays
+
+    return counts, undo
 
 
 def sections(workers: int | None) -> dict[str, float]:
@@ -108,8 +134,14 @@ def main() -> None:
           f"(median of {args.repeat}); {BEFORE_WALL / wall:.2f}x faster than "
           f"{BEFORE_WALL} s before; {os.cpu_count()} cores here")
     for workers, label in ((None, "shared over the cores"), (1, "one process")):
-        got = sections(workers)
+        counts, undo = builds()
+        try:
+            got = sections(workers)
+        finally:
+            undo()
         print(f"sections, {label}: " + ", ".join(f"{k} {v:.2f} s" for k, v in got.items()))
+        if workers == 1:
+            print("  " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
     n, seconds = highs_floor()
     print(f"the ranges' {n} MIPs by highspy alone: {seconds:.2f} s")
 

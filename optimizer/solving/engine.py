@@ -10,7 +10,8 @@ from typing import Any, Literal
 
 import pyomo.core as pyo
 
-from models.build import build, use_objective
+from models.build import arrays, build, use_objective
+from models.compile import Matrix
 from models.data import ModelData
 from optimizer.errors import OutOfTime, ScenarioError, SolverError
 from optimizer.numbers import clean, round_step
@@ -29,7 +30,7 @@ from optimizer.results import (
 from optimizer.results import Status as ResultStatus
 from optimizer.scenario import Loadout, effective_sha256
 from optimizer.scenario.schema import Scenario
-from optimizer.solving.highs import Highs, Outcome, Status, version
+from optimizer.solving.highs import Highs, Outcome, PerColumn, Status, version
 from optimizer.solving.inputs import (
     Scaling,
     chance_data,
@@ -67,13 +68,22 @@ class Solvers:
 
         self._strict = False
         self._screening = False
+        self._arrays: tuple[pyo.ConcreteModel, Matrix, PerColumn] | None = None
+        """The matrix of the model as it stands where the Pyomo model was built from
+        other parameters (see Session.rebase): a new instance loads it."""
+
+    def _new(self, m: pyo.ConcreteModel) -> Highs:
+        highs = Highs(self.options)
+        if self._arrays is not None and self._arrays[0] is m:
+            highs.rebase(*self._arrays)
+        return highs
 
     def for_model(self, m: pyo.ConcreteModel) -> Highs:
         if not self._objectives:
             self._objectives = list(m.component_data_objects(pyo.Objective))
         live = next(o for o in self._objectives if o.active).name
         if live not in self._by_objective:
-            self._by_objective[live] = Highs(self.options)
+            self._by_objective[live] = self._new(m)
         highs = self._by_objective[live]
         highs.set_strict(self._strict)
         highs.screening = self._screening
@@ -82,7 +92,7 @@ class Solvers:
     def for_objective(self, m: pyo.ConcreteModel, name: str) -> Highs:
         """The instance kept for objective ``name`` (created if none was)."""
         if name not in self._by_objective:
-            self._by_objective[name] = Highs(self.options)
+            self._by_objective[name] = self._new(m)
         highs = self._by_objective[name]
         highs.screening = self._screening
         return highs
@@ -92,10 +102,15 @@ class Solvers:
         """How many HiGHS instances are kept (one per objective solved so far)."""
         return len(self._by_objective)
 
-    def rebase(self, m: pyo.ConcreteModel) -> int:
-        """Hand every instance model ``m`` (see Highs.rebase); how many stayed warm."""
+    def rebase(self, m: pyo.ConcreteModel, matrix: Matrix | None = None,
+               per_column: PerColumn | None = None) -> int:
+        """Hand every instance model ``m``, or its arrays as they now stand (see
+        Highs.rebase); how many stayed warm."""
         self._objectives = []
-        return sum(highs.rebase(m) for highs in self._by_objective.values())
+        self._arrays = None if matrix is None or per_column is None else (
+            m, matrix, per_column)
+        return sum(highs.rebase(m, matrix, per_column)
+                   for highs in self._by_objective.values())
 
     def set_screening(self, screening: bool) -> None:
         """No second opinions on any instance (see Highs.screening)."""
@@ -184,6 +199,10 @@ class Session:
             self.data = replace(self.data, chance=chance_data(s, self.scaling, chance[1],
                                                               chance[0]))
         self.model = build(self.data)
+        self._handles: _Handles | None = None
+        self.built_from = self.data
+        """The data the Pyomo model's coefficients and constant bounds come from: a
+        rebase with the same shape moves the arrays HiGHS holds, not the model."""
         self.solvers = Solvers(options or SolverOptions())
         self.build_seconds = time.perf_counter() - start
         self.discrete = self.chance or any(
@@ -191,16 +210,53 @@ class Session:
             for lv in self.data.levers)
 
     def rebase(self, s: Scenario) -> int:
-        """Other values of the same levers' parameters (a sample): rebuild the model
-        in the session's money scale and hand it to the solvers, which keep their
-        bases (warm re-solves). Returns how many solver instances stayed warm."""
+        """Other values of the same levers' parameters (a sample), in the session's
+        money scale, handed to the solvers, which keep their bases (warm re-solves).
+        Returns how many solver instances stayed warm.
+
+        The new coefficients come as arrays (models.build.arrays, the same families
+        as the Pyomo model) and the Pyomo model stays: its rows and columns name
+        what HiGHS holds, its variables take the plan. Only where the shape moves
+        (a lag that starts a lever's stock in another period, a limit that appears
+        or goes, a lever that becomes integer) is the model built anew."""
         if self.chance:
             raise ValueError("a chance-constrained session is not rebased")
         data, scaling = model_data(s, self.loadout.file, self.scaling.scales)
         self.loadout = replace(self.loadout, scenario=s)
         self.data, self.scaling = data, scaling
+        new = arrays(data)
+        handles = self._shape()
+        if new.col_keys == handles.col_keys and new.row_keys == handles.row_keys:
+            matrix = new.bound(handles.columns, handles.rows)
+            return self.solvers.rebase(self.model, matrix, new.per_column)
+        return self._build()
+
+    def _build(self) -> int:
+        """The Pyomo model built anew from the session's data, handed to the solvers."""
         self.model = build(self.data)
+        self.built_from = self.data
+        self._handles = None
         return self.solvers.rebase(self.model)
+
+    def _shape(self) -> _Handles:
+        """The Pyomo model's columns and rows, in the solver's order, with the family
+        and index of each (what models.sink.Arrays names them by)."""
+        if self._handles is None:
+            m = self.model
+            columns = list(m.component_data_objects(pyo.Var, descend_into=True))
+            rows = list(m.component_data_objects(pyo.Constraint, descend_into=True))
+            self._handles = _Handles(
+                columns, rows,
+                [(v.parent_component().local_name, v.index()) for v in columns],
+                [(c.parent_component().local_name, c.index()) for c in rows])
+        return self._handles
+
+    def current_model(self) -> pyo.ConcreteModel:
+        """The Pyomo model with the session's own coefficients (built anew when a
+        rebase moved only the arrays): for what compiles the model itself."""
+        if self.built_from is not self.data:
+            self._build()
+        return self.model
 
     def probe(self, s: Scenario, screen: bool = False) -> Result:
         """``s``, the session's scenario with parameters moved (the same levers,
@@ -475,7 +531,9 @@ class Session:
         horizon in any plan whose discounted cost is within ``cost_cap``, each with
         the cheapest plan that holds it there (re-checked against the file and the
         cap; a plan's units summed over periods)."""
-        m = self.model
+        # rows are added to the model and compiled by a HiGHS of its own: the model
+        # must hold the session's coefficients
+        m = self.current_model()
         self.run_for(self.loadout.scenario)
         added = ["within_slack", "hold_low", "hold_high"]
         m.within_slack = pyo.Constraint(expr=(None, m.cost_objective.expr,
@@ -530,6 +588,16 @@ class Session:
         plan = self.loaded_plan(within_cost=cost_cap)
         lid = self.data.levers[i].id
         return Extreme(sum(plan[lid]), {k: sum(units) for k, units in plan.items()})
+
+
+@dataclass(frozen=True)
+class _Handles:
+    """Session._shape: a Pyomo model's columns and rows and their (family, index)."""
+
+    columns: list[Any]
+    rows: list[Any]
+    col_keys: list[tuple[str, Any]]
+    row_keys: list[tuple[str, Any]]
 
 
 @dataclass(frozen=True)

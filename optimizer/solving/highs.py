@@ -198,6 +198,10 @@ SCREENING: dict[str, bool | float] = {
 """HiGHS's options for a screening solve (see Highs._screened)."""
 
 
+PerColumn = dict[str, np.ndarray]
+"""models.sink.Arrays.per_column: "grain_of" and "implied_upper" of each column."""
+
+
 def _grains(m: pyo.ConcreteModel, matrix: Matrix) -> np.ndarray:
     """Per column: the step its value is rounded to when polishing (0: none)."""
     grain_of = getattr(m, "grain_of", {})
@@ -249,6 +253,9 @@ class Highs:
         self._matrix: Matrix | None = None
         self._h: highspy.Highs | None = None
         self._mutable_rows: list[int] = []
+        self._from_arrays = False
+        """The matrix came from models.build.arrays, not from the Pyomo model: the
+        model's rows are read for their names and mutable parameters only."""
         self._active: np.ndarray | None = None
         self._objective: str | None = None
         self._objectives: list[pyo.Objective] = []
@@ -273,8 +280,12 @@ class Highs:
         assert self._matrix is not None, "solve() a model first"
         return self._matrix
 
-    def _load(self, m: pyo.ConcreteModel) -> None:
-        matrix = compile_model(m)
+    def _load(self, m: pyo.ConcreteModel, matrix: Matrix | None = None,
+              per_column: PerColumn | None = None) -> None:
+        """Load ``m`` cold: compiled, or from ``matrix`` (its arrays, see rebase)."""
+        self._from_arrays = matrix is not None
+        if matrix is None:
+            matrix = compile_model(m)
         with open(os.devnull, "w") as sink, stdout_to(sink.fileno()):
             h = highspy.Highs()  # prints a banner on construction
         opts = self.options
@@ -313,23 +324,36 @@ class Highs:
         self._active = np.array([con.active for con in matrix.rows], dtype=bool)
         self._objectives = list(m.component_data_objects(pyo.Objective))
         self._objective = None
-        self._grain = _grains(m, matrix)
-        self._implied = _implied(m, matrix)
+        self._columns_data(m, matrix, per_column)
 
-    def rebase(self, m: pyo.ConcreteModel) -> bool:
+    def _columns_data(self, m: pyo.ConcreteModel, matrix: Matrix,
+                      per_column: PerColumn | None) -> None:
+        if per_column is None:
+            self._grain, self._implied = _grains(m, matrix), _implied(m, matrix)
+        else:
+            self._grain, self._implied = per_column["grain_of"], per_column["implied_upper"]
+
+    def rebase(self, m: pyo.ConcreteModel, matrix: Matrix | None = None,
+               per_column: PerColumn | None = None) -> bool:
         """Point this instance at ``m``, built like the current model with other
         coefficients (a sample of the parameters): push what differs and keep HiGHS's
-        basis for a warm start. When the shapes differ, load ``m`` cold; False then."""
+        basis for a warm start. When the shapes differ, load ``m`` cold; False then.
+
+        ``matrix`` (and ``per_column``): the arrays of the model as it now stands
+        (models.build.arrays, bound to ``m``'s rows and columns), where ``m`` itself
+        was built from other parameters and only its structure, its variables'
+        values and its mutable parameters are read."""
+        new = matrix if matrix is not None else compile_model(m)
         if self._h is None or self._matrix is None:
-            self._load(m)
+            self._load(m, matrix, per_column)
             return False
-        new, old, h = compile_model(m), self._matrix, self._h
+        old, h = self._matrix, self._h
         same = (len(new.columns) == len(old.columns) and len(new.rows) == len(old.rows)
                 and np.array_equal(new.start, old.start)
                 and np.array_equal(new.index, old.index)
                 and np.array_equal(new.integer, old.integer))
         if not same:
-            self._load(m)
+            self._load(m, matrix, per_column)
             return False
         changed = np.flatnonzero(new.value != old.value)
         rows = np.searchsorted(new.start, changed, side="right") - 1
@@ -340,14 +364,15 @@ class Highs:
         # (highspy's stub lacks Highs.changeRowsBounds; the binding has it)
         h.changeRowsBounds(  # type: ignore[attr-defined]
             r, np.arange(r, dtype=np.int32), new.row_lower, new.row_upper)
+        if m is not self._model:
+            self._mutable_rows = [i for i, con in enumerate(new.rows)
+                                  if not (is_constant(con.lower) and is_constant(con.upper))]
+            self._objectives = list(m.component_data_objects(pyo.Objective))
         self._model, self._matrix = m, new
-        self._mutable_rows = [i for i, con in enumerate(new.rows)
-                              if not (is_constant(con.lower) and is_constant(con.upper))]
+        self._from_arrays = matrix is not None
         self._active = np.array([con.active for con in new.rows], dtype=bool)
-        self._objectives = list(m.component_data_objects(pyo.Objective))
         self._objective = None  # costs may differ: pushed on the next solve
-        self._grain = _grains(m, new)
-        self._implied = _implied(m, new)
+        self._columns_data(m, new, per_column)
         return True
 
     def _sync(self) -> None:
@@ -360,7 +385,7 @@ class Highs:
         self._active = active
         if moved:
             rows = sorted(moved)
-            bounds = [bounds_of(matrix.rows[i], matrix.row_offset[i]) for i in rows]
+            bounds = [self._bounds(i) for i in rows]
             # (highspy's stub lacks Highs.changeRowsBounds; the binding has it)
             h.changeRowsBounds(len(rows), np.array(rows, dtype=np.int32),  # type: ignore[attr-defined]
                                np.array([b[0] for b in bounds]),
@@ -376,6 +401,18 @@ class Highs:
             h.changeObjectiveSense(highspy.ObjSense.kMinimize if sense == 1
                                    else highspy.ObjSense.kMaximize)
             self._objective = name
+
+    def _bounds(self, i: int) -> tuple[float, float]:
+        """Row ``i``'s bounds now: its mutable parameters read from the model; the
+        others from the arrays where the model was built from other parameters
+        (models.build makes no such row inactive, so the arrays hold its bounds)."""
+        matrix = self.matrix
+        con = matrix.rows[i]
+        if not self._from_arrays or i in self._mutable_rows:
+            return bounds_of(con, matrix.row_offset[i])
+        if not con.active:
+            return -math.inf, math.inf
+        return float(matrix.row_lower[i]), float(matrix.row_upper[i])
 
     def limit_duals(self) -> list[tuple[Any, str, float]]:
         """After an optimal solve: each row and column with a nonzero dual, the side
