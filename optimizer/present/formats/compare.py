@@ -156,8 +156,9 @@ def _md(text: str) -> str:
 
 def render_compare_markdown(c: Comparison) -> str:
     lines = [f"## Comparison ({c.currency})", "",
-             f"Differences against `{_md(c.columns[0].label)}`.", ""]
-    lines += [f"- `{_md(col.label)}`: {_md(col.scenario)} ({_SOURCES.get(col.source, col.source)})"
+             f"Differences against {layout.code(c.columns[0].label, 'pipes')}.", ""]
+    lines += [f"- {layout.code(col.label, 'pipes')}: {_md(col.scenario)} "
+              f"({_SOURCES.get(col.source, col.source)})"
               for col in c.columns]
     # escape_cells="pipes": as before the layout, runs of spaces in a column's label stay
     lines += ["", *layout.markdown(tables.grid(compare_table(c), c.currency),

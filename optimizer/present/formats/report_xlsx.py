@@ -3,6 +3,9 @@ column widths, filters; sheets Summary, Allocation, Periods, (Risk, for a scenar
 distributions,) Frontier, Assumptions, Sensitivity. A sheet with nothing to hold says so
 in A1.
 
+Text is text: no cell holds a formula, whatever a name starts with (``=``, ``+``,
+``-``, ``@``).
+
 The same report gives the same bytes: the document dates are the stamp's date
 and the zip entries carry a fixed time. Figures are stored to 15 significant
 digits, the precision Excel keeps (:func:`excel`), so they read back exactly.
@@ -199,6 +202,16 @@ def _tall(ws: Worksheet, row: int, text: Any, width: float) -> None:
     ws.row_dimensions[row].height = max(height, LINE * lines)
 
 
+def _text_only(ws: Worksheet) -> None:
+    """Every text cell stored as a string: the workbook computes nothing (openpyxl
+    takes text that starts with '=' for a formula; a name such as '=HYPERLINK(...)'
+    stays text). The tool writes no formula."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def _print(ws: Worksheet) -> None:
     """Printed landscape, as wide as the page, the header row on every page."""
     ws.page_setup.orientation = "landscape"
@@ -280,6 +293,7 @@ def render_report_xlsx(report: Report) -> bytes:
         if name == "Periods" and report.risk is not None:
             _risk(wb.create_sheet(RISK_SHEET), report.risk, report.currency)
     for sheet in wb.worksheets:
+        _text_only(sheet)
         _print(sheet)
     when = _when(report.stamp.date)
     wb.properties.creator = "pk-budget-optimizer"

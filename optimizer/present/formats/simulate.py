@@ -239,13 +239,13 @@ def render_simulation_table(sim: Simulation) -> str:
 
 
 def _md_table(table: Table) -> list[str]:
-    """escape_cells="pipes": as before the layout, a line break or runs of spaces in a
-    lever's name or a period's label stay as written."""
+    """escape_cells="pipes": as before the layout, runs of spaces in a lever's name or a
+    period's label stay as written (a line break is a space: it would split the row)."""
     return layout.markdown(tables.grid(table, ""), escape_cells="pipes")
 
 
 def render_simulation_markdown(sim: Simulation) -> str:
-    lines = [f"## {sim.scenario}: the plan under uncertainty", "",
+    lines = [f"## {layout.heading(sim.scenario)}: the plan under uncertainty", "",
              *[f"- {line}" for line in headline(sim)], ""]
     lines += _md_table(spread_table(sim)) + [""]
     if sim.periods is not None:
@@ -368,7 +368,8 @@ def render_reoptimized_table(r: Reoptimized, scenario: str, currency: str,
 def render_reoptimized_markdown(r: Reoptimized, scenario: str, currency: str,
                                 labels: dict[str, str] | None = None) -> str:
     lines, table = _reoptimized_cells(r, currency, labels or {})
-    out = [f"## {scenario}: re-optimised under each of {r.samples:,} samples", "",
+    out = [f"## {layout.heading(scenario)}: re-optimised under each of {r.samples:,} samples",
+           "",
            *[f"- {line}" for line in lines], "", *_md_table(table), "",
            f"- {_speed(r)} Seed {r.seed}."]
     return "\n".join(out) + "\n"

@@ -103,7 +103,8 @@ def render_sweep_table(sweep: Sweep) -> str:
 
 
 def render_sweep_markdown(sweep: Sweep) -> str:
-    lines = [f"## {sweep.scenario}: sweep over {sweep.kind}", "", *layout.markdown(_grid(sweep))]
+    lines = [f"## {layout.heading(sweep.scenario)}: sweep over {sweep.kind}", "",
+             *layout.markdown(_grid(sweep))]
     lines += ["", *[f"- {line}" for line in _notes(sweep)]]
     return "\n".join(lines) + "\n"
 
