@@ -234,7 +234,8 @@ def _changed(result: Result) -> list[str]:
 
 
 def render_table(result: Result) -> str:
-    title = f"{result.scenario}: {_PLAN_TITLES[result.plan]} [{result.objective}, {result.status}]"
+    title = (f"{layout.one_line(result.scenario)}: {_PLAN_TITLES[result.plan]} "
+             f"[{result.objective}, {result.status}]")
     lines = [title, *_changed(result), ""]
     if result.plan != "none":
         # measure=len: widths in code points, as before the layout (a wide character in
@@ -261,7 +262,7 @@ def render_markdown(result: Result) -> str:
             lines += [f"**By period** ({result.currency})", "",
                       *layout.markdown(_by_period(result), escape_cells="pipes",
                                        strong_totals=False), ""]
-    lines += [f"- {line}" for line in _summary(result)]
+    lines += [f"- {layout.heading(line)}" for line in _summary(result)]
     return "\n".join(lines) + "\n"
 
 
