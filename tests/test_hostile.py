@@ -64,8 +64,8 @@ def _texts() -> list[str]:
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Every output of the hostile file: optimize (text, Markdown, CSV, --output), report
-    (with a frontier and the explanation), compare (the file and its variant), sweep,
-    explain."""
+    (with a frontier, the explanation and the Risk section), compare (the file and its
+    variant), sweep, explain, simulate."""
     root = tmp_path_factory.mktemp("hostile")
     out: dict[str, Any] = {"root": root}
     for fmt in ("table", "markdown", "csv", "json"):
@@ -84,9 +84,10 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                                      "--output", root / "sweep")
     assert code == 0, err
     for fmt in ("table", "markdown"):
-        code, out[f"explain_{fmt}"], err = invoke("explain", "--config", HOSTILE,
-                                                  "--format", fmt)
-        assert code == 0, err
+        for command in ("explain", "simulate"):
+            code, out[f"{command}_{fmt}"], err = invoke(command, "--config", HOSTILE,
+                                                        "--format", fmt)
+            assert code == 0, err
     return out
 
 
@@ -206,11 +207,12 @@ def _markdown_files(made: dict[str, Any]) -> dict[str, str]:
     root = made["root"]
     files = {name: (root / name).read_text(encoding="utf-8") for name in (
         "opt/allocation.md", "report/report.md", "compare/compare.md", "sweep/sweep.md")}
-    return {**files, "stdout": made["markdown"], "explain": made["explain_markdown"]}
+    return {**files, "stdout": made["markdown"], "explain": made["explain_markdown"],
+            "simulate": made["simulate_markdown"]}
 
 
 @pytest.mark.parametrize("name", ["opt/allocation.md", "report/report.md", "compare/compare.md",
-                                  "sweep/sweep.md", "stdout", "explain"])
+                                  "sweep/sweep.md", "stdout", "explain", "simulate"])
 def test_markdown_keeps_its_columns_and_writes_no_html(made: dict[str, Any], name: str) -> None:
     text = _markdown_files(made)[name]
     lines = text.splitlines()
@@ -272,9 +274,10 @@ def test_latex_escapes_every_command_and_reads_no_file(made: dict[str, Any],
 
 def test_charts_draw_dollars_as_dollars(made: dict[str, Any]) -> None:
     charts = made["root"] / "report" / "charts"
+    names = ("certainty", "frontier", "histogram", "mix", "tornado")
     assert sorted(p.name for p in charts.iterdir()) == [
-        f"{n}.{x}" for n in ("frontier", "mix", "tornado") for x in ("png", "svg")]
-    for name in ("mix", "frontier"):  # the title (the scenario's name), a lever's name
+        f"{n}.{x}" for n in names for x in ("png", "svg")]
+    for name in names:  # each title names the scenario
         svg = _drawn((charts / f"{name}.svg").read_text(encoding="utf-8"))
         assert "$2B ... $1B" in svg  # mathtext would have drawn '2B ... 1B' in italics
         assert "&lt;img src=x onerror=alert(1)&gt;" in svg and "<img" not in svg
@@ -307,7 +310,10 @@ def test_the_terminal_gets_one_line_a_name(made: dict[str, Any]) -> None:
     assert lines[0].endswith("$1B: Optimal allocation [min_cost, optimal]")
     row = next(x for x in lines if x.startswith("-120 a name"))
     assert "unit with a line break" in row and row.rstrip().endswith("0.0%")
-    assert not CONTROL.search(made["table"] + made["report"] + made["sweep"] + made["compare"])
+    printed = ("table", "report", "sweep", "compare", "explain_table", "simulate_table")
+    assert not CONTROL.search("".join(made[k] for k in printed))
+    assert made["simulate_table"].splitlines()[0].endswith(
+        "$1B: the plan under uncertainty (40 samples, seed 3)")
     intro = made["compare"].splitlines()[1]
     assert intro.endswith("$2B ... $1B (solved)"), intro
 
