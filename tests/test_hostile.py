@@ -232,6 +232,9 @@ def test_markdown_keeps_its_columns_and_writes_no_html(made: dict[str, Any], nam
     assert not re.search(r"<[A-Za-z/!?]", prose), re.findall(r".{20}<[A-Za-z/!?].{20}", prose)
     assert not [x for x in lines if x.startswith(("# heading", "# not a heading", "# forged",
                                                   "| forged"))]
+    # no link but the page's own charts, no link definition
+    assert re.findall(r"(?<!\\)\]\((?!charts/)", prose) == []
+    assert not [x for x in lines if re.match(r" {0,3}\[[^\]]*\]:", x)]
     assert "&lt;img src=x onerror=alert(3)>" in text or "&lt;img src=x onerror=alert(1)>" in text
 
 

@@ -18,10 +18,10 @@ Markdown: ``| a | b |`` rows, the alignment rule ``---`` (left) or ``---:`` (rig
 included: a row cannot hold one) written as one space, totals in bold.
 
 Hostile text (README, "Limits and safety"): a Markdown cell or heading writes a ``<``
-that could open an HTML tag, comment or autolink as ``&lt;`` (:func:`html_safe`), a
-heading is one line (:func:`one_line`); a plain-text cell is one line and shows a
-control character as its escape (``\\x1b``), as everything the command line prints
-does (:func:`visible`).
+that could open an HTML tag, comment or autolink as ``&lt;`` and makes no link
+(:func:`html_safe`), a heading is one line (:func:`one_line`); a plain-text cell is
+one line and shows a control character as its escape (``\\x1b``), as everything the
+command line prints does (:func:`visible`).
 """
 
 from __future__ import annotations
@@ -61,9 +61,12 @@ def one_line(text: str) -> str:
 
 
 def html_safe(text: str) -> str:
-    """Markdown text with no raw HTML: a ``<`` that would open a tag written ``&lt;``
-    (``<=`` and ``< 5`` stay as they are)."""
-    return _TAG.sub("&lt;", text)
+    """Markdown text with no raw HTML and no link: a ``<`` that would open a tag (or an
+    autolink) written ``&lt;`` (``<=`` and ``< 5`` stay as they are), ``](`` written
+    ``]\\(`` (no ``[text](javascript:...)``) and a leading ``[`` escaped (no link
+    definition)."""
+    text = _TAG.sub("&lt;", text).replace("](", "]\\(")
+    return "\\" + text if text.startswith("[") else text
 
 
 def heading(text: str) -> str:
