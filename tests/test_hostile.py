@@ -386,6 +386,22 @@ def test_the_page_runs_no_script_in_a_browser(made: dict[str, Any]) -> None:
 # -- 7. control characters are a scenario error -----------------------------------------------
 
 
+def test_a_file_name_with_an_escape_writes_the_report(tmp_path: Path) -> None:
+    """The one text no scenario check sees, the file's path: every output still writes
+    (openpyxl refused it: exit 1 'IllegalCharacterError') and no terminal gets it."""
+    path = tmp_path / "a\x1b[2J\x07.yaml"
+    path.write_text(HOSTILE.read_text(encoding="utf-8").replace("samples: 40", "samples: 5"),
+                    encoding="utf-8")
+    code, out, err = invoke("report", "--config", path, "--output", tmp_path / "report")
+    assert code == 0, err
+    assert not CONTROL.search(out + err)
+    wb = load_workbook(tmp_path / "report" / "report.xlsx")
+    files = [row[1].value for row in wb["Summary"].iter_rows() if row[0].value == "File"]
+    assert files == ["a\\x1b[2J\\x07.yaml"]  # the name, its escapes shown
+    md = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    assert not CONTROL.search(md)
+
+
 def test_a_control_character_is_a_scenario_error(tmp_path: Path) -> None:
     text = HOSTILE.read_text(encoding="utf-8")
     text = text.replace('name: "=HYPERLINK', 'name: "\\e[2J\\e]0;TITLE\\a=HYPERLINK', 1)

@@ -21,6 +21,7 @@ import zipfile
 from typing import TYPE_CHECKING, Any
 
 from optimizer.numbers import memo
+from optimizer.present.formats.layout import visible
 from optimizer.present.views.model import Column, Quantity, Report, Risk, Table, cell_text, numeric
 
 if TYPE_CHECKING:
@@ -245,7 +246,8 @@ def _summary(ws: Worksheet, report: Report) -> None:
         rows.append((f.label, f.value, f.text, f.note))
     rows.append(("Summary", " ".join(report.lede), "", ""))
     rows += [("Solver message", m, "", "") for m in report.messages]
-    rows += [("File", s.file, "", ""), ("SHA-256", s.sha256, "", ""),
+    # (a file's path is the one text a scenario's check does not see: escapes shown)
+    rows += [("File", visible(s.file), "", ""), ("SHA-256", s.sha256, "", ""),
              ("Variant", s.variant or "", "", ""),
              ("Overrides", "; ".join(f"--set {o}" for o in s.overrides), "", ""),
              ("Engine", f"pk-budget-optimizer {s.engine}", "", ""),
