@@ -16,6 +16,7 @@ import click
 
 from optimizer.errors import ClusterError, ScenarioError, SolverError, UsageError
 from optimizer.present.files import write_files
+from optimizer.present.formats.layout import terminal
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -23,7 +24,7 @@ T = TypeVar("T")
 
 
 def fail(code: int, text: str) -> NoReturn:
-    click.echo(text, err=True)
+    click.echo(terminal(text), err=True)
     sys.exit(code)
 
 
@@ -87,9 +88,10 @@ def emit(
         plot()
     if output is not None:
         write_outputs(output, texts)
-    click.echo(shown, nl=False)
+    # no escape sequence from a name reaches the terminal (layout.terminal)
+    click.echo(terminal(shown, fmt), nl=False)
     if warning is not None:
-        click.echo(warning, err=True)
+        click.echo(terminal(warning), err=True)
     sys.exit(status)
 
 

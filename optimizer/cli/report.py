@@ -67,6 +67,7 @@ def report(
     check_folder(output)
     loadout = Source(config, sets, variant).load()
     data = solve_report(loadout, asked, progress=progress_bar, notice=_on_a_terminal)
+    from optimizer.present.formats.layout import terminal
     from optimizer.present.formats.report_files import report_files, write_folder
 
     built = data.view(currency=currency, overrides=sets)
@@ -75,10 +76,10 @@ def report(
     charts = sorted({name.split("/")[1].split(".")[0] for name in files if "/" in name})
     click.echo(f"Wrote {output}/: report.html, report.md, report.xlsx, tables.tex, charts/ "
                f"({', '.join(charts)}: PNG and SVG).")
-    click.echo(" ".join(built.lede))
+    click.echo(terminal(" ".join(built.lede)))
     result = data.result
     if result.status != "optimal":
-        click.echo(result.message, err=True)
+        click.echo(terminal(result.message), err=True)
     sys.exit(int(result.exit_code))
 
 

@@ -22,6 +22,7 @@ from optimizer.errors import Problem, ScenarioError
 from optimizer.scenario.expressions import NUMBER_WORDS, ExpressionError, parse_relation
 from optimizer.scenario.loader import Loaded, load_yaml
 from optimizer.scenario.schema import Budget, Lever, LinearConstraint, Scenario, Target
+from optimizer.scenario.text import control_characters
 from optimizer.scenario.uncertain_fields import lift
 from optimizer.scenario.uncertainty import CorrelationError, sample
 
@@ -351,7 +352,8 @@ def validate(
     if not isinstance(data, dict):
         raise ScenarioError([problem((), "the top level must be a mapping of fields")])
     lift_problems = lift(data)
-    lifted = [problem(loc, msg) for loc, msg in lift_problems]
+    lifted = [problem(loc, msg) for loc, msg in control_characters(data)]
+    lifted += [problem(loc, msg) for loc, msg in lift_problems]
     # a field whose distribution was refused is not refused again as "not a number"
     refused = {loc[:3] if loc[0] == "levers" else loc[:2] for loc, _ in lift_problems}
     context = _context(data)

@@ -240,7 +240,8 @@ def _changed(result: Result) -> list[str]:
 
 
 def render_table(result: Result) -> str:
-    title = f"{result.scenario}: {_PLAN_TITLES[result.plan]} [{result.objective}, {result.status}]"
+    title = (f"{layout.one_line(result.scenario)}: {_PLAN_TITLES[result.plan]} "
+             f"[{result.objective}, {result.status}]")
     lines = [title, *_changed(result), ""]
     if result.plan != "none":
         # measure=len: widths in code points, as before the layout (a wide character in
@@ -255,19 +256,19 @@ def render_table(result: Result) -> str:
 
 
 def render_markdown(result: Result) -> str:
-    # escape_cells="pipes", escape_header=False: as before the layout, a line break in a
-    # lever's name and a '|' in a period's label are written as they are
+    # escape_cells="pipes": as before the layout, runs of spaces in a lever's name are
+    # written as they are (a line break is a space: it would split the row; a '|' in a
+    # period's label is escaped: it would add a column)
     lines = [f"## {layout.escape(result.scenario, 'pipes')}", "",
              f"**{_PLAN_TITLES[result.plan]}** (objective `{result.objective}`, "
-             f"status `{result.status}`)", *_changed(result), ""]
+             f"status `{result.status}`)", *map(layout.heading, _changed(result)), ""]
     if result.plan != "none":
-        lines += [*layout.markdown(_allocation(result), escape_cells="pipes",
-                                   escape_header=False), ""]
+        lines += [*layout.markdown(_allocation(result), escape_cells="pipes"), ""]
         if result.periods is not None:
             lines += [f"**By period** ({result.currency})", "",
                       *layout.markdown(_by_period(result), escape_cells="pipes",
-                                       escape_header=False, strong_totals=False), ""]
-    lines += [f"- {line}" for line in _summary(result)]
+                                       strong_totals=False), ""]
+    lines += [f"- {layout.heading(line)}" for line in _summary(result)]
     return "\n".join(lines) + "\n"
 
 

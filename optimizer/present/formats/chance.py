@@ -103,8 +103,9 @@ Point = tuple[float, float | None, float | None, float | None]
 
 
 def _esc(text: str) -> str:
-    """Text for matplotlib: a dollar sign is a dollar, not the start of mathtext."""
-    return text.replace("$", r"\$")
+    """Text for matplotlib as it is: charts.RC turns mathtext off (a dollar sign is a
+    dollar)."""
+    return text
 
 
 def certainty_points(results: Sequence[Result]) -> list[Point]:

@@ -468,6 +468,9 @@ RC: dict[RcKeyType, object] = {
     "xtick.labelsize": FONT,
     "ytick.labelsize": FONT,
     "legend.fontsize": FONT,
+    # a name is drawn as written: '$2B ... $1B' is two dollar figures, not mathtext
+    # (which drew 'Plan for $10B' as 'Plan for 10B' and could not parse some)
+    "text.parse_math": False,
 }
 _RC = RC
 

@@ -120,9 +120,10 @@ def _quantity(row: Row, value: Value | Diff, diff: bool) -> str | Quantity | Non
 
 
 def _intro(c: Comparison) -> list[str]:
-    lines = [f"Comparison in {c.currency}: differences against {c.columns[0].label}."]
-    lines += [f"  {col.label}: {col.scenario} ({_SOURCES.get(col.source, col.source)})"
-              for col in c.columns]
+    one = layout.one_line
+    lines = [f"Comparison in {c.currency}: differences against {one(c.columns[0].label)}."]
+    lines += [f"  {one(col.label)}: {one(col.scenario)} "
+              f"({_SOURCES.get(col.source, col.source)})" for col in c.columns]
     return lines
 
 
@@ -156,13 +157,14 @@ def _md(text: str) -> str:
 
 def render_compare_markdown(c: Comparison) -> str:
     lines = [f"## Comparison ({c.currency})", "",
-             f"Differences against `{_md(c.columns[0].label)}`.", ""]
-    lines += [f"- `{_md(col.label)}`: {_md(col.scenario)} ({_SOURCES.get(col.source, col.source)})"
+             f"Differences against {layout.code(c.columns[0].label, 'pipes')}.", ""]
+    lines += [f"- {layout.code(col.label, 'pipes')}: {_md(col.scenario)} "
+              f"({_SOURCES.get(col.source, col.source)})"
               for col in c.columns]
     # escape_cells="pipes": as before the layout, runs of spaces in a column's label stay
     lines += ["", *layout.markdown(tables.grid(compare_table(c), c.currency),
                                    escape_cells="pipes")]
-    lines += ["", *[f"- {line}" for line in _notes(c)]]
+    lines += ["", *[f"- {layout.heading(line)}" for line in _notes(c)]]
     return "\n".join(lines) + "\n"
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from optimizer.numbers import clean
 from optimizer.numbers.exact import count, money
-from optimizer.present.formats import render_table, to_dict
+from optimizer.present.formats import layout, render_table, to_dict
 from optimizer.results import Explanation, LeverRoom, Stability, Swing, Worth
 from optimizer.results.messages import (
     CONFLICT_CHECK,
@@ -135,7 +135,7 @@ def render_explain_markdown(e: Explanation) -> str:
 
     lines = [render_markdown(e.result).rstrip(), ""]
     for title, items in _sections(e):
-        lines += [f"### {title}", "", *[f"- {item}" for item in items], ""]
+        lines += [f"### {title}", "", *[f"- {layout.heading(item)}" for item in items], ""]
     return "\n".join(lines)
 
 

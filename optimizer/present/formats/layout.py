@@ -16,6 +16,12 @@ rule of ``-`` under the header and above the totals, no trailing spaces.
 Markdown: ``| a | b |`` rows, the alignment rule ``---`` (left) or ``---:`` (right), a
 ``|`` in a cell written ``\\|`` and every run of white space in it (a line break
 included: a row cannot hold one) written as one space, totals in bold.
+
+Hostile text (README, "Limits and safety"): a Markdown cell or heading writes a ``<``
+that could open an HTML tag, comment or autolink as ``&lt;`` and makes no link
+(:func:`html_safe`), a heading is one line (:func:`one_line`); a plain-text cell is
+one line and shows a control character as its escape (``\\x1b``), as everything the
+command line prints does (:func:`visible`).
 """
 
 from __future__ import annotations
@@ -30,7 +36,52 @@ Align = Literal["left", "right"]
 Style = Literal["strong", "code"]
 Escape = Literal["one_line", "pipes"]
 """How Markdown writes a cell: ``one_line`` escapes ``|`` and writes every run of white
-space (line breaks included) as one space, trimmed; ``pipes`` only escapes ``|``."""
+space (line breaks included) as one space, trimmed; ``pipes`` escapes ``|`` and writes
+a line break (with the white space around it) as one space, other spaces as they are."""
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters a terminal acts on (C0 but tab and line feed, DEL, C1)."""
+_C1 = re.compile(r"[\x7f-\x9f]")
+_BREAK = re.compile(r"[ \t]*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
+"""A line break (any str.splitlines breaks at) with the spaces around it."""
+_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+"""A ``<`` that opens raw HTML (a tag, a comment, a declaration) or an autolink."""
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character but tab and line feed shown as its escape
+    (ESC as ``\\x1b``): what the terminal gets, so no escape sequence reaches it."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: every run of white space (line breaks included) one space."""
+    return " ".join(text.split())
+
+
+def html_safe(text: str) -> str:
+    """Markdown text with no raw HTML and no link: a ``<`` that would open a tag (or an
+    autolink) written ``&lt;`` (``<=`` and ``< 5`` stay as they are), ``](`` written
+    ``]\\(`` (no ``[text](javascript:...)``) and a leading ``[`` escaped (no link
+    definition)."""
+    text = _TAG.sub("&lt;", text).replace("](", "]\\(")
+    return "\\" + text if text.startswith("[") else text
+
+
+def heading(text: str) -> str:
+    """User text in a Markdown heading or paragraph line: one line, no raw HTML, no
+    control character."""
+    return visible(html_safe(one_line(text)))
+
+
+def terminal(text: str, fmt: str = "table") -> str:
+    """What a command prints, safe for a terminal: every control character but tab and
+    line feed shown as its escape; JSON (whose strings escape C0 already) gets C1 as
+    ``\\u0085`` escapes, so it stays JSON."""
+    if fmt == "json":
+        return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return visible(text)
 
 
 @dataclass(frozen=True)
@@ -118,6 +169,12 @@ def wrap(text: str, width: int, measure: Measure = display_width) -> list[str]:
     return lines
 
 
+def _cell(text: str) -> str:
+    """A plain-text cell: one line (a line break cannot split its row), control
+    characters shown as escapes."""
+    return visible(_BREAK.sub(" ", text)) if text else text
+
+
 def _header_lines(g: Grid, measure: Measure, narrow: int | None) -> list[list[str]]:
     """The header as lines of cells: one line, or with ``narrow`` the labels of the
     right-aligned columns wrapped to the widest of ``narrow`` and their cells, each
@@ -146,9 +203,9 @@ def text(g: Grid, *, measure: Measure = display_width, rule: bool = True,
     before this module: a wide character then pushes its line out of line).
     ``rule``: False writes no rules. ``wrap_header``: labels of right-aligned columns
     wrap (see :func:`wrap`) to the widest of this and their column's cells."""
-    head = _header_lines(g, measure, wrap_header)
-    body = [[words(c) for c in row] for row in g.rows]
-    totals = [list(t) for t in g.totals]
+    head = [[_cell(h) for h in line] for line in _header_lines(g, measure, wrap_header)]
+    body = [[_cell(words(c)) for c in row] for row in g.rows]
+    totals = [[_cell(t) for t in row] for row in g.totals]
     every = [*head, *body, *totals]
     if not every:
         return []
@@ -173,17 +230,31 @@ def text(g: Grid, *, measure: Measure = display_width, rule: bool = True,
 
 
 def escape(text: str, how: Escape = "one_line") -> str:
-    """Text for a Markdown table cell (see :data:`Escape`)."""
-    text = text.replace("|", "\\|")
-    return " ".join(text.split()) if how == "one_line" else text
+    """Text for a Markdown table cell (see :data:`Escape`); no raw HTML either way."""
+    text = html_safe(text.replace("|", "\\|"))
+    return visible(one_line(text) if how == "one_line" else _BREAK.sub(" ", text))
+
+
+def code(text: str, how: Escape = "one_line") -> str:
+    """``text`` as a Markdown code span (HTML in it is text), fenced with one backtick
+    more than its longest run of them; a ``|`` escaped (a table cell's)."""
+    shown = text.replace("|", "\\|")
+    shown = visible(one_line(shown) if how == "one_line" else _BREAK.sub(" ", shown))
+    if not shown:
+        return shown
+    fence = "`" * (max((len(r) for r in re.findall("`+", shown)), default=0) + 1)
+    pad = " " if fence != "`" or shown.startswith("`") or shown.endswith("`") else ""
+    return f"{fence}{pad}{shown}{pad}{fence}"
 
 
 def _md(cell: Cell, how: Escape, strong: bool = False) -> str:
-    shown = escape(words(cell), how)
     style = cell.style if isinstance(cell, Mark) else "strong" if strong else None
+    if style == "code":
+        return code(words(cell), how)
+    shown = escape(words(cell), how)
     if not shown or style is None:
         return shown
-    return f"`{shown}`" if style == "code" else f"**{shown}**"
+    return f"**{shown}**"
 
 
 def _row(cells: Iterable[str]) -> str:

@@ -32,8 +32,9 @@ CHART_FORMATS = ("png", "svg")
 
 
 def _esc(text: str) -> str:
-    """Text for matplotlib: a dollar sign is a dollar, not the start of mathtext."""
-    return text.replace("$", r"\$")
+    """Text for matplotlib as it is: charts.RC turns mathtext off (a dollar sign is a
+    dollar)."""
+    return text
 
 
 def _bars(mix: Mix, currency: str) -> tuple[list[tuple[str, list[float], float]], list[str], str]:

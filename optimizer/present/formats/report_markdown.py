@@ -25,11 +25,11 @@ def is_code(table: Table, key: str) -> bool:
 
 
 def table_md(table: Table, currency: str, level: str = "##") -> list[str]:
-    lines = [f"{level} {table.title}", ""]
+    lines = [f"{level} {layout.heading(table.title)}", ""]
     if table.caption:
-        lines += [f"_{table.caption}_", ""]
+        lines += [f"_{layout.heading(table.caption)}_", ""]
     if not table.rows:
-        return [*lines, table.empty, ""]
+        return [*lines, layout.heading(table.empty), ""]
     flags = flagged(table)
     table = project(table)
 
@@ -41,9 +41,9 @@ def table_md(table: Table, currency: str, level: str = "##") -> list[str]:
 
     for part in split(table, MOST_COLUMNS):
         if part is not table:
-            lines += [f"**{part.title}**", ""]
+            lines += [f"**{layout.heading(part.title)}**", ""]
         lines += [*layout.markdown(tables.grid(part, currency, mark)), ""]
-    lines += [f"_{note}_" for note in table.notes]
+    lines += [f"_{layout.heading(note)}_" for note in table.notes]
     if table.notes:
         lines.append("")
     return lines
@@ -57,15 +57,16 @@ def render_report_markdown(report: Report, charts: Iterable[str] = ()) -> str:
     """``charts``: the chart names written beside it (charts/NAME.png)."""
     charts = set(charts)
     cur = report.currency
-    lines = [f"# {report.title}", ""]
+    # user text (names, sources, notes) is one line each and carries no raw HTML
+    lines = [f"# {layout.heading(report.title)}", ""]
     if report.description:
-        lines += [" ".join(report.description.split()), ""]
-    lines += [f"**{report.status_text}.** " + " ".join(report.lede), ""]
+        lines += [layout.heading(report.description), ""]
+    lines += [f"**{report.status_text}.** " + layout.heading(" ".join(report.lede)), ""]
     figures: list[list[layout.Cell]] = [[f.label, Mark(f.text, "strong"), f.note]
                                         for f in report.headline]
     lines += [*layout.markdown(layout.grid(None, figures, left=(0, 2), columns=3)), ""]
     for message in report.messages:
-        lines += [f"> {' '.join(message.split())}", ""]
+        lines += [f"> {layout.heading(message)}", ""]
     lines += table_md(report.allocation, cur)
     lines += _chart("mix", charts)
     for t in report.periods:
@@ -90,14 +91,14 @@ def _risk(report: Report, charts: Iterable[str]) -> list[str]:
         return []
     lines = ["## Risk", ""]
     if risk.lede:
-        lines += [" ".join(risk.lede), ""]
+        lines += [layout.heading(" ".join(risk.lede)), ""]
     for t in risk.tables:
         lines += table_md(t, report.currency, "###")
         if t.key == "risk_goals" and risk.chart:
             lines += _chart(risk.chart, charts)
         if t.key == "risk_certainty":
             lines += _chart("certainty", charts)
-    lines += [f"_{note}_" for note in risk.notes]
+    lines += [f"_{layout.heading(note)}_" for note in risk.notes]
     if risk.notes:
         lines.append("")
     return lines
@@ -108,11 +109,11 @@ def _stamp(report: Report) -> list[str]:
     gap = "n/a" if s.mip_gap is None else f"{s.mip_gap:.2g}"
     lines = ["## Stamp", "",
              f"- Scenario: {layout.escape(s.scenario)}",
-             f"- File: `{s.file}`, SHA-256 `{s.sha256}`"]
+             f"- File: {layout.code(s.file)}, SHA-256 `{s.sha256}`"]
     if s.variant:
-        lines.append(f"- Variant: `{s.variant}`")
+        lines.append(f"- Variant: {layout.code(s.variant)}")
     if s.overrides:
-        lines.append("- Overrides: " + ", ".join(f"`--set {o}`" for o in s.overrides))
+        lines.append("- Overrides: " + ", ".join(layout.code(f"--set {o}") for o in s.overrides))
     lines += [f"- Engine: pk-budget-optimizer {s.engine}; solver: HiGHS {s.highs} "
               f"(highspy {s.highspy})",
               f"- MIP gap: {gap} (termination: {s.termination})",

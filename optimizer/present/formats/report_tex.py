@@ -31,16 +31,18 @@ _TEX = {
 
 def tex(text: str) -> str:
     """Plain text for LaTeX: specials escaped, a few typographic characters as macros,
-    anything pdflatex cannot set from Latin-1 written as '?'."""
+    anything pdflatex cannot set from Latin-1 (a control character too) written as '?',
+    a leading '[' braced."""
     out = []
     for ch in " ".join(str(text).split()):
         if ch in _TEX:
             out.append(_TEX[ch])
-        elif ord(ch) < 256:
+        elif 32 <= ord(ch) < 127 or 160 <= ord(ch) < 256:
             out.append(ch)
-        else:
+        else:  # a control character, or none of Latin-1
             out.append("?")
-    return "".join(out)
+    # a leading '[' after a row's \\ would be read as its spacing argument
+    return "{[}" + "".join(out)[1:] if out and out[0] == "[" else "".join(out)
 
 
 def code(text: str) -> str:

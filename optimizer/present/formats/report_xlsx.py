@@ -3,6 +3,9 @@ column widths, filters; sheets Summary, Allocation, Periods, (Risk, for a scenar
 distributions,) Frontier, Assumptions, Sensitivity. A sheet with nothing to hold says so
 in A1.
 
+Text is text: no cell holds a formula, whatever a name starts with (``=``, ``+``,
+``-``, ``@``).
+
 The same report gives the same bytes: the document dates are the stamp's date
 and the zip entries carry a fixed time. Figures are stored to 15 significant
 digits, the precision Excel keeps (:func:`excel`), so they read back exactly.
@@ -18,6 +21,7 @@ import zipfile
 from typing import TYPE_CHECKING, Any
 
 from optimizer.numbers import memo
+from optimizer.present.formats.layout import visible
 from optimizer.present.views.model import Column, Quantity, Report, Risk, Table, cell_text, numeric
 
 if TYPE_CHECKING:
@@ -199,6 +203,16 @@ def _tall(ws: Worksheet, row: int, text: Any, width: float) -> None:
     ws.row_dimensions[row].height = max(height, LINE * lines)
 
 
+def _text_only(ws: Worksheet) -> None:
+    """Every text cell stored as a string: the workbook computes nothing (openpyxl
+    takes text that starts with '=' for a formula; a name such as '=HYPERLINK(...)'
+    stays text). The tool writes no formula."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def _print(ws: Worksheet) -> None:
     """Printed landscape, as wide as the page, the header row on every page."""
     ws.page_setup.orientation = "landscape"
@@ -232,7 +246,8 @@ def _summary(ws: Worksheet, report: Report) -> None:
         rows.append((f.label, f.value, f.text, f.note))
     rows.append(("Summary", " ".join(report.lede), "", ""))
     rows += [("Solver message", m, "", "") for m in report.messages]
-    rows += [("File", s.file, "", ""), ("SHA-256", s.sha256, "", ""),
+    # (a file's path is the one text a scenario's check does not see: escapes shown)
+    rows += [("File", visible(s.file), "", ""), ("SHA-256", s.sha256, "", ""),
              ("Variant", s.variant or "", "", ""),
              ("Overrides", "; ".join(f"--set {o}" for o in s.overrides), "", ""),
              ("Engine", f"pk-budget-optimizer {s.engine}", "", ""),
@@ -280,6 +295,7 @@ def render_report_xlsx(report: Report) -> bytes:
         if name == "Periods" and report.risk is not None:
             _risk(wb.create_sheet(RISK_SHEET), report.risk, report.currency)
     for sheet in wb.worksheets:
+        _text_only(sheet)
         _print(sheet)
     when = _when(report.stamp.date)
     wb.properties.creator = "pk-budget-optimizer"

@@ -223,8 +223,8 @@ def _text(table: Table) -> list[str]:
 
 
 def render_simulation_table(sim: Simulation) -> str:
-    title = (f"{sim.scenario}: the plan under uncertainty ({sim.samples:,} samples, "
-             f"seed {sim.seed})")
+    title = (f"{layout.one_line(sim.scenario)}: the plan under uncertainty "
+             f"({sim.samples:,} samples, seed {sim.seed})")
     lines = [title, "", *headline(sim), ""]
     lines += [*_text(spread_table(sim)), ""]
     if sim.periods is not None:
@@ -239,14 +239,14 @@ def render_simulation_table(sim: Simulation) -> str:
 
 
 def _md_table(table: Table) -> list[str]:
-    """escape_cells="pipes": as before the layout, a line break or runs of spaces in a
-    lever's name or a period's label stay as written."""
+    """escape_cells="pipes": as before the layout, runs of spaces in a lever's name or a
+    period's label stay as written (a line break is a space: it would split the row)."""
     return layout.markdown(tables.grid(table, ""), escape_cells="pipes")
 
 
 def render_simulation_markdown(sim: Simulation) -> str:
-    lines = [f"## {sim.scenario}: the plan under uncertainty", "",
-             *[f"- {line}" for line in headline(sim)], ""]
+    lines = [f"## {layout.heading(sim.scenario)}: the plan under uncertainty", "",
+             *[f"- {layout.heading(line)}" for line in headline(sim)], ""]
     lines += _md_table(spread_table(sim)) + [""]
     if sim.periods is not None:
         lines += ["### Lever exports by period", "", *_md_table(period_table(sim)), ""]
@@ -264,7 +264,7 @@ def render_simulation_markdown(sim: Simulation) -> str:
             lines += ["", "Not used by the plan's arithmetic: "
                       + ", ".join(f"`{x}`" for x in idle) + "."]
         lines.append("")
-    lines += [f"- {_DRIVERS_NOTE}", *[f"- {note}" for note in sim.notes],
+    lines += [f"- {_DRIVERS_NOTE}", *[f"- {layout.heading(note)}" for note in sim.notes],
               f"- {sim.samples:,} samples, seed {sim.seed}; sampling and evaluation took "
               f"{sim.seconds:.2f} s."]
     return "\n".join(lines) + "\n"
@@ -361,14 +361,16 @@ def _speed(r: Reoptimized) -> str:
 def render_reoptimized_table(r: Reoptimized, scenario: str, currency: str,
                              labels: dict[str, str] | None = None) -> str:
     lines, table = _reoptimized_cells(r, currency, labels or {})
-    title = (f"{scenario}: re-optimised under each of {r.samples:,} samples (seed {r.seed})")
+    title = (f"{layout.one_line(scenario)}: re-optimised under each of {r.samples:,} samples "
+             f"(seed {r.seed})")
     return "\n".join([title, "", *lines, "", *_text(table), "", _speed(r)]) + "\n"
 
 
 def render_reoptimized_markdown(r: Reoptimized, scenario: str, currency: str,
                                 labels: dict[str, str] | None = None) -> str:
     lines, table = _reoptimized_cells(r, currency, labels or {})
-    out = [f"## {scenario}: re-optimised under each of {r.samples:,} samples", "",
-           *[f"- {line}" for line in lines], "", *_md_table(table), "",
+    out = [f"## {layout.heading(scenario)}: re-optimised under each of {r.samples:,} samples",
+           "",
+           *[f"- {layout.heading(line)}" for line in lines], "", *_md_table(table), "",
            f"- {_speed(r)} Seed {r.seed}."]
     return "\n".join(out) + "\n"

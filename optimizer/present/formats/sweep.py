@@ -97,14 +97,15 @@ def _grid(sweep: Sweep) -> layout.Grid:
 
 
 def render_sweep_table(sweep: Sweep) -> str:
-    title = f"{sweep.scenario}: sweep over {sweep.kind}"
+    title = f"{layout.one_line(sweep.scenario)}: sweep over {sweep.kind}"
     return "\n".join([title, "", *layout.text(_grid(sweep), measure=len), "",
                       *_notes(sweep)]) + "\n"
 
 
 def render_sweep_markdown(sweep: Sweep) -> str:
-    lines = [f"## {sweep.scenario}: sweep over {sweep.kind}", "", *layout.markdown(_grid(sweep))]
-    lines += ["", *[f"- {line}" for line in _notes(sweep)]]
+    lines = [f"## {layout.heading(sweep.scenario)}: sweep over {sweep.kind}", "",
+             *layout.markdown(_grid(sweep))]
+    lines += ["", *[f"- {layout.heading(line)}" for line in _notes(sweep)]]
     return "\n".join(lines) + "\n"
 
 

@@ -43,10 +43,31 @@ def raw(value: Any) -> Any:
     return value
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a field as a formula (OWASP, CSV injection)."""
+
+
+def _number(text: str) -> bool:
+    """A plain finite number as a spreadsheet reads one (``-5``, ``-1.5e3``)."""
+    try:
+        number = float(text)
+    except ValueError:
+        return False
+    return math.isfinite(number) and text.strip() == text and "_" not in text
+
+
+def cell(value: Any) -> Any:
+    """A CSV field that no spreadsheet computes: text that starts like a formula gets a
+    leading ``'``; a number (or text that is one, such as ``-5``) is left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _number(value):
+        return "'" + value
+    return value
+
+
 def csv_text(table: Table) -> str:
-    """Every column of ``table``: its key, then each row's raw value."""
+    """Every column of ``table``: its key, then each row's raw value (see :func:`cell`)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([c.key for c in table.columns])
-    writer.writerows([raw(v) for v in row] for row in table.rows)
+    writer.writerow([cell(c.key) for c in table.columns])
+    writer.writerows([cell(raw(v)) for v in row] for row in table.rows)
     return buf.getvalue()
