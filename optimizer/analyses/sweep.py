@@ -214,7 +214,7 @@ def exact_frontier(
         why = ", ".join(session.discrete_reasons())
         raise UsageError(
             "--exact needs a model without integer or binary variables: "
-            f"{why}. A MIP's frontier is a staircase whose corners ranging cannot find; "
+            f"{why}. A MIP's frontier is a staircase whose corners the LP's duals cannot find; "
             "sweep a grid instead (without --exact)")
     points = point_scenarios(loadout, kind, values)
     results = [session.solve(p, diagnose=False) for p in points]

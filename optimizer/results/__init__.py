@@ -466,18 +466,19 @@ class Sweep:
                 row[f"{lid}.spend"] = None if rec is None else rec.spend
             out.append(row)
             cost = r.discounted_cost if r.discounted_cost is not None else r.total_cost
-            # the marginal of the next point is against this one only (None across a gap)
-            previous = (None if r.lever_exports is None or cost is None
-                        else (value, cost, r.lever_exports))
+            if r.lever_exports is not None and cost is not None:
+                previous = (value, cost, r.lever_exports)
         return out
 
     def _marginal(self, value: float, r: Result, previous: tuple[float, float, float] | None
                   ) -> float | None:
-        """Re-solved, from the previous point: targets: Δcost / Δtarget (the cost the
+        """Re-solved, from the previous point with a plan (across a point without
+        one, from the last that had one): targets: Δcost / Δtarget (the cost the
         min_cost objective counts: discounted where the scenario discounts; not the
         target row's dual, which is one-sided at a corner); ceilings: Δexports /
         Δceiling (per unit of ceiling, not per unit spent: a plan need not spend its
-        whole ceiling). None for the first point and after a point without a plan."""
+        whole ceiling). None for the first point with a plan, and where the swept
+        value does not rise."""
         if previous is None or r.lever_exports is None:
             return None
         wider = value - previous[0]

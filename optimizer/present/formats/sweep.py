@@ -93,15 +93,16 @@ def _notes(sweep: Sweep) -> list[str]:
                      "steps); solve more points where it matters.")
     if sweep.kind == "ceilings":
         lines.append("Δexports/Δceiling: the lever exports one more unit of ceiling bought "
-                     "since the previous point, both solved (none after a point without a "
-                     "plan).")
+                     "since the previous point, both solved (across a point without a plan, "
+                     "since the last point with one).")
     else:
         discounted = any(r.discounted_cost is not None and r.total_cost is not None
                          and abs(r.discounted_cost - r.total_cost)
                          > 1e-9 * max(1.0, abs(r.total_cost)) for r in sweep.results)
         cost = " (the cost minimised: discounted)" if discounted else ""
         lines.append(f"Δcost/Δtarget: the cost{cost} of one more unit of target since the "
-                     "previous point, both solved (none after a point without a plan).")
+                     "previous point, both solved (across a point without a plan, since the "
+                     "last point with one).")
     lines += [f"Levers: {', '.join(f'{lid} = {name}' for lid, name in sweep.levers)}."]
     lines += list(sweep.notes)
     return lines
