@@ -20,7 +20,7 @@ import os
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import optimizer
@@ -171,9 +171,53 @@ def check(sweep: Sweep, s: Scenario, kind: Kind, low: float, high: float) -> Non
 @settings(max_examples=int(os.environ.get("FRONTIER_EXAMPLES", "40")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(cases())
+# a range ending on the least ceiling, which HiGHS puts an ulp either side of it
+# (1.15 x 0.5 = 0.5750000000000001; 1.15 x 1.58 = 1.8169999999999997): one point there
+@example(({"name": "edge", "target": {"exports": 0.5},
+           "levers": {"a": {"unit_cost": 1.15, "yield_per_unit": 1.0, "max_units": 1.0,
+                            "min_units": 0.5}}}, "ceilings", 0.0, 0.575))
+@example(({"name": "edge", "target": {"exports": 1.58},
+           "levers": {"a": {"unit_cost": 1.15, "yield_per_unit": 1.0, "max_units": 3.16,
+                            "min_units": 1.58}}}, "ceilings", 0.0, 1.817))
 def test_exact_frontier_is_the_reference_curve_without_gaps(
         case: tuple[dict[str, Any], Kind, float, float]) -> None:
     data, kind, low, high = case
     loadout = optimizer.load(data)
     sweep = exact_frontier(loadout, kind, [low, high])
     check(sweep, loadout.scenario, kind, low, high)
+
+
+LP_FILES = ["configs/pakistan_it_exports.yaml", "configs/pakistan_it_exports_3yr.yaml",
+            "configs/examples/milestones_discounting.yaml",
+            "configs/examples/periods_lag_attrition.yaml",
+            "configs/examples/linking_constraints.yaml", "configs/examples/currencies.yaml"]
+
+
+def as_lp(path: str) -> optimizer.Loadout:
+    """The file with whole numbers and use switches taken out (an LP), at its own
+    magnitudes: periods, lags, attrition, milestones, discounting, exchange rates."""
+    sets: dict[str, Any] = {}
+    for lid, lever in optimizer.load(path).scenario.levers.items():
+        if lever.integer:
+            sets[f"levers.{lid}.integer"] = False
+        if lever.fixed_cost:
+            sets[f"levers.{lid}.fixed_cost"] = 0
+        if lever.min_units_if_used:
+            sets[f"levers.{lid}.min_units_if_used"] = None
+        for field in ("requires", "excludes"):
+            if getattr(lever, field, None):
+                sets[f"levers.{lid}.{field}"] = []
+    return optimizer.load(path, overrides=sets)
+
+
+@pytest.mark.parametrize("path", LP_FILES)
+@pytest.mark.parametrize("kind", ["targets", "ceilings"])
+def test_exact_frontiers_of_the_shipped_files_as_lps_are_the_reference_curve(
+        path: str, kind: Kind) -> None:
+    """From 0 (slack targets, ceilings below what milestones and floors need) to three
+    times the file's target or 5B of ceiling (past the most any plan reaches)."""
+    loadout = as_lp(path)
+    high = 3 * max(loadout.scenario.target.exports, 1.0) if kind == "targets" else 5e9
+    sweep = exact_frontier(loadout, kind, [0.0, high])
+    assert sweep.breakpoints and len(sweep.breakpoints) >= 3
+    check(sweep, loadout.scenario, kind, 0.0, high)

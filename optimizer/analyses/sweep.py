@@ -249,16 +249,23 @@ def _walk(session: Session, kind: Kind, low: float, high: float
     corner is found whatever the basis or its degeneracy.
     """
     reach = session.frontier_reach(kind)
+    hair = 1e-9 * max(1.0, abs(low), abs(high))
+    if reach is not None and kind == "ceilings" and high < reach <= high + hair:
+        # the domain's edge within HiGHS's tolerance of the range's far end (a least
+        # ceiling of 0.5750000000000001 against a range ending at 0.575) meets it
+        reach = high
+    elif reach is not None and kind == "targets" and low - hair <= reach < low:
+        reach = low
     ends = FrontierEnds(kind, low, high, reach)
     if reach is None:
         return [], ends
-    if kind == "ceilings":
-        a, b = max(low, reach), high
-    else:
-        a, b = low, min(high, reach)
+    a, b = (max(low, reach), high) if kind == "ceilings" else (low, min(high, reach))
     if a > b:
         return [], ends
     sign = -1.0 if kind == "ceilings" else 1.0  # the most exports is concave: negated
+    if b - a <= hair:
+        # a range a hair wide: one point, on the side farther into the domain
+        a = b = b if kind == "ceilings" else a
 
     def at(x: float) -> Point | None:
         point = session.frontier_point(kind, x)
