@@ -2,15 +2,15 @@
 
 Random small LP scenarios (1-4 continuous levers with caps, floors (min_units,
 min_spend), a linking row, a baseline the target counts or not, a ceiling or
-not) swept over a range that starts where no plan fits a ceiling or where the
-target is slack, and ends past the most exports any plan reaches. Every
-breakpoint ``optimize sweep --exact`` gives must lie on the curve that
-``tests.reference`` (scipy.optimize.milp, built from the schema objects alone)
-solves at that point; the straight line between two consecutive breakpoints must
-meet scipy's value at their midpoint (a corner missed inside a segment puts a
-convex curve strictly below its chord there, so a midpoint finds it); the
-frontier must cover the range up to where scipy says no plan exists, and end or
-start there.
+not, sometimes two periods with lags, attrition and discounting) swept over a
+range that starts where no plan fits a ceiling or where the target is slack,
+and ends past the most exports any plan reaches. Every breakpoint ``optimize
+sweep --exact`` gives must lie on the curve that ``tests.reference``
+(scipy.optimize.milp, built from the schema objects alone) solves at that
+point; the straight line between two consecutive breakpoints must meet scipy's
+value at their midpoint (a corner missed inside a segment puts a convex curve
+strictly below its chord there, so a midpoint finds it); the frontier must
+cover the range up to where scipy says no plan exists, and end or start there.
 """
 
 from __future__ import annotations
@@ -65,6 +65,14 @@ def cases(draw: Draw) -> tuple[dict[str, Any], Kind, float, float]:
                    "includes_baseline": draw(st.booleans())},
         "levers": levers,
     }
+    if draw(st.integers(0, 3)) == 0:
+        # two periods, spend discounted, a lever maybe exporting a period late, some
+        # attrition: the least cost is the discounted one, the target the last period's
+        data["periods"] = [2025, 2026]
+        data["discount_rate"] = draw(st.sampled_from([0.0, 0.1]))
+        for lever in levers.values():
+            lever["lag"] = draw(st.integers(0, 1))
+            lever["attrition"] = draw(st.sampled_from([0.0, 0.2]))
     if len(ids) > 1 and draw(st.booleans()):
         data["constraints"] = [{"expr": f"{ids[1]} <= {draw(st.sampled_from(['0.5', '2']))}"
                                         f" * {ids[0]} + 5"}]

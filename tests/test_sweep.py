@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from optimizer.analyses.sweep import exact_frontier, parse_range, run_sweep
-from optimizer.results import Kind, Sweep, messages
+from optimizer.results import FrontierEnds, Kind, Sweep, messages
 from optimizer.scenario import load_scenario, load_variants
 from optimizer.solving.engine import FrontierPoint, Session, solve_scenario
 from tests.clirun import invoke
@@ -431,3 +431,26 @@ def test_a_ceiling_sweep_across_a_point_without_a_plan(scenario_file: Write) -> 
     assert rows[1]["lever_exports"] is None and rows[0]["marginal"] is rows[1]["marginal"] is None
     assert [rows[0]["lever_exports"], rows[2]["lever_exports"]] == pytest.approx([300, 500])
     assert rows[2]["marginal"] == pytest.approx(2.0, rel=1e-8)
+
+
+def test_frontier_ends_say_where_the_frontier_lies_in_the_range() -> None:
+    ceilings = FrontierEnds("ceilings", low=20, high=300, reach=10)
+    assert (ceilings.start, ceilings.end) == (20, 300)
+    assert (FrontierEnds("ceilings", 0, 300, 10).start, FrontierEnds("ceilings", 0, 5, 10).start
+            ) == (10, None)
+    targets = FrontierEnds("targets", low=0, high=1000, reach=500)
+    assert (targets.start, targets.end) == (0, 500)
+    assert FrontierEnds("targets", 600, 700, 500).end is None
+    assert FrontierEnds("targets", 0, 700, None).start is None
+
+
+def test_the_frontier_ends_follow_a_display_currency(scenario_file: Write) -> None:
+    from optimizer.present.views.currency import scaled_sweep
+
+    sweep = exact_frontier(load_scenario(scenario_file(FLOORED)), "ceilings", [0.0, 300.0])
+    pkr = scaled_sweep(sweep, "PKR", 285.0)
+    assert pkr.frontier is not None and sweep.frontier is not None
+    assert (pkr.frontier.reach, pkr.frontier.high) == pytest.approx((10 * 285, 300 * 285))
+    assert pkr.frontier.flat_value == pytest.approx(500 * 285)
+    assert "No plan fits a ceiling below 2,850 PKR" in messages.frontier_notes(pkr.frontier,
+                                                                               "PKR")[0]

@@ -406,20 +406,16 @@ class FrontierEnds:
         """Where the frontier drawn starts (None: nowhere in the range)."""
         if self.reach is None:
             return None
-        if self.reach_cuts == "start":
-            return self.reach if self.reach <= self.high else None
-        return self.low if self.low <= self.reach else None
+        first = max(self.low, self.reach) if self.kind == "ceilings" else self.low
+        last = self.high if self.kind == "ceilings" else min(self.high, self.reach)
+        return first if first <= last else None
 
     @property
     def end(self) -> float | None:
+        """Where it ends (None: nowhere in the range)."""
         if self.start is None or self.reach is None:
             return None
-        return min(self.high, self.reach) if self.reach_cuts == "end" else self.high
-
-    @property
-    def reach_cuts(self) -> str:
-        """'start' (ceilings: no plan below reach) or 'end' (targets: none above)."""
-        return "start" if self.kind == "ceilings" else "end"
+        return self.high if self.kind == "ceilings" else min(self.high, self.reach)
 
 
 @dataclass(frozen=True, eq=False)
