@@ -396,6 +396,7 @@ def test_a_stretch_without_an_optimum_is_left_out_and_named(
     monkeypatch.setattr(Session, "frontier_point", failing)
     sweep = exact_frontier(load_scenario(scenario_file(FLOORED)), "ceilings", [0.0, 300.0])
     assert sweep.frontier is not None and sweep.frontier.gaps == ((10.0, 300.0),)
+    assert [(b.x, b.slope_after) for b in sweep.breakpoints or ()] == [(10, None), (300, None)]
     for b0, b1 in zip(sweep.breakpoints or (), (sweep.breakpoints or ())[1:], strict=False):
         gap = any(left <= b0.x and b1.x <= right for left, right in sweep.frontier.gaps)
         assert (b0.slope_after is None) == gap

@@ -326,9 +326,10 @@ def _corners(xs: Sequence[float], y: Mapping[float, float],
     """The points solved, less those on the line through their neighbours; the slope
     after each is the chord's to the next (None at the end and before a gap)."""
     cut = {left for left, _ in gaps}
+    fixed = cut | {right for _, right in gaps}  # a gap's ends stay, and no line crosses it
     kept: list[float] = []
     for i, x in enumerate(xs):
-        if 0 < i < len(xs) - 1 and kept and kept[-1] not in cut and x not in cut:
+        if 0 < i < len(xs) - 1 and kept and kept[-1] not in cut and x not in fixed:
             x0, x1 = kept[-1], xs[i + 1]
             line = y[x0] + (y[x1] - y[x0]) * (x - x0) / (x1 - x0)
             if abs(y[x] - line) <= Y_TOL * max(1.0, abs(y[x0]), abs(y[x1])):
