@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from optimizer.analyses.sweep import exact_frontier, parse_range, run_sweep
+from optimizer.results import FrontierEnds, Kind, Sweep, messages
 from optimizer.scenario import load_scenario, load_variants
-from optimizer.solving.engine import solve_scenario
+from optimizer.solving.engine import FrontierPoint, Session, solve_scenario
 from tests.clirun import invoke
 from tests.reference import reference_solve
 
@@ -293,3 +294,164 @@ def test_target_sweep_shows_total_exports_on_the_targets_basis() -> None:
         assert p["meets_target"] is True
     code, out, _ = invoke("sweep", "--config", SHIPPED, "--targets", "5B,7B")
     assert "total exports (USD/yr)" in out and "lever exports (USD/yr)" in out
+
+
+FLOORED = """
+    name: floors deliver some exports
+    target: {exports: 100}
+    levers:
+      a: {unit_cost: 2, yield_per_unit: 10, max_units: 30, min_units: 5}
+      b: {unit_cost: 5, yield_per_unit: 10, max_units: 20}
+"""
+# By hand: the floor (5 a) buys 50 exports for 10; then a at 0.2 per unit of exports up
+# to 300 (cost 60), then b at 0.5 up to 500 (cost 160), the most the caps allow.
+# Against the ceiling: nothing fits below 10 (the floor); a at 5 exports per unit of
+# ceiling up to 60 (300 exports), b at 2 up to 160 (500), then flat.
+
+
+def same_corners(sweep: Sweep, expected: list[tuple[float, float, float | None]]) -> bool:
+    got = [(b.x, b.y, b.slope_after) for b in sweep.breakpoints or ()]
+    return len(got) == len(expected) and all(
+        g[:2] == pytest.approx(e[:2], rel=1e-9, abs=1e-9)
+        and (g[2] is None if e[2] is None else g[2] == pytest.approx(e[2], abs=1e-9))
+        for g, e in zip(got, expected, strict=True))
+
+
+def test_a_target_range_starting_slack_rises_where_the_floors_stop_and_ends_at_the_most(
+        scenario_file: Write) -> None:
+    """It was drawn flat from 0 to 1,000 at 10 (the slack row's zero dual read as flat
+    to the end), past the 500 any plan reaches."""
+    sweep = exact_frontier(load_scenario(scenario_file(FLOORED)), "targets", [0.0, 1000.0])
+    assert same_corners(sweep, [(0, 10, 0), (50, 10, 0.2), (300, 60, 0.5),
+                                            (500, 160, None)]), sweep.breakpoints
+    notes = messages.frontier_notes(sweep.frontier, "USD")  # type: ignore[arg-type]
+    assert notes == [
+        "No plan reaches a target above 500 USD: the most exports the levers reach under "
+        "the file's limits (its ceiling and caps); the frontier ends there.",
+        "Up to a target of 50 USD the target does not bind: the cheapest plan under the "
+        "file's other limits already reaches it (their floors, or the baseline the target "
+        "counts); the cost is flat there, at 10 USD."]
+
+
+def test_a_target_counting_the_baseline_is_walked_on_its_own_basis(
+        scenario_file: Write) -> None:
+    """Targets of total exports with a 100 baseline: the levers add target - 100. The
+    walk compared the row's range in lever exports with the total target, crept in
+    5,000 steps of 1e-7 and stopped at 300.27."""
+    text = FLOORED.replace("target: {exports: 100}",
+                           "target: {exports: 300, baseline: 100, includes_baseline: true}")
+    sweep = exact_frontier(load_scenario(scenario_file(text)), "targets", [100.0, 2000.0])
+    assert same_corners(sweep, [(100, 10, 0), (150, 10, 0.2), (400, 60, 0.5),
+                                            (600, 160, None)]), sweep.breakpoints
+    assert sweep.frontier is not None and sweep.frontier.solves < 20
+    assert sweep.frontier.reach == pytest.approx(600)
+
+
+def test_a_ceiling_range_starting_below_the_first_feasible_ceiling_starts_there(
+        scenario_file: Write) -> None:
+    """It returned no breakpoints and no note."""
+    path = scenario_file(FLOORED)
+    sweep = exact_frontier(load_scenario(path), "ceilings", [0.0, 300.0])
+    assert same_corners(sweep, [(10, 50, 5), (60, 300, 2), (160, 500, 0),
+                                            (300, 500, None)]), sweep.breakpoints
+    assert sweep.frontier is not None
+    assert messages.frontier_notes(sweep.frontier, "USD") == [
+        "No plan fits a ceiling below 10 USD: the file's other limits (floors, milestones, "
+        "locks) need that much spend; the frontier starts there.",
+        "From a ceiling of 160 USD on, more ceiling buys nothing: 500 USD a year is the "
+        "most the levers export under the file's other limits."]
+    code, out, err = invoke("sweep", "--config", path, "--ceilings", "0:300:100", "--exact")
+    assert code == 0, err
+    assert "No plan fits a ceiling below 10 USD" in out and "4 breakpoints" in out
+
+
+def test_a_range_wholly_outside_the_frontier_says_so(scenario_file: Write) -> None:
+    lo = load_scenario(scenario_file(FLOORED))
+    above = exact_frontier(lo, "targets", [600.0, 700.0])
+    below = exact_frontier(lo, "ceilings", [1.0, 9.0])
+    assert above.breakpoints == below.breakpoints == ()
+    assert "no target in the range is reachable: no frontier" in messages.frontier_notes(
+        above.frontier, "USD")[0]  # type: ignore[arg-type]
+    assert "no ceiling in the range is enough: no frontier" in messages.frontier_notes(
+        below.frontier, "USD")[0]  # type: ignore[arg-type]
+    broken = load_scenario(scenario_file(FLOORED.replace("target: {exports: 100}",
+                                                         "target: {exports: 100}\n"
+                                                         "    budget: {ceiling: 5}")))
+    none = exact_frontier(broken, "targets", [0.0, 100.0])
+    assert none.breakpoints == () and none.frontier is not None
+    assert none.frontier.reach is None
+    assert messages.frontier_notes(none.frontier, "USD")[0].startswith(
+        "No plan at any target: the file's other limits cannot all hold")
+
+
+def test_a_stretch_without_an_optimum_is_left_out_and_named(
+        scenario_file: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS giving no optimum inside the range (as a time limit would) leaves a gap,
+    named, with no straight line drawn across it."""
+    real = Session.frontier_point
+
+    def failing(self: Session, kind: Kind, x: float) -> FrontierPoint | None:
+        return None if 90 < x < 110 else real(self, kind, x)
+
+    monkeypatch.setattr(Session, "frontier_point", failing)
+    sweep = exact_frontier(load_scenario(scenario_file(FLOORED)), "ceilings", [0.0, 300.0])
+    assert sweep.frontier is not None and sweep.frontier.gaps == ((10.0, 300.0),)
+    assert [(b.x, b.slope_after) for b in sweep.breakpoints or ()] == [(10, None), (300, None)]
+    for b0, b1 in zip(sweep.breakpoints or (), (sweep.breakpoints or ())[1:], strict=False):
+        gap = any(left <= b0.x and b1.x <= right for left, right in sweep.frontier.gaps)
+        assert (b0.slope_after is None) == gap
+    assert any("the frontier is left out" in n
+               for n in messages.frontier_notes(sweep.frontier, "USD"))
+
+
+def test_target_sweep_marginal_is_the_resolved_slope_not_the_dual(
+        scenario_file: Write) -> None:
+    """By hand (FLOORED): cost 10, 20, 60, 110 at targets 0, 100, 300, 400, so
+    Δcost/Δtarget is 0.1, 0.2, 0.5. The target row's dual said 0.2 at 100 (the slope
+    after 50; the floors deliver the first 50 for nothing more)."""
+    path = scenario_file(FLOORED)
+    code, out, err = invoke("sweep", "--config", path, "--targets", "0,100,300,400",
+                            "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert [p["total_cost"] for p in data["points"]] == pytest.approx([10, 20, 60, 110])
+    assert data["points"][0]["marginal"] is None
+    assert [p["marginal"] for p in data["points"][1:]] == pytest.approx([0.1, 0.2, 0.5])
+    assert data["marginal_basis"] == "Δcost/Δtarget (re-solved, from the previous point)"
+    code, out, _ = invoke("sweep", "--config", path, "--targets", "0,100,300,400")
+    assert "Δcost/Δtarget (re-solved, from the previous point)" in out
+
+
+def test_a_ceiling_sweep_across_a_point_without_a_plan(scenario_file: Write) -> None:
+    """Ceilings 60, 5, 160 (as the API takes them, unsorted): 5 is below the floor's 10,
+    a row marked infeasible in the middle; 160's Δexports/Δceiling is from 60, the last
+    point with a plan: (500 - 300) / (160 - 60) = 2."""
+    sweep = run_sweep(load_scenario(scenario_file(FLOORED)), "ceilings", [60.0, 5.0, 160.0])
+    rows = sweep.rows()
+    assert [r["status"] for r in rows] == ["optimal", "infeasible", "optimal"]
+    assert rows[1]["lever_exports"] is None and rows[0]["marginal"] is rows[1]["marginal"] is None
+    assert [rows[0]["lever_exports"], rows[2]["lever_exports"]] == pytest.approx([300, 500])
+    assert rows[2]["marginal"] == pytest.approx(2.0, rel=1e-8)
+
+
+def test_frontier_ends_say_where_the_frontier_lies_in_the_range() -> None:
+    ceilings = FrontierEnds("ceilings", low=20, high=300, reach=10)
+    assert (ceilings.start, ceilings.end) == (20, 300)
+    assert (FrontierEnds("ceilings", 0, 300, 10).start, FrontierEnds("ceilings", 0, 5, 10).start
+            ) == (10, None)
+    targets = FrontierEnds("targets", low=0, high=1000, reach=500)
+    assert (targets.start, targets.end) == (0, 500)
+    assert FrontierEnds("targets", 600, 700, 500).end is None
+    assert FrontierEnds("targets", 0, 700, None).start is None
+
+
+def test_the_frontier_ends_follow_a_display_currency(scenario_file: Write) -> None:
+    from optimizer.present.views.currency import scaled_sweep
+
+    sweep = exact_frontier(load_scenario(scenario_file(FLOORED)), "ceilings", [0.0, 300.0])
+    pkr = scaled_sweep(sweep, "PKR", 285.0)
+    assert pkr.frontier is not None and sweep.frontier is not None
+    assert (pkr.frontier.reach, pkr.frontier.high) == pytest.approx((10 * 285, 300 * 285))
+    assert pkr.frontier.flat_value == pytest.approx(500 * 285)
+    assert "No plan fits a ceiling below 2,850 PKR" in messages.frontier_notes(pkr.frontier,
+                                                                               "PKR")[0]

@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from optimizer.errors import UsageError
-from optimizer.results import Breakpoint, Result, Sweep
+from optimizer.numbers import quantized
+from optimizer.results import Breakpoint, FrontierEnds, Result, Sweep
 from optimizer.scenario.amounts import AmountError, parse_amount
 
 if TYPE_CHECKING:
@@ -178,7 +180,12 @@ def interpolation_error(
     return worst
 
 
-MAX_BREAKPOINTS = 5_000
+MAX_SOLVES = 5_000
+"""The exact walk's cap on solves (two or three per corner); stretches left
+unresolved when it is reached are named in FrontierEnds.gaps."""
+Y_TOL = 1e-9
+"""A corner is there when the frontier misses the lines through its neighbours by
+more than this share of the values (HiGHS's optimum is good to about 1e-9)."""
 
 
 def exact_frontier(
@@ -187,14 +194,16 @@ def exact_frontier(
     values: Sequence[float],
     options: SolverOptions | None = None,
 ) -> Sweep:
-    """Every breakpoint of the frontier over [min(values), max(values)], for an LP.
+    """Every breakpoint of the frontier over [min(values), max(values)], for an LP,
+    where it exists there (Sweep.frontier says where it starts and ends, and why).
 
-    Walks the swept row: at each point the row's dual is the slope and HiGHS's
-    ranging says how far the bound may move before the basis (and so the
-    slope) changes; the next breakpoint is there. targets: least cost against
-    the target; ceilings: most exports against the ceiling. The grid points
-    are solved too, for the lever mix; between breakpoints the curve is a
-    straight line, so it is exact everywhere.
+    targets: the least cost (the min_cost objective) against the target, on the
+    file's basis (total exports when the target counts the baseline): convex, flat
+    where the target does not bind, ending at the highest target any plan reaches.
+    ceilings: the most lever exports against the ceiling: concave, starting at the
+    least ceiling any plan fits, flat once every other limit binds. Both are found by
+    tangents (see _walk), so the corners are complete; the grid points are solved too,
+    for the lever mix. Between breakpoints the curve is a straight line.
     """
     from optimizer.solving.engine import Session
 
@@ -205,51 +214,150 @@ def exact_frontier(
         why = ", ".join(session.discrete_reasons())
         raise UsageError(
             "--exact needs a model without integer or binary variables: "
-            f"{why}. A MIP's frontier is a staircase whose corners ranging cannot find; "
+            f"{why}. A MIP's frontier is a staircase whose corners the LP's duals cannot find; "
             "sweep a grid instead (without --exact)")
     points = point_scenarios(loadout, kind, values)
     results = [session.solve(p, diagnose=False) for p in points]
-    corners = _walk(session, kind, min(values), max(values))
+    corners, ends = _walk(session, kind, min(values), max(values))
     s = loadout.scenario
     return Sweep(
         kind=kind, scenario=s.name, currency=s.currency,
         levers=tuple((lid, lv.label(lid)) for lid, lv in s.enabled_levers().items()),
         values=tuple(values), results=tuple(results),
         seconds=time.perf_counter() - start, breakpoints=tuple(corners),
-        interpolation_error=0.0,
+        interpolation_error=0.0, frontier=ends,
     )
 
 
-def _walk(session: Session, kind: Kind, low: float, high: float) -> list[Breakpoint]:
+Point = tuple[float, float]
+"""(f, g): a convex function's value at x and a subgradient there."""
+
+
+def _walk(session: Session, kind: Kind, low: float, high: float
+          ) -> tuple[list[Breakpoint], FrontierEnds]:
     """The breakpoints of the frontier between low and high (reporting currency).
 
-    Both frontiers rise (cost with the target, exports with the ceiling), so
-    the slope is the dual's magnitude whatever HiGHS's sign convention.
+    The frontier's domain first (Session.frontier_reach): a ceiling range starting
+    below the least ceiling any plan fits starts there; a target range ending above
+    the highest target any plan reaches ends there. Then, on f convex (the least
+    cost; the most exports negated), tangents: with f and a subgradient g (the
+    swept row's dual) at both ends of [l, r], the two tangent lines meet at x*; f
+    is at least the higher tangent there and at most the chords. If f(x*) is on
+    the tangents, f is those two lines on [l, r] and x* its one corner; if not,
+    [l, x*] and [x*, r] are walked alike. Each corner costs two or three solves;
+    a slack row (a zero dual) is a flat stretch like any other segment, and a
+    corner is found whatever the basis or its degeneracy.
     """
-    corners: list[Breakpoint] = []
-    x, end_of_segment = low, None
-    step = 1e-7 * max(1.0, high)  # just past a breakpoint, into the next segment
-    for _ in range(MAX_BREAKPOINTS):
+    reach = session.frontier_reach(kind)
+    hair = 1e-9 * max(1.0, abs(low), abs(high))
+    if reach is not None and kind == "ceilings" and high < reach <= high + hair:
+        # the domain's edge within HiGHS's tolerance of the range's far end (a least
+        # ceiling of 0.5750000000000001 against a range ending at 0.575) meets it
+        reach = high
+    elif reach is not None and kind == "targets" and low - hair <= reach < low:
+        reach = low
+    ends = FrontierEnds(kind, low, high, reach)
+    if reach is None:
+        return [], ends
+    a, b = (max(low, reach), high) if kind == "ceilings" else (low, min(high, reach))
+    if a > b:
+        return [], ends
+    sign = -1.0 if kind == "ceilings" else 1.0  # the most exports is concave: negated
+    if b - a <= hair:
+        # a range a hair wide: one point, on the side farther into the domain
+        a = b = b if kind == "ceilings" else a
+
+    def at(x: float) -> Point | None:
         point = session.frontier_point(kind, x)
-        if point is None:
-            break  # past the most reachable: the frontier ends at the last segment's end
-        y, slope, upper = point.y, point.slope, point.upper
-        if not corners:
-            corners.append(Breakpoint(x, y, slope))
-        elif abs(slope - (corners[-1].slope_after or 0.0)) > 1e-9 * max(1.0, slope):
-            assert end_of_segment is not None
-            corners.append(Breakpoint(end_of_segment, _on_line(corners[-1], end_of_segment),
-                                      slope))
-        if slope == 0.0 or not math.isfinite(upper) or upper >= high:
-            # a zero dual: the swept row is slack and the frontier flat from here on
-            corners.append(Breakpoint(high, _on_line(corners[-1], high), None))
-            return corners
-        # a degenerate basis may range no further than x: step on regardless
-        end_of_segment, x = max(upper, x), max(upper, x) + step
-    if corners and end_of_segment is not None:
-        corners.append(Breakpoint(end_of_segment, _on_line(corners[-1], end_of_segment), None))
-    return corners
+        return None if point is None else (sign * point.y, sign * point.slope)
+
+    solves = 0
+    known: dict[float, Point] = {}
+    gaps: list[tuple[float, float]] = []
+    # (one point when the range meets the domain at its edge: nudged into the domain)
+    ends_at = [(a, 1.0), (b, -1.0)] if a < b else [(a, sign)]
+    for x, inward in ends_at:
+        # the range's own ends lie on the domain's edge (the least ceiling, the
+        # highest target) within HiGHS's tolerance: nudged inwards if need be
+        for nudge in (0.0, 1e-9, 1e-7):
+            x_in = x + inward * nudge * max(1.0, abs(x))
+            got, solves = at(x_in), solves + 1
+            if got is not None:
+                known[x_in] = got
+                break
+    if len(known) < len(ends_at):
+        # HiGHS found no optimum at an end of a range its own reach says is feasible
+        return [], replace(ends, gaps=((a, b),), solves=solves)
+    stack = [(min(known), max(known))] if len(known) == 2 else []
+    while stack:
+        left, right = stack.pop()
+        if solves >= MAX_SOLVES:
+            gaps.append((left, right))
+            continue
+        (fl, gl), (fr, gr) = known[left], known[right]
+        tol = Y_TOL * max(1.0, abs(fl), abs(fr))
+        width = right - left
+        if (width <= 1e-12 * max(1.0, abs(left), abs(right))
+                or fr - (fl + gl * width) <= tol or fl - (fr - gr * width) <= tol):
+            continue  # one tangent passes through the other end: a straight line
+        x = (fr - fl + gl * left - gr * right) / (gl - gr) if gr > gl else math.nan
+        if not left < x < right:
+            x = (left + right) / 2  # slopes that contradict convexity by round-off
+        got, solves = at(x), solves + 1
+        if got is None:
+            gaps.append((left, right))
+            continue
+        known[x] = got
+        below = max(fl + gl * (x - left), fr + gr * (x - right))
+        if got[0] - below > tol:
+            stack += [(x, right), (left, x)]
+    # to twelve significant figures: 50 where the tangents met at 50.00000000000001;
+    # the domain's edge (the least ceiling, the highest target) as solved (rounded,
+    # it may fall outside)
+    edge = min(known) if kind == "ceilings" else max(known)
+    y = {x if x == edge else _sig(x): _sig(sign * f) for x, (f, _) in known.items()}
+    gaps = [(_sig(left), _sig(right)) for left, right in gaps]
+    corners = _corners(sorted(y), y, gaps)
+    return corners, _flat(replace(ends, gaps=tuple(sorted(gaps)), solves=solves), corners)
 
 
-def _on_line(corner: Breakpoint, x: float) -> float:
-    return corner.y + (corner.slope_after or 0.0) * (x - corner.x)
+def _corners(xs: Sequence[float], y: Mapping[float, float],
+             gaps: Sequence[tuple[float, float]]) -> list[Breakpoint]:
+    """The points solved, less those on the line through their neighbours; the slope
+    after each is the chord's to the next (None at the end and before a gap)."""
+    cut = {left for left, _ in gaps}
+    fixed = cut | {right for _, right in gaps}  # a gap's ends stay, and no line crosses it
+    kept: list[float] = []
+    for i, x in enumerate(xs):
+        if 0 < i < len(xs) - 1 and kept and kept[-1] not in cut and x not in fixed:
+            x0, x1 = kept[-1], xs[i + 1]
+            line = y[x0] + (y[x1] - y[x0]) * (x - x0) / (x1 - x0)
+            if abs(y[x] - line) <= Y_TOL * max(1.0, abs(y[x0]), abs(y[x1])):
+                continue
+        kept.append(x)
+    out = []
+    for x, after in zip(kept, [*kept[1:], None], strict=True):
+        slope = None if after is None or x in cut else (y[after] - y[x]) / (after - x)
+        out.append(Breakpoint(x, y[x], slope))
+    return out
+
+
+def _flat(ends: FrontierEnds, corners: Sequence[Breakpoint]) -> FrontierEnds:
+    """The flat stretch the range holds: for targets the first segment's (the target
+    does not bind there), for ceilings the last's (more ceiling buys nothing)."""
+    if len(corners) < 2:
+        return ends
+    scale = max(1.0, *(abs(c.y) for c in corners))
+    if ends.kind == "targets":
+        first, second = corners[0], corners[1]
+        if first.slope_after is not None and abs(second.y - first.y) <= Y_TOL * scale:
+            return replace(ends, flat=second.x, flat_value=first.y)
+        return ends
+    before, last = corners[-2], corners[-1]
+    if before.slope_after is not None and abs(last.y - before.y) <= Y_TOL * scale:
+        return replace(ends, flat=before.x, flat_value=last.y)
+    return ends
+
+
+def _sig(value: float) -> float:
+    return quantized(value, "nearest", digits=12) if value else 0.0

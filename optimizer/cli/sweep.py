@@ -45,7 +45,8 @@ CERTAINTY_FILES = {"certainty.csv": "csv", "certainty.json": "json",
               help="The cost of certainty: the cheapest plan reaching the target in each "
                    "share of the samples, e.g. 0.5:0.95:0.05.")
 @click.option("--exact", is_flag=True,
-              help="Every breakpoint of the frontier (LP scenarios only).")
+              help="Every breakpoint of the frontier over the range, and where it starts, "
+                   "ends or is flat and why (LP scenarios only).")
 @plot_option("Draw the curve and the lever mix to FILE.png or FILE.svg.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Solve the points in this many processes (for large models).")

@@ -370,7 +370,52 @@ class Breakpoint:
     x: float
     y: float
     slope_after: float | None
-    """dy/dx on the segment that starts here (None at the last point)."""
+    """dy/dx on the segment that starts here; None at the last point and before a
+    stretch left out (FrontierEnds.gaps)."""
+
+
+@dataclass(frozen=True)
+class FrontierEnds:
+    """Where the exact frontier lies inside the swept range [low, high], and why it
+    starts or ends where it does. Ceilings: the most lever exports against the
+    ceiling, defined from the least ceiling any plan fits on; targets: the least cost
+    against the target (on the file's basis), defined up to the highest target any
+    plan reaches."""
+
+    kind: Kind
+    low: float
+    high: float
+    reach: float | None
+    """Ceilings: the least ceiling any plan fits (the least spend the file's other
+    limits allow). Targets: the highest target any plan reaches (the most lever
+    exports, plus the baseline when the target counts it). None: no plan holds the
+    file's other limits at any value."""
+    flat: float | None = None
+    """Targets: up to this target the target does not bind (the cheapest plan already
+    reaches it; cost flat). Ceilings: from this ceiling on more ceiling buys nothing.
+    None when the range holds no such stretch."""
+    flat_value: float | None = None
+    """The frontier's value along that flat stretch."""
+    gaps: tuple[tuple[float, float], ...] = ()
+    """Stretches left out: HiGHS gave no optimum inside them, or the walk stopped at
+    its cap of solves before resolving them."""
+    solves: int = 0
+
+    @property
+    def start(self) -> float | None:
+        """Where the frontier drawn starts (None: nowhere in the range)."""
+        if self.reach is None:
+            return None
+        first = max(self.low, self.reach) if self.kind == "ceilings" else self.low
+        last = self.high if self.kind == "ceilings" else min(self.high, self.reach)
+        return first if first <= last else None
+
+    @property
+    def end(self) -> float | None:
+        """Where it ends (None: nowhere in the range)."""
+        if self.start is None or self.reach is None:
+            return None
+        return self.high if self.kind == "ceilings" else min(self.high, self.reach)
 
 
 @dataclass(frozen=True, eq=False)
@@ -391,6 +436,8 @@ class Sweep:
     """Largest gap between the curve through the grid and the true frontier
     (bounded from the end slopes of each interval); 0 with --exact."""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    frontier: FrontierEnds | None = None
+    """With --exact: where the frontier starts and ends in the range, and why."""
 
     def rows(self) -> list[dict[str, Any]]:
         """One wide row per point: value, status, whether the target is met, cost, lever
@@ -414,27 +461,29 @@ class Sweep:
                 row[f"{lid}.units"] = None if rec is None else rec.units
                 row[f"{lid}.spend"] = None if rec is None else rec.spend
             out.append(row)
-            if r.lever_exports is not None and r.total_cost is not None:
-                previous = (value, r.total_cost, r.lever_exports)
+            cost = r.discounted_cost if r.discounted_cost is not None else r.total_cost
+            if r.lever_exports is not None and cost is not None:
+                previous = (value, cost, r.lever_exports)
         return out
 
     def _marginal(self, value: float, r: Result, previous: tuple[float, float, float] | None
                   ) -> float | None:
-        """targets: cost of one more unit of exports: the target row's dual for an
-        LP, else the slope from the previous point (a MIP's dual prices only the
-        levers its fixed integers leave free). ceilings: exports bought by one more
-        unit of ceiling, the slope from the previous point, per unit of ceiling (not
-        per unit spent: a plan need not spend its whole ceiling)."""
-        if self.kind == "targets" and r.marginal_cost_basis == "lp":
-            return r.marginal_cost_of_target
-        if previous is None or r.total_cost is None or r.lever_exports is None:
+        """Re-solved, from the previous point with a plan (across a point without
+        one, from the last that had one): targets: Δcost / Δtarget (the cost the
+        min_cost objective counts: discounted where the scenario discounts; not the
+        target row's dual, which is one-sided at a corner); ceilings: Δexports /
+        Δceiling (per unit of ceiling, not per unit spent: a plan need not spend its
+        whole ceiling). None for the first point with a plan, and where the swept
+        value does not rise."""
+        if previous is None or r.lever_exports is None:
             return None
-        added = r.lever_exports - previous[2]
-        if self.kind == "targets":
-            spent = r.total_cost - previous[1]
-            return spent / added if added > 0 else None
         wider = value - previous[0]
-        return added / wider if wider > 0 else None
+        if wider <= 0:
+            return None
+        if self.kind == "targets":
+            cost = r.discounted_cost if r.discounted_cost is not None else r.total_cost
+            return None if cost is None else (cost - previous[1]) / wider
+        return (r.lever_exports - previous[2]) / wider
 
     def frame(self) -> pd.DataFrame:
         import pandas as pd

@@ -19,6 +19,7 @@ from optimizer.results import (
     FloorOverMaxSpend,
     ForcedExclusion,
     ForcedRequiresHeld,
+    FrontierEnds,
     JointRepair,
     MinimumsOverCeiling,
     OutOfReach,
@@ -253,3 +254,40 @@ def joint_sentence(j: JointRepair, currency: str) -> str:
     if len(j.moves) == 1:
         return f"{moves} ({j.share:.2%})"
     return f"{moves} (each by {j.share:.2%} of its value)"
+
+
+def frontier_notes(e: FrontierEnds, currency: str) -> list[str]:
+    """Where the exact frontier starts and ends in the range asked, and why; what is
+    flat; what is left out."""
+    def m(value: float) -> str:
+        return money(value, currency)
+
+    noun = "ceiling" if e.kind == "ceilings" else "target"
+    if e.reach is None:
+        return [f"No plan at any {noun}: the file's other limits cannot all hold (optimize "
+                "explain says which); no frontier."]
+    out = []
+    if e.kind == "ceilings" and e.low < e.reach:
+        where = ("the frontier starts there" if e.reach <= e.high
+                 else "no ceiling in the range is enough: no frontier")
+        out.append(f"No plan fits a ceiling below {m(e.reach)}: the file's other limits "
+                   f"(floors, milestones, locks) need that much spend; {where}.")
+    if e.kind == "targets" and e.high > e.reach:
+        where = ("the frontier ends there" if e.reach >= e.low
+                 else "no target in the range is reachable: no frontier")
+        out.append(f"No plan reaches a target above {m(e.reach)}: the most exports the "
+                   f"levers reach under the file's limits (its ceiling and caps); {where}.")
+    if e.flat is not None and e.flat_value is not None:
+        if e.kind == "targets":
+            out.append(f"Up to a target of {m(e.flat)} the target does not bind: the "
+                       "cheapest plan under the file's other limits already reaches it "
+                       "(their floors, or the baseline the target counts); the cost is "
+                       f"flat there, at {m(e.flat_value)}.")
+        else:
+            out.append(f"From a ceiling of {m(e.flat)} on, more ceiling buys nothing: "
+                       f"{m(e.flat_value)} a year is the most the levers export under the "
+                       "file's other limits.")
+    for left, right in e.gaps:
+        out.append(f"Between {noun}s of {m(left)} and {m(right)} the frontier is left out: "
+                   "HiGHS gave no optimum inside, or the walk reached its cap of solves.")
+    return out

@@ -502,10 +502,11 @@ class Session:
 
     def frontier_point(self, kind: Literal["ceilings", "targets"], x: float
                        ) -> FrontierPoint | None:
-        """The exact frontier at ``x`` (a ceiling: the most exports; a target: the least
-        cost), with its slope (the swept row's dual) and how far the row's bound may
-        rise before the basis, and so the slope, changes. An LP only; None where
-        there is no optimum (past the most reachable)."""
+        """The exact frontier at ``x`` (a ceiling: the most lever exports; a target, on
+        the file's basis (total exports when it counts the baseline): the least cost,
+        the min_cost objective), with a slope there: the swept row's dual, a
+        subgradient of the frontier (at a corner, any slope between the two sides'). An
+        LP only; None where HiGHS finds no optimum (outside the frontier's range)."""
         s = self.loadout.scenario
         sc = self.scaling
         y_unit, x_unit = ((sc.exports, sc.money) if kind == "ceilings"
@@ -518,13 +519,48 @@ class Session:
         else:
             self.run_for(with_goal(s, target=x, objective="min_cost"))
             row = m.target
-        highs = self.solvers.for_model(m)
-        out = highs.solve(m, duals_of=[row])
+        out = self.solvers.for_model(m).solve(m, duals_of=[row])
         if out.status is not Status.OPTIMAL or out.objective is None:
             return None
         return FrontierPoint(y=out.objective * y_unit,
-                             slope=abs(out.duals[row.name]) * y_unit / x_unit,
-                             upper=highs.bound_range(row)[1] * x_unit)
+                             slope=abs(out.duals.get(row.name, 0.0)) * y_unit / x_unit)
+
+    def frontier_reach(self, kind: Literal["ceilings", "targets"]) -> float | None:
+        """Where the exact frontier's range ends, solved: for ceilings the least ceiling
+        any plan fits (the least total undiscounted spend under the file's other
+        limits, the target left out), below which there is no plan; for targets the
+        highest target any plan reaches (the most lever exports under the file's
+        limits, its ceiling included, plus the baseline when the target counts it;
+        inf without end). None when no plan holds the file's other limits. An LP only."""
+        s = self.loadout.scenario
+        m = self.model
+        if kind == "targets":
+            self.run_for(with_goal(s, objective="max_exports"))
+            m.needed.set_value(0.0)
+            out = self.solvers.for_model(m).solve(m)
+            if out.status is not Status.OPTIMAL or out.objective is None:
+                # no most exports: none without end (a lever uncapped, no ceiling), or
+                # no plan at all; a plan for no target at all tells them apart
+                self.run_for(with_goal(s, objective="min_cost"))
+                m.needed.set_value(0.0)
+                some = self.solvers.for_model(m).solve(m)
+                return math.inf if some.status is Status.OPTIMAL else None
+            return out.objective * self.scaling.exports + (
+                s.target.baseline if s.target.includes_baseline else 0.0)
+        self.run_for(with_goal(s, ceiling=None, objective="min_cost"))
+        m.needed.set_value(0.0)
+        for obj in m.component_data_objects(pyo.Objective):
+            obj.deactivate()
+        m.least_spend = pyo.Objective(expr=m.budget.body, sense=pyo.minimize)
+        try:
+            # a HiGHS of its own: the objective added here is not the session's instances'
+            out = Highs(self.solvers.options).solve(m)
+        finally:
+            m.del_component("least_spend")
+            use_objective(m, s.objective)
+        if out.status is not Status.OPTIMAL or out.objective is None:
+            return None
+        return out.objective * self.scaling.money
 
     def units_range(self, cost_cap: float) -> list[tuple[Extreme, Extreme]]:
         """min_cost: for each lever (file order), its fewest and most units over the
@@ -602,14 +638,12 @@ class _Handles:
 
 @dataclass(frozen=True)
 class FrontierPoint:
-    """Session.frontier_point: the frontier's value, slope and the end of its segment."""
+    """Session.frontier_point: the frontier's value and a slope there."""
 
     y: float
-    """The most exports (ceilings) or the least cost (targets), reporting currency."""
+    """The most lever exports (ceilings) or the least cost (targets), reporting currency."""
     slope: float
-    """dy/dx on the segment through x."""
-    upper: float
-    """How far x may rise with the same basis (and slope); inf when without end."""
+    """dy/dx at x (>= 0): on a segment its slope; at a corner one between the two sides'."""
 
 
 @dataclass(frozen=True)

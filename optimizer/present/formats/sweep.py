@@ -10,11 +10,11 @@ from typing import Any
 from optimizer.numbers import clean
 from optimizer.present.formats import layout, tables
 from optimizer.present.views.model import Column, Table
-from optimizer.results import Sweep
+from optimizer.results import Sweep, messages
 
 _MARGINAL = {
-    "targets": "marginal cost (per 1 of exports)",
-    "ceilings": "marginal exports (per 1 of ceiling)",
+    "targets": "Δcost/Δtarget (re-solved, from the previous point)",
+    "ceilings": "Δexports/Δceiling (re-solved, from the previous point)",
 }
 
 
@@ -37,7 +37,13 @@ def render_sweep_json(sweep: Sweep) -> str:
             {"x": _num(b.x), "y": _num(b.y), "slope_after": _num(b.slope_after)}
             for b in sweep.breakpoints
         ],
-        "notes": list(sweep.notes),
+        "marginal_basis": _MARGINAL[sweep.kind],
+        "frontier": None if (e := sweep.frontier) is None else {
+            "reach": _num(e.reach), "start": _num(e.start), "end": _num(e.end),
+            "flat": _num(e.flat), "flat_value": _num(e.flat_value),
+            "gaps": [[_num(a), _num(b)] for a, b in e.gaps], "solves": e.solves,
+        },
+        "notes": [*_frontier_notes(sweep), *sweep.notes],
         "seconds": _num(round(sweep.seconds, 6)),
     }
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
@@ -75,7 +81,8 @@ def _notes(sweep: Sweep) -> list[str]:
     lines = [f"{len(sweep.values)} points in {sweep.seconds:.2f} s on one model."]
     if sweep.breakpoints is not None:
         lines.append(f"Exact frontier: {len(sweep.breakpoints)} breakpoints; between them "
-                     "the curve is a straight line, so the grid is exact.")
+                     "the curve is a straight line.")
+        lines += _frontier_notes(sweep)
     elif sweep.interpolation_error is not None:
         lines.append(
             "Between grid points the true curve is convex and piecewise linear; a straight "
@@ -84,12 +91,26 @@ def _notes(sweep: Sweep) -> list[str]:
     elif sweep.kind == "targets":
         lines.append("Between grid points the curve is not bounded (a MIP's frontier has "
                      "steps); solve more points where it matters.")
-    if sweep.kind == "ceilings" or any(r.marginal_cost_basis != "lp" for r in sweep.results):
-        lines.append("Marginal: the slope from the previous point (exports per unit of "
-                     "ceiling, or cost per unit of exports).")
+    if sweep.kind == "ceilings":
+        lines.append("Δexports/Δceiling: the lever exports one more unit of ceiling bought "
+                     "since the previous point, both solved (across a point without a plan, "
+                     "since the last point with one).")
+    else:
+        discounted = any(r.discounted_cost is not None and r.total_cost is not None
+                         and abs(r.discounted_cost - r.total_cost)
+                         > 1e-9 * max(1.0, abs(r.total_cost)) for r in sweep.results)
+        cost = " (the cost minimised: discounted)" if discounted else ""
+        lines.append(f"Δcost/Δtarget: the cost{cost} of one more unit of target since the "
+                     "previous point, both solved (across a point without a plan, since the "
+                     "last point with one).")
     lines += [f"Levers: {', '.join(f'{lid} = {name}' for lid, name in sweep.levers)}."]
     lines += list(sweep.notes)
     return lines
+
+
+def _frontier_notes(sweep: Sweep) -> list[str]:
+    return [] if sweep.frontier is None else messages.frontier_notes(sweep.frontier,
+                                                                     sweep.currency)
 
 
 def _grid(sweep: Sweep) -> layout.Grid:

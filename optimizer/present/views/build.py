@@ -206,8 +206,9 @@ def frontier_tables(sw: Sweep) -> tuple[Table, Table]:
     points = sw.rows()
     swept = "budget ceiling" if sw.kind == "ceilings" else "export target"
     one = memo.money(1.0, cur)
-    marginal = (f"exports per {one} of ceiling" if sw.kind == "ceilings"
-                else f"cost per {one} of exports")
+    # re-solved, from the previous point (Sweep._marginal)
+    marginal = (f"exports per {one} more of ceiling" if sw.kind == "ceilings"
+                else f"cost per {one} more of target")
     spend = memo.scale_for([p["total_cost"] for p in points]
                            + [p[f"{lid}.spend"] for p in points for lid, _ in sw.levers])
     head = [

@@ -100,4 +100,9 @@ def scaled_sweep(sw: Sweep, currency: str, rate: float) -> Sweep:
         sw, currency=currency, values=tuple(v * rate for v in sw.values),
         results=tuple(scaled_result(r, currency, rate) for r in sw.results),
         breakpoints=points, interpolation_error=_times(sw.interpolation_error, rate),
+        frontier=None if sw.frontier is None else dataclasses.replace(
+            sw.frontier, low=sw.frontier.low * rate, high=sw.frontier.high * rate,
+            reach=_times(sw.frontier.reach, rate), flat=_times(sw.frontier.flat, rate),
+            flat_value=_times(sw.frontier.flat_value, rate),
+            gaps=tuple((a * rate, b * rate) for a, b in sw.frontier.gaps)),
     )
