@@ -283,8 +283,8 @@ def test_changes_nothing_only_when_both_ways_change_nothing(tmp_path: Path) -> N
     assert not found["levers.a.max_units"].changes_nothing
     code, out, _ = invoke("explain", "--config", tmp_path / "s.yaml", "--sections", "binding")
     line = next(x for x in out.splitlines() if x.startswith("  - levers.d.min_units"))
-    assert "levers.d.min_units (now 10): changes nothing either way: raising it by 0.50 or " \
-        "lowering it by 0.50" in line
+    assert "levers.d.min_units (now 10): changes nothing either way: raising it by 0.5 or " \
+        "lowering it by 0.5" in line
 
 
 # --- the same figures in every output --------------------------------------------------
@@ -310,3 +310,47 @@ def test_explain_says_what_lowering_the_training_capacity_costs() -> None:
     assert data["tighten_cost"] == pytest.approx(found.tighten_cost, rel=1e-9)
     assert data["loosen_saving"] == pytest.approx(found.loosen_saving, rel=1e-9)
     assert data["dual_basis"] == "LP with integers fixed"
+
+
+def test_no_plan_past_the_bound_is_said_in_explain_and_the_report(tmp_path: Path) -> None:
+    from optimizer.present.views.build import build_report
+
+    loadout = write(tmp_path, EDGE)
+    target = worth(loadout)["target.exports"]
+    assert target.no_plan_past is not None
+    code, out, err = invoke("explain", "--config", tmp_path / "s.yaml", "--sections",
+                            "binding")
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if x.startswith("  - target.exports"))
+    assert (f"; no plan above {target.tightened:,.2f} USD (none at "
+            f"{target.no_plan_past:,.2f} USD)") in line
+    assert "lowering it by 7.5000 USD to 142.50 USD saves 22.5000 USD" in line
+    report = build_report(loadout, solve_scenario(loadout), worth=[target])
+    row = next(r for r in report.binding.rows if r[1] == "target.exports")
+    assert "no plan above" in row[7]
+
+
+def test_the_report_and_the_workbook_carry_the_same_figures() -> None:
+    """The binding table (md, html, tex) and the workbook's Sensitivity rows are read
+    from one view: the steps, the changes and the objective at each end are the
+    analysis's, converted to the report's currency where asked."""
+    from optimizer.present.views.build import build_report
+
+    loadout = load_scenario(THREE)
+    result = solve_scenario(loadout)
+    found = worth_of(loadout, result)
+    for code, rate in (("USD", 1.0), ("PKR", 285.0)):
+        report = build_report(loadout, result, worth=found, currency=code)
+        rows = {r[1]: r for r in report.binding.rows}
+        sheet = {r[2]: r for r in report.sensitivity.rows if r[0] == "binding"}
+        for w in found:
+            row, cells = rows[w.limit], sheet[w.limit]
+            assert row[4].value == pytest.approx(w.tighten_cost * rate)
+            assert row[6].value == pytest.approx(w.loosen_saving * rate)
+            ends = sorted([(w.tightened, w.objective_tightened),
+                           (w.loosened, w.objective_loosened)])
+            money = w.limit.startswith("target.")
+            assert cells[4].value == pytest.approx(ends[0][0] * (rate if money else 1.0))
+            assert cells[6].value == pytest.approx(ends[0][1] * rate)
+            assert cells[7].value == pytest.approx(ends[1][1] * rate)
+            assert cells[9] == row[7]

@@ -333,7 +333,7 @@ def worth_sentence(w: Worth, currency: str, units: Mapping[str, str]) -> str:
     (exact figures), and the LP's dual beside it, labelled as what it is."""
     line = (f"{w.limit} (now {limit_amount(w.limit, w.now, currency)}): "
             + worth_words(w, lambda v: price(v, currency),
-                          lambda v: limit_amount(w.limit, v, currency),
+                          lambda v: _current(w.limit, v, currency),
                           worth_unit(w.limit, currency, units),
                           per=lambda v: unit_price(v, currency)))
     if w.dual_basis is None:
