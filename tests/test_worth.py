@@ -354,3 +354,31 @@ def test_the_report_and_the_workbook_carry_the_same_figures() -> None:
             assert cells[6].value == pytest.approx(ends[0][1] * rate)
             assert cells[7].value == pytest.approx(ends[1][1] * rate)
             assert cells[9] == row[7]
+
+
+NEAR = """\
+    name: near
+    target: {exports: 98}
+    levers:
+      a: {unit_cost: 1, yield_per_unit: 1, max_units: 100}
+      b: {unit_cost: 3, yield_per_unit: 1}
+    """
+
+
+def test_a_nearly_binding_cap_is_worth_what_tightening_it_costs(tmp_path: Path) -> None:
+    """a 98 of a cap of 100 (2 unused, under 5%): lowering the cap 5 to 95 takes 3 units
+    of b for 3 of a, 9 - 3 = 6; raising it changes nothing."""
+    loadout = write(tmp_path, NEAR)
+    result = solve_scenario(loadout)
+    assert "levers.a.max_units" not in result.binding
+    cap = {w.limit: w for w in worth_of(loadout, result)}["levers.a.max_units"]
+    assert not cap.binding
+    assert (cap.tighten_step, cap.loosen_step) == (5.0, 5.0)
+    assert cap.tighten_cost == pytest.approx(6.0, rel=1e-9)
+    assert cap.loosen_saving == pytest.approx(0.0, abs=1e-9)
+    against_reference(loadout, cap)
+    code, out, err = invoke("explain", "--config", tmp_path / "s.yaml", "--sections",
+                            "binding")
+    assert code == 0, err
+    assert ("levers.a.max_units (now 100, nearly binding: less than 5% of it unused): "
+            "lowering it by 5 to 95 costs 6 USD more") in out

@@ -24,6 +24,7 @@ from optimizer.analyses.limits import (
     limit_value,
     with_limit,
 )
+from optimizer.plan.check import nearly_binding
 from optimizer.results import Edge, Result, Worth
 from optimizer.scenario import Loadout
 from optimizer.scenario.schema import Scenario
@@ -42,8 +43,9 @@ SEARCH_STEPS = 8
 
 def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = None
              ) -> list[Worth]:
-    """Each binding limit with a value in the file, tightened and loosened (see the
-    module): the target of a max_exports file is no constraint and is left out."""
+    """Each binding or nearly binding limit (less than 5% of it unused) with a value in
+    the file, tightened and loosened (see the module): the target of a max_exports
+    file is no constraint and is left out."""
     from optimizer.solving.engine import Session
 
     s = loadout.scenario
@@ -67,18 +69,27 @@ def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = N
     if base is None:
         base = _objective(result)
     assert base is not None
+    plan = {row.lever: [float(row.by_period[p].units) for p in s.period_labels]
+            for row in result.rows}
+    near = nearly_binding(s, plan, SHARE, need_target=s.objective == "min_cost")
     out = []
-    for name in result.binding:
+    for name in (*result.binding, *near):
         value = limit_value(s, name)
         if value is None or name == "target.exports" and s.objective != "min_cost":
             continue
         dual = duals.get(name, _no_dual(s, name)) if basis else None
-        out.append(_both_ways(probes, s, name, value, base, session.discrete, dual, basis))
+        out.append(_both_ways(probes, s, name, value, base, session.discrete, dual, basis,
+                              slack=near.get(name)))
     return out
 
 
 def _both_ways(probes: _Probes, s: Scenario, name: str, value: float, base: float,
-               discrete: bool, dual: float | None, basis: str | None) -> Worth:
+               discrete: bool, dual: float | None, basis: str | None,
+               slack: float | None = None) -> Worth:
+    """``name`` tightened and loosened. A nearly binding limit (``slack`` unused)
+    starts to bind as it is tightened: that is what it is moved to see, so its
+    tightening is searched from where it binds, and its binding is no change."""
+    ignored = () if slack is None else (name,)
     # +1: the objective's "better" is lower (cost); -1: higher (exports)
     better = 1.0 if s.objective == "min_cost" else -1.0
     loosen = _direction(name)
@@ -90,9 +101,9 @@ def _both_ways(probes: _Probes, s: Scenario, name: str, value: float, base: floa
     if loosen > 0:
         tight_span = min(span, value)  # a cap is not lowered below 0
     t_step, t_obj, t_edge, past = _search(probes, s, name, value, -loosen, tight_span,
-                                          counted, discrete)
+                                          counted, discrete, ignored, slack or 0.0)
     l_step, l_obj, l_edge, _ = _search(probes, s, name, value, loosen, span, counted,
-                                       discrete)
+                                       discrete, ignored)
     return Worth(
         limit=name, now=value, objective=s.objective, base=base,
         tighten_step=t_step,
@@ -100,27 +111,28 @@ def _both_ways(probes: _Probes, s: Scenario, name: str, value: float, base: floa
         loosen_step=l_step,
         loosen_saving=None if l_obj is None else better * (base - l_obj),
         tighten_edge=t_edge, loosen_edge=l_edge, no_plan_past=past,
-        dual=dual, dual_basis=basis)
+        dual=dual, dual_basis=basis, binding=slack is None)
 
 
-def _mix(r: Result, discrete: bool) -> Any:
+def _mix(r: Result, discrete: bool, ignored: tuple[str, ...] = ()) -> Any:
     """What counts as a change in the plan: no plan, a lever coming in or going out,
-    and for an LP what binds (a MIP's binding set flickers with whole numbers)."""
+    and for an LP what binds (a MIP's binding set flickers with whole numbers), less
+    the ``ignored`` limits."""
     if _objective(r) is None:
         return None
     used = tuple(rec.lever for rec in r.rows if rec.units > 1e-9)
     if discrete:
         return used
-    return used, tuple(b for b in r.binding if b != "target.exports")
+    return used, tuple(b for b in r.binding if b != "target.exports" and b not in ignored)
 
 
 def _search(probes: _Probes, s: Scenario, name: str, value: float, sign: float,
-            span: float, counted: bool, discrete: bool
-            ) -> tuple[float, float | None, Edge, float | None]:
+            span: float, counted: bool, discrete: bool, ignored: tuple[str, ...] = (),
+            unused: float = 0.0) -> tuple[float, float | None, Edge, float | None]:
     """The step one way (``sign`` +1 raises the limit): the largest move up to
     ``span`` whose plan keeps the mix of the first move's; the objective there; why
     it stops; and, where it stops because moving further leaves no plan, the
-    search's bound (no plan there).
+    search's bound (no plan there). ``unused``: the limit's slack, moved past first.
 
     The bisection's probes screen (HiGHS's own bound, no second opinion); the step
     shown and the bound are solved in full."""
@@ -128,15 +140,18 @@ def _search(probes: _Probes, s: Scenario, name: str, value: float, sign: float,
     def at(t: float, screen: bool = False) -> Result:
         return probes.result(with_limit(s, name, value + sign * t), screen)
 
-    first = min(1.0 if counted else FIRST * abs(value) or FIRST, span)
+    first = 1.0 if counted else FIRST * abs(value) or FIRST
+    if unused:  # from where the limit starts to bind
+        first += float(math.ceil(unused)) if counted else unused
+    first = min(first, span)
     if first <= 0:
         return 0.0, None, "no plan", value
     start = at(first)
     if _objective(start) is None:
         return 0.0, None, "no plan", value + sign * first
-    ref = _mix(start, discrete)
+    ref = _mix(start, discrete, ignored)
     far = at(span)
-    if _mix(far, discrete) == ref:
+    if _mix(far, discrete, ignored) == ref:
         return span, _objective(far), "share", None
     inside, outside = first, span
     for _ in range(SEARCH_STEPS):
@@ -145,7 +160,7 @@ def _search(probes: _Probes, s: Scenario, name: str, value: float, sign: float,
             mid = float(math.floor(mid))
         if mid <= inside or mid >= outside:
             break
-        if _mix(at(mid, screen=True), discrete) == ref:
+        if _mix(at(mid, screen=True), discrete, ignored) == ref:
             inside = mid
         else:
             outside = mid

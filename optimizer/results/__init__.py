@@ -485,6 +485,9 @@ class Worth:
     the limit no dual. One-sided at a degenerate vertex: shown only as such."""
     dual_basis: str | None = None
     """"LP" or "LP with integers fixed"."""
+    binding: bool = True
+    """False: nearly binding (the plan leaves less than 5% of the limit unused, so
+    tightening it by that much would bind it)."""
 
     @property
     def lowers(self) -> bool:

@@ -331,7 +331,8 @@ def unit_price(value: float, currency: str) -> str:
 def worth_sentence(w: Worth, currency: str, units: Mapping[str, str]) -> str:
     """The command line's line for one limit: its name and value, its worth both ways
     (exact figures), and the LP's dual beside it, labelled as what it is."""
-    line = (f"{w.limit} (now {limit_amount(w.limit, w.now, currency)}): "
+    near = "" if w.binding else ", nearly binding: less than 5% of it unused"
+    line = (f"{w.limit} (now {limit_amount(w.limit, w.now, currency)}{near}): "
             + worth_words(w, lambda v: price(v, currency),
                           lambda v: _current(w.limit, v, currency),
                           worth_unit(w.limit, currency, units),

@@ -64,14 +64,16 @@ def binding_table(r: Result, s: Scenario, worth: Sequence[Worth], rate: float) -
     units = {rec.lever: rec.unit for rec in r.rows}
     cost = r.objective == "min_cost"
     rows: list[tuple[Any, ...]] = []
-    for name in r.binding:
+    near = [w.limit for w in worth if not w.binding and w.limit not in r.binding]
+    for name in (*r.binding, *near):
         w = by_name.get(name)
         if w is None:
             rows.append((describe(name, s), name, None, None, None, None, None,
                          "not moved: no single value to move", None, None, None, None))
             continue
-        rows.append((describe(name, s), name, _q(name, w.now, rate),
-                     _q(name, w.tighten_step, rate), _money(w.tighten_cost, rate),
+        rows.append((describe(name, s) + ("" if w.binding else " (nearly binding)"), name,
+                     _q(name, w.now, rate), _q(name, w.tighten_step, rate),
+                     _money(w.tighten_cost, rate),
                      _q(name, w.loosen_step, rate), _money(w.loosen_saving, rate),
                      _reading(w, rate, cur, worth_unit(name, cur, units)),
                      _q(name, w.tightened, rate), _q(name, w.loosened, rate),
@@ -96,7 +98,8 @@ def binding_table(r: Result, s: Scenario, worth: Sequence[Worth], rate: float) -
         rows=tuple(rows),
         page_hidden=("tightened_to", "loosened_to", "objective_tightened",
                      "objective_loosened"),
-        caption=("Each limit the plan presses against, tightened (caps lowered, floors and "
+        caption=("Each limit the plan presses against (or nearly: less than 5% of it "
+                 "unused), tightened (caps lowered, floors and "
                  "goals raised) and loosened, each by the smaller of 5% and the distance to "
                  "the next change in the plan, and the scenario re-solved"
                  + ("." if cost else "; in lever exports.")),
