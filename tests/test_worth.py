@@ -382,3 +382,20 @@ def test_a_nearly_binding_cap_is_worth_what_tightening_it_costs(tmp_path: Path) 
     assert code == 0, err
     assert ("levers.a.max_units (now 100, nearly binding: less than 5% of it unused): "
             "lowering it by 5 to 95 costs 6 USD more") in out
+
+
+def test_a_cap_at_zero_is_only_loosened(tmp_path: Path) -> None:
+    """c (0.5 a unit) is capped at 0: a cap of 0 cannot be lowered; raising it by one
+    unit (5% of 0 is no step) swaps a unit of b (3) for one of c: saves 2.5."""
+    loadout = write(tmp_path, HAND.replace(
+        "      b: {unit_cost: 3, yield_per_unit: 1}",
+        "      b: {unit_cost: 3, yield_per_unit: 1}\n"
+        "      c: {unit_cost: 0.5, yield_per_unit: 1, max_units: 0}"))
+    cap = worth(loadout)["levers.c.max_units"]
+    assert cap.tighten_step == 0.0 and cap.tighten_cost is None and cap.no_plan_past is None
+    assert cap.loosen_step == 1.0 and cap.loosen_saving == pytest.approx(2.5, rel=1e-9)
+    code, out, err = invoke("explain", "--config", tmp_path / "s.yaml", "--sections",
+                            "binding")
+    assert code == 0, err
+    assert ("levers.c.max_units (now 0): it cannot be lowered (it is at 0); raising it by 1 "
+            "to 1 saves 2.5000 USD") in out

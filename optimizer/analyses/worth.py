@@ -144,8 +144,8 @@ def _search(probes: _Probes, s: Scenario, name: str, value: float, sign: float,
     if unused:  # from where the limit starts to bind
         first += float(math.ceil(unused)) if counted else unused
     first = min(first, span)
-    if first <= 0:
-        return 0.0, None, "no plan", value
+    if first <= 0:  # a cap at 0: nothing to lower
+        return 0.0, None, "share", None
     start = at(first)
     if _objective(start) is None:
         return 0.0, None, "no plan", value + sign * first

@@ -262,8 +262,9 @@ def worth_words(w: Worth, money: Callable[[float], str], amount: Callable[[float
                 unit: str, per: Callable[[float], str] | None = None) -> str:
     """A binding limit's worth both ways, with the figures written by ``money`` (an
     amount of cost or of exports) and ``amount`` (the limit's own value): 'lowering
-    it by 3,062 to 76,938 costs 1,029,674 USD more (336 USD per worker); raising it
-    by 4,000 to 84,000 saves 1,345,029 USD (336 USD per worker)'. "Changes nothing"
+    it by 3,000 to 77,000, where the plan changes, costs 1,008,772 USD more (336 USD
+    per worker); raising it by 4,000 to 84,000 saves 1,345,029 USD (336 USD per
+    worker)'. "Changes nothing"
     only when both ways change nothing. ``per`` writes the figure per unit of the limit
     (default ``money``: a report in another currency converts a count's price, not a
     price per unit of money)."""
@@ -273,13 +274,16 @@ def worth_words(w: Worth, money: Callable[[float], str], amount: Callable[[float
         return (f"changes nothing either way: {tighten} it by {amount(w.tighten_step)} "
                 f"or {loosen} it by {amount(w.loosen_step)}")
     past = "below" if w.lowers else "above"
-    if w.tighten_cost is None:
+    if w.tighten_cost is None and w.no_plan_past is None:
+        first = f"it cannot be {'lowered' if w.lowers else 'raised'} (it is at {amount(w.now)})"
+    elif w.tighten_cost is None:
         first = (f"{tighten} it at all leaves no plan (none at "
                  f"{amount(w.no_plan_past if w.no_plan_past is not None else w.now)})")
     else:
         where = ", where the plan changes," if w.tighten_edge == "change" else ""
         first = (f"{tighten} it by {amount(w.tighten_step)} to {amount(w.tightened)}{where} "
-                 f"{_effect(w, -w.tighten_cost, money)}{_each(w.tighten_per_unit, each, unit)}")
+                 f"{_effect(w, -w.tighten_cost, money)}"
+                 f"{_each(w, w.tighten_cost, w.tighten_per_unit, each, unit)}")
         if w.tighten_edge == "no plan" and w.no_plan_past is not None:
             first += (f"; no plan {past} {amount(w.tightened)} (none at "
                       f"{amount(w.no_plan_past)})")
@@ -289,7 +293,7 @@ def worth_words(w: Worth, money: Callable[[float], str], amount: Callable[[float
         where = ", where the plan changes," if w.loosen_edge == "change" else ""
         second = (f"{loosen} it by {amount(w.loosen_step)} to {amount(w.loosened)}{where} "
                   f"{_effect(w, w.loosen_saving, money)}"
-                  f"{_each(w.loosen_per_unit, each, unit)}")
+                  f"{_each(w, w.loosen_saving, w.loosen_per_unit, each, unit)}")
     return f"{first}; {second}"
 
 
@@ -303,8 +307,10 @@ def _effect(w: Worth, gain: float, money: Callable[[float], str]) -> str:
     return f"adds {money(gain)} of exports" if gain > 0 else f"loses {money(-gain)} of exports"
 
 
-def _each(per: float | None, money: Callable[[float], str], unit: str) -> str:
-    if per is None or per == 0:
+def _each(w: Worth, change: float, per: float | None, money: Callable[[float], str],
+          unit: str) -> str:
+    """' (336 USD per worker)', where the move changes something."""
+    if per is None or abs(change) <= WORTH_NOTHING * max(1.0, abs(w.base)):
         return ""
     return f" ({money(abs(per))} per {unit})"
 

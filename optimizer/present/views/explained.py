@@ -73,7 +73,8 @@ def binding_table(r: Result, s: Scenario, worth: Sequence[Worth], rate: float) -
             continue
         rows.append((describe(name, s) + ("" if w.binding else " (nearly binding)"), name,
                      _q(name, w.now, rate), _q(name, w.tighten_step, rate),
-                     _money(w.tighten_cost, rate),
+                     _money(w.tighten_cost, rate) if w.tighten_step or w.no_plan_past is not None
+                     else Quantity(None, "text", "at 0"),
                      _q(name, w.loosen_step, rate), _money(w.loosen_saving, rate),
                      _reading(w, rate, cur, worth_unit(name, cur, units)),
                      _q(name, w.tightened, rate), _q(name, w.loosened, rate),
