@@ -73,6 +73,7 @@ def builds() -> tuple[dict[str, int], object]:
 
 def sections(workers: int | None) -> dict[str, float]:
     from optimizer.analyses import explain as ex
+    from optimizer.analyses.worth import worth_of
     from optimizer.scenario import load_scenario
     from optimizer.solving.engine import Session
 
@@ -81,7 +82,7 @@ def sections(workers: int | None) -> dict[str, float]:
     start = time.perf_counter()
     result = Session(lo).solve()
     out["solve"] = time.perf_counter() - start
-    for name, run in (("binding", lambda: ex.worth_of(lo, result)),
+    for name, run in (("binding", lambda: worth_of(lo, result)),
                       ("tornado", lambda: ex.tornado(lo, workers=workers)),
                       ("ranging", lambda: ex.stability(lo, workers=workers)),
                       ("room", lambda: ex.room(lo))):

@@ -60,15 +60,23 @@ def test_worth_of_binding_limits_matches_finite_differences() -> None:
     base = e.result.total_cost
     worth = {w.limit: w for w in e.worth}
     centres = worth["levers.erozgar_centers.max_units"]
-    moved = solve_scenario(load_scenario(SHIPPED, [("levers.erozgar_centers.max_units",
-                                                    10_001)]))
-    assert centres.change == pytest.approx(moved.total_cost - base, rel=1e-9)
+    assert (centres.tighten_step, centres.loosen_step) == (500, 500)  # 5% of 10,000
+    for value, figure in ((centres.loosened, centres.loosen_saving),
+                          (centres.tightened, -(centres.tighten_cost or 0.0))):
+        moved = solve_scenario(load_scenario(SHIPPED, [("levers.erozgar_centers.max_units",
+                                                        value)]))
+        assert figure == pytest.approx(base - moved.total_cost, rel=1e-9)
     # hand: one more centre gives 300,000 of exports for 35.09 net, replacing
-    # 12 workers (300,000 / 25,000) at 1,052.63: saves 12,631.58 - 35.09 = 12,596.49
-    assert centres.per_unit == pytest.approx(-(12 * 300_000 / 285 - 10_000 / 285), rel=1e-9)
+    # 12 workers (300,000 / 25,000) at 1,052.63: saves 12,631.58 - 35.09 = 12,596.49;
+    # one fewer costs as much (500 either way stays on that segment)
+    each = 12 * 300_000 / 285 - 10_000 / 285
+    assert centres.loosen_per_unit == pytest.approx(each, rel=1e-9)
+    assert centres.tighten_per_unit == pytest.approx(each, rel=1e-9)
     code, out, _ = invoke("explain", "--config", SHIPPED)
     assert code == 0
-    assert "levers.erozgar_centers.max_units (now 10,000): each unit more saves 12,596 USD" in out
+    assert ("levers.erozgar_centers.max_units (now 10,000): lowering it by 500 to 9,500 "
+            "costs 6,298,246 USD more (12,596 USD per centre); raising it by 500 to 10,500 "
+            "saves 6,298,246 USD (12,596 USD per centre)") in out
 
 
 def test_tornado_and_room_match_independent_solves() -> None:

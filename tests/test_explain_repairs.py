@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from scipy.optimize import linprog
 
-from optimizer.analyses.explain import explain, joint_repair, repairs_for, room, worth_of
+from optimizer.analyses.explain import explain, joint_repair, repairs_for, room
+from optimizer.analyses.worth import worth_of
 from optimizer.plan.precheck import precheck
 from optimizer.results import Repair
 from optimizer.scenario import load_scenario
@@ -271,10 +272,13 @@ def test_lp_duals_equal_finite_differences(tmp_path: Path) -> None:
     worth = {w.limit: w for w in worth_of(loadout, result)}
     # hand: one more unit of a gives 2 exports, 2 fewer b: saves 6, costs 1 -> -5;
     # one export less of the target saves one third of a b... 3 per export
+    # (the re-solves move 5% either way: 1.5 units of a, 5 of the target, on one segment)
     assert worth["levers.a.max_units"].dual == pytest.approx(-5.0, rel=1e-9)
-    assert worth["levers.a.max_units"].per_unit == pytest.approx(-5.0, rel=1e-6)
+    assert worth["levers.a.max_units"].loosen_per_unit == pytest.approx(5.0, rel=1e-6)
+    assert worth["levers.a.max_units"].tighten_per_unit == pytest.approx(5.0, rel=1e-6)
     assert worth["target.exports"].dual == pytest.approx(3.0, rel=1e-9)
-    assert worth["target.exports"].per_unit == pytest.approx(3.0, rel=1e-6)
+    assert worth["target.exports"].loosen_per_unit == pytest.approx(3.0, rel=1e-6)
+    assert worth["target.exports"].tighten_per_unit == pytest.approx(3.0, rel=1e-6)
     assert {w.dual_basis for w in worth.values()} == {"LP"}
 
 
@@ -286,7 +290,8 @@ def test_mip_duals_come_from_the_lp_with_integers_fixed_and_say_so() -> None:
     # retention (continuous, 0.02 a dollar of exports) is what moves at the margin
     # once the integers are fixed; the re-solve lets the workers move too: 0.0421
     assert worth["target.exports"].dual == pytest.approx(0.02, rel=1e-9)
-    assert worth["target.exports"].per_unit == pytest.approx(0.0421, rel=1e-2)
+    assert worth["target.exports"].loosen_per_unit == pytest.approx(0.0421, rel=1e-2)
+    assert worth["target.exports"].tighten_per_unit == pytest.approx(0.0421, rel=1e-2)
     # centres are whole: the fixed LP holds them and prices nothing there
     assert worth["levers.erozgar_centers.max_units"].dual is None
     code, stdout, _ = invoke("explain", "--config", ROOT / "configs" /
@@ -335,9 +340,11 @@ def test_max_exports_duals_price_exports_and_equal_finite_differences(tmp_path: 
     # hand: one more unit of a adds 2 exports and takes 1 from b's money (0.5
     # exports): 1.5; each 1 of ceiling buys half a unit of b: 0.5
     assert worth["levers.a.max_units"].dual == pytest.approx(1.5, rel=1e-9)
-    assert worth["levers.a.max_units"].per_unit == pytest.approx(1.5, rel=1e-5)
+    assert worth["levers.a.max_units"].loosen_per_unit == pytest.approx(1.5, rel=1e-5)
+    assert worth["levers.a.max_units"].tighten_per_unit == pytest.approx(1.5, rel=1e-5)
     assert worth["budget.ceiling"].dual == pytest.approx(0.5, rel=1e-9)
-    assert worth["budget.ceiling"].per_unit == pytest.approx(0.5, rel=1e-5)
+    assert worth["budget.ceiling"].loosen_per_unit == pytest.approx(0.5, rel=1e-5)
+    assert worth["budget.ceiling"].tighten_per_unit == pytest.approx(0.5, rel=1e-5)
     assert {w.dual_basis for w in worth.values()} == {"LP"}
 
 

@@ -240,11 +240,17 @@ def test_markdown_frontier_equals_the_sweep(three: Path, sweep3: Sweep) -> None:
 
 def test_binding_limits_and_their_worth(three: Path, result3: Result) -> None:
     rows = md_tables((three / "report.md").read_text(encoding="utf-8"))[
-        "What binds, and what it is worth"]
+        "What binds, and what it is worth both ways"]
     assert [r[1].strip("`") for r in rows[1:]] == list(result3.binding)
     retention = next(r for r in rows if "dollar_retention.max_units" in r[1])
-    # one more $1M of retention cap saves $21,800 of discounted cost: 0.0218 a dollar
-    assert retention[4] == "-$0.0218" and "saves $0.0218" in retention[5]
+    # the retention cap moved 50M (5%) either way: $1.09M of discounted cost, 0.0218 a
+    # dollar (the explain tests hold these figures against scipy's)
+    assert retention[3:7] == ["50M", "$1.09M", "50M", "$1.09M"]
+    assert "saves $1.09M ($0.0218 per USD retained a year)" in retention[7]
+    # the done-when: what lowering the training capacity costs
+    cap = next(r for r in rows if "it_workforce.max_units_per_period" in r[1])
+    assert cap[7].startswith("lowering it by 3,000 to 77,000, where the plan changes, "
+                             "costs $1.01M more")
 
 
 def test_totals_add_up_or_the_table_says_so(three: Path, tmp_path: Path) -> None:

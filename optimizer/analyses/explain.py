@@ -13,6 +13,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from optimizer.analyses.limits import (
+    _counted,
+    _direction,
+    _lever,
+    _objective,
+    _Probes,
+    limit_value,
+    with_limit,
+)
+from optimizer.analyses.worth import worth_of
 from optimizer.errors import OutOfTime
 from optimizer.numbers import quantized
 from optimizer.results import (
@@ -24,200 +34,16 @@ from optimizer.results import (
     Result,
     Stability,
     Swing,
-    Worth,
 )
 from optimizer.results.messages import typed
 from optimizer.scenario import Loadout
 from optimizer.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from optimizer.solving.engine import Session
     from optimizer.solving.options import SolverOptions
 
 BISECTIONS = 40
 DOUBLINGS = 40
-
-
-# --- moving one named limit ------------------------------------------------------
-
-
-def _lever(s: Scenario, lid: str, **update: Any) -> Scenario:
-    levers = dict(s.levers)
-    levers[lid] = levers[lid].model_copy(update=update)
-    return s.model_copy(update={"levers": levers})
-
-
-def limit_value(s: Scenario, name: str) -> float | None:
-    """The current value of a named limit, or None when it cannot be moved here."""
-    parts = name.split(".")
-    if name == "budget.ceiling":
-        return s.budget.ceiling
-    if name == "target.exports":
-        return s.target.exports
-    if parts[:2] == ["budget", "per_period"]:
-        return next((v for k, v in s.budget.per_period.items() if str(k) == parts[2]), None)
-    if parts[:2] == ["target", "milestones"]:
-        return next((v for k, v in s.target.milestones.items() if str(k) == parts[2]), None)
-    if parts[0] == "levers" and len(parts) == 3 and parts[1] in s.levers:
-        value = getattr(s.levers[parts[1]], parts[2], None)
-        return value if isinstance(value, int | float) and not isinstance(value, bool) else None
-    return None
-
-
-def with_limit(s: Scenario, name: str, value: float) -> Scenario:
-    """``s`` with the named limit set to ``value`` (validated scenarios stay valid
-    for the moves made here: caps up, floors and goals down)."""
-    parts = name.split(".")
-    if name == "budget.ceiling":
-        return s.model_copy(update={"budget": s.budget.model_copy(update={"ceiling": value})})
-    if name == "target.exports":
-        return s.model_copy(update={"target": s.target.model_copy(update={"exports": value})})
-    if parts[:2] == ["budget", "per_period"]:
-        caps = {k: (value if str(k) == parts[2] else v) for k, v in s.budget.per_period.items()}
-        return s.model_copy(update={"budget": s.budget.model_copy(update={"per_period": caps})})
-    if parts[:2] == ["target", "milestones"]:
-        goals = {k: (value if str(k) == parts[2] else v) for k, v in s.target.milestones.items()}
-        return s.model_copy(update={"target": s.target.model_copy(update={"milestones": goals})})
-    return _lever(s, parts[1], **{parts[2]: value})
-
-
-# --- solving -------------------------------------------------------------------------
-
-
-class _Probes:
-    """The probes of one search, each the file's scenario with limits or parameters
-    moved, solved on one session kept warm (see Session.probe): in the file's own
-    model units, so a search that takes the target towards 0 does not rescale the
-    model as it goes, and HiGHS starts each probe from the last one's basis."""
-
-    def __init__(self, loadout: Loadout, options: SolverOptions | None,
-                 session: Session | None = None) -> None:
-        self.loadout = loadout
-        self.options = options
-        self._session = session
-
-    def result(self, s: Scenario, screen: bool = False) -> Result:
-        if self._session is None:
-            from optimizer.solving.engine import Session
-
-            self._session = Session(self.loadout, self.options)
-        return self._session.probe(s, screen)
-
-    def screened(self, s: Scenario) -> bool:
-        """Feasibility from a screening probe (no second opinion, see Session.probe):
-        True is proven (a plan passed the re-check), False may be wrong."""
-        return self._feasible(s, screen=True)
-
-    def sure(self, s: Scenario) -> bool:
-        """Feasibility as a full solve finds it: a screen's False is solved again."""
-        return self._feasible(s, screen=True) or self._feasible(s, screen=False)
-
-    def proven(self, s: Scenario) -> bool:
-        """An optimum proven by a full solve: what a repair printed must give when it
-        is typed back (a plan at the edge of what HiGHS calls feasible can pass the
-        re-check and still not be proven)."""
-        return self._feasible(s, screen=False, proven=True)
-
-    def decided(self, s: Scenario) -> bool | None:
-        """True: feasible (a plan passed the re-check); False: proven infeasible by a
-        full solve; None: neither (the model cannot represent ``s``, or no proof)."""
-        from optimizer.errors import ScenarioError, SolverError
-
-        if self._feasible(s, screen=True):
-            return True
-        try:
-            return False if self.result(s).status == "infeasible" else None
-        except (ScenarioError, SolverError):
-            return None
-
-    def _feasible(self, s: Scenario, screen: bool, proven: bool = False) -> bool:
-        """A probe of a repair search: a move so large the model cannot represent it
-        (coefficients past 1e10) counts as no plan, not as an error in the file."""
-        from optimizer.errors import ScenarioError, SolverError
-
-        try:
-            result = self.result(s, screen)
-        except OutOfTime:
-            raise
-        except (ScenarioError, SolverError):
-            # no plan that passes the re-check: not a repair (the file's own scale
-            # can be too coarse for a probe near 0)
-            return False
-        if result.status == "limit_without_plan":
-            # a probe cut short proves nothing either way: the search stops here
-            raise OutOfTime(f"a probe ended {result.status}")
-        # a plan that passed the re-check proves feasibility, proven optimal or not;
-        # a probe without one counts as infeasible (a repair is printed only when a
-        # re-checked plan stands behind it)
-        return result.status == "optimal" or not proven and (
-            result.status in ("not_proven", "limit_with_plan") and result.plan == "best_found")
-
-
-def _objective(r: Result) -> float | None:
-    if r.status != "optimal":
-        return None
-    return r.discounted_cost if r.objective == "min_cost" else r.lever_exports
-
-
-def _step(name: str, value: float, s: Scenario) -> float:
-    """A move small enough to stay on the limit's current segment, big enough to count."""
-    parts = name.split(".")
-    if parts[0] == "levers" and parts[1] in s.levers and s.levers[parts[1]].integer \
-            and parts[2] in ("max_units", "min_units", "max_units_per_period"):
-        return 1.0
-    return max(abs(value) * 1e-3, 1e-6)
-
-
-def _direction(name: str) -> float:
-    """+1 to loosen an upper limit (a cap, a ceiling), -1 to loosen a floor or a goal."""
-    tail = name.rsplit(".", 1)[-1]
-    lowering = tail.startswith("min_") or name.startswith("target.")
-    return -1.0 if lowering else 1.0
-
-
-def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = None
-             ) -> list[Worth]:
-    """For each binding limit that has a value: the objective after loosening it a step."""
-    from optimizer.solving.engine import Session
-
-    s = loadout.scenario
-    base = _objective(result)
-    duals: dict[str, float] = {}
-    basis = None
-    session = None if base is None else Session(loadout, options)
-    if session is not None:
-        if s.objective == "min_cost":
-            if session.solve(diagnose=False).status == "optimal":
-                duals = session.limit_duals()
-                basis = "LP with integers fixed" if session.discrete else "LP"
-        elif session.maximise_exports():
-            # the first stage's LP prices the exports; the second (cheapest plan
-            # within 1e-9 of them) would price cost instead
-            duals = session.limit_duals()
-            basis = "LP with integers fixed" if session.discrete else "LP"
-    # each move on the session the duals came from, warm from its basis
-    probes = _Probes(loadout, options, session)
-    out = []
-    for name in result.binding:
-        value = limit_value(s, name)
-        if value is None or base is None or name == "target.exports" and s.objective != \
-                "min_cost":
-            continue
-        step = _step(name, value, s) * _direction(name)
-        moved = _objective(probes.result(with_limit(s, name, value + step)))
-        out.append(Worth(name, value, step, None if moved is None else moved - base,
-                         s.objective, duals.get(name, _no_dual(s, name) if basis else None),
-                         basis))
-    return out
-
-
-def _no_dual(s: Scenario, name: str) -> float | None:
-    """The dual of a limit the LP gave none: 0 (it does not bind there), or None for
-    a cap on an integer lever, whose units the LP with integers fixed holds."""
-    parts = name.split(".")
-    if parts[0] == "levers" and s.levers[parts[1]].integer and "units" in parts[-1]:
-        return None
-    return 0.0
 
 
 class _ScreenWrong(Exception):
@@ -324,12 +150,6 @@ def _narrow(low: float, high: float) -> bool:
     printed (6-8 digits): a probe closer to the edge only asks the solver the
     hardest question there is (a MIP at its feasibility edge ran for minutes)."""
     return high - low <= 1e-7 * max(abs(low), abs(high), 1e-300)
-
-
-def _counted(s: Scenario, name: str) -> bool:
-    """A limit on whole units of an integer lever."""
-    parts = name.split(".")
-    return parts[0] == "levers" and s.levers[parts[1]].integer and "units" in parts[2]
 
 
 JOINT_BISECTIONS = 30

@@ -108,9 +108,10 @@ def solve_report(
     if s.uncertain and levels and s.objective != "min_cost" and asked is not None:
         raise UsageError("--confidences: the cost of certainty applies to min_cost scenarios "
                          f"(got objective {s.objective}); give --confidences none")
-    from optimizer.analyses.explain import SECTIONS, worth_of
+    from optimizer.analyses.explain import SECTIONS
     from optimizer.analyses.explain import explain as explain_scenario
     from optimizer.analyses.sweep import parse_range, run_sweep
+    from optimizer.analyses.worth import worth_of
     from optimizer.present.views.currency import rate_for
 
     rate_for(s, options.currency)  # an unknown currency is refused before any solving

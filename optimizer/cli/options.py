@@ -127,7 +127,7 @@ def check_relax(names: Sequence[str], loadout: Loadout) -> tuple[str, ...]:
     """The --relax names, each a limit with a value in the scenario (else UsageError)."""
     if not names:
         return ()
-    from optimizer.analyses.explain import limit_value
+    from optimizer.analyses.limits import limit_value
 
     bad = [n for n in names if limit_value(loadout.scenario, n) is None]
     if bad:

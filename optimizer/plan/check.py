@@ -210,6 +210,30 @@ def binding(s: Scenario, plan: Plan, need_target: bool) -> list[str]:
     return out
 
 
+def nearly_binding(s: Scenario, plan: Plan, share: float, need_target: bool
+                   ) -> dict[str, float]:
+    """Limits ``plan`` does not press against but would if they were tightened by
+    ``share`` of their value (a cap with less than that share left, a floor or a goal
+    exceeded by less), in order, each with its least slack (in the limit's units);
+    locks, logic and curves left out."""
+    got = paths(s, plan)
+    pressed = set(binding(s, plan, need_target))
+    out: dict[str, float] = {}
+
+    def hit(name: str, value: float, limit: float, sense: str) -> None:
+        if ".units" in name or sense == "==" or name in pressed \
+                or name.endswith((".requires", ".excludes", ".yield_curve")):
+            return
+        if name.startswith("levers.") and sense == ">=" and limit <= 0:
+            return
+        slack = limit - value if sense == "<=" else value - limit
+        if 0 < slack <= share * abs(limit):
+            out[name] = min(slack, out.get(name, slack))
+
+    _walk(s, got, need_target, hit)
+    return out
+
+
 def limits_on_exports(s: Scenario, plan: Plan) -> list[str]:
     """Binding limits that can hold exports back: upper caps, ceilings, relations, locks.
 

@@ -491,28 +491,108 @@ class Sweep:
         return pd.DataFrame(self.rows())
 
 
+Edge = Literal["share", "change", "no plan"]
+"""Why a worth move stops where it does: at the share (5% of the limit), where the
+plan changes (a lever comes in or goes out, or what binds changes), or where
+moving further leaves no plan."""
+
+
 @dataclass(frozen=True)
 class Worth:
-    """What moving one binding limit by ``step`` does to the objective."""
+    """What one binding limit is worth both ways: the objective re-solved with the
+    limit tightened by ``tighten_step`` and loosened by ``loosen_step`` (each the
+    smaller of 5% of the limit and the distance to the next change in the plan,
+    found by search; whole units for a count of an integer lever).
+
+    Caps, ceilings and locks are tightened downwards, floors, milestones and the
+    target upwards. Both figures are in the objective's terms, positive when they
+    are what the names say: ``tighten_cost`` the extra cost (min_cost) or the
+    exports lost (max_exports), ``loosen_saving`` the cost saved or the exports
+    gained."""
 
     limit: str
-    value: float
-    step: float
-    change: float | None
-    """Objective change (cost for min_cost, exports for max_exports); None if the
-    moved scenario has no plan."""
+    now: float
     objective: str
+    base: float
+    """The objective at the limit's current value (what the changes are against)."""
+    tighten_step: float
+    """How far the limit was tightened (>= 0, in the limit's own units)."""
+    tighten_cost: float | None
+    """None: no plan with the limit tightened at all (see ``no_plan_past``)."""
+    loosen_step: float
+    loosen_saving: float | None
+    """None: no plan loosened (numerics only: loosening keeps every plan)."""
+    tighten_edge: Edge = "share"
+    loosen_edge: Edge = "share"
+    no_plan_past: float | None = None
+    """The search's bound where tightening leaves no plan: none at this value (nor
+    past it); a plan at the tightened value."""
     dual: float | None = None
     """d(objective)/d(limit) read off the LP (for max_exports, its first stage's: the
     exports): for a MIP the LP with its integers fixed at the plan's values, which
     prices the limit with every whole-number decision held; None when that LP gives
-    the limit no dual."""
+    the limit no dual. One-sided at a degenerate vertex: shown only as such."""
     dual_basis: str | None = None
     """"LP" or "LP with integers fixed"."""
+    binding: bool = True
+    """False: nearly binding (the plan leaves less than 5% of the limit unused, so
+    tightening it by that much would bind it)."""
 
     @property
-    def per_unit(self) -> float | None:
-        return None if self.change is None else self.change / self.step
+    def lowers(self) -> bool:
+        """Tightening lowers the limit (a cap, a ceiling, a lock)."""
+        return not raised_to_tighten(self.limit)
+
+    @property
+    def tightened(self) -> float:
+        return self.now - self.tighten_step if self.lowers else self.now + self.tighten_step
+
+    @property
+    def loosened(self) -> float:
+        return self.now + self.loosen_step if self.lowers else self.now - self.loosen_step
+
+    @property
+    def objective_tightened(self) -> float | None:
+        """The objective re-solved with the limit tightened (None: no plan)."""
+        if self.tighten_cost is None:
+            return None
+        better = 1.0 if self.objective == "min_cost" else -1.0
+        return self.base + better * self.tighten_cost
+
+    @property
+    def objective_loosened(self) -> float | None:
+        if self.loosen_saving is None:
+            return None
+        better = 1.0 if self.objective == "min_cost" else -1.0
+        return self.base - better * self.loosen_saving
+
+    @property
+    def tighten_per_unit(self) -> float | None:
+        if self.tighten_cost is None or not self.tighten_step:
+            return None
+        return self.tighten_cost / self.tighten_step
+
+    @property
+    def loosen_per_unit(self) -> float | None:
+        if self.loosen_saving is None or not self.loosen_step:
+            return None
+        return self.loosen_saving / self.loosen_step
+
+    @property
+    def changes_nothing(self) -> bool:
+        """Both directions leave the objective where it is (to a millionth of it)."""
+        return all(x is not None and abs(x) <= WORTH_NOTHING * max(1.0, abs(self.base))
+                   for x in (self.tighten_cost, self.loosen_saving))
+
+
+WORTH_NOTHING = 1e-6
+"""A change in the objective below this share of it counts as none."""
+
+
+def raised_to_tighten(limit: str) -> bool:
+    """Floors, milestones and the target are tightened by raising them."""
+    tail = limit.rsplit(".", 1)[-1]
+    return tail.startswith("min_") or limit.startswith("target.")
 
 
 @dataclass(frozen=True)

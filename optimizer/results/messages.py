@@ -7,11 +7,13 @@ from the same data."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 from optimizer.numbers import quantized
 from optimizer.numbers.exact import count, money
 from optimizer.results import (
+    WORTH_NOTHING,
     Certificate,
     ChanceInfo,
     Conflict,
@@ -26,6 +28,7 @@ from optimizer.results import (
     ReachBelowTarget,
     Repair,
     ShortMilestone,
+    Worth,
 )
 
 
@@ -291,3 +294,95 @@ def frontier_notes(e: FrontierEnds, currency: str) -> list[str]:
         out.append(f"Between {noun}s of {m(left)} and {m(right)} the frontier is left out: "
                    "HiGHS gave no optimum inside, or the walk reached its cap of solves.")
     return out
+
+
+def worth_words(w: Worth, money: Callable[[float], str], amount: Callable[[float], str],
+                unit: str, per: Callable[[float], str] | None = None) -> str:
+    """A binding limit's worth both ways, with the figures written by ``money`` (an
+    amount of cost or of exports) and ``amount`` (the limit's own value): 'lowering
+    it by 3,000 to 77,000, where the plan changes, costs 1,008,772 USD more (336 USD
+    per worker); raising it by 4,000 to 84,000 saves 1,345,029 USD (336 USD per
+    worker)'. "Changes nothing"
+    only when both ways change nothing. ``per`` writes the figure per unit of the limit
+    (default ``money``: a report in another currency converts a count's price, not a
+    price per unit of money)."""
+    each = per or money
+    tighten, loosen = ("lowering", "raising") if w.lowers else ("raising", "lowering")
+    if w.changes_nothing:
+        return (f"changes nothing either way: {tighten} it by {amount(w.tighten_step)} "
+                f"or {loosen} it by {amount(w.loosen_step)}")
+    past = "below" if w.lowers else "above"
+    if w.tighten_cost is None and w.no_plan_past is None:
+        first = f"it cannot be {'lowered' if w.lowers else 'raised'} (it is at {amount(w.now)})"
+    elif w.tighten_cost is None:
+        first = (f"{tighten} it at all leaves no plan (none at "
+                 f"{amount(w.no_plan_past if w.no_plan_past is not None else w.now)})")
+    else:
+        where = ", where the plan changes," if w.tighten_edge == "change" else ""
+        first = (f"{tighten} it by {amount(w.tighten_step)} to {amount(w.tightened)}{where} "
+                 f"{_effect(w, -w.tighten_cost, money)}"
+                 f"{_each(w, w.tighten_cost, w.tighten_per_unit, each, unit)}")
+        if w.tighten_edge == "no plan" and w.no_plan_past is not None:
+            first += (f"; no plan {past} {amount(w.tightened)} (none at "
+                      f"{amount(w.no_plan_past)})")
+    if w.loosen_saving is None:
+        second = f"{loosen} it by {amount(w.loosen_step)} leaves no plan"
+    else:
+        where = ", where the plan changes," if w.loosen_edge == "change" else ""
+        second = (f"{loosen} it by {amount(w.loosen_step)} to {amount(w.loosened)}{where} "
+                  f"{_effect(w, w.loosen_saving, money)}"
+                  f"{_each(w, w.loosen_saving, w.loosen_per_unit, each, unit)}")
+    return f"{first}; {second}"
+
+
+def _effect(w: Worth, gain: float, money: Callable[[float], str]) -> str:
+    """What a move does to the objective, ``gain`` positive when it is better (cost
+    saved, exports added)."""
+    if abs(gain) <= WORTH_NOTHING * max(1.0, abs(w.base)):
+        return "changes nothing"
+    if w.objective == "min_cost":
+        return f"saves {money(gain)}" if gain > 0 else f"costs {money(-gain)} more"
+    return f"adds {money(gain)} of exports" if gain > 0 else f"loses {money(-gain)} of exports"
+
+
+def _each(w: Worth, change: float, per: float | None, money: Callable[[float], str],
+          unit: str) -> str:
+    """' (336 USD per worker)', where the move changes something."""
+    if per is None or abs(change) <= WORTH_NOTHING * max(1.0, abs(w.base)):
+        return ""
+    return f" ({money(abs(per))} per {unit})"
+
+
+def worth_unit(limit: str, currency: str, units: Mapping[str, str]) -> str:
+    """What one unit of a limit is: 'worker' (a lever's own unit, from ``units``),
+    'USD' (money), 'USD of exports' (the target, a milestone)."""
+    if limit.startswith("target."):
+        return f"{currency} of exports"
+    parts = limit.split(".")
+    if money_like(limit) or parts[0] != "levers":
+        return currency
+    return units.get(parts[1], "unit")
+
+
+def unit_price(value: float, currency: str) -> str:
+    """A price per unit of a limit: as :func:`price`, with three significant figures
+    below a cent (0.0000133 USD a dollar of exports, not 0.0000)."""
+    if value == 0 or abs(value) >= 0.01:
+        return price(value, currency)
+    return money(value, currency, 2 - math.floor(math.log10(abs(value))))
+
+
+def worth_sentence(w: Worth, currency: str, units: Mapping[str, str]) -> str:
+    """The command line's line for one limit: its name and value, its worth both ways
+    (exact figures), and the LP's dual beside it, labelled as what it is."""
+    near = "" if w.binding else ", nearly binding: less than 5% of it unused"
+    line = (f"{w.limit} (now {limit_amount(w.limit, w.now, currency)}{near}): "
+            + worth_words(w, lambda v: price(v, currency),
+                          lambda v: _current(w.limit, v, currency),
+                          worth_unit(w.limit, currency, units),
+                          per=lambda v: unit_price(v, currency)))
+    if w.dual_basis is None:
+        return line
+    if w.dual is None:
+        return f"{line}; the {w.dual_basis} holds these units fixed and gives it no dual"
+    return f"{line}; dual of the {w.dual_basis}: {unit_price(w.dual, currency)} per unit"

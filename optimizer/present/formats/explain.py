@@ -5,46 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from optimizer.numbers import clean
 from optimizer.numbers.exact import count, money
 from optimizer.present.formats import layout, render_table, to_dict
-from optimizer.results import Explanation, LeverRoom, Stability, Swing, Worth
+from optimizer.results import Explanation, LeverRoom, Stability, Swing
 from optimizer.results.messages import (
     CONFLICT_CHECK,
     conflict_notes,
     joint_sentence,
     limit_amount,
-    price,
     repair_sentence,
+    worth_sentence,
 )
-
-
-def worth_sentence(w: Worth, currency: str) -> str:
-    """'one more unit of levers.x.max_units saves 12,596 USD' and the like, with the
-    LP's price beside the re-solved one."""
-    line = _worth_resolved(w, currency)
-    if w.change is None or w.dual_basis is None:
-        return line
-    if w.dual is None:
-        return f"{line}; the {w.dual_basis} holds these units fixed and gives it no dual"
-    return f"{line}; dual of the {w.dual_basis}: {price(w.dual, currency)} per unit"
-
-
-def _worth_resolved(w: Worth, currency: str) -> str:
-    if w.change is None:
-        return f"{w.limit}: moving it by {clean(w.step):,.6g} leaves no plan"
-    per = w.per_unit or 0.0
-    if w.limit == "target.exports":
-        return (f"{w.limit}: each 1 {currency} less of required exports saves "
-                f"{price(per, currency)} (re-solved {money(-w.step, currency)} lower)")
-    if w.objective == "min_cost":
-        verb = "saves" if w.change < 0 else "costs"
-        return (f"{w.limit} (now {limit_amount(w.limit, w.value, currency)}): each unit "
-                f"{'more' if w.step > 0 else 'less'} {verb} {price(abs(per), currency)} "
-                f"(re-solved with it moved by {count(abs(w.step))})")
-    return (f"{w.limit} (now {limit_amount(w.limit, w.value, currency)}): each unit "
-            f"{'more' if w.step > 0 else 'less'} buys {price(per, currency)} of exports "
-            f"(re-solved with it moved by {count(abs(w.step))})")
 
 
 def _room_line(r: LeverRoom) -> str:
@@ -85,8 +56,10 @@ def _sections(e: Explanation) -> list[tuple[str, list[str]]]:
                     else ["none found"]))
     else:
         if e.worth:
-            out.append(("What binds and what it is worth",
-                        [worth_sentence(w, cur) for w in e.worth]))
+            units = {rec.lever: rec.unit for rec in e.result.rows}
+            out.append(("What binds and what it is worth, both ways (each re-solved over the "
+                        "smaller of 5% and the next change in the plan)",
+                        [worth_sentence(w, cur, units) for w in e.worth]))
         if e.ranges:
             out.append(("How stable the mix is: each unit cost and yield alone, the interval "
                         "in which the same levers are used and the same limits bind",
@@ -142,9 +115,15 @@ def render_explain_markdown(e: Explanation) -> str:
 def render_explain_json(e: Explanation) -> str:
     data: dict[str, Any] = {
         "result": to_dict(e.result),
-        "worth": [{"limit": w.limit, "value": w.value, "step": w.step, "change": w.change,
-                   "per_unit": w.per_unit, "objective": w.objective, "dual": w.dual,
-                   "dual_basis": w.dual_basis} for w in e.worth],
+        "worth": [{"limit": w.limit, "now": w.now, "objective": w.objective,
+                   "objective_now": w.base,
+                   "tighten_step": w.tighten_step, "tightened_to": w.tightened,
+                   "tighten_cost": w.tighten_cost, "tighten_until": w.tighten_edge,
+                   "no_plan_past": w.no_plan_past,
+                   "loosen_step": w.loosen_step, "loosened_to": w.loosened,
+                   "loosen_saving": w.loosen_saving, "loosen_until": w.loosen_edge,
+                   "changes_nothing": w.changes_nothing,
+                   "dual": w.dual, "dual_basis": w.dual_basis} for w in e.worth],
         "conflict": list(e.conflict.limits),
         "conflict_aside": list(e.conflict.aside),
         "conflict_unchecked": list(e.conflict.unchecked),

@@ -14,7 +14,7 @@ from optimizer.numbers import memo
 from optimizer.present.views.currency import kind_of, present
 from optimizer.present.views.model import Column, Quantity, Table, Tornado
 from optimizer.results import Explanation, Result, Swing, Worth
-from optimizer.results.messages import CONFLICT_CHECK, conflict_notes
+from optimizer.results.messages import CONFLICT_CHECK, conflict_notes, worth_unit, worth_words
 from optimizer.scenario.schema import Scenario
 
 FIELD_WORDS = {
@@ -57,63 +57,84 @@ def _objective_words(objective: str) -> str:
 
 
 def binding_table(r: Result, s: Scenario, worth: Sequence[Worth], rate: float) -> Table:
-    """Every binding limit; where it was re-solved, what one unit of loosening is worth."""
+    """Every binding limit; where it was re-solved, what it is worth both ways: the
+    cost of tightening it and the saving from loosening it, each over its own step."""
     cur = r.currency
     by_name = {w.limit: w for w in worth}
-    what = _objective_words(r.objective)
-    # limit, name, current, step, per unit (no figures where it was not moved), reading
-    rows: list[tuple[str, str, Quantity | None, Quantity | None, Quantity | None, str]] = []
-    for name in r.binding:
+    units = {rec.lever: rec.unit for rec in r.rows}
+    cost = r.objective == "min_cost"
+    rows: list[tuple[Any, ...]] = []
+    near = [w.limit for w in worth if not w.binding and w.limit not in r.binding]
+    for name in (*r.binding, *near):
         w = by_name.get(name)
         if w is None:
-            rows.append((describe(name, s), name, None, None, None,
-                         "not moved: no single value to move"))
+            rows.append((describe(name, s), name, None, None, None, None, None,
+                         "not moved: no single value to move", None, None, None, None))
             continue
-        step = present(w.step, name, rate) or 0.0
-        change = None if w.change is None else w.change * rate
-        per = None if change is None or step == 0 else change / abs(step)
-        rows.append((describe(name, s), name, _q(name, w.value, rate),
-                     _q(name, abs(w.step), rate), Quantity(per, "money"),
-                     _reading(name, w, per, s, cur)))
+        rows.append((describe(name, s) + ("" if w.binding else " (nearly binding)"), name,
+                     _q(name, w.now, rate), _q(name, w.tighten_step, rate),
+                     _money(w.tighten_cost, rate) if w.tighten_step or w.no_plan_past is not None
+                     else Quantity(None, "text", "at 0"),
+                     _q(name, w.loosen_step, rate), _money(w.loosen_saving, rate),
+                     _reading(w, rate, cur, worth_unit(name, cur, units)),
+                     _q(name, w.tightened, rate), _q(name, w.loosened, rate),
+                     _money(w.objective_tightened, rate), _money(w.objective_loosened, rate)))
+    objective = "cost" if cost else "exports"
+    what = ("cost of tightening", "saving from loosening") if cost else \
+        ("exports lost tightening", "exports gained loosening")
     return Table(
         key="binding",
-        title="What binds, and what it is worth",
+        title="What binds, and what it is worth both ways",
         columns=(Column("limit", "limit"), Column("name", "name in the file"),
-                 Column("current", "now", "mixed"), Column("step", "loosened by", "mixed"),
-                 Column("per_unit", f"change in {what} per unit loosened", "mixed"),
-                 Column("reading", "reading")),
+                 Column("current", "now", "mixed"),
+                 Column("tighten_step", "tightened by", "mixed"),
+                 Column("tighten_cost", what[0], "mixed"),
+                 Column("loosen_step", "loosened by", "mixed"),
+                 Column("loosen_saving", what[1], "mixed"),
+                 Column("reading", "reading"),
+                 Column("tightened_to", "tightened to", "mixed"),
+                 Column("loosened_to", "loosened to", "mixed"),
+                 Column("objective_tightened", f"{objective} tightened", "mixed"),
+                 Column("objective_loosened", f"{objective} loosened", "mixed")),
         rows=tuple(rows),
-        caption=("Each limit the plan presses against, loosened by the step shown and the "
-                 "scenario re-solved; the change is per unit of the limit (a negative change "
-                 f"in {what} is a saving)." if what == "cost" else
-                 "Each limit the plan presses against, loosened by the step shown and the "
-                 "scenario re-solved; the change is in lever exports per unit of the limit."),
+        page_hidden=("tightened_to", "loosened_to", "objective_tightened",
+                     "objective_loosened"),
+        caption=("Each limit the plan presses against (or nearly: less than 5% of it "
+                 "unused), tightened (caps lowered, floors and "
+                 "goals raised) and loosened, each by the smaller of 5% and the distance to "
+                 "the next change in the plan, and the scenario re-solved"
+                 + ("." if cost else "; in lever exports.")),
         empty="No limit binds: the plan could move in every direction.",
     )
 
 
-def _reading(name: str, w: Worth, per: float | None, s: Scenario, cur: str) -> str:
-    """'each centre more saves $12,596', 'each $1 less of exports saves $0.039'."""
-    if w.change is None:
-        return "moving it leaves no plan"
-    if per is None:
-        return ""
-    parts = name.split(".")
-    one = memo.money(1.0, cur)
-    unit = f"{one} more" if kind_of(name) == "money" else "unit more"
-    if parts[0] == "levers" and parts[1] in s.levers and kind_of(name) != "money":
-        unit = f"{s.levers[parts[1]].unit} more"
-    if name == "target.exports" or name.startswith("target.milestones"):
-        unit = f"{one} less of exports"
-    elif w.step < 0:
-        unit = unit.replace(" more", " less")
-    amount = memo.money(abs(per), cur)
-    if w.objective == "min_cost":
-        verb = f"saves {amount}" if per < 0 else (f"costs {amount}" if per > 0
-                                                  else "changes nothing")
-    else:
-        verb = f"adds {amount} of exports" if per > 0 else "changes nothing"
-    return f"each {unit} {verb}"
+def _reading(w: Worth, rate: float, cur: str, unit: str) -> str:
+    """The limit's worth both ways in the memo style (messages.worth_words)."""
+
+    def money(v: float) -> str:
+        return memo.money(v * rate, cur)
+
+    def amount(v: float) -> str:
+        return _amount(w.limit, v, rate, cur)
+
+    def per(v: float) -> str:
+        # a price per unit of money is a ratio: the same in any currency
+        return memo.money(v, cur) if kind_of(w.limit) == "money" else money(v)
+
+    return worth_words(w, money, amount, unit, per=per)
+
+
+def _money(value: float | None, rate: float) -> Quantity:
+    if value is None:
+        return Quantity(None, "text", "no plan")
+    return Quantity(value * rate, "money")
+
+
+def _amount(name: str, value: float, rate: float, cur: str) -> str:
+    """A limit's value in the memo style: money converted, counts as counts."""
+    if kind_of(name) == "money":
+        return memo.money((present(value, name, rate) or 0.0), cur)
+    return memo.count(value)
 
 
 def tornado(e: Explanation, r: Result, rate: float) -> Tornado | None:
@@ -248,8 +269,14 @@ def sensitivity_table(binding: Table, explained: Sequence[Table], cur: str) -> T
     rows: list[tuple[Any, ...]] = []
     none = None
     for row in binding.rows:
-        rows.append(("binding", row[0], row[1], row[2], row[3], none, none, none, row[4],
-                     row[5]))
+        # the limit tightened and loosened, the lower value first, with the objective
+        # re-solved at each (the steps and the changes are on the page's table)
+        ends = [(row[8], row[10]), (row[9], row[11])]
+        low, high = (getattr(end[0], "value", None) for end in ends)
+        if low is not None and high is not None and low > high:
+            ends.reverse()
+        rows.append(("binding", row[0], row[1], row[2], ends[0][0], ends[1][0], ends[0][1],
+                     ends[1][1], none, row[7]))
     for t in explained:
         for row in t.rows:
             if t.key == "conflict":
