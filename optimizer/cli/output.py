@@ -8,14 +8,14 @@ import functools
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
-from optimizer.errors import ScenarioError, SolverError, UsageError
-from optimizer.present.files import write_files
+from optimizer.errors import OutputError, ScenarioError, SolverError, UsageError
+from optimizer.present.files import write_folder
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -52,9 +52,15 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
             # the solver gave no answer that could be shown and proven: a solver
             # outcome (4), not a fault of the tool
             fail(4, f"error: no proven answer: {exc}")
-        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
+        except OutputError as exc:
+            fail(1, f"error: {exc}")
+        except KeyboardInterrupt:
+            interrupted()
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # the last resort: say what, not where
+            if _after_an_interrupt(exc):
+                interrupted()
             if os.environ.get("OPTIMIZE_DEBUG"):
                 raise
             fail(1, f"error: unexpected {type(exc).__name__}: {exc} "
@@ -63,20 +69,44 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def write_outputs(directory: Path, files: Mapping[str, str]) -> None:
-    """Each text file whole or not at all (see present.files.write_files)."""
-    write_files(directory, {name: text.encode("utf-8") for name, text in files.items()})
+def interrupted() -> NoReturn:
+    """Ctrl-C: one line and exit 130 (128 + SIGINT), as a shell reports it. The files
+    of --output are the last run's or this run's, whole (see present.files)."""
+    fail(130, "interrupted")
+
+
+def _after_an_interrupt(exc: BaseException) -> bool:
+    """An error raised while Ctrl-C was stopping the command (a worker pool broken by
+    it, say) is the interrupt."""
+    seen: set[int] = set()
+    at: BaseException | None = exc
+    while at is not None and id(at) not in seen:
+        if isinstance(at, KeyboardInterrupt):
+            return True
+        seen.add(id(at))
+        at = at.__cause__ or at.__context__
+    return False
+
+
+def write_outputs(directory: Path, files: Mapping[str, str], owned: Iterable[str] = ()
+                  ) -> None:
+    """The text files as the folder's set, whole or not at all; ``owned`` files not
+    written now are removed (see present.files.write_folder)."""
+    write_folder(directory, {name: text.encode("utf-8") for name, text in files.items()},
+                 owned)
 
 
 def emit(
     value: T, renderers: Mapping[str, Callable[[T], str]], fmt: str, *,
     files: Mapping[str, str], output: Path | None,
     plot: Callable[[], object] | None = None, warning: str | None = None, status: int = 0,
+    owned: Iterable[str] = (),
 ) -> NoReturn:
     """The tail every command shares. ``files`` maps a file name to its format (a key
     of ``renderers``): each is rendered, ``plot`` draws its figure, the files are written
-    into ``output`` (each whole or not at all), ``value`` in ``fmt`` goes to stdout (the
-    file's text when one has that format), ``warning`` to stderr; exit ``status``."""
+    into ``output`` (the set whole or not at all; ``owned`` names files of the command
+    this run did not write, removed), ``value`` in ``fmt`` goes to stdout (the file's
+    text when one has that format), ``warning`` to stderr; exit ``status``."""
     texts = {name: renderers[kind](value) for name, kind in files.items()}
     shown = next((texts[name] for name, kind in files.items() if kind == fmt), None)
     if shown is None:
@@ -84,7 +114,7 @@ def emit(
     if plot is not None:
         plot()
     if output is not None:
-        write_outputs(output, texts)
+        write_outputs(output, texts, owned)
     click.echo(shown, nl=False)
     if warning is not None:
         click.echo(warning, err=True)
