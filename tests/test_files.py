@@ -192,3 +192,17 @@ def test_new_folders_and_files_get_the_usual_modes(tmp_path: Path) -> None:
     (tmp_path / "out").chmod(0o700)  # a planner's choice survives a rewrite
     write_folder(tmp_path / "out", {"a.csv": b"2"})
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o700
+
+
+def test_the_folder_the_command_runs_in_is_refused(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Swapping it would leave the planner's shell in a deleted folder."""
+    from optimizer.errors import UsageError
+
+    (tmp_path / "work" / "deeper").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "work" / "deeper")
+    for given in (Path("."), Path(".."), tmp_path / "work"):
+        with pytest.raises(UsageError, match="the folder this command runs in"):
+            write_folder(given, {"a.csv": b"1"})
+    write_folder(Path("out"), {"a.csv": b"1"})  # a folder below it is fine
+    assert _visible(tmp_path / "work") == {"deeper/out/a.csv": b"1"}

@@ -121,6 +121,12 @@ def where(directory: Path) -> Path:
         path = target
     if path.exists() and not path.is_dir():
         raise UsageError(f"--output {directory}: exists and is not a folder")
+    here = Path(os.path.realpath(os.getcwd()))
+    if path.exists() and (here == path.resolve() or path.resolve() in here.parents):
+        # the set is swapped in as a new folder: a shell standing in the old one
+        # would be left in a deleted folder
+        raise UsageError(f"--output {directory}: the folder this command runs in (or one "
+                         "above it); give a folder of its own, e.g. --output out")
     return path
 
 
@@ -251,7 +257,8 @@ def _locked(parent: Path, name: str) -> Iterator[None]:
         return
     path = parent / f".{name}.lock"
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+                     | getattr(os, "O_NOFOLLOW", 0), 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             held = os.fstat(fd)
