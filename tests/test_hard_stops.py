@@ -61,6 +61,7 @@ for line in sys.stdin:
         continue
     pid = os.fork()
     if pid == 0:
+        os.environ.update(ask["env"])
         try:
             with open(ask["log"], "wb") as log:
                 os.dup2(log.fileno(), 1)
@@ -99,10 +100,11 @@ class Zygote:
         self.proc.stdin.flush()
         return self._line()
 
-    def start(self, *args: str | Path) -> int:
+    def start(self, *args: str | Path, env: dict[str, str] | None = None) -> int:
         self.runs += 1
         return int(self._ask({"args": [str(a) for a in args], "cwd": str(self.home),
-                              "log": str(self.home / f"run{self.runs}.log")}))
+                              "log": str(self.home / f"run{self.runs}.log"),
+                              "env": env or {}}))
 
     def wait(self, pid: int) -> int:
         return int(self._ask({"wait": pid}))
@@ -139,9 +141,14 @@ def _set(folder: Path) -> dict[str, bytes] | None:
                                        for part in p.relative_to(folder).parts)}
 
 
-def _writing(parent: Path, name: str) -> bool:
-    """A write into ``parent/name`` has begun: its lock file or staging folder is there."""
-    return any(p.startswith(f".{name}.") for p in os.listdir(parent))
+def _hidden(parent: Path, name: str) -> set[str]:
+    return {p for p in os.listdir(parent) if p.startswith(f".{name}.")}
+
+
+def _writing(parent: Path, name: str, before: set[str]) -> bool:
+    """A write into ``parent/name`` has begun: a lock file or staging folder is there
+    that was not there ``before`` the run (what an earlier kill left does not count)."""
+    return bool(_hidden(parent, name) - before)
 
 
 def _alive(pid: int) -> bool:
@@ -156,6 +163,11 @@ COMMANDS = {
     # two scenarios whose sets differ (for optimize, in files too: periods.csv)
     "optimize": ([], EXAMPLES / "ceiling_max_exports.yaml",
                  EXAMPLES / "periods_lag_attrition.yaml"),
+    # the same where renameat2 cannot swap (another system, another file system):
+    # the old set renamed aside, the new one in, and the next run undoing a stop
+    # between the two renames
+    "optimize-aside": ([], EXAMPLES / "ceiling_max_exports.yaml",
+                       EXAMPLES / "periods_lag_attrition.yaml"),
     "report": (["report"], EXAMPLES / "ceiling_max_exports.yaml",
                EXAMPLES / "linking_constraints.yaml"),
 }
@@ -165,14 +177,15 @@ COMMANDS = {
 def test_a_kill_at_any_moment_leaves_the_old_set_or_the_new_one(
         zygote: Zygote, tmp_path: Path, command: str) -> None:
     sub, *configs = COMMANDS[command]
+    env = {"OPTIMIZE_NO_EXCHANGE": "1"} if command.endswith("-aside") else {}
     rng = random.Random(f"{SEED}-{command}")
     # the two complete sets, and how long a whole run and a whole write take
     sets, whole, write = [], 0.0, 0.0
     for i, config in enumerate(configs):
         folder = tmp_path / f"ref{i}"
         start = time.monotonic()
-        pid = zygote.start(*sub, "--config", config, "--output", folder)
-        while not _writing(tmp_path, f"ref{i}") and _alive(pid):
+        pid = zygote.start(*sub, "--config", config, "--output", folder, env=env)
+        while not _writing(tmp_path, f"ref{i}", set()) and _alive(pid):
             time.sleep(0.0005)
         locked = time.monotonic()
         assert zygote.wait(pid) == 0
@@ -186,12 +199,14 @@ def test_a_kill_at_any_moment_leaves_the_old_set_or_the_new_one(
     held, outcomes, leftovers = None, [], 0
     for run in range(RUNS):
         new = 1 if held == 0 else 0
-        pid = zygote.start(*sub, "--config", configs[new], "--output", folder)
+        before = _hidden(tmp_path, "out")
+        pid = zygote.start(*sub, "--config", configs[new], "--output", folder, env=env)
         if run % 2 == 0:  # anywhere in the run
             time.sleep(rng.uniform(0, whole))
         else:  # within the write
             end = time.monotonic() + 60
-            while not _writing(tmp_path, "out") and _alive(pid) and time.monotonic() < end:
+            while (not _writing(tmp_path, "out", before) and _alive(pid)
+                   and time.monotonic() < end):
                 time.sleep(0.0002)
             time.sleep(rng.uniform(0, write))
         try:
@@ -214,12 +229,13 @@ def test_a_kill_at_any_moment_leaves_the_old_set_or_the_new_one(
     assert leftovers >= 1
     # the next complete run clears what the kills left, and writes its set
     new = 1 if held == 0 else 0
-    assert zygote.run(*sub, "--config", configs[new], "--output", folder) == 0
+    assert zygote.wait(zygote.start(*sub, "--config", configs[new], "--output", folder,
+                                    env=env)) == 0
     assert _set(folder) == sets[new]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
-@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("command", ["optimize", "report"])
 def test_two_writers_of_one_folder_end_with_one_complete_set(
         zygote: Zygote, tmp_path: Path, command: str) -> None:
     sub, *configs = COMMANDS[command]
