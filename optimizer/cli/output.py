@@ -4,11 +4,14 @@ files into --output, echo, exit."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, NoReturn, ParamSpec, TypeVar
 
@@ -41,7 +44,8 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return func(*args, **kwargs)
+            with _stopped_at_interrupt():
+                return func(*args, **kwargs)
         except ScenarioError as exc:
             count = len(exc.problems)
             fail(2, f"error: invalid {exc.what} ({count} problem{'s' * (count != 1)}):\n"
@@ -69,9 +73,56 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+@contextlib.contextmanager
+def _stopped_at_interrupt() -> Iterator[None]:
+    """While a command runs, Ctrl-C stops it at once (see _stop_now)."""
+    global _stopping
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _stopping = False
+    previous = signal.signal(signal.SIGINT, _stop_now)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+_stopping = False
+"""Ctrl-C was pressed and said so (see _stop_now)."""
+
+WATCHDOG = 3.0
+"""Seconds the command may take to wind down after Ctrl-C before it is ended."""
+
+
+def _stop_now(signum: int, frame: object) -> None:
+    """Ctrl-C: one line, worker processes killed, then a KeyboardInterrupt that winds
+    the command down (pools closed, a staging folder removed, the lock released). A
+    KeyboardInterrupt raised at any bytecode can be lost (in a finalizer Python prints
+    "Exception ignored" and goes on), so a watchdog ends the process WATCHDOG seconds
+    later whatever happens: a stop is safe, as every write survives one (see
+    present.files). A HiGHS run defers the signal until it stops (solving.highs)."""
+    global _stopping
+    if _stopping:
+        return
+    _stopping = True
+    os.write(2, b"interrupted\n")
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is not None:  # (they die at a terminal's Ctrl-C too: solving.forked)
+        for child in multiprocessing.active_children():
+            with contextlib.suppress(OSError):
+                child.kill()
+    watchdog = threading.Timer(WATCHDOG, os._exit, (130,))
+    watchdog.daemon = True
+    watchdog.start()
+    raise KeyboardInterrupt
+
+
 def interrupted() -> NoReturn:
     """Ctrl-C: one line and exit 130 (128 + SIGINT), as a shell reports it. The files
     of --output are the last run's or this run's, whole (see present.files)."""
+    if _stopping:  # said already
+        sys.exit(130)
     fail(130, "interrupted")
 
 

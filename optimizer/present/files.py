@@ -33,7 +33,7 @@ import signal
 import stat
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from optimizer.errors import OutputError, UsageError
@@ -239,10 +239,19 @@ def _recover(parent: Path, name: str) -> None:
 
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
+        shutil.rmtree(path, onerror=_writable_then_again)
     else:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+
+
+def _writable_then_again(func: Callable[..., object], path: str, info: object) -> None:
+    """An old set's folder a planner made read-only (charts/ at 0555) is emptied all
+    the same: its folder made writable, then the removal tried again (and left, if
+    that fails too: a hidden leftover the next write tries once more)."""
+    with contextlib.suppress(OSError):
+        os.chmod(os.path.dirname(path), 0o700)
+        func(path)
 
 
 @contextlib.contextmanager

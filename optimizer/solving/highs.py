@@ -198,14 +198,16 @@ def _stop_if_asked(event: Any) -> None:
 @contextlib.contextmanager
 def _interruptible() -> Iterator[None]:
     """Ctrl-C during a HiGHS run stops the run at HiGHS's next check (milliseconds),
-    then raises KeyboardInterrupt here. Python runs a signal handler only between
-    bytecodes and a run is one long C call, so until now Ctrl-C waited for the run to
-    end (10 s and more): for the run, SIGINT only takes note, and HiGHS, asking
-    _stop_if_asked, stops. Only where Ctrl-C would raise KeyboardInterrupt (the main
-    thread, Python's own handler); elsewhere nothing changes."""
+    then delivers the signal to the handler it was meant for (Python's own raises
+    KeyboardInterrupt). Python runs a signal handler only between bytecodes and a run
+    is one long C call, so until now Ctrl-C waited for the run to end (10 s and more);
+    a handler run inside HiGHS's callback would raise into C++, where highspy drops
+    the exception. So for the run, SIGINT only takes note, and HiGHS, asking
+    _stop_if_asked, stops. Only in the main thread with a Python handler for SIGINT;
+    elsewhere (a worker that dies at Ctrl-C) nothing changes."""
     global _interrupt_asked
     if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+            or not callable(signal.getsignal(signal.SIGINT))):
         yield
         return
 
@@ -220,7 +222,7 @@ def _interruptible() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
         asked, _interrupt_asked = _interrupt_asked, False
         if asked:
-            raise KeyboardInterrupt
+            signal.raise_signal(signal.SIGINT)
 
 
 @contextlib.contextmanager
