@@ -10,7 +10,8 @@ A folder is written in three steps, under a lock against a second writer:
    the files of the old folder this tool does not own carried over as hard links
    (copies where a link cannot be made);
 2. the staging folder and the old one swap places in one step: Linux's
-   ``renameat2(RENAME_EXCHANGE)``; elsewhere, or on a file system without it,
+   ``renameat2(RENAME_EXCHANGE)``; elsewhere, on a file system without it, or with
+   OPTIMIZE_NO_EXCHANGE set (how the tests reach this path on Linux),
    the old folder is renamed aside (``.NAME.<hex>.old``) and the staged one into
    its place, and a run that finds the folder missing beside an aside folder (a
    stop between the two renames) renames it back before anything else;
