@@ -63,3 +63,8 @@ class ClusterError(RuntimeError):
 
 class OutOfTime(SolverError):
     """The command's time budget ran out before a search could finish."""
+
+
+class OutputError(OSError):
+    """An output could not be written (a full disk, a read-only file or folder): exit
+    status 1, the path named, and what was there before left as it was."""

@@ -206,11 +206,14 @@ def _in_processes(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    from optimizer.solving.forked import dies_at_interrupt
+
     out: list[list[Sample] | None] = [None] * len(chunks)
     done = 0
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
-                             mp_context=context) as pool:
+                             mp_context=context,
+                             initializer=dies_at_interrupt) as pool:
         index = {pool.submit(_solve_chunk, loadout, chunk, options): i
                  for i, chunk in enumerate(chunks)}
         for future in as_completed(index):

@@ -139,12 +139,15 @@ def _in_processes(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from optimizer.solving.forked import dies_at_interrupt
+
     size = math.ceil(len(values) / workers)
     chunks = [list(values[i:i + size]) for i in range(0, len(values), size)]
     done = 0
     out: list[list[Result]] = []
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context,
+                             initializer=dies_at_interrupt) as pool:
         futures = [pool.submit(_worker, source, kind, chunk, widest, options)
                    for chunk in chunks]
         for future, chunk in zip(futures, chunks, strict=True):

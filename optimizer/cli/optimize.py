@@ -132,7 +132,7 @@ def optimize(
     if result.periods is not None:
         files["periods.csv"] = "periods"
     emit(result, {**RENDERERS, "periods": render_periods_csv}, fmt, files=files,
-         output=output,
+         output=output, owned=["periods.csv"],
          # stdout carries the result only, in every format; why it is not optimal is a
          # message (stderr)
          warning=result.message if result.status != "optimal" else None,

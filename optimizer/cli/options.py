@@ -252,7 +252,21 @@ def format_option(choices: Sequence[str] = FORMATS) -> Callable[[F], F]:
 
 def output_option(help: str, *, required: bool = False) -> Callable[[F], F]:
     return click.option("--output", type=click.Path(file_okay=False, path_type=Path),
-                        required=required, help=help)
+                        required=required, help=help, callback=_output_folder)
+
+
+def _output_folder(ctx: click.Context, param: click.Parameter, value: Path | None
+                   ) -> Path | None:
+    """--output checked before anything is solved: a file, or a link to nothing, is
+    refused (exit 2), as the writer would refuse it at the end."""
+    if value is not None:
+        from optimizer.present.files import where
+
+        try:
+            where(value)
+        except UsageError as exc:
+            raise OptionError(str(exc)) from None
+    return value
 
 
 def plot_option(help: str) -> Callable[[F], F]:

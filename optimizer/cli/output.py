@@ -4,18 +4,21 @@ files into --output, echo, exit."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
-from optimizer.errors import ClusterError, ScenarioError, SolverError, UsageError
-from optimizer.present.files import write_files
+from optimizer.errors import ClusterError, OutputError, ScenarioError, SolverError, UsageError
+from optimizer.present.files import write_folder
 from optimizer.present.formats.layout import terminal
 
 P = ParamSpec("P")
@@ -42,7 +45,8 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return func(*args, **kwargs)
+            with _stopped_at_interrupt():
+                return func(*args, **kwargs)
         except ScenarioError as exc:
             count = len(exc.problems)
             fail(2, f"error: invalid {exc.what} ({count} problem{'s' * (count != 1)}):\n"
@@ -55,9 +59,15 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
             # the solver gave no answer that could be shown and proven: a solver
             # outcome (4), not a fault of the tool
             fail(4, f"error: no proven answer: {exc}")
-        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
+        except OutputError as exc:
+            fail(1, f"error: {exc}")
+        except KeyboardInterrupt:
+            interrupted()
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # the last resort: say what, not where
+            if _after_an_interrupt(exc):
+                interrupted()
             if os.environ.get("OPTIMIZE_DEBUG"):
                 raise
             fail(1, f"error: unexpected {type(exc).__name__}: {exc} "
@@ -66,20 +76,91 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def write_outputs(directory: Path, files: Mapping[str, str]) -> None:
-    """Each text file whole or not at all (see present.files.write_files)."""
-    write_files(directory, {name: text.encode("utf-8") for name, text in files.items()})
+@contextlib.contextmanager
+def _stopped_at_interrupt() -> Iterator[None]:
+    """While a command runs, Ctrl-C stops it at once (see _stop_now)."""
+    global _stopping
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _stopping = False
+    previous = signal.signal(signal.SIGINT, _stop_now)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+_stopping = False
+"""Ctrl-C was pressed and said so (see _stop_now)."""
+
+WATCHDOG = 3.0
+"""Seconds the command may take to wind down after Ctrl-C before it is ended."""
+
+
+def _stop_now(signum: int, frame: object) -> None:
+    """Ctrl-C: one line, worker processes killed, then a KeyboardInterrupt that winds
+    the command down (pools closed, a staging folder removed, the lock released). A
+    KeyboardInterrupt raised at any bytecode can be lost (in a finalizer Python prints
+    "Exception ignored" and goes on), so a watchdog ends the process WATCHDOG seconds
+    later whatever happens: a stop is safe, as every write survives one (see
+    present.files). A HiGHS run defers the signal until it stops (solving.highs)."""
+    global _stopping
+    if _stopping:
+        return
+    _stopping = True
+    os.write(2, b"interrupted\n")
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is not None:  # (they die at a terminal's Ctrl-C too: solving.forked)
+        for child in multiprocessing.active_children():
+            with contextlib.suppress(OSError):
+                child.kill()
+    watchdog = threading.Timer(WATCHDOG, os._exit, (130,))
+    watchdog.daemon = True
+    watchdog.start()
+    raise KeyboardInterrupt
+
+
+def interrupted() -> NoReturn:
+    """Ctrl-C: one line and exit 130 (128 + SIGINT), as a shell reports it. The files
+    of --output are the last run's or this run's, whole (see present.files)."""
+    if _stopping:  # said already
+        sys.exit(130)
+    fail(130, "interrupted")
+
+
+def _after_an_interrupt(exc: BaseException) -> bool:
+    """An error raised while Ctrl-C was stopping the command (a worker pool broken by
+    it, say) is the interrupt."""
+    seen: set[int] = set()
+    at: BaseException | None = exc
+    while at is not None and id(at) not in seen:
+        if isinstance(at, KeyboardInterrupt):
+            return True
+        seen.add(id(at))
+        at = at.__cause__ or at.__context__
+    return False
+
+
+def write_outputs(directory: Path, files: Mapping[str, str], owned: Iterable[str] = ()
+                  ) -> None:
+    """The text files as the folder's set, whole or not at all; ``owned`` files not
+    written now are removed (see present.files.write_folder)."""
+    write_folder(directory, {name: text.encode("utf-8") for name, text in files.items()},
+                 owned)
 
 
 def emit(
     value: T, renderers: Mapping[str, Callable[[T], str]], fmt: str, *,
     files: Mapping[str, str], output: Path | None,
     plot: Callable[[], object] | None = None, warning: str | None = None, status: int = 0,
+    owned: Iterable[str] = (),
 ) -> NoReturn:
     """The tail every command shares. ``files`` maps a file name to its format (a key
     of ``renderers``): each is rendered, ``plot`` draws its figure, the files are written
-    into ``output`` (each whole or not at all), ``value`` in ``fmt`` goes to stdout (the
-    file's text when one has that format), ``warning`` to stderr; exit ``status``."""
+    into ``output`` (the set whole or not at all; ``owned`` names files of the command
+    this run did not write, removed), ``value`` in ``fmt`` goes to stdout (the file's
+    text when one has that format), ``warning`` to stderr; exit ``status``."""
     texts = {name: renderers[kind](value) for name, kind in files.items()}
     shown = next((texts[name] for name, kind in files.items() if kind == fmt), None)
     if shown is None:
@@ -87,7 +168,7 @@ def emit(
     if plot is not None:
         plot()
     if output is not None:
-        write_outputs(output, texts)
+        write_outputs(output, texts, owned)
     # no escape sequence from a name reaches the terminal (layout.terminal)
     click.echo(terminal(shown, fmt), nl=False)
     if warning is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import TypeVar
@@ -42,6 +43,13 @@ def workers_here() -> int:
     return max(1, min(cores, MAX_WORKERS))
 
 
+def dies_at_interrupt() -> None:
+    """A worker process's Ctrl-C: it dies at once and silently (the signal's default
+    action, where Python would print a KeyboardInterrupt traceback per worker); its
+    parent, interrupted too, stops the command and says so once."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _run(i: int) -> object:
     assert _work is not None
     return _work(i)
@@ -60,7 +68,7 @@ def forked_map(work: Callable[[int], T], n: int, workers: int | None = None) -> 
     sys.stderr.flush()
     _work = work
     try:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
+        with multiprocessing.get_context("fork").Pool(count, dies_at_interrupt) as pool:
             answers: list[T] = pool.map(_run, range(n), chunksize=1)  # type: ignore[arg-type]
             return answers
     finally:

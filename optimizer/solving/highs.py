@@ -17,6 +17,7 @@ import pickle
 import select
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -143,6 +144,7 @@ def _isolated(work: Callable[[], T], wait: float) -> T | None:
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: answer and leave at once, running nothing of the parent's
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: gone at once, silently
         code = 0
         try:
             os.close(read)
@@ -169,6 +171,9 @@ def _isolated(work: Callable[[], T], wait: float) -> T | None:
             if not chunk:
                 break
             chunks.append(chunk)
+    except BaseException:  # Ctrl-C here: the child's answer is nobody's now
+        os.kill(pid, signal.SIGKILL)
+        raise
     finally:
         os.close(read)
         os.waitpid(pid, 0)
@@ -177,6 +182,47 @@ def _isolated(work: Callable[[], T], wait: float) -> T | None:
     except Exception:  # noqa: BLE001 - a child that died mid-answer
         return None
     return value if kind == "ok" else None
+
+
+_interrupt_asked = False
+"""Ctrl-C was pressed during a HiGHS run (see _interruptible)."""
+
+
+def _stop_if_asked(event: Any) -> None:
+    """HiGHS's interrupt callbacks (simplex, IPM, MIP): stop the run once Ctrl-C was
+    pressed."""
+    if _interrupt_asked:
+        event.interrupt()
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C during a HiGHS run stops the run at HiGHS's next check (milliseconds),
+    then delivers the signal to the handler it was meant for (Python's own raises
+    KeyboardInterrupt). Python runs a signal handler only between bytecodes and a run
+    is one long C call, so until now Ctrl-C waited for the run to end (10 s and more);
+    a handler run inside HiGHS's callback would raise into C++, where highspy drops
+    the exception. So for the run, SIGINT only takes note, and HiGHS, asking
+    _stop_if_asked, stops. Only in the main thread with a Python handler for SIGINT;
+    elsewhere (a worker that dies at Ctrl-C) nothing changes."""
+    global _interrupt_asked
+    if (threading.current_thread() is not threading.main_thread()
+            or not callable(signal.getsignal(signal.SIGINT))):
+        yield
+        return
+
+    def note(signum: int, frame: object) -> None:
+        global _interrupt_asked
+        _interrupt_asked = True
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        asked, _interrupt_asked = _interrupt_asked, False
+        if asked:
+            signal.raise_signal(signal.SIGINT)
 
 
 @contextlib.contextmanager
@@ -288,6 +334,8 @@ class Highs:
             matrix = compile_model(m)
         with open(os.devnull, "w") as sink, stdout_to(sink.fileno()):
             h = highspy.Highs()  # prints a banner on construction
+        for check in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+            check.subscribe(_stop_if_asked)
         opts = self.options
         for name, value in (("output_flag", False), ("threads", opts.threads),
                             ("random_seed", opts.seed), ("mip_rel_gap", opts.mip_gap)):
@@ -696,7 +744,7 @@ class Highs:
             limit = self.options.time_limit
             share = left / 3
             h.setOptionValue("time_limit", share if limit is None else min(share, limit))
-        with _quiet(), self._screened(h):
+        with _interruptible(), _quiet(), self._screened(h):
             status = h.run()
             if status == highspy.HighsStatus.kError:
                 # seen on a warm MIP after its rows moved; from scratch, or without
@@ -711,7 +759,7 @@ class Highs:
             # a warm start can leave HiGHS lost (seen polishing a branch with its
             # integers fixed): once more from scratch
             h.clearSolver()
-            with _quiet():
+            with _interruptible(), _quiet():
                 h.run()
         return h.getModelStatus()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from optimizer.errors import UsageError
 from optimizer.present import files as files_
 from optimizer.present.formats.report_charts import report_charts
 from optimizer.present.formats.report_html import render_report_html
@@ -37,8 +36,8 @@ def report_files(report: Report) -> dict[str, bytes]:
 
 
 def check_folder(directory: Path) -> None:
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"--output {directory}: exists and is not a folder")
+    """A file, or a link to nothing, is no folder to write (a UsageError)."""
+    files_.where(Path(directory))
 
 
 def write_folder(directory: Path, files: Mapping[str, bytes]) -> None:
