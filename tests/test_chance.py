@@ -341,3 +341,34 @@ def test_the_plain_saa_plan_falls_short_where_the_guarantee_raises_the_level() -
     assert c is not None and c.certified and c.checks >= 2 and c.level is not None
     assert c.level > 0.8 and (r.discounted_cost or 0) > (plain.discounted_cost or 0)
     assert _probability_on_fresh(loadout, r, 900_000, 100_000) >= 0.8
+
+
+CAPPED = """\
+    name: one capped lever
+    target: {exports: 100}
+    levers:
+      a: {unit_cost: 1, yield_per_unit: {dist: uniform, low: 1, high: 3}, max_units: 80.8}
+    uncertainty: {samples: 1000, seed: 12}
+    """
+
+
+def test_a_plan_whose_bound_cannot_clear_the_confidence_is_not_proven(tmp_path: Path) -> None:
+    """The cap buys 80.8 units: the most any plan reaches is P(y >= 100 / 80.8) = 88.1%
+    (uniform(1, 3), closed form). Asked 88%, the plan for 880 of these 1,000 samples
+    reaches 86.8% of fresh ones; the raised level is out of reach of the samples, so no
+    plan is shown to reach 88% with 95% confidence: not_proven (exit 4), the last plan's
+    bound given, and its true probability (closed form) is indeed under 88%."""
+    path = write(tmp_path, CAPPED)
+    r = solve_chance(load_scenario(path), 0.88)
+    c = r.chance
+    assert r.status == "not_proven" and r.plan == "best_found"
+    assert c is not None and not c.certified and c.lower_bound is not None
+    assert c.lower_bound < 0.88
+    true = (3 - 100 / r.rows[0].units) / 2
+    assert true < 0.88
+    assert r.message.startswith("not proven: no plan found reaches the target with a "
+                                "probability of at least 88% with 95% confidence")
+    assert f"at least {c.lower_bound:.2%}" in r.message
+    code, stdout, stderr = invoke("--config", path, "--confidence", "0.88")
+    assert code == 4 and "not shown to be at least 88%" in stdout
+    assert "not proven" in stderr

@@ -167,7 +167,7 @@ def certainty_figure(points: Sequence[Point], deterministic: float | None, curre
     for x, most in out:
         ax.plot([x], [0.93], transform=ax.get_xaxis_transform(), marker="X", markersize=10,
                 color=_OUT, linestyle="none")
-        ax.annotate("not reached" + ("" if most is None else f"\n(at most {100 * most:.1f}%)"),
+        ax.annotate("out of reach" + ("" if most is None else f"\n(at most {100 * most:.1f}%)"),
                     (x, 0.93), xycoords=ax.get_xaxis_transform(), textcoords="offset points",
                     xytext=(0, -12), ha="center", va="top", fontsize=9, color=_OUT)
     every = sorted(c for c, *_ in points)
