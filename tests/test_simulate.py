@@ -689,6 +689,8 @@ def test_a_shortfall_fewer_than_one_sample_in_ten_shows_is_not_printed_as_zero(
     assert sim.shortfall_when_short is not None
     assert sim.shortfall_when_short.mean == pytest.approx(missed.mean(), rel=1e-12)
     assert sim.shortfall_when_short.high == pytest.approx(missed.max(), rel=1e-12)
+    data = json.loads(SIMULATION_RENDERERS["json"](sim))
+    assert data["shortfall_when_short"]["mean"] == pytest.approx(missed.mean(), rel=1e-9)
     text = SIMULATION_RENDERERS["table"](sim)
     assert "or more in the worst 10%" not in text
     from optimizer.numbers.exact import money, share

@@ -75,6 +75,7 @@ def simulation_dict(sim: Simulation) -> dict[str, Any]:
         "lever_exports": _plain(sim.lever_exports),
         "total_exports": _plain(sim.total_exports),
         "shortfall": _plain(sim.shortfall),
+        "shortfall_when_short": _plain(sim.shortfall_when_short),
         "cost": _plain(sim.cost),
         "discounted_cost": _plain(sim.discounted_cost),
         "point_values": {
