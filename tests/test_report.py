@@ -362,7 +362,7 @@ def test_sheets_without_content_say_so(tmp_path: Path) -> None:
 
 GOALS = "How likely the plan reaches its goals"
 SPREAD = "What the plan delivers and costs across the samples"
-DRIVERS = "What drives the shortfall"
+DRIVERS = "What drives the exports"
 CERTAINTY = "The cost of certainty"
 
 
@@ -395,14 +395,24 @@ def test_the_risk_section_in_markdown_equals_the_simulation(made: dict[str, Any]
     shift = sim.baseline  # the target includes the baseline: total exports, as it is written
     assert sim.includes_baseline and shift == 2.6e9
     goals = by_first(tables[GOALS])
+    edges = [g for g in [*sim.milestones, sim.target] if g.bound is not None]
     assert tables[GOALS][0] == ["goal", "exports needed (total)", "P10", "P50", "P90",
-                                "probability reached", "standard error"]
+                                "probability reached", "standard error",
+                                *(["none or all reached: 95% bound"] if edges else [])]
     assert list(goals) == ["milestone 2024", "milestone 2025", "target 2026"]
     for row, g in zip(goals.values(), [*sim.milestones, sim.target], strict=True):
-        for cell, raw in zip(row[1:], (g.needed + shift, g.exports.p10 + shift,
-                                       g.exports.p50 + shift, g.exports.p90 + shift,
-                                       g.probability, g.std_error), strict=True):
+        for cell, raw in zip(row[1:7], (g.needed + shift, g.exports.p10 + shift,
+                                        g.exports.p50 + shift, g.exports.p90 + shift,
+                                        g.probability), strict=False):
             same(cell, raw)
+        if g.bound is None:
+            same(row[6], g.std_error)
+        else:  # none (or all) of the samples reach it: the rule of three, not an error of 0
+            assert row[6] == memo.MISSING
+            n = sim.samples
+            want = 1 - 0.05 ** (1 / n) if g.probability == 0 else 0.05 ** (1 / n)
+            assert g.bound == pytest.approx(want, rel=1e-12)
+            assert row[7] == ("under " if g.probability == 0 else "at least ") + memo.share(want)
     assert goals["target 2026"][5] == "19.8%" and goals["target 2026"][6] == "1.3%"
 
     spread = by_first(tables[SPREAD])
@@ -432,16 +442,19 @@ def test_the_risk_section_in_markdown_equals_the_simulation(made: dict[str, Any]
     assert [r.chance.confidence for r in results] == list(CONFIDENCES)
     certainty = tables[CERTAINTY]
     assert certainty[0] == ["confidence asked", "status", "cost, discounted", "extra cost",
-                            "in sample", "fresh sample"]
+                            "own samples", "fresh sample", "standard error", "at least (95%)"]
     for row, r in zip(certainty[1:], results, strict=True):
         c = r.chance
         same(row[0], c.confidence)
-        assert row[1] == "optimal"
+        assert row[1] == "optimal" and c.certified
         same(row[2], r.discounted_cost)
         same(row[3], c.extra_cost)
         same(row[4], c.in_sample)
         same(row[5], c.out_of_sample)
-        assert c.samples == 1000 and c.seed == 2023 and c.fresh_samples == 10_000
+        same(row[6], c.out_of_sample_std_error)
+        same(row[7], c.lower_bound)
+        assert c.lower_bound >= c.confidence
+        assert c.samples == 1000 and c.seed == 2023 and c.fresh_samples == 100_000
 
     head = by_first([[], *tables[result3.scenario]])
     assert head["Chance of reaching the target"][1] == "**19.8%**"
@@ -449,7 +462,10 @@ def test_the_risk_section_in_markdown_equals_the_simulation(made: dict[str, Any]
     risk = md.split("\n## Risk\n")[1].split("\n### ")[0]
     for text in ("in 19.8% of them (standard error 1.3 points)", "2025 milestone in 26.2%",
                  "P50 $9.59B", "levers.it_workforce.yield_per_unit (93.8%",
-                 "in 70% of the samples costs $353.8M discounted, $175.3M more"):
+                 "with a probability of at least 70% (95% confidence) costs $353.8M "
+                 "discounted, $175.3M more",
+                 "it reaches 71.8% of 100,000 fresh samples, at least 71.4% with 95% "
+                 "confidence"):
         assert text in risk, text
 
 
@@ -463,7 +479,10 @@ def test_the_risk_sheet_holds_the_raw_numbers(made: dict[str, Any]) -> None:
     for row, g in zip(goals[1:], [*sim.milestones, sim.target], strict=True):
         assert row[1:] == tuple(excel(v) for v in (
             g.needed + shift, g.point_exports + shift, g.exports.p10 + shift,
-            g.exports.p50 + shift, g.exports.p90 + shift, g.probability, g.std_error))
+            g.exports.p50 + shift, g.exports.p90 + shift, g.probability)) + (
+            None if g.bound is not None else excel(g.std_error),
+            None if g.bound is None else ("under " if g.probability == 0 else "at least ")
+            + memo.share(g.bound))
     spread = {r[0]: r for r in sheets[SPREAD][1:]}
     assert spread["cost, discounted"][1:] == tuple(excel(v) for v in (
         sim.point_discounted_cost, sim.discounted_cost.mean, sim.discounted_cost.p10,
@@ -479,9 +498,10 @@ def test_the_risk_sheet_holds_the_raw_numbers(made: dict[str, Any]) -> None:
     for row, r in zip(certainty[1:], results, strict=True):
         c = r.chance
         assert row[0] == c.confidence and row[1] == "optimal"
-        assert row[2:6] == tuple(excel(v) for v in (r.discounted_cost, c.extra_cost,
-                                                     c.in_sample, c.out_of_sample))
-        assert row[-1] == c.required == math.ceil(c.confidence * c.samples)
+        assert row[2:8] == tuple(excel(v) for v in (
+            r.discounted_cost, c.extra_cost, c.in_sample, c.out_of_sample,
+            c.out_of_sample_std_error, c.lower_bound))
+        assert row[-1] == c.required >= math.ceil(c.confidence * c.samples)
     summary = {r[0]: r for r in load_workbook(made["folder"] / "report.xlsx")["Summary"]
                .iter_rows(min_row=2, values_only=True)}
     assert summary["Chance of reaching the target"][1] == excel(sim.target.probability)
@@ -494,7 +514,7 @@ def test_the_risk_charts_and_page(three: Path) -> None:
     fan = (three / "charts" / "fan.svg").read_text(encoding="utf-8")
     assert "P10 to P90" in fan and "target and milestones" in fan and "$10B: 19.8% reach it" in fan
     certainty = (three / "charts" / "certainty.svg").read_text(encoding="utf-8")
-    assert "fresh sample: 71.9%" in certainty and "plan for the point values" in certainty
+    assert "at least 71.4%" in certainty and "plan for the point values" in certainty
     assert not (three / "charts" / "histogram.png").exists()  # with periods: the fan
     html = (three / "report.html").read_text(encoding="utf-8")
     risk = html.split('<section id="risk">')[1].split('id="frontier"')[0]
@@ -503,8 +523,10 @@ def test_the_risk_charts_and_page(three: Path) -> None:
     for key in ("risk_goals", "risk_spread", "risk_drivers", "risk_certainty"):
         assert f'id="{key}"' in risk
     tex = (three / "tables.tex").read_text(encoding="utf-8")
-    assert r"\caption{How likely the plan reaches its goals." in tex
-    assert r"\label{tab:risk-certainty}" in tex
+    # the 2024 milestone is met in every sample: the bound column makes it two parts
+    assert r"\caption{How likely the plan reaches its goals (1 of 2). The share" in tex
+    # eight columns with the bound and its standard error: two parts on an A4 page
+    assert r"\label{tab:risk-certainty-1}" in tex and r"\label{tab:risk-certainty-2}" in tex
 
 
 SMALL = """\
@@ -537,7 +559,7 @@ def test_a_confidence_out_of_reach_says_how_far(tmp_path: Path,
     most = int((yields * 60_000 >= 1e9 * (1 - 1e-9)).sum())
     assert 250 < most < 360  # about 78% of 400
     md = (out / "report.md").read_text(encoding="utf-8")
-    assert "2,000 joint samples (seed 5)" in md and "of the 400 samples (seed 5;" in md
+    assert "2,000 joint samples (seed 5)" in md and "of 400 samples (seed 5;" in md
     rows = md_tables(md)[CERTAINTY]
     assert rows[0][-1] == "out of reach"
     assert rows[1][:2] == ["50.0%", "optimal"] and rows[1][-1] == ""

@@ -532,8 +532,13 @@ def test_reoptimize_flag_summarises_the_optima(scenario_file: Write, tmp_path: P
     direct = reoptimize(load_scenario(path), samples=30, seed=4)
     costs = sorted(c for c in direct.costs if c is not None)
     assert data["samples"] == 30 and data["seed"] == 4
-    assert data["cost"]["p50"] == pytest.approx(float(np.percentile(costs, 50)))
-    assert data["cost"]["p10"] == pytest.approx(float(np.percentile(costs, 10)))
+    assert data["cost_with_plan"]["p50"] == pytest.approx(float(np.percentile(costs, 50)))
+    assert data["cost_with_plan"]["p10"] == pytest.approx(float(np.percentile(costs, 10)))
+    # over every sample, one without a plan infinitely dear (null in JSON when it lands there)
+    every = np.array([np.inf if c is None else c for c in direct.costs])
+    with np.errstate(invalid="ignore"):
+        p90 = float(np.percentile(every, 90))
+    assert data["cost"]["p90"] == (pytest.approx(p90) if math.isfinite(p90) else None)
     assert data["infeasible_share"] == pytest.approx(1 - len(costs) / 30)
     assert set(data["shares"]) == {"a", "b"}
     assert data == json.loads((tmp_path / "r" / "reoptimize.json").read_text())
@@ -542,3 +547,182 @@ def test_reoptimize_flag_summarises_the_optima(scenario_file: Write, tmp_path: P
     code, out, err = invoke("simulate", "--config", path, "--reoptimize", "--samples", "10")
     assert code == 0, err
     assert "re-optimised under each of 10 samples" in out and "P90" in out
+
+
+# -- honest uncertainty figures (issue 12 item 14) ---------------------------------------
+
+CORRELATED_COSTS = """
+    name: correlated cost and recovery
+    target: {exports: 100}
+    levers:
+      a: {unit_cost: {dist: uniform, low: 1, high: 3}, yield_per_unit: 1,
+          cost_recovery: {dist: uniform, low: 0.1, high: 0.6}}
+      b: {unit_cost: {dist: uniform, low: 2, high: 3}, yield_per_unit: 2}
+    uncertainty:
+      samples: 20000
+      seed: 5
+      correlations:
+        - {between: [levers.a.unit_cost, levers.a.cost_recovery], rho: 0.95}
+"""
+
+
+def _r2(columns: list[np.ndarray], y: np.ndarray) -> float:
+    """R^2 of an ordinary least-squares fit of y on the columns and a constant."""
+    if not columns:
+        return 0.0
+    x = np.column_stack([np.ones(y.size), *columns])
+    fit = x @ np.linalg.lstsq(x, y, rcond=None)[0]
+    return float(1 - np.sum((y - fit) ** 2) / np.sum((y - y.mean()) ** 2))
+
+
+def test_cost_shares_are_the_shapley_split_of_r2_where_pratt_goes_negative(
+        scenario_file: Write) -> None:
+    """Pratt's measure (standardized coefficient x correlation) of a's cost recovery is
+    negative here: more recovery lowers the cost, but it rises with a's unit cost. The
+    shares are each parameter's gain in R^2 averaged over every order of adding the
+    three (computed here from the draws by least squares): never negative, adding up
+    to R^2."""
+    import itertools
+
+    loadout = load_scenario(scenario_file(CORRELATED_COSTS))
+    plan = {"a": [60.0], "b": [20.0]}
+    sim = simulate(loadout, plan)
+    d = scenario_draws(loadout.scenario, 20_000, 5)
+    names = ["levers.a.cost_recovery", "levers.a.unit_cost", "levers.b.unit_cost"]
+    cost = 60 * d["levers.a.unit_cost"] * (1 - d["levers.a.cost_recovery"]) \
+        + 20 * d["levers.b.unit_cost"]
+    z = np.column_stack([(d[n] - d[n].mean()) / d[n].std() for n in names])
+    zy = (cost - cost.mean()) / cost.std()
+    corr = z.T @ zy / cost.size
+    beta = np.linalg.lstsq(z.T @ z / cost.size, corr, rcond=None)[0]
+    assert beta[0] * corr[0] < -0.01  # the old "share": negative
+    want = dict.fromkeys(names, 0.0)
+    orders = list(itertools.permutations(range(3)))
+    for order in orders:
+        for j, i in enumerate(order):
+            before = [d[names[k]] for k in order[:j]]
+            want[names[i]] += (_r2([*before, d[names[i]]], cost) - _r2(before, cost)) / len(orders)
+    got = {dr.parameter: dr.cost_share for dr in sim.drivers}
+    for n in names:
+        assert got[n] == pytest.approx(want[n], abs=1e-9)
+        assert got[n] >= 0
+    assert sim.cost_r_squared == pytest.approx(_r2([d[n] for n in names], cost), abs=1e-9)
+    assert sum(got.values()) == pytest.approx(sim.cost_r_squared, abs=1e-12)
+    text = SIMULATION_RENDERERS["table"](sim)
+    assert "share of cost variance (Shapley)" in text and "Pratt" not in text
+
+
+def test_drivers_are_named_drivers_of_the_exports(scenario_file: Write) -> None:
+    """The driver table describes the spread of the exports: it says so, in the
+    command line's text and Markdown and in the report's Risk section."""
+    from optimizer.present.views.risk import drivers_table
+
+    loadout = load_scenario(scenario_file(UNCERTAIN))
+    sim = simulate(loadout, samples=2000)
+    for fmt in ("table", "markdown"):
+        text = SIMULATION_RENDERERS[fmt](sim)
+        assert "What drives the exports" in text and "drives the shortfall" not in text
+    table = drivers_table(sim)
+    assert table.title == "What drives the exports"
+    assert "not of the shortfall" in table.caption
+    # the exports' Spearman correlations, as scipy computes them from the same draws
+    import scipy.stats
+
+    d = scenario_draws(loadout.scenario, 2000, loadout.scenario.uncertainty.seed)
+    exports = evaluate(loadout.scenario, sim.units, d, 2000).exports[-1]
+    a = next(dr for dr in sim.drivers if dr.parameter == "levers.a.yield_per_unit")
+    assert a.spearman == pytest.approx(
+        scipy.stats.spearmanr(d["levers.a.yield_per_unit"], exports).statistic, abs=1e-9)
+
+
+NEVER = """
+    name: out of reach
+    target: {exports: 100}
+    levers:
+      a: {unit_cost: 1, yield_per_unit: {dist: uniform, low: 1, high: 2}}
+    uncertainty: {samples: 1500, seed: 2}
+"""
+
+
+@pytest.mark.parametrize(("units", "edge"), [(10.0, "none"), (200.0, "all")])
+def test_a_probability_no_sample_moves_has_a_95_percent_bound_not_a_zero_error(
+        scenario_file: Write, units: float, edge: str) -> None:
+    """10 units export 10 to 20, never the 100 asked; 200 units always reach it. The
+    samples show no spread, so a standard error of 0 would claim certainty: the bound is
+    1 - 0.05^(1/N) (the rule of three: about 3/N) from above, 0.05^(1/N) from below."""
+    from optimizer.present.views.risk import goals_table
+
+    sim = simulate(load_scenario(scenario_file(NEVER)), {"a": [units]})
+    t = sim.target
+    n = 1500
+    if edge == "none":
+        assert t.probability == 0 and t.bound == pytest.approx(1 - 0.05 ** (1 / n), rel=1e-12)
+        assert t.bound == pytest.approx(3 / n, rel=0.01)
+        line = "none of the 1,500 samples, seed 2 reach it: below 0.2% with 95% confidence"
+    else:
+        assert t.probability == 1 and t.bound == pytest.approx(0.05 ** (1 / n), rel=1e-12)
+        line = "all 1,500 samples, seed 2 reach it: at least 99.8% with 95% confidence"
+    text = SIMULATION_RENDERERS["table"](sim)
+    assert line in text and "standard error 0" not in text
+    row = goals_table(sim).rows[-1]
+    assert row[-2] is None and row[-1] == ("under 0.2%" if edge == "none" else "at least 99.8%")
+
+
+def test_a_shortfall_fewer_than_one_sample_in_ten_shows_is_not_printed_as_zero(
+        scenario_file: Write) -> None:
+    """100 units of a uniform(1, 3) yield miss 110 in about 5% of samples: the shortfall's
+    P90 is 0, so 'the worst 10%' says nothing; the line gives the share that falls short,
+    their mean shortfall and the worst, from the draws by hand."""
+    loadout = load_scenario(scenario_file("""
+        name: rarely short
+        target: {exports: 110}
+        levers:
+          a: {unit_cost: 1, yield_per_unit: {dist: uniform, low: 1, high: 3}}
+        uncertainty: {samples: 4000, seed: 8}
+    """))
+    sim = simulate(loadout, {"a": [100.0]})
+    y = scenario_draws(loadout.scenario, 4000, 8)["levers.a.yield_per_unit"]
+    exports = 100 * y
+    short = exports < 110 * (1 - 1e-9)
+    missed = 110 - exports[short]
+    assert 0.03 < short.mean() < 0.07 and sim.shortfall.p90 == 0
+    assert sim.shortfall_when_short is not None
+    assert sim.shortfall_when_short.mean == pytest.approx(missed.mean(), rel=1e-12)
+    assert sim.shortfall_when_short.high == pytest.approx(missed.max(), rel=1e-12)
+    data = json.loads(SIMULATION_RENDERERS["json"](sim))
+    assert data["shortfall_when_short"]["mean"] == pytest.approx(missed.mean(), rel=1e-9)
+    text = SIMULATION_RENDERERS["table"](sim)
+    assert "or more in the worst 10%" not in text
+    from optimizer.numbers.exact import money, share
+
+    assert (f"the {share(short.mean())} of samples that fall short miss by "
+            f"{money(missed.mean(), 'USD', 0)} on average, {money(missed.max(), 'USD', 0)} "
+            "at worst.") in text
+
+
+def test_reoptimised_cost_percentiles_count_samples_without_a_plan_as_infinite() -> None:
+    """Ten samples, three without a plan (the dearest, in effect): P90 falls among them.
+    The percentiles over all ten, a missing plan as +inf, against NumPy's; the mean and
+    percentiles over the seven with a plan, stated apart."""
+    from optimizer.present.formats.simulate import render_reoptimized_table
+    from optimizer.results.reoptimized import Reoptimized
+
+    costs = (5.0, None, 3.0, 9.0, None, 1.0, 7.0, None, 2.0, 4.0)
+    r = Reoptimized(samples=10, seed=1, costs=costs, shares={"a": (1.0,) * 10},
+                    statuses=tuple("infeasible" if c is None else "optimal" for c in costs),
+                    seconds=1.0, solves_per_second=10.0)
+    summary = reoptimized_summary(r)
+    every = np.array([np.inf if c is None else c for c in costs])
+    kept = np.array([c for c in costs if c is not None])
+    with np.errstate(invalid="ignore"):
+        for q in (10, 50, 90):
+            want = float(np.percentile(every, q))
+            got = summary["cost"][f"p{q}"]
+            assert got == want or (math.isinf(got) and not math.isfinite(want))
+            assert summary["cost_with_plan"][f"p{q}"] == pytest.approx(np.percentile(kept, q))
+    assert summary["cost"]["p90"] == math.inf and math.isfinite(summary["cost"]["p50"])
+    assert summary["cost_with_plan"]["mean"] == pytest.approx(kept.mean())
+    assert summary["infeasible"] == 3
+    text = render_reoptimized_table(r, "s", "USD")
+    assert "over all 10 samples, one without a plan counted as infinitely dear" in text
+    assert "P90 no plan" in text and "Over the 7 samples with a plan only" in text

@@ -1,6 +1,18 @@
-"""Chance-constrained plans: the cheapest plan that reaches the target in at least
-a given share of the sampled scenarios (sample average approximation), and the
-honest figure: the share of a fresh sample it reaches.
+"""Chance-constrained plans with a stated guarantee: the cheapest plan found whose
+probability of reaching the target is at least the confidence asked, with 95%
+confidence, judged on fresh samples.
+
+A plan solved to reach the target in a share c of its own samples (sample
+average approximation) reaches it with a probability below c about half the
+time: the solve picks the plan that just passes on those samples. So the plan
+is checked on a fresh sample of FRESH_SAMPLES draws of its own (another seed)
+and passes when the one-sided Clopper-Pearson lower bound on its probability
+clears c. Until one does, the share of its samples the plan must reach (the
+level) is raised by the shortfall, and when the level would need more than all
+of them, the number of samples is doubled; at most CHECKS plans are checked,
+each at confidence 1 - 0.05 / CHECKS (Bonferroni: the bound of whichever plan
+is returned is wrong with probability at most 5%). When none clears, the answer
+says so (status not_proven) with the last plan's bound.
 
 The samples vary what the file writes as distributions. The chance constraint
 is on the last period's lever exports (yields and attrition drawn); costs,
@@ -20,17 +32,28 @@ import numpy.typing as npt
 
 from optimizer.errors import SolverError, UsageError
 from optimizer.plan.dynamics import flows
-from optimizer.results import ChanceInfo, Result, messages
+from optimizer.results import ChanceInfo, PlanKind, Result, Status, messages
 from optimizer.scenario import Loadout
 from optimizer.scenario.schema import Scenario
 from optimizer.scenario.uncertain_fields import scenario_draws
 
 if TYPE_CHECKING:
+    from optimizer.solving.engine import Session
     from optimizer.solving.options import SolverOptions
 
-FRESH_SAMPLES = 10_000
-# the fresh sample's seed: far from the file's, so the two never share draws
+GUARANTEE = 0.95
+"""The confidence with which a returned plan's probability is at least the one asked."""
+CHECKS = 4
+"""Plans checked at most, each on its own fresh sample at 1 - (1 - GUARANTEE) / CHECKS."""
+FRESH_SAMPLES = 100_000
+SOLVE_SAMPLES = 1_000
+"""Samples the first plan is solved on, at most (the file's count when smaller): a
+binary per sample; the guarantee comes from the fresh samples, not from these."""
+MOST_SOLVE_SAMPLES = 8_000
+"""Doubling the samples stops here."""
+# the fresh samples' seeds: far from the file's, so they never share draws
 FRESH_SEED_OFFSET = 1_000_003
+REACH_TOL = 1e-9
 
 
 def last_exports(s: Scenario, plan: Mapping[str, Sequence[float]],
@@ -47,11 +70,32 @@ def last_exports(s: Scenario, plan: Mapping[str, Sequence[float]],
     return total
 
 
+def reach_count(s: Scenario, plan: Mapping[str, Sequence[float]],
+                draws: Mapping[str, npt.NDArray[np.float64]], n: int) -> int:
+    """The number of the samples in which the plan's lever exports reach the target."""
+    got = last_exports(s, plan, draws, n)
+    return int(np.count_nonzero(got >= s.target.needed * (1 - REACH_TOL)))
+
+
 def reach_share(s: Scenario, plan: Mapping[str, Sequence[float]],
                 draws: Mapping[str, npt.NDArray[np.float64]], n: int) -> float:
     """The share of the samples in which the plan's lever exports reach the target."""
-    got = last_exports(s, plan, draws, n)
-    return float(np.mean(got >= s.target.needed * (1 - 1e-9)))
+    return reach_count(s, plan, draws, n) / n
+
+
+def lower_bound(hits: int, n: int, confidence: float) -> float:
+    """One-sided Clopper-Pearson lower bound on a probability seen ``hits`` times in
+    ``n`` independent trials: P(true p < bound) <= 1 - confidence."""
+    from scipy.stats import beta
+
+    if hits <= 0:
+        return 0.0
+    return float(beta.ppf(1.0 - confidence, hits, n - hits + 1))
+
+
+def fresh_seed(seed: int, check: int) -> int:
+    """The seed of the fresh sample of check ``check`` (0, 1, ...)."""
+    return seed + FRESH_SEED_OFFSET * (check + 1)
 
 
 def check_confidence(confidence: float) -> None:
@@ -60,18 +104,20 @@ def check_confidence(confidence: float) -> None:
 
 
 def solve_chance(loadout: Loadout, confidence: float, options: SolverOptions | None = None,
-                 samples: int | None = None) -> Result:
-    """The cheapest plan reaching the target in ``confidence`` of the file's samples,
-    with the in-sample and fresh-sample shares and the deterministic plan's cost."""
-    return chance_sweep(loadout, [confidence], options, samples)[0]
+                 samples: int | None = None, fresh_samples: int = FRESH_SAMPLES) -> Result:
+    """The cheapest plan found whose probability of reaching the target is at least
+    ``confidence`` with 95% confidence on fresh samples, with the share of its own
+    samples it reaches, its fresh-sample share and bound, and the deterministic
+    plan's cost."""
+    return chance_sweep(loadout, [confidence], options, samples, fresh_samples)[0]
 
 
 def chance_sweep(loadout: Loadout, confidences: Sequence[float],
-                 options: SolverOptions | None = None, samples: int | None = None
-                 ) -> list[Result]:
-    """One chance-constrained plan per confidence, re-solving one model (only the
-    number of samples required changes)."""
-    from optimizer.solving.engine import Session, solve_scenario
+                 options: SolverOptions | None = None, samples: int | None = None,
+                 fresh_samples: int = FRESH_SAMPLES) -> list[Result]:
+    """One guaranteed plan per confidence (the cost of certainty): sessions and fresh
+    samples are shared between the confidences."""
+    from optimizer.solving.engine import solve_scenario
 
     s = loadout.scenario
     for c in confidences:
@@ -84,41 +130,96 @@ def chance_sweep(loadout: Loadout, confidences: Sequence[float],
     if s.objective != "min_cost":
         raise UsageError("--confidence applies to min_cost scenarios (the target is what "
                          f"must be reached; got objective {s.objective})")
-    n = samples or s.uncertainty.samples
-    draws = scenario_draws(s, n)
-    fresh = scenario_draws(s, FRESH_SAMPLES, s.uncertainty.seed + FRESH_SEED_OFFSET)
     base = solve_scenario(loadout, options)
     deterministic = base.discounted_cost if base.status == "optimal" else None
-    session = Session(loadout, options, chance=(confidences[0], draws))
-    out = []
-    for c in confidences:
-        required = min(n, math.ceil(c * n - 1e-9))
+    runs = _Runs(loadout, options, samples or min(s.uncertainty.samples, SOLVE_SAMPLES),
+                 fresh_samples)
+    return [_guaranteed(runs, c, deterministic) for c in confidences]
+
+
+class _Runs:
+    """Sessions by sample count and fresh samples by check, shared across confidences."""
+
+    def __init__(self, loadout: Loadout, options: SolverOptions | None, first: int,
+                 fresh: int) -> None:
+        self.loadout, self.options, self.first, self.fresh = loadout, options, first, fresh
+        self.seed = loadout.scenario.uncertainty.seed
+        self._sessions: dict[int, tuple[Session, Mapping[str, npt.NDArray[np.float64]]]] = {}
+        self._fresh: dict[int, Mapping[str, npt.NDArray[np.float64]]] = {}
+
+    def session(self, n: int) -> tuple[Session, Mapping[str, npt.NDArray[np.float64]]]:
+        from optimizer.solving.engine import Session
+
+        if n not in self._sessions:
+            draws = scenario_draws(self.loadout.scenario, n, self.seed)
+            self._sessions[n] = (Session(self.loadout, self.options, chance=(0.5, draws)),
+                                 draws)
+        return self._sessions[n]
+
+    def fresh_draws(self, check: int) -> Mapping[str, npt.NDArray[np.float64]]:
+        if check not in self._fresh:
+            self._fresh[check] = scenario_draws(self.loadout.scenario, self.fresh,
+                                                fresh_seed(self.seed, check))
+        return self._fresh[check]
+
+
+def _guaranteed(runs: _Runs, c: float, deterministic: float | None) -> Result:
+    """Raise the level (and the samples) until a plan's fresh-sample bound clears ``c``."""
+    s = runs.loadout.scenario
+    each = 1.0 - (1.0 - GUARANTEE) / CHECKS
+    n, level = runs.first, c
+    last: tuple[Result, ChanceInfo] | None = None
+    for check in range(CHECKS):
+        required = min(n, math.ceil(level * n - 1e-9))
+        session, draws = runs.session(n)
         session.require_samples(required)
         r = session.solve(diagnose=False)
         info = ChanceInfo(confidence=c, samples=n, required=required,
-                          fresh_samples=FRESH_SAMPLES, deterministic_cost=deterministic,
-                          in_sample=None, out_of_sample=None, extra_cost=None,
-                          seed=s.uncertainty.seed)
-        if r.status in ("optimal", "limit_with_plan"):
-            plan = _plan_of(r)
-            in_sample = reach_share(s, plan, draws, n)
-            if in_sample * n < required - 1e-9:
-                raise SolverError(
-                    f"HiGHS reported {r.status}, but its plan reaches the target in "
-                    f"{in_sample:.2%} of the samples, under the {required} of {n} "
-                    "required; not shown")
-            info = dataclasses.replace(
-                info, in_sample=in_sample, out_of_sample=reach_share(s, plan, fresh,
-                                                                     FRESH_SAMPLES),
-                extra_cost=(r.discounted_cost - deterministic if deterministic is not None
-                            and r.discounted_cost is not None else None))
-        else:
-            info = dataclasses.replace(info, most_reached=session.most_samples_reached())
-        out.append(dataclasses.replace(
-            r, message=messages.chance(info) if r.status != "limit_with_plan" else r.message,
-            marginal_cost_of_target=None, marginal_cost_basis=None, next_step=None,
-            chance=info))
-    return out
+                          fresh_samples=runs.fresh, deterministic_cost=deterministic,
+                          in_sample=None, out_of_sample=None, extra_cost=None, seed=runs.seed,
+                          level=required / n, bound_confidence=each, checks=check + 1)
+        if r.status not in ("optimal", "limit_with_plan"):
+            if last is None:
+                info = dataclasses.replace(info, most_reached=session.most_samples_reached())
+                return _finish(r, info, messages.chance(info))
+            break  # a raised level out of reach: the last plan stands, uncertified
+        plan = _plan_of(r)
+        hits = reach_count(s, plan, draws, n)
+        if hits < required:
+            raise SolverError(
+                f"HiGHS reported {r.status}, but its plan reaches the target in "
+                f"{hits / n:.2%} of the samples, under the {required} of {n} required; "
+                "not shown")
+        seed = fresh_seed(runs.seed, check)
+        fresh_hits = reach_count(s, plan, runs.fresh_draws(check), runs.fresh)
+        p = fresh_hits / runs.fresh
+        bound = lower_bound(fresh_hits, runs.fresh, each)
+        info = dataclasses.replace(
+            info, in_sample=hits / n, out_of_sample=p,
+            out_of_sample_std_error=math.sqrt(p * (1 - p) / runs.fresh), lower_bound=bound,
+            fresh_seed=seed, certified=bound >= c,
+            extra_cost=(r.discounted_cost - deterministic if deterministic is not None
+                        and r.discounted_cost is not None else None))
+        if info.certified:
+            return _finish(r, info, messages.chance(info) if r.status == "optimal"
+                           else r.message)
+        last = (r, info)
+        # aim above c by the bound's shortfall and half the solve samples' own noise
+        step = (c - bound) + 0.5 * math.sqrt(c * (1 - c) / n)
+        level = max(level + 1.0 / n, level + step)
+        if math.ceil(level * n - 1e-9) > n:
+            if 2 * n > MOST_SOLVE_SAMPLES:
+                break
+            n *= 2
+    assert last is not None
+    r, info = last
+    return _finish(dataclasses.replace(r, status=Status.NOT_PROVEN, plan=PlanKind.BEST_FOUND),
+                   info, messages.chance(info))
+
+
+def _finish(r: Result, info: ChanceInfo, message: str) -> Result:
+    return dataclasses.replace(r, message=message, marginal_cost_of_target=None,
+                               marginal_cost_basis=None, next_step=None, chance=info)
 
 
 def _plan_of(r: Result) -> dict[str, list[float]]:

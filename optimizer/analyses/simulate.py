@@ -19,13 +19,17 @@ vectorised over the samples: one array of shape (N,) per lever and period.
 * discounted cost: spend[k] weighted 1/(1+r)^k.
 
 A sample reaches the target when its last-period lever exports are at least
-``target.needed * (1 - 1e-9)``, a milestone likewise in its period. The
-drivers of the shortfall are ranked by the share of the variance of the
-last-period lever exports (the shortfall is the target less them, so it has
-the same variance) that each parameter explains in a standardized linear
-regression (Pratt's measure: coefficient times correlation; the shares add
-up to the regression's R^2), beside the Spearman rank correlation of the
-parameter's draws with the exports. The same is given for the total cost.
+``target.needed * (1 - 1e-9)``, a milestone likewise in its period; each
+probability has its Monte-Carlo standard error, and where no sample (or every
+sample) reaches, a one-sided 95% bound (1 - 0.05^(1/N), the rule of three).
+The drivers of the exports are ranked by their share of the variance of the
+last-period lever exports in a linear regression on the parameters, split by
+Shapley value (each parameter's gain in R^2 averaged over the orders of adding
+them: never negative, adding up to R^2, correlated parameters sharing what they
+explain together), beside the Spearman rank correlation of the parameter's
+draws with the exports. The same is given for the total cost. They describe
+the spread of the exports; the shortfall is the target less the exports in the
+samples that miss it.
 """
 
 from __future__ import annotations
@@ -221,8 +225,20 @@ def _f(value: Any) -> float:
 def _chance(name: str, period: int | str, needed: float, exports: FloatArray,
             point: float) -> Chance:
     n = exports.size
-    p = float(np.count_nonzero(exports >= needed * (1.0 - REACH_TOL))) / n
-    return Chance(name, period, needed, p, math.sqrt(p * (1.0 - p) / n), spread(exports), point)
+    hits = int(np.count_nonzero(exports >= needed * (1.0 - REACH_TOL)))
+    p = hits / n
+    return Chance(name, period, needed, p, math.sqrt(p * (1.0 - p) / n), _edge_bound(hits, n),
+                  spread(exports), point)
+
+
+def _edge_bound(hits: int, n: int) -> float | None:
+    """A one-sided 95% bound where the samples show no spread: none reach (upper bound
+    1 - 0.05^(1/n), about 3/n: the rule of three) or all do (lower bound 0.05^(1/n))."""
+    if hits == 0:
+        return 1.0 - 0.05 ** (1.0 / n)
+    if hits == n:
+        return 0.05 ** (1.0 / n)
+    return None
 
 
 def _ranks(values: FloatArray) -> FloatArray:
@@ -256,9 +272,51 @@ class _Inputs:
         return cls(z, ranks)
 
 
+SHAPLEY_EXACT = 12
+"""Up to this many parameters, the Shapley split of R^2 goes over every subset; beyond,
+over SHAPLEY_ORDERS random orders of adding them (seeded: the same split every run)."""
+SHAPLEY_ORDERS = 400
+
+
+def shapley_r2(gram: FloatArray, corr: FloatArray) -> tuple[list[float], float]:
+    """Each input's Shapley share of R^2, and R^2, from the inputs' correlation matrix
+    ``gram`` and their correlations ``corr`` with y (all standardized): R^2 of a subset
+    S is corr_S' gram_S^-1 corr_S; an input's share is its gain in R^2 averaged over the
+    orders of adding the inputs."""
+    k = corr.size
+    cache: dict[int, float] = {0: 0.0}
+
+    def r2(mask: int) -> float:
+        if mask not in cache:
+            idx = [i for i in range(k) if mask >> i & 1]
+            c = corr[idx]
+            beta = np.linalg.lstsq(gram[np.ix_(idx, idx)], c, rcond=None)[0]
+            cache[mask] = float(np.clip(beta @ c, 0.0, 1.0))
+        return cache[mask]
+
+    shares = [0.0] * k
+    if k <= SHAPLEY_EXACT:
+        # weight of a subset of size s without i: s! (k - s - 1)! / k!
+        weight = [math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k)
+                  for s in range(k)]
+        for mask in range(1 << k):
+            size = bin(mask).count("1")
+            for i in range(k):
+                if not mask >> i & 1:
+                    shares[i] += weight[size] * (r2(mask | 1 << i) - r2(mask))
+    else:
+        rng = np.random.default_rng(0)
+        for _ in range(SHAPLEY_ORDERS):
+            mask = 0
+            for i in rng.permutation(k):
+                shares[int(i)] += (r2(mask | 1 << int(i)) - r2(mask)) / SHAPLEY_ORDERS
+                mask |= 1 << int(i)
+    return [max(0.0, v) for v in shares], r2((1 << k) - 1)
+
+
 def _attribution(x: _Inputs, y: FloatArray, use: Sequence[bool]
                  ) -> tuple[list[float], list[float], float]:
-    """(Spearman of each input with y, Pratt share of y's variance of each input, R^2).
+    """(Spearman of each input with y, Shapley share of y's variance of each input, R^2).
 
     The regression takes the inputs flagged in ``use``; the others, constant inputs,
     and every input when y is constant, get share 0."""
@@ -277,12 +335,10 @@ def _attribution(x: _Inputs, y: FloatArray, use: Sequence[bool]
     if not live:
         return spearman, shares, 0.0
     z = np.stack([col for _, col in picked])
-    corr = z @ zy / y.size
-    gram = z @ z.T / y.size
-    beta = np.linalg.lstsq(gram, corr, rcond=None)[0]
+    split, r2 = shapley_r2(z @ z.T / y.size, z @ zy / y.size)
     for j, i in enumerate(live):
-        shares[i] = float(beta[j] * corr[j])
-    return spearman, shares, float(np.clip(sum(shares), 0.0, 1.0))
+        shares[i] = split[j]
+    return spearman, shares, r2
 
 
 def describe(d: Distribution) -> str:
@@ -388,6 +444,7 @@ def simulate(
         lever_exports=target.exports,
         total_exports=spread(exports + s.target.baseline),
         shortfall=spread(np.maximum(s.target.needed - exports, 0.0)),
+        shortfall_when_short=_when_short(s.target.needed, exports),
         cost=spread(cost),
         discounted_cost=spread(paths.discounted_cost) if s.has_periods else None,
         point_cost=float(point.cost[0]),
@@ -401,6 +458,14 @@ def simulate(
         notes=tuple(notes),
         seconds=seconds,
     )
+
+
+def _when_short(needed: float, exports: FloatArray) -> Spread | None:
+    """The shortfall in the samples that miss the target (None: none does)."""
+    short = exports < needed * (1.0 - REACH_TOL)
+    if not np.any(short):
+        return None
+    return spread(needed - exports[short])
 
 
 def _checked_plan(plan: Mapping[str, Sequence[float]], s: Scenario

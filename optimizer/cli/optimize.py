@@ -52,8 +52,9 @@ def overrides_from_options(
 @output_option("Also write allocation.csv, result.json and allocation.md here.")
 @relax_option
 @click.option("--confidence", type=Share(), metavar="SHARE",
-              help="The cheapest plan reaching the target in at least this share of the "
-                   "file's samples (e.g. 0.9 or 90%); needs distributions in the file.")
+              help="The cheapest plan found whose probability of reaching the target is "
+                   "at least this share with 95% confidence, checked on 100,000 fresh "
+                   "samples (e.g. 0.9 or 90%); needs distributions in the file.")
 @solver_options
 @budget_option(REPAIR_BUDGET)
 @click.version_option(package_name="pk-budget-optimizer", prog_name="optimize")

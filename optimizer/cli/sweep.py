@@ -42,8 +42,9 @@ CERTAINTY_FILES = {"certainty.csv": "csv", "certainty.json": "json",
                    "(1B,2B).")
 @click.option("--targets", metavar="RANGE", help="Least cost for each target, same grammar.")
 @click.option("--confidences", type=Shares(), metavar="RANGE",
-              help="The cost of certainty: the cheapest plan reaching the target in each "
-                   "share of the samples, e.g. 0.5:0.95:0.05.")
+              help="The cost of certainty: at each confidence, the cheapest plan found "
+                   "reaching the target with at least that probability (95% confidence, "
+                   "on fresh samples), e.g. 0.5:0.95:0.05.")
 @click.option("--exact", is_flag=True,
               help="Every breakpoint of the frontier over the range, and where it starts, "
                    "ends or is flat and why (LP scenarios only).")

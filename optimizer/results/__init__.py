@@ -167,6 +167,24 @@ class ChanceInfo:
     most_reached: int | None = None
     """No plan reaches the target in ``required`` samples: the most samples any
     plan reaches it in (None: not computed)."""
+    level: float | None = None
+    """The share of its samples the plan was solved to reach (``required / samples``):
+    the asked confidence, raised until the fresh-sample bound clears it."""
+    out_of_sample_std_error: float | None = None
+    """Standard error of ``out_of_sample``: sqrt(p (1 - p) / fresh_samples)."""
+    lower_bound: float | None = None
+    """One-sided Clopper-Pearson lower bound on the plan's probability of reaching the
+    target, from its fresh sample, at ``bound_confidence``."""
+    bound_confidence: float | None = None
+    """The confidence of each check (1 - 0.05 / the checks allowed): over every plan
+    checked, the bound is wrong with probability at most 5%."""
+    checks: int = 0
+    """Plans solved and checked on a fresh sample of their own until one cleared."""
+    fresh_seed: int | None = None
+    """Seed of the returned plan's fresh sample."""
+    certified: bool = False
+    """``lower_bound`` is at least ``confidence``: the plan's probability is at least
+    the confidence asked, with 95% confidence."""
 
 
 @dataclass(frozen=True)

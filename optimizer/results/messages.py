@@ -94,16 +94,25 @@ def finding(f: Finding, currency: str) -> str:
 
 
 def chance(c: ChanceInfo) -> str:
-    """A chance-constrained answer: the share of the samples its plan reaches the
-    target in, asked and out of sample; or that no plan reaches the share asked."""
-    if c.in_sample is not None and c.out_of_sample is not None:
-        return (f"optimal: reaches the target in {c.in_sample:.1%} of the "
-                f"{c.samples:,} samples (at least {c.confidence:.0%} asked) and in "
-                f"{c.out_of_sample:.1%} of {c.fresh_samples:,} fresh ones")
+    """A chance-constrained answer: the bound on its plan's probability from a fresh
+    sample, and the share of its own samples it was solved to reach; that no plan
+    cleared the confidence asked; or that no plan reaches that share of the samples."""
+    if c.in_sample is not None and c.out_of_sample is not None and c.lower_bound is not None:
+        fresh = (f"{c.out_of_sample:.2%} (standard error {c.out_of_sample_std_error or 0:.2%})"
+                 f" of {c.fresh_samples:,} fresh samples")
+        solved = (f"solved to reach it in {c.in_sample:.1%} of {c.samples:,} samples"
+                  f"{'' if c.checks <= 1 else f' ({c.checks} plans checked)'}")
+        if c.certified:
+            return (f"optimal: reaches the target with a probability of at least "
+                    f"{c.lower_bound:.2%} ({c.confidence:.0%} asked), with 95% confidence: "
+                    f"it reaches it in {fresh}; {solved}")
+        return (f"not proven: no plan found reaches the target with a probability of at "
+                f"least {c.confidence:.0%} with 95% confidence ({c.checks} checked); the "
+                f"last reaches it in {fresh}, at least {c.lower_bound:.2%}; {solved}")
     most = c.most_reached
     reach = ("" if most is None else
              f"; at most {most:,} of them ({most / c.samples:.1%}) can be reached")
-    return (f"infeasible: no plan reaches the target in {c.confidence:.0%} of the "
+    return (f"infeasible: no plan reaches the target in {c.level or c.confidence:.0%} of the "
             f"{c.samples:,} samples under the file's limits{reach}")
 
 

@@ -112,6 +112,13 @@ class ChanceFigures(_Part):
     out_of_sample: Number | None
     deterministic_cost: Number | None
     extra_cost: Number | None
+    level: Number | None = None
+    out_of_sample_std_error: Number | None = None
+    lower_bound: Number | None = None
+    bound_confidence: Number | None = None
+    checks: StrictInt = 0
+    fresh_seed: StrictInt | None = None
+    certified: StrictBool = False
 
 
 class OverrideFigures(_Part):
@@ -264,6 +271,9 @@ def _document(result: Result) -> dict[str, Any]:
             "fresh_samples": c.fresh_samples, "out_of_sample": _num(c.out_of_sample),
             "deterministic_cost": _num(c.deterministic_cost),
             "extra_cost": _num(c.extra_cost),
+            "level": _num(c.level), "out_of_sample_std_error": _num(c.out_of_sample_std_error),
+            "lower_bound": _num(c.lower_bound), "bound_confidence": _num(c.bound_confidence),
+            "checks": c.checks, "fresh_seed": c.fresh_seed, "certified": c.certified,
         }
     if result.periods is not None:
         out["periods"] = list(result.periods)

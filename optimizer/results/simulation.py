@@ -32,7 +32,12 @@ class Chance:
     probability: float
     """Share of the samples whose lever exports reach ``needed * (1 - 1e-9)``."""
     std_error: float
-    """Monte-Carlo standard error of ``probability``: sqrt(p (1 - p) / N)."""
+    """Monte-Carlo standard error of ``probability``: sqrt(p (1 - p) / N); 0 where no
+    sample (or every sample) reaches it, where ``bound`` says what the samples show."""
+    bound: float | None
+    """Where no sample reaches the goal: a one-sided 95% upper bound on its probability,
+    1 - 0.05^(1/N) (the rule of three, about 3/N); where every sample does, the 95%
+    lower bound 0.05^(1/N); otherwise None (the standard error says it)."""
     exports: Spread
     """Lever exports in the goal's period across the samples."""
     point_exports: float
@@ -49,13 +54,16 @@ class Driver:
     """As written, e.g. ``triangular(low=15000, mode=25000, high=30000)``."""
     spearman: float
     """Rank correlation of its draws with the last-period lever exports (> 0: more of
-    it, more exports, less shortfall)."""
+    it, more exports)."""
     share: float
-    """Share of the variance of those exports (and so of the shortfall) it explains."""
+    """Its share of the variance of those exports, in a linear regression on the
+    parameters: the Shapley split of the regression's R^2 (its gain in R^2 averaged over
+    the orders of adding the parameters; never negative, the shares add up to R^2,
+    correlated parameters share what they explain together)."""
     cost_spearman: float
     """Rank correlation of its draws with the total cost."""
     cost_share: float
-    """Share of the variance of the total cost it explains."""
+    """Its share of the variance of the total cost, split the same way."""
     moves_exports: bool
     """The plan's last-period exports depend on it (nudging it alone moves them); a
     parameter that does not gets share 0 and is left out of the regression."""
@@ -103,7 +111,10 @@ class Simulation:
     total_exports: Spread
     """Last-period lever exports plus the baseline."""
     shortfall: Spread
-    """max(0, needed - lever exports): how far short the samples fall."""
+    """max(0, needed - lever exports): how far short the samples fall (0 in the samples
+    that reach the target)."""
+    shortfall_when_short: Spread | None
+    """The shortfall among the samples that miss the target only (None: none misses)."""
     cost: Spread
     """Total spend over the horizon, undiscounted."""
     discounted_cost: Spread | None
@@ -114,7 +125,9 @@ class Simulation:
     exports_by_period: Mapping[int | str, Spread]
     """Lever exports in each period (one entry, key "", without periods)."""
     drivers: tuple[Driver, ...]
-    """Every uncertain parameter, largest share of the exports' variance first."""
+    """Every uncertain parameter, largest share of the exports' variance first: what
+    drives the spread of the plan's exports (the shortfall is the target less them
+    where they fall short)."""
     r_squared: float
     """Share of the exports' variance the linear regression on all parameters explains."""
     cost_r_squared: float

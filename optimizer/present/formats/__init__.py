@@ -150,11 +150,16 @@ def _summary(result: Result) -> list[str]:
             lines.append(f"Discounted cost {money(result.discounted_cost, cur)} (the objective).")
     if result.chance is not None and result.chance.in_sample is not None:
         c = result.chance
-        lines.append(
-            f"Chance-constrained at {c.confidence:.0%}: reaches the target in "
-            f"{c.in_sample:.1%} of the {c.samples:,} samples it was solved on and in "
-            f"{c.out_of_sample:.1%} of {c.fresh_samples:,} fresh ones (seed {c.seed})."
-            if c.out_of_sample is not None else "")
+        if c.out_of_sample is not None and c.lower_bound is not None:
+            said = ("at least" if c.certified else "not shown to be at least")
+            lines.append(
+                f"Chance-constrained at {c.confidence:.0%}: the probability of reaching the "
+                f"target is {said} {c.confidence:.0%} with 95% confidence (lower bound "
+                f"{c.lower_bound:.2%}: it reaches it in {c.out_of_sample:.2%}, standard "
+                f"error {c.out_of_sample_std_error or 0:.2%}, of {c.fresh_samples:,} fresh "
+                f"samples, seed {c.fresh_seed}); solved to reach it in {c.in_sample:.1%} of "
+                f"{c.samples:,} samples (seed {c.seed}"
+                f"{'' if c.checks <= 1 else f'; {c.checks} plans checked'}).")
         if c.extra_cost is not None and c.deterministic_cost is not None:
             lines.append(f"Certainty costs {money(c.extra_cost, cur)} more than the plan "
                          f"for the point values ({money(c.deterministic_cost, cur)}).")

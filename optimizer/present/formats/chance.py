@@ -32,7 +32,10 @@ def _records(results: Sequence[Result]) -> list[dict[str, Any]]:
             "confidence": c.confidence, "status": r.status,
             "discounted_cost": r.discounted_cost, "extra_cost": c.extra_cost,
             "in_sample": c.in_sample, "out_of_sample": c.out_of_sample,
+            "out_of_sample_std_error": c.out_of_sample_std_error,
+            "lower_bound": c.lower_bound, "certified": c.certified, "checks": c.checks,
             "samples": c.samples, "fresh_samples": c.fresh_samples, "seed": c.seed,
+            "fresh_seed": c.fresh_seed,
             "deterministic_cost": c.deterministic_cost,
             "units": {rec.lever: rec.units for rec in r.rows} if r.rows else {},
         })
@@ -40,21 +43,26 @@ def _records(results: Sequence[Result]) -> list[dict[str, Any]]:
 
 
 def chance_table(results: Sequence[Result]) -> Table:
-    """One row per confidence asked: its plan's cost, what certainty adds, and the share of
-    the samples it reaches; the sample sizes and seed (the same on every row) only in
-    the CSV."""
+    """One row per confidence asked: its plan's cost, what certainty adds, the share of its
+    own samples it reaches, the share of its fresh sample with its standard error, and the
+    95% lower bound on its probability; the sample sizes and seeds only in the CSV."""
     columns = (Column("confidence", "confidence", "share", decimals=0, align="left"),
                Column("status", "status"),
                Column("discounted_cost", "cost", "money"),
                Column("extra_cost", "extra cost", "money"),
                Column("in_sample", "in sample", "share"),
-               Column("out_of_sample", "fresh sample", "share"),
+               Column("out_of_sample", "fresh sample", "share", decimals=2),
+               Column("out_of_sample_std_error", "standard error", "share", decimals=2),
+               Column("lower_bound", "at least (95%)", "share", decimals=2),
+               Column("checks", "plans checked", "count"),
                Column("samples", "samples", "count"),
                Column("fresh_samples", "fresh samples", "count"),
-               Column("seed", "seed", "count"))
+               Column("seed", "seed", "count"),
+               Column("fresh_seed", "fresh seed", "count"))
     rows = tuple(tuple(rec[c.key] for c in columns) for rec in _records(results))
     return Table("certainty", "The cost of certainty", columns, rows,
-                 page_hidden=("samples", "fresh_samples", "seed"), style="exact")
+                 page_hidden=("samples", "fresh_samples", "seed", "fresh_seed"),
+                 style="exact")
 
 
 def _grid(results: Sequence[Result]) -> layout.Grid:
@@ -64,9 +72,11 @@ def _grid(results: Sequence[Result]) -> layout.Grid:
 def render_chance_table(results: Sequence[Result]) -> str:
     c = results[0].chance
     assert c is not None
-    head = (f"{results[0].scenario}: the cost of certainty ({c.samples:,} samples, seed "
-            f"{c.seed}; fresh sample of {c.fresh_samples:,}); the plan for the point values "
-            f"costs {money(c.deterministic_cost or 0.0, results[0].currency)}")
+    head = (f"{results[0].scenario}: the cost of certainty: each plan's probability of "
+            f"reaching the target is at least the confidence asked, with 95% confidence "
+            f"(a Clopper-Pearson bound from {c.fresh_samples:,} fresh samples of its own; "
+            f"solved on samples of seed {c.seed}); the plan for the point values costs "
+            f"{money(c.deterministic_cost or 0.0, results[0].currency)}")
     # rule=False: this table has never had a rule under its header
     return head + "\n\n" + "\n".join(layout.text(_grid(results), measure=len, rule=False)) \
         + "\n"
@@ -99,7 +109,8 @@ _BASE = "#7f7f7f"
 _OUT = "#b03a2e"
 
 Point = tuple[float, float | None, float | None, float | None]
-"""(confidence, cost or None when out of reach, fresh-sample share, most share reachable)."""
+"""(confidence, cost or None when out of reach or not certified, the 95% lower bound on the
+plan's probability, most share reachable)."""
 
 
 def _esc(text: str) -> str:
@@ -114,8 +125,9 @@ def certainty_points(results: Sequence[Result]) -> list[Point]:
     for r in results:
         c = r.chance
         assert c is not None
-        if r.status in ("optimal", "limit_with_plan") and r.discounted_cost is not None:
-            out.append((c.confidence, r.discounted_cost, c.out_of_sample, None))
+        if r.status in ("optimal", "limit_with_plan") and r.discounted_cost is not None \
+                and c.certified:
+            out.append((c.confidence, r.discounted_cost, c.lower_bound, None))
         else:
             found = _MOST.search(r.message or "")
             most = int(found.group(1).replace(",", "")) / c.samples if found else None
@@ -126,7 +138,7 @@ def certainty_points(results: Sequence[Result]) -> list[Point]:
 def certainty_figure(points: Sequence[Point], deterministic: float | None, currency: str,
                      title: str, cost_label: str = "cost, discounted") -> Figure:
     """The cost of certainty: the cheapest plan's cost at each confidence asked (labelled
-    with the share of a fresh sample it reaches), the plan for the point values as a
+    with the 95% lower bound on its probability), the plan for the point values as a
     dashed line, confidences out of reach marked at the top. Draw or save it inside
     ``rc_context(RC)``."""
     from matplotlib.figure import Figure
@@ -140,10 +152,11 @@ def certainty_figure(points: Sequence[Point], deterministic: float | None, curre
     ys = [cost for _, cost, _ in got]
     if got:
         ax.plot(xs, ys, color=_LINE, marker="o", linewidth=2.0,
-                label="cheapest plan reaching the target in that share of the samples")
-        for x, y, fresh in got:
-            text = _esc(memo.money(y, currency)) + ("" if fresh is None else
-                                                    f"\nfresh sample: {100 * fresh:.1f}%")
+                label="cheapest plan found reaching the target with at least that "
+                      "probability (95% confidence)")
+        for x, y, bound in got:
+            text = _esc(memo.money(y, currency)) + ("" if bound is None else
+                                                    f"\nat least {100 * bound:.1f}%")
             ax.annotate(text, (x, y), textcoords="offset points", xytext=(0, 9), ha="center",
                         va="bottom", fontsize=9, color="#333333")
     if deterministic is not None:
@@ -165,7 +178,8 @@ def certainty_figure(points: Sequence[Point], deterministic: float | None, curre
         ax.set_xticks(every)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: memo.tick(v, currency)))
-    ax.set_xlabel("Confidence asked: the share of the samples the plan must reach the target in")
+    ax.set_xlabel("Confidence asked: the probability of reaching the target, at least "
+                  "(95% confidence, on fresh samples)")
     ax.set_ylabel(f"{cost_label[:1].upper()}{cost_label[1:]} ({currency})")
     ax.set_title("\n".join(textwrap.wrap(title, 80)), loc="left", fontweight="bold")
     ax.grid(True, axis="y", color="#e6e6e6", linewidth=0.8)

@@ -167,7 +167,7 @@ def report_charts(report: Report, formats: Sequence[str] = CHART_FORMATS
 
 
 def _certainty(c: Certainty, title: str) -> Figure:
-    points = [(p.confidence, p.cost, p.out_of_sample,
+    points = [(p.confidence, p.cost if p.certified else None, p.lower_bound,
                None if p.most_reached is None else p.most_reached / c.samples)
               for p in c.points]
     return certainty_figure(points, c.deterministic_cost, c.currency,

@@ -75,6 +75,7 @@ def simulation_dict(sim: Simulation) -> dict[str, Any]:
         "lever_exports": _plain(sim.lever_exports),
         "total_exports": _plain(sim.total_exports),
         "shortfall": _plain(sim.shortfall),
+        "shortfall_when_short": _plain(sim.shortfall_when_short),
         "cost": _plain(sim.cost),
         "discounted_cost": _plain(sim.discounted_cost),
         "point_values": {
@@ -114,17 +115,37 @@ def headline(sim: Simulation) -> list[str]:
         target += f" (with the baseline of {money(sim.baseline, cur, 0)}: {money(total, cur, 0)})"
     lines.append(target + ".")
     t = sim.target
-    lines.append(
-        f"Probability of reaching the target: {share(t.probability)} (Monte-Carlo standard "
-        f"error {_se(t.std_error)} points, {sim.samples:,} samples, seed {sim.seed}).")
+    lines.append(f"Probability of reaching the target: "
+                 f"{probability_text(t, sim.samples, f'seed {sim.seed}')}.")
     for m in sim.milestones:
         lines.append(f"Probability of milestone {m.period} ({money(m.needed, cur, 0)}): "
-                     f"{share(m.probability)} (standard error {_se(m.std_error)} points).")
-    short = sim.shortfall
-    if t.probability < 1:
+                     f"{probability_text(m, sim.samples)}.")
+    short, missed = sim.shortfall, sim.shortfall_when_short
+    if missed is not None:
+        if short.p90 > 0:
+            worst = f"{money(short.p90, cur, 0)} or more in the worst 10%"
+        else:  # fewer than one sample in ten falls short: their P90 would be 0
+            worst = (f"the {share(1 - t.probability)} of samples that fall short miss by "
+                     f"{money(missed.mean, cur, 0)} on average, {money(missed.high, cur, 0)} "
+                     "at worst")
         lines.append(f"Shortfall: {money(short.mean, cur, 0)} a year on average over all "
-                     f"samples; {money(short.p90, cur, 0)} or more in the worst 10%.")
+                     f"samples; {worst}.")
     return lines
+
+
+def probability_text(goal: Any, samples: int, seed: str = "") -> str:
+    """A probability with what the samples say about its error: the Monte-Carlo standard
+    error, or where none (or all) of them reach the goal, a one-sided 95% bound."""
+    more = f", {seed}" if seed else ""
+    if goal.bound is not None and goal.probability == 0:
+        return (f"none of the {samples:,} samples{more} reach it: below {share(goal.bound)} "
+                "with 95% confidence (1 - 0.05^(1/N), about 3/N)")
+    if goal.bound is not None and goal.probability == 1:
+        return (f"all {samples:,} samples{more} reach it: at least {share(goal.bound)} with "
+                "95% confidence (0.05^(1/N))")
+    counted = f"; {samples:,} samples{more}" if seed else ""
+    return (f"{share(goal.probability)} (Monte-Carlo standard error {_se(goal.std_error)} "
+            f"points{counted})")
 
 
 def _money_column(key: str, label: str) -> Column:
@@ -177,7 +198,7 @@ def driver_table(sim: Simulation, cost: bool) -> tuple[Table, list[str]]:
     of those that do not."""
     what = "cost" if cost else "exports"
     columns = (Column("parameter", "parameter"), Column("distribution", "distribution"),
-               Column("share", f"share of {what} variance", "share"),
+               Column("share", f"share of {what} variance (Shapley)", "share"),
                Column("rank_correlation", "rank correlation", "number", decimals=3,
                       signed=True))
     ranked = sorted(sim.drivers, key=lambda d: (-abs(d.cost_share if cost else d.share),
@@ -211,10 +232,13 @@ def _driver_lines(sim: Simulation, cost: bool) -> list[str]:
 
 
 _DRIVERS_NOTE = (
-    "Share: of the variance across samples, what each parameter explains (standardized "
-    "regression coefficient times correlation; the shares add up to the regression's "
-    "R^2). Rank correlation: Spearman's, of the parameter's draws with the quantity "
-    "(> 0: more of the parameter, more of it).")
+    "Share: of the variance across samples, what each parameter explains in a linear "
+    "regression on all of them, split by Shapley value (its gain in R^2 averaged over the "
+    "orders of adding the parameters: never negative, the shares add up to R^2, and "
+    "correlated parameters share what they explain together). Rank correlation: "
+    "Spearman's, of the parameter's draws with the quantity (> 0: more of the parameter, "
+    "more of it). They describe the spread of the exports, not of the shortfall (the "
+    "target less the exports, in the samples that fall short).")
 
 
 def _text(table: Table) -> list[str]:
@@ -229,7 +253,7 @@ def render_simulation_table(sim: Simulation) -> str:
     lines += [*_text(spread_table(sim)), ""]
     if sim.periods is not None:
         lines += ["Lever exports by period:", *_text(period_table(sim)), ""]
-    lines += ["What drives the shortfall (the spread of last-period lever exports):",
+    lines += [f"What drives the exports (the spread of lever exports{_where(sim)}):",
               *_driver_lines(sim, cost=False), ""]
     lines += ["What drives the cost:", *_driver_lines(sim, cost=True), ""]
     lines += [_DRIVERS_NOTE]
@@ -250,7 +274,7 @@ def render_simulation_markdown(sim: Simulation) -> str:
     lines += _md_table(spread_table(sim)) + [""]
     if sim.periods is not None:
         lines += ["### Lever exports by period", "", *_md_table(period_table(sim)), ""]
-    for cost, title in ((False, "What drives the shortfall"), (True, "What drives the cost")):
+    for cost, title in ((False, "What drives the exports"), (True, "What drives the cost")):
         table, idle = driver_table(sim, cost)
         lines += [f"### {title}", ""]
         if table.rows:
@@ -281,13 +305,16 @@ SIMULATION_RENDERERS: dict[str, Callable[[Any], str]] = {
 
 
 def _percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0..100), linear between order statistics (NumPy's default)."""
+    """The q-th percentile (0..100), linear between order statistics (NumPy's default);
+    infinite where it falls on or toward an infinite value (a sample without a plan)."""
     ordered = sorted(values)
     if not ordered:
         return None
     pos = (len(ordered) - 1) * q / 100.0
     low = math.floor(pos)
     high = min(low + 1, len(ordered) - 1)
+    if math.isinf(ordered[low]) or (pos > low and math.isinf(ordered[high])):
+        return math.inf
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
@@ -296,9 +323,12 @@ def _mean(values: Sequence[float]) -> float | None:
 
 
 def reoptimized_summary(r: Reoptimized) -> dict[str, Any]:
-    """P10/P50/P90 and mean of the optimal cost over the samples with a plan, the share of
-    samples without one, and each lever's mean, P10 and P90 share of spend."""
+    """P10/P50/P90 of the optimal cost over every sample, one without a plan counted as
+    infinitely dear (``cost``: infinite, null in JSON, where a percentile falls among
+    them); mean and percentiles over the samples with a plan only (``cost_with_plan``);
+    the share of samples without one; each lever's mean, P10 and P90 share of spend."""
     costs = [c for c in r.costs if c is not None and math.isfinite(c)]
+    every = [c if c is not None and math.isfinite(c) else math.inf for c in r.costs]
     total = len(r.costs)
     statuses: dict[str, int] = {}
     for status in r.statuses:
@@ -313,8 +343,10 @@ def reoptimized_summary(r: Reoptimized) -> dict[str, Any]:
     return {
         "samples": r.samples,
         "seed": r.seed,
-        "cost": {"mean": _mean(costs), "p10": _percentile(costs, 10),
-                 "p50": _percentile(costs, 50), "p90": _percentile(costs, 90)},
+        "cost": {"p10": _percentile(every, 10), "p50": _percentile(every, 50),
+                 "p90": _percentile(every, 90)},
+        "cost_with_plan": {"mean": _mean(costs), "p10": _percentile(costs, 10),
+                           "p50": _percentile(costs, 50), "p90": _percentile(costs, 90)},
         "infeasible_share": (total - len(costs)) / total if total else None,
         "infeasible": total - len(costs),
         "statuses": statuses,
@@ -332,14 +364,23 @@ def render_reoptimized_json(r: Reoptimized, scenario: str, currency: str) -> str
 def _reoptimized_cells(r: Reoptimized, currency: str, labels: dict[str, str]
                        ) -> tuple[list[str], Table]:
     summary = reoptimized_summary(r)
-    c = summary["cost"]
+    c, kept = summary["cost"], summary["cost_with_plan"]
     lines = [
         f"Optimal cost ({currency}; the objective, discounted where the scenario discounts), "
-        "over the samples with a plan: "
-        + ", ".join(f"{k.upper()} {money(c[k], '', 0)}" for k in ("p10", "p50", "p90"))
-        + f", mean {money(c['mean'], '', 0)}.",
+        f"over all {summary['samples']:,} samples, one without a plan counted as infinitely "
+        "dear: " + ", ".join(f"{k.upper()} {_cost(c[k])}" for k in ("p10", "p50", "p90"))
+        + ".",
         f"No plan (infeasible, or no solution): {summary['infeasible']:,} of "
         f"{summary['samples']:,} samples ({share(summary['infeasible_share'] or 0.0)}).",
+    ]
+    if summary["infeasible"] and kept["mean"] is not None:
+        lines.append(
+            f"Over the {summary['samples'] - summary['infeasible']:,} samples with a plan "
+            "only: " + ", ".join(f"{k.upper()} {_cost(kept[k])}" for k in ("p10", "p50", "p90"))
+            + f", mean {_cost(kept['mean'])}.")
+    elif kept["mean"] is not None:
+        lines[0] = lines[0][:-1] + f", mean {_cost(kept['mean'])}."
+    lines += [
         "Statuses: " + ", ".join(f"{k} {v:,}" for k, v in sorted(summary["statuses"].items()))
         + ".",
     ]
@@ -351,6 +392,11 @@ def _reoptimized_cells(r: Reoptimized, currency: str, labels: dict[str, str]
     rows = tuple((labels.get(lid, lid), s["mean"], s["p10"], s["p90"])
                  for lid, s in summary["shares"].items())
     return lines, Table("shares", "Share of spend", columns, rows, style="exact")
+
+
+def _cost(value: float | None) -> str:
+    return ("no plan" if value is not None and math.isinf(value)
+            else money(value, "", 0) if value is not None else "none")
 
 
 def _speed(r: Reoptimized) -> str:

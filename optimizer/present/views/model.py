@@ -157,9 +157,15 @@ class CertaintyPoint:
     out_of_sample: float | None
     """Share of the fresh sample the plan reaches: the honest figure."""
     required: int
-    """Samples the plan had to reach (ceil(confidence x samples))."""
+    """Samples the plan had to reach (ceil(level x samples))."""
     most_reached: int | None = None
     """Out of reach: the most samples any plan reaches (from the solve's message)."""
+    std_error: float | None = None
+    """Standard error of ``out_of_sample``."""
+    lower_bound: float | None = None
+    """95% lower bound on the plan's probability (Clopper-Pearson, fresh sample)."""
+    certified: bool = False
+    """``lower_bound`` clears ``confidence``."""
 
 
 @dataclass(frozen=True)

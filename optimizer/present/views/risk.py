@@ -24,9 +24,10 @@ from optimizer.results.simulation import Chance, Simulation, Spread
 from optimizer.scenario.schema import Scenario
 
 TOP_DRIVERS = 5
-"""Drivers of the shortfall listed; the note counts the rest."""
+"""Drivers of the exports listed; the note counts the rest."""
 STATUS = {"optimal": "optimal", "infeasible": "out of reach",
-          "limit_with_plan": "best found", "limit_without_plan": "no plan found"}
+          "limit_with_plan": "best found", "limit_without_plan": "no plan found",
+          "not_proven": "not certified"}
 _MOST = re.compile(r"at most ([\d,]+) of them")
 REACHED = ("optimal", "limit_with_plan")
 
@@ -87,7 +88,9 @@ def certainty_of(results: Sequence[Result], s: Scenario, currency: str, rate: fl
             confidence=c.confidence, status=r.status,
             cost=_times(r.discounted_cost, rate) if r.status in REACHED else None,
             extra_cost=_times(c.extra_cost, rate), in_sample=c.in_sample,
-            out_of_sample=c.out_of_sample, required=c.required, most_reached=most))
+            out_of_sample=c.out_of_sample, required=c.required, most_reached=most,
+            std_error=c.out_of_sample_std_error, lower_bound=c.lower_bound,
+            certified=c.certified))
     discounted = bool(s.has_periods and s.discount_rate)
     return Certainty(points=tuple(points), samples=first.samples,
                      fresh_samples=first.fresh_samples, seed=first.seed,
@@ -131,7 +134,8 @@ def goals_table(sim: Simulation) -> Table:
         label = ("target" if g is sim.target else "milestone") + \
             ("" if sim.periods is None else f" {g.period}")
         rows.append((label, g.needed + shift, g.point_exports + shift, g.exports.p10 + shift,
-                     g.exports.p50 + shift, g.exports.p90 + shift, g.probability, g.std_error))
+                     g.exports.p50 + shift, g.exports.p90 + shift, g.probability,
+                     g.std_error if g.bound is None else None, _edge(g)))
     scale = memo.scale_for(v for row in rows for v in row[1:6])
     unit = f"{cur} a year"
     total = " (total)" if shift else ""
@@ -144,14 +148,24 @@ def goals_table(sim: Simulation) -> Table:
         Column("p90", "P90", "money", unit, scale),
         Column("probability", "probability reached", "share"),
         Column("std_error", "standard error", "share"),
+        Column("bound", "none or all reached: 95% bound", "text"),
     )
     return Table(
         "risk_goals", "How likely the plan reaches its goals", columns, tuple(rows),
         caption=f"The share of {sim.samples:,} joint samples (seed {sim.seed}) in which the "
                 f"plan's {_what(sim)} reach each goal, with its Monte-Carlo standard error "
-                "sqrt(p (1 - p) / N); P10, P50 and P90 of those exports in the goal's "
-                "period.",
-        page_hidden=("point",))
+                "sqrt(p (1 - p) / N), or where none (all) of the samples reach it, a one-sided "
+                "95% upper (lower) bound: 1 - 0.05^(1/N), about 3/N (0.05^(1/N)); P10, P50 "
+                "and P90 of those exports in the goal's period.",
+        page_hidden=("point",) if any(r[-1] for r in rows) else ("point", "bound"))
+
+
+def _edge(goal: Any) -> str:
+    """The one-sided 95% bound of a goal no sample (or every sample) reaches, as words."""
+    if goal.bound is None:
+        return ""
+    return (f"under {memo.share(goal.bound)}" if goal.probability == 0
+            else f"at least {memo.share(goal.bound)}")
 
 
 def spread_table(sim: Simulation, s: Scenario) -> Table:
@@ -199,16 +213,19 @@ def drivers_table(sim: Simulation) -> Table:
     if idle:
         notes.append("Not used by the plan's exports: " + ", ".join(idle) + ".")
     columns = (Column("parameter", "parameter"), Column("distribution", "distribution"),
-               Column("share", "share of the spread of exports", "share"),
+               Column("share", "share of the variance of exports (Shapley)", "share"),
                Column("spearman", "rank correlation with exports", "number"),
-               Column("cost_share", "share of the spread of cost", "share"),
+               Column("cost_share", "share of the variance of cost (Shapley)", "share"),
                Column("cost_spearman", "rank correlation with cost", "number"))
     return Table(
-        "risk_drivers", "What drives the shortfall", columns, rows, notes=tuple(notes),
+        "risk_drivers", "What drives the exports", columns, rows, notes=tuple(notes),
         caption="The sampled parameters that move the plan's exports in the target's period "
-                "most, and so its shortfall: the share of the variance of those exports each "
-                "explains (a standardized regression) and the rank correlation of its draws "
-                "with them (positive: more of it, more exports).",
+                "most: each one's share of the variance of those exports in a linear "
+                "regression on all of them, split by Shapley value (its gain in R^2 averaged "
+                "over the orders of adding them: never negative, adding up to R^2, "
+                "correlated parameters sharing what they explain together), and the rank "
+                "correlation of its draws with them (positive: more of it, more exports). "
+                "They describe the spread of the exports, not of the shortfall.",
         empty="No sampled parameter moves the plan's exports.",
         page_hidden=("cost_share", "cost_spearman"))
 
@@ -225,27 +242,32 @@ def certainty_table(c: Certainty) -> Table:
                     else f"at most {p.most_reached:,} of {c.samples:,} samples "
                          f"({memo.share(p.most_reached / c.samples)}) can be reached")
         rows.append((p.confidence, STATUS.get(p.status, p.status), p.cost, p.extra_cost,
-                     p.in_sample, p.out_of_sample, note, p.required))
+                     p.in_sample, p.out_of_sample, p.std_error, p.lower_bound, note,
+                     p.required))
     cost = memo.scale_for([p.cost for p in c.points])
     extra = memo.scale_for([p.extra_cost for p in c.points])
     columns = (Column("confidence", "confidence asked", "share"),
                Column("status", "status"),
                Column("cost", c.cost_label, "money", cur, cost),
                Column("extra_cost", "extra cost", "money", cur, extra),
-               Column("in_sample", "in sample", "share"),
+               Column("in_sample", "own samples", "share"),
                Column("out_of_sample", "fresh sample", "share"),
+               Column("std_error", "standard error", "share"),
+               Column("lower_bound", "at least (95%)", "share"),
                Column("note", "out of reach"),
                Column("required", "samples required", "count"))
-    hidden = ("required",) if any(r[6] for r in rows) else ("required", "note")
+    hidden = ("required",) if any(r[8] for r in rows) else ("required", "note")
     base = (memo.money(c.deterministic_cost, cur) if c.deterministic_cost is not None else
             "none: at the point values the target is out of reach")
     return Table(
         "risk_certainty", "The cost of certainty", columns, tuple(rows),
-        caption=f"The cheapest plan that reaches the target in at least each share of the "
-                f"{c.samples:,} samples (seed {c.seed}; chance-constrained, one binary per "
-                f"sample), and the share of {c.fresh_samples:,} fresh samples it reaches, the "
-                "honest figure. Costs, ceilings and milestones keep their point values; extra "
-                f"cost is over the plan for the point values ({base}).",
+        caption=f"At each confidence, the cheapest plan found whose probability of reaching "
+                "the target is at least that confidence with 95% confidence: solved to reach "
+                f"it in a share of {c.samples:,} samples (seed {c.seed}; one binary per "
+                "sample), raised until the one-sided Clopper-Pearson bound from "
+                f"{c.fresh_samples:,} fresh samples of its own clears the confidence (at most "
+                "four plans checked, each at 98.75%). Costs, ceilings and milestones keep their "
+                f"point values; extra cost is over the plan for the point values ({base}).",
         page_hidden=hidden)
 
 
@@ -281,9 +303,10 @@ def _lede(sim: Simulation | None, c: Certainty | None) -> list[str]:
     lines = []
     if sim is not None:
         cur, shift, t = sim.currency, _shift(sim), sim.target
-        how = ("in none of them" if t.probability == 0 else "in all of them"
-               if t.probability == 1 else f"in {memo.share(t.probability)} of them (standard "
-               f"error {100 * t.std_error:.1f} points)")
+        how = (f"in none of them ({_edge(t)} with 95% confidence)" if t.probability == 0
+               else f"in all of them ({_edge(t)} with 95% confidence)" if t.probability == 1
+               else f"in {memo.share(t.probability)} of them (standard error "
+               f"{100 * t.std_error:.1f} points)")
         lines.append(
             f"Held fixed under {sim.samples:,} joint samples of the scenario's distributions "
             f"(seed {sim.seed}), the plan reaches the target of "
@@ -304,8 +327,8 @@ def _lede(sim: Simulation | None, c: Certainty | None) -> list[str]:
             f"{memo.money(cost.p90, cur)}).")
         movers = sorted((d for d in sim.drivers if d.moves_exports), key=lambda d: -d.share)
         if movers and movers[0].share > 0:
-            lines.append(f"The largest driver of the shortfall is {movers[0].parameter} "
-                         f"({memo.share(movers[0].share)} of the spread of exports).")
+            lines.append(f"The largest driver of the exports is {movers[0].parameter} "
+                         f"({memo.share(movers[0].share)} of their variance).")
     if c is not None:
         lines += _certainty_lede(c)
     return lines
@@ -314,17 +337,23 @@ def _lede(sim: Simulation | None, c: Certainty | None) -> list[str]:
 def _certainty_lede(c: Certainty) -> list[str]:
     cur = c.currency
     reached = [p for p in c.points if p.status in REACHED and p.cost is not None]
-    out = [p for p in c.points if p.status not in REACHED]
+    out = [p for p in c.points if p.status not in REACHED and p.status != "not_proven"]
+    unsure = [p for p in c.points if p.status == "not_proven"]
     lines = []
     if reached:
         top = max(reached, key=lambda p: p.confidence)
         extra = ("" if top.extra_cost is None else
                  f", {memo.money(top.extra_cost, cur)} more than the plan for the point values")
-        fresh = ("" if top.out_of_sample is None else
-                 f"; it reaches {memo.share(top.out_of_sample)} of a fresh sample")
+        fresh = ("" if top.out_of_sample is None or top.lower_bound is None else
+                 f"; it reaches {memo.share(top.out_of_sample)} of {c.fresh_samples:,} fresh "
+                 f"samples, at least {memo.share(top.lower_bound)} with 95% confidence")
         how = " discounted" if "discounted" in c.cost_label else ""
-        lines.append(f"The cheapest plan that reaches the target in {_pct(top.confidence)} of "
-                     f"the samples costs {memo.money(top.cost, cur)}{how}{extra}{fresh}.")
+        lines.append(f"The cheapest plan found that reaches the target with a probability of "
+                     f"at least {_pct(top.confidence)} (95% confidence) costs "
+                     f"{memo.money(top.cost, cur)}{how}{extra}{fresh}.")
+    if unsure:
+        lines.append("No plan found was shown to reach the target with a probability of "
+                     f"at least {_pct(min(p.confidence for p in unsure))} with 95% confidence.")
     if out and any(p.most_reached == 0 for p in out):
         lines.append(f"No plan reaches the target in any of the {c.samples:,} samples under "
                      "the file's limits.")
