@@ -123,3 +123,19 @@ def test_a_repeated_source_is_cited_once(made: dict[str, Any]) -> None:
         number, _, source = note.partition(" ")
         shared = [row for row in report.assumptions.rows if row[6] == source]
         assert len(shared) >= 2 and {row[7] for row in shared} == {number}
+
+
+def test_the_page_and_the_tornado_chart_name_no_field_path(made: dict[str, Any]) -> None:
+    from optimizer.present.formats.report_charts import report_charts
+    from optimizer.present.formats.report_html import render_report_html
+
+    report: Report = made["report"]
+    charts = report_charts(report, ("svg",))
+    svg = {name: files["svg"].decode() for name, files in charts.items()}
+    page = render_report_html(report, svg)
+    brief = page[page.index('<section id="brief">'):page.index('<section id="annexes">')]
+    words = re.sub(r"<svg\b.*?</svg>", "", brief, flags=re.DOTALL)
+    assert "What binds" in words and PATH.findall(re.sub(r"<[^>]+>", " ", words)) == []
+    bars = re.findall(r"<text[^>]*>([^<]*)</text>", svg["tornado"])
+    assert bars and not any(PATH.search(b) for b in bars), bars
+    assert any("cap on units" in b for b in bars)  # the bars carry plain names
