@@ -139,3 +139,16 @@ def test_the_page_and_the_tornado_chart_name_no_field_path(made: dict[str, Any])
     bars = re.findall(r"<text[^>]*>([^<]*)</text>", svg["tornado"])
     assert bars and not any(PATH.search(b) for b in bars), bars
     assert any("cap on units" in b for b in bars)  # the bars carry plain names
+
+
+def test_the_frontier_sentence_is_the_sweeps(made: dict[str, Any]) -> None:
+    sweep, report = made["sweep"], made["report"]
+    points = list(zip(sweep.values, sweep.results, strict=True))
+    top = max(r.lever_exports for _, r in points)
+    plateau = next(v for v, r in points if abs(r.lever_exports - top) <= 1e-9 * top)
+    assert plateau == 600e6 and points[-1][0] == 3e9  # by the table above
+    assert report.brief.frontier == (
+        f"From a budget ceiling of $200M to $3B, the most lever exports rise from "
+        f"{memo.money(points[0][1].lever_exports, 'USD')} to {memo.money(top, 'USD')} a "
+        f"year; past $600M more money buys nothing more under the file's limits.")
+    assert report.brief.frontier in made["brief"]
