@@ -13,6 +13,7 @@ import functools
 import hashlib
 import http.server
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -173,6 +174,7 @@ def test_the_three_year_report_renders(served: tuple[str, Path], browser: Any,
                  "How likely the plan reaches its goals", "milestone 2025", "26.2%",
                  "What the plan delivers and costs across the samples", "$9.59B",
                  "What drives the shortfall", "levers.it_workforce.yield_per_unit",
+                 "Additional IT workforce trained and placed: yield per unit",
                  "The cost of certainty", "out of reach", "can be reached"):
         assert text in risk, text
     for name in ("fan", "certainty"):
@@ -186,6 +188,29 @@ def test_the_three_year_report_renders(served: tuple[str, Path], browser: Any,
     _screenshot(page, tmp_path / "report.png")
     page.emulate_media(media="print")
     assert page.pdf(format="A4").startswith(b"%PDF")  # the A4 print stylesheet lays it out
+    page.close()
+
+
+def _pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+def test_the_brief_prints_on_two_a4_pages(served: tuple[str, Path], browser: Any) -> None:
+    """The memo's first section is two pages a minister reads; the annexes start on a new
+    page. Measured as printed: the whole page, then the page without its annexes."""
+    base, _ = served
+    page, _ = _open(browser, f"{base}/3yr/report.html")
+    brief = page.inner_text("#brief")
+    for text in ("What binds", "The assumptions that matter most", "$187.5M",
+                 "Additional IT workforce trained and placed: cap on units funded a period"):
+        assert text in brief, text
+    assert "levers." not in brief and "target." not in brief
+    page.emulate_media(media="print")
+    whole = _pages(page.pdf(format="A4"))
+    page.evaluate("document.querySelector('#annexes').remove();"
+                  "document.querySelector('#stamp').remove()")
+    alone = _pages(page.pdf(format="A4"))
+    assert alone == 2 and whole > alone + 5, (alone, whole)
     page.close()
 
 

@@ -21,7 +21,15 @@ from pydantic import BaseModel, ValidationError
 from optimizer.errors import Problem, ScenarioError
 from optimizer.scenario.expressions import NUMBER_WORDS, ExpressionError, parse_relation
 from optimizer.scenario.loader import Loaded, load_yaml
-from optimizer.scenario.schema import Budget, Lever, LinearConstraint, Scenario, Target
+from optimizer.scenario.schema import (
+    PROVENANCE_SKIPPED,
+    Budget,
+    Lever,
+    LinearConstraint,
+    Provenance,
+    Scenario,
+    Target,
+)
 from optimizer.scenario.text import control_characters
 from optimizer.scenario.uncertain_fields import lift
 from optimizer.scenario.uncertainty import CorrelationError, sample
@@ -280,6 +288,8 @@ def _context(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _model_at(loc: Sequence[str | int]) -> type[BaseModel] | None:
     """The schema model a pydantic error location points into (for suggestions)."""
+    if "provenance" in loc[:-1]:  # levers.x.provenance.FIELD.<extra>
+        return Provenance if loc.index("provenance") == len(loc) - 3 else None
     model: type[BaseModel] | None = Scenario
     nested: dict[str, type[BaseModel]] = {
         "target": Target, "budget": Budget, "constraints": LinearConstraint
@@ -351,6 +361,7 @@ def validate(
 
     if not isinstance(data, dict):
         raise ScenarioError([problem((), "the top level must be a mapping of fields")])
+    early = _provenance_problems(data)
     lift_problems = lift(data)
     lifted = [problem(loc, msg) for loc, msg in control_characters(data)]
     lifted += [problem(loc, msg) for loc, msg in lift_problems]
@@ -366,8 +377,10 @@ def validate(
             if not any(loc[:len(r)] == r for r in refused)
         ]
         found += [problem(loc, msg) for loc, msg in _partial_consistency(data, context)]
+        found += [problem(loc, msg) for loc, msg in early]
         raise ScenarioError(_in_file_order(lifted + found)) from None
     found = lifted + [problem(loc, msg) for loc, msg in consistency_problems(scenario)]
+    found += [problem(loc, msg) for loc, msg in early]
     if found:
         raise ScenarioError(_in_file_order(found))
     return scenario
@@ -447,6 +460,54 @@ def _reference_problems(lid: str, named: Mapping[str, Any], enabled: bool,
                 out.append((where, f"unknown lever {other!r} (levers: {', '.join(known)})"))
             elif not known[other] and enabled:
                 out.append((where, f"lever {other!r} is disabled (enabled: false)"))
+    return out
+
+
+_MAPPING_FIELDS = frozenset({"unit_cost_by_period", "milestones", "per_period",
+                             "exchange_rates"})
+"""Fields whose entries may each have their own provenance (FIELD.KEY)."""
+
+
+def _provenance_problems(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
+    """Each ``provenance:`` key names a figure its object has: a field of the schema
+    (FIELD) or an entry written in a mapping field (FIELD.KEY). On the raw data, so a
+    misspelt key is reported with every other problem of the file."""
+    owners: list[tuple[Path, type[BaseModel], Any, str]] = [((), Scenario, data, "the scenario")]
+    pairs: tuple[tuple[str, type[BaseModel]], ...] = (("target", Target), ("budget", Budget))
+    for name, model in pairs:
+        owners.append(((name,), model, data.get(name), f"{name}:"))
+    levers = data.get("levers")
+    if isinstance(levers, dict):
+        owners += [(("levers", lid), Lever, raw, "a lever") for lid, raw in levers.items()]
+    constraints = data.get("constraints")
+    if isinstance(constraints, list):
+        owners += [(("constraints", i), LinearConstraint, raw, "a constraint")
+                   for i, raw in enumerate(constraints)]
+    out: list[tuple[Path, str]] = []
+    for at, model, raw, what in owners:
+        if not isinstance(raw, dict) or not isinstance(raw.get("provenance"), dict):
+            continue
+        fields = [f for f in model.model_fields if f not in PROVENANCE_SKIPPED]
+        for key in raw["provenance"]:
+            where = at + ("provenance", key)
+            if not isinstance(key, str):
+                out.append((where, f"expected a field name such as {fields[0]} (got {key!r})"))
+                continue
+            field, dot, entry = key.partition(".")
+            if field not in fields:
+                close = difflib.get_close_matches(field, fields, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                out.append((where, f"no such field of {what}{hint} (fields: "
+                                   f"{', '.join(fields)}) (got {key!r})"))
+            elif dot and field not in _MAPPING_FIELDS:
+                out.append((where, f"{field} is not a mapping; write {field} alone "
+                                   f"(got {key!r})"))
+            elif dot:
+                written = raw.get(field)
+                keys = [str(k) for k in written] if isinstance(written, dict) else []
+                if entry not in keys:
+                    out.append((where, f"{field} has no entry {entry!r} (entries: "
+                                       f"{', '.join(keys) or 'none'}) (got {key!r})"))
     return out
 
 

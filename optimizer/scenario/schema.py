@@ -110,6 +110,29 @@ class Strict(BaseModel):
     )
 
 
+Basis = Literal["fact", "derived", "assumption"]
+"""What a figure rests on: a fact of the source, arithmetic on facts, or an assumption."""
+
+
+class Provenance(Strict):
+    """Where one figure comes from: its basis and its source (docs/scenario-format.md,
+    Provenance). Written under an object's ``provenance:``, keyed by the field it is for."""
+
+    basis: Basis
+    """fact (stated by the source), derived (arithmetic on facts) or assumption (and why)."""
+    source: Annotated[StrictStr, Field(min_length=1)]
+    """The document, the arithmetic or the reasoning behind the figure."""
+
+
+ProvenanceMap = dict[StrictStr, Provenance]
+"""Field name (or FIELD.KEY for one entry of a mapping field) -> its provenance."""
+
+PROVENANCE_SKIPPED = frozenset({"name", "unit", "source", "notes", "provenance", "enabled",
+                                "description", "currency", "target", "budget", "objective",
+                                "levers", "constraints", "variants", "uncertainty"})
+"""Fields that are no figure and take no provenance entry."""
+
+
 class Lever(Strict):
     """One strategy lever: a thing the ministry can buy units of."""
 
@@ -145,6 +168,8 @@ class Lever(Strict):
     """Provenance of the figures, carried into reports."""
     notes: str | None = None
     """Free text, carried into reports."""
+    provenance: ProvenanceMap = {}
+    """Field name -> {basis, source} for that figure; beside (and before) `source`."""
     # --- section 4: time, diminishing returns and lever logic
     unit_cost_by_period: PeriodMap = {}
     """Gross unit cost in the periods named, overriding unit_cost (reporting currency per unit)."""
@@ -221,6 +246,8 @@ class Target(Strict):
     """Minimum lever exports in earlier periods (reporting currency per year)."""
     source: str | None = None
     """Provenance of the target and baseline."""
+    provenance: ProvenanceMap = {}
+    """Field name (exports, baseline, milestones.PERIOD, ...) -> {basis, source}."""
 
     @property
     def needed(self) -> float:
@@ -237,6 +264,8 @@ class Budget(Strict):
     """Net spend cap in the periods named (reporting currency)."""
     source: str | None = None
     """Provenance of the ceiling."""
+    provenance: ProvenanceMap = {}
+    """Field name (ceiling, per_period.PERIOD) -> {basis, source}."""
 
 
 class LinearConstraint(Strict):
@@ -248,6 +277,8 @@ class LinearConstraint(Strict):
     """One relation such as '10 * erozgar_centers <= it_workforce + 50000'."""
     source: str | None = None
     """Why the relation holds."""
+    provenance: ProvenanceMap = {}
+    """expr -> {basis, source}: the relation's own basis."""
 
 
 class Correlation(Strict):
@@ -304,6 +335,8 @@ class Scenario(Strict):
     """Named sets of overrides: variant name -> {field.path: value}, as with --set."""
     uncertainty: Uncertainty = Uncertainty()
     """Sampling of the parameters written as distributions."""
+    provenance: ProvenanceMap = {}
+    """Top-level figures (discount_rate, exchange_rates.CODE, periods) -> {basis, source}."""
 
     @property
     def uncertain(self) -> bool:

@@ -5,6 +5,7 @@ and SVG bytes, the same bytes on a rerun."""
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -153,7 +154,10 @@ def report_charts(report: Report, formats: Sequence[str] = CHART_FORMATS
     t = report.tornado
     if t is not None and t.swings:
         what = f"{report.title}: what moves the answer, each parameter alone"
-        out["tornado"] = _formats(lambda: tornado_figure(t.swings, t.base, report.currency,
+        # bars labelled by plain name, as the brief and the tables name them
+        named = tuple(dataclasses.replace(w, parameter="\n".join(textwrap.wrap(
+            report.names.get(w.parameter, w.parameter), 44))) for w in t.swings)
+        out["tornado"] = _formats(lambda: tornado_figure(named, t.base, report.currency,
                                                          what, t.share, t.what), formats)
     risk = report.risk
     if risk is not None and risk.simulation is not None and risk.chart is not None:

@@ -85,6 +85,17 @@ footer.stamp dd { margin: 0; word-break: break-all; }
   figure.chart svg { max-width: 100%; }
   .status { color: var(--ink); background: none !important; border: 1.5px solid var(--ink); }
   .badge { background: none; border: 1px solid #9a6700; }
+  #annexes { break-before: page; }
+  /* the brief holds to two pages: figures in one row, the chart and prose compact */
+  #brief .figures { grid-template-columns: repeat(auto-fit, minmax(30mm, 1fr)); gap: 6px;
+    margin: 8px 0; }
+  #brief .fig { padding: 4px 8px; } #brief .fig .value { font-size: 13pt; }
+  #brief .fig .label, #brief .fig .note { font-size: 7.5pt; }
+  #brief .lede { font-size: 10pt; margin: 6px 0; }
+  #brief h2 { margin-top: 10px; } #brief h3 { margin: 12px 0 3px; }
+  #brief .caption { font-size: 8pt; margin-bottom: 4px; }
+  #brief figure.chart { margin: 6px 0; }
+  #brief figure.chart svg { max-height: 70mm; width: auto; }
 }
 """
 
@@ -177,6 +188,9 @@ def render_report_html(report: Report, charts: Mapping[str, str] | None = None) 
                      "</p>")
     parts.append(f'<p class="status s-{report.status}">{escape(report.status_text)}</p>'
                  "</header>")
+    brief = report.brief
+    if brief is not None:
+        parts.append('<section id="brief"><h2>Brief</h2>')
     parts.append('<section id="headline"><div class="figures">')
     for f in report.headline:
         if f.key == "status":  # the badge above says it
@@ -187,14 +201,24 @@ def render_report_html(report: Report, charts: Mapping[str, str] | None = None) 
     parts.append(f'</div><p class="lede">{escape(" ".join(report.lede))}</p>')
     parts += [f'<p class="message">{escape(m)}</p>' for m in report.messages]
     parts.append("</section>")
-    parts.append(table_html(report.allocation, cur))
+    parts.append(table_html(report.allocation, cur, "h3" if brief is not None else "h2"))
+    frontier_caption = "The best plan at each point of the sweep, and its lever mix."
+    if brief is not None:
+        if brief.frontier is not None:
+            parts.append('<section id="brief-frontier"><h3>The frontier</h3>')
+            parts.append(_chart("frontier", charts, frontier_caption))
+            parts.append(f'<p class="lede">{escape(brief.frontier)}</p></section>')
+        parts.append(table_html(brief.binds, cur, "h3"))
+        parts.append(table_html(brief.drivers, cur, "h3"))
+        parts.append('</section>\n<section id="annexes"><h2>Annexes</h2>'
+                     '<p class="caption">The figures behind the brief, in full.</p>')
     parts.append(_chart("mix", charts, "Spend and exports of each funded lever."))
     for t in report.periods:
         parts.append(table_html(t, cur, "h2" if t is report.periods[0] else "h3"))
     parts.append(_risk(report, charts))
     if report.frontier is not None:
-        parts.append(_chart("frontier", charts,
-                            "The best plan at each point of the sweep, and its lever mix."))
+        if brief is None or brief.frontier is None:
+            parts.append(_chart("frontier", charts, frontier_caption))
         parts.append(table_html(report.frontier, cur))
     parts.append(table_html(report.binding, cur))
     if report.explanation:
@@ -205,6 +229,8 @@ def render_report_html(report: Report, charts: Mapping[str, str] | None = None) 
                 parts.append(_chart("tornado", charts, "Each parameter moved alone, re-solved."))
         parts.append("</section>")
     parts.append(table_html(report.assumptions, cur))
+    if brief is not None:
+        parts.append("</section>")
     parts.append(_stamp(report))
     parts.append("</main>\n</body>\n</html>\n")
     return "\n".join(p for p in parts if p)

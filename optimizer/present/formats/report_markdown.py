@@ -61,19 +61,37 @@ def render_report_markdown(report: Report, charts: Iterable[str] = ()) -> str:
     lines = [f"# {layout.heading(report.title)}", ""]
     if report.description:
         lines += [layout.heading(report.description), ""]
+    brief = report.brief
+    if brief is not None:
+        lines += ["## Brief", ""]
     lines += [f"**{report.status_text}.** " + layout.heading(" ".join(report.lede)), ""]
     figures: list[list[layout.Cell]] = [[f.label, Mark(f.text, "strong"), f.note]
                                         for f in report.headline]
     lines += [*layout.markdown(layout.grid(None, figures, left=(0, 2), columns=3)), ""]
     for message in report.messages:
         lines += [f"> {layout.heading(message)}", ""]
-    lines += table_md(report.allocation, cur)
+    lines += table_md(report.allocation, cur, "###" if brief is not None else "##")
+    if brief is not None:
+        if brief.frontier is not None:
+            lines += ["### The frontier", "", *_chart("frontier", charts),
+                      layout.heading(brief.frontier), ""]
+        lines += table_md(brief.binds, cur, "###")
+        lines += table_md(brief.drivers, cur, "###")
+        lines += ["## Annexes", "",
+                  "_The figures behind the brief: where the money goes, "
+                  + ("the plan by period, " if report.periods else "")
+                  + ("risk, " if report.risk is not None else "")
+                  + ("the frontier point by point, " if report.frontier is not None else "")
+                  + "what binds and what it is worth, "
+                  + ("the explanation, " if report.explanation else "")
+                  + "the assumptions with their sources, and the stamp._", ""]
     lines += _chart("mix", charts)
     for t in report.periods:
         lines += table_md(t, cur, "###" if t is not report.periods[0] else "##")
     lines += _risk(report, charts)
     if report.frontier is not None:
-        lines += _chart("frontier", charts)
+        if brief is None or brief.frontier is None:
+            lines += _chart("frontier", charts)
         lines += table_md(report.frontier, cur)
     lines += table_md(report.binding, cur)
     for t in report.explanation:

@@ -56,7 +56,7 @@ def _p(width: str) -> str:
 
 
 ASSUMPTION_WIDTHS = {"parameter": "3.1cm", "value": "2.3cm", "unit": "2.2cm", "basis": "1.9cm",
-                     "source": "4.9cm"}
+                     "source": "4.9cm", "cited": "4.9cm"}
 
 
 def _spec(table: Table, columns: tuple[Column, ...], body: list[list[str]]) -> str:
@@ -160,7 +160,8 @@ def render_report_tex(report: Report) -> str:
         "",
     ]
     lines += _headline(report)
-    for t in (report.allocation, *report.periods):
+    brief = () if report.brief is None else (report.brief.binds, report.brief.drivers)
+    for t in (report.allocation, *brief, *report.periods):
         lines += table_tex(t, report.currency)
     if report.risk is not None:
         for t in report.risk.tables:

@@ -22,7 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 from optimizer.numbers import memo
 from optimizer.present.formats.layout import visible
-from optimizer.present.views.model import Column, Quantity, Report, Risk, Table, cell_text, numeric
+from optimizer.present.views.model import (
+    Column,
+    Quantity,
+    Report,
+    Risk,
+    Table,
+    cell_text,
+    numeric,
+    project,
+)
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -284,7 +293,8 @@ def render_report_xlsx(report: Report) -> bytes:
                          "--targets."}
     for name, table in (("Allocation", report.allocation), ("Periods", report.period_detail),
                         ("Frontier", report.frontier_detail),
-                        ("Assumptions", report.assumptions),
+                        # every source in full: the page's numbered citations are not data
+                        ("Assumptions", project(report.assumptions, ("cited",))),
                         ("Sensitivity", report.sensitivity)):
         sheet = wb.create_sheet(name)
         if table is None:

@@ -1,86 +1,60 @@
 """The assumptions table: every parameter the scenario sets, its value, unit and source.
 
-A ``source`` is free text, one per lever (and per target, budget and
-constraint), and this project's files write it clause by clause: "max_units
-fact (...); yield derived (...); unit_cost assumption (...)". Each parameter
-gets the clause that names it and the basis the clause states (fact, derived,
-assumption); a source that starts with a basis ("assumption: ...") gives it
-to every parameter it covers. A parameter is flagged when its source calls it
-an assumption, when nothing gives it a source, or when the command line or a
-variant changed it (the file's source then describes another value).
+The basis of each figure is read, never guessed (docs/scenario-format.md, Provenance):
+
+1. its own ``provenance`` entry (``FIELD.KEY`` for one entry of a mapping field,
+   else ``FIELD``) gives its basis and source;
+2. else the free-text ``source`` of its object, when the text starts with a basis
+   (``fact:``, ``derived,``, ``assumption:``, or the word alone), gives that basis to
+   every figure of the object without an entry;
+3. else a source states no basis ("basis not stated"), and a figure with neither has
+   "no source".
+
+A figure is flagged when its basis is an assumption, when it has no source or no
+stated basis, or when the command line or a variant changed it (the file's source then
+describes another value). True/false switches and a constraint's relation with no
+source are modelling choices, not flagged.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from optimizer.numbers import memo
 from optimizer.present.views.currency import kind_of, present
 from optimizer.present.views.model import Column, Quantity, Table
-from optimizer.scenario.schema import Lever, Scenario
+from optimizer.scenario.schema import Lever, Provenance, Scenario
 
 BASES = ("fact", "derived", "assumption")
-SKIPPED = frozenset({"name", "unit", "source", "notes", "enabled"})
-ALIASES = {"yield": ("yield_per_unit", "yield_curve"), "target": ("exports",),
-           "ceiling": ("ceiling",)}
-FLAGS = {"assumption": "assumption", "no source": "no source"}
+SKIPPED = frozenset({"name", "unit", "source", "notes", "enabled", "provenance"})
+FLAGS = {"assumption": "assumption", "no source": "no source",
+         "basis not stated": "basis not stated"}
+_LEADING = re.compile(rf"\s*({'|'.join(BASES)})\s*(?:[:,]|\Z)", re.IGNORECASE)
 
 
-def _names(fields: Iterable[str]) -> str:
-    words = sorted({*fields, *ALIASES}, key=len, reverse=True)
-    return "|".join(re.escape(w) for w in words)
-
-
-def _clauses(text: str, fields: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """field -> (basis, the clause that states it), from clauses such as
-    ``max_units fact (...)``, ``yield is derived as ...``, ``exports and baseline fact``."""
-    name = _names(fields)
-    pattern = re.compile(
-        rf"\b(?P<fields>(?:{name})(?:\s*(?:,|and)\s*(?:{name}))*)\b\s+(?:is\s+|are\s+)?"
-        rf"(?:an?\s+)?(?P<basis>{'|'.join(BASES)})\b", re.IGNORECASE)
-    matches = list(pattern.finditer(text))
-    out: dict[str, tuple[str, str]] = {}
-    for i, m in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        clause = text[m.start():end].strip().rstrip(";,").strip()
-        for word in re.split(r"\s*(?:,|and)\s*", m.group("fields")):
-            for f in ALIASES.get(word.lower(), (word.lower(),)):
-                out.setdefault(f, (m.group("basis").lower(), clause))
-    return out
-
-
-def _leading(text: str) -> str | None:
-    m = re.match(rf"\s*({'|'.join(BASES)})\b\s*[:,]", text, re.IGNORECASE)
+def stated_basis(text: str) -> str | None:
+    """The basis a free-text source opens with: the word, then ':' or ',' or the end."""
+    m = _LEADING.match(text)
     return m.group(1).lower() if m else None
 
 
-def _basis(field: str, value: Any, source: str | None, clauses: dict[str, tuple[str, str]]
-           ) -> tuple[str, str]:
-    """(basis, the text that gives it) for one field under one source."""
-    if field in clauses:
-        return clauses[field]
+def _basis(field: str, key: str | None, value: Any, source: str | None,
+           provenance: Mapping[str, Provenance]) -> tuple[str, str]:
+    """(basis, the text that gives it) for one figure of an object."""
+    entry = provenance.get(f"{field}.{key}") if key is not None else None
+    entry = entry or provenance.get(field)
+    if entry is not None:
+        return entry.basis, " ".join(entry.source.split())
+    stated = stated_basis(source) if source else None
+    if stated:
+        return stated, source or ""
     if isinstance(value, bool) or field == "expr" and not source:
         return "modelling choice", ""
-    if not source:
-        return "no source", ""
-    lead = _leading(source)
-    if lead:
-        return lead, source
-    first = min((text_start(source, c) for _, c in clauses.values()), default=len(source))
-    preamble = source[:first].strip()
-    if first < len(source):  # up to the end of its last whole sentence or clause
-        cut = max(preamble.rfind(". "), preamble.rfind("; "))
-        preamble = preamble[:cut + 1].rstrip(";").strip() if cut > 0 else preamble
-    if preamble:  # general text before the first clause, as the lever's source opens
-        return "see source", preamble
-    return "no source", f"the source does not name {field}"
-
-
-def text_start(text: str, clause: str) -> int:
-    found = text.find(clause)
-    return len(text) if found < 0 else found
+    if source:
+        return "basis not stated", source
+    return "no source", ""
 
 
 def _value(path: str, value: Any, lever: Lever | None, currency: str, rate: float) -> Any:
@@ -128,54 +102,65 @@ def _overridden(path: str, changed: Sequence[str]) -> bool:
                for c in changed)
 
 
-def _rows(s: Scenario) -> list[tuple[str, str, str, Any, Lever | None, str | None]]:
-    """(path, of, field, value, lever, source) of every parameter set, in file order."""
-    rows: list[tuple[str, str, str, Any, Lever | None, str | None]] = []
+Row = tuple[str, str, str, str | None, Any, Lever | None, str | None,
+            Mapping[str, Provenance]]
+"""(path, of, field, mapping key, value, lever, free-text source, provenance entries)."""
+
+
+def _fields(obj: Any, names: Sequence[str]) -> list[str]:
+    """The fields of ``names`` the file sets or gives a provenance entry (a default the
+    file documents is a figure too), in schema order."""
+    documented = {k.partition(".")[0] for k in obj.provenance}
+    return [f for f in names if f in obj.model_fields_set or f in documented]
+
+
+def _rows(s: Scenario) -> list[Row]:
+    """Every parameter set, in file order."""
+    rows: list[Row] = []
+    top = s.provenance
     for code, rate in s.exchange_rates.items():
-        rows.append((f"exchange_rates.{code}", "scenario", "exchange_rates", rate, None, None))
-    if "discount_rate" in s.model_fields_set:
-        rows.append(("discount_rate", "scenario", "discount_rate", s.discount_rate, None, None))
+        rows.append((f"exchange_rates.{code}", "scenario", "exchange_rates", code, rate, None,
+                     None, top))
+    for f in _fields(s, ("discount_rate",)):
+        rows.append((f, "scenario", f, None, getattr(s, f), None, None, top))
     t = s.target
-    for f in ("exports", "baseline", "includes_baseline"):
-        if f in t.model_fields_set:
-            rows.append((f"target.{f}", "target", f, getattr(t, f), None, t.source))
+    for f in _fields(t, ("exports", "baseline", "includes_baseline")):
+        rows.append((f"target.{f}", "target", f, None, getattr(t, f), None, t.source,
+                     t.provenance))
     for k, v in t.milestones.items():
-        rows.append((f"target.milestones.{k}", "target", "milestones", v, None, t.source))
+        rows.append((f"target.milestones.{k}", "target", "milestones", str(k), v, None,
+                     t.source, t.provenance))
     b = s.budget
-    if "ceiling" in b.model_fields_set:
-        rows.append(("budget.ceiling", "budget", "ceiling", b.ceiling, None, b.source))
+    for f in _fields(b, ("ceiling",)):
+        rows.append((f"budget.{f}", "budget", f, None, b.ceiling, None, b.source,
+                     b.provenance))
     for k, v in b.per_period.items():
-        rows.append((f"budget.per_period.{k}", "budget", "per_period", v, None, b.source))
+        rows.append((f"budget.per_period.{k}", "budget", "per_period", str(k), v, None,
+                     b.source, b.provenance))
     for lid, lever in s.enabled_levers().items():
-        for f in type(lever).model_fields:
-            if f in SKIPPED or f not in lever.model_fields_set:
-                continue
+        names = [f for f in type(lever).model_fields if f not in SKIPPED]
+        for f in _fields(lever, names):
             value = getattr(lever, f)
             if isinstance(value, dict):
                 for k, v in value.items():
-                    rows.append((f"levers.{lid}.{f}.{k}", lever.label(lid), f, v, lever,
-                                 lever.source))
+                    rows.append((f"levers.{lid}.{f}.{k}", lever.label(lid), f, str(k), v,
+                                 lever, lever.source, lever.provenance))
             else:
-                rows.append((f"levers.{lid}.{f}", lever.label(lid), f, value, lever,
-                             lever.source))
+                rows.append((f"levers.{lid}.{f}", lever.label(lid), f, None, value, lever,
+                             lever.source, lever.provenance))
     for i, c in enumerate(s.constraints):
-        rows.append((f"constraints[{i}]", c.name or f"constraints[{i}]", "expr", c.expr, None,
-                     c.source))
+        rows.append((f"constraints[{i}]", c.name or f"constraints[{i}]", "expr", None, c.expr,
+                     None, c.source, c.provenance))
     return rows
 
 
 def assumptions_table(s: Scenario, currency: str, rate: float,
                       changed: Sequence[str] = (), changed_by: str = "--set") -> Table:
     """One row per parameter the scenario sets; ``changed`` paths came from ``changed_by``."""
-    fields = {f for f in Lever.model_fields if f not in SKIPPED} | {
-        "exports", "baseline", "includes_baseline", "milestones", "ceiling", "per_period"}
-    parsed: dict[str, dict[str, tuple[str, str]]] = {}
     out = []
-    for path, of, field, value, lever, source in _rows(s):
+    for path, of, field, key, value, lever, source, provenance in _rows(s):
         text = " ".join(source.split()) if source else None
-        if text is not None and text not in parsed:
-            parsed[text] = _clauses(text, fields)
-        basis, clause = _basis(field, value, text, parsed.get(text or "", {}))
+        basis, clause = _basis(field, key, value, text, provenance)
         flag = FLAGS.get(basis, "")
         if _overridden(path, changed):
             basis, flag = f"changed by {changed_by}", "changed"
@@ -183,18 +168,37 @@ def assumptions_table(s: Scenario, currency: str, rate: float,
         out.append((path, of, _value(path, value, lever, currency, rate),
                     _unit(field, lever, currency, s, path), basis, flag, clause))
     flagged = sum(1 for row in out if row[5])
+    cited, references = _cited([row[6] for row in out])
+    rows = tuple((*row, cite) for row, cite in zip(out, cited, strict=True))
     return Table(
         key="assumptions",
         title="Assumptions",
         columns=(Column("parameter", "parameter"), Column("of", "of"),
                  Column("value", "value", "mixed"), Column("unit", "unit"),
                  Column("basis", "basis"), Column("flag", "check"),
-                 Column("source", "source", wide=True)),
-        rows=tuple(out),
-        caption=(f"Every parameter the scenario sets, with the basis its source gives: "
+                 Column("source", "source", wide=True),
+                 Column("cited", "source", wide=True)),
+        rows=rows,
+        caption=(f"Every parameter the scenario sets, with the basis its file states: "
                  f"fact, derived (arithmetic on facts) or assumption. {flagged} of {len(out)} "
-                 "are flagged: assumptions, figures with no source, and figures changed on "
-                 "the command line or by a variant."),
+                 "are flagged: assumptions, figures with no source or no stated basis, and "
+                 "figures changed on the command line or by a variant. A source several "
+                 "figures share is cited by number and written once, below."),
         empty="The scenario sets no parameters.",
-        page_hidden=("flag",),
+        page_hidden=("flag", "source"),
+        notes=tuple(f"[{i}] {text}" for i, text in enumerate(references, 1)),
     )
+
+
+def _cited(sources: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Each row's source as the page shows it: a text that several rows share is cited
+    by number ("[1]") and written once, in the references; the rest as they are."""
+    counts: dict[str, int] = {}
+    for text in sources:
+        if text:
+            counts[text] = counts.get(text, 0) + 1
+    numbers: dict[str, int] = {}
+    for text in sources:
+        if counts.get(text, 0) > 1 and text not in numbers:
+            numbers[text] = len(numbers) + 1
+    return ([f"[{numbers[t]}]" if t in numbers else t for t in sources], list(numbers))

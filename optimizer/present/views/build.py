@@ -4,13 +4,16 @@ solved."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import math
 import os
 from collections.abc import Sequence
 from typing import Any
 
 from optimizer.numbers import clean, memo
 from optimizer.present.views.assumptions import assumptions_table
+from optimizer.present.views.brief import build_brief
 from optimizer.present.views.currency import rate_for, scaled_result, scaled_sweep
 from optimizer.present.views.explained import (
     binding_table,
@@ -18,7 +21,17 @@ from optimizer.present.views.explained import (
     sensitivity_table,
     tornado,
 )
-from optimizer.present.views.model import Column, Figure, Mix, Report, Stamp, Table
+from optimizer.present.views.model import (
+    Column,
+    Figure,
+    Mix,
+    Quantity,
+    Report,
+    Risk,
+    Stamp,
+    Table,
+)
+from optimizer.present.views.names import in_words, plain_name, plain_names
 from optimizer.present.views.risk import risk_section
 from optimizer.results import Explanation, LeverRow, Result, Sweep, Worth
 from optimizer.results.simulation import Simulation
@@ -231,9 +244,13 @@ def frontier_tables(sw: Sweep) -> tuple[Table, Table]:
     title = ("Frontier: the most exports at each budget ceiling" if sw.kind == "ceilings"
              else "Frontier: the least cost of each export target")
     unused = [name for lid, name in sw.levers if (lid, name) not in used]
-    page = Table("frontier", title, tuple(page_cols),
-                 tuple((*base(p), *[p[f"{lid}.spend"] for lid, _ in used]) for p in points),
-                 notes=(f"Not funded at any point: {', '.join(unused)}.",) if unused else (),
+    rows = collapse_runs([(*base(p), *[p[f"{lid}.spend"] for lid, _ in used]) for p in points],
+                         cur)
+    notes = [f"Not funded at any point: {', '.join(unused)}."] if unused else []
+    if len(rows) < len(points):
+        notes.append(f"Consecutive points with the same plan and figures are one row "
+                     f"({len(points)} points in {len(rows)} rows); the workbook lists each.")
+    page = Table("frontier", title, tuple(page_cols), tuple(rows), notes=tuple(notes),
                  caption="Each point re-solved on the same model: the plan at that "
                          f"{swept} and what each lever spends in it.")
     full_cols = [*head]
@@ -247,6 +264,40 @@ def frontier_tables(sw: Sweep) -> tuple[Table, Table]:
                  empty="No frontier in this report: run optimize report with --ceilings or "
                        "--targets.")
     return page, full
+
+
+def collapse_runs(rows: Sequence[Sequence[Any]], currency: str) -> list[tuple[Any, ...]]:
+    """Rows whose cells after the first (the swept value) equal the previous row's, as
+    one row whose first cell names the range ("$1.4B to $3B"): a frontier past the point
+    where the plan stops changing says so once."""
+    out: list[tuple[Any, ...]] = []
+    runs: list[list[Any]] = []
+    for row in rows:
+        if runs and _same(runs[-1][-1][1:], row[1:]):
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    for run in runs:
+        first, last = run[0], run[-1]
+        if len(run) == 1:
+            out.append(tuple(first))
+            continue
+        text = f"{memo.money(first[0], currency)} to {memo.money(last[0], currency)}"
+        out.append((Quantity(first[0], "amount", text), *first[1:]))
+    return out
+
+
+def _same(a: Sequence[Any], b: Sequence[Any]) -> bool:
+    """Cells equal as figures (to 1e-9 relative; two missing figures are equal)."""
+    for x, y in zip(a, b, strict=True):
+        if isinstance(x, float) and isinstance(y, float):
+            if math.isnan(x) and math.isnan(y):
+                continue
+            if not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9):
+                return False
+        elif x != y:
+            return False
+    return True
 
 
 def _target_total(r: Result) -> float:
@@ -385,6 +436,8 @@ def build_report(
         if risk.simulation is not None:
             figures.insert(next((i + 1 for i, f in enumerate(figures) if f.key == "exports"),
                                 len(figures)), _probability(risk.simulation))
+    if risk is not None:
+        risk = _plain_risk(risk, s)
     binding = binding_table(r, s, worth, rate)
     explained = explanation_tables(explanation, r, s, rate) if explanation is not None else []
     changed = [text.partition("=")[0].strip() for text in overrides]
@@ -401,6 +454,11 @@ def build_report(
         currency=cur if rate == 1.0 else
         f"{cur}, at {memo.number(rate)} {cur} per {s.currency} (the scenario's exchange rate)")
     messages = (result.message,) if result.status != "optimal" and result.message else ()
+    assumptions = assumptions_table(s, cur, rate, changed, by)
+    brief = build_brief(binding, explained, assumptions, s,
+                        None if shown is None else frontier_line(shown))
+    paths = [*r.binding, *(w.parameter for w in getattr(explanation, "swings", ()) or ()),
+             *(row[0] for row in assumptions.rows)]
     return Report(
         title=s.name, description=s.description, status=r.status,
         status_text=STATUS_TEXT.get(r.status, r.status), currency=cur, lede=tuple(lede),
@@ -409,11 +467,54 @@ def build_report(
         frontier_detail=None if frontier is None else frontier[1], binding=binding,
         explanation=tuple(explained),
         sensitivity=sensitivity_table(binding, explained, cur),
-        assumptions=assumptions_table(s, cur, rate, changed, by), stamp=stamp, mix=mix(r),
+        assumptions=assumptions, stamp=stamp, mix=mix(r),
         sweep=shown,
         tornado=tornado(explanation, r, rate) if explanation is not None else None,
-        messages=messages, risk=risk,
+        messages=tuple(in_words(m, s) for m in messages), risk=risk, brief=brief,
+        names=plain_names(paths, s),
     )
+
+
+def _plain_risk(risk: Risk, s: Scenario) -> Risk:
+    """The Risk section's prose in plain names, and its drivers named before their path."""
+    tables = []
+    for t in risk.tables:
+        t = dataclasses.replace(t, notes=tuple(in_words(n, s) for n in t.notes))
+        if t.key == "risk_drivers" and t.columns and t.columns[0].key == "parameter":
+            t = dataclasses.replace(
+                t, columns=(Column("plain", "parameter"),
+                            dataclasses.replace(t.columns[0], label="name in the file"),
+                            *t.columns[1:]),
+                rows=tuple((plain_name(str(row[0]), s), *row) for row in t.rows))
+        tables.append(t)
+    return dataclasses.replace(risk, lede=tuple(in_words(x, s) for x in risk.lede),
+                               tables=tuple(tables),
+                               notes=tuple(in_words(n, s) for n in risk.notes))
+
+
+def frontier_line(sw: Sweep) -> str | None:
+    """The frontier in a sentence: its span, and where more stops buying anything."""
+    points = [p for p in sw.rows() if p["total_cost"] is not None
+              and p["lever_exports"] is not None]
+    if len(points) < 2:
+        return None
+    cur, key = sw.currency, sw.kind[:-1]
+    first, last = points[0], points[-1]
+    if sw.kind == "ceilings":
+        top = last["lever_exports"]
+        flat = next(p for p in points if math.isclose(p["lever_exports"], top, rel_tol=1e-9))
+        line = (f"From a budget ceiling of {memo.money(first[key], cur)} to "
+                f"{memo.money(last[key], cur)}, the most lever exports rise from "
+                f"{memo.money(first['lever_exports'], cur)} to {memo.money(top, cur)} a year")
+        if flat is not last:
+            line += (f"; past {memo.money(flat[key], cur)} more money buys nothing more "
+                     "under the file's limits")
+        return line + "."
+    return (f"From an export target of {memo.money(first[key], cur)} to "
+            f"{memo.money(last[key], cur)}, the least cost rises from "
+            f"{memo.money(first['total_cost'], cur)} to {memo.money(last['total_cost'], cur)}"
+            + (f"; {len(sw.rows()) - len(points)} targets are out of reach." if
+               len(points) < len(sw.rows()) else "."))
 
 
 def _probability(sim: Simulation) -> Figure:

@@ -13,38 +13,13 @@ from typing import Any
 from optimizer.numbers import memo
 from optimizer.present.views.currency import kind_of, present
 from optimizer.present.views.model import Column, Quantity, Table, Tornado
+from optimizer.present.views.names import plain_name
 from optimizer.results import Explanation, Result, Swing, Worth
 from optimizer.results.messages import CONFLICT_CHECK, conflict_notes, worth_unit, worth_words
 from optimizer.scenario.schema import Scenario
 
-FIELD_WORDS = {
-    "max_units": "cap on units", "min_units": "floor on units",
-    "max_units_per_period": "cap on units funded a period", "max_spend": "cap on spend",
-    "min_spend": "floor on spend", "yield_curve": "end of its yield curve",
-    "fixed_units": "locked units", "min_units_if_used": "least units if used",
-    "requires": "levers it requires", "excludes": "levers it excludes",
-    "unit_cost": "unit cost", "yield_per_unit": "yield per unit", "fixed_cost": "fixed cost",
-    "recurring_cost": "recurring cost", "cost_recovery": "cost recovery",
-    "attrition": "attrition", "lag": "lag",
-}
-
-
-def describe(name: str, s: Scenario) -> str:
-    """A limit or parameter in a planner's words: 'e-Rozgar freelancing centres: cap on units'."""
-    parts = name.split(".")
-    if name == "budget.ceiling":
-        return "Budget ceiling"
-    if name == "target.exports":
-        return "Export target"
-    if parts[:2] == ["budget", "per_period"] and len(parts) > 2:
-        return f"Budget ceiling for {parts[2]}"
-    if parts[:2] == ["target", "milestones"] and len(parts) > 2:
-        return f"Export milestone for {parts[2]}"
-    if parts[0] == "levers" and len(parts) >= 3 and parts[1] in s.levers:
-        return f"{s.levers[parts[1]].label(parts[1])}: {FIELD_WORDS.get(parts[2], parts[2])}"
-    if name.startswith("constraints[") and '"' in name:
-        return "Constraint: " + name.split('"')[1]
-    return name
+# A limit or parameter in a planner's words comes from the one map of plain names.
+describe = plain_name
 
 
 def _q(name: str, value: float | None, rate: float) -> Quantity:

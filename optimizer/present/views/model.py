@@ -9,7 +9,7 @@ in every file of that style; the workbook and the CSV write the raw numbers inst
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -201,6 +201,19 @@ class Risk:
 
 
 @dataclass(frozen=True)
+class Brief:
+    """The report's first section (optimizer.present.views.brief): with the headline and
+    the allocation of the Report, these; the rest of the report is its annexes."""
+
+    binds: Table
+    """What binds, each limit one step looser and tighter, re-solved."""
+    drivers: Table
+    """The assumptions that move the answer most (the tornado's largest swings)."""
+    frontier: str | None = None
+    """The frontier in a sentence, beside its chart (with a sweep)."""
+
+
+@dataclass(frozen=True)
 class Report:
     title: str
     description: str | None
@@ -227,6 +240,10 @@ class Report:
     messages: tuple[str, ...] = field(default_factory=tuple)
     risk: Risk | None = None
     """Only for a scenario with distributions."""
+    brief: Brief | None = None
+    names: Mapping[str, str] = field(default_factory=dict)
+    """Field path -> plain name (optimizer.present.views.names) of every path the report
+    names: what charts label their bars with."""
 
     @property
     def tables(self) -> tuple[Table, ...]:
