@@ -13,7 +13,7 @@ import difflib
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -61,6 +61,19 @@ class Loadout:
     """Overrides from the command line, as field=value."""
     changes: tuple[Override, ...] = ()
     """Every value that differs from the file by request: the variant's, then --set's."""
+    loaded: Loaded | None = field(default=None, compare=False, repr=False)
+    """The file's text as read (None: a scenario built otherwise), for ``reread``."""
+    overrides: tuple[tuple[str, Any], ...] = field(default=(), compare=False, repr=False)
+    """The command line's overrides as given (path, value), for ``reread``."""
+
+    def reread(self, *more: tuple[str, Any]) -> Scenario | None:
+        """The scenario validated again from the file's text with this run's variant and
+        overrides and then ``more`` (an exchange rate moved, say: every amount written in
+        that currency is converted anew); None when the text is not at hand. Raises
+        ScenarioError when the moved file is not valid."""
+        if self.loaded is None:
+            return None
+        return loadouts(self.loaded, [*self.overrides, *more], [self.variant])[0].scenario
 
     @property
     def label(self) -> str:
@@ -129,7 +142,8 @@ def loadouts(
                 tuple(f"{where}={value}" for where, value in overrides),
                 typed if name is None else (*(
                     Override(str(k), str(v), f"variant {name}")
-                    for k, v in base.variants[name].items()), *typed))
+                    for k, v in base.variants[name].items()), *typed),
+                loaded, tuple((str(where), value) for where, value in overrides))
         for name in wanted
     ]
 
