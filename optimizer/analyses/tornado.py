@@ -182,8 +182,15 @@ def moves(loadout: Loadout, share: float) -> tuple[list[Move], list[Unmoved]]:
         _lever_moves(s, lid, lever, share, one_period, scaled, leave, out)
 
     target = s.target
-    scaled("target.exports", target.exports, lambda v: _part(s, "target", exports=v))
-    if target.includes_baseline:
+    if s.objective == "max_exports":
+        why = "max_exports: the plan has the most exports within the ceiling, whatever the target"
+        leave("target.exports", target.exports, why)
+        leave("target.baseline", target.baseline, why)
+    else:
+        scaled("target.exports", target.exports, lambda v: _part(s, "target", exports=v))
+    if s.objective == "max_exports":
+        pass
+    elif target.includes_baseline:
         scaled("target.baseline", target.baseline, lambda v: _part(s, "target", baseline=v))
     else:
         leave("target.baseline", target.baseline,
