@@ -47,6 +47,7 @@ def command(repeat: int) -> tuple[float, float]:
 
 def sections(workers: int | None) -> dict[str, float]:
     from optimizer.analyses import explain as ex
+    from optimizer.analyses.tornado import tornado
     from optimizer.scenario import load_scenario
     from optimizer.solving.engine import Session
 
@@ -56,7 +57,7 @@ def sections(workers: int | None) -> dict[str, float]:
     result = Session(lo).solve()
     out["solve"] = time.perf_counter() - start
     for name, run in (("binding", lambda: ex.worth_of(lo, result)),
-                      ("tornado", lambda: ex.tornado(lo, workers=workers)),
+                      ("tornado", lambda: tornado(lo, workers=workers)),
                       ("ranging", lambda: ex.stability(lo, workers=workers)),
                       ("room", lambda: ex.room(lo))):
         start = time.perf_counter()
