@@ -250,3 +250,36 @@ def test_three_year_tornado_ranks_the_training_capacity() -> None:
     assert finite.index(cap["parameter"]) < 5  # among the few that move the answer most
     lag = next(p for p in rows if p["parameter"] == "levers.erozgar_centers.lag")
     assert "moved up only" in lag["note"] and lag["low"] == lag["value"] == 0
+
+
+def test_what_is_left_alone_cannot_move_the_optimum() -> None:
+    """Each number left alone for a reason other than being 0 or a sampling setting,
+    moved by 20% in the file's text, leaves the reference's optimum where it was."""
+    text = """
+        name: left alone
+        periods: [1, 2]
+        target: {exports: 100, baseline: 40}
+        levers:
+          a: {unit_cost: 10, unit_cost_by_period: {1: 9, 2: 12}, yield_per_unit: 2}
+          b: {unit_cost: 3, yield_per_unit: 1, enabled: false, max_units: 10}
+          c: {unit_cost: 5, yield_per_unit: 9, yield_curve: [[0, 0], [10, 40]]}
+    """
+    lo = _loaded(text)
+    left = {u.parameter: u.reason for u in unmoved(lo)}
+    assert left["levers.a.unit_cost"] == "unit_cost_by_period sets every period's cost"
+    assert left["levers.c.yield_per_unit"] == "the lever's yield_curve replaces it"
+    assert left["target.baseline"].startswith("the target counts lever exports only")
+    assert {"levers.b.unit_cost", "levers.b.yield_per_unit", "levers.b.max_units"} <= set(left)
+    base = reference_solve(lo.scenario).discounted_cost
+    # hand: c's curve gives 40 for 10 units (50); a gives the other 60 at 9 a unit
+    # funded in period 1 (2 exports each): 30 units, 270; 320 in all
+    assert base == pytest.approx(320)
+    checked = [p for p, why in left.items() if not why.startswith(("0:", "read only"))]
+    assert {"levers.a.unit_cost", "levers.c.yield_per_unit", "target.baseline",
+            "levers.b.unit_cost", "levers.b.max_units"} <= set(checked)
+    for path in checked:
+        value = lo.scenario.model_dump()
+        for part in path.split("."):
+            value = value[part]
+        moved = reference_solve(_loaded(text, _moved_text(path, value * 1.2)).scenario)
+        assert moved.discounted_cost == pytest.approx(base), path
