@@ -283,3 +283,54 @@ def test_what_is_left_alone_cannot_move_the_optimum() -> None:
             value = value[part]
         moved = reference_solve(_loaded(text, _moved_text(path, value * 1.2)).scenario)
         assert moved.discounted_cost == pytest.approx(base), path
+
+
+def test_a_move_that_makes_the_file_invalid_is_made_the_other_way_only() -> None:
+    """A floor on spend written in rupees: 300 PKR, 1.5 USD at 200 PKR per USD, under a
+    cap of 2 USD. Moved by half: at 100 PKR per USD the floor is 3 USD, above the cap,
+    and the file is not valid (max_spend must be >= min_spend), so the rate moves up
+    only; the floor itself moves down only (2.25 USD passes the cap).
+
+    Hand: 20 units needed; at 200 PKR per USD a unit costs 0.1 USD, 2 USD in all (the
+    cap); at 300, 1/15 USD, 1.33 USD in all (above the floor of 1 USD)."""
+    lo = _loaded("""
+        name: rates
+        exchange_rates: {PKR: 200}
+        target: {exports: 20}
+        levers:
+          a: {unit_cost: 20 PKR, yield_per_unit: 1, min_spend: 300 PKR, max_spend: 2}
+    """)
+    w = _by_path(lo, share=0.5)
+    rate = w["exchange_rates.PKR"]
+    assert (rate.low, rate.high) == (200, 300)
+    assert "moved up only: at 100 the file is not valid (levers.a.max_spend: must be >= " \
+           "min_spend (3) (got 2))" in rate.note
+    assert rate.objective_low == pytest.approx(2.0)
+    assert rate.objective_high == pytest.approx(20 / 15)
+    floor = w["levers.a.min_spend"]
+    assert (floor.low, floor.high) == (0.75, 1.5) and "moved down only" in floor.note
+    assert floor.objective_low == pytest.approx(2.0) == floor.objective_high
+
+
+def test_whole_units_stay_whole_and_a_lag_stays_inside_the_horizon() -> None:
+    """An integer lever's cap of 7 moves to 5 and 9 (5.6 and 8.4 would not be valid for
+    it); a lag of 1 over two periods moves down only (2 is past the horizon).
+    Hand: 10 exports needed in period 2, a exports 1 a unit and costs 1, at most 7
+    units (lag 1: funded in period 1); b costs 3 a unit: 7 + 3 * 3 = 16. With 5 units of
+    a, 5 + 5 * 3 = 20; with 9, 9 + 1 * 3 = 12; with a's lag 0, the same 16."""
+    lo = _loaded("""
+        name: whole
+        periods: [1, 2]
+        target: {exports: 10}
+        levers:
+          a: {unit_cost: 1, yield_per_unit: 1, max_units: 7, integer: true, lag: 1}
+          b: {unit_cost: 3, yield_per_unit: 1}
+    """)
+    w = _by_path(lo)
+    cap = w["levers.a.max_units"]
+    assert (cap.low, cap.high) == (5, 9)
+    assert (cap.objective_low, cap.objective_high) == (pytest.approx(20), pytest.approx(12))
+    lag = w["levers.a.lag"]
+    assert (lag.low, lag.high) == (0, 1) and "moved down only: at 2 the file is not " \
+        "valid (levers.a.lag: must be below the horizon of 2 periods (got 2))" in lag.note
+    assert lag.objective_low == pytest.approx(16) == lag.objective_high

@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from optimizer.errors import ScenarioError
 from optimizer.results import Result, Swing, Unmoved
-from optimizer.scenario import Loadout
+from optimizer.scenario import Loadout, consistency_problems, join_path
 from optimizer.scenario.schema import Lever, Scenario
 
 if TYPE_CHECKING:
@@ -174,6 +174,9 @@ def moves(loadout: Loadout, share: float) -> tuple[list[Move], list[Unmoved]]:
         if bounded:
             low, high, note = _share_ends(value, share)
             out.append(Move(path, value, low, high, moved, note))
+        elif _whole(s, path):  # an integer lever's count stays whole (the schema's rule)
+            out.append(Move(path, value, float(math.floor(value * (1 - share))),
+                            float(math.ceil(value * (1 + share))), moved))
         else:
             out.append(Move(path, value, value * (1 - share), value * (1 + share), moved))
 
@@ -214,7 +217,41 @@ def moves(loadout: Loadout, share: float) -> tuple[list[Move], list[Unmoved]]:
     for i, _ in enumerate(s.constraints):
         leave(f"constraints[{i}]", None,
               "its numbers are written inside the expression: not moved")
-    return out, alone
+    valid = []
+    for m in out:
+        checked = _valid(m, s)
+        if checked.low is None and checked.high is None:
+            alone.append(Unmoved(m.parameter, plain_name(m.parameter, s), m.value,
+                                 f"not valid moved either way: {checked.note}"))
+        else:
+            valid.append(checked)
+    return valid, alone
+
+
+def _whole(s: Scenario, path: str) -> bool:
+    parts = path.split(".")
+    return parts[0] == "levers" and s.levers[parts[1]].integer and parts[2] in (
+        "min_units", "max_units", "min_units_if_used", "fixed_units", "max_units_per_period")
+
+
+def _valid(m: Move, s: Scenario) -> Move:
+    """``m`` without an end where the moved file breaks a rule of the schema across
+    fields (a floor above its cap, a lag past the horizon): that end is the value
+    itself and the note says why (neither end left: the caller leaves it alone)."""
+    base = set(consistency_problems(s))
+    ends: dict[str, float | None] = {"low": m.low, "high": m.high}
+    notes = [m.note] if m.note else []
+    for side, v in list(ends.items()):
+        if v is None:
+            continue
+        broken = [(path, why) for path, why in consistency_problems(m.moved(v))
+                  if (path, why) not in base]
+        if broken:
+            ends[side] = None
+            other = "up" if side == "low" else "down"
+            notes.append(f"moved {other} only: at {v:.6g} the file is not valid "
+                         f"({join_path(broken[0][0])}: {broken[0][1]})")
+    return replace(m, low=ends["low"], high=ends["high"], note="; ".join(notes))
 
 
 def _lever_moves(s: Scenario, lid: str, lever: Lever, share: float, one_period: bool,
@@ -265,20 +302,28 @@ def _rate_move(loadout: Loadout, code: str, rate: float, share: float, out: list
         leave(path, rate, "the file's text is not at hand to convert its amounts again")
         return
 
-    def moved(v: float) -> Scenario:
-        again = loadout.reread((path, v))
+    ends: dict[float, Scenario] = {}
+    refused: dict[float, str] = {}
+    for v in (rate * (1 - share), rate * (1 + share)):
+        try:
+            again = loadout.reread((path, v))
+        except ScenarioError as exc:
+            first = exc.problems[0]
+            refused[v] = f"the file is not valid ({first.path}: {first.message})" \
+                if first.path else f"the file is not valid ({first.message})"
+            continue
         assert again is not None
-        return again
-
-    try:
-        probe = moved(rate * (1 + share))
-    except ScenarioError as exc:
-        leave(path, rate, f"the file is not valid with the rate moved: {exc}")
+        ends[v] = again
+    if not ends:
+        leave(path, rate, f"not valid moved either way: {next(iter(refused.values()))}")
         return
-    if _amounts(probe) == _amounts(s):
+    if all(_amounts(moved) == _amounts(s) for moved in ends.values()):
         leave(path, rate, f"no amount the optimum uses is written in {code}")
         return
-    out.append(Move(path, rate, rate * (1 - share), rate * (1 + share), moved))
+    low, high = (v if v in ends else None for v in (rate * (1 - share), rate * (1 + share)))
+    note = "; ".join(f"moved {'up' if v < rate else 'down'} only: at {v:.6g} {why}"
+                     for v, why in refused.items())
+    out.append(Move(path, rate, low, high, ends.__getitem__, note))
 
 
 def _amounts(s: Scenario) -> dict[str, Any]:
