@@ -17,9 +17,13 @@ What is moved, and how (``moves``):
   a lag of 1 leaves the lever no period to export in);
 * the discount rate, and each exchange rate (the file read again with the rate
   moved, so every amount written in that currency is converted anew);
-* a share (cost recovery, attrition, the discount rate) stays below 1 and a lag at
-  0 or more: where one end is impossible, the parameter moves the other way only,
-  and says so (``Swing.note``; that end's objective is the optimum's).
+* an integer lever's counts move to whole numbers (down to the floor, up to the
+  ceiling);
+* a share (cost recovery, attrition, the discount rate) stays below 1, a lag at 0
+  or more, and each moved file keeps the schema's cross-field rules (a floor not
+  above its cap, a lag below the horizon; ``consistency_problems``): where one end
+  is impossible, the parameter moves the other way only, and says why
+  (``Swing.note``; that end's objective is the optimum's).
 
 Numbers that cannot move the optimum, or that a move by a share of themselves leaves
 where they are (a 0), are listed with the reason (``Unmoved``), so every number of
