@@ -73,6 +73,7 @@ def builds() -> tuple[dict[str, int], object]:
 
 def sections(workers: int | None) -> dict[str, float]:
     from optimizer.analyses import explain as ex
+    from optimizer.analyses.tornado import tornado
     from optimizer.analyses.worth import worth_of
     from optimizer.scenario import load_scenario
     from optimizer.solving.engine import Session
@@ -83,7 +84,7 @@ def sections(workers: int | None) -> dict[str, float]:
     result = Session(lo).solve()
     out["solve"] = time.perf_counter() - start
     for name, run in (("binding", lambda: worth_of(lo, result)),
-                      ("tornado", lambda: ex.tornado(lo, workers=workers)),
+                      ("tornado", lambda: tornado(lo, workers=workers)),
                       ("ranging", lambda: ex.stability(lo, workers=workers)),
                       ("room", lambda: ex.room(lo))):
         start = time.perf_counter()

@@ -17,8 +17,8 @@ from optimizer.present.formats.report_markdown import render_report_markdown
 from optimizer.present.views import build_report
 from optimizer.present.views.build import collapse_runs
 from optimizer.present.views.model import Quantity, Report
-from optimizer.present.views.names import in_words, plain_name
 from optimizer.scenario import load_scenario
+from optimizer.scenario.names import in_words, plain_name
 
 ROOT = Path(__file__).resolve().parents[1]
 THREE = ROOT / "configs" / "pakistan_it_exports_3yr.yaml"

@@ -80,7 +80,8 @@ def test_worth_of_binding_limits_matches_finite_differences() -> None:
 
 
 def test_tornado_and_room_match_independent_solves() -> None:
-    from optimizer.analyses.explain import room, tornado
+    from optimizer.analyses.explain import room
+    from optimizer.analyses.tornado import tornado
 
     lo = load_scenario(SHIPPED)
     swings = {w.parameter: w for w in tornado(lo, share=0.2)}
@@ -152,7 +153,8 @@ THREE_YEAR = ROOT / "configs" / "pakistan_it_exports_3yr.yaml"
 def test_ranges_and_tornado_are_the_same_however_many_processes_run_them() -> None:
     """Each end and each tornado move starts from its own solver state, so sharing
     them out over forked processes changes nothing (a MIP: the three-year file)."""
-    from optimizer.analyses.explain import stability, tornado
+    from optimizer.analyses.explain import stability
+    from optimizer.analyses.tornado import tornado
 
     lo = load_scenario(THREE_YEAR)
     assert stability(lo, workers=1) == stability(lo, workers=2)

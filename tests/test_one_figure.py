@@ -73,7 +73,8 @@ def _report(folder: Path, config: Path) -> Path:
 
 def _markdown_rows(text: str, title: str) -> dict[str, list[str]]:
     """The body of the Markdown table under heading ``title``: lever -> cells."""
-    block = text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+    # up to the next heading of any level (the brief puts the allocation under ###)
+    block = text.split(f"## {title}\n", 1)[1].split("\n#", 1)[0]
     rows = {}
     for line in block.splitlines():
         if line.startswith("| ") and not line.startswith("| lever") and "---" not in line:

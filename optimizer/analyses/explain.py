@@ -17,11 +17,11 @@ from optimizer.analyses.limits import (
     _counted,
     _direction,
     _lever,
-    _objective,
     _Probes,
     limit_value,
     with_limit,
 )
+from optimizer.analyses.tornado import search as tornado_search
 from optimizer.analyses.worth import worth_of
 from optimizer.errors import OutOfTime
 from optimizer.numbers import quantized
@@ -33,7 +33,7 @@ from optimizer.results import (
     Repair,
     Result,
     Stability,
-    Swing,
+    Unmoved,
 )
 from optimizer.results.messages import typed
 from optimizer.scenario import Loadout
@@ -401,13 +401,19 @@ def explain(
     # the ranges' ends (longest first) and the tornado's moves share one set of
     # processes, so that neither section waits for the other's last task
     searches: dict[str, _Search] = {}
-    for section, make in (("ranging", lambda: _stability_search(loadout, options)),
-                          ("tornado", lambda: _tornado_search(loadout, options, share))):
-        if section in sections:
-            try:
-                searches[section] = make()
-            except OutOfTime:
-                unfinished.append(section)
+    unmoved: tuple[Unmoved, ...] = ()
+    for section in ("ranging", "tornado"):
+        if section not in sections:
+            continue
+        try:
+            if section == "ranging":
+                searches[section] = _stability_search(loadout, options)
+            else:
+                moved = tornado_search(loadout, options, share)
+                searches[section] = _Search(moved.tasks, moved.run, moved.assemble)
+                unmoved = tuple(moved.unmoved)
+        except OutOfTime:
+            unfinished.append(section)
     done = dict(zip(searches, _searched(list(searches.values()), None), strict=True))
     for section in ("tornado", "ranging"):
         if isinstance(done.get(section), OutOfTime):
@@ -417,62 +423,11 @@ def explain(
                        else tuple(done.get(section, ()))) for section in ("tornado", "ranging"))
     roomy = within_budget("room", lambda: room(loadout, options, slack))
     return Explanation(result, worth, Conflict(), (), swings=swings, ranges=ranges, room=roomy,
-                       share=share, slack=slack, unfinished=tuple(unfinished))
+                       share=share, slack=slack, unfinished=tuple(unfinished),
+                       unmoved=unmoved)
 
 
 # --- how stable the plan is, and how much room there is ---------------------------
-
-TORNADO_FIELDS = ("unit_cost", "yield_per_unit", "max_units", "fixed_cost", "recurring_cost")
-
-
-def tornado(loadout: Loadout, options: SolverOptions | None = None, share: float = 0.2,
-            workers: int | None = None) -> list[Swing]:
-    """Each numeric parameter moved by -share and +share alone, re-solved; largest
-    swing in the objective first. The re-solves run side by side in ``workers``
-    processes (see optimizer.solving.forked)."""
-    swings: list[Swing] = _searched([_tornado_search(loadout, options, share)], workers)[0]
-    return swings
-
-
-def _tornado_search(loadout: Loadout, options: SolverOptions | None, share: float
-                    ) -> _Search:
-    s = loadout.scenario
-    moves: list[tuple[str, float, Callable[[float], Scenario]]] = []
-    for lid, lever in s.enabled_levers().items():
-        for name in TORNADO_FIELDS:
-            value = getattr(lever, name)
-            if isinstance(value, int | float) and value:
-
-                def lever_moved(v: float, lid: str = lid, name: str = name) -> Scenario:
-                    return _lever(s, lid, **{name: v})
-
-                moves.append((f"levers.{lid}.{name}", value, lever_moved))
-    for name in ("budget.ceiling", "target.exports"):
-        value = limit_value(s, name)
-        if value:
-
-            def limit_moved(v: float, name: str = name) -> Scenario:
-                return with_limit(s, name, v)
-
-            moves.append((name, value, limit_moved))
-
-    def both_ways(k: int) -> tuple[float | None, float | None]:
-        # a move's two probes on a session of its own (the second warm from the
-        # first): the same answer whichever process runs the move
-        name, value, move = moves[k]
-        probes = _Probes(loadout, options)
-        low, high = (_objective(probes.result(move(value * (1 + sign * share))))
-                     for sign in (-1, 1))
-        return low, high
-
-    def assemble(found: Sequence[Any]) -> list[Swing]:
-        out = [Swing(name, value, value * (1 - share), value * (1 + share), *found[k])
-               for k, (name, value, _) in enumerate(moves)]
-        out.sort(key=lambda w: -w.swing if math.isfinite(w.swing) else -math.inf)
-        return out
-
-    return _Search(len(moves), both_ways, assemble)
-
 
 @dataclass(frozen=True)
 class _Search:

@@ -38,7 +38,8 @@ EXPLAIN_FILES = {"explain.json": "json", "explain.md": "markdown"}
               show_default=True,
               help="Which sections to compute, comma-separated.")
 @click.option("--share", default="20%", show_default=True,
-              help="Tornado: how far each parameter moves down and up.")
+              help="Tornado: how far each parameter moves down and up, as a share of "
+                   "itself (a lag moves by one period).")
 @click.option("--slack", default="5%", show_default=True,
               help="Room: plans within this share of the optimal cost.")
 @plot_option("Draw the tornado to FILE.png or FILE.svg.")

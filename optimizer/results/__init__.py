@@ -674,6 +674,8 @@ class Explanation:
     """The least joint move of the conflicting (or --relax) limits."""
     swings: tuple[Swing, ...] = ()
     """The tornado: parameters by swing in the objective, largest first."""
+    unmoved: tuple[Unmoved, ...] = ()
+    """The file's numbers the tornado leaves alone, each with why."""
     room: tuple[LeverRoom, ...] = ()
     """Each lever's least and most units within the slack of the optimum."""
     ranges: tuple[Stability, ...] = ()
@@ -695,11 +697,28 @@ class Swing:
     objective_low: float | None
     objective_high: float | None
     """The objective at low and high (None: no plan there)."""
+    name: str = ""
+    """In a planner's words: 'Additional IT workforce: units funded a period, at most'."""
+    note: str = ""
+    """Why it moved one way only (a share cannot reach 1, a lag cannot fall below 0):
+    the other end is the value itself and the objective there the optimum's."""
 
     @property
     def swing(self) -> float:
         values = [v for v in (self.objective_low, self.objective_high) if v is not None]
         return max(values) - min(values) if len(values) == 2 else float("inf")
+
+
+@dataclass(frozen=True)
+class Unmoved:
+    """A number of the file that the tornado does not move, and why (it cannot move
+    the optimum, or a move by a share of it leaves it where it is)."""
+
+    parameter: str
+    name: str
+    value: float | None
+    """None: not a single number (a constraint's expression)."""
+    reason: str
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import difflib
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -70,6 +70,19 @@ class Loadout:
     """Overrides from the command line, as field=value."""
     changes: tuple[Override, ...] = ()
     """Every value that differs from the file by request: the variant's, then --set's."""
+    loaded: Loaded | None = field(default=None, compare=False, repr=False)
+    """The file's text as read (None: a scenario built otherwise), for ``reread``."""
+    overrides: tuple[tuple[str, Any], ...] = field(default=(), compare=False, repr=False)
+    """The command line's overrides as given (path, value), for ``reread``."""
+
+    def reread(self, *more: tuple[str, Any]) -> Scenario | None:
+        """The scenario validated again from the file's text with this run's variant and
+        overrides and then ``more`` (an exchange rate moved, say: every amount written in
+        that currency is converted anew); None when the text is not at hand. Raises
+        ScenarioError when the moved file is not valid."""
+        if self.loaded is None:
+            return None
+        return loadouts(self.loaded, [*self.overrides, *more], [self.variant])[0].scenario
 
     @property
     def label(self) -> str:
@@ -138,7 +151,8 @@ def loadouts(
                 tuple(f"{where}={value}" for where, value in overrides),
                 typed if name is None else (*(
                     Override(str(k), _as_written(v), f"variant {name}")
-                    for k, v in base.variants[name].items()), *typed))
+                    for k, v in base.variants[name].items()), *typed),
+                loaded, tuple((str(where), value) for where, value in overrides))
         for name in wanted
     ]
 
@@ -446,12 +460,12 @@ def _reference_problems(lid: str, named: Mapping[str, Any], enabled: bool,
     """Each lever id in ``requires`` / ``excludes`` that names no lever of the file,
     the lever itself, or a disabled lever."""
     out: list[tuple[Path, str]] = []
-    for field in ("requires", "excludes"):
-        others = named.get(field)
+    for name in ("requires", "excludes"):
+        others = named.get(name)
         if not isinstance(others, list | tuple):
             continue
         for i, other in enumerate(others):
-            where: Path = ("levers", lid, field, i)
+            where: Path = ("levers", lid, name, i)
             if not isinstance(other, str):
                 continue  # the type check says what is wrong with it
             if other == lid:

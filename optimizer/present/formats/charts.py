@@ -532,7 +532,8 @@ def _tornado_figure(
         ax.barh(row, high - base, left=base, color="#dd8452", height=0.6,
                 label=f"parameter {share:.0%} higher" if row == 0 else None)
     ax.axvline(base, color="black", linewidth=1)
-    ax.set_yticks(range(len(shown)), [w.parameter for w in reversed(shown)])
+    ax.set_yticks(range(len(shown)), ["\n".join(textwrap.wrap(w.name or w.parameter, 48))
+                                       for w in reversed(shown)])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: memo.tick(v, currency)))
     ax.set_xlabel(f"{what} of the re-solved plan ({currency}); line: the plan as solved")
     ax.set_title("\n".join(textwrap.wrap(title, 70)), loc="left", fontweight="bold")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from optimizer.numbers.exact import count, money
+from optimizer.numbers.exact import count, money, share
 from optimizer.present.formats import layout, render_table, to_dict
-from optimizer.results import Explanation, LeverRoom, Stability, Swing
+from optimizer.present.views.currency import kind_of
+from optimizer.results import Explanation, LeverRoom, Stability, Swing, Unmoved
 from optimizer.results.messages import (
     CONFLICT_CHECK,
     conflict_notes,
     joint_sentence,
     limit_amount,
+    price,
     repair_sentence,
     worth_sentence,
 )
@@ -69,6 +71,9 @@ def _sections(e: Explanation) -> list[tuple[str, list[str]]]:
             out.append((f"Tornado: each parameter {e.share:.0%} down and up alone, re-solved "
                         f"({what}; largest swing first)",
                         [_swing_line(w, cur) for w in e.swings]))
+        if e.unmoved:
+            out.append(("Not moved by the tornado (each with why)",
+                        [_unmoved_line(u, cur) for u in e.unmoved]))
         if e.room:
             out.append((f"Room to negotiate: units of each lever in any plan within "
                         f"{e.slack:.0%} of the optimum",
@@ -87,13 +92,28 @@ def _range_line(r: Stability, currency: str) -> str:
     return f"{r.parameter} (now {limit_amount(r.parameter, r.value, currency)}): {low} to {high}"
 
 
+def _parameter_amount(name: str, value: float, currency: str) -> str:
+    """A tornado parameter's value: money, a share (4.0%) or a count."""
+    kind = kind_of(name)
+    if kind == "money":
+        return price(value, currency)
+    return share(value) if kind == "share" else count(value)
+
+
 def _swing_line(w: Swing, currency: str) -> str:
     def show(v: float | None) -> str:
         return "no plan" if v is None else money(v, currency)
 
-    return (f"{w.parameter} ({limit_amount(w.parameter, w.low, currency)} .. "
-            f"{limit_amount(w.parameter, w.high, currency)}): {show(w.objective_low)} .. "
-            f"{show(w.objective_high)}")
+    note = f" ({w.note})" if w.note else ""
+    return (f"{w.name or w.parameter} [{w.parameter}] "
+            f"({_parameter_amount(w.parameter, w.low, currency)} .. "
+            f"{_parameter_amount(w.parameter, w.high, currency)}): {show(w.objective_low)} .. "
+            f"{show(w.objective_high)}{note}")
+
+
+def _unmoved_line(u: Unmoved, currency: str) -> str:
+    now = "" if u.value is None else f", now {_parameter_amount(u.parameter, u.value, currency)}"
+    return f"{u.name} [{u.parameter}{now}]: {u.reason}"
 
 
 def render_explain_table(e: Explanation) -> str:
@@ -137,9 +157,12 @@ def render_explain_json(e: Explanation) -> str:
             "moves": [{"limit": r.limit, "current": r.current, "needed": r.needed}
                       for r in e.joint.moves]},
         "tornado": {"share": e.share, "parameters": [
-            {"parameter": w.parameter, "value": w.value, "low": w.low, "high": w.high,
-             "objective_low": w.objective_low, "objective_high": w.objective_high}
-            for w in e.swings]},
+            {"parameter": w.parameter, "name": w.name, "value": w.value, "low": w.low,
+             "high": w.high, "objective_low": w.objective_low,
+             "objective_high": w.objective_high, "note": w.note or None}
+            for w in e.swings], "not_moved": [
+            {"parameter": u.parameter, "name": u.name, "value": u.value, "reason": u.reason}
+            for u in e.unmoved]},
         "ranging": [{"parameter": r.parameter, "value": r.value, "low": r.low, "high": r.high}
                     for r in e.ranges],
         "room": {"slack": e.slack, "levers": [

@@ -3,7 +3,7 @@
 The headline and the allocation (the report's own), the frontier chart, what binds
 (each limit re-solved tightened and loosened), and the assumptions
 that move the answer most (the tornado's largest swings, with the basis the file
-states). Every name in it is a plain name (:mod:`optimizer.present.views.names`); the
+states). Every name in it is a plain name (:mod:`optimizer.scenario.names`); the
 rest of the report follows as annexes.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from optimizer.present.views.model import Brief, Column, Quantity, Table
-from optimizer.present.views.names import plain_name
+from optimizer.scenario.names import plain_name
 from optimizer.scenario.schema import Scenario
 
 MOST_ASSUMPTIONS = 5

@@ -31,11 +31,11 @@ from optimizer.present.views.model import (
     Stamp,
     Table,
 )
-from optimizer.present.views.names import in_words, plain_name, plain_names
 from optimizer.present.views.risk import risk_section
 from optimizer.results import Explanation, LeverRow, Result, Sweep, Worth
 from optimizer.results.simulation import Simulation
 from optimizer.scenario import Loadout
+from optimizer.scenario.names import in_words, plain_name, plain_names
 from optimizer.scenario.schema import Scenario
 
 STATUS_TEXT = {

@@ -18,6 +18,7 @@ from optimizer.scenario.schema import Scenario
 MONEY_FIELDS = frozenset({
     "unit_cost", "yield_per_unit", "fixed_cost", "recurring_cost", "min_spend", "max_spend",
     "ceiling", "exports", "baseline", "per_period", "milestones", "unit_cost_by_period",
+    "yield_curve",
 })
 COUNT_FIELDS = frozenset({
     "max_units", "min_units", "max_units_per_period", "min_units_if_used", "fixed_units", "lag",

@@ -6,6 +6,7 @@ with a default, so sections added to it later do not break a report.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -13,9 +14,9 @@ from typing import Any
 from optimizer.numbers import memo
 from optimizer.present.views.currency import kind_of, present
 from optimizer.present.views.model import Column, Quantity, Table, Tornado
-from optimizer.present.views.names import plain_name
 from optimizer.results import Explanation, Result, Swing, Worth
 from optimizer.results.messages import CONFLICT_CHECK, conflict_notes, worth_unit, worth_words
+from optimizer.scenario.names import plain_name
 from optimizer.scenario.schema import Scenario
 
 # A limit or parameter in a planner's words comes from the one map of plain names.
@@ -116,12 +117,13 @@ def tornado(e: Explanation, r: Result, rate: float) -> Tornado | None:
     swings = e.swings
     if not swings:
         return None
-    moved = tuple(Swing(w.parameter, present(w.value, w.parameter, rate) or 0.0,
-                        present(w.low, w.parameter, rate) or 0.0,
-                        present(w.high, w.parameter, rate) or 0.0,
-                        None if w.objective_low is None else w.objective_low * rate,
-                        None if w.objective_high is None else w.objective_high * rate)
-                  for w in swings)
+    moved = tuple(dataclasses.replace(
+        w, value=present(w.value, w.parameter, rate) or 0.0,
+        low=present(w.low, w.parameter, rate) or 0.0,
+        high=present(w.high, w.parameter, rate) or 0.0,
+        objective_low=None if w.objective_low is None else w.objective_low * rate,
+        objective_high=None if w.objective_high is None else w.objective_high * rate)
+        for w in swings)
     discounted = r.discounted_cost is not None and r.total_cost is not None and \
         abs(r.discounted_cost - r.total_cost) > 1e-9 * max(1.0, abs(r.total_cost))
     if r.objective == "min_cost":
@@ -129,6 +131,26 @@ def tornado(e: Explanation, r: Result, rate: float) -> Tornado | None:
     else:
         base, what = r.lever_exports, "Lever exports"
     return Tornado(moved, base or 0.0, e.share, what)
+
+
+def _unmoved_note(e: Explanation) -> tuple[str, ...]:
+    """The numbers the tornado leaves alone, in one sentence (optimize explain lists
+    each with why)."""
+    unmoved = getattr(e, "unmoved", ())
+    if not unmoved:
+        return ()
+    reasons: dict[str, int] = {}
+    for u in unmoved:
+        reasons[u.reason] = reasons.get(u.reason, 0) + 1
+    return ("Not moved: " + "; ".join(
+        f"{n} number{'s' if n > 1 else ''} ({reason})" for reason, n in reasons.items())
+        + "; optimize explain names each.",)
+
+
+def _swing_name(w: Swing, s: Scenario) -> str:
+    """The tornado's parameter in words, with why it moved one way only if it did."""
+    name = w.name or describe(w.parameter, s)
+    return f"{name} ({w.note})" if w.note else name
 
 
 def _objective_cell(value: float | None, rate: float) -> Quantity:
@@ -191,14 +213,17 @@ def explanation_tables(e: Explanation, r: Result, s: Scenario, rate: float) -> l
              Column("high", "high", "mixed"), Column("at_low", f"{what} at low", "mixed"),
              Column("at_high", f"{what} at high", "mixed"),
              Column("swing", "swing", "mixed")),
-            tuple((describe(w.parameter, s), w.parameter, _q(w.parameter, w.value, rate),
+            tuple((_swing_name(w, s), w.parameter, _q(w.parameter, w.value, rate),
                    _q(w.parameter, w.low, rate), _q(w.parameter, w.high, rate),
                    _objective_cell(w.objective_low, rate), _objective_cell(w.objective_high, rate),
                    Quantity(w.swing * rate, "money") if math.isfinite(w.swing)
                    else Quantity(None, "text", "no plan at one end"))
                   for w in swings),
-            caption=f"Each parameter moved alone and the scenario re-solved; the {what} is the "
-                    "objective of the re-solved plan; largest swing first."))
+            caption=f"Each parameter moved alone and the scenario re-solved (a lag by one "
+                    "period, each period's figure on its own, a yield curve's exports all "
+                    f"together); the {what} is the objective of the re-solved plan; largest "
+                    "swing first.",
+            notes=_unmoved_note(e)))
     ranges = e.ranges
     if ranges:
         out.append(Table(

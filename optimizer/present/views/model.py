@@ -242,7 +242,7 @@ class Report:
     """Only for a scenario with distributions."""
     brief: Brief | None = None
     names: Mapping[str, str] = field(default_factory=dict)
-    """Field path -> plain name (optimizer.present.views.names) of every path the report
+    """Field path -> plain name (optimizer.scenario.names) of every path the report
     names: what charts label their bars with."""
 
     @property
