@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import assume, given, reject, settings
+from hypothesis import assume, example, given, reject, settings
 from hypothesis import strategies as st
 
 from optimizer.errors import ScenarioError
@@ -172,6 +172,13 @@ def solve_both(data: dict[str, Any]) -> tuple[Result, RefResult, str]:
     return engine, ref, judged
 
 
+def engine_scenario(data: dict[str, Any]) -> Any:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "scenario.yaml"
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        return load_scenario(path).scenario
+
+
 def check(data: dict[str, Any]) -> None:
     engine, ref, judged = solve_both(data)
     assert engine.status == ref.status, (engine.status, ref.status, engine.message)
@@ -186,8 +193,15 @@ def check(data: dict[str, Any]) -> None:
     # exports and cost agree to 2e-5 (the issue asks 1e-4 of others), not 1e-6.
     assert close(engine.lever_exports, ref.lever_exports, 20 * REL), (
         engine.lever_exports, ref.lever_exports, judged)
-    assert close(engine.total_cost, ref.total_cost, 20 * REL), (
-        engine.total_cost, ref.total_cost, judged)
+    # the cost is judged at the engine's own exports: a first stage within the MIP
+    # gap (1e-7) of the most can leave out a sliver whose cheapest plan costs far
+    # more (1 export in 10,000,001 bought for 8,911 more); the reference prices the
+    # plan the engine's exports need, as tests/wide.judge does
+    at_its_exports = reference_solve(engine_scenario(data),
+                                     floor=engine.lever_exports * (1 - 1e-9))
+    assert at_its_exports.total_cost is not None, judged
+    assert close(engine.total_cost, at_its_exports.total_cost, 20 * REL), (
+        engine.total_cost, at_its_exports.total_cost, ref.total_cost, judged)
 
 
 @settings(report_multiple_bugs=False)
@@ -198,6 +212,12 @@ def test_min_cost_agrees_with_reference(data: dict[str, Any]) -> None:
 
 @settings(report_multiple_bugs=False)
 @given(scenarios("max_exports"))
+@example({"name": "property", "objective": "max_exports", "target": {"exports": 0.0},
+          "levers": {"alpha": {"unit_cost": 1.0, "yield_per_unit": 100000.0,
+                               "integer": False, "max_units": 100.0},
+                     "beta": {"unit_cost": 10000.0, "yield_per_unit": 1.0, "integer": False,
+                              "fixed_cost": 1.0, "max_units": 1.0, "cost_recovery": 0.1}},
+          "budget": {"ceiling": 10100.0}})
 def test_max_exports_agrees_with_reference(data: dict[str, Any]) -> None:
     check(data)
 

@@ -173,7 +173,7 @@ def test_the_three_year_report_renders(served: tuple[str, Path], browser: Any,
     for text in ("Risk", "in 19.8% of them (standard error 1.3 points)",
                  "How likely the plan reaches its goals", "milestone 2025", "26.2%",
                  "What the plan delivers and costs across the samples", "$9.59B",
-                 "What drives the shortfall", "levers.it_workforce.yield_per_unit",
+                 "What drives the exports", "levers.it_workforce.yield_per_unit",
                  "Additional IT workforce trained and placed: yield per unit",
                  "The cost of certainty", "out of reach", "can be reached"):
         assert text in risk, text

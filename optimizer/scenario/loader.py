@@ -93,6 +93,11 @@ class Loaded:
     sha256: str
     positions: Mapping[tuple[str | int, ...], tuple[int, int]]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a Loadout carries its Loaded to worker processes; a read-only view of the
+        # positions does not pickle, so it travels as a dict and comes back a view
+        return (_loaded, (self.file, self.data, self.sha256, dict(self.positions)))
+
     def locate(self, path: Sequence[str | int]) -> tuple[int | None, int | None]:
         """Position of the deepest known ancestor-or-self of path."""
         key = tuple(path)
@@ -101,6 +106,11 @@ class Loaded:
             if found is not None:
                 return found
         return None, None
+
+
+def _loaded(file: str, data: dict[str, Any], sha256: str,
+            positions: dict[tuple[str | int, ...], tuple[int, int]]) -> Loaded:
+    return Loaded(file, data, sha256, MappingProxyType(positions))
 
 
 def load_yaml(path: str | os.PathLike[str]) -> Loaded:

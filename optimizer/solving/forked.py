@@ -69,7 +69,16 @@ def forked_map(work: Callable[[int], T], n: int, workers: int | None = None) -> 
     _work = work
     try:
         with multiprocessing.get_context("fork").Pool(count, dies_at_interrupt) as pool:
-            answers: list[T] = pool.map(_run, range(n), chunksize=1)  # type: ignore[arg-type]
-            return answers
+            pending = pool.map_async(_run, range(n), chunksize=1)
+            while True:
+                # waited in slices: a Ctrl-C the kernel hands to one of the pool's
+                # threads sets Python's flag but does not wake a main thread blocked
+                # on a lock, and the workers it killed leave their tasks undone, so an
+                # endless wait hung (seen 1 run in 7); each slice runs the handler
+                try:
+                    answers: list[T] = pending.get(timeout=0.25)  # type: ignore[assignment]
+                    return answers
+                except multiprocessing.TimeoutError:
+                    continue
     finally:
         _work = None
