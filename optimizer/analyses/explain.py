@@ -542,7 +542,8 @@ def _stability_search(loadout: Loadout, options: SolverOptions | None) -> _Searc
     from optimizer.solving.engine import Session
 
     s = loadout.scenario
-    base = _mix(Session(loadout, options).solve(diagnose=False))
+    model = Session(loadout, options)  # one model for every end, built before they fork
+    base = _mix(model.spawn().solve(diagnose=False))
     params = [(lid, name, getattr(lever, name))
               for lid, lever in s.enabled_levers().items()
               for name in ("unit_cost", "yield_per_unit") if getattr(lever, name)]
@@ -551,7 +552,7 @@ def _stability_search(loadout: Loadout, options: SolverOptions | None) -> _Searc
 
     def end(i: int) -> float | None:
         lid, name, value, far = ends[i]
-        session = Session(loadout, options)
+        session = model.spawn()
 
         def same(v: float, screen: bool) -> bool:
             return _mix(session.probe(_lever(s, lid, **{name: v}), screen)) == base

@@ -326,13 +326,15 @@ def search(loadout: Loadout, options: SolverOptions | None, share: float) -> Sea
     s = loadout.scenario
     found, alone = moves(loadout, share)
     one_way = any(m.low is None or m.high is None for m in found)
-    base = _objective(Session(loadout, options).solve(diagnose=False)) if one_way else None
+    # one model for every move, built here before the moves are shared out
+    model = Session(loadout, options)
+    base = _objective(model.spawn().solve(diagnose=False)) if one_way else None
 
     def both_ways(k: int) -> tuple[float | None, float | None]:
-        # a move's probes on a session of its own (the second warm from the first):
+        # a move's probes on solvers of its own (the second warm from the first):
         # the same answer whichever process runs the move
         m = found[k]
-        session = Session(loadout, options)
+        session = model.spawn()
         ends = [None if v is None else _objective(session.probe(m.moved(v)))
                 for v in (m.low, m.high)]
         return (base if m.low is None else ends[0]), (base if m.high is None else ends[1])

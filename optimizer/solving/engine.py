@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Mapping
@@ -208,6 +209,20 @@ class Session:
         self.discrete = self.chance or any(
             lv.integer or lv.needs_use or lv.formulation == "piecewise_binary"
             for lv in self.data.levers)
+
+    def spawn(self) -> Session:
+        """A session of its own for an independent search, without building anything:
+        the same model (its rows and columns name what HiGHS holds; each solve sets
+        the goal, the objective and the plan on it, so searches that take turns in one
+        process share it safely) with solvers of its own, cold, so its answers do not
+        depend on what another search solved before it. Only a session still at the
+        data its model was built from spawns (a rebased one would hand its solvers a
+        model that is not its data)."""
+        if self.data is not self.built_from:
+            raise ValueError("spawn a session at the data its model was built from")
+        twin = copy.copy(self)
+        twin.solvers = Solvers(self.solvers.options)
+        return twin
 
     def rebase(self, s: Scenario) -> int:
         """Other values of the same levers' parameters (a sample), in the session's
