@@ -310,6 +310,15 @@ def test_explain_says_what_lowering_the_training_capacity_costs() -> None:
     assert data["tighten_cost"] == pytest.approx(found.tighten_cost, rel=1e-9)
     assert data["loosen_saving"] == pytest.approx(found.loosen_saving, rel=1e-9)
     assert data["dual_basis"] == "LP with integers fixed"
+    # the README's figures, each against scipy's milp of the file with the cap moved
+    s = load_scenario(THREE).scenario
+    costs = {v: reference_solve(with_limit(s, CAP, v)).discounted_cost
+             for v in (77_000, 80_000, 84_000)}
+    assert all(c is not None for c in costs.values())
+    assert (found.tighten_step, found.loosen_step) == (3_000, 4_000)
+    assert found.tighten_cost == pytest.approx(costs[77_000] - costs[80_000], rel=1e-6)
+    assert found.loosen_saving == pytest.approx(costs[80_000] - costs[84_000], rel=1e-6)
+    assert (round(found.tighten_cost), round(found.loosen_saving)) == (1_008_772, 1_345_029)
 
 
 def test_no_plan_past_the_bound_is_said_in_explain_and_the_report(tmp_path: Path) -> None:

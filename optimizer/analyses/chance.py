@@ -77,12 +77,6 @@ def reach_count(s: Scenario, plan: Mapping[str, Sequence[float]],
     return int(np.count_nonzero(got >= s.target.needed * (1 - REACH_TOL)))
 
 
-def reach_share(s: Scenario, plan: Mapping[str, Sequence[float]],
-                draws: Mapping[str, npt.NDArray[np.float64]], n: int) -> float:
-    """The share of the samples in which the plan's lever exports reach the target."""
-    return reach_count(s, plan, draws, n) / n
-
-
 def lower_bound(hits: int, n: int, confidence: float) -> float:
     """One-sided Clopper-Pearson lower bound on a probability seen ``hits`` times in
     ``n`` independent trials: P(true p < bound) <= 1 - confidence."""

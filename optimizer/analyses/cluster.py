@@ -147,6 +147,7 @@ def _gather(client: Any, wait: Callable[..., Any], address: str, task: Callable[
             try:
                 out[i] = future.result()
             except ImportError as exc:
+                client.cancel(futures)
                 raise UsageError(
                     f"the Dask workers at {address} cannot import this project ({exc}); "
                     "install it on every worker: pip install .[distributed]") from None

@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from optimizer.solving.options import SolverOptions
 
 
-
-
 def _lever(s: Scenario, lid: str, **update: Any) -> Scenario:
     levers = dict(s.levers)
     levers[lid] = levers[lid].model_copy(update=update)
@@ -59,9 +57,6 @@ def with_limit(s: Scenario, name: str, value: float) -> Scenario:
         goals = {k: (value if str(k) == parts[2] else v) for k, v in s.target.milestones.items()}
         return s.model_copy(update={"target": s.target.model_copy(update={"milestones": goals})})
     return _lever(s, parts[1], **{parts[2]: value})
-
-
-
 
 
 class _Probes:
@@ -134,6 +129,7 @@ class _Probes:
 
 
 def _objective(r: Result) -> float | None:
+    """What a move is measured by: discounted cost (min_cost) or lever exports."""
     if r.status != "optimal":
         return None
     return r.discounted_cost if r.objective == "min_cost" else r.lever_exports

@@ -42,8 +42,9 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from optimizer.analyses.limits import _lever, _objective
 from optimizer.errors import ScenarioError
-from optimizer.results import Result, Swing, Unmoved
+from optimizer.results import Swing, Unmoved
 from optimizer.scenario import Loadout, consistency_problems, join_path
 from optimizer.scenario.names import plain_name
 from optimizer.scenario.schema import Lever, Scenario
@@ -69,12 +70,6 @@ class Move:
     high: float | None
     moved: Callable[[float], Scenario]
     note: str = ""
-
-
-def _lever(s: Scenario, lid: str, **update: Any) -> Scenario:
-    levers = dict(s.levers)
-    levers[lid] = levers[lid].model_copy(update=update)
-    return s.model_copy(update={"levers": levers})
 
 
 def _part(s: Scenario, part: str, **update: Any) -> Scenario:
@@ -154,7 +149,7 @@ def moves(loadout: Loadout, share: float) -> tuple[list[Move], list[Unmoved]]:
     else:
         scaled("target.exports", target.exports, lambda v: _part(s, "target", exports=v))
     if s.objective == "max_exports":
-        pass
+        pass  # (left above, with the target)
     elif target.includes_baseline:
         scaled("target.baseline", target.baseline, lambda v: _part(s, "target", baseline=v))
     else:
@@ -300,13 +295,6 @@ def _sampling(s: Scenario, leave: Callable[[str, float | None, str], None]) -> N
     leave("uncertainty.seed", u.seed, why)
     for i, c in enumerate(u.correlations):
         leave(f"uncertainty.correlations[{i}].rho", c.rho, why)
-
-
-def _objective(r: Result) -> float | None:
-    """What the tornado measures: discounted cost (min_cost) or lever exports."""
-    if r.status != "optimal":
-        return None
-    return r.discounted_cost if r.objective == "min_cost" else r.lever_exports
 
 
 @dataclass(frozen=True)

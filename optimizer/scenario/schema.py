@@ -193,11 +193,6 @@ class Lever(Strict):
     fixed_units: Count | None = None
     """Exactly this many units funded over the horizon (a lock; units)."""
 
-    @property
-    def net_unit_cost(self) -> float:
-        """Reporting currency per unit, after cost recovery."""
-        return self.unit_cost * (1.0 - self.cost_recovery)
-
     def net_unit_cost_in(self, period: int | str) -> float:
         """Net cost of a unit funded in ``period`` (unit_cost_by_period applies)."""
         gross = self.unit_cost
@@ -217,17 +212,6 @@ class Lever(Strict):
             if u1 > u0
         ]
         return all(b <= a * (1 + 1e-12) + 1e-12 for a, b in zip(slopes, slopes[1:], strict=False))
-
-    def exports_at(self, active: float) -> float:
-        """Annual exports of ``active`` units (linear, or interpolated on the curve)."""
-        curve = self.yield_curve
-        if not curve:
-            return (self.yield_per_unit or 0.0) * active
-        for (u0, e0), (u1, e1) in zip(curve, curve[1:], strict=False):
-            if active <= u1:
-                return e0 + (e1 - e0) * (active - u0) / (u1 - u0)
-        (u0, e0), (u1, e1) = curve[-2], curve[-1]
-        return e1 + (e1 - e0) * (active - u1) / (u1 - u0)  # beyond the curve: a violation
 
     def label(self, lever_id: str) -> str:
         return self.name or lever_id

@@ -206,7 +206,12 @@ class Session:
         rebase with the same shape moves the arrays HiGHS holds, not the model."""
         self.solvers = Solvers(options or SolverOptions())
         self.build_seconds = time.perf_counter() - start
-        self.discrete = self.chance or any(
+
+    @property
+    def discrete(self) -> bool:
+        """Whether the model at the session's current data has integers (read each time:
+        a rebase may add a use switch or make a lever integer)."""
+        return self.chance or any(
             lv.integer or lv.needs_use or lv.formulation == "piecewise_binary"
             for lv in self.data.levers)
 
@@ -548,7 +553,7 @@ class Session:
         limits, its ceiling included, plus the baseline when the target counts it;
         inf without end). None when no plan holds the file's other limits. An LP only."""
         s = self.loadout.scenario
-        m = self.model
+        m = self.current_model()  # compiled by a fresh HiGHS below
         if kind == "targets":
             self.run_for(with_goal(s, objective="max_exports"))
             m.needed.set_value(0.0)

@@ -673,21 +673,6 @@ class Highs:
             if n:
                 h.changeColsIntegrality(n, ints, np.full(n, highspy.HighsVarType.kInteger))
 
-    def bound_range(self, con: pyo.Constraint) -> tuple[float, float]:
-        """After an LP solve: how far the active bound of ``con`` may move, down and
-        up (in the row's own terms, body constant included), before the optimal
-        basis changes; from HiGHS's ranging."""
-        h, matrix = self._h, self.matrix
-        assert h is not None
-        row = matrix.row_of[id(con)]
-        with open(os.devnull, "w") as sink, stdout_to(sink.fileno()):
-            status, ranging = h.getRanging()
-        if status != highspy.HighsStatus.kOk:
-            raise SolverError("HiGHS could not range this model (ranging needs an LP)")
-        offset = matrix.row_offset[row]
-        return (ranging.row_bound_dn.value_[row] + offset,
-                ranging.row_bound_up.value_[row] + offset)
-
     def conflict(self, m: pyo.ConcreteModel) -> list[tuple[Any, str]]:
         """An irreducible infeasible subset of ``m``: (constraint or variable data,
         'lower' | 'upper' | 'both') for each member, from HiGHS's IIS.

@@ -452,14 +452,6 @@ def sweep_figure(sweep: Sweep) -> Figure:
     return _figure(sweep)
 
 
-def sweep_chart_bytes(sweep: Sweep, fmt: str) -> bytes:
-    """sweep_chart's figure as ``png`` or ``svg`` bytes."""
-    from matplotlib import rc_context
-
-    with rc_context(_RC):
-        return figure_bytes(sweep_figure(sweep), fmt)
-
-
 RC: dict[RcKeyType, object] = {
     "svg.hashsalt": HASH_SALT,
     "svg.fonttype": "none",  # text stays text: searchable, editable in the memo
@@ -494,17 +486,6 @@ def tornado_chart(
 
     with rc_context(_RC):
         _write(_tornado_figure(swings, base, currency, title, share, what), target, fmt)
-
-
-def tornado_chart_bytes(
-    swings: Sequence[Swing], base: float, currency: str, title: str, share: float, fmt: str,
-    what: str = "Total cost",
-) -> bytes:
-    """tornado_chart's figure as ``png`` or ``svg`` bytes."""
-    from matplotlib import rc_context
-
-    with rc_context(_RC):
-        return figure_bytes(_tornado_figure(swings, base, currency, title, share, what), fmt)
 
 
 def tornado_figure(

@@ -130,10 +130,6 @@ def mix_figure(mix: Mix, currency: str, title: str) -> Figure:
     return fig
 
 
-def mix_chart_bytes(mix: Mix, currency: str, title: str, fmt: str) -> bytes:
-    return _formats(lambda: mix_figure(mix, currency, title), (fmt,))[fmt]
-
-
 def _formats(make: Callable[[], Figure], formats: Sequence[str]) -> dict[str, bytes]:
     """One figure, drawn once per format (built once: the layout is the slow part)."""
     from matplotlib import rc_context

@@ -28,10 +28,6 @@ def _q(name: str, value: float | None, rate: float) -> Quantity:
     return Quantity(present(value, kind, rate), kind)
 
 
-def _objective_words(objective: str) -> str:
-    return "cost" if objective == "min_cost" else "exports"
-
-
 def binding_table(r: Result, s: Scenario, worth: Sequence[Worth], rate: float) -> Table:
     """Every binding limit; where it was re-solved, what it is worth both ways: the
     cost of tightening it and the saving from loosening it, each over its own step."""
