@@ -208,7 +208,7 @@ def test_forked_map_keeps_order_and_raises_a_task_error() -> None:
 def test_one_pool_for_two_sections_leaves_out_only_the_one_that_ran_out_of_time() -> None:
     """The ranges and the tornado share one set of processes; a task of one running
     out of time leaves that section out (OutOfTime), not the other."""
-    from optimizer.analyses.explain import _Search, _searched
+    from optimizer.analyses.tasks import Tasks, run_together
     from optimizer.errors import OutOfTime
 
     def late(i: int) -> int:
@@ -216,9 +216,9 @@ def test_one_pool_for_two_sections_leaves_out_only_the_one_that_ran_out_of_time(
             raise OutOfTime("the budget ran out")
         return i
 
-    fine = _Search(3, lambda i: i * 10, lambda found: list(found))
-    cut = _Search(2, late, lambda found: list(found))
+    fine = Tasks(3, lambda i: i * 10, lambda found: list(found))
+    cut = Tasks(2, late, lambda found: list(found))
     for workers in (1, 2):
-        got = _searched([fine, cut], workers)
+        got = run_together([fine, cut], workers)
         assert got[0] == [0, 10, 20]
         assert isinstance(got[1], OutOfTime) and "budget ran out" in str(got[1])

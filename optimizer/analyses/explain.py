@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from optimizer.analyses.limits import (
@@ -21,8 +20,9 @@ from optimizer.analyses.limits import (
     limit_value,
     with_limit,
 )
+from optimizer.analyses.tasks import Tasks, run_alone, run_together
 from optimizer.analyses.tornado import search as tornado_search
-from optimizer.analyses.worth import worth_of
+from optimizer.analyses.worth import worth_tasks
 from optimizer.errors import OutOfTime
 from optimizer.numbers import quantized
 from optimizer.results import (
@@ -388,88 +388,39 @@ def explain(
                            prechecks=tuple(precheck(loadout.scenario)), joint=joint,
                            share=share, slack=slack, unfinished=tuple(unfinished))
 
-    def within_budget(section: str, run: Callable[[], Sequence[Any]]) -> tuple[Any, ...]:
-        if section not in sections:
-            return ()
-        try:
-            return tuple(run())
-        except OutOfTime:
-            unfinished.append(section)
-            return ()
-
-    worth = within_budget("binding", lambda: worth_of(loadout, result, options))
-    # the ranges' ends (longest first) and the tornado's moves share one set of
-    # processes, so that neither section waits for the other's last task
-    searches: dict[str, _Search] = {}
+    # every section's tasks share one set of processes (the longest first), so that
+    # no core waits while another section's last task runs
+    searches: dict[str, Tasks[Any]] = {}
     unmoved: tuple[Unmoved, ...] = ()
-    for section in ("ranging", "tornado"):
+    for section in ("ranging", "room", "binding", "tornado"):
         if section not in sections:
             continue
         try:
             if section == "ranging":
                 searches[section] = _stability_search(loadout, options)
+            elif section == "room":
+                searches[section] = Tasks(1, lambda _: room(loadout, options, slack),
+                                          lambda found: found[0])
+            elif section == "binding":
+                searches[section] = worth_tasks(loadout, result, options)
             else:
                 moved = tornado_search(loadout, options, share)
-                searches[section] = _Search(moved.tasks, moved.run, moved.assemble)
+                searches[section] = Tasks(moved.tasks, moved.run, moved.assemble)
                 unmoved = tuple(moved.unmoved)
         except OutOfTime:
             unfinished.append(section)
-    done = dict(zip(searches, _searched(list(searches.values()), None), strict=True))
-    for section in ("tornado", "ranging"):
-        if isinstance(done.get(section), OutOfTime):
-            unfinished.append(section)
-    unfinished.sort(key=("binding", "tornado", "ranging").index)  # the order they ran in
-    swings, ranges = ((() if isinstance(done.get(section), OutOfTime)
-                       else tuple(done.get(section, ()))) for section in ("tornado", "ranging"))
-    roomy = within_budget("room", lambda: room(loadout, options, slack))
+    done = dict(zip(searches, run_together(list(searches.values())), strict=True))
+    unfinished += [section for section, got in done.items() if isinstance(got, OutOfTime)]
+    unfinished.sort(key=("binding", "tornado", "ranging", "room").index)  # as printed
+    worth, swings, ranges, roomy = (
+        () if isinstance(done.get(section), OutOfTime) else tuple(done.get(section, ()))
+        for section in ("binding", "tornado", "ranging", "room"))
     return Explanation(result, worth, Conflict(), (), swings=swings, ranges=ranges, room=roomy,
                        share=share, slack=slack, unfinished=tuple(unfinished),
                        unmoved=unmoved)
 
 
 # --- how stable the plan is, and how much room there is ---------------------------
-
-@dataclass(frozen=True)
-class _Search:
-    """A section's probes as independent tasks, and how their answers make it."""
-
-    tasks: int
-    run: Callable[[int], Any]
-    assemble: Callable[[Sequence[Any]], Any]
-
-
-@dataclass(frozen=True)
-class _TimedOut:
-    """A task the command's time budget stopped (its section is left out)."""
-
-    message: str
-
-
-def _searched(searches: Sequence[_Search], workers: int | None) -> list[Any]:
-    """Every search's tasks in one set of forked processes (so no core waits while
-    another section still runs), each search's answer assembled from its own; an
-    OutOfTime (returned, not raised) where a task of that search ran out of time."""
-    from optimizer.solving.forked import forked_map
-
-    owner = [(s, i) for s in searches for i in range(s.tasks)]
-
-    def run(k: int) -> Any:
-        search, i = owner[k]
-        try:
-            return search.run(i)
-        except OutOfTime as exc:
-            return _TimedOut(str(exc))
-
-    found = forked_map(run, len(owner), workers)
-    out: list[Any] = []
-    start = 0
-    for search in searches:
-        part = found[start:start + search.tasks]
-        start += search.tasks
-        late = next((x for x in part if isinstance(x, _TimedOut)), None)
-        out.append(OutOfTime(late.message) if late is not None else search.assemble(part))
-    return out
-
 
 def room(loadout: Loadout, options: SolverOptions | None = None, slack: float = 0.05
          ) -> list[LeverRoom]:
@@ -534,11 +485,11 @@ def stability(loadout: Loadout, options: SolverOptions | None = None,
     not, that end is searched again with every probe in full. Each end is searched
     on a session of its own, so ends run side by side (``workers`` processes, see
     optimizer.solving.forked) and give the same answer however they are shared out."""
-    ranges: list[Stability] = _searched([_stability_search(loadout, options)], workers)[0]
-    return ranges
+    return run_alone(_stability_search(loadout, options), workers)
 
 
-def _stability_search(loadout: Loadout, options: SolverOptions | None) -> _Search:
+def _stability_search(loadout: Loadout, options: SolverOptions | None
+                      ) -> Tasks[list[Stability]]:
     from optimizer.solving.engine import Session
 
     s = loadout.scenario
@@ -563,7 +514,7 @@ def _stability_search(loadout: Loadout, options: SolverOptions | None) -> _Searc
         return [Stability(f"levers.{lid}.{name}", value, found[2 * k], found[2 * k + 1])
                 for k, (lid, name, value) in enumerate(params)]
 
-    return _Search(len(ends), end, assemble)
+    return Tasks(len(ends), end, assemble)
 
 
 def _end(value: float, far: float, same: Callable[[float, bool], bool]) -> float | None:

@@ -7,13 +7,16 @@ found by bisection on re-solves; a limit on whole units moves by whole units. Th
 LP's dual is kept beside the re-solved figures, labelled as what it is: one-sided
 at a degenerate vertex, and for a MIP the dual of the LP with its integers fixed.
 
-Every probe is the file's scenario with the one limit moved, solved on one warm
-session (Session.probe); nothing is restored by hand.
+Every probe is the file's scenario with the one limit moved, solved on a session
+(Session.probe); nothing is restored by hand. Each limit's search one way is a
+task of its own, on solvers of its own, so the searches run side by side
+(optimizer.analyses.tasks) with the same answers however they are shared out.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from optimizer.analyses.limits import (
@@ -24,6 +27,7 @@ from optimizer.analyses.limits import (
     limit_value,
     with_limit,
 )
+from optimizer.analyses.tasks import Tasks, run_alone
 from optimizer.plan.check import nearly_binding
 from optimizer.results import Edge, Result, Worth
 from optimizer.scenario import Loadout
@@ -41,17 +45,26 @@ SEARCH_STEPS = 8
 """Bisection steps for the next change in the plan: to 1/256 of the 5% step."""
 
 
-def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = None
-             ) -> list[Worth]:
+def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = None,
+             workers: int | None = None) -> list[Worth]:
     """Each binding or nearly binding limit (less than 5% of it unused) with a value in
     the file, tightened and loosened (see the module): the target of a max_exports
-    file is no constraint and is left out."""
+    file is no constraint and is left out. The searches run side by side in
+    ``workers`` processes (see optimizer.analyses.tasks)."""
+    return run_alone(worth_tasks(loadout, result, options), workers)
+
+
+def worth_tasks(loadout: Loadout, result: Result, options: SolverOptions | None = None
+                ) -> Tasks[list[Worth]]:
+    """worth_of as independent tasks: each limit's search one way is one task, on
+    solvers of its own (Session.spawn) of the model the duals came from."""
     from optimizer.solving.engine import Session
 
     s = loadout.scenario
     if _objective(result) is None:
-        return []
-    session = Session(loadout, options)
+        return Tasks(0, _nothing, lambda found: [])
+    model = Session(loadout, options)
+    session = model.spawn()
     duals: dict[str, float] = {}
     basis = None
     if s.objective == "min_cost":
@@ -63,47 +76,69 @@ def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = N
         # within 1e-9 of them) would price cost instead
         duals = session.limit_duals()
         basis = "LP with integers fixed" if session.discrete else "LP"
-    # every move on the session the duals came from, warm from its basis
-    probes = _Probes(loadout, options, session)
-    base = _objective(probes.result(s))
+    discrete = session.discrete
+    base = _objective(_Probes(loadout, options, session).result(s))
     if base is None:
         base = _objective(result)
     assert base is not None
     plan = {row.lever: [float(row.by_period[p].units) for p in s.period_labels]
             for row in result.rows}
     near = nearly_binding(s, plan, SHARE, need_target=s.objective == "min_cost")
-    out = []
-    for name in (*result.binding, *near):
-        value = limit_value(s, name)
-        if value is None or name == "target.exports" and s.objective != "min_cost":
-            continue
-        dual = duals.get(name, _no_dual(s, name)) if basis else None
-        out.append(_both_ways(probes, s, name, value, base, session.discrete, dual, basis,
-                              slack=near.get(name)))
-    return out
+    limits = [(name, value) for name in (*result.binding, *near)
+              if (value := limit_value(s, name)) is not None
+              and not (name == "target.exports" and s.objective != "min_cost")]
+
+    def one_way(k: int) -> tuple[float, float | None, Edge, float | None]:
+        name, value = limits[k // 2]
+        probes = _Probes(loadout, options, model.spawn())
+        return _one_way(probes, s, name, value, tighten=k % 2 == 0, discrete=discrete,
+                        slack=near.get(name))
+
+    def assemble(found: Sequence[Any]) -> list[Worth]:
+        out = []
+        for k, (name, value) in enumerate(limits):
+            dual = duals.get(name, _no_dual(s, name)) if basis else None
+            out.append(_worth(s, name, value, base, found[2 * k], found[2 * k + 1], dual,
+                              basis, slack=near.get(name)))
+        return out
+
+    return Tasks(2 * len(limits), one_way, assemble)
 
 
-def _both_ways(probes: _Probes, s: Scenario, name: str, value: float, base: float,
-               discrete: bool, dual: float | None, basis: str | None,
-               slack: float | None = None) -> Worth:
-    """``name`` tightened and loosened. A nearly binding limit (``slack`` unused)
-    starts to bind as it is tightened: that is what it is moved to see, so its
-    tightening is searched from where it binds, and its binding is no change."""
+def _nothing(k: int) -> None:
+    raise AssertionError("no task")
+
+
+def _one_way(probes: _Probes, s: Scenario, name: str, value: float, tighten: bool,
+             discrete: bool, slack: float | None = None
+             ) -> tuple[float, float | None, Edge, float | None]:
+    """``name`` tightened or loosened (see _search). A nearly binding limit
+    (``slack`` unused) starts to bind as it is tightened: that is what it is moved to
+    see, so its tightening is searched from where it binds, and its binding is no
+    change."""
     ignored = () if slack is None else (name,)
-    # +1: the objective's "better" is lower (cost); -1: higher (exports)
-    better = 1.0 if s.objective == "min_cost" else -1.0
     loosen = _direction(name)
     counted = _counted(s, name)
     span = SHARE * abs(value) if value else 1.0
     if counted:
         span = float(max(1, math.floor(span)))
-    tight_span = span
+    if not tighten:
+        return _search(probes, s, name, value, loosen, span, counted, discrete, ignored)
     if loosen > 0:
-        tight_span = min(span, value)  # a cap is not lowered below 0
-    t_step, t_obj, t_edge, past = _search(probes, s, name, value, -loosen, tight_span,
-                                          counted, discrete, ignored, slack or 0.0)
-    l_step, l_obj, l_edge, _ = _search(probes, s, name, value, loosen, span, counted,
-                                       discrete, ignored)
+        span = min(span, value)  # a cap is not lowered below 0
+    return _search(probes, s, name, value, -loosen, span, counted, discrete, ignored,
+                   slack or 0.0)
+
+
+def _worth(s: Scenario, name: str, value: float, base: float,
+           tightened: tuple[float, float | None, Edge, float | None],
+           loosened: tuple[float, float | None, Edge, float | None],
+           dual: float | None, basis: str | None, slack: float | None) -> Worth:
+    """The two searches' answers as the limit's worth."""
+    # +1: the objective's "better" is lower (cost); -1: higher (exports)
+    better = 1.0 if s.objective == "min_cost" else -1.0
+    t_step, t_obj, t_edge, past = tightened
+    l_step, l_obj, l_edge, _ = loosened
     return Worth(
         limit=name, now=value, objective=s.objective, base=base,
         tighten_step=t_step,

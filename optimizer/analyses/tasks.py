@@ -1,0 +1,69 @@
+"""Searches split into independent tasks, and one set of forked processes for all
+of them: explain runs the worth of its limits, the tornado, the stability ranges and
+the room together, so that no core waits while another section's last task runs.
+
+A task starts from solver state of its own (Session.spawn), never from what a task
+before it left warm, so an answer does not depend on how many processes ran or
+which took which task (see optimizer.solving.forked)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from optimizer.errors import OutOfTime
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Tasks(Generic[T]):
+    """A section's probes as ``count`` independent tasks, and how their answers (in
+    task order) make the section."""
+
+    count: int
+    run: Callable[[int], Any]
+    assemble: Callable[[Sequence[Any]], T]
+
+
+@dataclass(frozen=True)
+class _TimedOut:
+    """A task the command's time budget stopped (its section is left out)."""
+
+    message: str
+
+
+def run_together(searches: Sequence[Tasks[Any]], workers: int | None = None) -> list[Any]:
+    """Every search's tasks in one set of forked processes (``workers``; None: as many
+    as pay here), each search's answer assembled from its own; an OutOfTime (returned,
+    not raised) where a task of that search ran out of time. Tasks are handed out in
+    the order given: put the longest first."""
+    from optimizer.solving.forked import forked_map
+
+    owner = [(s, i) for s in searches for i in range(s.count)]
+
+    def run(k: int) -> Any:
+        search, i = owner[k]
+        try:
+            return search.run(i)
+        except OutOfTime as exc:
+            return _TimedOut(str(exc))
+
+    found = forked_map(run, len(owner), workers)
+    out: list[Any] = []
+    start = 0
+    for search in searches:
+        part = found[start:start + search.count]
+        start += search.count
+        late = next((x for x in part if isinstance(x, _TimedOut)), None)
+        out.append(OutOfTime(late.message) if late is not None else search.assemble(part))
+    return out
+
+
+def run_alone(search: Tasks[T], workers: int | None = None) -> T:
+    """One search's answer, its tasks side by side; OutOfTime raised."""
+    got = run_together([search], workers)[0]
+    if isinstance(got, OutOfTime):
+        raise got
+    return got  # type: ignore[no-any-return]
