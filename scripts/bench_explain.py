@@ -2,19 +2,21 @@
 
 Runs `optimize explain --config configs/pakistan_it_exports_3yr.yaml` as a new
 user would (a fresh process each time; wall and CPU seconds, children
-included), then each section of the explanation in one interpreter, once with
-the probes shared over the cores here (the default) and once in one process,
-and beside them the HiGHS time alone: every MIP the stability ranges solve,
-solved again by a bare highspy loop on the same matrices (the floor no engine
-can go under without fewer probes).
+included), and the same command of the reference commit (036c6dd, before warm
+screening probes, forked ends and the lazy scipy import; 10.1 s wall when it was
+measured, idle), extracted with `git archive` and run by the same interpreter,
+the two taking turns so that both see the same machine. Then each section of
+the explanation in one interpreter, once with the probes shared over the cores
+here (the default) and once in one process, and beside them the HiGHS time
+alone: every MIP the stability ranges solve, solved again by a bare highspy
+loop on the same matrices with HiGHS's default options (a floor no engine goes
+far under without fewer probes).
 
-Reference (commit 036c6dd, before warm screening probes, forked ends and the
-lazy scipy import; the same machine, idle): 10.1 s wall for the command.
 The one-process run also counts the Pyomo models built and the probes that
 moved only HiGHS's arrays (models.build.arrays; before commit "arrays", each
 of the stability ranges' 144 probes built one: 0.86 s of its 4.3 s).
 
-    python scripts/bench_explain.py [--repeat 3]
+    python scripts/bench_explain.py [--repeat 3] [--reference COMMIT | --no-reference]
 """
 
 from __future__ import annotations
@@ -25,27 +27,44 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "pakistan_it_exports_3yr.yaml"
 BEFORE_WALL = 10.1
+REFERENCE = "036c6dd"
 
 
-def command(repeat: int) -> tuple[float, float]:
-    """Median (wall, CPU) seconds of the command in a fresh process."""
-    cmd = [str(Path(sys.executable).parent / "optimize"), "explain", "--config", str(CONFIG)]
-    subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)  # warm the caches
-    walls, cpus = [], []
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
-        walls.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
+def command(repeat: int, reference: str | None) -> tuple[tuple[float, float],
+                                                         tuple[float, float] | None]:
+    """Median (wall, CPU) seconds of the command in a fresh process, here and (when
+    ``reference`` is a commit) at that commit, run in turns."""
+    here = [str(Path(sys.executable).parent / "optimize")]
+    runs: list[tuple[list[str], Path, dict[str, str]]] = [(here, ROOT, dict(os.environ))]
+    with tempfile.TemporaryDirectory() as tmp:
+        if reference is not None:
+            old = Path(tmp) / "reference"
+            old.mkdir()
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", reference],
+                                     check=True, capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+            env = dict(os.environ, PYTHONPATH=str(old))
+            cli = [sys.executable, "-c", "from optimizer.cli import main; main()"]
+            runs.append((cli, old, env))
+        samples: list[tuple[list[float], list[float]]] = [([], []) for _ in runs]
+        for _ in range(repeat + 1):  # the first round warms the caches
+            for (cmd, cwd, env), (walls, cpus) in zip(runs, samples, strict=True):
+                full = [*cmd, "explain", "--config", str(cwd / CONFIG.relative_to(ROOT))]
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.perf_counter()
+                subprocess.run(full, check=True, capture_output=True, cwd=cwd, env=env)
+                walls.append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    medians = [(statistics.median(w[1:]), statistics.median(c[1:])) for w, c in samples]
+    return medians[0], (medians[1] if len(medians) > 1 else None)
 
 
 def builds() -> tuple[dict[str, int], object]:
@@ -130,11 +149,19 @@ def highs_floor() -> tuple[int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--reference", default=REFERENCE,
+                        help="the commit measured against (default: %(default)s)")
+    parser.add_argument("--no-reference", action="store_true",
+                        help="time this checkout only")
     args = parser.parse_args()
-    wall, cpu = command(args.repeat)
+    (wall, cpu), before = command(args.repeat, None if args.no_reference else args.reference)
+    load = os.getloadavg()[0]
     print(f"optimize explain (3-year scenario): {wall:.2f} s wall, {cpu:.2f} s CPU "
-          f"(median of {args.repeat}); {BEFORE_WALL / wall:.2f}x faster than "
-          f"{BEFORE_WALL} s before; {os.cpu_count()} cores here")
+          f"(median of {args.repeat}); {os.cpu_count()} cores here, load {load:.2f}")
+    if before is not None:
+        print(f"  at {args.reference} (the reference), in turns with it: {before[0]:.2f} s wall, "
+              f"{before[1]:.2f} s CPU: now {before[0] / wall:.2f}x faster "
+              f"({BEFORE_WALL} s when it was measured)")
     for workers, label in ((None, "shared over the cores"), (1, "one process")):
         counts, undo = builds()
         try:
