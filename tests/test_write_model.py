@@ -166,6 +166,63 @@ def test_three_year_files_resolve_to_the_engine_and_reference_optimum(
         assert ("budget" in model.row_names_) == bool(extra)
 
 
+# every family at once: string period labels with a space, a curve that needs
+# binaries (d, y, pw_*), a fixed cost starting in some period (s, started),
+# excludes, a spend floor, a per-period ceiling, a milestone, a constraint
+RICH = """
+    name: rich
+    currency: USD
+    periods: ["2024 H1", "2024 H2", "2025"]
+    discount_rate: 5%
+    target:
+      exports: 1000
+      milestones: {"2024 H2": 300}
+    budget:
+      per_period: {"2024 H1": 400}
+    levers:
+      a: {unit_cost: 2, yield_per_unit: 3, max_units_per_period: 150, min_spend: 20}
+      b:
+        unit_cost: 5
+        yield_curve: [[0, 0], [100, 200], [200, 700]]
+        excludes: [c]
+        lag: 1
+        max_units: 200
+      c: {unit_cost: 1.5, yield_per_unit: 2, fixed_cost: 100, integer: true,
+          max_units: 120, attrition: 10%}
+    constraints:
+      - {name: a beside c, expr: "spend(a) <= 2 * spend(c) + 500"}
+"""
+
+
+@pytest.mark.parametrize("extra", [(), ("--objective", "max_exports", "--ceiling", "900")])
+def test_every_family_resolves_to_the_engine_and_reference_optimum(
+    tmp_path: Path, extra: tuple[str, ...]
+) -> None:
+    config = write(tmp_path, RICH)
+    code, lp, mps = run_writing(tmp_path, config, *extra)
+    assert code == 0
+    overrides = [("objective", "max_exports"), ("budget.ceiling", "900")] if extra else []
+    loadout = load_scenario(config, overrides)
+    engine = solve_scenario(loadout)
+    ref = reference_solve(loadout.scenario)
+    if extra:
+        want, other = engine.lever_exports, ref.best_exports
+    else:
+        want, other = engine.discounted_cost, ref.discounted_cost
+    assert want is not None and other is not None
+    assert math.isclose(want, other, rel_tol=REL), (want, other)
+    for path in (lp, mps):
+        h, value = read_back(path)
+        assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        assert math.isclose(value, want, rel_tol=REL), (path.name, value, want)
+        model = h.getLp()
+        assert {"x(a,2024_H1)", "d(b,2025,1)", "y(b,2025,0)", "s(c,2024_H2)"} <= set(
+            model.col_names_)
+        assert {"excludes(b,c)", "period_budget(2024_H1)", "milestone(2024_H2)",
+                "spend_bounds(a)", "pw_full(b,2025,0)", "extra(0)"} <= set(model.row_names_)
+        assert {"y(b,2025,0)", "u(c)", "x(c,2025)"} <= integer_columns(h)
+
+
 def test_infeasible_scenario_still_writes_its_model(tmp_path: Path) -> None:
     code, lp, mps = run_writing(tmp_path, write(tmp_path, INFEASIBLE))
     assert code == 3
