@@ -159,7 +159,7 @@ def check_model_paths(models: Mapping[str, Path]) -> None:
     for kind, path in models.items():
         flag = f"--write-{kind}"
         if path.suffix.lower() == other[kind]:
-            raise UsageError(f"{flag} {path}: a {kind.upper()} file named {other[kind]}; "
+            raise UsageError(f"{flag} {path}: an {kind.upper()} file named {other[kind]}; "
                              f"name it .{kind}, or use --write-{other[kind][1:]}")
         if path.is_dir():
             raise UsageError(f"{flag} {path}: is a folder; give a file name, e.g. "
