@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -21,7 +21,8 @@ from optimizer.cli.options import (
     scenario_options,
     solver_options,
 )
-from optimizer.cli.output import emit, guarded
+from optimizer.cli.output import check_model_paths, emit, guarded, write_model
+from optimizer.errors import UsageError
 from optimizer.solving.options import REPAIR_BUDGET, SolverOptions, options_of
 
 OUTPUT_FILES = {"allocation.csv": "csv", "result.json": "json", "allocation.md": "markdown"}
@@ -51,6 +52,11 @@ def overrides_from_options(
 @format_option()
 @output_option("Also write allocation.csv, result.json and allocation.md here.")
 @relax_option
+@click.option("--write-lp", "write_lp", type=click.Path(path_type=Path), metavar="FILE",
+              help="Also write the model HiGHS solves as an LP file (for a reviewer's "
+                   "solver), even when the scenario is infeasible.")
+@click.option("--write-mps", "write_mps", type=click.Path(path_type=Path), metavar="FILE",
+              help="The same model as a (free) MPS file.")
 @click.option("--confidence", type=Share(), metavar="SHARE",
               help="The cheapest plan found whose probability of reaching the target is "
                    "at least this share with 95% confidence, checked on 100,000 fresh "
@@ -71,6 +77,8 @@ def main(
     fmt: str,
     output: Path | None,
     relax: tuple[str, ...] | None,
+    write_lp: Path | None,
+    write_mps: Path | None,
     confidence: float | None,
     time_limit: float | None,
     mip_gap: float | None,
@@ -89,22 +97,36 @@ def main(
     (a solver limit stopped it, or the plan's certificate did not hold: the best
     plan found is shown as such); 1 a fault of this tool.
     """
+    models = {fmt_: path for fmt_, path in (("lp", write_lp), ("mps", write_mps))
+              if path is not None}
     if ctx.invoked_subcommand is not None:
+        if models:
+            raise click.UsageError("--write-lp and --write-mps belong to optimize --config F "
+                                   "(the one solve), not to a subcommand")
         return
     if config is None:
         raise click.UsageError("--config FILE is required")
     optimize(Source(config, sets, variant), overrides_from_options(objective, ceiling, target),
              fmt=fmt, output=output, relax=relax or (), confidence=confidence,
-             options=options_of(time_limit, mip_gap), time_budget=time_budget)
+             options=options_of(time_limit, mip_gap), time_budget=time_budget,
+             models=models)
 
 
 def optimize(
     source: Source, overrides: Sequence[tuple[str, Any]], *, fmt: str, output: Path | None,
     relax: Sequence[str], confidence: float | None, options: SolverOptions,
-    time_budget: float | None,
+    time_budget: float | None, models: Mapping[str, Path] | None = None,
 ) -> NoReturn:
     from optimizer.scenario import ALL_VARIANTS, load_variants
 
+    models = dict(models or {})
+    check_model_paths(models)
+    if models and source.variant == ALL_VARIANTS:
+        raise UsageError("--write-lp / --write-mps write one model: give one --variant, "
+                         "not all")
+    if models and confidence is not None:
+        raise UsageError("--write-lp / --write-mps write the model without --confidence "
+                         "(the chance-constrained model is not written)")
     loadouts = load_variants(source.config, [*parse_sets(source.sets), *overrides],
                              [source.variant])
     if source.variant == ALL_VARIANTS:
@@ -115,7 +137,7 @@ def optimize(
     from optimizer.analyses.repaired import with_repairs
     from optimizer.plan.precheck import precheck
     from optimizer.present.formats import RENDERERS, render_periods_csv
-    from optimizer.solving.engine import solve_scenario
+    from optimizer.solving.engine import Session, solve_scenario
 
     ranked = check_relax(relax, loadouts[0])
     found = precheck(loadouts[0].scenario)  # before solving: what arithmetic shows
@@ -125,6 +147,15 @@ def optimize(
         from optimizer.analyses.chance import solve_chance
 
         result = solve_chance(loadouts[0], confidence, options)
+    elif models:
+        # solve_scenario's session, kept to write its model first: the model is what
+        # a reviewer wants most when the scenario is infeasible or the solve does
+        # not finish
+        session = Session(loadouts[0], options)
+        for kind, path in models.items():
+            write_model(path, session.model_file("lp" if kind == "lp" else "mps"),
+                        f"--write-{kind}")
+        result = session.solve()
     else:
         result = solve_scenario(loadouts[0], options)
     if result.status == "infeasible" and confidence is None:

@@ -18,7 +18,7 @@ from typing import IO, Any, NoReturn, ParamSpec, TypeVar
 import click
 
 from optimizer.errors import ClusterError, OutputError, ScenarioError, SolverError, UsageError
-from optimizer.present.files import write_folder
+from optimizer.present.files import write_file, write_folder
 from optimizer.present.formats.layout import terminal
 
 P = ParamSpec("P")
@@ -148,6 +148,39 @@ def write_outputs(directory: Path, files: Mapping[str, str], owned: Iterable[str
     written now are removed (see present.files.write_folder)."""
     write_folder(directory, {name: text.encode("utf-8") for name, text in files.items()},
                  owned)
+
+
+def check_model_paths(models: Mapping[str, Path]) -> None:
+    """--write-lp / --write-mps checked before anything is built or solved, so that a
+    bad path writes neither file: a name ending in the other format's extension, or a
+    folder, is a usage error (exit 2); a folder that is missing or not writable is an
+    output error (exit 1, as for --output)."""
+    other = {"lp": ".mps", "mps": ".lp"}
+    for kind, path in models.items():
+        flag = f"--write-{kind}"
+        if path.suffix.lower() == other[kind]:
+            raise UsageError(f"{flag} {path}: an {kind.upper()} file named {other[kind]}; "
+                             f"name it .{kind}, or use --write-{other[kind][1:]}")
+        if path.is_dir():
+            raise UsageError(f"{flag} {path}: is a folder; give a file name, e.g. "
+                             f"{path / ('model.' + kind)}")
+        folder = path.absolute().parent
+        if not folder.is_dir():
+            raise OutputError(f"could not write {path}: the folder {folder} does not exist; "
+                              "nothing written")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise OutputError(f"could not write {path}: the folder {folder} is not "
+                              "writable; nothing written")
+
+
+def write_model(path: Path, data: bytes, flag: str) -> None:
+    """A model file, whole or not at all (a temporary file beside it, then a rename);
+    what was at ``path`` before stays when the write fails."""
+    try:
+        write_file(path, data)
+    except OSError as exc:
+        raise OutputError(f"could not write {path} ({flag}): {exc.strerror or exc}; "
+                          "it is as it was") from exc
 
 
 def emit(

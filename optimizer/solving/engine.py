@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -495,6 +496,31 @@ class Session:
         finally:
             m.needed.set_value(needed)
 
+    def model_file(self, fmt: Literal["lp", "mps"]) -> bytes:
+        """The model HiGHS solves first for the session's scenario, as an LP or MPS
+        file any solver reads (``optimize --write-lp`` / ``--write-mps``): min_cost's
+        model, or max_exports' first stage (the most exports, no target), in the
+        session's money and unit scales, written by HiGHS from the instance the
+        solve uses. Columns and rows are named after the model's families with the
+        file's lever ids and period labels (``x(it_workforce,2024)``,
+        ``milestone(2025)``); a comment header gives the scales."""
+        if self.chance:
+            raise ValueError("a chance-constrained session's model is not written")
+        s = self.loadout.scenario
+        m = self.model
+        self.run_for(s)
+        needed = m.needed.value
+        if s.objective == "max_exports":
+            m.needed.set_value(0.0)  # the first stage, as _most_exports solves it
+        try:
+            highs = self.solvers.for_model(m)
+            body = highs.model_file(m, fmt, lambda items: _model_names(self, items))
+        finally:
+            m.needed.set_value(needed)
+        mark = "\\" if fmt == "lp" else "*"
+        header = "".join(f"{mark} {line}\n" for line in _model_header(self))
+        return header.encode("ascii") + body
+
     def require_samples(self, n: int) -> None:
         """A chance-constrained session: a plan must reach the target in ``n`` samples."""
         if not self.chance:
@@ -772,6 +798,96 @@ def _scenario_name(session: Session, item: Any, side: str) -> str | None:
         a, _ = pairs[int(keys[0])]
         return f"levers.{ids[a]}.{base}"
     return table.get(base)
+
+
+# what each position of a family's index counts, for the names of a written model
+# (models/build.py: l a lever, k a period; other positions, a curve's segment or a
+# row's number, stay numbers)
+_LEVER_FIRST = frozenset({
+    "x", "u", "s", "e", "d", "y", "unit_totals", "one_start", "started", "start_funded",
+    "concave", "pw_units", "pw_full", "pw_next", "curve_capacity", "spend_bounds",
+    "use_link", "use_floor",
+})
+_PERIOD_SECOND = frozenset({
+    "x", "s", "e", "d", "y", "started", "start_funded", "concave", "pw_units", "pw_full",
+    "pw_next", "curve_capacity",
+})
+_PERIOD_FIRST = frozenset({"period_budget", "milestone"})
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.]")
+
+
+def _model_names(session: Session, items: Sequence[Any]) -> list[str]:
+    """Names for a written model's columns or rows: the family, then its index with
+    lever ids and period labels in place of positions (``x(it_workforce,2024)``,
+    ``milestone(2025)``, ``requires(startup_fund,erozgar_centers)``). Characters
+    an LP or MPS reader may not take become ``_``; where that makes two names one
+    (periods "2025 a" and "2025_a"), the model's own positions are used instead."""
+    s = session.loadout.scenario
+    ids = [lv.id for lv in session.data.levers]
+    labels = [_NAME_UNSAFE.sub("_", str(label)) for label in s.period_labels]
+    single = not s.has_periods
+
+    def name(item: Any, readable: bool) -> str:
+        base = item.parent_component().local_name
+        index = item.index()
+        keys = [] if index is None else list(index) if isinstance(index, tuple) else [index]
+        if not keys:
+            return base
+        if readable:
+            shown: list[str] = [str(k) for k in keys]
+            if base in _LEVER_FIRST:
+                shown[0] = ids[int(keys[0])]
+                if base in _PERIOD_SECOND and len(keys) > 1:
+                    shown[1] = labels[int(keys[1])]
+                    if single:  # one period, unnamed: lever alone
+                        del shown[1]
+            elif base in _PERIOD_FIRST:
+                shown[0] = labels[int(keys[0])]
+            elif base in ("requires", "excludes"):
+                pairs = session.data.requires if base == "requires" else session.data.excludes
+                a, b = pairs[int(keys[0])]
+                shown = [ids[a], ids[b]]
+            keys = shown
+        return f"{base}({','.join(str(k) for k in keys)})"
+
+    names = [name(item, True) for item in items]
+    if len(set(names)) < len(names):
+        names = [name(item, False) for item in items]
+    return names
+
+
+def _model_header(session: Session) -> list[str]:
+    """The comment lines atop a written model: what it is and its scales."""
+    s = session.loadout.scenario
+    sc = session.scaling
+    cur = s.currency
+
+    def printable(text: str) -> str:
+        return "".join(c if " " <= c <= "~" else "?" for c in text)
+
+    if s.objective == "max_exports":
+        goal = ("objective: max_exports, first stage: the most last-period lever exports "
+                f"(the target row needs 0 here); objective value x {sc.exports:g} = "
+                f"lever exports in {cur} a year")
+    else:
+        goal = (f"objective: min_cost; objective value x {sc.money:g} = discounted cost in "
+                f"{cur}")
+    lines = [
+        f"pk-budget-optimizer: the model HiGHS solves first for "
+        f"{printable(s.name)!r}",
+        f"scenario file: {printable(str(session.loadout.file))}",
+        goal,
+        f"money (spend rows, budget): 1 model unit = {sc.money:g} {cur}; exports (target, "
+        f"milestones, curves): 1 model unit = {sc.exports:g} {cur} a year",
+        "lever units: " + ", ".join(f"{lid} {per:g}" for lid, per in sc.units.items())
+        + " units of the file per model unit",
+        "columns: x(lever,period) units funded, u(lever) used, s(lever,period) started, "
+        "e/d/y curve exports and segments",
+        "rows: the families of models/build.py; a row may be divided by a power of ten "
+        "or its largest coefficient (README, How the numbers are kept); extra(n) is "
+        "constraints[n]",
+    ]
+    return lines
 
 
 def _solve(run: _Run, discrete: bool, diagnose: bool) -> Result:

@@ -462,6 +462,52 @@ class Highs:
             return -math.inf, math.inf
         return float(matrix.row_lower[i]), float(matrix.row_upper[i])
 
+    def model_file(self, m: pyo.ConcreteModel, fmt: str,
+                   names: Callable[[Sequence[Any]], list[str]]) -> bytes:
+        """``m`` as this instance would solve it now (active objective, goal and
+        ceiling pushed as a solve pushes them), written by HiGHS itself in ``fmt``
+        ("lp" or "mps": HiGHS picks the format by the file's extension), with the
+        columns and rows named by ``names`` (given the Pyomo columns, or rows, in the
+        order HiGHS holds them).
+
+        Rows switched off (the budget row without a ceiling) are free rows in HiGHS;
+        they are left out of the file: HiGHS's LP writer drops them and its MPS
+        writer keeps them as extra N rows, and the two files should agree."""
+        if fmt not in ("lp", "mps"):
+            raise ValueError(f"a model file is lp or mps, not {fmt!r}")
+        if m is not self._model or self._h is None:
+            self._load(m)
+        self._sync()
+        assert self._h is not None
+        lp = self._h.getLp()  # a copy: the names go on it, not on the warm instance
+        lp.col_names_ = names(self.matrix.columns)
+        lp.row_names_ = names(self.matrix.rows)
+        free = np.flatnonzero(np.isinf(np.asarray(lp.row_lower_))
+                              & np.isinf(np.asarray(lp.row_upper_))).astype(np.int32)
+        with _quiet():
+            h = highspy.Highs()  # prints a banner on construction
+        h.setOptionValue("output_flag", False)
+        # (never run, but HiGHS's thread pool is global: an instance that ran with
+        # another thread count than the engine's makes the engine's runs fail)
+        h.setOptionValue("threads", self.options.threads)
+        if h.passModel(lp) == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS refused the model (a coefficient or bound it "
+                              "cannot hold)")
+        if len(free):
+            h.deleteRows(len(free), free)
+        import tempfile
+
+        # HiGHS writes only to a path; the caller writes the bytes where they go
+        # (whole or not at all, optimizer.present.files)
+        with tempfile.TemporaryDirectory(prefix="optimize-model-") as folder:
+            path = os.path.join(folder, f"model.{fmt}")
+            with _quiet():
+                status = h.writeModel(path)
+            if status == highspy.HighsStatus.kError or not os.path.exists(path):
+                raise SolverError(f"HiGHS could not write the model as {fmt.upper()}")
+            with open(path, "rb") as handle:
+                return handle.read()
+
     def limit_duals(self) -> list[tuple[Any, str, float]]:
         """After an optimal solve: each row and column with a nonzero dual, the side
         it binds on, and d(objective)/d(that bound), in model units.
