@@ -4,6 +4,7 @@ it came from (Markdown parsed, the workbook read with openpyxl, the LaTeX compil
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -747,6 +748,29 @@ def check_tex(text: str) -> int:
     return len(blocks)
 
 
+LATEX_PACKAGES = ("booktabs", "longtable", "array")
+"""What tables.tex asks the document for (see its header)."""
+
+
+def need_pdflatex() -> None:
+    """Skip, with what to install, unless pdflatex and the packages tables.tex needs are
+    there; under CI (env CI set) fail instead: .ci/run installs them, and a compile test
+    that skips there would hide a broken tables.tex."""
+    if shutil.which("pdflatex") is None:
+        message = "pdflatex (apt-get install texlive-latex-base)"
+    else:
+        found = subprocess.run(["kpsewhich", *(f"{p}.sty" for p in LATEX_PACKAGES)],
+                               capture_output=True, text=True, timeout=60, check=False)
+        missing = [p for p in LATEX_PACKAGES if f"/{p}.sty" not in found.stdout]
+        if not missing:
+            return
+        message = (" and ".join(f"{p}.sty" for p in missing)
+                   + " (apt-get install texlive-latex-recommended for booktabs)")
+    if os.environ.get("CI"):
+        pytest.fail(f"the LaTeX compile check needs {message}; .ci/run installs it")
+    pytest.skip(f"the LaTeX compile check needs {message}: checked structurally only")
+
+
 def _pdflatex(folder: Path) -> None:
     doc = folder / "doc.tex"
     doc.write_text("\\documentclass[a4paper]{article}\n\\usepackage[T1]{fontenc}\n"
@@ -771,8 +795,7 @@ def test_latex_is_escaped_and_compiles(tmp_path: Path,
     assert r"R\&D\_50\% \#1 \{draft\} \$ test \textasciitilde{} \textasciicircum{}" in text
     assert r"Skills \& training\_hub \#2 (50\% off)" in text
     assert r"\texttt{levers.\allowbreak{}skills.\allowbreak{}unit\_cost}" in text
-    if shutil.which("pdflatex") is None:
-        pytest.skip("pdflatex not installed: checked structurally only")
+    need_pdflatex()
     _pdflatex(tmp_path / "tex")
 
 
@@ -780,8 +803,7 @@ def test_the_three_year_latex_compiles(three: Path, tmp_path: Path) -> None:
     text = (three / "tables.tex").read_text(encoding="utf-8")
     assert check_tex(text) >= 9
     assert report_date() not in text  # no date: the same inputs give the same bytes
-    if shutil.which("pdflatex") is None:
-        pytest.skip("pdflatex not installed: checked structurally only")
+    need_pdflatex()
     shutil.copy(three / "tables.tex", tmp_path / "tables.tex")
     _pdflatex(tmp_path)
 
