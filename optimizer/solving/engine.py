@@ -70,6 +70,7 @@ class Solvers:
 
         self._strict = False
         self._screening = False
+        self._lean = False
         self._arrays: tuple[pyo.ConcreteModel, Matrix, PerColumn] | None = None
         """The matrix of the model as it stands where the Pyomo model was built from
         other parameters (see Session.rebase): a new instance loads it."""
@@ -89,6 +90,7 @@ class Solvers:
         highs = self._by_objective[live]
         highs.set_strict(self._strict)
         highs.screening = self._screening
+        highs.lean = self._lean
         return highs
 
     def for_objective(self, m: pyo.ConcreteModel, name: str) -> Highs:
@@ -97,6 +99,7 @@ class Solvers:
             self._by_objective[name] = self._new(m)
         highs = self._by_objective[name]
         highs.screening = self._screening
+        highs.lean = self._lean
         return highs
 
     @property
@@ -119,6 +122,12 @@ class Solvers:
         self._screening = screening
         for highs in self._by_objective.values():
             highs.screening = screening
+
+    def set_lean(self, lean: bool) -> None:
+        """No primal heuristics on any instance (see Highs.lean)."""
+        self._lean = lean
+        for highs in self._by_objective.values():
+            highs.lean = lean
 
     def set_strict(self, strict: bool) -> None:
         """Tight tolerances on every instance (see Highs.set_strict)."""
@@ -284,17 +293,20 @@ class Session:
         limits and goal), solved on this session's warm solvers: the model rebuilt in
         the session's money scales (a search that moves a value towards 0 must not
         rescale it) and handed to HiGHS without reloading (see rebase), then solved
-        and re-checked as ``solve`` does, without the diagnosis.
+        and re-checked as ``solve`` does, without the diagnosis, and without HiGHS's
+        primal heuristics (Highs.lean: on a probe they cost more than they find).
 
         ``screen``: HiGHS's own bound stands, with no second opinion from scratch
         (which costs more than the solve): for a search whose answer is solved
         again with ``screen`` False before it is shown."""
         self.rebase(s)
         self.solvers.set_screening(screen)
+        self.solvers.set_lean(True)
         try:
             return self.solve(diagnose=False)
         finally:
             self.solvers.set_screening(False)
+            self.solvers.set_lean(False)
 
     def run_for(self, s: Scenario) -> _Run:
         """Point the model at ``s`` (same levers; target, ceiling, objective may differ)."""
