@@ -303,9 +303,10 @@ class Highs:
         """The matrix came from models.build.arrays, not from the Pyomo model: the
         model's rows are read for their names and mutable parameters only."""
         self._active: np.ndarray | None = None
-        self._held: set[int] = set()
+        self._held: dict[int, tuple[float, float]] = {}
         """Rows a solve held within more than the model's bounds (see solve's
-        ``upper``): the next sync puts the model's bounds back."""
+        ``upper``), with the bounds they had in that solve: the next sync puts
+        the model's bounds back."""
         self._objective: str | None = None
         self._objectives: list[pyo.Objective] = []
         self.last_plan: Plan | None = None
@@ -373,7 +374,7 @@ class Highs:
             if not (is_constant(con.lower) and is_constant(con.upper))
         ]
         self._active = np.array([con.active for con in matrix.rows], dtype=bool)
-        self._held = set()
+        self._held = {}
         self._objectives = list(m.component_data_objects(pyo.Objective))
         self._objective = None
         self._columns_data(m, matrix, per_column)
@@ -423,7 +424,7 @@ class Highs:
         self._model, self._matrix = m, new
         self._from_arrays = matrix is not None
         self._active = np.array([con.active for con in new.rows], dtype=bool)
-        self._held = set()  # every row's bounds were pushed above
+        self._held = {}  # every row's bounds were pushed above
         self._objective = None  # costs may differ: pushed on the next solve
         self._columns_data(m, new, per_column)
         return True
@@ -435,9 +436,9 @@ class Highs:
         active = np.array([con.active for con in matrix.rows], dtype=bool)
         assert self._active is not None
         moved = (set(self._mutable_rows) | set(np.flatnonzero(active != self._active).tolist())
-                 | self._held)
+                 | set(self._held))
         self._active = active
-        self._held = set()
+        self._held = {}
         if moved:
             rows = sorted(moved)
             bounds = [self._bounds(i) for i in rows]
@@ -506,6 +507,10 @@ class Highs:
         time limit, on a repair probe of case 16-403), and a child can be killed
         at the command's deadline. A second opinion that does not finish is none.
         HiGHS's state here is left as the last solve left it.
+
+        Rows the last solve held within more than the model's bounds (solve's
+        ``upper``) are solved at the model's own: the second opinion does not lean
+        on what that hold assumed.
         """
         if self._h is None or self.screening:
             return None
@@ -541,6 +546,7 @@ class Highs:
         optimal, "out_of_time" when the command's budget ran out."""
         h = self._h
         assert h is not None
+        self._release()
         h.clearSolver()
         h.setOptionValue("random_seed", self.options.seed + 1)
         strict = self._strict_now()
@@ -597,9 +603,17 @@ class Highs:
         assert h is not None
         i = matrix.row_of[id(con)]
         lower, upper = self._bounds(i)
-        upper = max(min(upper, value - float(matrix.row_offset[i])), lower)
-        h.changeRowBounds(i, lower, upper)
-        self._held.add(i)
+        h.changeRowBounds(i, lower, max(min(upper, value - float(matrix.row_offset[i])), lower))
+        self._held[i] = (lower, upper)
+
+    def _release(self) -> None:
+        """The rows the last solve held (see _hold_below) back at the bounds the model
+        gave them in that solve (not the model's now: it may have moved since)."""
+        h = self._h
+        assert h is not None
+        for i, (lower, upper) in sorted(self._held.items()):
+            h.changeRowBounds(i, lower, upper)
+        self._held = {}
 
     def _start(self) -> None:
         """Hand HiGHS the plan in the model's variables as a MIP start (setSolution),
