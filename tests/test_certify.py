@@ -529,3 +529,56 @@ def test_a_second_opinion_that_does_not_answer_in_time_is_none() -> None:
     assert time.monotonic() - started < 10
     assert _isolated(lambda: ("plan", 1.5), wait=10) == ("plan", 1.5)
     assert _isolated(lambda: 1 / 0, wait=10) is None
+
+
+def test_a_held_row_binds_its_solve_and_not_the_second_opinion() -> None:
+    # x whole in [0, 10] with a row x >= need: held at x <= 4.5 for one solve, the most
+    # x is 4 (by hand); the second opinion of that solve is the model's own, 10; the
+    # next solve without the hold is the model's again
+    import pyomo.core as pyo
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(domain=pyo.NonNegativeIntegers, bounds=(0, 10))
+    m.need = pyo.Param(mutable=True, initialize=2.0)
+    m.row = pyo.Constraint(expr=m.x >= m.need)
+    m.most = pyo.Objective(expr=m.x, sense=pyo.maximize)
+    m.least = pyo.Objective(expr=m.x, sense=pyo.minimize)
+    m.least.deactivate()
+    highs = Highs()
+    assert highs.solve(m, upper={m.row: 4.5}).objective == pytest.approx(4)
+    second = highs.confirm()
+    assert second is not None and second[0].col_value == pytest.approx([10])
+    assert highs.solve(m).objective == pytest.approx(10)
+    # the least x, held: the row's lower bound is the need of the held solve (2),
+    # not the model's after it (0), in the second opinion too
+    m.most.deactivate()
+    m.least.activate()
+    assert highs.solve(m, upper={m.row: 4.5}).objective == pytest.approx(2)
+    m.need.set_value(0.0)
+    second = highs.confirm()
+    assert second is not None and second[0].col_value == pytest.approx([2])
+    assert highs.solve(m).objective == pytest.approx(0)
+
+
+def test_a_mip_start_is_an_incumbent_only() -> None:
+    # the plan in the variables (x = 3, feasible, not the most) starts the MIP; the
+    # answer is still the optimum, 10 (by hand), with HiGHS's bound meeting it; a
+    # start that breaks the row (x = 1 < need 2) is dropped, not taken as a plan
+    import pyomo.core as pyo
+
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(domain=pyo.NonNegativeIntegers, bounds=(0, 10))
+    m.y = pyo.Var(domain=pyo.NonNegativeIntegers, bounds=(0, 10))
+    m.need = pyo.Param(mutable=True, initialize=2.0)
+    m.row = pyo.Constraint(expr=m.x >= m.need)
+    m.pair = pyo.Constraint(expr=3 * m.x + 2 * m.y <= 41)
+    m.most = pyo.Objective(expr=2 * m.x + 3 * m.y, sense=pyo.maximize)
+    for x, y in ((3, 0), (1, 10)):
+        m.x.set_value(x)
+        m.y.set_value(y)
+        out = Highs().solve(m, start=True)
+        # 2x + 3y under 3x + 2y <= 41, x >= 2: x = 3, y = 16 is past y's cap of 10;
+        # y = 10 leaves 3x <= 21, x = 7: 14 + 30 = 44
+        assert out.objective == pytest.approx(44)
+        assert out.bound == pytest.approx(44)
+        assert (m.x.value, m.y.value) == pytest.approx((7, 10))

@@ -13,6 +13,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from optimizer.errors import ScenarioError, SolverError
@@ -323,6 +324,55 @@ def test_max_exports_integer(tmp_path: Path) -> None:
     # far more than the 1e-9 band (1.65e-6 exports): a = 300, b = 350, E = 1,650, cost
     # exactly 1,000.
     assert_agree(both, hand_cost=1000.0, hand_exports=1650.0)
+
+
+def _tied_knapsack(seed: int) -> tuple[str, np.ndarray, np.ndarray, np.ndarray,
+                                         list[np.ndarray], list[float]]:
+    """Eight whole-unit levers (0 to 2 units each) whose exports are ten times their
+    use of a first resource: every plan that fills that resource reaches the most
+    exports, at costs of its own. A second resource row and the budget ceiling cut
+    the plans further. Returns the YAML and (cost, yield, cap, rows, limits)."""
+    rng = np.random.default_rng(seed)
+    n = 8
+    cost = rng.integers(1, 10, n) * 100.0
+    weight = rng.integers(2, 6, n).astype(float)
+    other = rng.integers(1, 8, n).astype(float)
+    gain, cap = 10.0 * weight, np.full(n, 2.0)
+    limits = [float(weight.sum() // 2 + 1), float(other.sum())]
+    ceiling = float(cost.sum() * 1.2)
+    levers = "\n".join(
+        f"  l{j}: {{unit_cost: {cost[j]:g}, yield_per_unit: {gain[j]:g}, max_units: 2, "
+        f"integer: true}}" for j in range(n))
+
+    def row(coef: np.ndarray, limit: float) -> str:
+        return " + ".join(f"{c:g} * l{j}" for j, c in enumerate(coef)) + f" <= {limit:g}"
+
+    text = (f"name: tied knapsack {seed}\nobjective: max_exports\ntarget: {{exports: 0}}\n"
+            f"budget: {{ceiling: {ceiling:g}}}\nlevers:\n{levers}\nconstraints:\n"
+            f"  - expr: \"{row(weight, limits[0])}\"\n  - expr: \"{row(other, limits[1])}\"\n")
+    return text, cost, gain, cap, [cost, weight, other], [ceiling, *limits]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_max_exports_picks_the_cheapest_of_tied_plans(tmp_path: Path, seed: int) -> None:
+    """Several whole plans reach the most exports at different costs: the engine's
+    two stages (the second starting from the first's plan, its exports row held
+    between the first stage's value and its bound) end on the cheapest of them, as
+    scipy's milp solving the two stages on its own does, and as enumerating every
+    plan (3^8) says."""
+    text, cost, gain, cap, rows, limits = _tied_knapsack(seed)
+    both = solve_both(tmp_path, text)
+    grid = np.stack(np.meshgrid(*[np.arange(c + 1) for c in cap], indexing="ij"),
+                    -1).reshape(-1, len(cap))
+    fits = np.all([grid @ r <= lim + 1e-9 for r, lim in zip(rows, limits, strict=True)],
+                  axis=0)
+    exports, spend = grid[fits] @ gain, grid[fits] @ cost
+    most = exports.max()
+    tied = spend[exports == most]
+    assert len(set(tied.tolist())) >= 3, "the case must tie plans at different costs"
+    assert both.engine.status == "optimal"
+    assert_agree(both, hand_cost=float(tied.min()), hand_exports=float(most))
+    assert both.ref.best_exports == pytest.approx(most)
 
 
 # --- currencies and spellings ----------------------------------------------------------

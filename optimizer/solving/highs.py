@@ -19,7 +19,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -303,6 +303,10 @@ class Highs:
         """The matrix came from models.build.arrays, not from the Pyomo model: the
         model's rows are read for their names and mutable parameters only."""
         self._active: np.ndarray | None = None
+        self._held: dict[int, tuple[float, float]] = {}
+        """Rows a solve held within more than the model's bounds (see solve's
+        ``upper``), with the bounds they had in that solve: the next sync puts
+        the model's bounds back."""
         self._objective: str | None = None
         self._objectives: list[pyo.Objective] = []
         self.last_plan: Plan | None = None
@@ -373,6 +377,7 @@ class Highs:
             if not (is_constant(con.lower) and is_constant(con.upper))
         ]
         self._active = np.array([con.active for con in matrix.rows], dtype=bool)
+        self._held = {}
         self._objectives = list(m.component_data_objects(pyo.Objective))
         self._objective = None
         self._columns_data(m, matrix, per_column)
@@ -422,6 +427,7 @@ class Highs:
         self._model, self._matrix = m, new
         self._from_arrays = matrix is not None
         self._active = np.array([con.active for con in new.rows], dtype=bool)
+        self._held = {}  # every row's bounds were pushed above
         self._objective = None  # costs may differ: pushed on the next solve
         self._columns_data(m, new, per_column)
         return True
@@ -432,8 +438,10 @@ class Highs:
         assert m is not None and h is not None
         active = np.array([con.active for con in matrix.rows], dtype=bool)
         assert self._active is not None
-        moved = set(self._mutable_rows) | set(np.flatnonzero(active != self._active).tolist())
+        moved = (set(self._mutable_rows) | set(np.flatnonzero(active != self._active).tolist())
+                 | set(self._held))
         self._active = active
+        self._held = {}
         if moved:
             rows = sorted(moved)
             bounds = [self._bounds(i) for i in rows]
@@ -548,6 +556,10 @@ class Highs:
         time limit, on a repair probe of case 16-403), and a child can be killed
         at the command's deadline. A second opinion that does not finish is none.
         HiGHS's state here is left as the last solve left it.
+
+        Rows the last solve held within more than the model's bounds (solve's
+        ``upper``) are solved at the model's own: the second opinion does not lean
+        on what that hold assumed.
         """
         if self._h is None or self.screening:
             return None
@@ -583,6 +595,7 @@ class Highs:
         optimal, "out_of_time" when the command's budget ran out."""
         h = self._h
         assert h is not None
+        self._release()
         h.clearSolver()
         h.setOptionValue("random_seed", self.options.seed + 1)
         strict = self._strict_now()
@@ -631,6 +644,44 @@ class Highs:
         27709.41 under its default tolerances; strict, it found a plan of 27672.82),
         and only confirm()'s own stands."""
         self._mip_bound = self.second_bound
+
+    def _hold_below(self, con: Any, value: float) -> None:
+        """Row ``con``'s upper bound in HiGHS at ``value`` of its body (never below its
+        lower bound), until the next sync."""
+        h, matrix = self._h, self.matrix
+        assert h is not None
+        i = matrix.row_of[id(con)]
+        lower, upper = self._bounds(i)
+        h.changeRowBounds(i, lower, max(min(upper, value - float(matrix.row_offset[i])), lower))
+        self._held[i] = (lower, upper)
+
+    def _release(self) -> None:
+        """The rows the last solve held (see _hold_below) back at the bounds the model
+        gave them in that solve (not the model's now: it may have moved since)."""
+        h = self._h
+        assert h is not None
+        for i, (lower, upper) in sorted(self._held.items()):
+            h.changeRowBounds(i, lower, upper)
+        self._held = {}
+
+    def _start(self) -> None:
+        """Hand HiGHS the plan in the model's variables as a MIP start (setSolution),
+        its integer columns rounded: a first incumbent, which HiGHS checks against
+        the model under its own tolerances and drops when it breaks a row. Only an
+        incumbent: the bound is still HiGHS's own search's. Nothing for an LP, or
+        where a variable holds no finite value."""
+        matrix, h = self.matrix, self._h
+        assert h is not None
+        if not matrix.integer.any():
+            return
+        values = np.array([np.nan if var.value is None else float(var.value)
+                           for var in matrix.columns])
+        if not np.isfinite(values).all():
+            return
+        values[matrix.integer] = np.round(values[matrix.integer])
+        plan = highspy.HighsSolution()
+        plan.col_value = values.tolist()
+        h.setSolution(plan)
 
     def _strict_now(self) -> bool:
         h = self._h
@@ -1057,20 +1108,31 @@ class Highs:
 
     def solve(
         self, m: pyo.ConcreteModel, duals_of: Sequence[pyo.Constraint] = (),
-        polish: bool = False,
+        polish: bool = False, start: bool = False,
+        upper: Mapping[Any, float] | None = None,
     ) -> Outcome:
         """Solve ``m``; load the plan into its variables only when there is one.
 
         ``polish``: for a MIP with a plan, re-solve the LP with its integers
         fixed and show that plan (see _polish); duals then come from that LP.
+        ``start``: for a MIP, the plan now in ``m``'s variables is HiGHS's first
+        incumbent (see _start).
+        ``upper``: rows (constraint data of ``m``) held at or below these values of
+        their bodies (model units) for this solve and what asks about it after
+        (confirm, proven_bound), besides the model's own bounds; the model is not
+        changed, and the next solve's sync puts its bounds back.
         """
-        start = time.perf_counter()
+        began = time.perf_counter()
         if m is not self._model:
             self._load(m)
         self._sync()
         h = self._h
         assert h is not None
         self.last_plan = None
+        for con, value in (upper or {}).items():
+            self._hold_below(con, value)
+        if start:
+            self._start()
         model_status = self._run()
         if classify(model_status, False) is Status.ERROR:
             # a warm start can leave HiGHS lost ("Unknown"): once more from scratch
@@ -1114,7 +1176,7 @@ class Highs:
                         # the plan existed only inside the tolerance
                         self._mip_bound = None
                         return Outcome(Status.INFEASIBLE, "Infeasible", None, None, None,
-                                       time.perf_counter() - start)
+                                       time.perf_counter() - began)
                     if retry is not None and not (objective is not None
                                                   and self._worse(retry[1], objective)):
                         polished = retry
@@ -1141,6 +1203,6 @@ class Highs:
             objective=objective,
             bound=bound,
             gap=relative_gap(objective, bound) if ours is not Status.INFEASIBLE else None,
-            seconds=time.perf_counter() - start,
+            seconds=time.perf_counter() - began,
             duals=duals,
         )
