@@ -142,6 +142,24 @@ def test_cost_of_certainty_rises_with_confidence_and_is_reproducible(tmp_path: P
     assert solve_chance(loadout, 0.7).discounted_cost == pytest.approx(costs[1], rel=1e-9)
 
 
+def test_the_curve_side_by_side_is_the_curve_one_by_one_and_each_point_the_milp(
+        tmp_path: Path) -> None:
+    # the confidences run as forked tasks, each on solvers of its own: two processes
+    # and one give the same plans, and each point is the independent MILP's optimum
+    # at the level its fresh-sample check settled on
+    loadout = load_scenario(write(tmp_path, TWO_LEVERS))
+    levels = [0.5, 0.8, 0.6]
+    side = chance_sweep(loadout, levels, workers=2)
+    alone = chance_sweep(loadout, levels, workers=1)
+    assert [r.chance.confidence for r in side if r.chance] == levels
+    for a, b in zip(side, alone, strict=True):
+        assert a.status == b.status == "optimal" and a.chance and b.chance
+        assert [(x.lever, x.units) for x in a.rows] == [(x.lever, x.units) for x in b.rows]
+        assert a.chance == b.chance
+        assert a.discounted_cost == pytest.approx(_independent(loadout, a.chance.required),
+                                                  rel=1e-6)
+
+
 def test_confidence_cli_json_and_sweep_files(tmp_path: Path) -> None:
     path = write(tmp_path, TWO_LEVERS)
     code, stdout, _ = invoke("--config", path, "--confidence", "90%", "--format", "json")

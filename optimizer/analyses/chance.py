@@ -22,6 +22,7 @@ the same footing as the deterministic plan's.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from optimizer.analyses.tasks import Tasks, run_alone
 from optimizer.errors import SolverError, UsageError
 from optimizer.plan.dynamics import flows
 from optimizer.results import ChanceInfo, PlanKind, Result, Status, messages
@@ -108,9 +110,12 @@ def solve_chance(loadout: Loadout, confidence: float, options: SolverOptions | N
 
 def chance_sweep(loadout: Loadout, confidences: Sequence[float],
                  options: SolverOptions | None = None, samples: int | None = None,
-                 fresh_samples: int = FRESH_SAMPLES) -> list[Result]:
-    """One guaranteed plan per confidence (the cost of certainty): sessions and fresh
-    samples are shared between the confidences."""
+                 fresh_samples: int = FRESH_SAMPLES, workers: int | None = None
+                 ) -> list[Result]:
+    """One guaranteed plan per confidence (the cost of certainty), the confidences side
+    by side in ``workers`` forked processes (None: as many as pay here; see
+    optimizer.solving.forked). The first model and fresh sample are built once for all
+    of them; each confidence solves on solvers of its own."""
     from optimizer.solving.engine import solve_scenario
 
     s = loadout.scenario
@@ -128,11 +133,23 @@ def chance_sweep(loadout: Loadout, confidences: Sequence[float],
     deterministic = base.discounted_cost if base.status == "optimal" else None
     runs = _Runs(loadout, options, samples or min(s.uncertainty.samples, SOLVE_SAMPLES),
                  fresh_samples)
-    return [_guaranteed(runs, c, deterministic) for c in confidences]
+    # built before the fork, so no task builds it again: the first model and the first
+    # fresh sample, which every confidence uses
+    runs.session(runs.first)
+    runs.fresh_draws(0)
+    levels = list(confidences)
+
+    def one(i: int) -> Result:
+        return _guaranteed(runs.own(), levels[i], deterministic)
+
+    # each confidence on solvers of its own (a task never starts from what another
+    # left warm), so the curve is the same on one core or many
+    return run_alone(Tasks(len(levels), one, list), workers)
 
 
 class _Runs:
-    """Sessions by sample count and fresh samples by check, shared across confidences."""
+    """Sessions by sample count and fresh samples by check, for one confidence (own()
+    hands each its own, the models and samples built so far shared)."""
 
     def __init__(self, loadout: Loadout, options: SolverOptions | None, first: int,
                  fresh: int) -> None:
@@ -140,6 +157,15 @@ class _Runs:
         self.seed = loadout.scenario.uncertainty.seed
         self._sessions: dict[int, tuple[Session, Mapping[str, npt.NDArray[np.float64]]]] = {}
         self._fresh: dict[int, Mapping[str, npt.NDArray[np.float64]]] = {}
+
+    def own(self) -> _Runs:
+        """A confidence's own runs: the sessions built so far spawned (the same models,
+        solvers of its own, cold) and the fresh samples shared."""
+        twin = copy.copy(self)
+        twin._sessions = {n: (session.spawn(), draws)
+                          for n, (session, draws) in self._sessions.items()}
+        twin._fresh = dict(self._fresh)
+        return twin
 
     def session(self, n: int) -> tuple[Session, Mapping[str, npt.NDArray[np.float64]]]:
         from optimizer.solving.engine import Session

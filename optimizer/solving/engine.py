@@ -71,12 +71,15 @@ class Solvers:
         self._strict = False
         self._screening = False
         self._lean = False
+        self.sample_mip = False
+        """Every instance a chance-constrained MIP's (see Highs.sample_mip)."""
         self._arrays: tuple[pyo.ConcreteModel, Matrix, PerColumn] | None = None
         """The matrix of the model as it stands where the Pyomo model was built from
         other parameters (see Session.rebase): a new instance loads it."""
 
     def _new(self, m: pyo.ConcreteModel) -> Highs:
         highs = Highs(self.options)
+        highs.sample_mip = self.sample_mip
         if self._arrays is not None and self._arrays[0] is m:
             highs.rebase(*self._arrays)
         return highs
@@ -215,6 +218,7 @@ class Session:
         """The data the Pyomo model's coefficients and constant bounds come from: a
         rebase with the same shape moves the arrays HiGHS holds, not the model."""
         self.solvers = Solvers(options or SolverOptions())
+        self.solvers.sample_mip = self.chance
         self.build_seconds = time.perf_counter() - start
 
     @property
@@ -237,6 +241,7 @@ class Session:
             raise ValueError("spawn a session at the data its model was built from")
         twin = copy.copy(self)
         twin.solvers = Solvers(self.solvers.options)
+        twin.solvers.sample_mip = self.chance
         return twin
 
     def rebase(self, s: Scenario) -> int:

@@ -1,7 +1,8 @@
 """Independent searches run side by side in forked processes.
 
 An analysis whose probes fall into independent tasks (the two ends of each
-stability range, each tornado move) hands them here. Each task must give the same
+stability range, each tornado move, each confidence of the cost of certainty)
+hands them here. Each task must give the same
 answer wherever it runs: it starts from its own solver state, never from what a
 task before it left warm, so the output does not depend on how many processes
 ran or which took which task.

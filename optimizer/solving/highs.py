@@ -243,6 +243,14 @@ LEAN: dict[str, bool | float] = {
     "mip_heuristic_run_feasibility_jump": False, "mip_heuristic_effort": 0.0}
 """HiGHS's options for a probe's solves (see Highs._lean)."""
 
+SAMPLE_MIP: dict[str, bool | float] = {
+    "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False}
+"""HiGHS's options for a chance-constrained MIP (a binary per sample, see
+Highs.sample_mip): its RINS and RENS sub-MIPs took 11.5 s of a 20.6 s solve on the
+three-year scenario at 80% and found nothing the root's own search did not; without
+them that solve took 11.7 s, and 50% (the hardest) 51 s instead of 127 s on a loaded
+machine, to the same plan. Search effort only: the MIP is still solved to its gap."""
+
 
 PerColumn = dict[str, np.ndarray]
 """models.sink.Arrays.per_column: "grain_of" and "implied_upper" of each column."""
@@ -324,6 +332,9 @@ class Highs:
         self.lean = False
         """True: every run, the second opinion's included, goes without primal
         heuristics (see _lean): an analysis's probe."""
+        self.sample_mip = False
+        """True: the model is a chance-constrained MIP, solved with SAMPLE_MIP's
+        options (set before the model is loaded)."""
 
     def version(self) -> str:
         return version()
@@ -349,6 +360,9 @@ class Highs:
             h.setOptionValue(name, value)
         if opts.time_limit is not None:
             h.setOptionValue("time_limit", float(opts.time_limit))
+        if self.sample_mip:
+            for name, value in SAMPLE_MIP.items():
+                h.setOptionValue(name, value)
         lp = highspy.HighsLp()
         lp.num_col_ = len(matrix.columns)
         lp.num_row_ = len(matrix.rows)
