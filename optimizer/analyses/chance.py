@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -108,9 +108,11 @@ def solve_chance(loadout: Loadout, confidence: float, options: SolverOptions | N
 
 def chance_sweep(loadout: Loadout, confidences: Sequence[float],
                  options: SolverOptions | None = None, samples: int | None = None,
-                 fresh_samples: int = FRESH_SAMPLES) -> list[Result]:
+                 fresh_samples: int = FRESH_SAMPLES,
+                 progress: Callable[[int], None] | None = None) -> list[Result]:
     """One guaranteed plan per confidence (the cost of certainty): sessions and fresh
-    samples are shared between the confidences."""
+    samples are shared between the confidences. ``progress(k)``: k confidences are
+    done."""
     from optimizer.solving.engine import solve_scenario
 
     s = loadout.scenario
@@ -128,7 +130,12 @@ def chance_sweep(loadout: Loadout, confidences: Sequence[float],
     deterministic = base.discounted_cost if base.status == "optimal" else None
     runs = _Runs(loadout, options, samples or min(s.uncertainty.samples, SOLVE_SAMPLES),
                  fresh_samples)
-    return [_guaranteed(runs, c, deterministic) for c in confidences]
+    out = []
+    for c in confidences:
+        out.append(_guaranteed(runs, c, deterministic))
+        if progress is not None:
+            progress(len(out))
+    return out
 
 
 class _Runs:
