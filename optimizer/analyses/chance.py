@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -110,12 +110,13 @@ def solve_chance(loadout: Loadout, confidence: float, options: SolverOptions | N
 
 def chance_sweep(loadout: Loadout, confidences: Sequence[float],
                  options: SolverOptions | None = None, samples: int | None = None,
-                 fresh_samples: int = FRESH_SAMPLES, workers: int | None = None
-                 ) -> list[Result]:
+                 fresh_samples: int = FRESH_SAMPLES, workers: int | None = None,
+                 progress: Callable[[int], None] | None = None) -> list[Result]:
     """One guaranteed plan per confidence (the cost of certainty), the confidences side
     by side in ``workers`` forked processes (None: as many as pay here; see
     optimizer.solving.forked). The first model and fresh sample are built once for all
-    of them; each confidence solves on solvers of its own."""
+    of them; each confidence solves on solvers of its own. ``progress(k)``: k
+    confidences are done."""
     from optimizer.solving.engine import solve_scenario
 
     s = loadout.scenario
@@ -144,7 +145,7 @@ def chance_sweep(loadout: Loadout, confidences: Sequence[float],
 
     # each confidence on solvers of its own (a task never starts from what another
     # left warm), so the curve is the same on one core or many
-    return run_alone(Tasks(len(levels), one, list), workers)
+    return run_alone(Tasks(len(levels), one, list), workers, progress)
 
 
 class _Runs:

@@ -20,7 +20,7 @@ from optimizer.analyses.limits import (
     limit_value,
     with_limit,
 )
-from optimizer.analyses.tasks import Tasks, run_alone, run_together
+from optimizer.analyses.tasks import Bars, Tasks, run_alone, run_together
 from optimizer.analyses.tornado import search as tornado_search
 from optimizer.analyses.worth import worth_tasks
 from optimizer.errors import OutOfTime
@@ -368,12 +368,13 @@ def repairs_for(loadout: Loadout, result: Result, options: SolverOptions | None 
 def explain(
     loadout: Loadout, options: SolverOptions | None = None,
     sections: tuple[str, ...] = SECTIONS, share: float = 0.2, slack: float = 0.05,
-    relax: Sequence[str] = (), budget: float | None = 300.0,
+    relax: Sequence[str] = (), budget: float | None = 300.0, progress: Bars | None = None,
 ) -> Explanation:
     """Everything asked for in ``sections``; an infeasible scenario gets only the
     infeasibility section (nothing else has an optimum to explain). The solve and
     every search after it share ``budget`` seconds; a section it stops is named in
-    ``unfinished`` and left out."""
+    ``unfinished`` and left out. ``progress``: told of the searches' tasks as they
+    finish."""
     from optimizer.plan.precheck import precheck
     from optimizer.solving.engine import Session
     from optimizer.solving.options import SolverOptions
@@ -409,7 +410,10 @@ def explain(
                 unmoved = tuple(moved.unmoved)
         except OutOfTime:
             unfinished.append(section)
-    done = dict(zip(searches, run_together(list(searches.values())), strict=True))
+    tasks = sum(search.count for search in searches.values())
+    bar = None if progress is None else progress(tasks, "explain: " + ", ".join(searches))
+    done = dict(zip(searches, run_together(list(searches.values()), progress=bar),
+                    strict=True))
     unfinished += [section for section, got in done.items() if isinstance(got, OutOfTime)]
     unfinished.sort(key=("binding", "tornado", "ranging", "room").index)  # as printed
     worth, swings, ranges, roomy = (

@@ -15,6 +15,7 @@ from optimizer.errors import UsageError
 from optimizer.solving.options import REPAIR_BUDGET, SolverOptions
 
 if TYPE_CHECKING:
+    from optimizer.analyses.tasks import Bars
     from optimizer.present.views.model import Report
     from optimizer.results import Explanation, Kind, Result, Sweep, Worth
     from optimizer.results.simulation import Simulation
@@ -22,10 +23,6 @@ if TYPE_CHECKING:
 
 DEFAULT_CONFIDENCES = (0.5, 0.6, 0.7, 0.8, 0.9)
 """The cost of certainty's confidences when none are asked (--confidences 0.5:0.9:0.1)."""
-
-Progress = Callable[[int], None]
-"""Called with the number of points done."""
-
 
 @dataclass(frozen=True)
 class ReportOptions:
@@ -91,12 +88,14 @@ def check_request(options: ReportOptions) -> None:
 
 def solve_report(
     loadout: Loadout, options: ReportOptions, *,
-    progress: Callable[[int], Progress | None] | None = None,
+    progress: Bars | None = None,
     notice: Callable[[str], None] | None = None,
 ) -> ReportData:
     """Solve what the report of ``loadout`` shows. Bad options raise UsageError before
-    any solving. ``progress``: given the frontier's number of points, what to call as
-    they finish; ``notice``: told, in a sentence, of a long step about to start."""
+    any solving. ``progress``: given a long step's number of parts and its name (the
+    explanation's searches, the frontier's points, the certainty curve's confidences),
+    what to call as they finish; ``notice``: told, in a sentence, of a long step about
+    to start."""
     check_request(options)
     s = loadout.scenario
     asked = options.confidences
@@ -136,7 +135,8 @@ def solve_report(
     worth: tuple[Worth, ...] = ()
     if options.explain:
         explanation = explain_scenario(loadout, solver, tuple(dict.fromkeys(("binding",
-                                                                             *chosen))))
+                                                                             *chosen))),
+                                       progress=progress)
         result = explanation.result
     else:
         from optimizer.analyses.repaired import with_repairs
@@ -144,13 +144,14 @@ def solve_report(
 
         result = solve_scenario(loadout, solver)
         if result.status == "optimal":
-            worth = tuple(worth_of(loadout, result, solver))
+            worth = tuple(worth_of(loadout, result, solver, progress=progress))
         elif result.status == "infeasible" and result.plan != "none":
             result = with_repairs(loadout, result, solver.within(REPAIR_BUDGET))
     sweep = None
     if values is not None:
         sweep = run_sweep(loadout, kind, values, solver,
-                          progress=None if progress is None else progress(len(values)))
+                          progress=None if progress is None else progress(len(values),
+                                                                          "frontier"))
     simulation: Simulation | None = None
     certainty: Sequence[Result] = ()
     risk_notes: list[str] = []
@@ -171,7 +172,9 @@ def solve_report(
             if notice is not None:
                 notice(f"Risk: the cheapest plan at {len(levels)} confidences "
                        f"({s.uncertainty.samples:,} samples each)...")
-            certainty = chance_sweep(loadout, list(levels), solver)
+            certainty = chance_sweep(
+                loadout, list(levels), solver,
+                progress=None if progress is None else progress(len(levels), "certainty"))
     return ReportData(loadout, result, worth=worth, explanation=explanation, sweep=sweep,
                       simulation=simulation, certainty=tuple(certainty),
                       risk_notes=tuple(risk_notes))

@@ -16,6 +16,12 @@ from optimizer.errors import OutOfTime
 
 T = TypeVar("T")
 
+Tick = Callable[[int], None]
+"""Told how many parts of a long step have finished (a progress bar's update)."""
+Bars = Callable[[int, str], Tick]
+"""Given how many parts a long step has and its name, the Tick to tell (the command
+line draws a bar on a terminal's stderr; nothing here knows of terminals)."""
+
 
 @dataclass(frozen=True)
 class Tasks(Generic[T]):
@@ -34,11 +40,13 @@ class _TimedOut:
     message: str
 
 
-def run_together(searches: Sequence[Tasks[Any]], workers: int | None = None) -> list[Any]:
+def run_together(searches: Sequence[Tasks[Any]], workers: int | None = None,
+                 progress: Tick | None = None) -> list[Any]:
     """Every search's tasks in one set of forked processes (``workers``; None: as many
     as pay here), each search's answer assembled from its own; an OutOfTime (returned,
     not raised) where a task of that search ran out of time. Tasks are handed out in
-    the order given: put the longest first."""
+    the order given: put the longest first. ``progress(k)``: k tasks of all have
+    finished."""
     from optimizer.solving.forked import forked_map
 
     owner = [(s, i) for s in searches for i in range(s.count)]
@@ -50,7 +58,7 @@ def run_together(searches: Sequence[Tasks[Any]], workers: int | None = None) -> 
         except OutOfTime as exc:
             return _TimedOut(str(exc))
 
-    found = forked_map(run, len(owner), workers)
+    found = forked_map(run, len(owner), workers, progress)
     out: list[Any] = []
     start = 0
     for search in searches:
@@ -61,9 +69,10 @@ def run_together(searches: Sequence[Tasks[Any]], workers: int | None = None) -> 
     return out
 
 
-def run_alone(search: Tasks[T], workers: int | None = None) -> T:
+def run_alone(search: Tasks[T], workers: int | None = None, progress: Tick | None = None
+              ) -> T:
     """One search's answer, its tasks side by side; OutOfTime raised."""
-    got = run_together([search], workers)[0]
+    got = run_together([search], workers, progress)[0]
     if isinstance(got, OutOfTime):
         raise got
     return got  # type: ignore[no-any-return]

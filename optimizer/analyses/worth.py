@@ -27,7 +27,7 @@ from optimizer.analyses.limits import (
     limit_value,
     with_limit,
 )
-from optimizer.analyses.tasks import Tasks, run_alone
+from optimizer.analyses.tasks import Bars, Tasks, run_alone
 from optimizer.plan.check import nearly_binding
 from optimizer.results import Edge, Result, Worth
 from optimizer.scenario import Loadout
@@ -46,12 +46,15 @@ SEARCH_STEPS = 8
 
 
 def worth_of(loadout: Loadout, result: Result, options: SolverOptions | None = None,
-             workers: int | None = None) -> list[Worth]:
+             workers: int | None = None, progress: Bars | None = None) -> list[Worth]:
     """Each binding or nearly binding limit (less than 5% of it unused) with a value in
     the file, tightened and loosened (see the module): the target of a max_exports
     file is no constraint and is left out. The searches run side by side in
-    ``workers`` processes (see optimizer.analyses.tasks)."""
-    return run_alone(worth_tasks(loadout, result, options), workers)
+    ``workers`` processes (see optimizer.analyses.tasks); ``progress`` is told of them
+    as they finish."""
+    search = worth_tasks(loadout, result, options)
+    bar = None if progress is None else progress(search.count, "worth of the limits")
+    return run_alone(search, workers, bar)
 
 
 def worth_tasks(loadout: Loadout, result: Result, options: SolverOptions | None = None

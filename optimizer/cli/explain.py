@@ -22,7 +22,7 @@ from optimizer.cli.options import (
     relax_option,
     solver_options,
 )
-from optimizer.cli.output import emit, guarded
+from optimizer.cli.output import emit, guarded, progress_bar
 from optimizer.errors import UsageError
 from optimizer.solving.options import EXPLAIN_BUDGET, options_of
 
@@ -79,7 +79,8 @@ def explain(
         raise UsageError(f"--share and --slack are shares in (0, 1) (got {share}, {slack})")
     ranked = check_relax(relax or (), loadout)
     explanation = explain_scenario(loadout, options_of(time_limit, mip_gap), chosen,
-                                   *fractions, relax=ranked, budget=time_budget)
+                                   *fractions, relax=ranked, budget=time_budget,
+                                   progress=progress_bar)
     draw = None
     if plot is not None and explanation.swings:
         from optimizer.present.formats.charts import tornado_chart

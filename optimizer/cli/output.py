@@ -209,9 +209,10 @@ def emit(
     sys.exit(status)
 
 
-def progress_bar(total: int) -> Callable[[int], None]:
-    """A progress bar on stderr, shown only once a sweep has run for a second, and only
-    to a terminal (a redirected stderr, a test's or a log's, got a stray blank line)."""
+def progress_bar(total: int, label: str = "sweep") -> Callable[[int], None]:
+    """A progress bar on stderr for a step of ``total`` parts, shown only once the step
+    has run for a second, and only to a terminal (a redirected stderr, a test's or a
+    log's, got a stray blank line); never on stdout."""
     start = time.perf_counter()
     state: dict[str, Any] = {}
     shown = sys.stderr.isatty()
@@ -225,7 +226,8 @@ def progress_bar(total: int) -> Callable[[int], None]:
 
             bar = Progress(console=Console(stderr=True), transient=True)
             bar.start()
-            state["bar"], state["task"] = bar, bar.add_task("sweep", total=total)
+            # (the label is the tool's own words: no name from the file reaches it)
+            state["bar"], state["task"] = bar, bar.add_task(label, total=total)
         state["bar"].update(state["task"], completed=done)
         if done >= total:
             state["bar"].stop()

@@ -134,7 +134,7 @@ def reoptimize_and_exit(
     s = loadout.scenario
     n = s.uncertainty.samples if samples is None else samples
     r = reoptimize(loadout, samples=n, seed=seed, workers=workers, scheduler=scheduler,
-                   options=options, progress=progress_bar(n),
+                   options=options, progress=progress_bar(n, "simulate"),
                    scheduler_timeout=scheduler_timeout)
     labels = {lid: lever.label(lid) for lid, lever in s.enabled_levers().items()}
 

@@ -56,30 +56,55 @@ def _run(i: int) -> object:
     return _work(i)
 
 
-def forked_map(work: Callable[[int], T], n: int, workers: int | None = None) -> list[T]:
+def forked_map(work: Callable[[int], T], n: int, workers: int | None = None,
+               done: Callable[[int], None] | None = None) -> list[T]:
     """``[work(0), ..., work(n - 1)]``, in order, run in up to ``workers`` forked
     processes (None: workers_here()), each taking the next task when it is free.
-    An exception raised by a task is raised here (the first, in task order)."""
+    An exception raised by a task is raised here (the first, in task order).
+    ``done(k)``: told here, in this process, that ``k`` tasks have finished."""
     global _work
     count = min(workers_here() if workers is None else workers, n)
     if count <= 1 or _work is not None:
         # (one process, or a map inside a map's task: run here)
-        return [work(i) for i in range(n)]
+        out = []
+        for i in range(n):
+            out.append(work(i))
+            if done is not None:
+                done(i + 1)
+        return out
     sys.stdout.flush()
     sys.stderr.flush()
     _work = work
     try:
         with multiprocessing.get_context("fork").Pool(count, dies_at_interrupt) as pool:
-            pending = pool.map_async(_run, range(n), chunksize=1)
-            while True:
+            answers: dict[int, tuple[bool, object]] = {}
+            # answers as they finish (to count them), put back in task order below
+            finished = pool.imap_unordered(_numbered, range(n), chunksize=1)
+            while len(answers) < n:
                 # waited in slices: a Ctrl-C the kernel hands to one of the pool's
                 # threads sets Python's flag but does not wake a main thread blocked
                 # on a lock, and the workers it killed leave their tasks undone, so an
                 # endless wait hung (seen 1 run in 7); each slice runs the handler
                 try:
-                    answers: list[T] = pending.get(timeout=0.25)  # type: ignore[assignment]
-                    return answers
+                    i, ok, value = finished.next(timeout=0.25)
                 except multiprocessing.TimeoutError:
                     continue
+                answers[i] = (ok, value)
+                if done is not None:
+                    done(len(answers))
+            for i in range(n):
+                ok, value = answers[i]
+                if not ok:
+                    raise value  # type: ignore[misc]
+            return [answers[i][1] for i in range(n)]  # type: ignore[misc]
     finally:
         _work = None
+
+
+def _numbered(i: int) -> tuple[int, bool, object]:
+    """Task ``i``'s answer, or the exception it raised, with its number: the parent
+    raises the first in task order, as a map would, whichever finished first."""
+    try:
+        return i, True, _run(i)
+    except Exception as exc:  # noqa: BLE001 - raised again in the parent
+        return i, False, exc
