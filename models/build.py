@@ -335,7 +335,8 @@ def add_concave_curves(b: Sink, data: ModelData, f: Forms) -> None:
         # leaks HiGHS's absolute tolerance above its curve, 1e-7 model units, and
         # met a milestone of 1.91 USD that was 1.9e-10 of them with no units funded
         scale = _milestone_scale(goals.get(k, 0.0))
-        return form.scaled(scale).le(curve.intercepts[s] * scale)
+        # (a scale of 1 changes no coefficient: the form is not copied a second time)
+        return (form if scale == 1.0 else form.scaled(scale)).le(curve.intercepts[s] * scale)
 
     b.rows("concave", (index,), rule)
 
