@@ -29,7 +29,7 @@ import pyomo.core as pyo
 
 from models.affine import Affine, Row
 from models.data import LeverData, ModelData
-from models.sink import Arrays, ArraySink, PyomoSink, Sink
+from models.sink import Arrays, ArraySink, LiteModel, PyomoSink, Sink
 
 NO_CEILING = 0.0  # value of the ceiling parameter while the budget row is inactive
 
@@ -80,6 +80,17 @@ def arrays(data: ModelData) -> Arrays:
     sink = ArraySink()
     emit(sink, data)
     return sink.matrix()
+
+
+def lite(data: ModelData) -> tuple[Arrays, LiteModel]:
+    """The arrays of ``arrays(data)`` and a :class:`models.sink.LiteModel` naming
+    their rows and columns, its objective chosen as ``build`` chooses it: what a
+    solve reads of the model, with no Pyomo model built."""
+    sink = ArraySink()
+    emit(sink, data)
+    out, model = sink.lite()
+    use_objective(model, data.objective)
+    return out, model
 
 
 def emit(b: Sink, data: ModelData) -> None:
@@ -324,7 +335,8 @@ def add_concave_curves(b: Sink, data: ModelData, f: Forms) -> None:
         # leaks HiGHS's absolute tolerance above its curve, 1e-7 model units, and
         # met a milestone of 1.91 USD that was 1.9e-10 of them with no units funded
         scale = _milestone_scale(goals.get(k, 0.0))
-        return form.scaled(scale).le(curve.intercepts[s] * scale)
+        # (a scale of 1 changes no coefficient: the form is not copied a second time)
+        return (form if scale == 1.0 else form.scaled(scale)).le(curve.intercepts[s] * scale)
 
     b.rows("concave", (index,), rule)
 
@@ -577,7 +589,8 @@ def add_objectives(b: Sink, data: ModelData, f: Forms) -> None:
                  lambda m, k: f.period_exports(k), maximise=True)
 
 
-def use_objective(m: pyo.ConcreteModel, objective: str, period: int | None = None) -> None:
+def use_objective(m: pyo.ConcreteModel | LiteModel, objective: str,
+                  period: int | None = None) -> None:
     """Make one objective active: ``min_cost``, ``max_exports`` (the last period's),
     or, with ``period``, the most exports in that earlier period."""
     for obj in m.component_data_objects(pyo.Objective):

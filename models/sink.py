@@ -162,7 +162,9 @@ class PyomoSink(Sink):
 
 @dataclass(eq=False, slots=True)
 class Col:
-    """A column of :class:`ArraySink`: what the families read of a variable."""
+    """A column of :class:`ArraySink`: what the families read of a variable, and
+    what the engine reads and sets of one in a :class:`LiteModel` (its value, its
+    family and index), as of a Pyomo ``VarData``."""
 
     col: int
     lb: float | None
@@ -170,6 +172,59 @@ class Col:
     integer: bool
     fixed: bool = False
     value: float | None = None
+    family: str = ""
+    key: Key = None
+
+    def set_value(self, value: float | None, skip_validation: bool = False) -> None:
+        self.value = value
+
+    def is_numeric_type(self) -> bool:  # read by pyomo.value as a VarData is
+        return True
+
+    def is_constant(self) -> bool:
+        return False
+
+    def __call__(self, exception: bool = True) -> float | None:
+        return self.value
+
+    def parent_component(self) -> _Component:
+        return _Component(self.family)
+
+    def index(self) -> Key:
+        return self.key
+
+
+@dataclass(frozen=True, slots=True)
+class _Component:
+    """What ``parent_component()`` gives of a lite row or column: its family's name."""
+
+    local_name: str
+
+
+class Param:
+    """A mutable parameter of :class:`ArraySink` (the goal, the ceiling, the samples
+    required): a re-solve moves it, as a Pyomo mutable ``Param``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def set_value(self, value: float) -> None:
+        self.value = value
+
+    def is_numeric_type(self) -> bool:  # read by pyomo.value and is_constant
+        return True
+
+    def is_constant(self) -> bool:
+        return False
+
+    def __call__(self, exception: bool = True) -> float:
+        return self.value
+
+
+def _number(bound: Any) -> Any:
+    return bound.value if isinstance(bound, Param) else bound
 
 
 class _Namespace:
@@ -200,6 +255,10 @@ class ArraySink(Sink):
         self.families: dict[str, tuple[int, int]] = {}
         self.extra: dict[str, dict[int, float]] = {}
         self.objective_arrays: dict[str, tuple[np.ndarray, float, int]] = {}
+        self.whole: dict[int, tuple[Any, Any]] = {}
+        """Row -> its bounds as stated, for rows that keep their constant (parameters)."""
+        self.inactive: list[str] = []
+        self.objective_index: dict[str, list[Any] | None] = {}
 
     def set(self, name: str, items: Iterable[Any], dimen: int | None = None) -> Any:
         out = list(items)
@@ -215,7 +274,7 @@ class ArraySink(Sink):
             _, (dlo, dhi), integer = _DOMAINS[kind]
             lo, hi = (None, None) if bounds is None else bounds(*args)
             col = Col(len(self.cols), _resolve(lo, dlo, -INF, max), _resolve(hi, dhi, INF, min),
-                      integer)
+                      integer, family=name, key=key)
             out[key] = col
             self.cols.append(col)
             self.col_keys.append((name, key))
@@ -229,8 +288,9 @@ class ArraySink(Sink):
         self.extra[name] = {var.col: value for var, value in pairs}
 
     def param(self, name: str, value: float) -> Any:
-        setattr(self.m, name, value)
-        return value
+        out = Param(value)
+        setattr(self.m, name, out)
+        return out
 
     def rows(self, name: str, sets: Sequence[Iterable[Any]], rule: Rule) -> None:
         first = len(self.lower)
@@ -246,14 +306,18 @@ class ArraySink(Sink):
     def _add(self, name: str, key: Key, row: Row) -> None:
         form = row.form
         cols = form.vars
-        index, value = self.index, self.value
-        for k, coef in form.terms.items():
-            if coef:
-                index.append(cols[k].col)
-                value.append(coef)
-        self.start.append(len(index))
-        offset = form.const if row.whole else 0.0
-        lo, hi = row.lower, row.upper
+        terms = form.terms
+        # (comprehensions, not a loop of appends: this runs once per nonzero)
+        self.index.extend([cols[k].col for k, coef in terms.items() if coef])
+        self.value.extend([coef for coef in terms.values() if coef])
+        self.start.append(len(self.index))
+        if row.whole:
+            offset = form.const
+            lo, hi = _number(row.lower), _number(row.upper)
+            # (bounds that may be parameters: a LiteModel's row reads them live)
+            self.whole[len(self.lower)] = (row.lower, row.upper)
+        else:
+            offset, lo, hi = 0.0, row.lower, row.upper
         # as models.compile.bounds_of reads the Pyomo row (its constant out of the bounds)
         self.lower.append(-INF if lo is None else lo - offset)
         self.upper.append(INF if hi is None else hi - offset)
@@ -262,14 +326,17 @@ class ArraySink(Sink):
 
     def deactivate(self, name: str) -> None:
         first, end = self.families[name]
+        self.inactive.append(name)
         for r in range(first, end):
             self.lower[r], self.upper[r] = -INF, INF
 
     def objective(self, name: str, form: Affine, maximise: bool) -> None:
         self.objective_arrays[name] = self._cost(form, maximise)
+        self.objective_index[name] = None
 
     def objectives(self, name: str, index: Sequence[Any], rule: Callable[..., Affine],
                    maximise: bool) -> None:
+        self.objective_index[name] = list(index)
         for key in index:
             label = ",".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
             args = key if isinstance(key, tuple) else (key,)
@@ -283,6 +350,13 @@ class ArraySink(Sink):
             if coef:
                 cost[cols[k].col] += coef
         return cost, form.const, -1 if maximise else 1
+
+    def lite(self) -> tuple[Arrays, LiteModel]:
+        """The arrays, and the model that names their rows and columns."""
+        arrays = self.matrix()
+        model = LiteModel(self)
+        arrays.bound(model.columns, model.rows)
+        return arrays, model
 
     def matrix(self) -> Arrays:
         """The arrays (and each row's and column's family and index)."""
@@ -348,3 +422,130 @@ class Arrays:
         m.column_of = {id(v): j for j, v in enumerate(columns)}
         m.row_of = {id(c): i for i, c in enumerate(rows)}
         return m
+
+
+def _label(family: str, key: Key) -> str:
+    """A row's or objective's name as Pyomo gives it: ``target``, ``milestone[2]``,
+    ``concave[0,2,1]``."""
+    if key is None:
+        return family
+    return f"{family}[{','.join(str(k) for k in key) if isinstance(key, tuple) else key}]"
+
+
+class LiteRow:
+    """A row of a :class:`LiteModel`: what the engine and the HiGHS wrapper read of a
+    Pyomo ``ConstraintData`` (whether it is active, its bounds when they are
+    parameters, its name, family and index), without the expression."""
+
+    __slots__ = ("active", "family", "key", "lower", "upper")
+
+    def __init__(self, family: str, key: Key, lower: Any = None, upper: Any = None,
+                 active: bool = True) -> None:
+        self.family, self.key, self.active = family, key, active
+        self.lower, self.upper = lower, upper
+        """The bounds as stated for a row that keeps its constant (a parameter, a
+        number or None); None for the others, whose bounds are the arrays'."""
+
+    @property
+    def lb(self) -> Any:
+        return _number(self.lower)
+
+    @property
+    def ub(self) -> Any:
+        return _number(self.upper)
+
+    @property
+    def name(self) -> str:
+        return _label(self.family, self.key)
+
+    def activate(self) -> None:
+        self.active = True
+
+    def deactivate(self) -> None:
+        self.active = False
+
+    def parent_component(self) -> _Component:
+        return _Component(self.family)
+
+    def index(self) -> Key:
+        return self.key
+
+
+class _Indexed(dict[Any, Any]):
+    """An indexed family of a LiteModel: its rows (or objectives) by index, switched
+    on and off together."""
+
+    def activate(self) -> None:
+        for item in self.values():
+            item.activate()
+
+    def deactivate(self) -> None:
+        for item in self.values():
+            item.deactivate()
+
+
+@dataclass(eq=False, slots=True)
+class LiteObjective:
+    name: str
+    active: bool = True
+
+    def activate(self) -> None:
+        self.active = True
+
+    def deactivate(self) -> None:
+        self.active = False
+
+
+class LiteModel:
+    """The model as the solve reads it, made from ArraySink's output with no Pyomo:
+    the sets and variables by the families' names (``m.x[i, k]`` a :class:`Col`),
+    the mutable parameters (``m.needed``), the rows (``m.target``,
+    ``m.milestone[k]``) and objectives, and ``component_data_objects`` over them in
+    the order of the Pyomo model's (test_arrays holds the families' keys equal). A
+    question that adds rows to the model or writes it asks for the Pyomo model
+    (engine.Session.current_model)."""
+
+    def __init__(self, sink: ArraySink) -> None:
+        for name, value in vars(sink.m).items():
+            setattr(self, name, value)
+        inactive = set(sink.inactive)
+        self.rows: list[LiteRow] = []
+        whole = sink.whole
+        for r, (family, key) in enumerate(sink.row_keys):
+            lower, upper = whole.get(r, (None, None))
+            self.rows.append(LiteRow(family, key, lower, upper, family not in inactive))
+        for family, (first, end) in sink.families.items():
+            keys = sink.row_keys[first:end]
+            if len(keys) == 1 and keys[0][1] is None:
+                setattr(self, family, self.rows[first])
+            else:
+                setattr(self, family, _Indexed(
+                    (key, row) for (_, key), row in zip(keys, self.rows[first:end],
+                                                         strict=True)))
+        self.columns: list[Col] = sink.cols
+        self.objectives: list[LiteObjective] = []
+        for family, index in sink.objective_index.items():
+            if index is None:
+                objective = LiteObjective(family)
+                self.objectives.append(objective)
+                setattr(self, family, objective)
+            else:
+                by_key = _Indexed()
+                for key in index:
+                    by_key[key] = LiteObjective(_label(family, key))
+                    self.objectives.append(by_key[key])
+                setattr(self, family, by_key)
+
+    def __getattr__(self, name: str) -> Any:
+        # (only for attributes not set: the families' names are set in __init__; this
+        # tells a type checker that they are there)
+        raise AttributeError(name)
+
+    def component_data_objects(self, ctype: Any, **_: Any) -> Iterable[Any]:
+        if ctype is pyo.Objective:
+            return iter(self.objectives)
+        if ctype is pyo.Var:
+            return iter(self.columns)
+        if ctype is pyo.Constraint:
+            return iter(self.rows)
+        raise TypeError(f"a LiteModel has no {ctype}")

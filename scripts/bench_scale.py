@@ -12,7 +12,11 @@ x 10 periods, and for each size runs, in fresh processes:
 
 Both report the same optimal cost (checked). Ratios are engine / direct.
 
-    python scripts/bench_scale.py [--sizes 4x3,20x5,...] [--repeat 3]
+    python scripts/bench_scale.py [--sizes 4x3,20x5,...] [--repeat 3] [--large]
+
+``--large`` adds 3,000 x 20 and 10,000 x 20 (400,000 columns; minutes and a few GB
+per run, so one repeat is enough there). Peak MB is each process's peak resident
+memory (the interpreter, its imports and the solve).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = "4x3,20x5,50x10,200x10,500x10,1000x10"
+LARGE = "3000x20,10000x20"
 SEGMENTS = 3
 
 
@@ -221,6 +226,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=SIZES)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--large", action="store_true",
+                        help=f"also {LARGE.replace(',', ', ')} (one run each)")
     parser.add_argument("--child", nargs=3, metavar=("KIND", "LEVERS", "PERIODS"))
     args = parser.parse_args()
     if args.child:
@@ -229,10 +236,12 @@ def main() -> None:
     print("| levers x periods | columns | rows | direct build | direct solve | engine build "
           "| engine solve | engine / direct | peak MB direct / engine |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for size in args.sizes.split(","):
+    large = LARGE.split(",") if args.large else []
+    for size in args.sizes.split(",") + large:
         levers, periods = (int(v) for v in size.split("x"))
-        d = measure("direct", levers, periods, args.repeat)
-        g = measure("engine", levers, periods, args.repeat)
+        repeat = 1 if size in large else args.repeat
+        d = measure("direct", levers, periods, repeat)
+        g = measure("engine", levers, periods, repeat)
         assert abs(d["cost"] - g["cost"]) <= 1e-6 * max(1.0, abs(d["cost"])), (d, g)
         print(f"| {levers} x {periods} | {d['columns']:,} | {d['rows']:,} | "
               f"{d['build']:.3f} s | {d['solve']:.3f} s | {g['build']:.3f} s | "

@@ -10,11 +10,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pyomo.core as pyo
 import pytest
+from pyomo.core.expr.numvalue import is_constant
 
 import optimizer.solving.engine as engine
-from models.build import arrays, build
-from models.compile import compile_model
+from models.build import arrays, build, lite
+from models.compile import Matrix, compile_model
 from models.data import ModelData
 from optimizer.analyses.explain import _lever
 from optimizer.errors import ScenarioError
@@ -50,6 +52,28 @@ def _assert_same(data: ModelData) -> None:
                             for v in want.columns]
     assert np.array_equal(got.per_column["grain_of"], _grains(m, want))
     assert np.array_equal(got.per_column["implied_upper"], _implied(m, want))
+    _assert_reads_alike(data, m, want)
+
+
+def _assert_reads_alike(data: ModelData, m: pyo.ConcreteModel, want: Matrix) -> None:
+    """The model a Session solves from arrays (models.build.lite) reads as the Pyomo
+    model does wherever the solve reads it: its rows' names, which rows are active and
+    which have parameters for bounds (and their values), its objectives and the one
+    active, the columns' fixed values."""
+    matrix, lite_model = lite(data)
+    assert [r.name for r in lite_model.rows] == [c.name for c in want.rows]
+    assert [r.active for r in lite_model.rows] == [c.active for c in want.rows]
+    mutable = [not (is_constant(c.lower) and is_constant(c.upper)) for c in want.rows]
+    assert [not (is_constant(r.lower) and is_constant(r.upper))
+            for r in lite_model.rows] == mutable
+    assert [(r.lb, r.ub) for r, flag in zip(lite_model.rows, mutable, strict=True) if flag] \
+        == [(c.lb, c.ub) for c, flag in zip(want.rows, mutable, strict=True) if flag]
+    objectives = list(m.component_data_objects(pyo.Objective))
+    assert [(o.name, o.active) for o in lite_model.component_data_objects(pyo.Objective)] \
+        == [(o.name, o.active) for o in objectives]
+    assert [c.value if c.fixed else None for c in lite_model.columns] == [
+        v.value if v.fixed else None for v in want.columns]
+    assert np.array_equal(matrix.matrix.value, want.value)
 
 
 def _data(loadout: Loadout) -> ModelData:
@@ -144,18 +168,20 @@ def test_a_probe_moves_the_arrays_without_building_and_answers_as_a_cold_solve(
 def test_a_probe_that_moves_the_shape_builds_the_model_anew(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Other nonzeros in the same rows (a lag) load HiGHS cold from the arrays; a row
-    that appears (a spend cap where none was) builds the Pyomo model anew."""
+    that appears (a spend cap where none was) makes the model anew, from the arrays:
+    no Pyomo model is built either way."""
     loadout = load_scenario(ROOT / "configs" / "pakistan_it_exports_3yr.yaml")
     s = loadout.scenario
     lid = next(lid for lid, lv in s.levers.items() if lv.lag == 1)
     session = Session(loadout)
     session.solve()
     seen = _counting(monkeypatch)
-    for moved, builds in ((_lever(s, lid, lag=0), 0), (_lever(s, lid, max_spend=5e8), 1),
-                          (s, 1)):
-        before = len(seen)
+    for moved, anew in ((_lever(s, lid, lag=0), False), (_lever(s, lid, max_spend=5e8), True),
+                        (s, True)):
+        model = session.model
         warm = session.probe(moved)
-        assert len(seen) - before == builds
+        assert not seen
+        assert (session.model is not model) == anew
         assert session.solvers.instances >= 1
         cold = _cold(loadout, moved).solve(diagnose=False)
         assert warm.status == cold.status == "optimal"

@@ -41,7 +41,7 @@ def test_the_two_lists_do_not_overlap() -> None:
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_every_family_has_a_provenance(path: Path) -> None:
     session = Session(load_scenario(path))
-    m = session.model
+    m = session.current_model()
     families = {c.local_name for c in m.component_objects((pyo.Constraint, pyo.Var))}
     assert families <= LIMIT_FAMILIES | STRUCTURE, families - LIMIT_FAMILIES - STRUCTURE
     s = session.loadout.scenario

@@ -12,9 +12,10 @@ from typing import Any, Literal
 
 import pyomo.core as pyo
 
-from models.build import arrays, build, use_objective
+from models.build import build, lite, use_objective
 from models.compile import Matrix
 from models.data import ModelData
+from models.sink import Arrays, LiteModel
 from optimizer.errors import OutOfTime, ScenarioError, SolverError
 from optimizer.numbers import clean, round_step
 from optimizer.plan.check import Plan, binding, limits_on_exports, paths, violations
@@ -212,13 +213,20 @@ class Session:
             # (confidence, draws): reach the target in that share of the samples
             self.data = replace(self.data, chance=chance_data(s, self.scaling, chance[1],
                                                               chance[0]))
-        self.model = build(self.data)
+        # the model as the solve reads it, from the families' arrays with no Pyomo
+        # model (at 1,000 levers building one took longer than HiGHS's solve): the
+        # Pyomo model is built only for a question that adds rows to it or writes
+        # it (current_model)
+        arrays, model = lite(self.data)
+        self._arrays: Arrays = arrays
+        self.model: pyo.ConcreteModel | LiteModel = model
         self._handles: _Handles | None = None
         self.built_from = self.data
-        """The data the Pyomo model's coefficients and constant bounds come from: a
+        """The data the model's coefficients and constant bounds come from: a
         rebase with the same shape moves the arrays HiGHS holds, not the model."""
         self.solvers = Solvers(options or SolverOptions())
         self.solvers.sample_mip = self.chance
+        self.solvers.rebase(self.model, self._arrays.matrix, self._arrays.per_column)
         self.build_seconds = time.perf_counter() - start
 
     @property
@@ -242,6 +250,9 @@ class Session:
         twin = copy.copy(self)
         twin.solvers = Solvers(self.solvers.options)
         twin.solvers.sample_mip = self.chance
+        if isinstance(self.model, LiteModel):
+            # (a model of arrays alone: its solvers load the arrays, not a compile)
+            twin.solvers.rebase(self.model, self._arrays.matrix, self._arrays.per_column)
         return twin
 
     def rebase(self, s: Scenario) -> int:
@@ -259,12 +270,15 @@ class Session:
         data, scaling = model_data(s, self.loadout.file, self.scaling.scales)
         self.loadout = replace(self.loadout, scenario=s)
         self.data, self.scaling = data, scaling
-        new = arrays(data)
+        new, model = lite(data)
         handles = self._shape()
         if new.col_keys == handles.col_keys and new.row_keys == handles.row_keys:
             matrix = new.bound(handles.columns, handles.rows)
+            self._arrays = new
             return self.solvers.rebase(self.model, matrix, new.per_column)
-        return self._build()
+        # another shape: the new arrays' own model, loaded cold
+        self._arrays, self.model, self.built_from, self._handles = new, model, data, None
+        return self.solvers.rebase(model, new.matrix, new.per_column)
 
     def _build(self) -> int:
         """The Pyomo model built anew from the session's data, handed to the solvers."""
@@ -274,8 +288,12 @@ class Session:
         return self.solvers.rebase(self.model)
 
     def _shape(self) -> _Handles:
-        """The Pyomo model's columns and rows, in the solver's order, with the family
-        and index of each (what models.sink.Arrays names them by)."""
+        """The model's columns and rows, in the solver's order, with the family and
+        index of each (what models.sink.Arrays names them by)."""
+        if self._handles is None and isinstance(self.model, LiteModel):
+            arrays = self._arrays
+            self._handles = _Handles(self.model.columns, self.model.rows, arrays.col_keys,
+                                     arrays.row_keys)
         if self._handles is None:
             m = self.model
             columns = list(m.component_data_objects(pyo.Var, descend_into=True))
@@ -287,10 +305,12 @@ class Session:
         return self._handles
 
     def current_model(self) -> pyo.ConcreteModel:
-        """The Pyomo model with the session's own coefficients (built anew when a
-        rebase moved only the arrays): for what compiles the model itself."""
-        if self.built_from is not self.data:
+        """The Pyomo model with the session's own coefficients (built when the session
+        solves from arrays alone, or anew when a rebase moved only the arrays): for
+        what adds rows to the model or writes it."""
+        if isinstance(self.model, LiteModel) or self.built_from is not self.data:
             self._build()
+        assert not isinstance(self.model, LiteModel)
         return self.model
 
     def probe(self, s: Scenario, screen: bool = False) -> Result:
@@ -524,7 +544,7 @@ class Session:
         if self.chance:
             raise ValueError("a chance-constrained session's model is not written")
         s = self.loadout.scenario
-        m = self.model
+        m = self.current_model()  # the Pyomo model is what is written
         self.run_for(s)
         needed = m.needed.value
         if s.objective == "max_exports":

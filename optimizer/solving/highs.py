@@ -369,8 +369,16 @@ class Highs:
         lp.col_cost_ = np.zeros(len(matrix.columns))
         lp.col_lower_ = matrix.col_lower
         lp.col_upper_ = matrix.col_upper
-        lp.row_lower_ = matrix.row_lower
-        lp.row_upper_ = matrix.row_upper
+        active = np.array([con.active for con in matrix.rows], dtype=bool)
+        if self._from_arrays and not active.all():
+            # the arrays hold each row's bounds as built: a row switched off since (the
+            # milestones, set aside while the most exports in one period are sought by
+            # an instance made for it) is free until it is switched on again
+            lp.row_lower_ = np.where(active, matrix.row_lower, -np.inf)
+            lp.row_upper_ = np.where(active, matrix.row_upper, np.inf)
+        else:
+            lp.row_lower_ = matrix.row_lower
+            lp.row_upper_ = matrix.row_upper
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.start_ = matrix.start
         lp.a_matrix_.index_ = matrix.index
@@ -390,7 +398,7 @@ class Highs:
             i for i, con in enumerate(matrix.rows)
             if not (is_constant(con.lower) and is_constant(con.upper))
         ]
-        self._active = np.array([con.active for con in matrix.rows], dtype=bool)
+        self._active = active
         self._held = {}
         self._objectives = list(m.component_data_objects(pyo.Objective))
         self._objective = None
