@@ -12,9 +12,10 @@ alone: every MIP the stability ranges solve, solved again by a bare highspy
 loop on the same matrices with HiGHS's default options (a floor no engine goes
 far under without fewer probes).
 
-The one-process run also counts the Pyomo models built and the probes that
-moved only HiGHS's arrays (models.build.arrays; before commit "arrays", each
-of the stability ranges' 144 probes built one: 0.86 s of its 4.3 s).
+The one-process run also counts the Pyomo models built (only the room's
+question builds one now) and the models built as arrays alone (models.build.lite:
+each session's, and each probe's; before commit "arrays", each of the stability
+ranges' 144 probes built a Pyomo model: 0.86 s of its 4.3 s).
 
     python scripts/bench_explain.py [--repeat 3] [--reference COMMIT | --no-reference]
 """
@@ -71,21 +72,21 @@ def builds() -> tuple[dict[str, int], object]:
     """Counters of Pyomo builds and array rebases in this process, and an undo."""
     import optimizer.solving.engine as engine
 
-    counts = {"pyomo builds": 0, "array rebases": 0}
-    real_build, real_arrays = engine.build, engine.arrays
+    counts = {"pyomo builds": 0, "array builds": 0}
+    real_build, real_lite = engine.build, engine.lite
 
     def build(data: object) -> object:
         counts["pyomo builds"] += 1
         return real_build(data)  # type: ignore[arg-type]
 
-    def arrays(data: object) -> object:
-        counts["array rebases"] += 1
-        return real_arrays(data)  # type: ignore[arg-type]
+    def lite(data: object) -> object:
+        counts["array builds"] += 1
+        return real_lite(data)  # type: ignore[arg-type]
 
-    engine.build, engine.arrays = build, arrays  # type: ignore[assignment]
+    engine.build, engine.lite = build, lite  # type: ignore[assignment]
 
     def undo() -> None:
-        engine.build, engine.arrays = real_build, real_arrays
+        engine.build, engine.lite = real_build, real_lite
 
     return counts, undo
 
@@ -114,7 +115,8 @@ def sections(workers: int | None) -> dict[str, float]:
 
 def highs_floor() -> tuple[int, float]:
     """(MIPs, seconds): every model the stability ranges hand HiGHS, solved again
-    by highspy alone from the same arrays, cold, with the engine's options."""
+    by highspy alone from the same arrays, cold, with HiGHS's default options (the
+    recorded model carries none)."""
     import highspy
 
     import optimizer.solving.highs as engine_highs
