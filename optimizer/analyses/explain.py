@@ -405,9 +405,8 @@ def explain(
             elif section == "binding":
                 searches[section] = worth_tasks(loadout, result, options)
             else:
-                moved = tornado_search(loadout, options, share)
-                searches[section] = Tasks(moved.tasks, moved.run, moved.assemble)
-                unmoved = tuple(moved.unmoved)
+                searches[section], alone = tornado_search(loadout, options, share)
+                unmoved = tuple(alone)
         except OutOfTime:
             unfinished.append(section)
     tasks = sum(search.count for search in searches.values())

@@ -43,6 +43,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from optimizer.analyses.limits import _lever, _objective
+from optimizer.analyses.tasks import Tasks, run_alone
 from optimizer.errors import ScenarioError
 from optimizer.results import Swing, Unmoved
 from optimizer.scenario import Loadout, consistency_problems, join_path
@@ -297,18 +298,10 @@ def _sampling(s: Scenario, leave: Callable[[str, float | None, str], None]) -> N
         leave(f"uncertainty.correlations[{i}].rho", c.rho, why)
 
 
-@dataclass(frozen=True)
-class Search:
-    """The tornado's probes as independent tasks (one move each), how their answers
-    make it, and what it leaves alone."""
-
-    tasks: int
-    run: Callable[[int], Any]
-    assemble: Callable[[Sequence[Any]], list[Swing]]
-    unmoved: list[Unmoved]
-
-
-def search(loadout: Loadout, options: SolverOptions | None, share: float) -> Search:
+def search(loadout: Loadout, options: SolverOptions | None, share: float
+           ) -> tuple[Tasks[list[Swing]], list[Unmoved]]:
+    """The tornado's probes as independent tasks (one move each), and what it leaves
+    alone."""
     from optimizer.solving.engine import Session
 
     s = loadout.scenario
@@ -335,7 +328,7 @@ def search(loadout: Loadout, options: SolverOptions | None, share: float) -> Sea
         out.sort(key=lambda w: -w.swing if math.isfinite(w.swing) else -math.inf)
         return out
 
-    return Search(len(found), both_ways, assemble, alone)
+    return Tasks(len(found), both_ways, assemble), alone
 
 
 def tornado(loadout: Loadout, options: SolverOptions | None = None, share: float = 0.2,
@@ -343,10 +336,7 @@ def tornado(loadout: Loadout, options: SolverOptions | None = None, share: float
     """Each parameter moved by -share and +share alone (see ``moves``), re-solved;
     largest swing in the objective first. The re-solves run side by side in
     ``workers`` processes (see optimizer.solving.forked)."""
-    from optimizer.solving.forked import forked_map
-
-    found = search(loadout, options, share)
-    return found.assemble(forked_map(found.run, found.tasks, workers))
+    return run_alone(search(loadout, options, share)[0], workers)
 
 
 def unmoved(loadout: Loadout, share: float = 0.2) -> list[Unmoved]:
