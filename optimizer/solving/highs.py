@@ -32,6 +32,7 @@ from pyomo.core.expr.numvalue import is_constant
 from models.compile import Matrix, bounds_of, compile_model
 from optimizer.errors import OutOfTime, SolverError
 from optimizer.solving.options import SolverOptions
+from optimizer.solving.samples import Narrowed, SampleRows, narrow, sample_rows
 
 STRICT = 1e-9
 STRICT_TOLERANCES = {  # option: HiGHS's default
@@ -334,7 +335,11 @@ class Highs:
         heuristics (see _lean): an analysis's probe."""
         self.sample_mip = False
         """True: the model is a chance-constrained MIP, solved with SAMPLE_MIP's
-        options (set before the model is loaded)."""
+        options (set before the model is loaded) and narrowed before each solve that
+        asks for the cheapest plan reaching k samples (optimizer.solving.samples)."""
+        self._samples: SampleRows | None = None
+        self.narrowed: Narrowed | None = None
+        """What the last narrowing did (samples fixed, the first plan's cost)."""
 
     def version(self) -> str:
         return version()
@@ -350,19 +355,10 @@ class Highs:
         self._from_arrays = matrix is not None
         if matrix is None:
             matrix = compile_model(m)
-        with open(os.devnull, "w") as sink, stdout_to(sink.fileno()):
-            h = highspy.Highs()  # prints a banner on construction
-        for check in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
-            check.subscribe(_stop_if_asked)
+        h = self._instance()
         opts = self.options
-        for name, value in (("output_flag", False), ("threads", opts.threads),
-                            ("random_seed", opts.seed), ("mip_rel_gap", opts.mip_gap)):
-            h.setOptionValue(name, value)
         if opts.time_limit is not None:
             h.setOptionValue("time_limit", float(opts.time_limit))
-        if self.sample_mip:
-            for name, value in SAMPLE_MIP.items():
-                h.setOptionValue(name, value)
         lp = highspy.HighsLp()
         lp.num_col_ = len(matrix.columns)
         lp.num_row_ = len(matrix.rows)
@@ -403,6 +399,35 @@ class Highs:
         self._objectives = list(m.component_data_objects(pyo.Objective))
         self._objective = None
         self._columns_data(m, matrix, per_column)
+        self._samples = sample_rows(m, matrix) if self.sample_mip else None
+
+    def _instance(self) -> highspy.Highs:
+        """An empty HiGHS with this instance's options, quiet, stopped by Ctrl-C."""
+        with open(os.devnull, "w") as sink, stdout_to(sink.fileno()):
+            h = highspy.Highs()  # prints a banner on construction
+        for check in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+            check.subscribe(_stop_if_asked)
+        opts = self.options
+        for name, value in (("output_flag", False), ("threads", opts.threads),
+                            ("random_seed", opts.seed), ("mip_rel_gap", opts.mip_gap)):
+            h.setOptionValue(name, value)
+        if self.sample_mip:
+            for name, value in SAMPLE_MIP.items():
+                h.setOptionValue(name, value)
+        return h
+
+    def _narrow(self) -> Narrowed | None:
+        """A chance-constrained MIP whose plan must reach k samples at least cost:
+        narrowed before it runs (optimizer.solving.samples), to be undone after."""
+        m, h = self._model, self._h
+        if self._samples is None or h is None or m is None or not m.enough.active or (
+                self._objective == "most_reached"):
+            return None
+        k = int(round(float(pyo.value(m.required))))
+        with _interruptible(), _quiet():
+            self.narrowed = narrow(h, self._samples, self.matrix, self._implied, k,
+                                   self._instance)
+        return self.narrowed
 
     def _columns_data(self, m: pyo.ConcreteModel, matrix: Matrix,
                       per_column: PerColumn | None) -> None:
@@ -1155,6 +1180,18 @@ class Highs:
             self._hold_below(con, value)
         if start:
             self._start()
+        narrowed = self._narrow()
+        try:
+            return self._solved(began, polish, duals_of)
+        finally:
+            if narrowed is not None:
+                narrowed.undo(h)
+
+    def _solved(self, began: float, polish: bool, duals_of: Sequence[pyo.Constraint]
+                ) -> Outcome:
+        """solve() from its run on: the Outcome, the plan loaded into the model."""
+        h = self._h
+        assert h is not None
         model_status = self._run()
         if classify(model_status, False) is Status.ERROR:
             # a warm start can leave HiGHS lost ("Unknown"): once more from scratch
