@@ -81,9 +81,11 @@ def _case(tmp_path: Path, seed: int) -> Path:
     return path
 
 
-def _independent(s: object, draws: dict[str, np.ndarray], k: int) -> tuple[float, np.ndarray]:
+def _independent(s: object, draws: dict[str, np.ndarray], k: int | None
+                 ) -> tuple[float, np.ndarray]:
     """The plain SAA built separately: min sum cost_l x_l, x_l <= max_units (a integer),
-    sum_l y_lj x_l >= target h_j, sum_j h_j >= k, h binary; (cost, plan)."""
+    sum_l y_lj x_l >= target h_j, sum_j h_j >= k, h binary; (cost, plan). k None:
+    (the most samples any plan reaches, its plan)."""
     levers = s.levers  # type: ignore[attr-defined]
     n = len(next(iter(draws.values())))
     ids = ["a", "b", "c"]
@@ -92,6 +94,9 @@ def _independent(s: object, draws: dict[str, np.ndarray], k: int) -> tuple[float
                          for i in ids])
     need = float(s.target.exports)  # type: ignore[attr-defined]
     cost = np.concatenate([[float(levers[i].unit_cost) for i in ids], np.zeros(n)])
+    if k is None:
+        cost = np.concatenate([np.zeros(3), -np.ones(n)])
+        k = 0
     rows = np.zeros((n + 1, n + 3))
     rows[:n, :3] = y
     rows[:n, 3:] = -need * np.eye(n)
@@ -104,7 +109,7 @@ def _independent(s: object, draws: dict[str, np.ndarray], k: int) -> tuple[float
                options={"mip_rel_gap": 1e-9})
     if got.status != 0:
         return np.inf, np.zeros(3)
-    return float(got.fun), got.x[:3]
+    return (float(got.fun) if cost[3:].max() == 0 else -round(got.fun)), got.x[:3]
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -115,13 +120,17 @@ def test_narrowed_optimum_is_the_plain_saa_milp(tmp_path: Path, seed: int) -> No
     draws = scenario_draws(s, n, s.uncertainty.seed)
     session = Session(loadout, chance=(0.5, draws))
     narrowed = 0
-    for share in (0.3, 0.5, 0.8, 0.95):
-        k = max(1, round(share * n))
+    most = int(_independent(s, draws, None)[0])
+    # (at the most samples any plan reaches, and one past it, the cheapest relaxed
+    # plan's ranking often names samples no plan reaches together: the first plan's
+    # other paths run)
+    for k in sorted({max(1, round(share * n)) for share in (0.3, 0.5, 0.8)}
+                    | {most, most - 1, most + 1} - {0, n + 1}):
         want, plan = _independent(s, draws, k)
         session.require_samples(k)
         r = session.solve(diagnose=False)
         highs = session.solvers.for_model(session.model)
-        assert highs.narrowed is not None  # the narrowing ran
+        assert (highs.narrowed is not None) == (k <= n)  # the narrowing ran
         if not np.isfinite(want):
             assert r.status == "infeasible"
             continue
@@ -148,3 +157,46 @@ def test_floors_hold_at_the_independent_optimum(tmp_path: Path) -> None:
         floors = _floors(y, upper, need, k)
         assert (y @ plan >= np.minimum(floors, need) - 1e-7).all()
         assert (floors > 0).any()
+
+
+def test_three_year_points_narrowed_and_plain_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the shipped three-year scenario at 80% (the cheapest relaxed plan's ranking
+    # names samples no plan reaches together: the first plan comes from the relaxed
+    # plan reaching the most) and at 90% (out of reach: the floors leave no relaxed
+    # plan, so no first plan): the narrowed solve and HiGHS on the model as built agree
+    import optimizer.solving.highs as highs_module
+    from optimizer.solving import samples
+
+    loadout = load_scenario(Path(__file__).resolve().parents[1]
+                            / "configs/pakistan_it_exports_3yr.yaml")
+    s = loadout.scenario
+    draws = scenario_draws(s, 1000, s.uncertainty.seed)
+    paths: list[str] = []
+    first_plan = samples._first_plan
+
+    def spy(*args: object, **kw: object) -> object:
+        got = first_plan(*args, **kw)  # type: ignore[arg-type]
+        paths.append("found" if got is not None else "none")
+        return got
+
+    monkeypatch.setattr(samples, "_first_plan", spy)
+    narrowed = Session(loadout, chance=(0.5, draws))
+    got = {}
+    for k in (800, 900):
+        narrowed.require_samples(k)
+        r = narrowed.solve(diagnose=False)
+        got[k] = (r.status, r.discounted_cost)
+    assert got[800][0] == "optimal" and got[900][0] == "infeasible"
+    # (90%: the MIP called infeasible is solved again without presolve to confirm it)
+    assert paths[0] == "found" and set(paths[1:]) == {"none"}
+    assert narrowed.most_samples_reached() == 804
+    monkeypatch.setattr(highs_module, "narrow", lambda *args, **kw: None)
+    plain = Session(loadout, chance=(0.5, draws))
+    for k in (800, 900):
+        plain.require_samples(k)
+        r = plain.solve(diagnose=False)
+        assert plain.solvers.for_model(plain.model).narrowed is None
+        assert r.status == got[k][0]
+        if got[k][1] is not None:
+            assert r.discounted_cost == pytest.approx(got[k][1], rel=1e-9)
+    assert plain.most_samples_reached() == 804

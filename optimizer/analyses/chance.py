@@ -136,7 +136,7 @@ def chance_sweep(loadout: Loadout, confidences: Sequence[float],
                  fresh_samples)
     # built before the fork, so no task builds it again: the first model and the first
     # fresh sample, which every confidence uses
-    runs.session(runs.first)
+    runs.session(runs.first)[0].prime_samples()
     runs.fresh_draws(0)
     levels = list(confidences)
 

@@ -564,6 +564,14 @@ class Session:
             raise ValueError("require_samples needs a chance-constrained session")
         self.model.required.set_value(float(n))
 
+    def prime_samples(self) -> None:
+        """A chance-constrained session: what every solve of its model (and of its
+        spawned twins') works out first before narrowing it, worked out now
+        (optimizer.solving.samples.prime): before the confidences fork."""
+        if not self.chance:
+            raise ValueError("prime_samples needs a chance-constrained session")
+        self.solvers.for_model(self.model).prime_samples(self.model)
+
     def most_samples_reached(self) -> int | None:
         """A chance-constrained session: the most samples any plan reaches the target
         in, whatever it costs (None when HiGHS proves no answer)."""

@@ -32,7 +32,7 @@ from pyomo.core.expr.numvalue import is_constant
 from models.compile import Matrix, bounds_of, compile_model
 from optimizer.errors import OutOfTime, SolverError
 from optimizer.solving.options import SolverOptions
-from optimizer.solving.samples import Narrowed, SampleRows, narrow, sample_rows
+from optimizer.solving.samples import Narrowed, SampleRows, narrow, prime, sample_rows
 
 STRICT = 1e-9
 STRICT_TOLERANCES = {  # option: HiGHS's default
@@ -401,8 +401,9 @@ class Highs:
         self._columns_data(m, matrix, per_column)
         self._samples = sample_rows(m, matrix) if self.sample_mip else None
 
-    def _instance(self) -> highspy.Highs:
-        """An empty HiGHS with this instance's options, quiet, stopped by Ctrl-C."""
+    def _instance(self, lean: bool = False) -> highspy.Highs:
+        """An empty HiGHS with this instance's options, quiet, stopped by Ctrl-C;
+        ``lean``: without primal heuristics (LEAN)."""
         with open(os.devnull, "w") as sink, stdout_to(sink.fileno()):
             h = highspy.Highs()  # prints a banner on construction
         for check in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
@@ -411,23 +412,34 @@ class Highs:
         for name, value in (("output_flag", False), ("threads", opts.threads),
                             ("random_seed", opts.seed), ("mip_rel_gap", opts.mip_gap)):
             h.setOptionValue(name, value)
-        if self.sample_mip:
-            for name, value in SAMPLE_MIP.items():
-                h.setOptionValue(name, value)
+        for name, value in (SAMPLE_MIP.items() if self.sample_mip else ()):
+            h.setOptionValue(name, value)
+        for name, value in (LEAN.items() if lean else ()):
+            h.setOptionValue(name, value)
         return h
 
     def _narrow(self) -> Narrowed | None:
         """A chance-constrained MIP whose plan must reach k samples at least cost:
         narrowed before it runs (optimizer.solving.samples), to be undone after."""
         m, h = self._model, self._h
+        self.narrowed = None
         if self._samples is None or h is None or m is None or not m.enough.active or (
-                self._objective == "most_reached"):
-            return None
+                self._objective != "cost_objective"):
+            return None  # (steps 2 and 3 price plans by the cost they minimise)
         k = int(round(float(pyo.value(m.required))))
         with _interruptible(), _quiet():
             self.narrowed = narrow(h, self._samples, self.matrix, self._implied, k,
                                    self._instance)
         return self.narrowed
+
+    def prime_samples(self, m: pyo.ConcreteModel) -> None:
+        """A chance-constrained MIP: what each narrowing of ``m`` asks first, worked
+        out now (samples.prime), before the confidences fork."""
+        if m is not self._model:
+            self._load(m)
+        self._sync()
+        if self._samples is not None and self._h is not None:
+            prime(self._h, self._samples, self.matrix, self._implied)
 
     def _columns_data(self, m: pyo.ConcreteModel, matrix: Matrix,
                       per_column: PerColumn | None) -> None:

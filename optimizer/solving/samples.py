@@ -84,6 +84,8 @@ class Narrowed:
     fixed_on: int
     fixed_off: int
     first_plan: float | None
+    rows_off: int = 0
+    """Sample rows switched off for the solve (they hold no plan back)."""
 
     def undo(self, h: highspy.Highs) -> None:
         for row, col, value in self.coefficients:
@@ -95,7 +97,7 @@ class Narrowed:
 
 
 def narrow(h: highspy.Highs, where: SampleRows, matrix: Matrix, implied: np.ndarray,
-           k: int, fresh: Callable[[], highspy.Highs]) -> Narrowed | None:
+           k: int, fresh: Callable[[bool], highspy.Highs]) -> Narrowed | None:
     """Narrow ``h`` (loaded, its objective the cost to minimise) for a plan reaching
     ``k`` samples; None where the model is not of the form the steps need (nothing
     changed then). ``implied``: an upper bound per column that no plan exceeds;
@@ -105,17 +107,10 @@ def narrow(h: highspy.Highs, where: SampleRows, matrix: Matrix, implied: np.ndar
         return None
     lp = h.getLp()
     col_lower, col_upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
-    row_lower, row_upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
-    block = _block(where, matrix)
-    if block is None:
+    question = _question(lp, where, matrix, implied)
+    if question is None:
         return None
-    cols, a, need = block
-    if ((col_lower[cols] < 0).any() or (row_lower[where.rows] != 0).any()
-            or np.isfinite(row_upper[where.rows]).any()
-            or not np.isfinite(row_lower[where.enough])):
-        return None
-    upper = np.minimum(np.minimum(col_upper, implied), _row_caps(matrix, row_lower, row_upper,
-                                                                 col_lower))[cols]
+    cols, a, need, upper = question
     floors = _floors(a, upper, need, k)
     on = floors >= need
     floors = np.minimum(floors, need)
@@ -140,6 +135,16 @@ def narrow(h: highspy.Highs, where: SampleRows, matrix: Matrix, implied: np.ndar
     off = _beyond(h, where, cols, a, need, on, plan, cost, fresh)
     done.fixed_off = int(off.sum())
     h.changeColsBounds(n, where.reached, lower, np.where(off, 0.0, saved_upper))
+    # rows that hold no plan back, switched off while HiGHS runs (its cut loop works
+    # through every row, 1.7 s of 1.9 at 50%): a sample fixed to 0 keeps only its
+    # floor, which every plan reaching k samples meets anyway; a sample every plan
+    # reaches whose yields are all at least another such sample's is reached when
+    # that one is
+    idle = off | _dominated(a, on)
+    rows = where.rows[idle]
+    h.changeRowsBounds(len(rows), rows, np.full(len(rows), -np.inf),  # type: ignore[attr-defined]
+                       np.full(len(rows), np.inf))
+    done.rows_off = len(rows)
     start = highspy.HighsSolution()
     start.col_value = plan.tolist()
     start.value_valid = True
@@ -147,25 +152,71 @@ def narrow(h: highspy.Highs, where: SampleRows, matrix: Matrix, implied: np.ndar
     return done
 
 
+def prime(h: highspy.Highs, where: SampleRows, matrix: Matrix, implied: np.ndarray) -> None:
+    """Work out, once, what every later narrow() of this model asks first (the pairwise
+    bounds of _pairwise, whatever k): before the confidences fork, so that no
+    process works it out again."""
+    question = _question(h.getLp(), where, matrix, implied)
+    if question is not None:
+        _pairwise(question[1], question[3], question[2])
+
+
+def _question(lp: highspy.HighsLp, where: SampleRows, matrix: Matrix, implied: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray] | None:
+    """(the columns the sample rows share, a[j, c], T, an upper bound per column no
+    plan exceeds) of the model ``lp`` holds; None when it is not of the form the
+    steps need (a_j >= 0, x >= 0, rows a_j . x - T h_j >= 0, a row sum h >= k)."""
+    col_lower, col_upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+    row_lower, row_upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    block = _block(where, matrix)
+    if block is None:
+        return None
+    cols, a, need = block
+    if ((col_lower[cols] < 0).any() or (row_lower[where.rows] != 0).any()
+            or np.isfinite(row_upper[where.rows]).any()
+            or not np.isfinite(row_lower[where.enough])):
+        return None
+    upper = np.minimum(np.minimum(col_upper, implied), _row_caps(matrix, row_lower, row_upper,
+                                                                 col_lower))[cols]
+    return cols, a, need, upper
+
+
+def _dominated(a: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Per sample, True where it is in ``among`` and its yields are all at least those
+    of another sample in ``among`` (of two equal ones, the later)."""
+    out = np.zeros(len(a), dtype=bool)
+    members = np.flatnonzero(among)
+    for p, j in enumerate(members):
+        others = np.delete(members, p)
+        weaker = (a[others] <= a[j]).all(axis=1)
+        # (equal yields: only the later one goes, so one of them stays)
+        equal = (a[others] == a[j]).all(axis=1)
+        if (weaker & ~(equal & (others > j))).any():
+            out[j] = True
+    return out
+
+
 def _block(where: SampleRows, matrix: Matrix
            ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """(the columns the sample rows share, a[j, c] >= 0 per sample and column, T), or
     None when the rows are not a_j . x - T h_j with a_j >= 0 and one T."""
     start, index, value = matrix.start, matrix.index, matrix.value
-    entries = [(index[start[r]:start[r + 1]], value[start[r]:start[r + 1]])
-               for r in where.rows]
-    cols = np.unique(np.concatenate([i for i, _ in entries]))
-    cols = cols[~np.isin(cols, where.reached)]
-    at = {int(c): p for p, c in enumerate(cols)}
-    a = np.zeros((len(entries), len(cols)))
-    needs = np.empty(len(entries))
-    for j, (idx, val) in enumerate(entries):
-        own = idx == where.reached[j]
-        if own.sum() != 1 or np.isin(idx[~own], where.reached).any():
-            return None
-        needs[j] = -val[own][0]
-        for c, v in zip(idx[~own], val[~own], strict=True):
-            a[j, at[int(c)]] += v
+    lengths = start[where.rows + 1] - start[where.rows]
+    at = np.repeat(start[where.rows], lengths) + (
+        np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths))
+    sample = np.repeat(np.arange(len(where.rows)), lengths)
+    col, val = index[at], value[at]
+    own = col == where.reached[sample]
+    if np.bincount(sample[own], minlength=len(where.rows)).max(initial=0) != 1 or (
+            own.sum() != len(where.rows)):
+        return None
+    others = ~own
+    if np.isin(col[others], where.reached).any():
+        return None
+    needs = -val[own]
+    cols, place = np.unique(col[others], return_inverse=True)
+    a = np.zeros((len(where.rows), len(cols)))
+    np.add.at(a, (sample[others], place), val[others])
     need = float(needs[0])
     if need <= 0 or not np.all(needs == need) or (a < 0).any():
         return None
@@ -186,16 +237,33 @@ def _row_caps(matrix: Matrix, row_lower: np.ndarray, row_upper: np.ndarray,
 
 
 def _floors(a: np.ndarray, upper: np.ndarray, need: float, k: int) -> np.ndarray:
-    """L_j: the k-th smallest over i of m_ji = min a_j . x s.t. a_i . x >= need,
-    0 <= x <= upper (greedy by the ratio a_jc / a_ic; inf where sample i cannot be
-    reached at all), lowered by FLOOR_SLACK of need. Columns with the same
-    coefficients in every sample are one column of their summed capacity."""
+    """L_j: the k-th smallest over i of m_ji (see _pairwise), lowered by FLOOR_SLACK
+    of need (inf where fewer than k samples can be reached at all)."""
+    m = _pairwise(a, upper, need)
+    floors = np.partition(m, k - 1, axis=1)[:, k - 1]
+    return np.where(np.isfinite(floors), floors - FLOOR_SLACK * need, np.inf)
+
+
+_PAIRWISE: dict[bytes, np.ndarray] = {}
+"""_pairwise's answers by their question (a few, one per chance model): a model primed
+before the confidences fork (Highs.prime_samples) hands them its matrix."""
+
+
+def _pairwise(a: np.ndarray, upper: np.ndarray, need: float) -> np.ndarray:
+    """m[j, i] = min a_j . x s.t. a_i . x >= need, 0 <= x <= upper: greedy by the
+    ratio a_jc / a_ic (a bounded fractional knapsack); inf where sample i cannot be
+    reached at all. Columns with the same coefficients in every sample are one
+    column of their summed capacity."""
+    key = b"".join((a.tobytes(), upper.tobytes(), np.float64(need).tobytes(),
+                    np.int64(a.shape[1]).tobytes()))
+    if key in _PAIRWISE:
+        return _PAIRWISE[key]
     merged, inverse = np.unique(a.T, axis=0, return_inverse=True)
     w = merged.T  # samples x merged columns
     cap = np.zeros(w.shape[1])
     np.add.at(cap, inverse.ravel(), upper)
     n, width = w.shape
-    floors = np.empty(n)
+    out = np.empty((n, n))
     chunk = max(1, 2_000_000 // max(n * width, 1))
     with np.errstate(divide="ignore", invalid="ignore"):
         room = np.where(w > 0, w * cap, 0.0)  # a_ic u_c: what column c adds to a_i . x
@@ -214,8 +282,11 @@ def _floors(a: np.ndarray, upper: np.ndarray, need: float, k: int) -> np.ndarray
             use = np.minimum(take, np.clip(need - before, 0.0, None))
             m = np.where(use > 0, use * rate, 0.0).sum(axis=2)
             m[:, ~reachable] = np.inf
-            floors[j] = np.partition(m, k - 1, axis=1)[:, k - 1]
-    return np.where(np.isfinite(floors), floors - FLOOR_SLACK * need, np.inf)
+            out[j] = m
+    if len(_PAIRWISE) >= 4:
+        _PAIRWISE.clear()
+    _PAIRWISE[key] = out
+    return out
 
 
 def _solved(h: highspy.Highs) -> np.ndarray | None:
@@ -225,9 +296,9 @@ def _solved(h: highspy.Highs) -> np.ndarray | None:
     return np.asarray(h.getSolution().col_value)
 
 
-def _relaxed(h: highspy.Highs, fresh: Callable[[], highspy.Highs]) -> highspy.Highs:
+def _relaxed(h: highspy.Highs, fresh: Callable[[bool], highspy.Highs]) -> highspy.Highs:
     """An instance with ``h``'s model as it stands, integrality dropped."""
-    out = fresh()
+    out = fresh(False)
     out.passModel(h.getLp())
     n = out.getNumCol()
     out.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
@@ -235,44 +306,74 @@ def _relaxed(h: highspy.Highs, fresh: Callable[[], highspy.Highs]) -> highspy.Hi
 
 
 def _first_plan(h: highspy.Highs, where: SampleRows, cols: np.ndarray, a: np.ndarray,
-                need: float, k: int, on: np.ndarray, fresh: Callable[[], highspy.Highs]
+                need: float, k: int, on: np.ndarray, fresh: Callable[[bool], highspy.Highs]
                 ) -> tuple[float, np.ndarray] | None:
-    """Step 2: (cost, plan) of a plan reaching k samples, or None."""
+    """Step 2: (cost, plan) of a plan reaching k samples, or None. The rankings are
+    settled on LPs (the samples' h fixed, integrality dropped: 10 ms each), and the
+    MIP solved once on the set they settle on (90 ms); then re-ranked from the MIP's
+    plan while that makes it cheaper."""
     n = len(where.rows)
-    x = _solved(_relaxed(h, fresh))
+    relaxed = _relaxed(h, fresh)
+    x = _solved(relaxed)
     if x is None:
         return None
-    work = fresh()
+    fixed_lp = _relaxed(h, fresh)
+    work = fresh(True)  # (without primal heuristics: its MIPs have every h fixed)
     work.passModel(h.getLp())
 
-    def ranked(plan: np.ndarray) -> np.ndarray:
+    def chosen(plan: np.ndarray) -> np.ndarray:
         surplus = a @ plan[cols] - need
         surplus[on] = np.inf
-        return np.argsort(-surplus, kind="stable")
+        out = np.zeros(n)
+        out[np.argsort(-surplus, kind="stable")[:k]] = 1.0
+        return out
 
-    def with_samples(lower: np.ndarray, upper: np.ndarray) -> tuple[float, np.ndarray] | None:
-        work.changeColsBounds(n, where.reached, lower, upper)
-        plan = _solved(work)
-        return None if plan is None else (work.getInfo().objective_function_value, plan)
+    def solved(model: highspy.Highs, lower: np.ndarray, upper: np.ndarray
+               ) -> tuple[float, np.ndarray] | None:
+        model.changeColsBounds(n, where.reached, lower, upper)
+        plan = _solved(model)
+        return None if plan is None else (model.getInfo().objective_function_value, plan)
 
-    best = None
-    band = 0
-    while best is None:  # the k best required; else a band around the k-th released
-        order = ranked(x)
+    def settled(plan: np.ndarray) -> np.ndarray:
+        """The plan the LP re-rankings from ``plan`` settle on."""
+        cost = np.inf
+        for _ in range(MOST_ROUNDS):
+            c = chosen(plan)
+            got = solved(fixed_lp, c, c)
+            if got is None or got[0] >= cost - 1e-9 * max(1.0, abs(cost)):
+                break
+            cost, plan = got
+        return plan
+
+    def exactly(plan: np.ndarray) -> tuple[float, np.ndarray] | None:
+        c = chosen(plan)
+        return solved(work, c, c)
+
+    best = exactly(settled(x))
+    if best is None:
+        # the cheapest relaxed plan ranks samples no plan reaches together: rank by
+        # the relaxed plan that reaches the most instead
+        cost = np.zeros(relaxed.getNumCol())
+        cost[where.reached] = -1.0
+        relaxed.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+        relaxed.changeObjectiveSense(highspy.ObjSense.kMinimize)
+        most = _solved(relaxed)
+        best = None if most is None else exactly(settled(most))
+    band = max(n // 20, 1)
+    while best is None:  # a band of samples around the k-th left to HiGHS
+        surplus = a @ x[cols] - need
+        surplus[on] = np.inf
+        order = np.argsort(-surplus, kind="stable")
         lower, upper = np.zeros(n), np.zeros(n)
         lower[order[:max(k - band, 0)]] = 1.0
         upper[order[:k + band]] = 1.0
-        lower[on] = upper[on] = 1.0
-        best = with_samples(lower, upper)
-        if band >= n:
-            break
-        band = max(2 * band, 20, n // 20)
+        best = solved(work, np.maximum(lower, on), np.maximum(upper, on))
+        if band >= n // 4:
+            break  # (a wider band is most of the MIP itself: HiGHS searches it)
+        band = min(2 * band, n // 4)
     for _ in range(MOST_ROUNDS if best is not None else 0):
         assert best is not None
-        exact = np.zeros(n)
-        exact[ranked(best[1])[:k]] = 1.0
-        exact[on] = 1.0
-        again = with_samples(exact, exact)
+        again = exactly(best[1])
         if again is None or again[0] >= best[0] - 1e-9 * max(1.0, abs(best[0])):
             break
         best = again
@@ -281,7 +382,7 @@ def _first_plan(h: highspy.Highs, where: SampleRows, cols: np.ndarray, a: np.nda
 
 def _beyond(h: highspy.Highs, where: SampleRows, cols: np.ndarray, a: np.ndarray,
             need: float, on: np.ndarray, plan: np.ndarray, cost: float,
-            fresh: Callable[[], highspy.Highs]) -> np.ndarray:
+            fresh: Callable[[bool], highspy.Highs]) -> np.ndarray:
     """Step 3: per sample, True where no plan cheaper than ``cost`` reaches it."""
     n = len(where.rows)
     off = np.zeros(n, dtype=bool)
@@ -290,7 +391,14 @@ def _beyond(h: highspy.Highs, where: SampleRows, cols: np.ndarray, a: np.ndarray
     lp.changeRowBounds(where.enough, -np.inf, np.inf)
     lp.changeColsBounds(n, where.reached, np.zeros(n), np.zeros(n))
     limit = cost + COST_SLACK * max(1.0, abs(cost))
-    for j in np.flatnonzero(~reached & ~on):
+    # the samples nearest to reached first: a sample whose yields are all at most
+    # those of one fixed to 0 is reached only by plans reaching that one (c_j >= its
+    # c), and is fixed with no LP
+    left = np.flatnonzero(~reached & ~on)
+    for j in left[np.argsort(-(a[left] @ plan[cols]), kind="stable")]:
+        if off.any() and (a[off] >= a[j]).all(axis=1).any():
+            off[j] = True
+            continue
         col = int(where.reached[j])
         lp.changeColBounds(col, 1.0, 1.0)
         lp.run()
