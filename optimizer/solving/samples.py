@@ -52,6 +52,9 @@ COST_SLACK = 1e-7
 """A sample is fixed to 0 only where c_j exceeds U by more than this share of U."""
 MOST_ROUNDS = 10
 """The first plan's re-rankings, at most."""
+MOST_SAMPLES = 2_000
+"""Above this many samples HiGHS solves the model as built: the pairwise bounds are
+n x n (32 MB at 2,000, 512 MB at the 8,000 a guarantee may double to)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ def narrow(h: highspy.Highs, where: SampleRows, matrix: Matrix, implied: np.ndar
     changed then). ``implied``: an upper bound per column that no plan exceeds;
     ``fresh``: a HiGHS instance with the solve's options, empty."""
     n = len(where.rows)
-    if not 0 < k <= n:
+    if not 0 < k <= n or n > MOST_SAMPLES:
         return None
     lp = h.getLp()
     col_lower, col_upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
@@ -157,7 +160,7 @@ def prime(h: highspy.Highs, where: SampleRows, matrix: Matrix, implied: np.ndarr
     bounds of _pairwise, whatever k): before the confidences fork, so that no
     process works it out again."""
     question = _question(h.getLp(), where, matrix, implied)
-    if question is not None:
+    if question is not None and len(where.rows) <= MOST_SAMPLES:
         _pairwise(question[1], question[3], question[2])
 
 
