@@ -101,3 +101,11 @@ def test_unknown_row_is_refused() -> None:
     with pytest.raises(SystemExit) as exc:
         ba.main(["--only", "nonesuch"])
     assert exc.value.code == 2
+
+
+def test_large_row_without_large_is_shown_unmeasured() -> None:
+    rows = ba.run(["scale-10000", "time-limit"], ba.TINY, large=False)
+    assert [r.key for r in rows] == ["scale-10000", "scale-10000", "time-limit"]
+    assert [ba.met(r) for r in rows] == ["n/a"] * 3
+    assert [r.unit for r in rows] == ["s", "MB", "s"]
+    assert all(r.engine is None and r.direct is None for r in rows)
