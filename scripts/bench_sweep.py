@@ -28,7 +28,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 
-def _direct(loadout: object, values: list[float]) -> tuple[float, list[float | None]]:
+def cpu() -> float:
+    """CPU seconds of this process and its waited-for children."""
+    import resource
+
+    return sum(r.ru_utime + r.ru_stime for r in (
+        resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
+def _direct(loadout: object, values: list[float]) -> tuple[float, list[float | None], float]:
     """A warm highspy loop over the ceilings on the engine's own model."""
     import highspy
 
@@ -44,28 +52,28 @@ def _direct(loadout: object, values: list[float]) -> tuple[float, list[float | N
     row = highs.matrix.row_of[id(session.model.budget)]
     money = session.scaling.money
     exports = session.scaling.exports  # the objective's unit (the scales may differ)
-    start = time.perf_counter()
+    start, c0 = time.perf_counter(), cpu()
     best = []
     for v in values:
         h.changeRowBounds(row, -highspy.kHighsInf, v / money)
         h.run()
         optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         best.append(h.getInfo().objective_function_value * exports if optimal else None)
-    return time.perf_counter() - start, best
+    return time.perf_counter() - start, best, cpu() - c0
 
 
-def _engine(loadout: object, values: list[float]) -> tuple[float, list[float | None]]:
+def _engine(loadout: object, values: list[float]) -> tuple[float, list[float | None], float]:
     from optimizer.solving.engine import Session, with_goal
 
     session = Session(loadout, widest_ceiling=max(values))  # type: ignore[arg-type]
     s = loadout.scenario  # type: ignore[attr-defined]
     session.solve(with_goal(s, ceiling=values[0], objective="max_exports"), diagnose=False)
-    start = time.perf_counter()
     from optimizer.analyses.sweep import point_scenarios
 
+    start, c0 = time.perf_counter(), cpu()
     exports = [session.solve(p, diagnose=False).lever_exports
                for p in point_scenarios(loadout, "ceilings", values)]  # type: ignore[arg-type]
-    return time.perf_counter() - start, exports
+    return time.perf_counter() - start, exports, cpu() - c0
 
 
 def generated(levers: int, periods: int) -> tuple[Any, float]:
@@ -89,17 +97,19 @@ def generated(levers: int, periods: int) -> tuple[Any, float]:
 def compare(loadout: Any, top: float, points: int) -> dict[str, float]:
     """Sweep ``points`` ceilings up to ``top`` (USD), the direct loop then the engine,
     on the same machine one after the other; both must reach the same points and the
-    same exports (to 1e-6). Returns {"direct": s, "engine": s, "gap": largest
-    relative gap in exports}."""
+    same exports (to 1e-6). Returns {"direct": s, "engine": s (wall), "direct_cpu",
+    "engine_cpu" (CPU seconds, children included), "gap": largest relative gap in
+    exports}."""
     values = [top * (i + 1) / points for i in range(points)]
-    direct_s, best = _direct(loadout, values)
-    engine_s, got = _engine(loadout, values)
+    direct_s, best, direct_cpu = _direct(loadout, values)
+    engine_s, got, engine_cpu = _engine(loadout, values)
     both = [(a, b) for a, b in zip(best, got, strict=True) if a is not None]
     assert all(b is not None for _, b in both), "the engine missed a reachable point"
     assert all(b is None for a, b in zip(best, got, strict=True) if a is None)
     gap = max((abs(a - b) / max(1.0, abs(a)) for a, b in both),  # type: ignore[operator]
               default=0.0)
-    return {"direct": direct_s, "engine": engine_s, "gap": gap}
+    return {"direct": direct_s, "engine": engine_s, "direct_cpu": direct_cpu,
+            "engine_cpu": engine_cpu, "gap": gap}
 
 
 def main() -> None:
