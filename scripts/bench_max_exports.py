@@ -167,6 +167,24 @@ def engine(spec: dict[str, Any]) -> tuple[float, float, float, float, str]:
             str(result.status))
 
 
+def compare(spec: dict[str, Any], repeat: int = 1
+            ) -> tuple[tuple[float, float, float, float], tuple[float, float, float, float, str]]:
+    """Direct then the engine on ``spec``, each best of ``repeat`` by CPU; both must
+    agree on the exports and the cost (to 1e-6). Returns (direct's, engine's) tuples."""
+    d = min((direct(spec) for _ in range(repeat)), key=lambda r: r[0])
+    e = min((engine(spec) for _ in range(repeat)), key=lambda r: r[0])
+    assert abs(d[2] - e[2]) <= 1e-6 * d[2], f"exports differ: direct {d[2]}, engine {e[2]}"
+    assert abs(d[3] - e[3]) <= 1e-6 * d[3], f"cost differs: direct {d[3]}, engine {e[3]}"
+    return d, e
+
+
+def warm_up() -> None:
+    """Imports and first-call costs (Pyomo, pydantic's schemas) are not the solve's."""
+    tiny = knapsack(4, 2, 1, seed=3)
+    direct(tiny)
+    engine(tiny)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100)
@@ -183,19 +201,13 @@ def main() -> None:
     if args.only != "multi":
         cases.append((f"{args.big} items x 1 resource, 0-1 unit",
                       knapsack(args.big, 1, 1, seed=2)))
-    # imports and first-call costs (Pyomo, pydantic's schemas) are not the solve's
-    tiny = knapsack(4, 2, 1, seed=3)
-    direct(tiny)
-    engine(tiny)
+    warm_up()
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
     print("| knapsack | direct CPU (wall) | engine CPU (wall) | engine / direct | "
           "exports | cost | status |")
     print("|---|---:|---:|---:|---:|---:|---|")
     for name, spec in cases:
-        d = min((direct(spec) for _ in range(args.repeat)), key=lambda r: r[0])
-        e = min((engine(spec) for _ in range(args.repeat)), key=lambda r: r[0])
-        assert abs(d[2] - e[2]) <= 1e-6 * d[2], f"exports differ: direct {d[2]}, engine {e[2]}"
-        assert abs(d[3] - e[3]) <= 1e-6 * d[3], f"cost differs: direct {d[3]}, engine {e[3]}"
+        d, e = compare(spec, args.repeat)
         print(f"| {name} | {d[0]:.2f} s ({d[1]:.2f}) | {e[0]:.2f} s ({e[1]:.2f}) | "
               f"{e[0] / d[0]:.2f}x | {e[2]:,.0f} | {e[3]:,.0f} | {e[4]} |", flush=True)
 
