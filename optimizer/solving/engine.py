@@ -180,8 +180,8 @@ class _Run:
 
 
 def solve_scenario(loadout: Loadout, options: SolverOptions | None = None) -> Result:
-    """Solve a validated scenario and return a re-checked Result."""
-    return Session(loadout, options).solve()
+    """Solve a validated scenario and return a re-checked Result (see Session.answer)."""
+    return Session(loadout, options).answer()
 
 
 def with_goal(
@@ -381,17 +381,11 @@ class Session:
         is left; the stages after it get what is left then, and a stage that finds
         nothing left is not run. The answer is then ``limit_with_plan`` (exit 4) with
         the best plan found, and the message names each stage cut short (see
-        _cut_short). A solve that finds the limit spent before it can start (a sweep's
-        later point, an analysis's next probe) ends ``limit_without_plan``.
+        _cut_short). A solve that finds the limit spent before it can give a plan (an
+        analysis's next probe) raises TimeUp, an OutOfTime: the search is named
+        unfinished, as when --time-budget runs out; ``answer`` makes it a result.
         """
         s = scenario or self.loadout.scenario
-        try:
-            return self._solve_refitted(s, diagnose)
-        except TimeUp as exc:
-            return _no_time(self.run_for(s), exc)
-
-    def _solve_refitted(self, s: Scenario, diagnose: bool) -> Result:
-        """solve(), the limit's reporting aside."""
         try:
             result = self._solve_once(s, diagnose)
             units = None if self.chance else _refit(self, s, result)
@@ -445,6 +439,17 @@ class Session:
                            max(result.lever_exports or 0.0, dust) or self.scaling.exports * 1e3)
             result = self._again(s, diagnose, result, relax=False, units=units)
         return result
+
+    def answer(self, scenario: Scenario | None = None, diagnose: bool = True) -> Result:
+        """``solve``, for an answer a command shows (optimize's, a sweep's point, a
+        sample of simulate --reoptimize): where --time-limit was spent before a plan
+        was found (a later point; a proof of infeasibility cut short), a result
+        ``limit_without_plan`` (exit 4) that says so, not an error."""
+        s = scenario or self.loadout.scenario
+        try:
+            return self.solve(s, diagnose)
+        except TimeUp as exc:
+            return _no_time(self.run_for(s), exc)
 
     def _rebuilt(self, s: Scenario, **build: Any) -> Session:
         """A session of ``s`` on a model built anew (``build``: other units, integers
