@@ -194,12 +194,19 @@ def _isolated(work: Callable[[], T], wait: float) -> T | None:
 
 _interrupt_asked = False
 """Ctrl-C was pressed during a HiGHS run (see _interruptible)."""
+_stop_at: float | None = None
+"""time.monotonic() past which the run now under --time-limit is stopped, whatever
+HiGHS's own time limit says (see Highs._limit)."""
+OVERSHOOT = 0.5
+"""Seconds past its time limit after which a run under --time-limit is interrupted:
+HiGHS checks its limit between steps and has run a 10 s MIP limit 18-28 s here."""
 
 
 def _stop_if_asked(event: Any) -> None:
     """HiGHS's interrupt callbacks (simplex, IPM, MIP): stop the run once Ctrl-C was
-    pressed."""
-    if _interrupt_asked:
+    pressed, or once a run under --time-limit is past it (its model status is then
+    "Interrupted by user", a limit like the time limit's)."""
+    if _interrupt_asked or _stop_at is not None and time.monotonic() > _stop_at:
         event.interrupt()
 
 
@@ -887,13 +894,16 @@ class Highs:
         solves: the answer's first run gets it whole); without --time-limit, a third of
         what is left of --time-budget's deadline (HiGHS overshoots a MIP's time limit,
         by up to 2.5 times here, and a run may retry within itself), or none."""
+        global _stop_at
         h = self._h
         assert h is not None
         left = self.time_left()
+        _stop_at = None
         if left is not None:
             if left <= 0:
                 raise TimeUp("the --time-limit was spent before HiGHS could run")
             h.setOptionValue("time_limit", left)
+            _stop_at = time.monotonic() + left + OVERSHOOT
             return
         deadline = self.options.deadline
         if deadline is None:
@@ -1300,7 +1310,10 @@ class Highs:
                 duals = {c.name: float(plan.row_dual[rows[id(c)]]) for c in duals_of}
         return Outcome(
             status=ours,
-            termination=h.modelStatusToString(model_status),
+            # (a run past --time-limit that HiGHS did not stop itself was interrupted)
+            termination=("Time limit reached" if model_status == _MS.kInterrupt
+                         and not _interrupt_asked and _stop_at is not None
+                         else h.modelStatusToString(model_status)),
             objective=objective,
             bound=bound,
             gap=relative_gap(objective, bound) if ours is not Status.INFEASIBLE else None,
