@@ -467,7 +467,9 @@ class Session:
             other = again._solve_once(s, diagnose)
         except SolverError:
             return result  # no plan that passes the re-check there: the first stands
-        return result if other.status == "not_proven" and result.plan != "none" else other
+        # (a limit's answer there, on what --time-limit left, is no better a footing)
+        kept = other.status in ("not_proven", "limit_with_plan", "limit_without_plan")
+        return result if kept and result.plan != "none" else other
 
     def _solve_once(self, scenario: Scenario, diagnose: bool) -> Result:
         run = self.run_for(scenario)
