@@ -142,3 +142,18 @@ def test_the_command_ends_within_the_limit(tmp_path: Path) -> None:
         assert "--time-limit" in err or "Time limit reached" in err
     # the plan shown passed the re-check, and no plan exports more than its bound
     assert data["lever_exports"] > 0
+
+
+def test_a_sweep_spends_one_budget(tmp_path: Path) -> None:
+    """A sweep's points share the limit in turn: the first (a MIP that cannot finish)
+    spends it, and the points after it are limit_without_plan, not each given the
+    limit again (three points took three limits and more before)."""
+    config = write(knapsack(250, 10, 4, seed=5), tmp_path)
+    began = time.perf_counter()
+    code, out, err = invoke("sweep", "--config", config, "--ceilings", "6000M,6500M,7000M",
+                            "--format", "json", "--time-limit", str(LIMIT))
+    seconds = time.perf_counter() - began
+    assert seconds < LIMIT + OVERHEAD, seconds
+    statuses = [p["status"] for p in json.loads(out)["points"]]
+    assert statuses[0] == "limit_with_plan", (statuses, err)
+    assert statuses[1:] == ["limit_without_plan"] * 2, statuses
