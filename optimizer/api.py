@@ -78,7 +78,9 @@ def solve(scenario: ScenarioLike, *, time_limit: float | None = None,
           mip_gap: float | None = None) -> Result:
     """The cheapest plan reaching the target (min_cost) or the most exports the
     ceiling buys (max_exports), re-checked and certified: ``result.status`` is
-    optimal only with a proof (``result.solver.certificate``)."""
+    optimal only with a proof (``result.solver.certificate``). ``time_limit``:
+    seconds for all of the call's HiGHS runs together, counted from the first, as
+    ``--time-limit`` (README, Command line)."""
     from optimizer.solving.engine import solve_scenario
 
     return solve_scenario(load(scenario), options_of(time_limit, mip_gap))
@@ -89,6 +91,7 @@ def sweep(scenario: ScenarioLike, *, ceilings: Sequence[float] | None = None,
           time_limit: float | None = None) -> Sweep:
     """The answer at each ceiling or each target (give one), in the scenario's
     reporting currency; ``exact`` adds the frontier's corners (LP scenarios).
+    ``time_limit``: seconds for every point together, as ``--time-limit``.
 
     >>> s = sweep("configs/examples/ceiling_max_exports.yaml", ceilings=[1e9, 2e9])
     >>> print(*(f"{r.status} {r.lever_exports / 1e9:.2f}B" for r in s.results))

@@ -65,6 +65,17 @@ class OutOfTime(SolverError):
     """The command's time budget ran out before a search could finish."""
 
 
+class TimeUp(OutOfTime):
+    """The command's --time-limit was spent before a stage of a solve could run (or
+    finish): the engine keeps what the earlier stages found and says which stage was
+    cut short; an analysis names the search it stopped, as for OutOfTime."""
+
+    def __init__(self, message: str, during: bool = False) -> None:
+        super().__init__(message)
+        self.during = during
+        """True: the stage ran and the limit ran out during it; False: it never ran."""
+
+
 class OutputError(OSError):
     """An output could not be written (a full disk, a read-only file or folder): exit
     status 1, the path named, and what was there before left as it was."""

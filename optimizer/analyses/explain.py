@@ -379,9 +379,10 @@ def explain(
     from optimizer.solving.engine import Session
     from optimizer.solving.options import SolverOptions
 
-    # one budget for the whole command: the solve, its proof, then every section
+    # one budget for the whole command: the solve, its proof, then every section (or,
+    # given --time-limit, that: SolverOptions.deadline)
     options = (options or SolverOptions()).within(budget)
-    result = Session(loadout, options).solve()
+    result = Session(loadout, options).answer()
     unfinished: list[str] = []
     if result.status == "infeasible":
         conflict, singles, joint = repairs_for(loadout, result, options, relax, unfinished)

@@ -78,7 +78,8 @@ def _solve_points(
     session = Session(loadout, options, widest_ceiling=widest)
     results = []
     for i, point in enumerate(point_scenarios(loadout, kind, values)):
-        results.append(session.solve(point, diagnose=False))
+        # (a point --time-limit leaves no time for is limit_without_plan)
+        results.append(session.answer(point, diagnose=False))
         if progress is not None:
             progress(i + 1)
     return results

@@ -155,7 +155,7 @@ def optimize(
         for kind, path in models.items():
             write_model(path, session.model_file("lp" if kind == "lp" else "mps"),
                         f"--write-{kind}")
-        result = session.solve()
+        result = session.answer()
     else:
         result = solve_scenario(loadouts[0], options)
     if result.status == "infeasible" and confidence is None:

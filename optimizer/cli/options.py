@@ -224,8 +224,11 @@ def solver_options(func: F) -> F:
                         help="Relative gap at which a MIP counts as solved (default 1e-7).")(func)
     return click.option("--time-limit", type=Finite(min=0, min_open=True),
                         metavar="SECONDS",
-                        help="Stop each solve after this long (exit 4 if not proven "
-                             "optimal).")(func)
+                        help="One budget for all of this command's solves, counted from "
+                             "the first: the answer may use all of it, each later stage "
+                             "or solve gets what is left, and one left with nothing is "
+                             "not run and is named (exit 4 if not proven optimal; "
+                             "replaces --time-budget).")(func)
 
 
 def budget_option(default: float) -> Callable[[F], F]:
@@ -235,7 +238,7 @@ def budget_option(default: float) -> Callable[[F], F]:
         help="Seconds for the whole command, shared by the solve, its proof and "
              "every search after it (repairs, bisections, re-solves): a solve not "
              "finished by then is exit 4, a search not finished is named and left "
-             "out.")
+             "out. Not used with --time-limit, which then bounds every solve.")
 
 
 def relax_option(func: F) -> F:

@@ -7,7 +7,7 @@ import math
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import pyomo.core as pyo
@@ -16,7 +16,7 @@ from models.build import build, lite, use_objective
 from models.compile import Matrix
 from models.data import ModelData
 from models.sink import Arrays, LiteModel
-from optimizer.errors import OutOfTime, ScenarioError, SolverError
+from optimizer.errors import OutOfTime, ScenarioError, SolverError, TimeUp
 from optimizer.numbers import clean, round_step
 from optimizer.plan.check import Plan, binding, limits_on_exports, paths, violations
 from optimizer.results import (
@@ -54,6 +54,15 @@ CERTIFY_GAP = 1e-6
 # "Infeasible" is proven when the most exports any plan reaches is below the
 # need by more than this share (a strict verdict: see _meets_target).
 PROOF_SLACK = 1e-9
+
+# The stages after the answer's first solve that --time-limit can cut short or leave
+# out, as the message names them (see _cut_short)
+SECOND_OPINION = ("the second opinion (a solve from scratch under strict tolerances "
+                  "that certifies HiGHS's bound)")
+FIRST_STAGE_OPINION = "the second opinion of max_exports' first stage (the most exports)"
+SECOND_STAGE = "max_exports' second stage (the cheapest plan keeping the most exports)"
+SECOND_STAGE_OPINION = "the second opinion of max_exports' second stage"
+SECOND_STAGE_BOUND = "the bound on the cost of max_exports' second stage"
 
 
 class Solvers:
@@ -160,6 +169,9 @@ class _Run:
     """max_exports: the plan with the most exports, before the cheapest is sought."""
     chance: bool = False
     """The target need hold only in a share of the samples (checked by the caller)."""
+    cut: list[str] = field(default_factory=list)
+    """The stages --time-limit cut short or left out, in the order met ("before the
+    second opinion ..."): the answer is then a limit's (see _cut_short)."""
 
     def solve(self, **kw: object) -> Outcome:
         out = self.solvers.for_model(self.model).solve(self.model, **kw)  # type: ignore[arg-type]
@@ -168,8 +180,8 @@ class _Run:
 
 
 def solve_scenario(loadout: Loadout, options: SolverOptions | None = None) -> Result:
-    """Solve a validated scenario and return a re-checked Result."""
-    return Session(loadout, options).solve()
+    """Solve a validated scenario and return a re-checked Result (see Session.answer)."""
+    return Session(loadout, options).answer()
 
 
 def with_goal(
@@ -363,6 +375,15 @@ class Session:
         exports were then 5e-7 model units, under HiGHS's tolerances). Where the
         answer lands a thousand times or more off its units, it is solved again
         on a model built in units fitted to it, and that answer is shown.
+
+        Under --time-limit (SolverOptions.time_limit: one budget for every HiGHS run of
+        the command, counted from the first) the answer's first stage may use all that
+        is left; the stages after it get what is left then, and a stage that finds
+        nothing left is not run. The answer is then ``limit_with_plan`` (exit 4) with
+        the best plan found, and the message names each stage cut short (see
+        _cut_short). A solve that finds the limit spent before it can give a plan (an
+        analysis's next probe) raises TimeUp, an OutOfTime: the search is named
+        unfinished, as when --time-budget runs out; ``answer`` makes it a result.
         """
         s = scenario or self.loadout.scenario
         try:
@@ -419,6 +440,17 @@ class Session:
             result = self._again(s, diagnose, result, relax=False, units=units)
         return result
 
+    def answer(self, scenario: Scenario | None = None, diagnose: bool = True) -> Result:
+        """``solve``, for an answer a command shows (optimize's, a sweep's point, a
+        sample of simulate --reoptimize): where --time-limit was spent before a plan
+        was found (a later point; a proof of infeasibility cut short), a result
+        ``limit_without_plan`` (exit 4) that says so, not an error."""
+        s = scenario or self.loadout.scenario
+        try:
+            return self.solve(s, diagnose)
+        except TimeUp as exc:
+            return _no_time(self.run_for(s), exc)
+
     def _rebuilt(self, s: Scenario, **build: Any) -> Session:
         """A session of ``s`` on a model built anew (``build``: other units, integers
         kept whole); ScenarioError when that model cannot represent it."""
@@ -435,7 +467,9 @@ class Session:
             other = again._solve_once(s, diagnose)
         except SolverError:
             return result  # no plan that passes the re-check there: the first stands
-        return result if other.status == "not_proven" and result.plan != "none" else other
+        # (a limit's answer there, on what --time-limit left, is no better a footing)
+        kept = other.status in ("not_proven", "limit_with_plan", "limit_without_plan")
+        return result if kept and result.plan != "none" else other
 
     def _solve_once(self, scenario: Scenario, diagnose: bool) -> Result:
         run = self.run_for(scenario)
@@ -965,15 +999,18 @@ def _answer(run: _Run, out: Outcome, discrete: bool, diagnose: bool) -> Result:
     need_target = s.objective == "min_cost" and not run.chance
     _recheck(run, units, need_target, out)
     certificate = None
-    if out.status is Status.OPTIMAL:
+    # (max_exports' second stage left out: nothing bounds the plan's cost)
+    if out.status is Status.OPTIMAL and f"before {SECOND_STAGE}" not in run.cut:
         certificate, better = _certify(run, units, out)
         if better is not None:
             units = better
             _recheck(run, units, need_target, out)
-        if not certificate.proven:
+        if not certificate.proven and not run.cut:
             return _result(run, out, ResultStatus.NOT_PROVEN, units, PlanKind.BEST_FOUND,
                            messages.unproven(certificate, s.currency), certificate=certificate)
     limits = binding(s, units if run.first_plan is None else run.first_plan, need_target)
+    if run.cut:
+        return _cut_short(run, out, units, certificate, tuple(limits))
     marginal, basis, next_step = None, None, None
     if s.objective == "min_cost" and out.status is Status.OPTIMAL:
         marginal, basis = _marginal_cost(out, discrete, run.scaling.money / run.scaling.exports)
@@ -990,6 +1027,58 @@ def _answer(run: _Run, out: Outcome, discrete: bool, diagnose: bool) -> Result:
         binding=tuple(limits), marginal=marginal, basis=basis, next_step=next_step,
         certificate=certificate,
     )
+
+
+def _stage(exc: TimeUp, stage: str) -> str:
+    """A stage --time-limit cut short, as run.cut words it."""
+    return f"{'during' if exc.during else 'before'} {stage}"
+
+
+def _cut_short(run: _Run, out: Outcome, units: Plan, certificate: Certificate | None,
+               limits: tuple[str, ...]) -> Result:
+    """The answer when --time-limit (or a solver limit) cut a stage after the first
+    solve short: ``limit_with_plan`` (exit 4, as the spec has it for a solver limit
+    before a proven optimum), the best plan found (the first stage's, or what the
+    cut stage improved it to), the certificate as far as it got (never ``proven``;
+    HiGHS's bound "alone" where its second opinion did not run), and a message that
+    names each stage cut short. No marginal cost nor next step: those belong to a
+    proven optimum."""
+    limit = run.solvers.options.time_limit
+    opinion_cut = any("second opinion" in stage for stage in run.cut)
+    if certificate is not None:
+        method = ("mip_dual_bound_only" if opinion_cut and certificate.method == "mip_dual_bound"
+                  else certificate.method)
+        certificate = replace(certificate, method=method, proven=False)
+    why = (f"the time limit ({limit:g} s for all the command's solves, --time-limit) ran out"
+           if limit is not None else f"a solver limit ({out.termination}) stopped the search")
+    if run.objective == "max_exports":
+        # (out is the second stage's when it ran: its gap is the cost's)
+        exports = (f" (within {certificate.gap:.2%} of HiGHS's bound)" if certificate
+                   is not None and math.isfinite(certificate.gap) else "")
+        shown = (f"the plan shown keeps the most exports found{exports}, its cost not "
+                 "proven the least")
+    else:
+        gap = (certificate.gap if certificate is not None and math.isfinite(certificate.gap)
+               else out.gap)
+        within = f", within a gap of {gap:.2%} of HiGHS's bound" if gap is not None else ""
+        shown = f"the plan shown is the best found{within}, not a proven optimum"
+    message = f"{why} {'; then '.join(run.cut)}: {shown}"
+    limited = replace(out, status=Status.LIMIT_WITH_PLAN, termination="Time limit reached"
+                      if limit is not None else out.termination)
+    return _result(run, limited, ResultStatus.LIMIT_WITH_PLAN, units, PlanKind.BEST_FOUND,
+                   message, binding=limits, certificate=certificate)
+
+
+def _no_time(run: _Run, exc: TimeUp) -> Result:
+    """A solve that found --time-limit spent before it could give a plan (a sweep's
+    later point, an analysis's next probe, or an answer whose proof of infeasibility
+    was cut short): ``limit_without_plan`` (exit 4), no plan."""
+    limit = run.solvers.options.time_limit
+    out = Outcome(Status.LIMIT_WITHOUT_PLAN, "Time limit reached", None, None, None, 0.0)
+    spent = f"{limit:g} s " if limit is not None else ""
+    return _result(run, out, ResultStatus.LIMIT_WITHOUT_PLAN, None, PlanKind.NONE,
+                   f"the time limit ({spent}for all the command's solves, --time-limit) ran "
+                   f"out before any plan was found here ({exc})")
 
 
 def _value(run: _Run, units: Plan) -> float:
@@ -1019,7 +1108,7 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
         "lever_exports" if maximize else "discounted_cost")
     # (max_exports: its first stage had its second opinion before the second stage,
     # which then kept the better plan's exports; see _most_exports)
-    better = None if maximize else _second_opinion(run, value, tolerance)
+    better = None if maximize else _second_opinion(run, value, tolerance, SECOND_OPINION)
     if better is not None:
         value = _value(run, better)
     found = highs.proven_bound(value / money)
@@ -1080,12 +1169,15 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
                        proven, *cost_proof), better
 
 
-def _second_opinion(run: _Run, value: float, tolerance: float) -> Plan | None:
+def _second_opinion(run: _Run, value: float, tolerance: float, stage: str,
+                    share: float = 1.0) -> Plan | None:
     """For a MIP: the model of the active objective solved again from scratch
     (Highs.confirm: no presolve, strict tolerances, another seed), which leaves
     the looser of the two runs' bounds standing; its plan when that passes the
     re-check and beats ``value`` (the objective of the plan in hand, file units)
-    by more than ``tolerance`` of it, else None."""
+    by more than ``tolerance`` of it, else None. ``stage``: what --time-limit cut
+    short when it does (run.cut); ``share``: of what is left of the limit (see
+    Highs.confirm)."""
     maximize = run.objective == "max_exports"
     money = run.scaling.exports if maximize else run.scaling.money
     highs = run.solvers.for_model(run.model)
@@ -1093,7 +1185,11 @@ def _second_opinion(run: _Run, value: float, tolerance: float) -> Plan | None:
         # (a chance-constrained MIP, a binary per sample, took 3x as long again:
         # its bound is HiGHS's alone, and the method says so)
         return None
-    second = highs.confirm()
+    try:
+        second = highs.confirm(share)
+    except TimeUp as exc:
+        run.cut.append(_stage(exc, stage))
+        return None
     better = None
     if second is not None:
         highs.load_plan(second[0])
@@ -1129,7 +1225,11 @@ def _cost_proof(run: _Run, units: Plan
     cheaper = None
     if highs.is_mip() and not run.chance and highs.last_plan is not None:
         kept = highs.last_plan
-        second = highs.confirm()
+        try:
+            second = highs.confirm()
+        except TimeUp as exc:
+            run.cut.append(_stage(exc, SECOND_STAGE_OPINION))
+            second = None
         if second is not None:
             highs.load_plan(second[0])
             try:
@@ -1146,7 +1246,11 @@ def _cost_proof(run: _Run, units: Plan
     if found is None:
         # the stage ended without a bound (HiGHS called it infeasible, though the
         # first stage's plan is in it): its LP relaxation bounds it, loosely
-        relaxed = highs.relaxation_bound(cost / money)
+        try:
+            relaxed = highs.relaxation_bound(cost / money)
+        except TimeUp as exc:
+            run.cut.append(_stage(exc, SECOND_STAGE_BOUND))
+            return None
         if relaxed is None:
             return None
         found = (relaxed, "lp_dual_relaxation")
@@ -1201,7 +1305,10 @@ def _most_exports(run: _Run) -> Outcome:
         # 0.9% above the cheapest plan keeping its exports)
         first_highs = run.solvers.for_model(m)
         first_highs.second_bound = None
-        better = _second_opinion(run, best * run.scaling.exports, CERTIFY_GAP)
+        # (under --time-limit, half of what is left: the rest is the second stage's,
+        # which a planner needs more than this stage's proof)
+        better = _second_opinion(run, best * run.scaling.exports, CERTIFY_GAP,
+                                 FIRST_STAGE_OPINION, share=0.5)
         if better is not None:
             _load(run, better)
             best = max(best, _value(run, better) / run.scaling.exports)
@@ -1216,9 +1323,17 @@ def _most_exports(run: _Run) -> Outcome:
         # exports more than the first stage's proven bound, so the row is held
         # there too: a band, which HiGHS's presolve and propagation use (a
         # 1,000-lever knapsack's second stage 0.59 s open above, 0.05 s held)
-        second = run.solve(duals_of=[m.target], polish=True, start=True,
-                           upper=None if most is None else {m.target: most})
-        if second.has_plan:
+        try:
+            second = run.solve(duals_of=[m.target], polish=True, start=True,
+                               upper=None if most is None else {m.target: most})
+        except TimeUp as exc:
+            # the first stage's plan stands: the most exports found, its cost not
+            # sought (_answer shows it as a limit's)
+            run.cut.append(_stage(exc, SECOND_STAGE))
+            second = None
+        if second is not None and second.status is Status.LIMIT_WITH_PLAN:
+            run.cut.append(f"during {SECOND_STAGE}")
+        if second is not None and second.has_plan:
             return second
         if run.first_plan is not None:  # else the variables still hold the first plan
             _load(run, run.first_plan)
@@ -1569,12 +1684,13 @@ def _recheck(
             "not shown:\n  " + "\n  ".join(broken), units)
 
 
-def _next_step(run: _Run, units: Plan) -> tuple[float, float | None]:
+def _next_step(run: _Run, units: Plan) -> tuple[float, float | None] | None:
     """(step, objective cost of raising the target by step): re-solved, not a dual.
 
     A dual is one side's slope at a point where several limits meet, and says
     nothing of integers; planners read "one more $1M costs $X" literally.
-    None as the cost when the raised target is out of reach.
+    None as the cost when the raised target is out of reach; None altogether when
+    --time-limit cut the solve short (the answer stands; the step is not priced).
     """
     m, s = run.model, run.loadout.scenario
     step = round_step(s.target.needed)
@@ -1586,8 +1702,12 @@ def _next_step(run: _Run, units: Plan) -> tuple[float, float | None]:
         # priced the next step at -0.88 USD)
         raised = run.solve(polish=True)
         plan = _plan(run) if raised.status is Status.OPTIMAL else None
+    except TimeUp:
+        return None  # --time-limit spent: the step is not priced (nor called out of reach)
     finally:
         m.needed.set_value(needed)
+    if raised.status in (Status.LIMIT_WITH_PLAN, Status.LIMIT_WITHOUT_PLAN):
+        return None  # cut short: no price, and no proof that the step is out of reach
     if plan is None or violations(s, plan, False):
         return step, None
     reach = sum(p.last_exports for p in paths(s, plan).values())

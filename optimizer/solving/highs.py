@@ -30,11 +30,19 @@ import pyomo.core as pyo
 from pyomo.core.expr.numvalue import is_constant
 
 from models.compile import Matrix, bounds_of, compile_model
-from optimizer.errors import OutOfTime, SolverError
+from optimizer.errors import OutOfTime, SolverError, TimeUp
 from optimizer.solving.options import SolverOptions
 from optimizer.solving.samples import Narrowed, SampleRows, narrow, prime, sample_rows
 
 STRICT = 1e-9
+POLISH_SECONDS = 1.0
+"""Seconds a polish (the LP with the integers fixed, see Highs._polish) may run past
+--time-limit: it turns the incumbent HiGHS found in the limit into the exact plan
+shown, and takes milliseconds; without it, an answer cut by the limit would be shown
+as HiGHS left it, within its tolerances (the re-check can refuse that)."""
+CONFIRM_GRACE = 1.0
+"""Seconds past --time-limit after which a second opinion's child is killed (HiGHS
+overshoots its own time limit a little, and a child must start and answer)."""
 STRICT_TOLERANCES = {  # option: HiGHS's default
     "primal_feasibility_tolerance": 1e-7,
     "dual_feasibility_tolerance": 1e-7,
@@ -187,12 +195,19 @@ def _isolated(work: Callable[[], T], wait: float) -> T | None:
 
 _interrupt_asked = False
 """Ctrl-C was pressed during a HiGHS run (see _interruptible)."""
+_stop_at: float | None = None
+"""time.monotonic() past which the run now under --time-limit is stopped, whatever
+HiGHS's own time limit says (see Highs._limit)."""
+OVERSHOOT = 0.5
+"""Seconds past its time limit after which a run under --time-limit is interrupted:
+HiGHS checks its limit between steps and has run a 10 s MIP limit 18-28 s here."""
 
 
 def _stop_if_asked(event: Any) -> None:
     """HiGHS's interrupt callbacks (simplex, IPM, MIP): stop the run once Ctrl-C was
-    pressed."""
-    if _interrupt_asked:
+    pressed, or once a run under --time-limit is past it (its model status is then
+    "Interrupted by user", a limit like the time limit's)."""
+    if _interrupt_asked or _stop_at is not None and time.monotonic() > _stop_at:
         event.interrupt()
 
 
@@ -340,6 +355,12 @@ class Highs:
         self._samples: SampleRows | None = None
         self.narrowed: Narrowed | None = None
         """What the last narrowing did (samples fixed, the first plan's cost)."""
+        self._grace_end: float | None = None
+        """While polishing: time.monotonic() until which runs may go on past
+        --time-limit (see POLISH_SECONDS)."""
+        self._stage_end: float | None = None
+        """While a second opinion takes its share of --time-limit (see confirm): when
+        that share ends."""
 
     def version(self) -> str:
         return version()
@@ -356,9 +377,6 @@ class Highs:
         if matrix is None:
             matrix = compile_model(m)
         h = self._instance()
-        opts = self.options
-        if opts.time_limit is not None:
-            h.setOptionValue("time_limit", float(opts.time_limit))
         lp = highspy.HighsLp()
         lp.num_col_ = len(matrix.columns)
         lp.num_row_ = len(matrix.rows)
@@ -604,7 +622,7 @@ class Highs:
                 out.append((var, side, dual))
         return out
 
-    def confirm(self) -> tuple[Plan, float] | None:
+    def confirm(self, share: float = 1.0) -> tuple[Plan, float] | None:
         """The model as last solved, solved again from scratch without presolve,
         with feasibility tolerances of 1e-9 and another seed, and polished: a
         second opinion on a MIP whose bound only HiGHS vouches for. None if that
@@ -619,13 +637,29 @@ class Highs:
         Rows the last solve held within more than the model's bounds (solve's
         ``upper``) are solved at the model's own: the second opinion does not lean
         on what that hold assumed.
+
+        Under --time-limit it gets ``share`` of what is left of the limit (the rest is
+        for a stage that comes after it); TimeUp when nothing is left, or when it does
+        not finish in its share (the caller says which stage was cut short).
         """
         if self._h is None or self.screening:
             return None
-        got = _isolated(self._confirmed, self._wait())
+        left = self.time_left()
+        if left is not None and left <= 0:
+            raise TimeUp("the --time-limit was spent before the second opinion")
+        if left is not None and share < 1.0:
+            self._stage_end = time.monotonic() + share * left
+        try:
+            got = _isolated(self._confirmed, self._wait())
+            spent = left is not None and (self.time_left() or 0.0) <= 0
+        finally:
+            self._stage_end = None
         if got == "out_of_time":
             raise OutOfTime("the command's --time-budget ran out before HiGHS finished "
                             "(give it more seconds)")
+        if got == "time_up" or got is None and spent:
+            # (None: the child was killed at the limit, or died)
+            raise TimeUp("the --time-limit ran out during the second opinion", during=True)
         if not isinstance(got, tuple):
             return None
         found, bound = got
@@ -640,18 +674,21 @@ class Highs:
         return found
 
     def _wait(self) -> float:
-        """How long the second opinion may take: its share of the command's budget
-        (see _run) and as much again for HiGHS's overshoot; without a budget, the
-        solve's time limit or ten minutes."""
-        deadline, limit = self.options.deadline, self.options.time_limit
+        """How long the second opinion may take: what is left of --time-limit and
+        CONFIRM_GRACE; without one, its share of the command's budget (see _limit) and
+        as much again for HiGHS's overshoot; without either, ten minutes."""
+        left = self.time_left()
+        if left is not None:
+            return max(left, 0.0) + CONFIRM_GRACE
+        deadline = self.options.deadline
         if deadline is not None:
-            share = max(deadline - time.monotonic(), 0.0) / 3
-            return 2.0 * (share if limit is None else min(share, limit)) + 1.0
-        return 2.0 * limit + 1.0 if limit is not None else 600.0
+            return 2.0 * max(deadline - time.monotonic(), 0.0) / 3 + 1.0
+        return 600.0
 
     def _confirmed(self) -> tuple[tuple[Plan, float], float] | str | None:
         """confirm()'s solve: ((plan, objective), its bound), None when it is not
-        optimal, "out_of_time" when the command's budget ran out."""
+        optimal, "out_of_time" when the command's budget ran out, "time_up" when
+        --time-limit did."""
         h = self._h
         assert h is not None
         self._release()
@@ -669,7 +706,11 @@ class Highs:
         try:
             try:
                 if self._run() != _MS.kOptimal:
-                    return None
+                    limited = self.options.time_limit is not None
+                    return "time_up" if limited and h.getModelStatus() == _MS.kTimeLimit \
+                        else None
+            except TimeUp:
+                return "time_up"
             except OutOfTime:
                 return "out_of_time"
             except SolverError:
@@ -873,27 +914,54 @@ class Highs:
                 for c, b in zip(iis.col_index_, iis.col_bound_, strict=False)]
         return out
 
+    def time_left(self) -> float | None:
+        """Seconds left of --time-limit (<= 0: spent; None: no limit), a polish's grace
+        included (see POLISH_SECONDS); the first caller starts the clock."""
+        left = self.options.clock.left()
+        if left is not None and self._stage_end is not None:
+            left = min(left, self._stage_end - time.monotonic())
+        if left is not None and self._grace_end is not None:
+            left = max(left, self._grace_end - time.monotonic())
+        return left
+
+    def _limit(self) -> None:
+        """HiGHS's time limit for the next run, which HiGHS counts from the run's start:
+        what is left of --time-limit, all of it (the command's one budget for its
+        solves: the answer's first run gets it whole); without --time-limit, a third of
+        what is left of --time-budget's deadline (HiGHS overshoots a MIP's time limit,
+        by up to 2.5 times here, and a run may retry within itself), or none."""
+        global _stop_at
+        h = self._h
+        assert h is not None
+        left = self.time_left()
+        _stop_at = None
+        if left is not None:
+            if left <= 0:
+                raise TimeUp("the --time-limit was spent before HiGHS could run")
+            h.setOptionValue("time_limit", left)
+            _stop_at = time.monotonic() + left + OVERSHOOT
+            return
+        deadline = self.options.deadline
+        if deadline is None:
+            h.setOptionValue("time_limit", math.inf)
+            return
+        share = (deadline - time.monotonic()) / 3
+        if share <= 0:
+            raise OutOfTime("the command's --time-budget ran out before HiGHS finished "
+                            "(give it more seconds)")
+        h.setOptionValue("time_limit", share)
+
     def _run(self) -> highspy.HighsModelStatus:
         h = self._h
         assert h is not None
-        deadline = self.options.deadline
-        if deadline is not None:
-            # each run gets a third of what is left of the command's budget (and no
-            # more than --time-limit): HiGHS overshoots a MIP's time limit, by up
-            # to 2.5 times here, and a run may retry within itself
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise OutOfTime("the command's --time-budget ran out before HiGHS finished "
-                               "(give it more seconds)")
-            limit = self.options.time_limit
-            share = left / 3
-            h.setOptionValue("time_limit", share if limit is None else min(share, limit))
+        self._limit()
         with _interruptible(), _quiet(), self._lean(h):
             status = h.run()
             if status == highspy.HighsStatus.kError:
                 # seen on a warm MIP after its rows moved; from scratch, or without
                 # presolve, it runs
                 h.clearSolver()
+                self._limit()
                 status = h.run()
             if status == highspy.HighsStatus.kError:
                 status = self._without_presolve()
@@ -903,6 +971,7 @@ class Highs:
             # a warm start can leave HiGHS lost (seen polishing a branch with its
             # integers fixed): once more from scratch
             h.clearSolver()
+            self._limit()
             with _interruptible(), _quiet():
                 h.run()
         return h.getModelStatus()
@@ -933,6 +1002,7 @@ class Highs:
         h = self._h
         assert h is not None
         h.clearSolver()
+        self._limit()
         h.setOptionValue("presolve", "off")
         # HiGHS 1.16 segfaults in its RENS heuristic (HighsPrimalHeuristics::RENS)
         # on some unpresolved MIPs (two excluding levers with big-M use switches
@@ -961,6 +1031,19 @@ class Highs:
             h.setOptionValue(name, STRICT if strict else default)
 
     def _polish(self, col_value: Sequence[float]) -> tuple[Plan, float] | None:
+        """_polish_now, with up to POLISH_SECONDS past --time-limit; None when even
+        that runs out (the plan stands as HiGHS left it)."""
+        saved = self._grace_end
+        if saved is None:
+            self._grace_end = time.monotonic() + POLISH_SECONDS
+        try:
+            return self._polish_now(col_value)
+        except TimeUp:
+            return None
+        finally:
+            self._grace_end = saved
+
+    def _polish_now(self, col_value: Sequence[float]) -> tuple[Plan, float] | None:
         """The LP with every integer column fixed at its rounded value, re-solved.
 
         A MIP's plan carries its tolerances (0.999993 of a 1-unit lot, 1e-7 of
@@ -1242,24 +1325,29 @@ class Highs:
                     # 5e-7 times a big-M lets units through unpaid, or keeps a lever
                     # that logic rules out): solve it again with a tight tolerance,
                     # which is slower and so not the default
-                    status, retry = self._tight_retry()
-                    if status is Status.INFEASIBLE:
-                        # the plan existed only inside the tolerance
-                        self._mip_bound = None
-                        return Outcome(Status.INFEASIBLE, "Infeasible", None, None, None,
-                                       time.perf_counter() - began)
-                    if retry is not None and not (objective is not None
-                                                  and self._worse(retry[1], objective)):
-                        polished = retry
-                    else:
-                        # still no whole plan, or one far worse than the MIP's own
-                        # value: a use switch at 1e-13 times a big-M of 6e9 funds
-                        # units no tolerance sees (a lever whose fixed cost of 19.9
-                        # was skipped, where the whole plan cost 13,189); branch on
-                        # it, and keep the better of the two
-                        branched = self._branch_leaks()
-                        polished = branched if retry is None or branched is not None and (
-                            self._better(branched[1], retry[1])) else retry
+                    try:
+                        status, retry = self._tight_retry()
+                        if status is Status.INFEASIBLE:
+                            # the plan existed only inside the tolerance
+                            self._mip_bound = None
+                            return Outcome(Status.INFEASIBLE, "Infeasible", None, None,
+                                           None, time.perf_counter() - began)
+                        if retry is not None and not (objective is not None
+                                                      and self._worse(retry[1], objective)):
+                            polished = retry
+                        else:
+                            # still no whole plan, or one far worse than the MIP's own
+                            # value: a use switch at 1e-13 times a big-M of 6e9 funds
+                            # units no tolerance sees (a lever whose fixed cost of 19.9
+                            # was skipped, where the whole plan cost 13,189); branch on
+                            # it, and keep the better of the two
+                            branched = self._branch_leaks()
+                            polished = branched if retry is None or branched is not None \
+                                and self._better(branched[1], retry[1]) else retry
+                    except TimeUp:
+                        # --time-limit spent: the plan stands as HiGHS found it (the
+                        # polish's, if any), and the re-check judges it
+                        pass
                 if polished is not None:
                     plan, objective = polished
             self.last_plan = plan if ours is Status.OPTIMAL else None
@@ -1270,7 +1358,10 @@ class Highs:
                 duals = {c.name: float(plan.row_dual[rows[id(c)]]) for c in duals_of}
         return Outcome(
             status=ours,
-            termination=h.modelStatusToString(model_status),
+            # (a run past --time-limit that HiGHS did not stop itself was interrupted)
+            termination=("Time limit reached" if model_status == _MS.kInterrupt
+                         and not _interrupt_asked and _stop_at is not None
+                         else h.modelStatusToString(model_status)),
             objective=objective,
             bound=bound,
             gap=relative_gap(objective, bound) if ours is not Status.INFEASIBLE else None,
