@@ -1579,8 +1579,7 @@ def _plan(run: _Run) -> dict[str, list[float]]:
     value 7.5e-7 model units below a cap can be 75 USD of spend where a lever's
     model unit is large, and the snap would spend them over the ceiling.
     """
-    snapped, raw = _units(run, snap=True), _units(run, snap=False)
-    exact = _units(run, snap=False, slivers=True)
+    snapped, raw, exact = _units(run, ((True, False), (False, False), (False, True)))
     if snapped == raw == exact:
         return snapped
     s = run.loadout.scenario
@@ -1604,9 +1603,11 @@ def _plan(run: _Run) -> dict[str, list[float]]:
     return best
 
 
-def _units(run: _Run, snap: bool, slivers: bool = False) -> dict[str, list[float]]:
+def _units(run: _Run, ways: Sequence[tuple[bool, bool]]) -> list[dict[str, list[float]]]:
+    """The loaded plan in scenario units, read once and written each of ``ways``
+    (snap, slivers): snapped to the file's bounds or not, slivers kept or not."""
     m, s = run.model, run.loadout.scenario
-    plan: dict[str, list[float]] = {}
+    plans: list[dict[str, list[float]]] = [{} for _ in ways]
     # (once, not per lever: asked per lever it was quadratic, 0.3 s a read of a
     # 1,000-lever plan, read four times a solve)
     required_ids = {r for other in s.enabled_levers().values() for r in other.requires}
@@ -1616,49 +1617,57 @@ def _units(run: _Run, snap: bool, slivers: bool = False) -> dict[str, list[float
         snaps = [b for b in (lever.min_units, lever.max_units, lever.min_units_if_used,
                              lever.max_units_per_period, lever.fixed_units,
                              1.0 if required else None) if b is not None]
-        funded = []
+        scale = run.scaling.units[lv.id]
+        funded: list[list[float]] = [[] for _ in ways]
         for k in range(run.data.periods):
             raw = pyo.value(m.x[i, k], exception=False)
             if raw is None or not math.isfinite(raw):
                 raise SolverError(f"HiGHS returned no value for levers.{lv.id}")
-            x = raw * run.scaling.units[lv.id]
+            unsnapped = raw * scale
             if lever.integer:
                 # (a count of 5e11 read back through a power-of-ten unit is whole only
                 # to 1e-16 of itself)
-                if abs(x - round(x)) > max(INTEGRALITY_TOL, 1e-13 * abs(x)):
+                if abs(unsnapped - round(unsnapped)) > max(INTEGRALITY_TOL,
+                                                           1e-13 * abs(unsnapped)):
                     raise NotWhole(
-                        f"HiGHS returned {x!r} units for integer lever levers.{lv.id}"
-                    )
-                x = float(round(x))
-            else:
-                scale = run.scaling.units[lv.id]
-                for bound in (0.0, *snaps) if snap else ():
-                    # within HiGHS's MIP feasibility tolerance (1e-6 model units) of a
-                    # bound is on it: -0.0003 units of a lever is round-off, not a plan
-                    if abs(raw - bound / scale) <= 1e-6 * max(1.0, abs(bound / scale)):
-                        x = bound
-                # fourteen significant digits: no 599985000.0000001 or 630174999.999999,
-                # and no more cut (at ten, 13,188,220.2304738 units of a lever read
-                # 13,188,220.23: 3.7 of its 1.03e11 exports short, which a dearer
-                # lever made up for 0.7 USD beside a cost of 136,000, case 16-1032)
-                x = float(f"{x:.14g}")
-            if lever.integer and x:
-                # a whole unit is never dust, however few model units it is (one unit
-                # of a lever solved continuous, counted in 1e9 units, is 1e-9 of
-                # them: read as 0, it left a milestone of 0.96 USD 0.573 short)
-                funded.append(clean(x))
-            elif abs(raw) <= 1e-9 and not (slivers and raw > 0 and not lever.integer):
-                funded.append(0.0)
-            elif snap or x < 0:
-                funded.append(clean(x))
-            else:
-                # unsnapped: a sliver the model funds is kept, however few of the file's
-                # units it is (1e-5 model units of a lever counted in 1e-5 units carries
-                # its fixed cost towards a min_spend; 7e-7 model units of one counted in
-                # 1e6 units is 0.7 of them)
-                funded.append(x)
-        plan[lv.id] = funded
-    return plan
+                        f"HiGHS returned {unsnapped!r} units for integer lever "
+                        f"levers.{lv.id}")
+                whole = float(round(unsnapped))
+            for way, (snap, slivers) in enumerate(ways):
+                x = unsnapped
+                if lever.integer:
+                    x = whole
+                else:
+                    for bound in (0.0, *snaps) if snap else ():
+                        # within HiGHS's MIP feasibility tolerance (1e-6 model units)
+                        # of a bound is on it: -0.0003 units of a lever is round-off,
+                        # not a plan
+                        if abs(raw - bound / scale) <= 1e-6 * max(1.0, abs(bound / scale)):
+                            x = bound
+                    # fourteen significant digits: no 599985000.0000001 or
+                    # 630174999.999999, and no more cut (at ten, 13,188,220.2304738
+                    # units of a lever read 13,188,220.23: 3.7 of its 1.03e11 exports
+                    # short, which a dearer lever made up for 0.7 USD beside a cost of
+                    # 136,000, case 16-1032)
+                    x = float(f"{x:.14g}")
+                if lever.integer and x:
+                    # a whole unit is never dust, however few model units it is (one
+                    # unit of a lever solved continuous, counted in 1e9 units, is 1e-9
+                    # of them: read as 0, it left a milestone of 0.96 USD 0.573 short)
+                    funded[way].append(clean(x))
+                elif abs(raw) <= 1e-9 and not (slivers and raw > 0 and not lever.integer):
+                    funded[way].append(0.0)
+                elif snap or x < 0:
+                    funded[way].append(clean(x))
+                else:
+                    # unsnapped: a sliver the model funds is kept, however few of the
+                    # file's units it is (1e-5 model units of a lever counted in 1e-5
+                    # units carries its fixed cost towards a min_spend; 7e-7 model
+                    # units of one counted in 1e6 units is 0.7 of them)
+                    funded[way].append(x)
+        for way in range(len(ways)):
+            plans[way][lv.id] = funded[way]
+    return plans
 
 
 class NotWhole(SolverError):
