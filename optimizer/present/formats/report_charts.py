@@ -14,7 +14,7 @@ from optimizer.numbers import memo
 from optimizer.present.formats.chance import certainty_figure
 from optimizer.present.formats.charts import (
     FONT,
-    RC,
+    drawing,
     figure_bytes,
     sweep_figure,
     tornado_figure,
@@ -132,9 +132,7 @@ def mix_figure(mix: Mix, currency: str, title: str) -> Figure:
 
 def _formats(make: Callable[[], Figure], formats: Sequence[str]) -> dict[str, bytes]:
     """One figure, drawn once per format (built once: the layout is the slow part)."""
-    from matplotlib import rc_context
-
-    with rc_context(RC):
+    with drawing():
         fig = make()
         return {f: figure_bytes(fig, f) for f in formats}
 
