@@ -71,7 +71,7 @@ def report(
     from optimizer.present.formats.report_files import report_files, write_folder
 
     built = data.view(currency=currency, overrides=sets)
-    files = report_files(built)
+    files = report_files(built, progress=progress_bar)
     write_folder(output, files)
     charts = sorted({name.split("/")[1].split(".")[0] for name in files if "/" in name})
     click.echo(f"Wrote {output}/: report.html, report.md, report.xlsx, tables.tex, charts/ "
