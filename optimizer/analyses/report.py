@@ -107,12 +107,15 @@ def solve_report(
     loadout: Loadout, options: ReportOptions, *,
     progress: Bars | None = None,
     notice: Callable[[str], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> ReportData:
     """Solve what the report of ``loadout`` shows. Bad options raise UsageError before
     any solving. ``progress``: given a long step's number of parts and its name (the
-    explanation's searches, the frontier's points, the certainty curve's confidences),
-    what to call as they finish; ``notice``: told, in a sentence, of a long step about
-    to start."""
+    searches: the explanation's or the worth of the limits, the frontier, the
+    simulation; then the certainty curve's confidences), what to call as they finish;
+    ``notice``: told, in a sentence, of a long step about to start; ``meanwhile``: run
+    once in this process while the searches run in others (the command line imports
+    what its charts and workbook will need)."""
     check_request(options)
     s = loadout.scenario
     asked = options.confidences
@@ -190,7 +193,8 @@ def solve_report(
         label = ", ".join([*searches, *([planned.label] if explained and planned else [])])
         bar = None if progress is None else progress(count, label)
         done = dict(zip([name for name, _ in order],
-                        run_together([search for _, search in order], progress=bar),
+                        run_together([search for _, search in order], progress=bar,
+                                     meanwhile=meanwhile),
                         strict=True))
     explanation: Explanation | None = None
     if planned is not None:

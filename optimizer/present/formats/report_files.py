@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import cast
 
+from optimizer.imports import plain
 from optimizer.present import files as files_
 from optimizer.present.formats.report_charts import SLOWEST, chart_bytes, chart_makers
 from optimizer.present.formats.report_html import render_report_html
@@ -57,6 +58,26 @@ def report_files(report: Report, progress: Bars | None = None,
     files["report.xlsx"] = cast(bytes, rendered[-1])
     files["tables.tex"] = render_report_tex(report).encode("utf-8")
     return dict(sorted(files.items()))
+
+
+def prepare() -> None:
+    """Import here what rendering the charts and the workbook imports (matplotlib and
+    openpyxl, 0.4 s on an idle machine): the processes report_files forks for them
+    then start with it instead of each importing it again. The report calls this
+    while its searches run in other processes, where this one only waits."""
+    import importlib
+
+    plain("matplotlib")
+    for name in _RENDERERS:
+        importlib.import_module(name)
+
+
+_RENDERERS = ("matplotlib.figure", "matplotlib.backends.backend_agg",
+              "matplotlib.backends.backend_svg", "matplotlib.layout_engine",
+              "matplotlib.patches", "matplotlib.textpath", "matplotlib.ticker",
+              "PIL.PngImagePlugin", "openpyxl")
+"""What drawing the charts (Agg for PNG, the SVG backend, Pillow's PNG writer) and
+writing the workbook import."""
 
 
 def check_folder(directory: Path) -> None:
