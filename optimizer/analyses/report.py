@@ -180,7 +180,7 @@ def solve_report(
         from optimizer.analyses.simulate import plan_of, simulate
 
         plan = plan_of(result, s)
-        searches["risk"] = _one(lambda: simulate(
+        searches["simulation"] = _one(lambda: simulate(
             loadout, plan, options.samples, None, solver, source="the report's plan",
             plan_status=result.status))
     explained = {} if planned is None or planned.explanation is not None \
@@ -203,7 +203,7 @@ def solve_report(
     worth = tuple(_answer(done["worth of the limits"])) if "worth of the limits" in done \
         else ()
     sweep = _answer(done["frontier"]) if "frontier" in done else None
-    simulation: Simulation | None = _answer(done["risk"]) if "risk" in done else None
+    simulation: Simulation | None = _answer(done["simulation"]) if "simulation" in done else None
     certainty: Sequence[Result] = ()
     risk_notes: list[str] = []
     if s.uncertain:  # the Risk section's cost of certainty
