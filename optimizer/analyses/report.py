@@ -7,11 +7,13 @@ optimizer.report() render what this returns (ReportData.view) and write the fold
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from optimizer.errors import OutOfTime, UsageError
+from optimizer.imports import plain
 from optimizer.solving.options import REPAIR_BUDGET, SolverOptions
 
 if TYPE_CHECKING:
@@ -93,6 +95,16 @@ def _answer(found: T | OutOfTime) -> T:
     if isinstance(found, OutOfTime):
         raise found
     return found
+
+
+def _before_certainty() -> None:
+    """Import scipy.stats in this process before the cost of certainty forks its
+    processes: each of them imported it for its bounds (analyses.chance.lower_bound,
+    0.7 s of CPU each) since the simulation, which used to import it here through
+    Pyomo's import hook, runs in a process of its own and imports scipy.special only
+    (see optimizer.imports)."""
+    plain("scipy")
+    importlib.import_module("scipy.stats")
 
 
 def check_request(options: ReportOptions) -> None:
@@ -187,6 +199,16 @@ def solve_report(
         else planned.searches
     order = [*searches.items(), *explained.items()]
     order.sort(key=lambda item: item[0] != "frontier")  # the longest task first
+    # the cost of certainty follows: its scipy.stats imported in this process while it
+    # waits, not in each of the curve's processes
+    certain = bool(s.uncertain and levels and s.objective == "min_cost")
+
+    def beside() -> None:
+        if meanwhile is not None:
+            meanwhile()
+        if certain:
+            _before_certainty()
+
     done: dict[str, Any] = {}
     if order:
         count = sum(search.count for _, search in order)
@@ -194,7 +216,7 @@ def solve_report(
         bar = None if progress is None else progress(count, label)
         done = dict(zip([name for name, _ in order],
                         run_together([search for _, search in order], progress=bar,
-                                     meanwhile=meanwhile),
+                                     meanwhile=beside),
                         strict=True))
     explanation: Explanation | None = None
     if planned is not None:
@@ -215,6 +237,7 @@ def solve_report(
         else:
             from optimizer.analyses.chance import chance_sweep
 
+            _before_certainty()  # (done already while the searches ran, if they did)
             if notice is not None:
                 notice(f"Risk: the cheapest plan at {len(levels)} confidences "
                        f"({s.uncertainty.samples:,} samples each)...")
