@@ -175,7 +175,12 @@ def report(scenario: ScenarioLike, output: str | os.PathLike[str] | None = None,
     optimal optimal optimal
     """
     from optimizer.analyses.report import ReportOptions, solve_report
-    from optimizer.present.formats.report_files import check_folder, report_files, write_folder
+    from optimizer.present.formats.report_files import (
+        check_folder,
+        prepare,
+        report_files,
+        write_folder,
+    )
 
     folder = None if output is None else Path(output)
     if folder is not None:
@@ -184,7 +189,7 @@ def report(scenario: ScenarioLike, output: str | os.PathLike[str] | None = None,
     data = solve_report(loadout, ReportOptions(
         ceilings=ceilings, targets=targets, explain=explain, sections=sections,
         currency=currency, confidences=confidences, samples=samples,
-        solver=options_of(time_limit, mip_gap)))
+        solver=options_of(time_limit, mip_gap)), meanwhile=None if folder is None else prepare)
     if folder is not None:
         write_folder(folder, report_files(data.view(currency=currency,
                                                     overrides=loadout.sets)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from optimizer.analyses.limits import (
@@ -375,6 +376,45 @@ def explain(
     every search after it share ``budget`` seconds; a section it stops is named in
     ``unfinished`` and left out. ``progress``: told of the searches' tasks as they
     finish."""
+    planned = explain_searches(loadout, options, sections, share, slack, relax, budget)
+    if planned.explanation is not None:
+        return planned.explanation
+    bar = None if progress is None else progress(planned.count, planned.label)
+    return planned.finish(run_together(list(planned.searches.values()), progress=bar))
+
+
+@dataclass(frozen=True)
+class Planned:
+    """An explanation with its searches not yet run (explain_searches): whoever runs
+    them may run other searches in the same processes (the report runs its frontier
+    and its simulation beside them) and hands their answers to ``finish``."""
+
+    result: Result
+    """The answer explained (solved before the searches: they start from it)."""
+    searches: dict[str, Tasks[Any]]
+    """Section -> its search, the longest first."""
+    finish: Callable[[Sequence[Any]], Explanation]
+    """The explanation, from run_together's answers to ``searches`` (in their order)."""
+    explanation: Explanation | None = None
+    """Already whole: an infeasible scenario's (its repairs run as they are found)."""
+
+    @property
+    def count(self) -> int:
+        """The tasks of every search."""
+        return sum(search.count for search in self.searches.values())
+
+    @property
+    def label(self) -> str:
+        """What a progress bar calls them: ``explain: ranging, binding, tornado``."""
+        return "explain: " + ", ".join(self.searches)
+
+
+def explain_searches(
+    loadout: Loadout, options: SolverOptions | None = None,
+    sections: tuple[str, ...] = SECTIONS, share: float = 0.2, slack: float = 0.05,
+    relax: Sequence[str] = (), budget: float | None = 300.0,
+) -> Planned:
+    """explain's solve, and its sections' searches ready to run (see explain)."""
     from optimizer.plan.precheck import precheck
     from optimizer.solving.engine import Session
     from optimizer.solving.options import SolverOptions
@@ -386,9 +426,10 @@ def explain(
     unfinished: list[str] = []
     if result.status == "infeasible":
         conflict, singles, joint = repairs_for(loadout, result, options, relax, unfinished)
-        return Explanation(result, (), conflict, tuple(singles),
-                           prechecks=tuple(precheck(loadout.scenario)), joint=joint,
-                           share=share, slack=slack, unfinished=tuple(unfinished))
+        whole = Explanation(result, (), conflict, tuple(singles),
+                            prechecks=tuple(precheck(loadout.scenario)), joint=joint,
+                            share=share, slack=slack, unfinished=tuple(unfinished))
+        return Planned(result, {}, lambda _: whole, whole)
 
     # every section's tasks share one set of processes (the longest first), so that
     # no core waits while another section's last task runs
@@ -410,18 +451,20 @@ def explain(
                 unmoved = tuple(alone)
         except OutOfTime:
             unfinished.append(section)
-    tasks = sum(search.count for search in searches.values())
-    bar = None if progress is None else progress(tasks, "explain: " + ", ".join(searches))
-    done = dict(zip(searches, run_together(list(searches.values()), progress=bar),
-                    strict=True))
-    unfinished += [section for section, got in done.items() if isinstance(got, OutOfTime)]
-    unfinished.sort(key=("binding", "tornado", "ranging", "room").index)  # as printed
-    worth, swings, ranges, roomy = (
-        () if isinstance(done.get(section), OutOfTime) else tuple(done.get(section, ()))
-        for section in ("binding", "tornado", "ranging", "room"))
-    return Explanation(result, worth, Conflict(), (), swings=swings, ranges=ranges, room=roomy,
-                       share=share, slack=slack, unfinished=tuple(unfinished),
-                       unmoved=unmoved)
+
+    def finish(answers: Sequence[Any]) -> Explanation:
+        done = dict(zip(searches, answers, strict=True))
+        late = unfinished + [section for section, got in done.items()
+                             if isinstance(got, OutOfTime)]
+        late.sort(key=("binding", "tornado", "ranging", "room").index)  # as printed
+        worth, swings, ranges, roomy = (
+            () if isinstance(done.get(section), OutOfTime) else tuple(done.get(section, ()))
+            for section in ("binding", "tornado", "ranging", "room"))
+        return Explanation(result, worth, Conflict(), (), swings=swings, ranges=ranges,
+                           room=roomy, share=share, slack=slack, unfinished=tuple(late),
+                           unmoved=unmoved)
+
+    return Planned(result, searches, finish)
 
 
 # --- how stable the plan is, and how much room there is ---------------------------

@@ -7,19 +7,24 @@ optimizer.report() render what this returns (ReportData.view) and write the fold
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from optimizer.errors import UsageError
+from optimizer.errors import OutOfTime, UsageError
+from optimizer.imports import plain
 from optimizer.solving.options import REPAIR_BUDGET, SolverOptions
 
 if TYPE_CHECKING:
-    from optimizer.analyses.tasks import Bars
+    from optimizer.analyses.explain import Planned
+    from optimizer.analyses.tasks import Bars, Tasks
     from optimizer.present.views.model import Report
     from optimizer.results import Explanation, Kind, Result, Sweep, Worth
     from optimizer.results.simulation import Simulation
     from optimizer.scenario import Loadout
+
+T = TypeVar("T")
 
 DEFAULT_CONFIDENCES = (0.5, 0.6, 0.7, 0.8, 0.9)
 """The cost of certainty's confidences when none are asked (--confidences 0.5:0.9:0.1)."""
@@ -78,6 +83,30 @@ class ReportData:
                             risk_notes=list(self.risk_notes))
 
 
+def _one(run: Callable[[], T]) -> Tasks[T]:
+    """A search of one task (a section that does not split)."""
+    from optimizer.analyses.tasks import Tasks
+
+    return Tasks(1, lambda _: run(), lambda found: found[0])
+
+
+def _answer(found: T | OutOfTime) -> T:
+    """A search's answer; OutOfTime raised as the search alone would have."""
+    if isinstance(found, OutOfTime):
+        raise found
+    return found
+
+
+def _before_certainty() -> None:
+    """Import scipy.stats in this process before the cost of certainty forks its
+    processes: each of them imported it for its bounds (analyses.chance.lower_bound,
+    0.7 s of CPU each) since the simulation, which used to import it here through
+    Pyomo's import hook, runs in a process of its own and imports scipy.special only
+    (see optimizer.imports)."""
+    plain("scipy")
+    importlib.import_module("scipy.stats")
+
+
 def check_request(options: ReportOptions) -> None:
     """What can be refused before the scenario is read."""
     if options.ceilings is not None and options.targets is not None:
@@ -90,12 +119,15 @@ def solve_report(
     loadout: Loadout, options: ReportOptions, *,
     progress: Bars | None = None,
     notice: Callable[[str], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> ReportData:
     """Solve what the report of ``loadout`` shows. Bad options raise UsageError before
     any solving. ``progress``: given a long step's number of parts and its name (the
-    explanation's searches, the frontier's points, the certainty curve's confidences),
-    what to call as they finish; ``notice``: told, in a sentence, of a long step about
-    to start."""
+    searches: the explanation's or the worth of the limits, the frontier, the
+    simulation; then the certainty curve's confidences), what to call as they finish;
+    ``notice``: told, in a sentence, of a long step about to start; ``meanwhile``: run
+    once in this process while the searches run in others (the command line imports
+    what its charts and workbook will need)."""
     check_request(options)
     s = loadout.scenario
     asked = options.confidences
@@ -107,10 +139,10 @@ def solve_report(
     if s.uncertain and levels and s.objective != "min_cost" and asked is not None:
         raise UsageError("--confidences: the cost of certainty applies to min_cost scenarios "
                          f"(got objective {s.objective}); give --confidences none")
-    from optimizer.analyses.explain import SECTIONS
-    from optimizer.analyses.explain import explain as explain_scenario
+    from optimizer.analyses.explain import SECTIONS, explain_searches
     from optimizer.analyses.sweep import parse_range, run_sweep
-    from optimizer.analyses.worth import worth_of
+    from optimizer.analyses.tasks import run_together
+    from optimizer.analyses.worth import worth_tasks
     from optimizer.present.views.currency import rate_for
 
     rate_for(s, options.currency)  # an unknown currency is refused before any solving
@@ -131,36 +163,72 @@ def solve_report(
         raise UsageError(f"--sections: unknown {', '.join(unknown)} (sections: "
                          f"{', '.join(SECTIONS)})")
     solver = options.solver
-    explanation: Explanation | None = None
-    worth: tuple[Worth, ...] = ()
+    # The answer first (every other section starts from it); then the searches that
+    # are independent of one another (the explanation's sections or the worth of the
+    # binding limits, the frontier, the Risk section's simulation) in one set of
+    # forked processes, the longest first, so that no core waits for another's
+    # last task (optimizer.analyses.tasks); then the cost of certainty, in its own.
+    searches: dict[str, Tasks[Any]] = {}
+    planned: Planned | None = None
     if options.explain:
-        explanation = explain_scenario(loadout, solver, tuple(dict.fromkeys(("binding",
-                                                                             *chosen))),
-                                       progress=progress)
-        result = explanation.result
+        planned = explain_searches(loadout, solver, tuple(dict.fromkeys(("binding",
+                                                                         *chosen))))
+        result = planned.result
     else:
         from optimizer.analyses.repaired import with_repairs
         from optimizer.solving.engine import solve_scenario
 
         result = solve_scenario(loadout, solver)
         if result.status == "optimal":
-            worth = tuple(worth_of(loadout, result, solver, progress=progress))
+            searches["worth of the limits"] = worth_tasks(loadout, result, solver)
         elif result.status == "infeasible" and result.plan != "none":
             result = with_repairs(loadout, result, solver.within(REPAIR_BUDGET))
-    sweep = None
     if values is not None:
-        sweep = run_sweep(loadout, kind, values, solver,
-                          progress=None if progress is None else progress(len(values),
-                                                                          "frontier"))
-    simulation: Simulation | None = None
-    certainty: Sequence[Result] = ()
-    risk_notes: list[str] = []
-    if s.uncertain:  # the Risk section: the plan held fixed under the samples, and certainty
+        # one task: the points re-solved warm in turn on one session, as a sweep does
+        points = values
+        searches["frontier"] = _one(lambda: run_sweep(loadout, kind, points, solver))
+    if s.uncertain and result.plan != "none":
+        # the Risk section's plan held fixed under the samples (numpy: a task alone)
         from optimizer.analyses.simulate import plan_of, simulate
 
-        if result.plan != "none":
-            simulation = simulate(loadout, plan_of(result, s), options.samples, None, solver,
-                                  source="the report's plan", plan_status=result.status)
+        plan = plan_of(result, s)
+        searches["simulation"] = _one(lambda: simulate(
+            loadout, plan, options.samples, None, solver, source="the report's plan",
+            plan_status=result.status))
+    explained = {} if planned is None or planned.explanation is not None \
+        else planned.searches
+    order = [*searches.items(), *explained.items()]
+    order.sort(key=lambda item: item[0] != "frontier")  # the longest task first
+    # the cost of certainty follows: its scipy.stats imported in this process while it
+    # waits, not in each of the curve's processes
+    certain = bool(s.uncertain and levels and s.objective == "min_cost")
+
+    def beside() -> None:
+        if meanwhile is not None:
+            meanwhile()
+        if certain:
+            _before_certainty()
+
+    done: dict[str, Any] = {}
+    if order:
+        count = sum(search.count for _, search in order)
+        label = ", ".join([*searches, *([planned.label] if explained and planned else [])])
+        bar = None if progress is None else progress(count, label)
+        done = dict(zip([name for name, _ in order],
+                        run_together([search for _, search in order], progress=bar,
+                                     meanwhile=beside),
+                        strict=True))
+    explanation: Explanation | None = None
+    if planned is not None:
+        explanation = planned.explanation if planned.explanation is not None \
+            else planned.finish([done[k] for k in explained])
+    worth = tuple(_answer(done["worth of the limits"])) if "worth of the limits" in done \
+        else ()
+    sweep = _answer(done["frontier"]) if "frontier" in done else None
+    simulation: Simulation | None = _answer(done["simulation"]) if "simulation" in done else None
+    certainty: Sequence[Result] = ()
+    risk_notes: list[str] = []
+    if s.uncertain:  # the Risk section's cost of certainty
         if levels is None:
             risk_notes.append("The cost of certainty was left out (--confidences none).")
         elif s.objective != "min_cost":
@@ -169,6 +237,7 @@ def solve_report(
         else:
             from optimizer.analyses.chance import chance_sweep
 
+            _before_certainty()  # (done already while the searches ran, if they did)
             if notice is not None:
                 notice(f"Risk: the cheapest plan at {len(levels)} confidences "
                        f"({s.uncertainty.samples:,} samples each)...")

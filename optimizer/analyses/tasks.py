@@ -41,13 +41,28 @@ class _TimedOut:
 
 
 def run_together(searches: Sequence[Tasks[Any]], workers: int | None = None,
-                 progress: Tick | None = None) -> list[Any]:
+                 progress: Tick | None = None,
+                 meanwhile: Callable[[], None] | None = None) -> list[Any]:
     """Every search's tasks in one set of forked processes (``workers``; None: as many
     as pay here), each search's answer assembled from its own; an OutOfTime (returned,
     not raised) where a task of that search ran out of time. Tasks are handed out in
     the order given: put the longest first. ``progress(k)``: k tasks of all have
-    finished."""
+    finished. ``meanwhile``: run once in this process, which only waits, when the
+    first task has finished (the processes are started by then: nothing it does is
+    forked into them), while the others run; an exception it raises is raised here."""
     from optimizer.solving.forked import forked_map
+
+    if meanwhile is not None:
+        pending = [meanwhile]
+        told = progress
+
+        def first_then_tell(k: int) -> None:
+            while pending:
+                pending.pop()()
+            if told is not None:
+                told(k)
+
+        progress = first_then_tell
 
     owner = [(s, i) for s in searches for i in range(s.count)]
 

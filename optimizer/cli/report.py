@@ -66,12 +66,14 @@ def report(
     check_request(asked)
     check_folder(output)
     loadout = Source(config, sets, variant).load()
-    data = solve_report(loadout, asked, progress=progress_bar, notice=_on_a_terminal)
+    from optimizer.present.formats.report_files import prepare, report_files, write_folder
+
+    data = solve_report(loadout, asked, progress=progress_bar, notice=_on_a_terminal,
+                        meanwhile=prepare)
     from optimizer.present.formats.layout import terminal
-    from optimizer.present.formats.report_files import report_files, write_folder
 
     built = data.view(currency=currency, overrides=sets)
-    files = report_files(built)
+    files = report_files(built, progress=progress_bar)
     write_folder(output, files)
     charts = sorted({name.split("/")[1].split(".")[0] for name in files if "/" in name})
     click.echo(f"Wrote {output}/: report.html, report.md, report.xlsx, tables.tex, charts/ "

@@ -60,6 +60,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from optimizer.imports import plain
 from optimizer.scenario.amounts import AmountError, parse_number
 
 __all__ = [
@@ -299,6 +300,7 @@ def _phi_scalar(x: float) -> float:
 
 
 def _cdf_scalar(x: float) -> float:
+    plain("scipy")
     from scipy import special
 
     return float(special.ndtr(x))
@@ -325,7 +327,9 @@ def point_value(d: Distribution) -> float:
 # The normal CDF and its inverse, vectorised (scipy.special). scipy is imported where
 # it is used: imported before Pyomo, it makes Pyomo import all of scipy.stats too
 # (pyomo.common.dependencies finalises a scipy it finds loaded), 0.5 s of every
-# command's start, distributions or not.
+# command's start, distributions or not; and after Pyomo, as itself
+# (optimizer.imports.plain), or Pyomo's import hook adds scipy.stats then (0.9 s of a
+# report's simulation).
 
 
 def _ndtr_both(z: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -334,6 +338,7 @@ def _ndtr_both(z: FloatArray) -> tuple[FloatArray, FloatArray]:
     Both are returned because the inverse CDFs need the upper tail as well, and
     ``1 - Phi(z)`` computed by subtraction loses every digit beyond z ~ 8.
     """
+    plain("scipy")
     from scipy import special
 
     return special.ndtr(z), special.ndtr(-z)
@@ -342,6 +347,7 @@ def _ndtr_both(z: FloatArray) -> tuple[FloatArray, FloatArray]:
 def _ndtri(p: FloatArray) -> FloatArray:
     """The standard normal quantile of ``p`` in [0, 1] (±inf at the ends). Callers
     pass a lower-tail probability where it is small, so no precision is lost near 1."""
+    plain("scipy")
     from scipy import special
 
     return np.asarray(special.ndtri(p), dtype=float)

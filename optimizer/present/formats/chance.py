@@ -14,7 +14,7 @@ from optimizer.numbers import memo
 from optimizer.numbers.exact import money
 from optimizer.present.files import write_file
 from optimizer.present.formats import allocation_records, layout, tables
-from optimizer.present.formats.charts import RC, figure_bytes
+from optimizer.present.formats.charts import drawing, figure_bytes
 from optimizer.present.formats.risk_charts import _format
 from optimizer.present.views.model import Column, Table
 from optimizer.results import Result
@@ -140,7 +140,7 @@ def certainty_figure(points: Sequence[Point], deterministic: float | None, curre
     """The cost of certainty: the cheapest plan's cost at each confidence asked (labelled
     with the 95% lower bound on its probability), the plan for the point values as a
     dashed line, confidences out of reach marked at the top. Draw or save it inside
-    ``rc_context(RC)``."""
+    charts.drawing()."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, PercentFormatter
 
@@ -194,9 +194,7 @@ def certainty_figure(points: Sequence[Point], deterministic: float | None, curre
 def certainty_chart_bytes(points: Sequence[Point], deterministic: float | None, currency: str,
                           title: str, fmt: str, cost_label: str = "cost, discounted") -> bytes:
     """The chart as ``png`` or ``svg`` bytes, the same bytes for the same points."""
-    from matplotlib import rc_context
-
-    with rc_context(RC):
+    with drawing():
         return figure_bytes(certainty_figure(points, deterministic, currency, title,
                                              cost_label), fmt)
 

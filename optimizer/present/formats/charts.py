@@ -14,11 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from optimizer.imports import plain
 from optimizer.numbers import memo
 from optimizer.present.files import write_file
 from optimizer.results import Result, Sweep, Swing
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from matplotlib.figure import Figure
     from matplotlib.typing import RcKeyType
 
@@ -54,9 +57,7 @@ def sweep_chart(sweep: Sweep, path: str | os.PathLike[str]) -> None:
         )
     if not sweep.values:
         raise ValueError("the sweep has no points to chart")
-    from matplotlib import rc_context
-
-    with rc_context(_RC):
+    with drawing():
         fig = _figure(sweep)
         _write(fig, target, fmt)
 
@@ -446,7 +447,7 @@ def _write(fig: Figure, target: Path, fmt: str) -> None:
 
 
 def sweep_figure(sweep: Sweep) -> Figure:
-    """sweep_chart's figure (draw or save it inside ``rc_context(RC)``)."""
+    """sweep_chart's figure (draw or save it inside charts.drawing())."""
     if not sweep.values:
         raise ValueError("the sweep has no points to chart")
     return _figure(sweep)
@@ -467,6 +468,16 @@ RC: dict[RcKeyType, object] = {
 _RC = RC
 
 
+def drawing() -> AbstractContextManager[Any]:
+    """Where every chart is built and saved: matplotlib's settings as RC says. matplotlib
+    is imported here as itself (optimizer.imports.plain): after a solve has imported
+    Pyomo, Pyomo's import hook would add pyplot and pylab, 0.4 s no chart uses."""
+    plain("matplotlib")
+    from matplotlib import rc_context
+
+    return rc_context(RC)
+
+
 # -- tornado -------------------------------------------------------------------------------
 
 
@@ -482,16 +493,14 @@ def tornado_chart(
     if fmt is None:
         raise ValueError(f"cannot write a chart to {str(target)!r}: the file name must end in "
                          f"{' or '.join(FORMATS)}")
-    from matplotlib import rc_context
-
-    with rc_context(_RC):
+    with drawing():
         _write(_tornado_figure(swings, base, currency, title, share, what), target, fmt)
 
 
 def tornado_figure(
     swings: Sequence[Swing], base: float, currency: str, title: str, share: float, what: str,
 ) -> Figure:
-    """tornado_chart's figure (draw or save it inside ``rc_context(RC)``)."""
+    """tornado_chart's figure (draw or save it inside charts.drawing())."""
     return _tornado_figure(swings, base, currency, title, share, what)
 
 

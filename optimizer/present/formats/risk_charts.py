@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from optimizer.numbers import memo
 from optimizer.present.files import write_file
-from optimizer.present.formats.charts import FORMATS, RC, figure_bytes
+from optimizer.present.formats.charts import FORMATS, drawing, figure_bytes
 from optimizer.results.simulation import Simulation
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def _title(text: str) -> str:
 
 
 def histogram_figure(sim: Simulation) -> Figure:
-    """The histogram's figure (draw or save it inside ``rc_context(RC)``)."""
+    """The histogram's figure (draw or save it inside charts.drawing())."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, PercentFormatter
 
@@ -97,9 +97,7 @@ def histogram_figure(sim: Simulation) -> Figure:
 
 def histogram_chart_bytes(sim: Simulation, fmt: str) -> bytes:
     """The histogram as ``png`` or ``svg`` bytes."""
-    from matplotlib import rc_context
-
-    with rc_context(RC):
+    with drawing():
         return figure_bytes(histogram_figure(sim), fmt)
 
 
@@ -114,7 +112,7 @@ def histogram_chart(sim: Simulation, path: str | os.PathLike[str]) -> None:
 
 def fan_figure(sim: Simulation) -> Figure:
     """Exports by period: the P10-P90 band, the P50 line, the point-value plan, and the
-    target and milestones as points (draw or save it inside ``rc_context(RC)``)."""
+    target and milestones as points (draw or save it inside charts.drawing())."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
@@ -163,9 +161,7 @@ def fan_figure(sim: Simulation) -> Figure:
 
 def fan_chart_bytes(sim: Simulation, fmt: str) -> bytes:
     """The fan chart as ``png`` or ``svg`` bytes."""
-    from matplotlib import rc_context
-
-    with rc_context(RC):
+    with drawing():
         return figure_bytes(fan_figure(sim), fmt)
 
 
