@@ -56,29 +56,22 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     Simulation and the chance-constrained results its Risk section was built from."""
     import importlib
 
-    import optimizer.analyses.chance
-
     # (the module: optimizer.cli's attribute "report" is the command)
     command = importlib.import_module("optimizer.cli.report")
     seen: dict[str, Any] = {}
     real_solve = command.solve_report
-    real_sweep = optimizer.analyses.chance.chance_sweep
 
     def solved(*args: Any, **kwargs: Any) -> Any:
-        # (the simulation runs in a forked process beside the other searches: taken
-        # from what the command renders)
+        # (the simulation and the confidences run in forked processes beside the other
+        # searches: taken from what the command renders)
         data = real_solve(*args, **kwargs)
         seen["simulation"] = data.simulation
+        seen["certainty"] = list(data.certainty)
         return data
-
-    def swept(*args: Any, **kwargs: Any) -> Any:
-        seen["certainty"] = real_sweep(*args, **kwargs)
-        return seen["certainty"]
 
     folder = tmp_path_factory.mktemp("three") / "memo"
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(command, "solve_report", solved)
-        mp.setattr(optimizer.analyses.chance, "chance_sweep", swept)
         code, out, err = invoke(*ARGS, "--output", folder)
     assert code == 0, err
     assert "Wrote" in out

@@ -7,13 +7,11 @@ optimizer.report() render what this returns (ReportData.view) and write the fold
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from optimizer.errors import OutOfTime, UsageError
-from optimizer.imports import plain
 from optimizer.solving.options import REPAIR_BUDGET, SolverOptions
 
 if TYPE_CHECKING:
@@ -95,16 +93,6 @@ def _answer(found: T | OutOfTime) -> T:
     if isinstance(found, OutOfTime):
         raise found
     return found
-
-
-def _before_certainty() -> None:
-    """Import scipy.stats in this process before the cost of certainty forks its
-    processes: each of them imported it for its bounds (analyses.chance.lower_bound,
-    0.7 s of CPU each) since the simulation, which used to import it here through
-    Pyomo's import hook, runs in a process of its own and imports scipy.special only
-    (see optimizer.imports)."""
-    plain("scipy")
-    importlib.import_module("scipy.stats")
 
 
 def check_request(options: ReportOptions) -> None:
@@ -195,19 +183,25 @@ def solve_report(
         searches["simulation"] = _one(lambda: simulate(
             loadout, plan, options.samples, None, solver, source="the report's plan",
             plan_status=result.status))
+    certain = bool(s.uncertain and levels and s.objective == "min_cost")
+    if certain:
+        # the Risk section's cost of certainty: a task per confidence, beside the others
+        from optimizer.analyses.chance import certainty_tasks
+
+        assert levels is not None
+        if notice is not None:
+            notice(f"Risk: the cheapest plan at {len(levels)} confidences "
+                   f"({s.uncertainty.samples:,} samples each)...")
+        searches["certainty"] = certainty_tasks(loadout, list(levels), solver)
     explained = {} if planned is None or planned.explanation is not None \
         else planned.searches
     order = [*searches.items(), *explained.items()]
-    order.sort(key=lambda item: item[0] != "frontier")  # the longest task first
-    # the cost of certainty follows: its scipy.stats imported in this process while it
-    # waits, not in each of the curve's processes
-    certain = bool(s.uncertain and levels and s.objective == "min_cost")
+    # the longest tasks first: the frontier (one task), then the confidences
+    order.sort(key=lambda item: {"frontier": 0, "certainty": 1}.get(item[0], 2))
 
     def beside() -> None:
         if meanwhile is not None:
             meanwhile()
-        if certain:
-            _before_certainty()
 
     done: dict[str, Any] = {}
     if order:
@@ -226,24 +220,13 @@ def solve_report(
         else ()
     sweep = _answer(done["frontier"]) if "frontier" in done else None
     simulation: Simulation | None = _answer(done["simulation"]) if "simulation" in done else None
-    certainty: Sequence[Result] = ()
+    certainty: Sequence[Result] = _answer(done["certainty"]) if "certainty" in done else ()
     risk_notes: list[str] = []
-    if s.uncertain:  # the Risk section's cost of certainty
-        if levels is None:
-            risk_notes.append("The cost of certainty was left out (--confidences none).")
-        elif s.objective != "min_cost":
-            risk_notes.append("The cost of certainty applies to min_cost scenarios (the target "
-                              f"is what must be reached); this one is {s.objective}.")
-        else:
-            from optimizer.analyses.chance import chance_sweep
-
-            _before_certainty()  # (done already while the searches ran, if they did)
-            if notice is not None:
-                notice(f"Risk: the cheapest plan at {len(levels)} confidences "
-                       f"({s.uncertainty.samples:,} samples each)...")
-            certainty = chance_sweep(
-                loadout, list(levels), solver,
-                progress=None if progress is None else progress(len(levels), "certainty"))
+    if s.uncertain and levels is None:
+        risk_notes.append("The cost of certainty was left out (--confidences none).")
+    elif s.uncertain and s.objective != "min_cost":
+        risk_notes.append("The cost of certainty applies to min_cost scenarios (the target "
+                          f"is what must be reached); this one is {s.objective}.")
     return ReportData(loadout, result, worth=worth, explanation=explanation, sweep=sweep,
                       simulation=simulation, certainty=tuple(certainty),
                       risk_notes=tuple(risk_notes))
