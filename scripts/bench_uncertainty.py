@@ -43,6 +43,29 @@ SCENARIO = ROOT / "configs" / "pakistan_it_exports_3yr.yaml"
 SPREAD = 0.2
 
 
+
+def _lp(matrix: Any, cost: Any, offset: float, sense: int) -> Any:
+    """The engine's compiled model (models.compile.Matrix) as a HighsLp, built here in
+    bulk as a direct user would (not through the engine's loader)."""
+    import highspy
+    import numpy as np
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(matrix.columns), len(matrix.rows)
+    lp.col_cost_, lp.offset_ = cost, offset
+    lp.sense_ = highspy.ObjSense.kMinimize if sense == 1 else highspy.ObjSense.kMaximize
+    lp.col_lower_, lp.col_upper_ = matrix.col_lower, matrix.col_upper
+    lp.row_lower_, lp.row_upper_ = matrix.row_lower, matrix.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = matrix.start
+    lp.a_matrix_.index_ = matrix.index
+    lp.a_matrix_.value_ = matrix.value
+    if matrix.integer.any():
+        lp.integrality_ = [highspy.HighsVarType.kInteger if flag
+                           else highspy.HighsVarType.kContinuous
+                           for flag in np.asarray(matrix.integer)]
+    return lp
+
 def overlay(path: Path) -> Any:
     """The scenario with distributions: the file's own, or triangular yields +-SPREAD."""
     from optimizer.scenario import load_scenario
@@ -140,22 +163,7 @@ def warm_direct(loadout: Any, n: int, seed: int) -> dict[str, Any]:
             and np.array_equal(matrix.integer, old.integer))
         if not same:
             cold += old is not None
-            lp = highspy.HighsLp()
-            lp.num_col_, lp.num_row_ = len(matrix.columns), len(matrix.rows)
-            lp.col_cost_, lp.offset_ = cost, offset
-            lp.sense_ = (highspy.ObjSense.kMinimize if sense == 1
-                         else highspy.ObjSense.kMaximize)
-            lp.col_lower_, lp.col_upper_ = matrix.col_lower, matrix.col_upper
-            lp.row_lower_, lp.row_upper_ = matrix.row_lower, matrix.row_upper
-            lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-            lp.a_matrix_.start_ = matrix.start
-            lp.a_matrix_.index_ = matrix.index
-            lp.a_matrix_.value_ = matrix.value
-            if matrix.integer.any():
-                lp.integrality_ = [highspy.HighsVarType.kInteger if flag
-                                   else highspy.HighsVarType.kContinuous
-                                   for flag in np.asarray(matrix.integer)]
-            h.passModel(lp)
+            h.passModel(_lp(matrix, cost, offset, sense))
         else:
             changed = np.flatnonzero(matrix.value != old.value)
             rows = np.searchsorted(matrix.start, changed, side="right") - 1
@@ -206,7 +214,6 @@ def direct(loadout: Any, n: int, seed: int
     """(wall seconds, seconds in passModel + run, optimal discounted cost per sample,
     HiGHS's largest integrality violation per sample)."""
     import highspy
-    import numpy as np
 
     from optimizer.scenario import Loadout
     from optimizer.scenario.uncertain_fields import scenario_draws, with_values
@@ -225,21 +232,7 @@ def direct(loadout: Any, n: int, seed: int
         t0 = time.perf_counter()
         h = highspy.Highs()
         _options(h)
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = len(matrix.columns), len(matrix.rows)
-        lp.col_cost_, lp.offset_ = cost, offset
-        lp.sense_ = highspy.ObjSense.kMinimize if sense == 1 else highspy.ObjSense.kMaximize
-        lp.col_lower_, lp.col_upper_ = matrix.col_lower, matrix.col_upper
-        lp.row_lower_, lp.row_upper_ = matrix.row_lower, matrix.row_upper
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.start_ = matrix.start
-        lp.a_matrix_.index_ = matrix.index
-        lp.a_matrix_.value_ = matrix.value
-        if matrix.integer.any():
-            lp.integrality_ = [highspy.HighsVarType.kInteger if flag
-                               else highspy.HighsVarType.kContinuous
-                               for flag in np.asarray(matrix.integer)]
-        h.passModel(lp)
+        h.passModel(_lp(matrix, cost, offset, sense))
         h.run()
         optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         info = h.getInfo()
