@@ -105,7 +105,8 @@ def narrow(h: highspy.Highs, where: SampleRows, matrix: Matrix, implied: np.ndar
     """Narrow ``h`` (loaded, its objective the cost to minimise) for a plan reaching
     ``k`` samples; None where the model is not of the form the steps need (nothing
     changed then). ``implied``: an upper bound per column that no plan exceeds;
-    ``fresh``: a HiGHS instance with the solve's options, empty."""
+    ``fresh(lean)``: an empty HiGHS with the solve's options (lean: without primal
+    heuristics). What it changes is undone by the answer's ``undo``."""
     n = len(where.rows)
     if not 0 < k <= n or n > MOST_SAMPLES:
         return None
