@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import importlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -152,7 +153,8 @@ def certainty_tasks(loadout: Loadout, confidences: Sequence[float],
                  fresh_samples)
     runs.session(runs.first)[0].prime_samples()
     runs.fresh_draws(0)
-    lower_bound(1, 2, 0.5)  # (scipy.special imported once here, not in each process)
+    plain("scipy")  # scipy.special, for lower_bound: imported once here, not per process
+    importlib.import_module("scipy.special")
     levels = list(confidences)
 
     def one(i: int) -> Result:

@@ -153,9 +153,9 @@ def solve_report(
     solver = options.solver
     # The answer first (every other section starts from it); then the searches that
     # are independent of one another (the explanation's sections or the worth of the
-    # binding limits, the frontier, the Risk section's simulation) in one set of
-    # forked processes, the longest first, so that no core waits for another's
-    # last task (optimizer.analyses.tasks); then the cost of certainty, in its own.
+    # binding limits, the frontier, the Risk section's simulation and cost of
+    # certainty) in one set of forked processes, the longest first, so that no core
+    # waits for another's last task (optimizer.analyses.tasks).
     searches: dict[str, Tasks[Any]] = {}
     planned: Planned | None = None
     if options.explain:
@@ -199,10 +199,6 @@ def solve_report(
     # the longest tasks first: the frontier (one task), then the confidences
     order.sort(key=lambda item: {"frontier": 0, "certainty": 1}.get(item[0], 2))
 
-    def beside() -> None:
-        if meanwhile is not None:
-            meanwhile()
-
     done: dict[str, Any] = {}
     if order:
         count = sum(search.count for _, search in order)
@@ -210,7 +206,7 @@ def solve_report(
         bar = None if progress is None else progress(count, label)
         done = dict(zip([name for name, _ in order],
                         run_together([search for _, search in order], progress=bar,
-                                     meanwhile=beside),
+                                     meanwhile=meanwhile),
                         strict=True))
     explanation: Explanation | None = None
     if planned is not None:

@@ -445,6 +445,7 @@ class Highs:
                 self._objective != "cost_objective"):
             return None  # (steps 2 and 3 price plans by the cost they minimise)
         k = int(round(float(pyo.value(m.required))))
+        self._limit()  # (its runs stop where this solve's would: no stale stop either)
         with _interruptible(), _quiet():
             self.narrowed = narrow(h, self._samples, self.matrix, self._implied, k,
                                    self._instance)
@@ -452,9 +453,10 @@ class Highs:
 
     def prime_samples(self, m: pyo.ConcreteModel) -> None:
         """A chance-constrained MIP: what each narrowing of ``m`` asks first, worked
-        out now (samples.prime), before the confidences fork."""
+        out now (samples.prime), before the confidences fork. ``m`` is the model this
+        instance holds (Solvers hands it over loaded)."""
         if m is not self._model:
-            self._load(m)
+            raise ValueError("prime_samples: not the model this instance holds")
         self._sync()
         if self._samples is not None and self._h is not None:
             prime(self._h, self._samples, self.matrix, self._implied)

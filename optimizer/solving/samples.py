@@ -367,10 +367,10 @@ def _first_plan(h: highspy.Highs, where: SampleRows, cols: np.ndarray, a: np.nda
         most = _solved(relaxed)
         best = None if most is None else exactly(settled(most))
     band = max(n // 20, 1)
+    surplus = a @ x[cols] - need
+    surplus[on] = np.inf
+    order = np.argsort(-surplus, kind="stable")
     while best is None:  # a band of samples around the k-th left to HiGHS
-        surplus = a @ x[cols] - need
-        surplus[on] = np.inf
-        order = np.argsort(-surplus, kind="stable")
         lower, upper = np.zeros(n), np.zeros(n)
         lower[order[:max(k - band, 0)]] = 1.0
         upper[order[:k + band]] = 1.0
