@@ -1185,6 +1185,16 @@ def _second_opinion(run: _Run, value: float, tolerance: float, stage: str,
         # (a chance-constrained MIP, a binary per sample, took 3x as long again:
         # its bound is HiGHS's alone, and the method says so)
         return None
+    # where the certificate is not shown (an analysis's probe, a solve without the
+    # diagnosis: a sweep's point, a re-solve of explain, simulate --reoptimize) and
+    # the LP relaxation already proves the plan, that bound is the second opinion
+    # (within half the tolerance, so that the certificate, which allows for the
+    # floors' slivers besides, is proven as one agreeing with HiGHS would leave it).
+    # The answer a command prints keeps its solve from scratch
+    unit = run.scaling.exports if highs.maximizes() else run.scaling.money
+    if (highs.lean or not run.diagnose) and highs.relaxed_opinion(value / unit,
+                                                                  0.5 * tolerance):
+        return None
     try:
         second = highs.confirm(share)
     except TimeUp as exc:
@@ -1223,7 +1233,11 @@ def _cost_proof(run: _Run, units: Plan
     s = run.loadout.scenario
     cost = _figures(s, units, run.data.weights)[0]
     cheaper = None
-    if highs.is_mip() and not run.chance and highs.last_plan is not None:
+    if highs.is_mip() and not run.chance and highs.last_plan is not None and not (
+            (highs.lean or not run.diagnose)
+            and highs.relaxed_opinion(cost / money, 0.5 * CERTIFY_GAP)):
+        # (a relaxation that proves the stage stands for its second opinion where the
+        # certificate is not shown, as in _second_opinion)
         kept = highs.last_plan
         try:
             second = highs.confirm()
