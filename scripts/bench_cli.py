@@ -57,6 +57,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
+    from bench_all import bytecode
+
+    bytecode()  # (as an installed package has it; see bench_all.bytecode)
     py = sys.executable
     optimize = shutil.which("optimize", path=str(Path(py).parent)) or "optimize"
     end_to_end = median_wall([optimize, "--config", str(CONFIG), "--format", "json"], args.repeat)
