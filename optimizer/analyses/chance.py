@@ -126,14 +126,16 @@ def chance_sweep(loadout: Loadout, confidences: Sequence[float],
 
 def certainty_tasks(loadout: Loadout, confidences: Sequence[float],
                     options: SolverOptions | None = None, samples: int | None = None,
-                    fresh_samples: int = FRESH_SAMPLES) -> Tasks[list[Result]]:
+                    fresh_samples: int = FRESH_SAMPLES, base: Result | None = None
+                    ) -> Tasks[list[Result]]:
     """The cost of certainty as one task per confidence, to run alone (chance_sweep) or
     beside other searches (the report: analyses.tasks.run_together). What every
     confidence uses is built here, before any fork: the deterministic plan's cost,
     the first model and what its narrowing works out first, the first fresh sample,
     scipy.special; each confidence then solves on solvers of its own (a task never
     starts from what another left warm), so the curve is the same on one core or
-    many."""
+    many. ``base``: the deterministic answer of ``loadout``, where the caller has it
+    (the report's own), else solved here."""
     from optimizer.solving.engine import solve_scenario
 
     s = loadout.scenario
@@ -147,7 +149,8 @@ def certainty_tasks(loadout: Loadout, confidences: Sequence[float],
     if s.objective != "min_cost":
         raise UsageError("--confidence applies to min_cost scenarios (the target is what "
                          f"must be reached; got objective {s.objective})")
-    base = solve_scenario(loadout, options)
+    if base is None:
+        base = solve_scenario(loadout, options)
     deterministic = base.discounted_cost if base.status == "optimal" else None
     runs = _Runs(loadout, options, samples or min(s.uncertainty.samples, SOLVE_SAMPLES),
                  fresh_samples)

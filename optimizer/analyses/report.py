@@ -192,7 +192,7 @@ def solve_report(
         if notice is not None:
             notice(f"Risk: the cheapest plan at {len(levels)} confidences "
                    f"({s.uncertainty.samples:,} samples each)...")
-        searches["certainty"] = certainty_tasks(loadout, list(levels), solver)
+        searches["certainty"] = certainty_tasks(loadout, list(levels), solver, base=result)
     explained = {} if planned is None or planned.explanation is not None \
         else planned.searches
     order = [*searches.items(), *explained.items()]
