@@ -1192,8 +1192,9 @@ def _second_opinion(run: _Run, value: float, tolerance: float, stage: str,
     # floors' slivers besides, is proven as one agreeing with HiGHS would leave it).
     # The answer a command prints keeps its solve from scratch
     unit = run.scaling.exports if highs.maximizes() else run.scaling.money
-    if (highs.lean or not run.diagnose) and highs.relaxed_opinion(value / unit,
-                                                                  0.5 * tolerance):
+    if highs.screening or (highs.lean or not run.diagnose) and highs.relaxed_opinion(
+            value / unit, 0.5 * tolerance):
+        # (a screening solve has no second opinion at all: confirm gives none)
         return None
     try:
         second = highs.confirm(share)
@@ -1234,10 +1235,10 @@ def _cost_proof(run: _Run, units: Plan
     cost = _figures(s, units, run.data.weights)[0]
     cheaper = None
     if highs.is_mip() and not run.chance and highs.last_plan is not None and not (
-            (highs.lean or not run.diagnose)
+            highs.screening or (highs.lean or not run.diagnose)
             and highs.relaxed_opinion(cost / money, 0.5 * CERTIFY_GAP)):
-        # (a relaxation that proves the stage stands for its second opinion where the
-        # certificate is not shown, as in _second_opinion)
+        # (a screening solve has none; a relaxation that proves the stage stands for
+        # its second opinion where the certificate is not shown, as in _second_opinion)
         kept = highs.last_plan
         try:
             second = highs.confirm()
