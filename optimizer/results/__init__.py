@@ -117,9 +117,10 @@ class Certificate:
     tolerance: float
     method: str
     """lp_dual (a bound computed here from HiGHS's duals), lp_dual_relaxation (the
-    same for integers solved continuous and rounded; or, on a re-solve whose
-    certificate is not printed, a MIP's relaxation that met the plan and stood for
-    the second opinion: Highs.relaxed_opinion), or mip_dual_bound (HiGHS's
+    same for integers solved continuous and rounded), mip_relaxation_bound (the
+    same for a MIP's LP relaxation that meets the plan and stands for the second
+    solve, on a re-solve whose certificate is not printed: Highs.relaxed_opinion),
+    or mip_dual_bound (HiGHS's
     branch-and-bound bound; a second solve from scratch under 1e-9 feasibility
     tolerances found no better plan), mip_dual_bound_only (HiGHS's bound alone: a
     chance-constrained plan), strict_resolve (an infeasible verdict that a second

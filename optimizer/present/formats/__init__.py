@@ -202,6 +202,8 @@ PROOF_METHODS = {
     "lp_dual": "a bound computed here from HiGHS's duals",
     "lp_dual_relaxation": "a bound computed here from the duals of the model with whole "
                           "units relaxed, then rounded",
+    "mip_relaxation_bound": "a bound computed here from the duals of the MIP's LP "
+                            "relaxation, which meets the plan",
     "mip_dual_bound": "HiGHS's branch-and-bound bound, and a second solve under 1e-9 "
                       "tolerances found nothing better",
     "mip_dual_bound_only": "HiGHS's branch-and-bound bound",
