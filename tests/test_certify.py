@@ -328,6 +328,13 @@ def test_explain_names_the_sections_its_budget_left_out(
     # a budget the solve itself cannot keep: no proven answer
     cut = CliRunner().invoke(main, ["explain", "--config", str(path), "--time-budget", "1e-9"])
     assert cut.exit_code == 4
+    # under --time-limit (which then bounds every solve), the sections it leaves out
+    # are named for it, not for the --time-budget it replaces
+    limited = CliRunner().invoke(main, ["explain", "--config", str(path),
+                                        "--time-limit", "1"])
+    assert limited.exit_code == 0, limited.output
+    assert "Not finished within --time-limit (left out):" in limited.stdout
+    assert "--time-budget" not in limited.stdout
 
 
 def test_a_spend_floor_too_small_for_the_plans_scale_is_refused(scenario_file: Write) -> None:

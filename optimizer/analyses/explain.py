@@ -428,7 +428,8 @@ def explain_searches(
         conflict, singles, joint = repairs_for(loadout, result, options, relax, unfinished)
         whole = Explanation(result, (), conflict, tuple(singles),
                             prechecks=tuple(precheck(loadout.scenario)), joint=joint,
-                            share=share, slack=slack, unfinished=tuple(unfinished))
+                            share=share, slack=slack, unfinished=tuple(unfinished),
+                            stopped_by=options.budget_option)
         return Planned(result, {}, lambda _: whole, whole)
 
     # every section's tasks share one set of processes (the longest first), so that
@@ -462,7 +463,7 @@ def explain_searches(
             for section in ("binding", "tornado", "ranging", "room"))
         return Explanation(result, worth, Conflict(), (), swings=swings, ranges=ranges,
                            room=roomy, share=share, slack=slack, unfinished=tuple(late),
-                           unmoved=unmoved)
+                           unmoved=unmoved, stopped_by=options.budget_option)
 
     return Planned(result, searches, finish)
 

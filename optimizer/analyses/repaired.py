@@ -42,6 +42,7 @@ def with_repairs(loadout: Loadout, result: Result, options: SolverOptions,
     elif joint is not None and len(joint.moves) > 1:
         parts.append("Or together: " + joint_sentence(joint, s.currency) + ".")
     if unfinished:
-        parts.append("Not finished within --time-budget: " + ", ".join(unfinished) + ".")
+        parts.append(f"Not finished within {options.budget_option}: "
+                     + ", ".join(unfinished) + ".")
     parts.append("(see optimize explain)")
     return dataclasses.replace(result, message="\n".join(parts))

@@ -687,6 +687,8 @@ class Explanation:
     slack: float = 0.05
     unfinished: tuple[str, ...] = ()
     """Searches the command's time budget stopped (sections, repairs): left out."""
+    stopped_by: str = "--time-budget"
+    """The option whose time stopped them (SolverOptions.budget_option)."""
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,13 @@ class SolverOptions:
         if self.clock is None or self.clock.seconds != self.time_limit:
             object.__setattr__(self, "clock", Clock(self.time_limit))
 
+    @property
+    def budget_option(self) -> str:
+        """The option whose time a search that did not finish ran out of, as a
+        message names it: --time-limit where the command has one (it then bounds
+        every solve, see ``deadline``), else --time-budget."""
+        return "--time-limit" if self.time_limit is not None else "--time-budget"
+
     def within(self, seconds: float | None) -> SolverOptions:
         """These options with a deadline ``seconds`` from now (None: none); an
         earlier deadline already set is kept."""

@@ -82,7 +82,7 @@ def _sections(e: Explanation) -> list[tuple[str, list[str]]]:
                         [f"{r.lever} least: {_extreme(r.plan_low)}; most: "
                          f"{_extreme(r.plan_high)}" for r in e.room]))
     if e.unfinished:
-        out.append(("Not finished within --time-budget (left out)", list(e.unfinished)))
+        out.append((f"Not finished within {e.stopped_by} (left out)", list(e.unfinished)))
     return out
 
 
