@@ -589,3 +589,34 @@ def test_a_mip_start_is_an_incumbent_only() -> None:
         assert out.objective == pytest.approx(44)
         assert out.bound == pytest.approx(44)
         assert (m.x.value, m.y.value) == pytest.approx((7, 10))
+
+
+def test_a_report_names_the_searches_its_time_left_out(
+        scenario_file: Write, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # the answer (by hand: 20 of a, 15 of b, 135) stands, and the worth of its binding
+    # limit, which --time-limit left no time for, is named as left out rather than
+    # losing the whole report (it once ended "no proven answer")
+    from optimizer.solving.engine import Session
+
+    path = scenario_file("""
+        name: lp
+        target: {exports: 100}
+        levers:
+          a: {unit_cost: 3, yield_per_unit: 2}
+          b: {unit_cost: 5, yield_per_unit: 4, max_units: 15}
+    """)
+    solve = Session.solve
+
+    def slow(self: Session, *args: object, **kwargs: object) -> object:
+        out = solve(self, *args, **kwargs)
+        time.sleep(1.5)
+        return out
+
+    monkeypatch.setattr(Session, "solve", slow)
+    folder = tmp_path / "memo"
+    out = CliRunner().invoke(main, ["report", "--config", str(path), "--output", str(folder),
+                                    "--time-limit", "1"])
+    assert out.exit_code == 0, out.output
+    memo = (folder / "report.md").read_text(encoding="utf-8")
+    assert "Not finished within --time-limit (left out): worth of the limits." in memo
+    assert "135" in memo

@@ -390,3 +390,22 @@ def test_a_plan_whose_bound_cannot_clear_the_confidence_is_not_proven(tmp_path: 
     code, stdout, stderr = invoke("--config", path, "--confidence", "0.88")
     assert code == 4 and "not shown to be at least 88%" in stdout
     assert "not proven" in stderr
+
+
+def test_a_spent_time_limit_leaves_each_confidence_a_result(tmp_path: Path) -> None:
+    # --time-limit is one budget for the whole curve: once it is spent, a confidence
+    # whose MIP cannot start is a result that says so (limit_without_plan), not an
+    # error that loses the confidences already solved; with time to spare, the same
+    # curve as without a limit
+    from optimizer.solving.options import options_of
+
+    loadout = load_scenario(write(tmp_path, TWO_LEVERS))
+    levels = [0.5, 0.7]
+    spent = chance_sweep(loadout, levels, options_of(1e-9, None), workers=1)
+    assert [r.chance.confidence for r in spent if r.chance] == levels
+    assert all(r.status in ("limit_without_plan", "limit_with_plan") for r in spent)
+    assert any(r.status == "limit_without_plan" and "--time-limit" in r.message
+               for r in spent)
+    free = chance_sweep(loadout, levels, options_of(600.0, None), workers=1)
+    assert [r.discounted_cost for r in free] == [
+        r.discounted_cost for r in chance_sweep(loadout, levels, workers=1)]

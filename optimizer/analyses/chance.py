@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from optimizer.analyses.tasks import Tasks, run_alone
-from optimizer.errors import SolverError, UsageError
+from optimizer.errors import SolverError, TimeUp, UsageError
 from optimizer.imports import plain
 from optimizer.plan.dynamics import flows
 from optimizer.results import ChanceInfo, PlanKind, Result, Status, messages
@@ -212,14 +212,25 @@ def _guaranteed(runs: _Runs, c: float, deterministic: float | None) -> Result:
         required = min(n, math.ceil(level * n - 1e-9))
         session, draws = runs.session(n)
         session.require_samples(required)
-        r = session.solve(diagnose=False)
+        # (answer: where --time-limit is spent before a plan, a result that says so)
+        r = session.answer(diagnose=False)
         info = ChanceInfo(confidence=c, samples=n, required=required,
                           fresh_samples=runs.fresh, deterministic_cost=deterministic,
                           in_sample=None, out_of_sample=None, extra_cost=None, seed=runs.seed,
                           level=required / n, bound_confidence=each, checks=check + 1)
         if r.status not in ("optimal", "limit_with_plan"):
+            if r.status == "limit_without_plan":
+                # --time-limit spent before this level had a plan: the last plan
+                # stands, uncertified; with none, the result says what was cut
+                if last is None:
+                    return _finish(r, info, r.message)
+                break
             if last is None:
-                info = dataclasses.replace(info, most_reached=session.most_samples_reached())
+                try:
+                    info = dataclasses.replace(info,
+                                               most_reached=session.most_samples_reached())
+                except TimeUp:
+                    pass  # (the most reachable count is left unsaid)
                 return _finish(r, info, messages.chance(info))
             break  # a raised level out of reach: the last plan stands, uncertified
         plan = _plan_of(r)

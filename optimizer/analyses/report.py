@@ -68,6 +68,11 @@ class ReportData:
     """Risk: the cheapest plan at each confidence."""
     risk_notes: tuple[str, ...] = ()
     """Risk: what the section says it left out."""
+    unfinished: tuple[str, ...] = ()
+    """Searches the command's time stopped (the worth of the limits, the frontier, the
+    simulation, the cost of certainty): left out, and named in the report."""
+    stopped_by: str = "--time-budget"
+    """The option whose time stopped them (SolverOptions.budget_option)."""
 
     def view(self, *, currency: str | None = None, overrides: Sequence[str] = ()) -> Report:
         """The memo's content (optimizer.present.views.build_report) in ``currency``;
@@ -78,7 +83,8 @@ class ReportData:
                             explanation=self.explanation, sweep=self.sweep,
                             currency=currency, overrides=tuple(overrides),
                             simulation=self.simulation, certainty=list(self.certainty),
-                            risk_notes=list(self.risk_notes))
+                            risk_notes=list(self.risk_notes),
+                            left_out=self.unfinished, stopped_by=self.stopped_by)
 
 
 def _one(run: Callable[[], T]) -> Tasks[T]:
@@ -86,13 +92,6 @@ def _one(run: Callable[[], T]) -> Tasks[T]:
     from optimizer.analyses.tasks import Tasks
 
     return Tasks(1, lambda _: run(), lambda found: found[0])
-
-
-def _answer(found: T | OutOfTime) -> T:
-    """A search's answer; OutOfTime raised as the search alone would have."""
-    if isinstance(found, OutOfTime):
-        raise found
-    return found
 
 
 def check_request(options: ReportOptions) -> None:
@@ -157,6 +156,8 @@ def solve_report(
     # certainty) in one set of forked processes, the longest first, so that no core
     # waits for another's last task (optimizer.analyses.tasks).
     searches: dict[str, Tasks[Any]] = {}
+    cut: list[str] = []
+    """Searches the command's time stopped before they could be set up."""
     planned: Planned | None = None
     if options.explain:
         planned = explain_searches(loadout, solver, tuple(dict.fromkeys(("binding",
@@ -168,7 +169,11 @@ def solve_report(
 
         result = solve_scenario(loadout, solver)
         if result.status == "optimal":
-            searches["worth of the limits"] = worth_tasks(loadout, result, solver)
+            try:
+                searches["worth of the limits"] = worth_tasks(loadout, result, solver)
+            except OutOfTime:
+                # (its first solves, before the fork, found the time spent)
+                cut.append("worth of the limits")
         elif result.status == "infeasible" and result.plan != "none":
             result = with_repairs(loadout, result, solver.within(REPAIR_BUDGET))
     if values is not None:
@@ -212,11 +217,14 @@ def solve_report(
     if planned is not None:
         explanation = planned.explanation if planned.explanation is not None \
             else planned.finish([done[k] for k in explained])
-    worth = tuple(_answer(done["worth of the limits"])) if "worth of the limits" in done \
-        else ()
-    sweep = _answer(done["frontier"]) if "frontier" in done else None
-    simulation: Simulation | None = _answer(done["simulation"]) if "simulation" in done else None
-    certainty: Sequence[Result] = _answer(done["certainty"]) if "certainty" in done else ()
+    # a search the command's time stopped is left out, and the report names it (as
+    # explain names its sections): the answer and every search that finished stand
+    late = cut + [name for name in searches if isinstance(done.get(name), OutOfTime)]
+    found = {name: got for name, got in done.items() if name not in late}
+    worth = tuple(found.get("worth of the limits", ()))
+    sweep = found.get("frontier")
+    simulation: Simulation | None = found.get("simulation")
+    certainty: Sequence[Result] = found.get("certainty", ())
     risk_notes: list[str] = []
     if s.uncertain and levels is None:
         risk_notes.append("The cost of certainty was left out (--confidences none).")
@@ -225,4 +233,5 @@ def solve_report(
                           f"is what must be reached); this one is {s.objective}.")
     return ReportData(loadout, result, worth=worth, explanation=explanation, sweep=sweep,
                       simulation=simulation, certainty=tuple(certainty),
-                      risk_notes=tuple(risk_notes))
+                      risk_notes=tuple(risk_notes), unfinished=tuple(late),
+                      stopped_by=options.solver.budget_option)

@@ -410,6 +410,7 @@ def build_report(
     explanation: Explanation | None = None, sweep: Sweep | None = None, currency: str | None = None,
     date: str | None = None, overrides: Sequence[str] = (), simulation: Simulation | None = None,
     certainty: Sequence[Result] = (), risk_notes: Sequence[str] = (),
+    left_out: Sequence[str] = (), stopped_by: str = "--time-budget",
 ) -> Report:
     """The report of ``result`` (solved from ``loadout``), in ``currency``.
 
@@ -420,6 +421,8 @@ def build_report(
     optimizer.analyses.simulate.Simulation of ``result``'s plan; ``certainty``, the results
     of optimizer.analyses.chance.chance_sweep; ``risk_notes``, what the section should say
     it left out. Without distributions these are ignored and there is no Risk section.
+    ``left_out``: the searches the command's time (``stopped_by``, the option) stopped,
+    named in the report's messages.
     """
     s = loadout.scenario
     cur, rate = rate_for(s, currency)
@@ -453,7 +456,11 @@ def build_report(
         termination=result.solver.termination,
         currency=cur if rate == 1.0 else
         f"{cur}, at {memo.number(rate)} {cur} per {s.currency} (the scenario's exchange rate)")
-    messages = (result.message,) if result.status != "optimal" and result.message else ()
+    messages: tuple[str, ...] = (
+        (result.message,) if result.status != "optimal" and result.message else ())
+    if left_out:
+        messages += (f"Not finished within {stopped_by} (left out): "
+                     f"{', '.join(left_out)}.",)
     assumptions = assumptions_table(s, cur, rate, changed, by)
     brief = build_brief(binding, explained, assumptions, s,
                         None if shown is None else frontier_line(shown))

@@ -235,7 +235,11 @@ def certainty_table(c: Certainty) -> Table:
     rows = []
     for p in c.points:
         note = ""
-        if p.status not in REACHED:
+        if p.status == "limit_without_plan":
+            # (--time-limit spent before this confidence's MIP could run: not out of
+            # reach, not solved)
+            note = "not solved: the command's time ran out first"
+        elif p.status not in REACHED:
             note = ("no plan reaches it under the file's limits" if p.most_reached is None
                     else f"no plan reaches the target in any of the {c.samples:,} samples"
                     if p.most_reached == 0
