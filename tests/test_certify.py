@@ -620,3 +620,11 @@ def test_a_report_names_the_searches_its_time_left_out(
     memo = (folder / "report.md").read_text(encoding="utf-8")
     assert "Not finished within --time-limit (left out): worth of the limits." in memo
     assert "135" in memo
+    # with --explain, the explanation's sections it stopped are named the same way
+    explained = tmp_path / "explained"
+    out = CliRunner().invoke(main, ["report", "--config", str(path), "--output",
+                                    str(explained), "--explain", "--time-limit", "1"])
+    assert out.exit_code == 0, out.output
+    memo = (explained / "report.md").read_text(encoding="utf-8")
+    line = next(x for x in memo.splitlines() if "Not finished within --time-limit" in x)
+    assert "binding" in line and "tornado" in line

@@ -461,6 +461,10 @@ def build_report(
     if left_out:
         messages += (f"Not finished within {stopped_by} (left out): "
                      f"{', '.join(left_out)}.",)
+    if explanation is not None and explanation.unfinished:
+        # (explain's own sections its time stopped: named as explain names them)
+        messages += (f"Not finished within {explanation.stopped_by} (left out): "
+                     f"{', '.join(explanation.unfinished)}.",)
     assumptions = assumptions_table(s, cur, rate, changed, by)
     brief = build_brief(binding, explained, assumptions, s,
                         None if shown is None else frontier_line(shown))
