@@ -294,10 +294,9 @@ def test_an_unproven_infeasible_verdict_is_exit_4(
     assert "not proven" in err
 
 
-def test_explain_names_the_sections_its_budget_left_out(
-        scenario_file: Write, monkeypatch: pytest.MonkeyPatch) -> None:
-    # the solve and the searches after it share the budget: a solve that takes the
-    # whole budget leaves every section out, named
+def _slow_lp(scenario_file: Write, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A two-lever LP (by hand: 20 of a, 15 of b, 135; b's cap binds) whose every solve
+    takes 1.5 s more: a time budget of 1 s is spent by the answer's."""
     from optimizer.solving.engine import Session
 
     path = scenario_file("""
@@ -315,6 +314,14 @@ def test_explain_names_the_sections_its_budget_left_out(
         return out
 
     monkeypatch.setattr(Session, "solve", slow)
+    return path
+
+
+def test_explain_names_the_sections_its_budget_left_out(
+        scenario_file: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the solve and the searches after it share the budget: a solve that takes the
+    # whole budget leaves every section out, named
+    path = _slow_lp(scenario_file, monkeypatch)
     out = CliRunner().invoke(main, ["explain", "--config", str(path), "--format", "json",
                                     "--time-budget", "1"])
     assert out.exit_code == 0, out.output
@@ -596,23 +603,7 @@ def test_a_report_names_the_searches_its_time_left_out(
     # the answer (by hand: 20 of a, 15 of b, 135) stands, and the worth of its binding
     # limit, which --time-limit left no time for, is named as left out rather than
     # losing the whole report (it once ended "no proven answer")
-    from optimizer.solving.engine import Session
-
-    path = scenario_file("""
-        name: lp
-        target: {exports: 100}
-        levers:
-          a: {unit_cost: 3, yield_per_unit: 2}
-          b: {unit_cost: 5, yield_per_unit: 4, max_units: 15}
-    """)
-    solve = Session.solve
-
-    def slow(self: Session, *args: object, **kwargs: object) -> object:
-        out = solve(self, *args, **kwargs)
-        time.sleep(1.5)
-        return out
-
-    monkeypatch.setattr(Session, "solve", slow)
+    path = _slow_lp(scenario_file, monkeypatch)
     folder = tmp_path / "memo"
     out = CliRunner().invoke(main, ["report", "--config", str(path), "--output", str(folder),
                                     "--time-limit", "1"])
