@@ -1185,16 +1185,8 @@ def _second_opinion(run: _Run, value: float, tolerance: float, stage: str,
         # (a chance-constrained MIP, a binary per sample, took 3x as long again:
         # its bound is HiGHS's alone, and the method says so)
         return None
-    # where the certificate is not shown (an analysis's probe, a solve without the
-    # diagnosis: a sweep's point, a re-solve of explain, simulate --reoptimize) and
-    # the LP relaxation already proves the plan, that bound is the second opinion
-    # (within half the tolerance, so that the certificate, which allows for the
-    # floors' slivers besides, is proven as one agreeing with HiGHS would leave it).
-    # The answer a command prints keeps its solve from scratch
     unit = run.scaling.exports if highs.maximizes() else run.scaling.money
-    if highs.screening or (highs.lean or not run.diagnose) and highs.relaxed_opinion(
-            value / unit, 0.5 * tolerance):
-        # (a screening solve has no second opinion at all: confirm gives none)
+    if not _from_scratch(run, highs, value / unit, tolerance):
         return None
     try:
         second = highs.confirm(share)
@@ -1218,6 +1210,22 @@ def _second_opinion(run: _Run, value: float, tolerance: float, stage: str,
     return better
 
 
+def _from_scratch(run: _Run, highs: Highs, incumbent: float, tolerance: float) -> bool:
+    """Whether the last solve's second opinion must be a solve from scratch
+    (Highs.confirm) for a plan worth ``incumbent`` (model units). Not for a screening
+    solve (it has none), nor where the certificate is not shown (an analysis's probe,
+    a solve without the diagnosis: a sweep's point, a re-solve of explain, simulate
+    --reoptimize) and the LP relaxation already proves the plan within half the
+    tolerance: that bound is the second opinion (Highs.relaxed_opinion; half, so that
+    the certificate, which allows for the floors' slivers besides, is proven as one
+    agreeing with HiGHS would leave it). The answer a command prints keeps its solve
+    from scratch."""
+    if highs.screening:
+        return False
+    return not ((highs.lean or not run.diagnose)
+                and highs.relaxed_opinion(incumbent, 0.5 * tolerance))
+
+
 def _cost_proof(run: _Run, units: Plan
                 ) -> tuple[float, float, float, Plan | None] | None:
     """max_exports' second stage: (the plan's discounted cost, a bound on the least
@@ -1234,11 +1242,8 @@ def _cost_proof(run: _Run, units: Plan
     s = run.loadout.scenario
     cost = _figures(s, units, run.data.weights)[0]
     cheaper = None
-    if highs.is_mip() and not run.chance and highs.last_plan is not None and not (
-            highs.screening or (highs.lean or not run.diagnose)
-            and highs.relaxed_opinion(cost / money, 0.5 * CERTIFY_GAP)):
-        # (a screening solve has none; a relaxation that proves the stage stands for
-        # its second opinion where the certificate is not shown, as in _second_opinion)
+    if (highs.is_mip() and not run.chance and highs.last_plan is not None
+            and _from_scratch(run, highs, cost / money, CERTIFY_GAP)):
         kept = highs.last_plan
         try:
             second = highs.confirm()

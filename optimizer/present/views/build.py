@@ -458,13 +458,12 @@ def build_report(
         f"{cur}, at {memo.number(rate)} {cur} per {s.currency} (the scenario's exchange rate)")
     messages: tuple[str, ...] = (
         (result.message,) if result.status != "optimal" and result.message else ())
-    if left_out:
-        messages += (f"Not finished within {stopped_by} (left out): "
-                     f"{', '.join(left_out)}.",)
-    if explanation is not None and explanation.unfinished:
-        # (explain's own sections its time stopped: named as explain names them)
-        messages += (f"Not finished within {explanation.stopped_by} (left out): "
-                     f"{', '.join(explanation.unfinished)}.",)
+    # the searches the command's time stopped: the report's, then explain's sections
+    for names, option in ((left_out, stopped_by),
+                          (getattr(explanation, "unfinished", ()),
+                           getattr(explanation, "stopped_by", stopped_by))):
+        if names:
+            messages += (f"Not finished within {option} (left out): {', '.join(names)}.",)
     assumptions = assumptions_table(s, cur, rate, changed, by)
     brief = build_brief(binding, explained, assumptions, s,
                         None if shown is None else frontier_line(shown))
