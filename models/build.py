@@ -118,6 +118,7 @@ def emit(b: Sink, data: ModelData) -> None:
     add_period_ceilings(b, data, f)
     add_target(b, data, f)
     add_chance_target(b, data, f)
+    add_outcome_floors(b, data, f)
     add_milestones(b, data, f)
     add_linear_constraints(b, data, f)
     add_objectives(b, data, f)
@@ -508,6 +509,22 @@ def add_chance_target(b: Sink, data: ModelData, f: Forms) -> None:
     # when no plan reaches enough samples: how many can be reached at most
     # (inactive: build's use_objective makes one objective active)
     b.objective("most_reached", hits, maximise=True)
+
+
+def add_outcome_floors(b: Sink, data: ModelData, f: Forms) -> None:
+    """sum_l yields[o,l] active[l,k] >= floor[o,k]: each floor and milestone on an
+    outcome besides exports (its own model unit)."""
+    if not data.outcome_floors:
+        return
+
+    def rule(m: Any, r: int) -> Row:
+        floor = data.outcome_floors[r]
+        form = Affine.total((f.stock[i][floor.period].scaled(y)
+                             for i, y in enumerate(floor.yields) if y),
+                            None)
+        return form.ge(floor.rhs)
+
+    b.rows("outcome_floor", (range(len(data.outcome_floors)),), rule)
 
 
 def add_milestones(b: Sink, data: ModelData, f: Forms) -> None:

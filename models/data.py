@@ -101,6 +101,20 @@ class RowData:
 
 
 @dataclass(frozen=True)
+class OutcomeFloor:
+    """``sum_l yields[l] * active[l, period] >= rhs``: a floor on an outcome other
+    than exports, in the outcome's model unit (spec section 5)."""
+
+    outcome: str
+    period: int
+    yields: tuple[float, ...]
+    """Per lever (in ModelData.levers order): the outcome per active model unit."""
+    rhs: float
+    unit: float = 1.0
+    """The outcome's own units per model unit of this row."""
+
+
+@dataclass(frozen=True)
 class Chance:
     """A chance constraint on the last period's exports, by sample average.
 
@@ -137,6 +151,8 @@ class ModelData:
     """(l, e): levers l and e are not both used."""
     chance: Chance | None = None
     """Reach the target in at least ``chance.required`` samples, not for sure."""
+    outcome_floors: tuple[OutcomeFloor, ...] = ()
+    """Floors and milestones on the outcomes besides exports."""
 
     @property
     def export_periods(self) -> list[int]:

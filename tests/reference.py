@@ -1,6 +1,6 @@
 """An independent reference solver for tests: validated Scenario -> scipy.optimize.milp.
 
-It builds the problem of the spec (sections 1 and 4, "Semantics") straight from
+It builds the problem of the spec (sections 1, 4 and 5's floors, "Semantics") straight from
 the schema objects, with numpy arrays, and never touches the engine's Pyomo
 model, its ModelData, its scaling or its plan checker (optimizer.solving.inputs,
 models, optimizer.solving.engine, optimizer.plan.check). A scenario without ``periods`` is
@@ -47,6 +47,9 @@ k = 0..K-1, the last the target period):
 * ceiling: total undiscounted spend; budget.per_period: spend in a period;
   milestones: lever exports in that period (also under max_exports); target:
   last-period lever exports (min_cost only);
+* section 5's floors on other outcomes (target.outcomes.O.min in the last
+  period, .milestones in earlier ones): sum_l yields[O, l] * active[l,k] >=
+  floor, under either objective;
 * min_cost minimises discounted spend, sum_k spend_k / (1 + r)^k;
   max_exports maximises last-period lever exports E*, then minimises
   discounted spend over plans with exports >= E* (1 - 1e-9).
@@ -282,6 +285,16 @@ def semantic_limits(
     for key, goal in s.target.milestones.items():
         k = period_index(labels, key)
         out.append((f"target.milestones.{key}", exports_k[k], goal, inf, exports_k[k]))
+    for name, floors in s.target.outcomes.items():
+        def outcome_in(k: int, name: str = name) -> float:
+            return sum(levers[lid].yields.get(name, 0.0) * p.active[k]
+                       for lid, p in paths.items())
+        for key, goal in floors.milestones.items():
+            got = outcome_in(period_index(labels, key))
+            out.append((f"target.outcomes.{name}.milestones.{key}", got, goal, inf, got))
+        if floors.min is not None:
+            got = outcome_in(last)
+            out.append((f"target.outcomes.{name}.min", got, floors.min, inf, got))
     if need_target:
         out.append(("target.exports", exports_k[last], s.target.needed, inf, exports_k[last]))
     for i, con in enumerate(s.constraints):
@@ -612,6 +625,16 @@ class _Problem:
             add((self.period_spend(period_index(self.labels, key)), -inf, cap))
         for key, goal in s.target.milestones.items():
             add((self.period_exports(period_index(self.labels, key)), goal, inf))
+        # section 5: floors on other outcomes, sum_l yields[o, l] * active[l, k] >= floor
+        for name, floors in s.target.outcomes.items():
+            goals = [(period_index(self.labels, key), v) for key, v in floors.milestones.items()]
+            if floors.min is not None:
+                goals.append((self.last, floors.min))
+            for k, goal in goals:
+                row = self.zero()
+                for lid, lv in self.levers.items():
+                    row += lv.yields.get(name, 0.0) * self.active(lid, k)
+                add((row, goal, inf))
         quantity = {"units": self.units, "spend": self.spend, "exports": self.exports}
         for con in s.constraints:
             rel = parse_relation(con.expr, self.ids)

@@ -36,6 +36,15 @@ def limit_value(s: Scenario, name: str) -> float | None:
         return next((v for k, v in s.budget.per_period.items() if str(k) == parts[2]), None)
     if parts[:2] == ["target", "milestones"]:
         return next((v for k, v in s.target.milestones.items() if str(k) == parts[2]), None)
+    if parts[:2] == ["target", "outcomes"] and len(parts) >= 4:
+        floors = s.target.outcomes.get(parts[2])
+        if floors is None:
+            return None
+        if parts[3:] == ["min"]:
+            return floors.min
+        if parts[3] == "milestones" and len(parts) == 5:
+            return next((v for k, v in floors.milestones.items() if str(k) == parts[4]), None)
+        return None
     if parts[0] == "levers" and len(parts) == 3 and parts[1] in s.levers:
         value = getattr(s.levers[parts[1]], parts[2], None)
         return value if isinstance(value, int | float) and not isinstance(value, bool) else None
@@ -56,6 +65,15 @@ def with_limit(s: Scenario, name: str, value: float) -> Scenario:
     if parts[:2] == ["target", "milestones"]:
         goals = {k: (value if str(k) == parts[2] else v) for k, v in s.target.milestones.items()}
         return s.model_copy(update={"target": s.target.model_copy(update={"milestones": goals})})
+    if parts[:2] == ["target", "outcomes"]:
+        floors = s.target.outcomes[parts[2]]
+        if parts[3] == "min":
+            moved = floors.model_copy(update={"min": value})
+        else:
+            moved = floors.model_copy(update={"milestones": {
+                k: (value if str(k) == parts[4] else v) for k, v in floors.milestones.items()}})
+        outcomes = {**s.target.outcomes, parts[2]: moved}
+        return s.model_copy(update={"target": s.target.model_copy(update={"outcomes": outcomes})})
     return _lever(s, parts[1], **{parts[2]: value})
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from optimizer.plan.dynamics import flows
 from optimizer.scenario.expressions import Relation, parse_relation
@@ -32,6 +32,13 @@ class LeverPath:
     active: tuple[float, ...]
     spend: tuple[float, ...]
     exports: tuple[float, ...]
+    outcomes: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    """Outcomes besides exports the lever yields, per period (absent: 0)."""
+
+    def outcome(self, name: str, k: int = -1) -> float:
+        """Outcome ``name`` in period ``k`` (the last by default); 0 when not yielded."""
+        got = self.outcomes.get(name)
+        return got[k] if got is not None else 0.0
 
     @property
     def units(self) -> float:
@@ -51,7 +58,8 @@ def lever_path(lever: Lever, funded: Sequence[float], labels: Sequence[int | str
     (optimizer.plan.dynamics, at the file's values)."""
     got = flows(lever, funded, labels)
     return LeverPath(got.funded, tuple(map(float, got.active)), tuple(map(float, got.spend)),
-                     tuple(map(float, got.exports)))
+                     tuple(map(float, got.exports)),
+                     {o: tuple(map(float, v)) for o, v in got.outcomes.items()})
 
 
 def paths(s: Scenario, plan: Plan) -> dict[str, LeverPath]:
@@ -162,6 +170,14 @@ def _walk(
         hit(f"target.milestones.{key}", exports_by_period[_period_key(labels, key)], goal, ">=")
     if need_target:
         hit("target.exports", exports_by_period[last], s.target.needed, ">=")
+    for name, floors in s.target.outcomes.items():
+        at = f"target.outcomes.{name}"
+        for key, floor in floors.milestones.items():
+            k = _period_key(labels, key)
+            hit(f"{at}.milestones.{key}", sum(p.outcome(name, k) for p in got.values()),
+                floor, ">=")
+        if floors.min is not None:
+            hit(f"{at}.min", sum(p.outcome(name) for p in got.values()), floors.min, ">=")
     for i, rel in enumerate(_relations(s)):
         lhs, size = _relation_value(rel, got)
         hit(s.constraint_label(i), lhs, rel.rhs, rel.sense)

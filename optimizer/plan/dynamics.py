@@ -15,7 +15,7 @@ tests/test_dynamics.py holds the two equal on random plans.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,6 +37,8 @@ class Flows:
     active: tuple[Value, ...]
     spend: tuple[Value, ...]
     exports: tuple[Value, ...]
+    outcomes: Mapping[str, tuple[Value, ...]] = field(default_factory=dict)
+    """Each outcome the lever yields besides exports (spec section 5), per period."""
 
 
 def curve_exports(curve: Sequence[tuple[float, float]], active: Value) -> Value:
@@ -93,7 +95,9 @@ def flows(lever: Lever, funded: Sequence[float], labels: Sequence[int | str],
             exports = np.asarray(curve_exports(lever.yield_curve, np.array(active))).tolist()
         else:
             exports = [curve_exports(lever.yield_curve, a) for a in active]
-    return Flows(tuple(funded), tuple(active), tuple(spend), tuple(exports))
+    # the other outcomes: the same active units, each at its own yield
+    outcomes = {o: tuple(y * a for a in active) for o, y in lever.yields.items()}
+    return Flows(tuple(funded), tuple(active), tuple(spend), tuple(exports), outcomes)
 
 
 def last_share(lever: Lever, labels: Sequence[int | str]) -> float:

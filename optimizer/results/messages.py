@@ -165,7 +165,10 @@ def unproven(c: Certificate, currency: str) -> str:
 
 
 def money_like(name: str) -> bool:
-    """A limit whose value is an amount of money (or of exports), not a count."""
+    """A limit whose value is an amount of money (or of exports), not a count (an
+    outcome's floor counts the outcome's own unit)."""
+    if name.startswith("target.outcomes."):
+        return False
     return name.endswith(("ceiling", "_spend", "exports", "_cost", "yield_per_unit")) \
         or ".per_period." in name or ".milestones." in name
 
@@ -364,7 +367,10 @@ def _each(w: Worth, change: float, per: float | None, money: Callable[[float], s
 
 def worth_unit(limit: str, currency: str, units: Mapping[str, str]) -> str:
     """What one unit of a limit is: 'worker' (a lever's own unit, from ``units``),
-    'USD' (money), 'USD of exports' (the target, a milestone)."""
+    'USD' (money), 'USD of exports' (the target, a milestone), 'unit of jobs' (a
+    floor on another outcome)."""
+    if limit.startswith("target.outcomes."):
+        return f"unit of {limit.split('.')[2]}"
     if limit.startswith("target."):
         return f"{currency} of exports"
     parts = limit.split(".")

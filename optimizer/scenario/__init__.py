@@ -22,10 +22,13 @@ from optimizer.errors import Problem, ScenarioError
 from optimizer.scenario.expressions import NUMBER_WORDS, ExpressionError, parse_relation
 from optimizer.scenario.loader import Loaded, load_yaml
 from optimizer.scenario.schema import (
+    EXPORTS,
     PROVENANCE_SKIPPED,
     Budget,
     Lever,
     LinearConstraint,
+    Outcome,
+    OutcomeGoal,
     Provenance,
     Scenario,
     Target,
@@ -53,7 +56,14 @@ def effective_sha256(s: Scenario) -> str:
     import hashlib
     import json
 
-    text = json.dumps(s.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    data = s.model_dump(mode="json")
+    # fields added after a file format's release are left out at their defaults, so a
+    # file that does not use them keeps the hash it had (section 5's outcomes)
+    for owner, name in [(data, "outcomes"), (data["target"], "outcomes"),
+                        *((lever, "yields") for lever in data["levers"].values())]:
+        if owner.get(name) == {}:
+            del owner[name]
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -375,7 +385,7 @@ def validate(
 
     if not isinstance(data, dict):
         raise ScenarioError([problem((), "the top level must be a mapping of fields")])
-    early = _provenance_problems(data)
+    early = _provenance_problems(data) + _outcome_problems(data)
     lift_problems = lift(data)
     lifted = [problem(loc, msg) for loc, msg in control_characters(data)]
     lifted += [problem(loc, msg) for loc, msg in lift_problems]
@@ -478,7 +488,7 @@ def _reference_problems(lid: str, named: Mapping[str, Any], enabled: bool,
 
 
 _MAPPING_FIELDS = frozenset({"unit_cost_by_period", "milestones", "per_period",
-                             "exchange_rates"})
+                             "exchange_rates", "yields"})
 """Fields whose entries may each have their own provenance (FIELD.KEY)."""
 
 
@@ -497,6 +507,14 @@ def _provenance_problems(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
     if isinstance(constraints, list):
         owners += [(("constraints", i), LinearConstraint, raw, "a constraint")
                    for i, raw in enumerate(constraints)]
+    outcomes = data.get("outcomes")
+    if isinstance(outcomes, dict):
+        owners += [(("outcomes", o), Outcome, raw, "an outcome") for o, raw in outcomes.items()]
+    target = data.get("target")
+    goals = target.get("outcomes") if isinstance(target, dict) else None
+    if isinstance(goals, dict):
+        owners += [(("target", "outcomes", o), OutcomeGoal, raw, "an outcome's floors")
+                   for o, raw in goals.items()]
     out: list[tuple[Path, str]] = []
     for at, model, raw, what in owners:
         if not isinstance(raw, dict) or not isinstance(raw.get("provenance"), dict):
@@ -579,6 +597,44 @@ def consistency_problems(s: Scenario) -> list[tuple[Path, str]]:
         except ExpressionError as exc:
             out.append((("constraints", i, "expr"), str(exc)))
     out.extend(_correlation_problems(s))
+    return out
+
+
+def _outcome_problems(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
+    """Outcomes named in yields and floors are declared in `outcomes:` (spec section
+    5); exports keeps its own fields (yield_per_unit, target.exports). On the raw
+    data, so these are reported beside a file's type errors."""
+    out: list[tuple[Path, str]] = []
+    written = data.get("outcomes")
+    others = [o for o in written if isinstance(o, str) and o != EXPORTS] \
+        if isinstance(written, dict) else []
+    declared = ", ".join(others) or "none: declare them under `outcomes:`"
+
+    def unknown(at: Path, name: Any) -> None:
+        if name == EXPORTS:
+            field = "yield_per_unit" if at[0] == "levers" else "target.exports"
+            out.append((at, f"exports is not named here; its figure is {field} "
+                            f"(got {name!r})"))
+        elif name not in others:
+            out.append((at, f"not an outcome of the file (got {name!r}; outcomes: "
+                            f"{declared})"))
+
+    levers = data.get("levers")
+    for lid, lever in (levers.items() if isinstance(levers, dict) else ()):
+        yields = lever.get("yields") if isinstance(lever, dict) else None
+        for name in (yields if isinstance(yields, dict) else ()):
+            unknown(("levers", lid, "yields", name), name)
+    target = data.get("target")
+    goals = target.get("outcomes") if isinstance(target, dict) else None
+    periods = data.get("periods")
+    if not (isinstance(periods, list) and all(isinstance(p, int | str) for p in periods)):
+        periods = None
+    for name, goal in (goals.items() if isinstance(goals, dict) else ()):
+        at: Path = ("target", "outcomes", name)
+        unknown(at, name)
+        milestones = goal.get("milestones") if isinstance(goal, dict) else None
+        if isinstance(milestones, dict):
+            out += _keys_are_periods(at + ("milestones",), milestones, periods, False)
     return out
 
 

@@ -29,6 +29,9 @@ from optimizer.scenario.periods import Periods
 
 LEVER_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 CURRENCY = re.compile(r"[A-Z]{3}\Z")
+EXPORTS = "exports"
+"""The outcome every scenario has: its yields are ``yield_per_unit``, its goal
+``target.exports``."""
 
 
 def _context(info: ValidationInfo) -> tuple[str, dict[str, float]]:
@@ -129,7 +132,8 @@ ProvenanceMap = dict[StrictStr, Provenance]
 
 PROVENANCE_SKIPPED = frozenset({"name", "unit", "source", "notes", "provenance", "enabled",
                                 "description", "currency", "target", "budget", "objective",
-                                "levers", "constraints", "variants", "uncertainty"})
+                                "levers", "constraints", "variants", "uncertainty",
+                                "outcomes"})
 """Fields that are no figure and take no provenance entry."""
 
 
@@ -192,6 +196,17 @@ class Lever(Strict):
     """Lever ids that may not be used together with this lever."""
     fixed_units: Count | None = None
     """Exactly this many units funded over the horizon (a lock; units)."""
+    # --- section 5: several outcomes
+    yields: dict[StrictStr, Count] = {}
+    """Outcome id -> what one active unit adds to that outcome each period (the
+    outcome's own unit per lever unit); an outcome not named gets 0. Exports keep
+    ``yield_per_unit``."""
+
+    def outcome_yield(self, outcome: str) -> float:
+        """What one active unit adds to ``outcome`` (``exports``: yield_per_unit)."""
+        if outcome == EXPORTS:
+            return self.yield_per_unit or 0.0
+        return self.yields.get(outcome, 0.0)
 
     def net_unit_cost_in(self, period: int | str) -> float:
         """Net cost of a unit funded in ``period`` (unit_cost_by_period applies)."""
@@ -217,8 +232,21 @@ class Lever(Strict):
         return self.name or lever_id
 
 
+class OutcomeGoal(Strict):
+    """Floors on one outcome other than exports (spec section 5)."""
+
+    min: Count | None = None
+    """The least last-period lever outcome (the outcome's unit; no baseline)."""
+    milestones: Annotated[dict[Period, Count], BeforeValidator(_one_key_per_period)] = {}
+    """The least lever outcome in earlier periods (the outcome's unit)."""
+    source: str | None = None
+    """Provenance of the floors."""
+    provenance: ProvenanceMap = {}
+    """Field name (min, milestones.PERIOD) -> {basis, source}."""
+
+
 class Target(Strict):
-    """The export goal."""
+    """The export goal, and floors on the other outcomes."""
 
     exports: Amount
     """Annual exports to reach (reporting currency per year)."""
@@ -232,6 +260,8 @@ class Target(Strict):
     """Provenance of the target and baseline."""
     provenance: ProvenanceMap = {}
     """Field name (exports, baseline, milestones.PERIOD, ...) -> {basis, source}."""
+    outcomes: dict[StrictStr, OutcomeGoal] = {}
+    """Outcome id -> its floors (outcomes other than exports, declared in `outcomes:`)."""
 
     @property
     def needed(self) -> float:
@@ -250,6 +280,22 @@ class Budget(Strict):
     """Provenance of the ceiling."""
     provenance: ProvenanceMap = {}
     """Field name (ceiling, per_period.PERIOD) -> {basis, source}."""
+
+
+class Outcome(Strict):
+    """A result the strategy is judged on beside exports (spec section 5)."""
+
+    name: str | None = None
+    """Label in tables; defaults to the outcome id."""
+    unit: str = "unit"
+    """What one of it is (jobs); no currency: only exports are money."""
+    source: str | None = None
+    """Provenance of the outcome's definition."""
+    provenance: ProvenanceMap = {}
+    """Field name -> {basis, source}."""
+
+    def label(self, outcome_id: str) -> str:
+        return self.name or outcome_id
 
 
 class LinearConstraint(Strict):
@@ -311,6 +357,9 @@ class Scenario(Strict):
     """Spend in the k-th period weighs 1/(1+r)^k in the objective; in [0, 1)."""
     objective: Literal["min_cost", "max_exports"] = "min_cost"
     """min_cost: cheapest plan reaching the target; max_exports: most exports within the ceiling."""
+    outcomes: dict[str, Outcome] = {}
+    """Outcome id ([a-z][a-z0-9_]*) -> its name and unit; ``exports`` always exists
+    and need not be listed."""
     levers: dict[str, Lever] = Field(min_length=1)
     """Lever id ([a-z][a-z0-9_]*) -> lever, in file order."""
     constraints: list[LinearConstraint] = []
@@ -355,6 +404,34 @@ class Scenario(Strict):
                         f"letter (got {key!r})"
                     )
         return value
+
+    @field_validator("outcomes", mode="before")
+    @classmethod
+    def _outcome_ids(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            for key in value:
+                if not isinstance(key, str) or not LEVER_ID.match(key):
+                    raise ValueError(
+                        "outcome ids are lower-case letters, digits and _, starting with a "
+                        f"letter (got {key!r})"
+                    )
+        return value
+
+    @property
+    def outcome_ids(self) -> list[str]:
+        """Every outcome, exports first, then the file's in its order."""
+        return [EXPORTS, *(o for o in self.outcomes if o != EXPORTS)]
+
+    @property
+    def other_outcomes(self) -> list[str]:
+        """The outcomes besides exports, in file order."""
+        return [o for o in self.outcomes if o != EXPORTS]
+
+    def outcome_label(self, outcome: str) -> str:
+        spec = self.outcomes.get(outcome)
+        if spec is not None:
+            return spec.label(outcome)
+        return "exports" if outcome == EXPORTS else outcome
 
     @property
     def period_labels(self) -> list[int | str]:

@@ -14,7 +14,7 @@ import pyomo.core as pyo
 
 from models.build import build, lite, use_objective
 from models.compile import Matrix
-from models.data import ModelData
+from models.data import ModelData, OutcomeFloor
 from models.sink import Arrays, LiteModel
 from optimizer.errors import OutOfTime, ScenarioError, SolverError, TimeUp
 from optimizer.numbers import clean, round_step
@@ -522,12 +522,20 @@ class Session:
             lid = name.split(".")[1] if name.startswith("levers.") else None
             if per_unit and lid:
                 limit = sc.units[lid]
+            elif name.startswith("target.outcomes."):
+                limit = self._outcome_unit(item)
             elif name.startswith("target."):
                 limit = sc.exports
             else:
                 limit = sc.money
             out[name] = out.get(name, 0.0) + dual * objective / limit
         return out
+
+    def _outcome_unit(self, item: Any) -> float:
+        """The outcome units per model unit of an outcome floor's row."""
+        index = item.index()
+        return self.data.outcome_floors[int(index[0] if isinstance(index, tuple) else index)
+                                        ].unit
 
     def conflict(self) -> list[str]:
         """The file's limits that cannot all hold, in scenario names (an IIS)."""
@@ -812,6 +820,7 @@ def _refit_to(session: Session, s: Scenario, spend: float, exports: float
 LIMIT_FAMILIES = frozenset({
     "x", "spend_bounds", "unit_totals", "curve_capacity", "use_floor", "use_link",
     "target", "budget", "extra", "period_budget", "milestone", "requires", "excludes",
+    "outcome_floor",
 })
 
 
@@ -872,11 +881,23 @@ def _scenario_name(session: Session, item: Any, side: str) -> str | None:
         return f"budget.per_period.{labels[int(keys[0])]}"
     if base == "milestone":
         return f"target.milestones.{labels[int(keys[0])]}"
+    if base == "outcome_floor":
+        return outcome_floor_name(s, session.data.outcome_floors[int(keys[0])])
     if base in ("requires", "excludes"):
         pairs = session.data.requires if base == "requires" else session.data.excludes
         a, _ = pairs[int(keys[0])]
         return f"levers.{ids[a]}.{base}"
     return table.get(base)
+
+
+def outcome_floor_name(s: Scenario, floor: OutcomeFloor) -> str:
+    """The file's name of an outcome floor's row: target.outcomes.O.min in the last
+    period, target.outcomes.O.milestones.PERIOD before it."""
+    labels = s.period_labels
+    at = f"target.outcomes.{floor.outcome}"
+    if floor.period == len(labels) - 1:
+        return f"{at}.min"
+    return f"{at}.milestones.{labels[floor.period]}"
 
 
 # what each position of a family's index counts, for the names of a written model

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from models.data import Chance, Curve, Formulation, LeverData, ModelData, RowData
+from models.data import Chance, Curve, Formulation, LeverData, ModelData, OutcomeFloor, RowData
 from optimizer.errors import Problem, ScenarioError
 from optimizer.plan.dynamics import last_share
 from optimizer.scenario import unit_upper_bound
@@ -575,9 +575,32 @@ def model_data(s: Scenario, file: str = "<scenario>",
         period_ceilings=tuple(sorted((k, v / money) for k, v in period_caps.items())),
         requires=tuple(requires),
         excludes=tuple(excludes),
+        outcome_floors=tuple(_outcome_floors(s, scales)),
     )
     _check_range(data, file, (money, export), goals[0] / money)
     return data, Scaling(money, scales, export)
+
+
+def _outcome_floors(s: Scenario, scales: Mapping[str, float]) -> list[OutcomeFloor]:
+    """The floors and milestones on outcomes besides exports, one row each. Each row
+    is counted in a power of ten of its outcome that puts its floor near 1,000 (the
+    same rule as the export unit: HiGHS's feasibility tolerance is absolute); a
+    floor of 0 is no limit and no row."""
+    labels = s.period_labels
+    levers = s.enabled_levers()
+    out = []
+    for name, goal in s.target.outcomes.items():
+        floors = [(k, v) for k, v in sorted(_period_index(labels, goal.milestones).items())]
+        if goal.min is not None:
+            floors.append((len(labels) - 1, goal.min))
+        for k, floor in floors:
+            if floor <= 0:
+                continue
+            unit = _near_thousand(floor)
+            out.append(OutcomeFloor(
+                name, k, tuple(lv.outcome_yield(name) * scales[lid] / unit
+                               for lid, lv in levers.items()), floor / unit, unit))
+    return out
 
 
 def _dust(lv: LeverData, value: float, goal: float, horizon: int) -> bool:
@@ -702,12 +725,12 @@ def _check_range(data: ModelData, file: str, units: tuple[float, float], goal: f
     spend_unit, export_unit = units
 
     def check(path: str, value: float | None, lever: LeverData | None = None,
-              unit: float | None = spend_unit) -> None:
+              unit: float | None = spend_unit, per: str | None = None) -> None:
         if lever is not None and value and _dust(lever, value, goal, data.periods):
             return
         if value and not SMALLEST <= abs(value) <= LARGEST:
-            per = ("of a constraint's row, scaled to its largest term" if unit is None else
-                   f"in {unit:g}s of the reporting currency per model unit")
+            per = per or ("of a constraint's row, scaled to its largest term" if unit is None
+                          else f"in {unit:g}s of the reporting currency per model unit")
             problems.append(
                 Problem(
                     file,
@@ -737,6 +760,11 @@ def _check_range(data: ModelData, file: str, units: tuple[float, float], goal: f
         if lv.curve is not None:
             for slope in lv.curve.slopes:
                 check(f"levers.{lv.id}.yield_curve", slope, unit=export_unit)
+    for floor in data.outcome_floors:
+        for lv, value in zip(data.levers, floor.yields, strict=True):
+            check(f"levers.{lv.id}.yields.{floor.outcome}", value,
+                  per="of the outcome's floor row, counted in a power of ten of the "
+                      "outcome that puts the floor near 1,000")
     for row in data.rows:
         # (relative to the row's largest term: a row lifted for its right side,
         # see _rows, keeps the spread of its terms, which is what HiGHS must hold)

@@ -42,6 +42,8 @@ def kind_of(name: str) -> str:
     parts = name.split(".")
     if parts[0] == "exchange_rates":
         return "number"
+    if parts[:2] == ["target", "outcomes"]:
+        return "count"  # an outcome's floor is in the outcome's unit, never money
     for part in reversed(parts):
         if part in MONEY_FIELDS:
             return "money"

@@ -1,0 +1,229 @@
+"""Section 5, several outcomes: floors and milestones on outcomes besides exports.
+
+Each case is solved by hand (the arithmetic in its comment), by the engine and by
+the independent reference (tests/reference.py, scipy.optimize.milp built from the
+validated Scenario); the three must agree. Bad files get one message per problem.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optimizer.plan.check import violations
+from tests.clirun import invoke
+from tests.reference import evaluate
+from tests.test_reference_periods import assert_agree, funded, solve_both
+from tests.test_worth import against_reference, worth, write
+
+TWO = """
+    name: two levers, a jobs floor
+    outcomes:
+      jobs: {name: Jobs, unit: jobs}
+    target:
+      exports: 100
+      outcomes:
+        jobs: {min: 30}
+    levers:
+      cheap: {unit_cost: 1, yield_per_unit: 10, yields: {jobs: 1}}
+      jobby: {unit_cost: 2, yield_per_unit: 5, yields: {jobs: 5}}
+"""
+
+
+def test_a_jobs_floor_moves_money_to_the_lever_that_makes_jobs(tmp_path: Path) -> None:
+    # min x1 + 2 x2 s.t. 10 x1 + 5 x2 >= 100 (exports), x1 + 5 x2 >= 30 (jobs).
+    # Both bind: x2 = 40/9, x1 = 70/9, cost 50/3. (x2 = 0: x1 = 30, cost 30;
+    # x1 = 0: x2 = 20, cost 40.) Without the floor: x1 = 10, cost 10.
+    both = solve_both(tmp_path, TWO)
+    assert_agree(both, cost=50 / 3, exports=100)
+    plan = funded(both.engine)
+    assert plan["cheap"][0] == pytest.approx(70 / 9, rel=1e-9)
+    assert plan["jobby"][0] == pytest.approx(40 / 9, rel=1e-9)
+    assert "target.outcomes.jobs.min" in both.engine.binding
+    assert "target.exports" in both.engine.binding
+    # the re-check holds the floor: a plan a job short fails it, by name
+    short = {"cheap": [70 / 9 - 1.0], "jobby": [40 / 9]}
+    assert any(v.startswith("target.outcomes.jobs.min:")
+               for v in violations(both.scenario, short, need_target=False))
+    # and the reference's own arithmetic says the same of both plans
+    assert evaluate(both.scenario, plan)[2] == []
+    assert any(b.startswith("target.outcomes.jobs.min")
+               for b in evaluate(both.scenario, short, need_target=False)[2])
+
+
+def test_whole_units_under_a_jobs_floor(tmp_path: Path) -> None:
+    # The same with whole units and a floor of 31 jobs: x1 >= max(ceil((100 - 5 x2)
+    # / 10), 31 - 5 x2). x2 = 3: x1 = 16, cost 22; x2 = 4: x1 = 11, cost 19;
+    # x2 = 5: x1 = 8, cost 18; x2 = 6: x1 = 7, cost 19. The optimum is (8, 5), 18.
+    both = solve_both(tmp_path, TWO.replace("{min: 30}", "{min: 31}")
+                      .replace("yields: {jobs: 1}", "yields: {jobs: 1}, integer: true")
+                      .replace("yields: {jobs: 5}", "yields: {jobs: 5}, integer: true"))
+    assert_agree(both, cost=18, exports=105)
+    assert funded(both.engine) == {"cheap": [8.0], "jobby": [5.0]}
+
+
+def test_a_jobs_milestone_binds_before_the_floor(tmp_path: Path) -> None:
+    # jobby (5 jobs and 5 exports a unit) starts a period after funding (lag 1).
+    # 2025's milestone of 40 jobs needs 8 jobby units funded in 2024 (active from
+    # 2025), which also meet 2026's floor of 30 and bring 40 exports; cheap funds
+    # the other 60: 6 units. Cost 6 + 16 = 22. With the milestone at 20 only the
+    # floor binds: 6 jobby units, 7 cheap, cost 19.
+    text = """
+        name: a jobs milestone
+        periods: [2024, 2025, 2026]
+        outcomes:
+          jobs: {name: Jobs, unit: jobs}
+        target:
+          exports: 100
+          outcomes:
+            jobs: {min: 30, milestones: {2025: 40}}
+        levers:
+          cheap: {unit_cost: 1, yield_per_unit: 10}
+          jobby: {unit_cost: 2, yield_per_unit: 5, yields: {jobs: 5}, lag: 1}
+    """
+    both = solve_both(tmp_path, text)
+    assert_agree(both, cost=22, exports=100)
+    assert "target.outcomes.jobs.milestones.2025" in both.engine.binding
+    assert sum(funded(both.engine)["jobby"]) == pytest.approx(8)
+    looser = solve_both(tmp_path, text.replace("2025: 40", "2025: 20"))
+    assert_agree(looser, cost=19, exports=100)
+    assert "target.outcomes.jobs.min" in looser.engine.binding
+    assert "target.outcomes.jobs.milestones.2025" not in looser.engine.binding
+
+
+def test_a_floor_no_lever_yields_is_infeasible(tmp_path: Path) -> None:
+    both = solve_both(tmp_path, """
+        name: nobody makes jobs
+        outcomes:
+          jobs: {unit: jobs}
+        target:
+          exports: 100
+          outcomes:
+            jobs: {min: 30}
+        levers:
+          cheap: {unit_cost: 1, yield_per_unit: 10, max_units: 100}
+    """)
+    assert both.ref.status == "infeasible"
+    assert_agree(both)
+
+
+def test_a_floor_of_zero_is_no_limit(tmp_path: Path) -> None:
+    both = solve_both(tmp_path, TWO.replace("{min: 30}", "{min: 0}"))
+    assert_agree(both, cost=10, exports=100)
+    assert "target.outcomes.jobs.min" not in both.engine.binding
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_floors_agree_with_the_reference(tmp_path: Path, seed: int) -> None:
+    """Random two- and three-outcome scenarios (periods, lags, attrition, whole units,
+    caps): the engine's optimum equals the reference's, or both find none."""
+    rng = np.random.default_rng(seed)
+    periods = int(rng.integers(1, 4))
+    labels = [2024 + k for k in range(periods)]
+    outcomes = ["jobs", "women"][: int(rng.integers(1, 3))]
+    levers = []
+    for i in range(int(rng.integers(2, 5))):
+        yields = {o: round(float(rng.uniform(0, 4)), 2) for o in outcomes
+                  if rng.random() < 0.7}
+        fields = [f"unit_cost: {round(float(rng.uniform(1, 20)), 2)}",
+                  f"yield_per_unit: {round(float(rng.uniform(1, 30)), 2)}",
+                  f"max_units: {int(rng.integers(20, 200))}"]
+        if yields:
+            fields.append("yields: {" + ", ".join(f"{o}: {v}" for o, v in yields.items()) + "}")
+        if rng.random() < 0.4:
+            fields.append("integer: true")
+        if periods > 1 and rng.random() < 0.4:
+            fields.append(f"lag: {int(rng.integers(0, periods))}")
+        if periods > 1 and rng.random() < 0.4:
+            fields.append("attrition: 10%")
+        levers.append(f"  l{i}: {{{', '.join(fields)}}}")
+    goals = []
+    for o in outcomes:
+        goal = f"{o}: {{min: {int(rng.integers(5, 120))}"
+        if periods > 1 and rng.random() < 0.5:
+            goal += f", milestones: {{{labels[0]}: {int(rng.integers(1, 40))}}}"
+        goals.append(f"    {goal}}}")
+    text = "\n".join([
+        f"name: random outcomes {seed}",
+        *( [f"periods: {labels}"] if periods > 1 else []),
+        "outcomes:", *(f"  {o}: {{unit: people}}" for o in outcomes),
+        "target:", f"  exports: {int(rng.integers(100, 2000))}", "  outcomes:", *goals,
+        "levers:", *levers, ""])
+    both = solve_both(tmp_path, text)
+    assert_agree(both)
+    if both.engine.status == "optimal":
+        assert evaluate(both.scenario, funded(both.engine))[2] == []
+
+
+BAD = """\
+name: bad outcomes
+outcomes:
+  jobs: {name: Jobs, unit: jobs}
+target:
+  exports: 100
+  outcomes:
+    jobz: {min: 30}
+    exports: {min: 3}
+    jobs: {min: -1, milestones: {2024: 3}}
+levers:
+  cheap: {unit_cost: 1, yield_per_unit: 10, yields: {exports: 3, women: 2}}
+"""
+
+
+def test_bad_outcomes_are_named_all_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD, encoding="utf-8")
+    got = invoke("--config", path)
+    assert got.code == 2, got.err
+    assert "Traceback" not in got.err
+    for line in (
+        "bad.yaml:7:11: target.outcomes.jobz: not an outcome of the file (got 'jobz'; "
+        "outcomes: jobs)",
+        "bad.yaml:8:14: target.outcomes.exports: exports is not named here; its figure is "
+        "target.exports (got 'exports')",
+        "bad.yaml:9:17: target.outcomes.jobs.min: must be >= 0 (got -1)",
+        "bad.yaml:9:33: target.outcomes.jobs.milestones: needs `periods:` at the top level "
+        "(got keys [2024])",
+        "bad.yaml:11:63: levers.cheap.yields.exports: exports is not named here; its figure "
+        "is yield_per_unit (got 'exports')",
+        "bad.yaml:11:73: levers.cheap.yields.women: not an outcome of the file (got 'women'; "
+        "outcomes: jobs)",
+    ):
+        assert line in got.err, got.err
+
+
+def test_the_worth_of_a_jobs_floor_both_ways(tmp_path: Path) -> None:
+    # From the first case: with a floor of J jobs both rows bind, x1 = (100 - J) / 9,
+    # x2 = (10 J - 100) / 45, cost 20/3 + J/3: a job costs a third of a dollar. The
+    # floor moves by 5% (1.5 jobs) each way: 0.5 more, 0.5 saved; the dual is 1/3.
+    loadout = write(tmp_path, TWO)
+    w = worth(loadout)["target.outcomes.jobs.min"]
+    assert (w.tightened, w.loosened) == (31.5, 28.5)
+    assert w.tighten_cost == pytest.approx(0.5, rel=1e-9)
+    assert w.loosen_saving == pytest.approx(0.5, rel=1e-9)
+    assert w.dual == pytest.approx(1 / 3, rel=1e-9)
+    against_reference(loadout, w)
+
+
+def test_the_worth_of_a_jobs_milestone_matches_the_reference(tmp_path: Path) -> None:
+    # The milestone of 40 jobs in 2025 binds (see above): each job of it is 0.2 jobby
+    # units (0.4) less 0.1 cheap unit spared by their exports (0.1): 0.3 a job.
+    loadout = write(tmp_path, """
+        name: a jobs milestone
+        periods: [2024, 2025, 2026]
+        outcomes:
+          jobs: {name: Jobs, unit: jobs}
+        target:
+          exports: 100
+          outcomes:
+            jobs: {min: 30, milestones: {2025: 40}}
+        levers:
+          cheap: {unit_cost: 1, yield_per_unit: 10}
+          jobby: {unit_cost: 2, yield_per_unit: 5, yields: {jobs: 5}, lag: 1}
+    """)
+    w = worth(loadout)["target.outcomes.jobs.milestones.2025"]
+    assert w.tighten_cost == pytest.approx(0.3 * w.tighten_step, rel=1e-9)
+    assert w.loosen_saving is not None
+    against_reference(loadout, w)
