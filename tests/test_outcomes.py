@@ -7,6 +7,8 @@ validated Scenario); the three must agree. Bad files get one message per problem
 
 from __future__ import annotations
 
+import json
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -227,3 +229,84 @@ def test_the_worth_of_a_jobs_milestone_matches_the_reference(tmp_path: Path) -> 
     assert w.tighten_cost == pytest.approx(0.3 * w.tighten_step, rel=1e-9)
     assert w.loosen_saving is not None
     against_reference(loadout, w)
+
+
+REQUIREMENTS = """
+    name: a requirements problem
+    outcomes:
+      jobs: {name: Jobs, unit: jobs}
+      women: {name: Jobs held by women, unit: jobs}
+    target:
+      outcomes:
+        jobs: {min: 100}
+        women: {min: 40}
+    levers:
+      training: {unit_cost: 3, yield_per_unit: 0, yields: {jobs: 1, women: 0.2}}
+      women_desks: {unit_cost: 5, yield_per_unit: 0, yields: {jobs: 1, women: 1}}
+"""
+
+
+def test_a_requirements_problem_names_the_floors_that_bind(tmp_path: Path) -> None:
+    # Stigler's diet in small: min 3 t + 5 w s.t. t + w >= 100, 0.2 t + w >= 40.
+    # Both bind: t = 75, w = 25, cost 350 (w alone: 100 units, 500; t alone: 200, 600).
+    # Cost is 2.5 J + 2.5 W: each floor is worth 2.5 a job both ways.
+    both = solve_both(tmp_path, REQUIREMENTS)
+    assert_agree(both, cost=350)
+    assert funded(both.engine) == {"training": [pytest.approx(75)],
+                                   "women_desks": [pytest.approx(25)]}
+    assert both.engine.binding == ("target.outcomes.jobs.min", "target.outcomes.women.min")
+    assert both.engine.next_step is None and both.engine.marginal_cost_of_target is None
+    path = tmp_path / "req.yaml"
+    path.write_text(textwrap.dedent(REQUIREMENTS), encoding="utf-8")
+    text = invoke("--config", path)
+    assert text.code == 0, text.err
+    assert "Lever exports 0 USD a year (no export target)." in text.out
+    assert "Binding: target.outcomes.jobs.min, target.outcomes.women.min." in text.out
+    assert "target.exports" not in text.out and "needed 0" not in text.out
+    doc = json.loads(invoke("--config", path, "--format", "json").out)
+    assert doc["needed_exports"] is None and doc["target_met"] is None
+    assert doc["outcomes"]["jobs"] == {"total": 100.0, "needed": 100.0}
+    assert doc["outcomes"]["women"] == {"total": 40.0, "needed": 40.0}
+    loadout = write(tmp_path, REQUIREMENTS)
+    found = worth(loadout)
+    for name in ("target.outcomes.jobs.min", "target.outcomes.women.min"):
+        assert found[name].dual == pytest.approx(2.5, rel=1e-9)
+        assert found[name].tighten_cost == pytest.approx(2.5 * found[name].tighten_step)
+        against_reference(loadout, found[name])
+
+
+def test_min_cost_with_nothing_to_reach_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "nothing.yaml"
+    path.write_text("name: nothing to reach\nlevers:\n  a: {unit_cost: 1, yield_per_unit: 1}\n",
+                    encoding="utf-8")
+    got = invoke("--config", path)
+    assert got.code == 2 and "Traceback" not in got.err
+    assert ("nothing.yaml:1:1: target: min_cost needs something to reach: target.exports, a "
+            "floor under target.outcomes, or a constraint (got none)") in got.err, got.err
+
+
+def test_every_output_carries_the_outcomes(tmp_path: Path) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text(textwrap.dedent(TWO.replace("{min: 30}", "{min: 30}\n    ").replace(
+        "name: two levers, a jobs floor", "name: two levers, a jobs floor\n    periods: [2024]")),
+        encoding="utf-8")
+    doc = json.loads(invoke("--config", path, "--format", "json").out)
+    assert doc["outcomes"]["exports"]["total"] == pytest.approx(100)
+    assert doc["outcomes"]["exports"]["needed"] == pytest.approx(100)
+    assert doc["outcomes"]["jobs"]["total"] == pytest.approx(30)
+    assert doc["outcomes"]["jobs"]["by_period"] == {"2024": pytest.approx(30)}
+    by_lever = {a["lever"]: a["outcomes"] for a in doc["allocation"]}
+    assert by_lever["cheap"]["jobs"] == pytest.approx(70 / 9)
+    assert by_lever["jobby"]["jobs"] == pytest.approx(200 / 9)
+    assert by_lever["jobby"]["exports"] == pytest.approx(200 / 9)
+    csv = invoke("--config", path, "--format", "csv").out.splitlines()
+    assert csv[0].endswith(",outcome.jobs")
+    assert float(csv[2].split(",")[-1]) == pytest.approx(200 / 9)
+    table = invoke("--config", path).out
+    assert "Jobs (jobs, 2024)" in table and "Jobs 30 jobs (needed 30)." in table
+    # a file without outcomes writes none of it
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("name: plain\ntarget: {exports: 10}\nlevers:\n"
+                     "  a: {unit_cost: 1, yield_per_unit: 1}\n", encoding="utf-8")
+    doc = json.loads(invoke("--config", plain, "--format", "json").out)
+    assert "outcomes" not in doc and "outcomes" not in doc["allocation"][0]

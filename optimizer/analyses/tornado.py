@@ -42,7 +42,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from optimizer.analyses.limits import _lever, _objective
+from optimizer.analyses.limits import _lever, _objective, with_limit
 from optimizer.analyses.tasks import Tasks, run_alone
 from optimizer.errors import ScenarioError
 from optimizer.results import Swing, Unmoved
@@ -90,6 +90,11 @@ def _lever_period(s: Scenario, lid: str, key: str, value: float) -> Scenario:
     """``s`` with one period's entry of a lever's unit_cost_by_period set."""
     return _lever(s, lid, unit_cost_by_period=_entry(s.levers[lid].unit_cost_by_period, key,
                                                       value))
+
+
+def _outcome_yield(s: Scenario, lid: str, outcome: str, value: float) -> Scenario:
+    """``s`` with one outcome's yield of a lever set (spec section 5)."""
+    return _lever(s, lid, yields={**s.levers[lid].yields, outcome: value})
 
 
 def _field(s: Scenario, lid: str, name: str, value: float) -> Scenario:
@@ -147,8 +152,18 @@ def moves(loadout: Loadout, share: float) -> tuple[list[Move], list[Unmoved]]:
         why = "max_exports: the plan has the most exports within the ceiling, whatever the target"
         leave("target.exports", target.exports, why)
         leave("target.baseline", target.baseline, why)
+    elif target.exports is None:
+        leave("target.exports", None, "no export target in the file (a requirements problem)")
     else:
         scaled("target.exports", target.exports, lambda v: _part(s, "target", exports=v))
+    for name, floors in target.outcomes.items():
+        # floors on other outcomes hold under every objective (spec section 5)
+        if floors.min is not None:
+            scaled(f"target.outcomes.{name}.min", floors.min,
+                   partial(with_limit, s, f"target.outcomes.{name}.min"))
+        for key, value in floors.milestones.items():
+            path = f"target.outcomes.{name}.milestones.{key}"
+            scaled(path, value, partial(with_limit, s, path))
     if s.objective == "max_exports":
         pass  # (left above, with the target)
     elif target.includes_baseline:
@@ -223,6 +238,7 @@ def _lever_moves(s: Scenario, lid: str, lever: Lever, share: float, one_period: 
                 for k, v in lever.unit_cost_by_period.items()]
     if lever.yield_curve:
         numbers.append((f"{here}.yield_curve", lever.yield_curve[-1][1]))
+    numbers += [(f"{here}.yields.{o}", v) for o, v in lever.yields.items()]
     if not lever.enabled:
         for path, value in numbers:
             leave(path, value, "the lever is disabled (enabled: false)")
@@ -248,6 +264,8 @@ def _lever_moves(s: Scenario, lid: str, lever: Lever, share: float, one_period: 
         elif name == "unit_cost_by_period":
             key = path.split(".")[3]
             scaled(path, value, partial(_lever_period, s, lid, key))
+        elif name == "yields":
+            scaled(path, value, partial(_outcome_yield, s, lid, path.split(".")[3]))
         else:
             scaled(path, value, partial(_field, s, lid, name), bounded=name in SHARES)
 

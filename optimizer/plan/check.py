@@ -168,7 +168,7 @@ def _walk(
         hit(f"budget.per_period.{key}", spend_by_period[_period_key(labels, key)], cap, "<=")
     for key, goal in s.target.milestones.items():
         hit(f"target.milestones.{key}", exports_by_period[_period_key(labels, key)], goal, ">=")
-    if need_target:
+    if need_target and s.target.has_exports:
         hit("target.exports", exports_by_period[last], s.target.needed, ">=")
     for name, floors in s.target.outcomes.items():
         at = f"target.outcomes.{name}"

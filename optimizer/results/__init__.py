@@ -72,6 +72,21 @@ class PeriodRow:
 
 
 @dataclass(frozen=True)
+class OutcomeTotal:
+    """One outcome besides exports over the plan (spec section 5), in its own unit."""
+
+    outcome: str
+    name: str
+    unit: str
+    total: float
+    """The last period's lever outcome (no baseline)."""
+    needed: float | None
+    """The file's floor on it in the last period (target.outcomes.O.min), if any."""
+    by_period: Mapping[int | str, float] | None = None
+    """Per period, for a file with periods."""
+
+
+@dataclass(frozen=True)
 class LeverRow:
     """One enabled lever's part of a plan, in the reporting currency."""
 
@@ -90,6 +105,9 @@ class LeverRow:
     formulation: str
     """How the model holds its exports: linear, concave_lp or piecewise_binary."""
     by_period: Mapping[int | str, PeriodRow] = field(default_factory=dict)
+    outcomes: Mapping[str, float] = field(default_factory=dict)
+    """Each outcome besides exports in the last period (spec section 5), by outcome
+    id; empty for a file without ``outcomes:``."""
 
     def columns(self) -> dict[str, object]:
         """The row keyed by ALLOCATION_COLUMNS."""
@@ -342,6 +360,12 @@ class Result:
     reason: OutOfReach | None = None
     """Why the target is out of reach (``message`` words it), for an infeasible or
     unproven min_cost answer that got that far."""
+    outcomes: tuple[OutcomeTotal, ...] = ()
+    """The outcomes besides exports, in file order, where the plan has them; () for
+    a file without ``outcomes:`` or an answer without a plan."""
+    export_target: bool = True
+    """False for a file without target.exports (a requirements problem): no export
+    goal, and ``needed_exports`` (0) is written as null."""
 
     @cached_property
     def allocation(self) -> pd.DataFrame:
@@ -371,7 +395,10 @@ class Result:
         return self.next_step[1] / self.next_step[0]
 
     @property
-    def target_met(self) -> bool:
+    def target_met(self) -> bool | None:
+        """Whether the plan reaches the export goal; None without one (or a plan)."""
+        if not self.export_target:
+            return None
         return self.lever_exports is not None and self.lever_exports >= self.needed_exports * (
             1 - 1e-6
         )

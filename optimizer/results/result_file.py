@@ -70,6 +70,18 @@ class LeverEntry(_Part):
     formulation: StrictStr | None = None
     by_period: dict[str, PeriodFigures] | None = None
     """Present when the scenario has periods, keyed by the period's label."""
+    outcomes: dict[str, Number | None] | None = None
+    """Each outcome besides exports in the last period (a file with ``outcomes:``)."""
+
+
+class OutcomeFigures(_Part):
+    """One outcome over the plan (``outcomes.O``, spec section 5)."""
+
+    total: Number | None
+    """The last period's lever outcome (exports: lever exports; no baseline)."""
+    needed: Number | None
+    """Its floor in the last period (exports: needed_exports), if any."""
+    by_period: dict[str, Number | None] | None = None
 
 
 class NextStep(_Part):
@@ -160,6 +172,8 @@ class ResultFile(_Part):
     discounted_cost: Number | None = None
     exports_by_period: dict[str, Number | None] | None = None
     spend_by_period: dict[str, Number | None] | None = None
+    outcomes: dict[str, OutcomeFigures] | None = None
+    """A file with ``outcomes:``: every outcome, exports first (spec section 5)."""
 
     @classmethod
     def of(cls, result: Result) -> ResultFile:
@@ -218,8 +232,29 @@ def _allocation(result: Result) -> list[dict[str, Any]]:
                          "spend": _num(q.spend), "exports": _num(q.exports)}
                 for p, q in rec.by_period.items()
             }
+        if result.outcomes:
+            row["outcomes"] = {"exports": _num(rec.exports),
+                               **{o: _num(v) for o, v in rec.outcomes.items()}}
         rows.append(row)
     return rows
+
+
+def _outcomes(result: Result) -> dict[str, Any]:
+    """``outcomes``: exports (lever exports, as the file's other outcomes: no baseline)
+    and each other outcome, with its floor and, with periods, its path."""
+    exports: dict[str, Any] = {"total": _num(result.lever_exports),
+                               "needed": _num(result.needed_exports)
+                               if result.export_target else None}
+    if result.periods is not None:
+        exports["by_period"] = {str(p): _num(v)
+                                for p, v in (result.exports_by_period or {}).items()}
+    out = {"exports": exports}
+    for o in result.outcomes:
+        entry: dict[str, Any] = {"total": _num(o.total), "needed": _num(o.needed)}
+        if o.by_period is not None:
+            entry["by_period"] = {str(p): _num(v) for p, v in o.by_period.items()}
+        out[o.outcome] = entry
+    return out
 
 
 def _document(result: Result) -> dict[str, Any]:
@@ -231,7 +266,7 @@ def _document(result: Result) -> dict[str, Any]:
         "total_cost": _num(result.total_cost),
         "lever_exports": _num(result.lever_exports),
         "total_exports": _num(result.total_exports),
-        "needed_exports": _num(result.needed_exports),
+        "needed_exports": _num(result.needed_exports) if result.export_target else None,
         "baseline": _num(result.baseline),
         "includes_baseline": result.includes_baseline,
         "budget_ceiling": _num(result.budget_ceiling),
@@ -282,6 +317,8 @@ def _document(result: Result) -> dict[str, Any]:
                                     for p, v in (result.exports_by_period or {}).items()}
         out["spend_by_period"] = {str(p): _num(v)
                                   for p, v in (result.spend_by_period or {}).items()}
+    if result.outcomes:
+        out["outcomes"] = _outcomes(result)
     return out
 
 

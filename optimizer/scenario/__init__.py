@@ -587,6 +587,10 @@ def consistency_problems(s: Scenario) -> list[tuple[Path, str]]:
     known = {lid: lv.enabled for lid, lv in s.levers.items()}
     for lid, lever in s.levers.items():
         out.extend(_lever_problems(lid, lever, ceiling, s.objective, s.periods, known))
+    if s.objective == "min_cost" and not (s.target.has_exports or s.target.outcomes
+                                          or s.constraints):
+        out.append((("target",), "min_cost needs something to reach: target.exports, a floor "
+                                 "under target.outcomes, or a constraint (got none)"))
     if s.objective == "max_exports" and ceiling is None:
         out.append((("budget", "ceiling"),
                     "objective max_exports needs a budget ceiling (got none)"))

@@ -30,6 +30,7 @@ _TOP = {"budget.ceiling": "Budget ceiling", "target.exports": "Export target",
         "target.baseline": "Baseline exports", "discount_rate": "Discount rate",
         "target.includes_baseline": "Target counts the baseline"}
 _PATH = re.compile(r"(?:levers\.[a-z][a-z0-9_]*\.[a-z_]+(?:\.[A-Za-z0-9_-]+)?|"
+                   r"target\.outcomes\.[a-z][a-z0-9_]*\.(?:min|milestones\.[A-Za-z0-9_-]+)|"
                    r"target\.(?:milestones\.[A-Za-z0-9_-]+|exports|baseline|includes_baseline)|"
                    r"budget\.(?:per_period\.[A-Za-z0-9_-]+|ceiling)|"
                    r"exchange_rates\.[A-Z]{3}|discount_rate|"
@@ -46,6 +47,15 @@ def plain_name(path: str, s: Scenario) -> str:
         return f"Budget ceiling for {parts[2]}"
     if parts[:2] == ["target", "milestones"] and len(parts) > 2:
         return f"Export milestone for {parts[2]}"
+    if parts[:2] == ["target", "outcomes"] and len(parts) >= 4:
+        # a floor on another outcome (spec section 5): "Jobs: floor", "Jobs: milestone
+        # for 2025"
+        label = s.outcome_label(parts[2])
+        return f"{label}: floor" if parts[3] == "min" else \
+            f"{label}: milestone for {'.'.join(parts[4:])}"
+    if parts[0] == "levers" and len(parts) == 4 and parts[2] == "yields":
+        lever = s.levers[parts[1]].label(parts[1]) if parts[1] in s.levers else parts[1]
+        return f"{lever}: yield of {s.outcome_label(parts[3])}"
     if parts[0] == "exchange_rates" and len(parts) == 2:
         return f"Exchange rate ({parts[1]} per {s.currency})"
     if parts[0] == "levers" and len(parts) >= 3 and parts[1] in s.levers:

@@ -248,8 +248,9 @@ class OutcomeGoal(Strict):
 class Target(Strict):
     """The export goal, and floors on the other outcomes."""
 
-    exports: Amount
-    """Annual exports to reach (reporting currency per year)."""
+    exports: Amount | None = None
+    """Annual exports to reach (reporting currency per year); none: no export goal (a
+    requirements problem, whose goals are floors on other outcomes or constraints)."""
     baseline: Amount = 0.0
     """Annual exports that exist with no lever (reporting currency per year)."""
     includes_baseline: StrictBool = False
@@ -264,8 +265,15 @@ class Target(Strict):
     """Outcome id -> its floors (outcomes other than exports, declared in `outcomes:`)."""
 
     @property
+    def has_exports(self) -> bool:
+        """True when the file sets an export goal (target.exports)."""
+        return self.exports is not None
+
+    @property
     def needed(self) -> float:
-        """Lever exports required (reporting currency per year)."""
+        """Lever exports required (reporting currency per year); 0 without an export goal."""
+        if self.exports is None:
+            return 0.0
         return self.exports - self.baseline if self.includes_baseline else self.exports
 
 
@@ -347,8 +355,8 @@ class Scenario(Strict):
     """Reporting currency (three upper-case letters); all results are in it."""
     exchange_rates: dict[str, Annotated[float, BeforeValidator(_finite), Field(gt=0)]] = {}
     """Units of each foreign currency per ONE reporting-currency unit."""
-    target: Target
-    """What must be reached."""
+    target: Target = Target()
+    """What must be reached: the export goal and floors on other outcomes."""
     budget: Budget = Budget()
     """Spending limits."""
     periods: list[Period] | None = None

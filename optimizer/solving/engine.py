@@ -22,6 +22,7 @@ from optimizer.plan.check import Plan, binding, limits_on_exports, paths, violat
 from optimizer.results import (
     Certificate,
     LeverRow,
+    OutcomeTotal,
     OutOfReach,
     PeriodRow,
     PlanKind,
@@ -1033,7 +1034,8 @@ def _answer(run: _Run, out: Outcome, discrete: bool, diagnose: bool) -> Result:
     if run.cut:
         return _cut_short(run, out, units, certificate, tuple(limits))
     marginal, basis, next_step = None, None, None
-    if s.objective == "min_cost" and out.status is Status.OPTIMAL:
+    if s.objective == "min_cost" and out.status is Status.OPTIMAL and s.target.has_exports:
+        # (a requirements problem has no export goal to raise: nothing to price)
         marginal, basis = _marginal_cost(out, discrete, run.scaling.money / run.scaling.exports)
         if diagnose:
             next_step = _next_step(run, units)
@@ -1818,8 +1820,27 @@ def _allocation(run: _Run, plan: Plan | None) -> tuple[LeverRow, ...]:
                                  spend=clean(path.spend[k]), exports=clean(path.exports[k]))
                 for k, label in enumerate(labels)
             },
+            outcomes={o: clean(path.outcome(o)) for o in s.other_outcomes},
         ))
     return tuple(rows)
+
+
+def _outcome_totals(s: Scenario, plan: Plan | None) -> tuple[OutcomeTotal, ...]:
+    """Each outcome besides exports over the plan (re-computed from the file's own
+    arithmetic, as the rows are)."""
+    if plan is None:
+        return ()
+    got = paths(s, plan)
+    labels = s.period_labels
+    out = []
+    for o in s.other_outcomes:
+        spec = s.outcomes[o]
+        floors = s.target.outcomes.get(o)
+        per = [clean(sum(p.outcome(o, k) for p in got.values())) for k in range(len(labels))]
+        out.append(OutcomeTotal(o, spec.label(o), spec.unit, per[-1],
+                                None if floors is None else floors.min,
+                                dict(zip(labels, per, strict=True)) if s.periods else None))
+    return tuple(out)
 
 
 def _result(
@@ -1883,4 +1904,6 @@ def _result(
         ),
         message=message,
         reason=reason,
+        outcomes=_outcome_totals(s, units),
+        export_target=s.target.has_exports,
     )

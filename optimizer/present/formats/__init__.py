@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from optimizer.numbers.exact import decimals_for, money, number
+from optimizer.numbers.exact import count, decimals_for, money, number
 from optimizer.present.formats import layout, tables
 from optimizer.present.views.model import Column, Quantity, Table, pick
 from optimizer.results import Result
@@ -68,9 +68,15 @@ def allocation_table(result: Result) -> Table:
             [result.lever_exports, *(rec["exports"] for rec in records)])),
         Column("cost_per_export", per, "number"),
         Column("share_of_exports", "share", "share"),
+        # the other outcomes (spec section 5), each in its own unit, last period
+        *(Column(f"outcome.{o.outcome}", f"{o.name} ({o.unit}"
+                 + (f", {result.periods[-1]})" if result.periods else ")"), "count")
+          for o in result.outcomes),
     )
-    rows = tuple(tuple(rec[c.key] for c in columns) for rec in records)
-    total = ("", "total", "", "", result.total_cost, result.lever_exports, "", "")
+    rows = tuple((*(rec[c.key] for c in columns[:8]),
+                  *(rec["outcomes"][o.outcome] for o in result.outcomes)) for rec in records)
+    total = ("", "total", "", "", result.total_cost, result.lever_exports, "", "",
+             *(o.total for o in result.outcomes))
     return Table("allocation", _PLAN_TITLES[result.plan], columns, rows, (total,),
                  page_hidden=("lever",), style="exact")
 
@@ -122,19 +128,28 @@ def render_periods_csv(result: Result) -> str:
 
 
 def render_csv(result: Result) -> str:
-    return tables.csv_text(pick(allocation_table(result), CSV_COLUMNS))
+    return tables.csv_text(pick(allocation_table(result), (
+        *CSV_COLUMNS, *(f"outcome.{o.outcome}" for o in result.outcomes))))
 
 
 def _summary(result: Result) -> list[str]:
     cur = result.currency
     lines = []
-    if result.lever_exports is not None:
+    if result.lever_exports is not None and not result.export_target:
+        lines.append(f"Lever exports {money(result.lever_exports, cur)} a year (no export "
+                     "target).")
+    elif result.lever_exports is not None:
         lines.append(
             f"Lever exports {money(result.lever_exports, cur)} a year "
             f"(needed {money(result.needed_exports, cur)}); with the baseline of "
             f"{money(result.baseline, cur)}, total exports {money(result.total_exports, cur)}."
         )
-    if result.objective == "max_exports" and result.lever_exports is not None:
+    for o in result.outcomes:
+        # (an outcome besides exports: its own unit, no baseline; spec section 5)
+        floor = "" if o.needed is None else f" (needed {count(o.needed)})"
+        lines.append(f"{o.name} {count(o.total)} {o.unit}{floor}.")
+    if result.objective == "max_exports" and result.lever_exports is not None \
+            and result.export_target:
         short = money(result.needed_exports - result.lever_exports, cur)
         lines.append(
             "The target is not imposed under max_exports: it is "

@@ -118,14 +118,19 @@ def allocation_table(r: Result) -> Table:
                _scale(exports, r.lever_exports)),
         Column("cost_per_export", f"cost per {memo.money(1.0, cur)} of exports", "number"),
         Column("share", "share of exports", "share"),
+        # the other outcomes (spec section 5), each in its own unit
+        *(Column(f"outcome.{o.outcome}", f"{o.name} ({o.unit}{_when(r) if r.periods else ''})",
+                 "count") for o in r.outcomes),
     )
     rows = tuple((rec.name, rec.units, rec.unit, rec.spend, rec.exports,
-                  _finite(rec.cost_per_export), _finite(rec.share_of_exports))
+                  _finite(rec.cost_per_export), _finite(rec.share_of_exports),
+                  *(rec.outcomes.get(o.outcome, 0.0) for o in r.outcomes))
                  for rec in rows_in)
-    shares = [row[6] for row in rows if row[6] is not None]
+    shares = [float(row[6]) for row in rows if row[6] is not None]
     total = None if not rows else (
         "total", "", "", r.total_cost, r.lever_exports, "",
-        sum(shares) if shares and (r.lever_exports or 0) > 0 else None)
+        sum(shares) if shares and (r.lever_exports or 0) > 0 else None,
+        *(o.total for o in r.outcomes))
     title = {"optimal": "Allocation", "best_found": "Allocation (best found, not proven optimal)",
              "most_exports_reachable": "The plan that reaches the most exports (it does NOT "
                                        "meet the target)"}.get(r.plan, "Allocation")
@@ -319,8 +324,12 @@ def headline(r: Result, s: Scenario) -> tuple[list[Figure], list[str]]:
                  if r.includes_baseline and r.baseline else
                  "exports the levers add" + (f", on top of a {amount(r.baseline)} baseline"
                                              if r.baseline else ""))
-    figures.append(Figure("target", "Export target", target, "money",
-                          f"{amount(target)}{when}", base_note))
+    if r.export_target:
+        figures.append(Figure("target", "Export target", target, "money",
+                              f"{amount(target)}{when}", base_note))
+    else:
+        figures.append(Figure("target", "Export target", None, "text", "none",
+                              "a requirements problem: its goals are the floors below"))
     cost_note = ("undiscounted, " + _span(r).strip() if r.periods else "net of cost recovery")
     if r.periods and _discounted(r, s):
         cost_note += "; " + _discounted(r, s)
@@ -332,6 +341,12 @@ def headline(r: Result, s: Scenario) -> tuple[list[Figure], list[str]]:
                           else memo.MISSING,
                           f"levers add {amount(r.lever_exports)}"
                           if r.lever_exports is not None else ""))
+    for o in r.outcomes:
+        # each other outcome in its own unit (spec section 5), beside its floor
+        figures.append(Figure(f"outcome.{o.outcome}", o.name, o.total, "count",
+                              f"{memo.count(o.total)} {o.unit}"
+                              + (f" in {r.periods[-1]}" if r.periods else ""),
+                              "" if o.needed is None else f"floor {memo.count(o.needed)}"))
     if r.budget_ceiling is not None:
         figures.append(Figure("ceiling", "Budget ceiling", r.budget_ceiling, "money",
                               amount(r.budget_ceiling)))
@@ -350,6 +365,9 @@ def headline(r: Result, s: Scenario) -> tuple[list[Figure], list[str]]:
 def _lede(r: Result, s: Scenario, figures: list[Figure]) -> list[str]:
     text = {f.key: f.text for f in figures}
     over = f" over {_span(r).strip()}" if r.periods else ""
+    if r.status == "infeasible" and not r.export_target:
+        return ["No plan meets every floor under the file's limits.",
+                "The allocation below is not a plan that meets them."]
     if r.status == "infeasible":
         reach = text.get("exports", memo.MISSING)
         return [f"No plan reaches the target of {text['target']}: the most the levers can "
@@ -363,6 +381,12 @@ def _lede(r: Result, s: Scenario, figures: list[Figure]) -> list[str]:
         lines = [f"With a budget ceiling of {text.get('ceiling', memo.MISSING)}, the most the "
                  f"levers can reach is {text['exports']} in total exports, at a cost of "
                  f"{text['cost']}{over}."]
+    elif not r.export_target:
+        floors = [f"{o.name} of {memo.count(o.needed)} {o.unit}" for o in r.outcomes
+                  if o.needed is not None]
+        goal = f"every floor ({_join(floors)})" if floors else "every floor of the file"
+        lines = [f"The cheapest plan that meets {goal} costs {text['cost']}{over}"
+                 + (f" ({_discounted(r, s)})." if r.periods and _discounted(r, s) else ".")]
     else:
         lines = [f"The cheapest plan that reaches exports of {text['target']} costs "
                  f"{text['cost']}{over}" + (f" ({_discounted(r, s)})." if r.periods and
