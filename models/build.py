@@ -571,6 +571,8 @@ def _quantity(f: Forms, data: ModelData, kind: str, i: int) -> Affine:
         return f.units[i]
     if kind == "spend":
         return f.lever_spend(i)
+    if kind == "active":
+        return f.stock[i][data.periods - 1]
     return f.exports[data.periods - 1][i]
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-Kind = Literal["units", "spend", "exports"]
+Kind = Literal["units", "spend", "exports", "active"]
 Sense = Literal["<=", ">=", "=="]
 Formulation = Literal["linear", "concave_lp", "piecewise_binary"]
 
@@ -91,7 +91,8 @@ class LeverData:
 class RowData:
     """``sum(coef * quantity(kind, lever)) SENSE rhs`` in model units and money.
 
-    units and spend are horizon totals; exports are the last period's.
+    units and spend are horizon totals; exports and active units are the last
+    period's (an outcome besides exports is its yield times active units).
     """
 
     label: str

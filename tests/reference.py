@@ -298,11 +298,16 @@ def semantic_limits(
     if need_target:
         out.append(("target.exports", exports_k[last], s.target.needed, inf, exports_k[last]))
     for i, con in enumerate(s.constraints):
-        rel = parse_relation(con.expr, list(levers))
+        rel = parse_relation(con.expr, list(levers), outcomes=list(s.outcomes))
         value, size = 0.0, abs(rel.rhs)
         for term, coef in rel.coefs.items():
             p = paths[term.lever]
-            q = {"units": p.units, "spend": sum(p.spend), "exports": p.exports[last]}[term.kind]
+            if term.kind == "outcome":  # section 5: yields[O] * last-period active units
+                assert term.outcome is not None
+                q = levers[term.lever].yields.get(term.outcome, 0.0) * p.active[last]
+            else:
+                q = {"units": p.units, "spend": sum(p.spend),
+                     "exports": p.exports[last]}[term.kind]
             value += coef * q
             size += abs(coef * q)
         lo = rel.rhs if rel.sense in (">=", "==") else -inf
@@ -637,10 +642,15 @@ class _Problem:
                 add((row, goal, inf))
         quantity = {"units": self.units, "spend": self.spend, "exports": self.exports}
         for con in s.constraints:
-            rel = parse_relation(con.expr, self.ids)
+            rel = parse_relation(con.expr, self.ids, outcomes=list(s.outcomes))
             row = self.zero()
             for term, coef in rel.coefs.items():
-                row += coef * quantity[term.kind](term.lever)
+                if term.kind == "outcome":
+                    assert term.outcome is not None
+                    row += coef * self.levers[term.lever].yields.get(term.outcome, 0.0) \
+                        * self.active(term.lever, self.last)
+                else:
+                    row += coef * quantity[term.kind](term.lever)
             lo = rel.rhs if rel.sense in (">=", "==") else -inf
             hi = rel.rhs if rel.sense in ("<=", "==") else inf
             add((row, lo, hi))

@@ -310,3 +310,73 @@ def test_every_output_carries_the_outcomes(tmp_path: Path) -> None:
                      "  a: {unit_cost: 1, yield_per_unit: 1}\n", encoding="utf-8")
     doc = json.loads(invoke("--config", plain, "--format", "json").out)
     assert "outcomes" not in doc and "outcomes" not in doc["allocation"][0]
+
+
+def test_outcomes_in_constraint_expressions(tmp_path: Path) -> None:
+    # outcome(jobs) >= 30 is the floor of the first case written as a constraint: the
+    # same optimum, 50/3. outcome(jobs, jobby) <= 2 outcome(jobs, cheap) + 10 then
+    # binds when tightened to + 5: 5 x2 <= 2 x1 + 5 with x1 + 5 x2 = 30 and
+    # 10 x1 + 5 x2 = 100 would need 22.2 <= 20.6; the optimum moves to where
+    # 5 x2 = 2 x1 + 5 and x1 + 5 x2 = 30: x1 = 25/3, x2 = 13/3, cost 17 (its exports
+    # 83.3 + 21.7 = 105 > 100: the exports target is slack).
+    base = TWO.replace("""      outcomes:
+        jobs: {min: 30}
+""", "")
+    both = solve_both(tmp_path, base + """    constraints:
+      - expr: "outcome(jobs) >= 30"
+""")
+    assert_agree(both, cost=50 / 3, exports=100)
+    assert "constraints[0]" in both.engine.binding
+    tighter = solve_both(tmp_path, base + """    constraints:
+      - expr: "outcome(jobs) >= 30"
+      - expr: "outcome(jobs, jobby) <= 2 * outcome(jobs, cheap) + 5"
+""")
+    assert_agree(tighter, cost=17)
+    assert funded(tighter.engine)["cheap"][0] == pytest.approx(25 / 3, rel=1e-9)
+    assert funded(tighter.engine)["jobby"][0] == pytest.approx(13 / 3, rel=1e-9)
+    assert "target.exports" not in tighter.engine.binding
+    # outcome(exports, ID) is exports(ID)
+    same = solve_both(tmp_path, base + """    constraints:
+      - expr: "outcome(jobs) >= 30"
+      - expr: "outcome(exports, cheap) <= 70"
+""")
+    assert_agree(same)
+    assert sum(funded(same.engine)["cheap"]) == pytest.approx(7, rel=1e-9)
+
+
+@pytest.mark.parametrize("expr, message", [
+    ("outcome(jobz) >= 1", "unknown outcome 'jobz' (outcomes: exports, jobs)"),
+    ("outcome(jobs, nobody) >= 1", "unknown lever 'nobody'"),
+    ("outcome() >= 1", "outcome() takes an outcome id and at most one lever id"),
+    ("outcome(jobs, cheap, jobby) >= 1",
+     "outcome() takes an outcome id and at most one lever id"),
+    ("outcome(2, cheap) >= 1", "outcome()'s first argument is an outcome id"),
+])
+def test_bad_outcome_expressions(tmp_path: Path, expr: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(textwrap.dedent(TWO) + f'constraints:\n  - expr: "{expr}"\n',
+                    encoding="utf-8")
+    got = invoke("--config", path)
+    assert got.code == 2 and "Traceback" not in got.err
+    assert "constraints[0].expr" in got.err and message in got.err, got.err
+
+
+def test_a_floor_in_a_conflict_is_checked_by_dropping_it(tmp_path: Path) -> None:
+    # 100 units of cheap make 10 jobs at most: a floor of 30 and the cap conflict;
+    # without the floor the file solves (10 units), without the cap too (30 units).
+    from optimizer.analyses.explain import conflict_set
+
+    loadout = write(tmp_path, """
+        name: too few jobs
+        outcomes:
+          jobs: {unit: jobs}
+        target:
+          exports: 100
+          outcomes:
+            jobs: {min: 30}
+        levers:
+          cheap: {unit_cost: 1, yield_per_unit: 10, yields: {jobs: 0.1}, max_units: 100}
+    """)
+    got = conflict_set(loadout)
+    assert set(got.limits) == {"target.outcomes.jobs.min", "levers.cheap.max_units"}
+    assert got.unchecked == ()

@@ -40,7 +40,7 @@ CASES = [
      [":4:", "constraints[0].expr", "unknown lever 'c'", "'b <= 2 * c'"]),
     ("python in expression",
      scenario(extra="constraints:\n  - expr: \"__import__('os').system('id') <= 1\"\n"),
-     [":4:", "constraints[0].expr", "calls other than spend(ID) and exports(ID)"]),
+     [":4:", "constraints[0].expr", "calls other than spend(ID), exports(ID) and outcome(O, ID)"]),
     ("attribute in expression",
      scenario(extra="constraints:\n  - expr: 'b.real <= 1'\n"),
      ["constraints[0].expr", "attribute is not allowed"]),

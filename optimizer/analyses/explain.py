@@ -318,6 +318,15 @@ def _without(s: Scenario, name: str) -> Scenario | None:
     if parts[0] == "levers" and len(parts) == 3 and parts[2] in _DROPPED_AS_NONE \
             and parts[1] in s.levers:
         return _lever(s, parts[1], **{parts[2]: 0.0 if parts[2] == "min_units" else None})
+    if parts[:2] == ["target", "outcomes"] and len(parts) >= 4 \
+            and parts[2] in s.target.outcomes:
+        # a floor on another outcome (spec section 5): its minimum or one milestone
+        goal = s.target.outcomes[parts[2]]
+        less = goal.model_copy(update={"min": None}) if parts[3] == "min" else \
+            goal.model_copy(update={"milestones": {
+                k: v for k, v in goal.milestones.items() if str(k) != ".".join(parts[4:])}})
+        return s.model_copy(update={"target": s.target.model_copy(
+            update={"outcomes": {**s.target.outcomes, parts[2]: less}})})
     return None
 
 

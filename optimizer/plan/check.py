@@ -84,13 +84,15 @@ _PATHS: dict[tuple[int, tuple[tuple[str, tuple[float, ...]], ...]],
 
 
 def _relations(s: Scenario) -> list[Relation]:
-    return _parsed(tuple(c.expr for c in s.constraints), tuple(s.enabled_levers()))
+    return _parsed(tuple(c.expr for c in s.constraints), tuple(s.enabled_levers()),
+                   tuple(s.other_outcomes))
 
 
 @functools.lru_cache(maxsize=64)
-def _parsed(exprs: tuple[str, ...], levers: tuple[str, ...]) -> list[Relation]:
+def _parsed(exprs: tuple[str, ...], levers: tuple[str, ...], outcomes: tuple[str, ...] = ()
+            ) -> list[Relation]:
     # a sweep re-checks hundreds of plans of one scenario: parse its relations once
-    return [parse_relation(e, levers) for e in exprs]
+    return [parse_relation(e, levers, outcomes=outcomes) for e in exprs]
 
 
 def _relation_value(rel: Relation, got: Mapping[str, LeverPath]) -> tuple[float, float]:
@@ -98,8 +100,9 @@ def _relation_value(rel: Relation, got: Mapping[str, LeverPath]) -> tuple[float,
     total, size = 0.0, abs(rel.rhs)
     for term, coef in rel.coefs.items():
         path = got[term.lever]
-        value = {"units": path.units, "spend": path.total_spend,
-                 "exports": path.last_exports}[term.kind]
+        value = path.outcome(term.outcome) if term.outcome is not None else {
+            "units": path.units, "spend": path.total_spend, "exports": path.last_exports,
+        }[term.kind]
         total += coef * value
         size += abs(coef * value)
     return total, max(size, 1.0)

@@ -459,10 +459,17 @@ def _partial_consistency(data: dict[str, Any], context: dict[str, Any]) -> list[
         for i, con in enumerate(constraints):
             if isinstance(con, dict) and isinstance(con.get("expr"), str):
                 try:
-                    parse_relation(con["expr"], enabled, disabled)
+                    parse_relation(con["expr"], enabled, disabled, _declared(data))
                 except ExpressionError as exc:
                     out.append((("constraints", i, "expr"), str(exc)))
     return out
+
+
+def _declared(data: Mapping[str, Any]) -> list[str]:
+    """The outcomes besides exports a file's raw data declares."""
+    written = data.get("outcomes")
+    return [o for o in written if isinstance(o, str) and o != EXPORTS] \
+        if isinstance(written, dict) else []
 
 
 def _reference_problems(lid: str, named: Mapping[str, Any], enabled: bool,
@@ -597,7 +604,7 @@ def consistency_problems(s: Scenario) -> list[tuple[Path, str]]:
     disabled = [k for k, v in s.levers.items() if not v.enabled]
     for i, con in enumerate(s.constraints):
         try:
-            parse_relation(con.expr, list(enabled), disabled)
+            parse_relation(con.expr, list(enabled), disabled, s.other_outcomes)
         except ExpressionError as exc:
             out.append((("constraints", i, "expr"), str(exc)))
     out.extend(_correlation_problems(s))

@@ -16,7 +16,7 @@ from typing import Literal
 
 from optimizer.scenario.amounts import SCALES
 
-Kind = Literal["units", "spend", "exports"]
+Kind = Literal["units", "spend", "exports", "outcome"]
 Sense = Literal["<=", ">=", "=="]
 
 MAX_LENGTH = 100_000
@@ -44,10 +44,13 @@ class ExpressionError(ValueError):
 
 @dataclass(frozen=True)
 class Term:
-    """One decision quantity of a lever: its units, net spend or annual exports."""
+    """One decision quantity of a lever: its units, net spend, annual exports, or its
+    last-period amount of another outcome (``outcome``, spec section 5)."""
 
     kind: Kind
     lever: str
+    outcome: str | None = None
+    """For kind ``outcome``: which outcome (never exports: that is kind ``exports``)."""
 
 
 @dataclass(frozen=True)
@@ -103,9 +106,11 @@ Linear = tuple[dict[Term, float], float]
 
 
 def parse_relation(
-    expr: object, levers: Collection[str], disabled: Collection[str] = ()
+    expr: object, levers: Collection[str], disabled: Collection[str] = (),
+    outcomes: Collection[str] = (),
 ) -> Relation:
-    """Parse ``expr`` into a :class:`Relation` naming only ``levers``.
+    """Parse ``expr`` into a :class:`Relation` naming only ``levers`` and, in
+    ``outcome(O, ID)`` and ``outcome(O)``, only ``outcomes`` (besides exports).
 
     Raises :class:`ExpressionError` quoting the expression and what is wrong.
     """
@@ -130,7 +135,8 @@ def parse_relation(
     sense = _SENSES.get(type(body.ops[0]))
     if sense is None:
         raise ExpressionError(f"{expr!r}: use <=, >= or == (strict < and > are not allowed)")
-    walker = _Walker(expr, set(levers), set(disabled), _Source(expr, text, lead, spans))
+    walker = _Walker(expr, list(levers), set(disabled), _Source(expr, text, lead, spans),
+                     set(outcomes))
     try:
         left = walker.linear(body.left)
         right = walker.linear(body.comparators[0])
@@ -157,6 +163,8 @@ def parse_relation(
 
 
 def _show_term(term: Term) -> str:
+    if term.kind == "outcome":
+        return f"outcome({term.outcome}, {term.lever})"
     return term.lever if term.kind == "units" else f"{term.kind}({term.lever})"
 
 
@@ -202,12 +210,15 @@ class _Source:
 
 class _Walker:
     def __init__(
-        self, expr: str, levers: set[str], disabled: set[str], source: _Source
+        self, expr: str, levers: list[str], disabled: set[str], source: _Source,
+        outcomes: set[str] | None = None,
     ) -> None:
         self.expr = expr
-        self.levers = levers
+        self.order = levers
+        self.levers = set(levers)
         self.disabled = disabled
         self.source = source
+        self.outcomes = outcomes or set()
 
     def fail(self, what: str) -> ExpressionError:
         return ExpressionError(f"{self.expr!r}: {what}")
@@ -219,7 +230,8 @@ class _Walker:
 
     def lever(self, node: ast.expr) -> str:
         if not isinstance(node, ast.Name):
-            raise self.fail("spend() and exports() take one lever id")
+            raise self.fail("spend() and exports() take one lever id (outcome() an outcome "
+                            "id, then a lever id)")
         name = node.id
         if name.lower() in NUMBER_WORDS:
             raise self.fail(f"{name} is a number, never a lever id (got {name})")
@@ -263,10 +275,12 @@ class _Walker:
             return {Term("units", self.lever(node)): 1.0}, 0.0
         if isinstance(node, ast.Call):
             func = node.func.id if isinstance(node.func, ast.Name) else None
+            if func == "outcome":
+                return self.outcome(node)
             if func not in _FUNCTIONS:
                 raise self.fail(
-                    "calls other than spend(ID) and exports(ID) are not allowed "
-                    f"({self.show(node)})"
+                    "calls other than spend(ID), exports(ID) and outcome(O, ID) are not "
+                    f"allowed ({self.show(node)})"
                 )
             if len(node.args) != 1 or node.keywords:
                 raise self.fail(f"{func}() takes exactly one lever id")
@@ -278,6 +292,26 @@ class _Walker:
         if isinstance(node, ast.BinOp):
             return self.binop(node)
         raise self.fail(f"{type(node).__name__.lower()} is not allowed ({self.show(node)})")
+
+    def outcome(self, node: ast.Call) -> Linear:
+        """``outcome(O, ID)``: lever ID's last-period outcome O; ``outcome(O)``: the sum
+        over every lever (spec section 5). ``outcome(exports, ID)`` is exports(ID)."""
+        if node.keywords or len(node.args) not in (1, 2):
+            raise self.fail(f"outcome() takes an outcome id and at most one lever id "
+                            f"({self.show(node)})")
+        first = node.args[0]
+        if not isinstance(first, ast.Name):
+            raise self.fail(f"outcome()'s first argument is an outcome id ({self.show(node)})")
+        name = first.id
+        if name != "exports" and name not in self.outcomes:
+            known = ", ".join(sorted(self.outcomes)) or "none: declare them under `outcomes:`"
+            raise self.fail(f"unknown outcome {name!r} (outcomes: exports, {known})"
+                            if self.outcomes else
+                            f"unknown outcome {name!r} (outcomes: exports; {known})")
+        levers = [self.lever(node.args[1])] if len(node.args) == 2 else self.order
+        if name == "exports":
+            return {Term("exports", lid): 1.0 for lid in levers}, 0.0
+        return {Term("outcome", lid, name): 1.0 for lid in levers}, 0.0
 
     def binop(self, node: ast.BinOp) -> Linear:
         if isinstance(node.op, ast.Add | ast.Sub):

@@ -1449,7 +1449,9 @@ def _infeasible(run: _Run, discrete: bool, verdict: Outcome) -> Result:
             return _result(
                 run, out, ResultStatus.INFEASIBLE, None, PlanKind.NONE,
                 "infeasible: the bounds and constraints contradict each other even with no "
-                "export target (check min_units, min_spend, locks and constraints)",
+                "export target (check min_units, min_spend, locks"
+                + (", constraints and the floors on other outcomes)" if s.target.outcomes
+                   else " and constraints)"),
                 certificate=_resolved_proof(run),
             )
         plan = None if unbounded else _plan(run)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from models.data import Chance, Curve, Formulation, LeverData, ModelData, OutcomeFloor, RowData
+from models.data import Kind as RowKind
 from optimizer.errors import Problem, ScenarioError
 from optimizer.plan.dynamics import last_share
 from optimizer.scenario import unit_upper_bound
@@ -219,6 +220,9 @@ def relation_caps(s: Scenario) -> dict[str, float]:
 
     def most(term: Term) -> float:
         lv, bound = levers[term.lever], own[term.lever]
+        if term.outcome is not None:
+            # (an outcome's active units never exceed the units funded)
+            return math.inf if bound is None else lv.outcome_yield(term.outcome) * bound
         if term.kind == "exports" and lv.yield_curve:
             return _most_exports(lv, 0.0)
         if bound is None:
@@ -229,7 +233,7 @@ def relation_caps(s: Scenario) -> dict[str, float]:
 
     out: dict[str, float] = {}
     for c in s.constraints:
-        rel = parse_relation(c.expr, list(levers))
+        rel = parse_relation(c.expr, list(levers), outcomes=s.other_outcomes)
         signs = {"<=": (1.0,), ">=": (-1.0,), "==": (1.0, -1.0)}.get(rel.sense, ())
         for sign in signs:
             coefs = {t: sign * v for t, v in rel.coefs.items() if v}
@@ -237,8 +241,8 @@ def relation_caps(s: Scenario) -> dict[str, float]:
             if not math.isfinite(room):
                 continue
             for term, coef in coefs.items():
-                if coef <= 0:
-                    continue
+                if coef <= 0 or term.outcome is not None:
+                    continue  # (no cap on units is read off an outcome here)
                 cap = _units_within(levers[term.lever], term.kind, max(room, 0.0) / coef,
                                     labels)
                 if cap is not None:
@@ -450,7 +454,7 @@ def model_data(s: Scenario, file: str = "<scenario>",
     relaxed = {lid for lid, lv in levers.items()
                if relax and not whole and negligible(lv, goals, s)}
     needed_by = {r for lv in levers.values() for r in lv.requires}
-    relations = [parse_relation(c.expr, ids) for c in s.constraints]
+    relations = [parse_relation(c.expr, ids, outcomes=s.other_outcomes) for c in s.constraints]
     counted = _counted_amounts(relations)
     # a lever whose fixed cost could meet a spend floor funds a whole unit when used
     # (integer) or a sliver: a whole unit must stay visible in its model unit
@@ -633,11 +637,19 @@ def _rows(
 ) -> list[RowData]:
     rows = []
     for r, rel in enumerate(relations):
-        terms = []
+        terms: list[tuple[RowKind, int, float]] = []
         for term, coef in rel.coefs.items():
-            per = {"units": scales[term.lever], "spend": units[0],
-                   "exports": units[1]}[term.kind]
-            terms.append((term.kind, ids.index(term.lever), coef * per))
+            i = ids.index(term.lever)
+            if term.outcome is not None:
+                # outcome O of lever l = yields[O, l] * its last-period active units
+                lever = s.levers[term.lever]
+                terms.append(("active", i, coef * lever.outcome_yield(term.outcome)
+                              * scales[term.lever]))
+                continue
+            kind: RowKind = "units" if term.kind == "units" else \
+                "spend" if term.kind == "spend" else "exports"
+            per = {"units": scales[term.lever], "spend": units[0], "exports": units[1]}[kind]
+            terms.append((kind, i, coef * per))
         # normalise the row so its largest coefficient in the matrix (the term's
         # coefficient times the lever's cost or yield per model unit) is 1: rows
         # mixing counts and money would otherwise span many orders of magnitude,
@@ -664,7 +676,7 @@ def _rows(
 
 def _per_model_unit(lv: LeverData, kind: str) -> float:
     """What one model unit of a lever puts into a row's term of this kind."""
-    if kind == "units":
+    if kind in ("units", "active"):
         return 1.0
     if kind == "spend":
         return max(lv.cost) + lv.recurring
