@@ -18,7 +18,7 @@ from optimizer.plan.check import violations
 from tests.clirun import invoke
 from tests.reference import evaluate
 from tests.test_reference_periods import assert_agree, funded, solve_both
-from tests.test_worth import against_reference, worth, write
+from tests.test_worth import ROOT, against_reference, worth, write
 
 TWO = """
     name: two levers, a jobs floor
@@ -380,3 +380,29 @@ def test_a_floor_in_a_conflict_is_checked_by_dropping_it(tmp_path: Path) -> None
     got = conflict_set(loadout)
     assert set(got.limits) == {"target.outcomes.jobs.min", "levers.cheap.max_units"}
     assert got.unchecked == ()
+
+
+def test_the_shipped_requirements_example_agrees_with_the_reference() -> None:
+    from tests.test_reference_periods import solve_path
+
+    both = solve_path(ROOT / "configs" / "examples" / "jobs_requirements.yaml")
+    assert_agree(both, cost=160_000_000)
+    assert funded(both.engine) == {"it_workforce": [70_000.0], "erozgar_centers": [3_000.0]}
+    assert both.engine.binding == ("target.outcomes.jobs.min",
+                                   "target.outcomes.women_jobs.min")
+
+
+def test_the_example_floors_are_worth_what_the_readme_says() -> None:
+    # cost = 200 J + 4,000 W while both floors bind (see the README): whole units
+    # move with them, so the figures are exact.
+    from optimizer.scenario import load_scenario
+
+    loadout = load_scenario(ROOT / "configs" / "examples" / "jobs_requirements.yaml")
+    found = worth(loadout)
+    jobs, women = found["target.outcomes.jobs.min"], found["target.outcomes.women_jobs.min"]
+    assert (jobs.tighten_step, jobs.tighten_cost, jobs.loosen_saving) == (
+        5_000, pytest.approx(1_000_000), pytest.approx(1_000_000))
+    assert (women.tighten_step, women.tighten_cost, women.loosen_saving) == (
+        1_750, pytest.approx(7_000_000), pytest.approx(7_000_000))
+    for w in (jobs, women):
+        against_reference(loadout, w)
