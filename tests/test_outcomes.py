@@ -406,3 +406,52 @@ def test_the_example_floors_are_worth_what_the_readme_says() -> None:
         1_750, pytest.approx(7_000_000), pytest.approx(7_000_000))
     for w in (jobs, women):
         against_reference(loadout, w)
+
+
+UNCERTAIN = """
+    name: jobs under uncertain attrition
+    periods: [2024, 2025]
+    outcomes:
+      jobs: {name: Jobs, unit: jobs}
+    target:
+      exports: 100
+      outcomes:
+        jobs: {min: 30, milestones: {2024: 10}}
+    levers:
+      cheap: {unit_cost: 1, yield_per_unit: 10, yields: {jobs: 1}}
+      jobby: {unit_cost: 2, yield_per_unit: 5, yields: {jobs: 5},
+              attrition: {dist: uniform, low: 0, high: 0.2}}
+    uncertainty: {samples: 2000, seed: 3}
+"""
+
+
+def test_simulate_gives_each_outcome_floor_its_probability(tmp_path: Path) -> None:
+    """A fixed plan of 8 cheap and 5 jobby units, all funded in 2024: jobs in 2025 are
+    8 + 25 (1 - a) with a the sampled attrition, so the floor of 30 holds where a <=
+    0.12, about 60% of uniform(0, 0.2); 2024's milestone (8 + 25 = 33 >= 10) always.
+    Counted here from the draws with this test's own arithmetic."""
+    from optimizer.analyses.simulate import simulate
+    from optimizer.scenario.uncertain_fields import scenario_draws
+
+    loadout = write(tmp_path, UNCERTAIN)
+    plan = {"cheap": [8.0, 0.0], "jobby": [5.0, 0.0]}
+    sim = simulate(loadout, plan)
+    floors = {f.name: f for f in sim.outcome_floors}
+    assert list(floors) == ["target.outcomes.jobs.milestones.2024", "target.outcomes.jobs.min"]
+    a = scenario_draws(loadout.scenario, 2000, 3)["levers.jobby.attrition"]
+    jobs = 8 + 25 * (1 - a)
+    expected = float(np.mean(jobs >= 30 * (1 - 1e-9)))
+    assert floors["target.outcomes.jobs.min"].probability == pytest.approx(expected, abs=1e-12)
+    assert 0.5 < expected < 0.7
+    assert floors["target.outcomes.jobs.min"].exports.mean == pytest.approx(jobs.mean())
+    assert floors["target.outcomes.jobs.min"].point_exports == pytest.approx(
+        8 + 25 * (1 - 0.1))
+    assert floors["target.outcomes.jobs.milestones.2024"].probability == 1.0
+    path = tmp_path / "unc.yaml"
+    path.write_text(textwrap.dedent(UNCERTAIN), encoding="utf-8")
+    got = invoke("simulate", "--config", path)
+    assert got.code == 0, got.err
+    assert "Probability of the floor on jobs (30 in 2025): " in got.out
+    assert "Probability of jobs milestone 2024 (10): " in got.out
+    doc = json.loads(invoke("simulate", "--config", path, "--format", "json").out)
+    assert [f["name"] for f in doc["outcome_floors"]] == list(floors)

@@ -171,6 +171,8 @@ class Paths:
     exports: FloatArray
     spend: FloatArray
     weights: tuple[float, ...]
+    outcomes: Mapping[str, FloatArray] | None = None
+    """Each outcome besides exports the levers yield, shape (periods, N)."""
 
     @property
     def cost(self) -> FloatArray:
@@ -181,16 +183,6 @@ class Paths:
         return np.asarray(self.weights) @ self.spend
 
 
-def lever_paths(lever: Lever, lid: str, funded: Sequence[float], labels: Sequence[int | str],
-                values: Mapping[str, FloatArray]) -> tuple[list[Value], list[Value]]:
-    """(exports, spend) of one lever in each period: numbers where nothing it depends on
-    is sampled, arrays of the samples' values where something is (optimizer.plan.dynamics)."""
-    prefix = f"levers.{lid}."
-    own = {key[len(prefix):]: v for key, v in values.items() if key.startswith(prefix)}
-    got = flows(lever, funded, labels, own)
-    return list(got.exports), list(got.spend)
-
-
 def evaluate(s: Scenario, plan: Mapping[str, Sequence[float]],
              values: Mapping[str, FloatArray], n: int) -> Paths:
     """Lever exports and spend by period of ``plan`` for each of ``n`` samples; ``values``
@@ -199,13 +191,19 @@ def evaluate(s: Scenario, plan: Mapping[str, Sequence[float]],
     labels = s.period_labels
     exports = np.zeros((len(labels), n))
     spend = np.zeros((len(labels), n))
+    outcomes = {o: np.zeros((len(labels), n)) for o in s.other_outcomes}
     for lid, lever in s.enabled_levers().items():
-        lever_exports, lever_spend = lever_paths(lever, lid, plan[lid], labels, values)
+        prefix = f"levers.{lid}."
+        own = {key[len(prefix):]: v for key, v in values.items() if key.startswith(prefix)}
+        got = flows(lever, plan[lid], labels, own)
         for k in range(len(labels)):
-            exports[k] += lever_exports[k]
-            spend[k] += lever_spend[k]
+            exports[k] += got.exports[k]
+            spend[k] += got.spend[k]
+            for o, path in got.outcomes.items():
+                if o in outcomes:
+                    outcomes[o][k] += path[k]
     weights = s.timeline.weights
-    return Paths(exports, spend, weights)
+    return Paths(exports, spend, weights, outcomes)
 
 
 # -- statistics ------------------------------------------------------------------------
@@ -420,6 +418,19 @@ def simulate(
         milestones.append(_chance(f"target.milestones.{key}", labels[k], goal, paths.exports[k],
                                   float(point.exports[k, 0])))
 
+    # floors on other outcomes (spec section 5): their outcome in the floor's period
+    outcome_floors = []
+    assert paths.outcomes is not None and point.outcomes is not None
+    for name, floors in s.target.outcomes.items():
+        goals = [(f"milestones.{key}", [str(p) for p in labels].index(str(key)), goal)
+                 for key, goal in floors.milestones.items()]
+        if floors.min is not None:
+            goals.append(("min", last, floors.min))
+        for what, k, goal in goals:
+            outcome_floors.append(_chance(f"target.outcomes.{name}.{what}", labels[k], goal,
+                                          paths.outcomes[name][k],
+                                          float(point.outcomes[name][k, 0])))
+
     drivers = _drivers(s, units, values, n, seed, exports, cost)
     counts, edges = np.histogram(exports, bins=HISTOGRAM_BINS)
     notes += _modelling_notes(s, levers)
@@ -457,6 +468,7 @@ def simulate(
         histogram=Histogram(tuple(float(e) for e in edges), tuple(int(c) for c in counts)),
         notes=tuple(notes),
         seconds=seconds,
+        outcome_floors=tuple(outcome_floors),
     )
 
 

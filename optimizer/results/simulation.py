@@ -25,10 +25,12 @@ class Chance:
     """How often the plan meets one goal: the target (last period) or a milestone."""
 
     name: str
-    """``target.exports`` or ``target.milestones.PERIOD``."""
+    """``target.exports``, ``target.milestones.PERIOD``, or a floor on another outcome
+    (``target.outcomes.O.min``, ``target.outcomes.O.milestones.PERIOD``)."""
     period: int | str
     needed: float
-    """Lever exports the goal asks for in its period (reporting currency a year)."""
+    """Lever exports the goal asks for in its period (reporting currency a year); for
+    a floor on another outcome, that outcome (its own unit)."""
     probability: float
     """Share of the samples whose lever exports reach ``needed * (1 - 1e-9)``."""
     std_error: float
@@ -39,9 +41,10 @@ class Chance:
     1 - 0.05^(1/N) (the rule of three, about 3/N); where every sample does, the 95%
     lower bound 0.05^(1/N); otherwise None (the standard error says it)."""
     exports: Spread
-    """Lever exports in the goal's period across the samples."""
+    """Lever exports in the goal's period across the samples (for a floor on another
+    outcome: that outcome)."""
     point_exports: float
-    """The plan's lever exports in that period at the point values."""
+    """The plan's lever exports in that period at the point values (or the outcome)."""
 
 
 @dataclass(frozen=True)
@@ -135,3 +138,6 @@ class Simulation:
     notes: tuple[str, ...]
     seconds: float
     """Sampling and evaluation (not the solve)."""
+    outcome_floors: tuple[Chance, ...] = ()
+    """How often the plan meets each floor and milestone on another outcome (spec
+    section 5), in file order: that outcome in the floor's period across the samples."""

@@ -14,7 +14,7 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from optimizer.numbers import clean
-from optimizer.numbers.exact import money, share
+from optimizer.numbers.exact import count, money, share
 from optimizer.present.formats import layout, tables
 from optimizer.present.views.model import Column, Table
 from optimizer.results.reoptimized import Reoptimized
@@ -91,6 +91,10 @@ def simulation_dict(sim: Simulation) -> dict[str, Any]:
         "notes": list(sim.notes),
         "seconds": _num(round(sim.seconds, 6)),
     }
+    if sim.outcome_floors:
+        # (only for a file with floors on other outcomes: every other file's JSON is
+        # as it was)
+        data["outcome_floors"] = _plain(sim.outcome_floors)
     return data
 
 
@@ -120,6 +124,13 @@ def headline(sim: Simulation) -> list[str]:
     for m in sim.milestones:
         lines.append(f"Probability of milestone {m.period} ({money(m.needed, cur, 0)}): "
                      f"{probability_text(m, sim.samples)}.")
+    for f in sim.outcome_floors:
+        outcome = f.name.split(".")[2]
+        what = (f"the floor on {outcome}" if f.name.endswith(".min")
+                else f"{outcome} milestone {f.period}")
+        when = "" if sim.periods is None or not f.name.endswith(".min") else f" in {f.period}"
+        lines.append(f"Probability of {what} ({count(f.needed)}{when}): "
+                     f"{probability_text(f, sim.samples)}.")
     short, missed = sim.shortfall, sim.shortfall_when_short
     if missed is not None:
         if short.p90 > 0:
