@@ -455,3 +455,18 @@ def test_simulate_gives_each_outcome_floor_its_probability(tmp_path: Path) -> No
     assert "Probability of jobs milestone 2024 (10): " in got.out
     doc = json.loads(invoke("simulate", "--config", path, "--format", "json").out)
     assert [f["name"] for f in doc["outcome_floors"]] == list(floors)
+
+
+def test_compare_lines_up_the_outcomes(tmp_path: Path) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text(textwrap.dedent(TWO), encoding="utf-8")
+    for key, sets in (("a", []), ("b", ["--set", "target.outcomes.jobs.min=40"])):
+        got = invoke("--config", path, *sets, "--output", tmp_path / key)
+        assert got.code == 0, got.err
+    got = invoke("compare", tmp_path / "a" / "result.json", tmp_path / "b" / "result.json",
+                 "--format", "json")
+    rows = {r["key"]: r for r in json.loads(got.out)["rows"]}
+    # the floor binds in both: 30 and 40 jobs; cost 20/3 + J/3 (see the first case)
+    assert rows["outcomes.jobs"]["values"] == [pytest.approx(30), pytest.approx(40)]
+    assert rows["outcomes.jobs"]["differences"] == [pytest.approx(10)]
+    assert rows["total_cost"]["differences"] == [pytest.approx(10 / 3)]

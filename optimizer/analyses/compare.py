@@ -98,6 +98,8 @@ def _column(saved: ResultFile, label: str, source: Source, file: str = "") -> Co
         marginal_cost=_resolved(saved),
         levers=levers,
         source=source,
+        outcomes={o: figures.total for o, figures in (saved.outcomes or {}).items()
+                  if o != "exports"},
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from optimizer.numbers import clean
@@ -53,6 +53,8 @@ class Column:
     levers: Mapping[str, LeverValues]
     """id -> (name, units, spend) of every enabled lever, in file order."""
     source: Source = "scenario"
+    outcomes: Mapping[str, Number | None] = field(default_factory=dict)
+    """Each outcome besides exports over the plan (spec section 5), by id."""
 
     def __post_init__(self) -> None:
         """Numbers as result.json holds them (no NaN, -0.0 or dust); plain
@@ -63,6 +65,8 @@ class Column:
         for lid, (name, units, spend) in self.levers.items():
             levers[lid] = LeverValues(name, _number(units), _number(spend))
         object.__setattr__(self, "levers", levers)
+        object.__setattr__(self, "outcomes",
+                           {o: _number(v) for o, v in self.outcomes.items()})
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,11 @@ class Row:
     """One metric across the columns."""
 
     metric: str
-    """``status``, ``total cost``, ``lever exports``, ``marginal cost``,
-    ``<lever> units``, ``<lever> spend``."""
+    """``status``, ``total cost``, ``lever exports``, ``marginal cost``, each other
+    outcome's id, ``<lever> units``, ``<lever> spend``."""
     key: str
     """Machine name: status, total_cost, lever_exports, marginal_cost_resolved,
-    levers.<id>.units, levers.<id>.spend."""
+    outcomes.<id>, levers.<id>.units, levers.<id>.spend."""
     kind: Kind
     lever: str | None
     values: tuple[Value, ...]
@@ -115,6 +119,13 @@ class Comparison:
             _row("marginal cost (re-solved)", "marginal_cost_resolved", "ratio", None,
                  [c.marginal_cost for c in cols]),
         ]
+        # the other outcomes (spec section 5), where any column has them
+        seen: dict[str, None] = {}
+        for col in cols:
+            seen.update(dict.fromkeys(col.outcomes))
+        for o in seen:
+            rows.append(_row(o, f"outcomes.{o}", "units", None,
+                             [c.outcomes.get(o, ABSENT) for c in cols]))
         for lid in self.levers:
             found = [c.levers.get(lid) for c in cols]
             rows.append(_row(f"{lid} units", f"levers.{lid}.units", "units", lid,
