@@ -470,3 +470,32 @@ def test_compare_lines_up_the_outcomes(tmp_path: Path) -> None:
     assert rows["outcomes.jobs"]["values"] == [pytest.approx(30), pytest.approx(40)]
     assert rows["outcomes.jobs"]["differences"] == [pytest.approx(10)]
     assert rows["total_cost"]["differences"] == [pytest.approx(10 / 3)]
+
+
+def test_a_requirements_problem_has_no_chance_of_an_export_target(tmp_path: Path) -> None:
+    """Under uncertainty, a file without target.exports has no target to reach: the
+    chance constraint is refused, the report leaves the cost of certainty out and
+    says why, and simulate shows the floors alone."""
+    text = textwrap.dedent(UNCERTAIN).replace("  exports: 100\n", "").replace(
+        ", milestones: {2024: 10}", "")
+    path = tmp_path / "req.yaml"
+    path.write_text(text, encoding="utf-8")
+    got = invoke("--config", path, "--confidence", "0.9")
+    assert got.code == 2 and "has none (target.exports)" in got.err, got.err
+    got = invoke("report", "--config", path, "--confidences", "0.9", "--output",
+                 tmp_path / "no")
+    assert got.code == 2 and "--confidences: the cost of certainty" in got.err
+    assert not (tmp_path / "no").exists()
+    sim = invoke("simulate", "--config", path)
+    assert sim.code == 0, sim.err
+    assert "Target: no export target (a requirements problem)" in sim.out
+    assert "Probability of reaching the target" not in sim.out
+    assert "Probability of the floor on jobs (30 in 2025): " in sim.out
+    doc = json.loads(invoke("simulate", "--config", path, "--format", "json").out)
+    assert doc["probability"] is None and doc["target"] is None
+    got = invoke("report", "--config", path, "--output", tmp_path / "memo")
+    assert got.code == 0, got.err
+    memo = (tmp_path / "memo" / "report.md").read_text(encoding="utf-8")
+    assert "the plan has no export target to reach (a requirements problem)" in memo
+    assert "The cost of certainty was left out: it is the chance of reaching" in memo
+    assert "It meets the floor on jobs (30) in " in memo

@@ -66,11 +66,27 @@ def test_null_title_and_json_say_null(tmp_path: Path) -> None:
 
 
 def test_null_on_a_required_field_is_a_clear_error(tmp_path: Path) -> None:
-    r = invoke("--config", THREE_YEARS, "--set", "target.exports=null",
+    r = invoke("--config", THREE_YEARS, "--set", "levers.it_workforce.unit_cost=null",
                "--output", tmp_path / "run")
     assert r.code == 2
-    assert "target.exports: required field is missing [set on the command line]" in r.err
+    assert ("levers.it_workforce.unit_cost: required field is missing [set on the command "
+            "line]") in r.err, r.err
     assert not (tmp_path / "run").exists()
+
+
+def test_null_export_target_leaves_the_other_goals(tmp_path: Path) -> None:
+    """target.exports is optional since outcomes (spec section 5): null removes the
+    export goal. The three-year file keeps its milestones and constraints, so it
+    still solves; a file with no other goal is refused, saying what it needs."""
+    r = invoke("--config", THREE_YEARS, "--set", "target.exports=null", "--format", "json")
+    assert r.code == 0, r.err
+    doc = json.loads(r.out)
+    assert doc["needed_exports"] is None and "target.exports" not in doc["binding"]
+    lone = tmp_path / "lone.yaml"
+    lone.write_text("name: lone\ntarget: {exports: 5}\nlevers:\n"
+                    "  a: {unit_cost: 1, yield_per_unit: 1}\n", encoding="utf-8")
+    r = invoke("--config", lone, "--set", "target.exports=null")
+    assert r.code == 2 and "min_cost needs something to reach" in r.err, r.err
 
 
 def test_set_does_not_create_a_lever() -> None:

@@ -149,6 +149,10 @@ def certainty_tasks(loadout: Loadout, confidences: Sequence[float],
     if s.objective != "min_cost":
         raise UsageError("--confidence applies to min_cost scenarios (the target is what "
                          f"must be reached; got objective {s.objective})")
+    if not s.target.has_exports:
+        raise UsageError(f"--confidence is the chance of reaching the export target, and "
+                         f"{loadout.file} has none (target.exports): a requirements problem's "
+                         "floors hold at the point values")
     if base is None:
         base = solve_scenario(loadout, options)
     deterministic = base.discounted_cost if base.status == "optimal" else None

@@ -123,6 +123,10 @@ def solve_report(
                             or options.samples is not None):
         raise UsageError(f"--confidences and --samples shape the Risk section, which needs "
                          f"distributions; {loadout.file} has none (see README, Uncertainty)")
+    if s.uncertain and levels and not s.target.has_exports and asked is not None:
+        raise UsageError("--confidences: the cost of certainty is the chance of reaching the "
+                         f"export target, and {loadout.file} has none; give --confidences "
+                         "none")
     if s.uncertain and levels and s.objective != "min_cost" and asked is not None:
         raise UsageError("--confidences: the cost of certainty applies to min_cost scenarios "
                          f"(got objective {s.objective}); give --confidences none")
@@ -188,7 +192,8 @@ def solve_report(
         searches["simulation"] = _one(lambda: simulate(
             loadout, plan, options.samples, None, solver, source="the report's plan",
             plan_status=result.status))
-    certain = bool(s.uncertain and levels and s.objective == "min_cost")
+    certain = bool(s.uncertain and levels and s.objective == "min_cost"
+                   and s.target.has_exports)
     if certain:
         # the Risk section's cost of certainty: a task per confidence, beside the others
         from optimizer.analyses.chance import certainty_tasks
@@ -231,6 +236,10 @@ def solve_report(
     elif s.uncertain and s.objective != "min_cost":
         risk_notes.append("The cost of certainty applies to min_cost scenarios (the target "
                           f"is what must be reached); this one is {s.objective}.")
+    elif s.uncertain and not s.target.has_exports:
+        risk_notes.append("The cost of certainty was left out: it is the chance of reaching "
+                          "the export target, and this file has none (a requirements "
+                          "problem).")
     return ReportData(loadout, result, worth=worth, explanation=explanation, sweep=sweep,
                       simulation=simulation, certainty=tuple(certainty),
                       risk_notes=tuple(risk_notes), unfinished=tuple(late),

@@ -469,6 +469,7 @@ def simulate(
         notes=tuple(notes),
         seconds=seconds,
         outcome_floors=tuple(outcome_floors),
+        export_target=s.target.has_exports,
     )
 
 

@@ -138,6 +138,9 @@ class Simulation:
     notes: tuple[str, ...]
     seconds: float
     """Sampling and evaluation (not the solve)."""
+    export_target: bool = True
+    """False for a file without target.exports (a requirements problem): ``target``
+    (of 0) is no goal, and no output shows it as one."""
     outcome_floors: tuple[Chance, ...] = ()
     """How often the plan meets each floor and milestone on another outcome (spec
     section 5), in file order: that outcome in the floor's period across the samples."""

@@ -914,6 +914,7 @@ _PERIOD_SECOND = frozenset({
     "pw_next", "curve_capacity",
 })
 _PERIOD_FIRST = frozenset({"period_budget", "milestone"})
+_OUTCOME_FIRST = frozenset({"outcome_floor"})
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.]")
 
 
@@ -948,6 +949,11 @@ def _model_names(session: Session, items: Sequence[Any]) -> list[str]:
                 pairs = session.data.requires if base == "requires" else session.data.excludes
                 a, b = pairs[int(keys[0])]
                 shown = [ids[a], ids[b]]
+            elif base in _OUTCOME_FIRST:
+                # (the outcome, then the floor's period: outcome_floor(jobs,2026))
+                floor = session.data.outcome_floors[int(keys[0])]
+                shown = [floor.outcome] if single else [floor.outcome,
+                                                        labels[floor.period]]
             keys = shown
         return f"{base}({','.join(str(k) for k in keys)})"
 

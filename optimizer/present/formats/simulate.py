@@ -95,6 +95,9 @@ def simulation_dict(sim: Simulation) -> dict[str, Any]:
         # (only for a file with floors on other outcomes: every other file's JSON is
         # as it was)
         data["outcome_floors"] = _plain(sim.outcome_floors)
+    if not sim.export_target:
+        # no export target: nothing to reach, so no probability of reaching it
+        data.update(needed_exports=None, probability=None, std_error=None, target=None)
     return data
 
 
@@ -112,15 +115,18 @@ def headline(sim: Simulation) -> list[str]:
     source = ("the optimum at the point values" if sim.plan_source == "optimum"
               else f"read from {sim.plan_source}")
     lines = [f"Plan: {source} ({sim.plan_status}), held fixed in every sample."]
+    if not sim.export_target:
+        lines.append("Target: no export target (a requirements problem); its floors:")
     target = (f"Target: lever exports of at least {money(sim.needed, cur, 0)} a year"
               f"{_where(sim)}")
     if sim.baseline:
         total = sim.needed + sim.baseline
         target += f" (with the baseline of {money(sim.baseline, cur, 0)}: {money(total, cur, 0)})"
-    lines.append(target + ".")
     t = sim.target
-    lines.append(f"Probability of reaching the target: "
-                 f"{probability_text(t, sim.samples, f'seed {sim.seed}')}.")
+    if sim.export_target:
+        lines.append(target + ".")
+        lines.append(f"Probability of reaching the target: "
+                     f"{probability_text(t, sim.samples, f'seed {sim.seed}')}.")
     for m in sim.milestones:
         lines.append(f"Probability of milestone {m.period} ({money(m.needed, cur, 0)}): "
                      f"{probability_text(m, sim.samples)}.")
@@ -132,7 +138,7 @@ def headline(sim: Simulation) -> list[str]:
         lines.append(f"Probability of {what} ({count(f.needed)}{when}): "
                      f"{probability_text(f, sim.samples)}.")
     short, missed = sim.shortfall, sim.shortfall_when_short
-    if missed is not None:
+    if missed is not None and sim.export_target:
         if short.p90 > 0:
             worst = f"{money(short.p90, cur, 0)} or more in the worst 10%"
         else:  # fewer than one sample in ten falls short: their P90 would be 0

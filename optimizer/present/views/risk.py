@@ -124,7 +124,7 @@ def _goals(sim: Simulation) -> list[Any]:
     order = [str(p) for p in (sim.periods or ())]
     ms = sorted(sim.milestones, key=lambda m: order.index(str(m.period))
                 if str(m.period) in order else 0)
-    return [*ms, sim.target]
+    return [*ms, sim.target] if sim.export_target else ms
 
 
 def goals_table(sim: Simulation) -> Table:
@@ -303,19 +303,33 @@ def risk_section(sim: Simulation | None, results: Sequence[Result], s: Scenario,
                 notes=(*extra, *notes), simulation=shown, chart=chart, certainty=certainty)
 
 
+def _how(t: Chance) -> str:
+    """How often a goal is met, in words: 'in 82.0% of them (standard error ...)'."""
+    return (f"in none of them ({_edge(t)} with 95% confidence)" if t.probability == 0
+            else f"in all of them ({_edge(t)} with 95% confidence)" if t.probability == 1
+            else f"in {memo.share(t.probability)} of them (standard error "
+            f"{100 * t.std_error:.1f} points)")
+
+
 def _lede(sim: Simulation | None, c: Certainty | None) -> list[str]:
     lines = []
     if sim is not None:
         cur, shift, t = sim.currency, _shift(sim), sim.target
-        how = (f"in none of them ({_edge(t)} with 95% confidence)" if t.probability == 0
-               else f"in all of them ({_edge(t)} with 95% confidence)" if t.probability == 1
-               else f"in {memo.share(t.probability)} of them (standard error "
-               f"{100 * t.std_error:.1f} points)")
-        lines.append(
-            f"Held fixed under {sim.samples:,} joint samples of the scenario's distributions "
-            f"(seed {sim.seed}), the plan reaches the target of "
-            f"{memo.money(sim.needed + shift, cur)}{_when(sim)} {how}.")
-        ms = _goals(sim)[:-1]
+        held = (f"Held fixed under {sim.samples:,} joint samples of the scenario's "
+                f"distributions (seed {sim.seed}), the plan")
+        if sim.export_target:
+            lines.append(f"{held} reaches the target of {memo.money(sim.needed + shift, cur)}"
+                         f"{_when(sim)} {_how(t)}.")
+            ms = _goals(sim)[:-1]
+        else:
+            lines.append(f"{held} has no export target to reach (a requirements problem).")
+            ms = _goals(sim)
+        for f in sim.outcome_floors:
+            outcome = f.name.split(".")[2]
+            what = (f"the floor on {outcome} ({memo.count(f.needed)})"
+                    if f.name.endswith(".min")
+                    else f"the {f.period} milestone on {outcome} ({memo.count(f.needed)})")
+            lines.append(f"It meets {what} {_how(f)}.")
         if ms:
             parts = [f"the {m.period} milestone in "
                      + ("none" if m.probability == 0 else memo.share(m.probability))
