@@ -499,3 +499,23 @@ def test_a_requirements_problem_has_no_chance_of_an_export_target(tmp_path: Path
     assert "the plan has no export target to reach (a requirements problem)" in memo
     assert "The cost of certainty was left out: it is the chance of reaching" in memo
     assert "It meets the floor on jobs (30) in " in memo
+
+
+def test_the_mix_is_stable_in_each_outcome_yield_as_worked_by_hand(tmp_path: Path) -> None:
+    """The requirements case: both levers stay in and both floors bind while the cost
+    (3, 5) lies between the floors' normals and both levers stay at or above 0. With
+    training's jobs yield y: 3/5 >= 0.2/1 and 3/5 <= y, so y >= 0.6; its women's yield
+    z: w = 40 - 60 z / (1 - z) >= 0 gives z <= 0.4; the desks' jobs yield v: 0.6 <=
+    1 / v, v <= 5/3; their women's yield u: t = (100 u - 40) / (u - 0.2) >= 0 gives
+    u >= 0.4. (The ends are a bisection's, to about 1/1,600 of the span.)"""
+    from optimizer.analyses.explain import stability
+
+    ranges = {r.parameter: r for r in stability(write(tmp_path, REQUIREMENTS), workers=1)}
+    training_jobs = ranges["levers.training.yields.jobs"]
+    assert training_jobs.low == pytest.approx(0.6, rel=2e-3) and training_jobs.high is None
+    training_women = ranges["levers.training.yields.women"]
+    assert training_women.low is None and training_women.high == pytest.approx(0.4, rel=2e-3)
+    desks_jobs = ranges["levers.women_desks.yields.jobs"]
+    assert desks_jobs.low is None and desks_jobs.high == pytest.approx(5 / 3, rel=2e-3)
+    desks_women = ranges["levers.women_desks.yields.women"]
+    assert desks_women.low == pytest.approx(0.4, rel=2e-3) and desks_women.high is None

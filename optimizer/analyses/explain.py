@@ -38,7 +38,7 @@ from optimizer.results import (
 )
 from optimizer.results.messages import typed
 from optimizer.scenario import Loadout
-from optimizer.scenario.schema import Scenario
+from optimizer.scenario.schema import Lever, Scenario
 
 if TYPE_CHECKING:
     from optimizer.solving.options import SolverOptions
@@ -552,9 +552,12 @@ def _stability_search(loadout: Loadout, options: SolverOptions | None
     s = loadout.scenario
     model = Session(loadout, options)  # one model for every end, built before they fork
     base = _mix(model.spawn().solve(diagnose=False))
-    params = [(lid, name, getattr(lever, name))
+    # each lever's unit cost and yield, then its yield of each other outcome (spec
+    # section 5: yields.O)
+    params = [(lid, name, _param(lever, name))
               for lid, lever in s.enabled_levers().items()
-              for name in ("unit_cost", "yield_per_unit") if getattr(lever, name)]
+              for name in ("unit_cost", "yield_per_unit", *(f"yields.{o}" for o in lever.yields))
+              if _param(lever, name)]
     ends = [(lid, name, value, far) for lid, name, value in params
             for far in (value / 10, value * 10)]
 
@@ -563,7 +566,7 @@ def _stability_search(loadout: Loadout, options: SolverOptions | None
         session = model.spawn()
 
         def same(v: float, screen: bool) -> bool:
-            return _mix(session.probe(_lever(s, lid, **{name: v}), screen)) == base
+            return _mix(session.probe(_moved(s, lid, name, v), screen)) == base
 
         return _end(value, far, same)
 
@@ -572,6 +575,20 @@ def _stability_search(loadout: Loadout, options: SolverOptions | None
                 for k, (lid, name, value) in enumerate(params)]
 
     return Tasks(len(ends), end, assemble)
+
+
+def _param(lever: Lever, name: str) -> float:
+    """A lever's unit_cost, yield_per_unit or yields.O (0 where it has none)."""
+    if name.startswith("yields."):
+        return lever.yields.get(name.split(".", 1)[1], 0.0)
+    return float(getattr(lever, name) or 0.0)
+
+
+def _moved(s: Scenario, lid: str, name: str, value: float) -> Scenario:
+    """``s`` with one of a lever's parameters (see _param) set to ``value``."""
+    if name.startswith("yields."):
+        return _lever(s, lid, yields={**s.levers[lid].yields, name.split(".", 1)[1]: value})
+    return _lever(s, lid, **{name: value})
 
 
 def _end(value: float, far: float, same: Callable[[float, bool], bool]) -> float | None:
