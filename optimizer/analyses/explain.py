@@ -38,7 +38,7 @@ from optimizer.results import (
 )
 from optimizer.results.messages import typed
 from optimizer.scenario import Loadout
-from optimizer.scenario.schema import Lever, Scenario
+from optimizer.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from optimizer.solving.options import SolverOptions
@@ -554,10 +554,10 @@ def _stability_search(loadout: Loadout, options: SolverOptions | None
     base = _mix(model.spawn().solve(diagnose=False))
     # each lever's unit cost and yield, then its yield of each other outcome (spec
     # section 5: yields.O)
-    params = [(lid, name, _param(lever, name))
+    params = [(lid, name, _param(s, lid, name))
               for lid, lever in s.enabled_levers().items()
               for name in ("unit_cost", "yield_per_unit", *(f"yields.{o}" for o in lever.yields))
-              if _param(lever, name)]
+              if _param(s, lid, name)]
     ends = [(lid, name, value, far) for lid, name, value in params
             for far in (value / 10, value * 10)]
 
@@ -566,7 +566,7 @@ def _stability_search(loadout: Loadout, options: SolverOptions | None
         session = model.spawn()
 
         def same(v: float, screen: bool) -> bool:
-            return _mix(session.probe(_moved(s, lid, name, v), screen)) == base
+            return _mix(session.probe(with_limit(s, f"levers.{lid}.{name}", v), screen)) == base
 
         return _end(value, far, same)
 
@@ -577,18 +577,9 @@ def _stability_search(loadout: Loadout, options: SolverOptions | None
     return Tasks(len(ends), end, assemble)
 
 
-def _param(lever: Lever, name: str) -> float:
+def _param(s: Scenario, lid: str, name: str) -> float:
     """A lever's unit_cost, yield_per_unit or yields.O (0 where it has none)."""
-    if name.startswith("yields."):
-        return lever.yields.get(name.split(".", 1)[1], 0.0)
-    return float(getattr(lever, name) or 0.0)
-
-
-def _moved(s: Scenario, lid: str, name: str, value: float) -> Scenario:
-    """``s`` with one of a lever's parameters (see _param) set to ``value``."""
-    if name.startswith("yields."):
-        return _lever(s, lid, yields={**s.levers[lid].yields, name.split(".", 1)[1]: value})
-    return _lever(s, lid, **{name: value})
+    return limit_value(s, f"levers.{lid}.{name}") or 0.0
 
 
 def _end(value: float, far: float, same: Callable[[float, bool], bool]) -> float | None:

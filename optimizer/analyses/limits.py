@@ -45,6 +45,9 @@ def limit_value(s: Scenario, name: str) -> float | None:
         if parts[3] == "milestones" and len(parts) == 5:
             return next((v for k, v in floors.milestones.items() if str(k) == parts[4]), None)
         return None
+    if parts[0] == "levers" and len(parts) == 4 and parts[2] == "yields" \
+            and parts[1] in s.levers:
+        return s.levers[parts[1]].yields.get(parts[3])
     if parts[0] == "levers" and len(parts) == 3 and parts[1] in s.levers:
         value = getattr(s.levers[parts[1]], parts[2], None)
         return value if isinstance(value, int | float) and not isinstance(value, bool) else None
@@ -74,6 +77,8 @@ def with_limit(s: Scenario, name: str, value: float) -> Scenario:
                 k: (value if str(k) == parts[4] else v) for k, v in floors.milestones.items()}})
         outcomes = {**s.target.outcomes, parts[2]: moved}
         return s.model_copy(update={"target": s.target.model_copy(update={"outcomes": outcomes})})
+    if parts[2] == "yields":  # a lever's yield of another outcome (levers.ID.yields.O)
+        return _lever(s, parts[1], yields={**s.levers[parts[1]].yields, parts[3]: value})
     return _lever(s, parts[1], **{parts[2]: value})
 
 

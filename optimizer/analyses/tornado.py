@@ -92,11 +92,6 @@ def _lever_period(s: Scenario, lid: str, key: str, value: float) -> Scenario:
                                                       value))
 
 
-def _outcome_yield(s: Scenario, lid: str, outcome: str, value: float) -> Scenario:
-    """``s`` with one outcome's yield of a lever set (spec section 5)."""
-    return _lever(s, lid, yields={**s.levers[lid].yields, outcome: value})
-
-
 def _field(s: Scenario, lid: str, name: str, value: float) -> Scenario:
     return _lever(s, lid, **{name: value})
 
@@ -265,7 +260,7 @@ def _lever_moves(s: Scenario, lid: str, lever: Lever, share: float, one_period: 
             key = path.split(".")[3]
             scaled(path, value, partial(_lever_period, s, lid, key))
         elif name == "yields":
-            scaled(path, value, partial(_outcome_yield, s, lid, path.split(".")[3]))
+            scaled(path, value, partial(with_limit, s, path))
         else:
             scaled(path, value, partial(_field, s, lid, name), bounded=name in SHARES)
 
