@@ -117,16 +117,19 @@ def test_a_floor_of_zero_is_no_limit(tmp_path: Path) -> None:
     assert "target.outcomes.jobs.min" not in both.engine.binding
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(40))
 def test_random_floors_agree_with_the_reference(tmp_path: Path, seed: int) -> None:
-    """Random two- and three-outcome scenarios (periods, lags, attrition, whole units,
-    caps): the engine's optimum equals the reference's, or both find none."""
+    """Random one- and two-outcome scenarios (periods, lags, attrition, whole units,
+    caps, outcome milestones, constraints on outcomes, a budget ceiling, and files
+    with no export target): the engine's optimum equals the reference's, or both
+    find none; an engine plan passes the reference's own check."""
     rng = np.random.default_rng(seed)
     periods = int(rng.integers(1, 4))
     labels = [2024 + k for k in range(periods)]
     outcomes = ["jobs", "women"][: int(rng.integers(1, 3))]
+    n = int(rng.integers(2, 5))
     levers = []
-    for i in range(int(rng.integers(2, 5))):
+    for i in range(n):
         yields = {o: round(float(rng.uniform(0, 4)), 2) for o in outcomes
                   if rng.random() < 0.7}
         fields = [f"unit_cost: {round(float(rng.uniform(1, 20)), 2)}",
@@ -147,16 +150,32 @@ def test_random_floors_agree_with_the_reference(tmp_path: Path, seed: int) -> No
         if periods > 1 and rng.random() < 0.5:
             goal += f", milestones: {{{labels[0]}: {int(rng.integers(1, 40))}}}"
         goals.append(f"    {goal}}}")
+    exports = [] if rng.random() < 0.3 else [f"  exports: {int(rng.integers(100, 2000))}"]
+    constraints = []
+    if rng.random() < 0.5:
+        a, b = rng.choice(n, 2, replace=False)
+        o = outcomes[int(rng.integers(0, len(outcomes)))]
+        constraints = ["constraints:",
+                       f'  - expr: "outcome({o}, l{a}) <= {round(float(rng.uniform(0.5, 3)), 2)}'
+                       f' * outcome({o}, l{b}) + {int(rng.integers(0, 40))}"']
+    if rng.random() < 0.3:
+        constraints += [*([] if constraints else ["constraints:"]),
+                        f'  - expr: "outcome({outcomes[0]}) >= {int(rng.integers(10, 150))}"']
+    ceiling = [f"budget: {{ceiling: {int(rng.integers(200, 3000))}}}"] \
+        if rng.random() < 0.3 else []
     text = "\n".join([
         f"name: random outcomes {seed}",
-        *( [f"periods: {labels}"] if periods > 1 else []),
+        *([f"periods: {labels}"] if periods > 1 else []),
         "outcomes:", *(f"  {o}: {{unit: people}}" for o in outcomes),
-        "target:", f"  exports: {int(rng.integers(100, 2000))}", "  outcomes:", *goals,
-        "levers:", *levers, ""])
+        "target:", *exports, "  outcomes:", *goals, *ceiling,
+        "levers:", *levers, *constraints, ""])
     both = solve_both(tmp_path, text)
     assert_agree(both)
     if both.engine.status == "optimal":
         assert evaluate(both.scenario, funded(both.engine))[2] == []
+        if not exports:
+            assert both.engine.export_target is False
+            assert "target.exports" not in both.engine.binding
 
 
 BAD = """\
@@ -519,3 +538,17 @@ def test_the_mix_is_stable_in_each_outcome_yield_as_worked_by_hand(tmp_path: Pat
     assert desks_jobs.low is None and desks_jobs.high == pytest.approx(5 / 3, rel=2e-3)
     desks_women = ranges["levers.women_desks.yields.women"]
     assert desks_women.low == pytest.approx(0.4, rel=2e-3) and desks_women.high is None
+
+
+@pytest.mark.parametrize("expr, status", [
+    ("outcome(jobs, dry) <= 5", "optimal"),       # 0 <= 5: holds
+    ("outcome(jobs, dry) >= 5", "infeasible"),    # 0 >= 5: cannot hold
+])
+def test_an_outcome_term_of_a_lever_without_that_yield(tmp_path: Path, expr: str,
+                                                       status: str) -> None:
+    # (the model's row has every coefficient 0: it was a division by zero)
+    both = solve_both(tmp_path, TWO.replace(
+        "    levers:\n", "    levers:\n      dry: {unit_cost: 1, yield_per_unit: 1}\n")
+        + f'    constraints:\n      - expr: "{expr}"\n')
+    assert both.ref.status == status
+    assert_agree(both, cost=50 / 3 if status == "optimal" else None)

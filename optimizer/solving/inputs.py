@@ -655,7 +655,9 @@ def _rows(
         # mixing counts and money would otherwise span many orders of magnitude,
         # and a row of exports worth 1e-14 export units would vanish in HiGHS
         top = max(abs(c) * _per_model_unit(levers[i], kind) for kind, i, c in terms) or max(
-            abs(c) for _, _, c in terms)
+            abs(c) for _, _, c in terms) or max(abs(rel.rhs), 1.0)
+        # (every coefficient 0: outcome terms of levers that do not yield the outcome;
+        # the row is then 0 SENSE rhs, held or broken as the re-check finds it)
         if rel.rhs and abs(rel.rhs) < top:
             # a right side below the largest term is lifted to 1, or as far as the
             # largest coefficient stays 1e7: HiGHS's tolerances are absolute (1e-6 in
