@@ -552,3 +552,122 @@ def test_an_outcome_term_of_a_lever_without_that_yield(tmp_path: Path, expr: str
         + f'    constraints:\n      - expr: "{expr}"\n')
     assert both.ref.status == status
     assert_agree(both, cost=50 / 3 if status == "optimal" else None)
+
+
+@pytest.mark.parametrize("floor, cost, per_unit, units, cheap", [
+    ("500M", "2000", "1", 499_999_995, 10),     # 1e12 USD: the spend scale follows the floor
+    ("3", "0.01", "1", 3, 0),                   # cents
+    ("7", "5000000", "0.001", 2_000, 10),       # 5e9 USD a job
+    ("100k", "1000", "1", 99_995, 10),
+])
+def test_a_requirements_problem_on_any_scale(tmp_path: Path, floor: str, cost: str,
+                                             per_unit: str, units: float, cheap: float
+                                             ) -> None:
+    # a's jobs cost cost / per_unit each; b's 6 each (3 a unit, half a job), 10 units at
+    # most: b is used to its cap where it is the cheaper, a makes the rest
+    both = solve_both(tmp_path, f"""
+        name: scale
+        outcomes:
+          jobs: {{unit: jobs}}
+        target:
+          outcomes:
+            jobs: {{min: {floor}}}
+        levers:
+          a: {{unit_cost: {cost}, yield_per_unit: 0, yields: {{jobs: {per_unit}}}}}
+          b: {{unit_cost: 3, yield_per_unit: 0, yields: {{jobs: 0.5}}, max_units: 10}}
+    """)
+    assert_agree(both)
+    assert funded(both.engine)["a"][0] == pytest.approx(units, rel=1e-9)
+    assert funded(both.engine)["b"][0] == pytest.approx(cheap, abs=1e-9)
+    assert both.engine.solver.certificate is not None
+    assert both.engine.solver.certificate.proven
+
+
+def test_a_negligible_yield_of_an_outcome_is_left_out_not_refused(tmp_path: Path) -> None:
+    # b's ten units make 1e-5 jobs beside a floor of 1B: too small for the row, and
+    # too small to matter; a (1,000 jobs a unit at 1) makes them all: 1M units, 1M
+    both = solve_both(tmp_path, """
+        name: dust
+        outcomes:
+          jobs: {unit: jobs}
+        target:
+          outcomes:
+            jobs: {min: 1B}
+        levers:
+          a: {unit_cost: 1, yield_per_unit: 0, yields: {jobs: 1000}}
+          b: {unit_cost: 3, yield_per_unit: 0, yields: {jobs: 0.000001}, max_units: 10}
+    """)
+    assert_agree(both, cost=1_000_000)
+    assert both.engine.solver.certificate is not None
+    assert both.engine.solver.certificate.proven
+
+
+
+WIDE_OUTCOMES = [
+    # found by random files on wide scales, refused before the spend scale followed the
+    # floors and a lever's model unit was made fine enough for the units that meet a
+    # floor alone ("coefficient 5.15e+11 of the outcome's floor row")
+    """
+    name: wide 86
+    periods: [2024, 2025, 2026]
+    outcomes:
+      jobs: {unit: people}
+      women: {unit: people}
+    target:
+      exports: 7.04e+09
+      outcomes:
+        jobs: {min: 19.9}
+        women: {min: 1.18e+09}
+    levers:
+      l0:
+        unit_cost: 4.32e+05
+        yield_per_unit: 0.0834
+        max_units: 1.2e+03
+        yields: {jobs: 0.0405, women: 35.9}
+        integer: true
+        lag: 0
+      l1: {unit_cost: 5.86e+03, yield_per_unit: 0.282, yields: {jobs: 515.0, women: 118.0}}
+""",
+    """
+    name: wide 134
+    periods: [2024, 2025, 2026]
+    outcomes:
+      jobs: {unit: people}
+      women: {unit: people}
+    target:
+      exports: 2.38e+10
+      outcomes:
+        jobs: {min: 80.5}
+        women: {min: 7e+04}
+    levers:
+      l0:
+        unit_cost: 5.71e+03
+        yield_per_unit: 414
+        max_units: 1.25e+03
+        yields: {jobs: 28.9, women: 37.8}
+        attrition: 10%
+      l1:
+        unit_cost: 6.62
+        yield_per_unit: 0.0395
+        yields: {jobs: 22.1, women: 0.00849}
+        integer: true
+        lag: 1
+      l2:
+        unit_cost: 122
+        yield_per_unit: 114
+        max_units: 2.5e+07
+        yields: {jobs: 0.0197, women: 328.0}
+        integer: true
+        lag: 1
+""",
+]
+
+
+@pytest.mark.parametrize("text", WIDE_OUTCOMES)
+def test_outcome_floors_on_wide_scales_agree_with_the_reference(tmp_path: Path,
+                                                                text: str) -> None:
+    both = solve_both(tmp_path, text)
+    assert both.ref.status == "optimal"
+    assert_agree(both)
+    assert both.engine.solver.certificate is not None
+    assert both.engine.solver.certificate.proven

@@ -52,6 +52,10 @@ NEGLIGIBLE = 1e-7
 # A coefficient whose most possible effect is below this share of the goal is 0
 # in the model (see _without_dust).
 DUST = 1e-7
+# A lever's yield of another outcome is left out of a floor's row below this share of
+# the floor (see _outcome_floors): as small as the proof's own allowance for the
+# export dust it leaves out (engine: 1e-9 of the target), so the proof still holds.
+OUTCOME_DUST = 1e-9
 
 
 @dataclass(frozen=True)
@@ -154,25 +158,56 @@ def _goals(s: Scenario) -> tuple[float, float]:
     # cap with None)
     offers.sort(key=lambda o: (*o[:4], math.inf if o[4] is None else o[4]))
     needed = abs(s.target.needed)
+    # a floor on another outcome makes every plan spend what it needs (spec section 5):
+    # a requirements problem's spend is on the model's scale only through it
+    floors = _floor_spend(s, levers, bounds)
     if s.objective == "max_exports" and s.budget.ceiling or not needed and s.budget.ceiling:
         spend = min(s.budget.ceiling, room) or s.budget.ceiling
         exports = _bought(offers, spend)
         return spend, exports or (reach if 0 < reach < math.inf else spend)
+    if not needed and floors:  # no export goal: the floors' spend, and what it buys
+        return max(floors, forced), _bought(offers, floors) or (
+            reach if 0 < reach < math.inf else 1.0)
     if not needed:  # nothing to reach and no ceiling: what the caps allow, or 1
         exports = reach if 0 < reach < math.inf else 1.0
         return (room if 0 < room < math.inf else exports), exports
     exports = min(needed, reach) if reach > 0 else needed
-    left, spend = exports, 0.0
+    spend = max(_greedy_spend(offers, exports), forced, floors)
+    if s.budget.ceiling:
+        spend = min(spend, s.budget.ceiling) if spend > 0 else s.budget.ceiling
+    return spend or exports, exports
+
+
+def _greedy_spend(offers: list[tuple[float, float, float, float, float | None]],
+                  amount: float) -> float:
+    """What a greedy fill (cheapest per unit of gain first, each within its cap) spends
+    to gain ``amount``; offers are (cost per gain, cost, gain, fixed cost, cap)."""
+    left, spend = amount, 0.0
     for _, cost, gain, fixed, b in offers:
         if left <= 0:
             break
         units = min(left / gain, b if b is not None else math.inf)
         spend += fixed + cost * units
         left -= gain * units
-    spend = max(spend, forced)
-    if s.budget.ceiling:
-        spend = min(spend, s.budget.ceiling) if spend > 0 else s.budget.ceiling
-    return spend or exports, exports
+    return spend
+
+
+def _floor_spend(s: Scenario, levers: Sequence[Lever], bounds: Sequence[float | None]
+                 ) -> float:
+    """The most any one outcome's floors (its min and milestones) need spent, by a
+    greedy fill on that outcome's yields within each lever's largest size; 0 without
+    floors on other outcomes."""
+    labels = s.period_labels
+    most = 0.0
+    for name, goal in s.target.outcomes.items():
+        amount = max([goal.min or 0.0, *goal.milestones.values()])
+        offers = [(max(_costs(lv, labels)) / y, max(_costs(lv, labels)), y, lv.fixed_cost, b)
+                  for lv, b in zip(levers, bounds, strict=True)
+                  if (y := lv.outcome_yield(name)) > 0]
+        offers.sort(key=lambda o: (*o[:4], math.inf if o[4] is None else o[4]))
+        if math.isfinite(amount) and amount > 0:
+            most = max(most, _greedy_spend(offers, amount))
+    return most if math.isfinite(most) else 0.0
 
 
 def _forced_spend(lever: Lever, labels: Sequence[int | str]) -> float:
@@ -456,6 +491,16 @@ def model_data(s: Scenario, file: str = "<scenario>",
     needed_by = {r for lv in levers.values() for r in lv.requires}
     relations = [parse_relation(c.expr, ids, outcomes=s.other_outcomes) for c in s.constraints]
     counted = _counted_amounts(relations)
+    # a floor on another outcome speaks of the units of each lever that would meet it
+    # alone (floor / yield): the lever's model unit must be fine enough to see them (3
+    # jobs beside a lever that makes 394 a unit and costs 0.00138: its model unit of
+    # 1e4 units put 4e11 of the floor's row in one model unit)
+    for name, goal in s.target.outcomes.items():
+        for floor in (goal.min, *goal.milestones.values()):
+            for lid, lv in levers.items():
+                y = lv.outcome_yield(name)
+                if floor and y > 0:
+                    counted[lid] = min(counted.get(lid, math.inf), floor / y)
     # a lever whose fixed cost could meet a spend floor funds a whole unit when used
     # (integer) or a sliver: a whole unit must stay visible in its model unit
     for lid, lv in levers.items():
@@ -579,17 +624,25 @@ def model_data(s: Scenario, file: str = "<scenario>",
         period_ceilings=tuple(sorted((k, v / money) for k, v in period_caps.items())),
         requires=tuple(requires),
         excludes=tuple(excludes),
-        outcome_floors=tuple(_outcome_floors(s, scales)),
+        outcome_floors=tuple(_outcome_floors(s, scales, out)),
     )
     _check_range(data, file, (money, export), goals[0] / money)
     return data, Scaling(money, scales, export)
 
 
-def _outcome_floors(s: Scenario, scales: Mapping[str, float]) -> list[OutcomeFloor]:
+def _outcome_floors(s: Scenario, scales: Mapping[str, float], data: Sequence[LeverData]
+                    ) -> list[OutcomeFloor]:
     """The floors and milestones on outcomes besides exports, one row each. Each row
     is counted in a power of ten of its outcome that puts its floor near 1,000 (the
     same rule as the export unit: HiGHS's feasibility tolerance is absolute); a
-    floor of 0 is no limit and no row."""
+    floor of 0 is no limit and no row.
+
+    A lever's yield too small for the row (under SMALLEST) whose most possible part
+    of it (the lever's largest size times it, over the horizon) is under
+    OUTCOME_DUST of the floor is left out: HiGHS would drop it, and the range check
+    would refuse the file for a lever that cannot matter (1e-6 jobs a unit, 10 units,
+    beside a floor of 1B). Leaving it out only makes plans meet the floor with more
+    of the others, by at most that share; the re-check counts it."""
     labels = s.period_labels
     levers = s.enabled_levers()
     out = []
@@ -601,18 +654,20 @@ def _outcome_floors(s: Scenario, scales: Mapping[str, float]) -> list[OutcomeFlo
             if floor <= 0:
                 continue
             unit = _near_thousand(floor)
-            out.append(OutcomeFloor(
-                name, k, tuple(lv.outcome_yield(name) * scales[lid] / unit
-                               for lid, lv in levers.items()), floor / unit, unit))
+            yields = [lv.outcome_yield(name) * scales[lid] / unit for lid, lv in levers.items()]
+            yields = [0.0 if _dust(lv, y, floor / unit, len(labels), OUTCOME_DUST)
+                      else y for lv, y in zip(data, yields, strict=True)]
+            out.append(OutcomeFloor(name, k, tuple(yields), floor / unit, unit))
     return out
 
 
-def _dust(lv: LeverData, value: float, goal: float, horizon: int) -> bool:
+def _dust(lv: LeverData, value: float, goal: float, horizon: int, share: float = DUST
+          ) -> bool:
     """A per-unit coefficient below SMALLEST whose most possible effect (the lever's
-    largest size times it, over the horizon) stays under DUST of the goal."""
+    largest size times it, over the horizon) stays under ``share`` of the goal."""
     if lv.on_off_bound is None or not 0 < abs(value) < SMALLEST:
         return False
-    return abs(value) * lv.on_off_bound * horizon <= DUST * goal
+    return abs(value) * lv.on_off_bound * horizon <= share * goal
 
 
 def _without_dust(lv: LeverData, goal: float, horizon: int) -> LeverData:
