@@ -671,3 +671,36 @@ def test_outcome_floors_on_wide_scales_agree_with_the_reference(tmp_path: Path,
     assert_agree(both)
     assert both.engine.solver.certificate is not None
     assert both.engine.solver.certificate.proven
+
+
+def test_outcomes_by_period_in_every_output(tmp_path: Path) -> None:
+    # the milestone case with the milestone at 20: jobby's 6 units, funded in 2024,
+    # make 30 jobs from 2025 (lag 1); cheap makes none
+    path = tmp_path / "per.yaml"
+    path.write_text(textwrap.dedent("""
+        name: a jobs milestone
+        periods: [2024, 2025, 2026]
+        outcomes:
+          jobs: {name: Jobs, unit: jobs}
+        target:
+          exports: 100
+          outcomes:
+            jobs: {min: 30, milestones: {2025: 20}}
+        levers:
+          cheap: {unit_cost: 1, yield_per_unit: 10}
+          jobby: {unit_cost: 2, yield_per_unit: 5, yields: {jobs: 5}, lag: 1}
+    """), encoding="utf-8")
+    doc = json.loads(invoke("--config", path, "--format", "json").out)
+    jobby = next(a for a in doc["allocation"] if a["lever"] == "jobby")
+    assert {p: q["outcomes"]["jobs"] for p, q in jobby["by_period"].items()} == {
+        "2024": 0.0, "2025": pytest.approx(30), "2026": pytest.approx(30)}
+    assert doc["outcomes"]["jobs"]["by_period"] == {
+        "2024": 0.0, "2025": pytest.approx(30), "2026": pytest.approx(30)}
+    got = invoke("--config", path, "--output", tmp_path / "out")
+    assert got.code == 0, got.err
+    periods = (tmp_path / "out" / "periods.csv").read_text(encoding="utf-8").splitlines()
+    assert periods[0].endswith(",outcome.jobs")
+    assert [line.split(",")[-1] for line in periods[1:] if line.startswith("jobby,")] == [
+        "0.0", "30.0", "30.0"]
+    table = invoke("--config", path).out
+    assert "By period (units funded, active units, spend, exports, Jobs; USD):" in table

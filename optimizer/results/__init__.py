@@ -69,6 +69,8 @@ class PeriodRow:
     """Units at work in the period (after lag and attrition)."""
     spend: float
     exports: float
+    outcomes: Mapping[str, float] = field(default_factory=dict)
+    """Each outcome besides exports in the period (a file with ``outcomes:``)."""
 
 
 @dataclass(frozen=True)

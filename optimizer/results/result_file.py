@@ -53,6 +53,8 @@ class PeriodFigures(_Part):
     active: Number | None = None
     spend: Number | None = None
     exports: Number | None = None
+    outcomes: dict[str, Number | None] | None = None
+    """Each outcome besides exports in the period (a file with ``outcomes:``)."""
 
 
 class LeverEntry(_Part):
@@ -229,7 +231,9 @@ def _allocation(result: Result) -> list[dict[str, Any]]:
         if result.periods is not None:
             row["by_period"] = {
                 str(p): {"units": _units(q.units, rec.integer), "active": _num(q.active),
-                         "spend": _num(q.spend), "exports": _num(q.exports)}
+                         "spend": _num(q.spend), "exports": _num(q.exports),
+                         **({"outcomes": {o: _num(v) for o, v in q.outcomes.items()}}
+                            if result.outcomes else {})}
                 for p, q in rec.by_period.items()
             }
         if result.outcomes:

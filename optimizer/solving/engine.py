@@ -1825,7 +1825,9 @@ def _allocation(run: _Run, plan: Plan | None) -> tuple[LeverRow, ...]:
             formulation=run.data.levers[i].formulation,
             by_period={
                 label: PeriodRow(units=_funded(path.funded[k]), active=clean(path.active[k]),
-                                 spend=clean(path.spend[k]), exports=clean(path.exports[k]))
+                                 spend=clean(path.spend[k]), exports=clean(path.exports[k]),
+                                 outcomes={o: clean(path.outcome(o, k))
+                                           for o in s.other_outcomes})
                 for k, label in enumerate(labels)
             },
             outcomes={o: clean(path.outcome(o)) for o in s.other_outcomes},

@@ -97,14 +97,20 @@ def period_table(result: Result) -> Table:
     columns = (Column("lever", "lever"), Column("measure", ""),
                *[Column(p, p, "mixed", decimals=places, bare=True) for p in labels])
     rows: list[tuple[Any, ...]] = []
+    outcomes = [(o.outcome, o.name) for o in result.outcomes]
     for rec in allocation_records(result):
         for i, (key, label, kind) in enumerate(_PERIOD_ROWS):
             rows.append((rec["name"] if i == 0 else "", label,
                          *[Quantity(rec["by_period"][p][key], kind) for p in labels]))
+        for o, name in outcomes:  # (each other outcome, in its own unit)
+            rows.append(("", name, *[Quantity(rec["by_period"][p]["outcomes"][o], "count")
+                                     for p in labels]))
     totals = tuple(
         (name, label, *[Quantity((series or {}).get(p, 0.0), "money") for p in result.periods])
         for name, label, series in (("total", "spend", result.spend_by_period),
                                     ("", "exports", result.exports_by_period)))
+    totals += tuple(("", o.name, *[Quantity((o.by_period or {}).get(p, 0.0), "count")
+                                   for p in result.periods]) for o in result.outcomes)
     return Table("periods", "By period", columns, tuple(rows), totals, style="exact")
 
 
@@ -115,8 +121,10 @@ _PERIOD_ROWS = (("units", "funded", "count"), ("active", "active", "count"),
 def periods_csv_table(result: Result) -> Table:
     """Long format: one row per lever and period (written as periods.csv)."""
     columns = (Column("lever", "lever"), Column("period", "period"),
-               *[Column(key, label, kind) for key, label, kind in _PERIOD_ROWS])
-    rows = tuple((rec["lever"], period, *[q[key] for key, _, _ in _PERIOD_ROWS])
+               *[Column(key, label, kind) for key, label, kind in _PERIOD_ROWS],
+               *[Column(f"outcome.{o.outcome}", o.outcome, "count") for o in result.outcomes])
+    rows = tuple((rec["lever"], period, *[q[key] for key, _, _ in _PERIOD_ROWS],
+                  *[q["outcomes"][o.outcome] for o in result.outcomes])
                  for rec in allocation_records(result)
                  for period, q in rec.get("by_period", {}).items())
     return Table("periods_long", "By period", columns, rows, style="exact")
@@ -270,7 +278,9 @@ def render_table(result: Result) -> str:
         # a lever's name pushes its row out of line; the bytes stay the same)
         lines += [*layout.text(_allocation(result), measure=len), ""]
         if result.periods is not None:
-            lines += ["By period (units funded, active units, spend and exports; "
+            measures = "spend and exports" if not result.outcomes else \
+                "spend, exports, " + ", ".join(o.name for o in result.outcomes)
+            lines += [f"By period (units funded, active units, {measures}; "
                       f"{result.currency}):", "",
                       *layout.text(_by_period(result), measure=len), ""]
     lines += _summary(result)

@@ -214,7 +214,18 @@ def period_tables(r: Result) -> tuple[list[Table], Table | None]:
                rec.by_period[p].active, rec.by_period[p].spend,
                rec.by_period[p].exports) for rec in r.rows for p in periods),
         empty="The scenario has no periods.")
-    return [spend, exports, units], detail
+    # each other outcome (spec section 5), in its own unit, as the exports are shown
+    outcome_tables = [
+        Table(f"periods_outcome_{o.outcome}", f"{o.name} by period",
+              (Column("lever", "lever"),
+               *[Column(f"p{i}", lab, "count") for i, lab in enumerate(labels)]),
+              tuple((rec.name, *[rec.by_period[p].outcomes.get(o.outcome, 0.0)
+                                 for p in periods]) for rec in funded),
+              ((("total", *[(o.by_period or {}).get(p, 0.0) for p in periods])),),
+              caption=f"{o.name} ({o.unit}) in each period: levels, not added up over the "
+                      "periods.")
+        for o in r.outcomes]
+    return [spend, exports, units, *outcome_tables], detail
 
 
 def frontier_tables(sw: Sweep) -> tuple[Table, Table]:
