@@ -34,6 +34,23 @@ TWO = """
 """
 
 
+MILESTONE = """
+        name: a jobs milestone
+        periods: [2024, 2025, 2026]
+        outcomes:
+          jobs: {name: Jobs, unit: jobs}
+        target:
+          exports: 100
+          outcomes:
+            jobs: {min: 30, milestones: {2025: 40}}
+        levers:
+          cheap: {unit_cost: 1, yield_per_unit: 10}
+          jobby: {unit_cost: 2, yield_per_unit: 5, yields: {jobs: 5}, lag: 1}
+    """
+"""jobby makes 5 jobs and 5 exports a unit from the period after it is funded; a
+milestone of 40 jobs in 2025 and a floor of 30 in 2026."""
+
+
 def test_a_jobs_floor_moves_money_to_the_lever_that_makes_jobs(tmp_path: Path) -> None:
     # min x1 + 2 x2 s.t. 10 x1 + 5 x2 >= 100 (exports), x1 + 5 x2 >= 30 (jobs).
     # Both bind: x2 = 40/9, x1 = 70/9, cost 50/3. (x2 = 0: x1 = 30, cost 30;
@@ -72,19 +89,7 @@ def test_a_jobs_milestone_binds_before_the_floor(tmp_path: Path) -> None:
     # 2025), which also meet 2026's floor of 30 and bring 40 exports; cheap funds
     # the other 60: 6 units. Cost 6 + 16 = 22. With the milestone at 20 only the
     # floor binds: 6 jobby units, 7 cheap, cost 19.
-    text = """
-        name: a jobs milestone
-        periods: [2024, 2025, 2026]
-        outcomes:
-          jobs: {name: Jobs, unit: jobs}
-        target:
-          exports: 100
-          outcomes:
-            jobs: {min: 30, milestones: {2025: 40}}
-        levers:
-          cheap: {unit_cost: 1, yield_per_unit: 10}
-          jobby: {unit_cost: 2, yield_per_unit: 5, yields: {jobs: 5}, lag: 1}
-    """
+    text = MILESTONE
     both = solve_both(tmp_path, text)
     assert_agree(both, cost=22, exports=100)
     assert "target.outcomes.jobs.milestones.2025" in both.engine.binding
@@ -95,18 +100,22 @@ def test_a_jobs_milestone_binds_before_the_floor(tmp_path: Path) -> None:
     assert "target.outcomes.jobs.milestones.2025" not in looser.engine.binding
 
 
+SHORT = """
+    name: too few jobs
+    outcomes:
+      jobs: {unit: jobs}
+    target:
+      exports: 100
+      outcomes:
+        jobs: {min: 30}
+    levers:
+      cheap: {unit_cost: 1, yield_per_unit: 10, max_units: 100%s}
+"""
+"""One lever capped at 100 units and a floor of 30 jobs (its yields of jobs go in %s)."""
+
+
 def test_a_floor_no_lever_yields_is_infeasible(tmp_path: Path) -> None:
-    both = solve_both(tmp_path, """
-        name: nobody makes jobs
-        outcomes:
-          jobs: {unit: jobs}
-        target:
-          exports: 100
-          outcomes:
-            jobs: {min: 30}
-        levers:
-          cheap: {unit_cost: 1, yield_per_unit: 10, max_units: 100}
-    """)
+    both = solve_both(tmp_path, SHORT % "")
     assert both.ref.status == "infeasible"
     assert_agree(both)
 
@@ -231,19 +240,7 @@ def test_the_worth_of_a_jobs_floor_both_ways(tmp_path: Path) -> None:
 def test_the_worth_of_a_jobs_milestone_matches_the_reference(tmp_path: Path) -> None:
     # The milestone of 40 jobs in 2025 binds (see above): each job of it is 0.2 jobby
     # units (0.4) less 0.1 cheap unit spared by their exports (0.1): 0.3 a job.
-    loadout = write(tmp_path, """
-        name: a jobs milestone
-        periods: [2024, 2025, 2026]
-        outcomes:
-          jobs: {name: Jobs, unit: jobs}
-        target:
-          exports: 100
-          outcomes:
-            jobs: {min: 30, milestones: {2025: 40}}
-        levers:
-          cheap: {unit_cost: 1, yield_per_unit: 10}
-          jobby: {unit_cost: 2, yield_per_unit: 5, yields: {jobs: 5}, lag: 1}
-    """)
+    loadout = write(tmp_path, MILESTONE)
     w = worth(loadout)["target.outcomes.jobs.milestones.2025"]
     assert w.tighten_cost == pytest.approx(0.3 * w.tighten_step, rel=1e-9)
     assert w.loosen_saving is not None
@@ -385,17 +382,7 @@ def test_a_floor_in_a_conflict_is_checked_by_dropping_it(tmp_path: Path) -> None
     # without the floor the file solves (10 units), without the cap too (30 units).
     from optimizer.analyses.explain import conflict_set
 
-    loadout = write(tmp_path, """
-        name: too few jobs
-        outcomes:
-          jobs: {unit: jobs}
-        target:
-          exports: 100
-          outcomes:
-            jobs: {min: 30}
-        levers:
-          cheap: {unit_cost: 1, yield_per_unit: 10, yields: {jobs: 0.1}, max_units: 100}
-    """)
+    loadout = write(tmp_path, SHORT % ", yields: {jobs: 0.1}")
     got = conflict_set(loadout)
     assert set(got.limits) == {"target.outcomes.jobs.min", "levers.cheap.max_units"}
     assert got.unchecked == ()
@@ -677,19 +664,8 @@ def test_outcomes_by_period_in_every_output(tmp_path: Path) -> None:
     # the milestone case with the milestone at 20: jobby's 6 units, funded in 2024,
     # make 30 jobs from 2025 (lag 1); cheap makes none
     path = tmp_path / "per.yaml"
-    path.write_text(textwrap.dedent("""
-        name: a jobs milestone
-        periods: [2024, 2025, 2026]
-        outcomes:
-          jobs: {name: Jobs, unit: jobs}
-        target:
-          exports: 100
-          outcomes:
-            jobs: {min: 30, milestones: {2025: 20}}
-        levers:
-          cheap: {unit_cost: 1, yield_per_unit: 10}
-          jobby: {unit_cost: 2, yield_per_unit: 5, yields: {jobs: 5}, lag: 1}
-    """), encoding="utf-8")
+    path.write_text(textwrap.dedent(MILESTONE.replace("2025: 40", "2025: 20")),
+                    encoding="utf-8")
     doc = json.loads(invoke("--config", path, "--format", "json").out)
     jobby = next(a for a in doc["allocation"] if a["lever"] == "jobby")
     assert {p: q["outcomes"]["jobs"] for p, q in jobby["by_period"].items()} == {

@@ -401,26 +401,16 @@ class Scenario(Strict):
                     )
         return value
 
-    @field_validator("levers", mode="before")
+    @field_validator("levers", "outcomes", mode="before")
     @classmethod
-    def _lever_ids(cls, value: Any) -> Any:
+    def _ids(cls, value: Any, info: ValidationInfo) -> Any:
+        """Lever and outcome ids: [a-z][a-z0-9_]* (an expression names them)."""
+        what = "lever" if info.field_name == "levers" else "outcome"
         if isinstance(value, dict):
             for key in value:
                 if not isinstance(key, str) or not LEVER_ID.match(key):
                     raise ValueError(
-                        "lever ids are lower-case letters, digits and _, starting with a "
-                        f"letter (got {key!r})"
-                    )
-        return value
-
-    @field_validator("outcomes", mode="before")
-    @classmethod
-    def _outcome_ids(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            for key in value:
-                if not isinstance(key, str) or not LEVER_ID.match(key):
-                    raise ValueError(
-                        "outcome ids are lower-case letters, digits and _, starting with a "
+                        f"{what} ids are lower-case letters, digits and _, starting with a "
                         f"letter (got {key!r})"
                     )
         return value
