@@ -680,3 +680,20 @@ def test_outcomes_by_period_in_every_output(tmp_path: Path) -> None:
         "0.0", "30.0", "30.0"]
     table = invoke("--config", path).out
     assert "By period (units funded, active units, spend, exports, Jobs; USD):" in table
+
+
+def test_a_sweep_shows_each_outcome_at_each_point(tmp_path: Path) -> None:
+    # the requirements example: at its optimum's cost (160M) the floors are met
+    # exactly; a ceiling below it (150M) has no plan, so no outcome is shown there
+    example = ROOT / "configs" / "examples" / "jobs_requirements.yaml"
+    got = invoke("sweep", "--config", example, "--ceilings", "150M:160M:10M", "--format", "json")
+    assert got.code == 0, got.err
+    points = json.loads(got.out)["points"]
+    assert (points[0]["outcome.jobs"], points[0]["outcome.women_jobs"]) == (None, None)
+    assert points[1]["outcome.jobs"] == pytest.approx(100_000)
+    assert points[1]["outcome.women_jobs"] == pytest.approx(35_000)
+    table = invoke("sweep", "--config", example, "--ceilings", "150M:160M:10M").out
+    assert "  jobs  women_jobs  " in table
+    plain = invoke("sweep", "--config", ROOT / "configs" / "pakistan_it_exports.yaml",
+                   "--ceilings", "100M:200M:100M", "--format", "json")
+    assert not any(k.startswith("outcome.") for k in json.loads(plain.out)["points"][0])

@@ -495,6 +495,7 @@ class Sweep:
         units and spend."""
         out = []
         previous: tuple[float, float, float] | None = None
+        outcomes = self.outcomes
         for value, r in zip(self.values, self.results, strict=True):
             row: dict[str, Any] = {
                 self.kind[:-1]: value,
@@ -505,6 +506,10 @@ class Sweep:
                 "total_exports": r.total_exports,
                 "marginal": self._marginal(value, r, previous),
             }
+            # each other outcome over the point's plan (spec section 5)
+            totals = {o.outcome: o.total for o in r.outcomes}
+            for o in outcomes:
+                row[f"outcome.{o}"] = totals.get(o)
             units = {rec.lever: rec for rec in r.rows}
             for lid, _ in self.levers:
                 rec = units.get(lid)
@@ -515,6 +520,12 @@ class Sweep:
             if r.lever_exports is not None and cost is not None:
                 previous = (value, cost, r.lever_exports)
         return out
+
+    @property
+    def outcomes(self) -> list[str]:
+        """The outcomes besides exports any point's plan has, in order of first
+        appearance (none for a file without ``outcomes:``)."""
+        return list(dict.fromkeys(o.outcome for r in self.results for o in r.outcomes))
 
     def _marginal(self, value: float, r: Result, previous: tuple[float, float, float] | None
                   ) -> float | None:

@@ -69,6 +69,7 @@ def sweep_table(sweep: Sweep) -> Table:
         columns.append(Column("total_exports", f"total exports ({cur}/yr)", "money",
                               decimals=0, bare=True))
     columns.append(Column("marginal", _MARGINAL[sweep.kind], "number"))
+    columns += [Column(f"outcome.{o}", o, "count") for o in sweep.outcomes]
     for lid, _ in sweep.levers:
         columns += [Column(f"{lid}.units", f"{lid} units", "count"),
                     Column(f"{lid}.spend", f"{lid} spend", "money", decimals=0, bare=True)]
