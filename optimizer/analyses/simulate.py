@@ -171,8 +171,8 @@ class Paths:
     exports: FloatArray
     spend: FloatArray
     weights: tuple[float, ...]
-    outcomes: Mapping[str, FloatArray] | None = None
-    """Each outcome besides exports the levers yield, shape (periods, N)."""
+    outcomes: Mapping[str, FloatArray]
+    """Each outcome besides exports (the file's), shape (periods, N)."""
 
     @property
     def cost(self) -> FloatArray:
@@ -420,7 +420,6 @@ def simulate(
 
     # floors on other outcomes (spec section 5): their outcome in the floor's period
     outcome_floors = []
-    assert paths.outcomes is not None and point.outcomes is not None
     for name, floors in s.target.outcomes.items():
         goals = [(f"milestones.{key}", [str(p) for p in labels].index(str(key)), goal)
                  for key, goal in floors.milestones.items()]

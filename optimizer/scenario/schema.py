@@ -203,9 +203,8 @@ class Lever(Strict):
     ``yield_per_unit``."""
 
     def outcome_yield(self, outcome: str) -> float:
-        """What one active unit adds to ``outcome`` (``exports``: yield_per_unit)."""
-        if outcome == EXPORTS:
-            return self.yield_per_unit or 0.0
+        """What one active unit adds to ``outcome``, an outcome besides exports (0 where
+        ``yields`` does not name it)."""
         return self.yields.get(outcome, 0.0)
 
     def net_unit_cost_in(self, period: int | str) -> float:
@@ -414,11 +413,6 @@ class Scenario(Strict):
                         f"letter (got {key!r})"
                     )
         return value
-
-    @property
-    def outcome_ids(self) -> list[str]:
-        """Every outcome, exports first, then the file's in its order."""
-        return [EXPORTS, *(o for o in self.outcomes if o != EXPORTS)]
 
     @property
     def other_outcomes(self) -> list[str]:

@@ -1835,18 +1835,17 @@ def _allocation(run: _Run, plan: Plan | None) -> tuple[LeverRow, ...]:
     return tuple(rows)
 
 
-def _outcome_totals(s: Scenario, plan: Plan | None) -> tuple[OutcomeTotal, ...]:
-    """Each outcome besides exports over the plan (re-computed from the file's own
-    arithmetic, as the rows are)."""
-    if plan is None:
+def _outcome_totals(s: Scenario, rows: Sequence[LeverRow]) -> tuple[OutcomeTotal, ...]:
+    """Each outcome besides exports over the plan: the rows' by period, summed (as
+    spend_by_period is); () without a plan."""
+    if not rows:
         return ()
-    got = paths(s, plan)
     labels = s.period_labels
     out = []
     for o in s.other_outcomes:
         spec = s.outcomes[o]
         floors = s.target.outcomes.get(o)
-        per = [clean(sum(p.outcome(o, k) for p in got.values())) for k in range(len(labels))]
+        per = [clean(sum(r.by_period[p].outcomes[o] for r in rows)) for p in labels]
         out.append(OutcomeTotal(o, spec.label(o), spec.unit, per[-1],
                                 None if floors is None else floors.min,
                                 dict(zip(labels, per, strict=True)) if s.periods else None))
@@ -1914,6 +1913,6 @@ def _result(
         ),
         message=message,
         reason=reason,
-        outcomes=_outcome_totals(s, units),
+        outcomes=_outcome_totals(s, rows),
         export_target=s.target.has_exports,
     )

@@ -201,9 +201,11 @@ def _floor_spend(s: Scenario, levers: Sequence[Lever], bounds: Sequence[float | 
     most = 0.0
     for name, goal in s.target.outcomes.items():
         amount = max([goal.min or 0.0, *goal.milestones.values()])
-        offers = [(max(_costs(lv, labels)) / y, max(_costs(lv, labels)), y, lv.fixed_cost, b)
-                  for lv, b in zip(levers, bounds, strict=True)
-                  if (y := lv.outcome_yield(name)) > 0]
+        offers = []
+        for lv, b in zip(levers, bounds, strict=True):
+            y, cost = lv.outcome_yield(name), max(_costs(lv, labels))
+            if y > 0:
+                offers.append((cost / y, cost, y, lv.fixed_cost, b))
         offers.sort(key=lambda o: (*o[:4], math.inf if o[4] is None else o[4]))
         if math.isfinite(amount) and amount > 0:
             most = max(most, _greedy_spend(offers, amount))

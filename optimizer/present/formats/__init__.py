@@ -57,7 +57,7 @@ def allocation_table(result: Result) -> Table:
         units, spend, exports, per = ("units", f"spend ({cur})", f"exports ({cur}/yr)",
                                       "cost per export")
     records = allocation_records(result)
-    columns = (
+    base = (
         Column("lever", "lever id"),
         Column("name", "lever"),
         Column("units", units, "count"),
@@ -68,12 +68,13 @@ def allocation_table(result: Result) -> Table:
             [result.lever_exports, *(rec["exports"] for rec in records)])),
         Column("cost_per_export", per, "number"),
         Column("share_of_exports", "share", "share"),
-        # the other outcomes (spec section 5), each in its own unit, last period
-        *(Column(f"outcome.{o.outcome}", f"{o.name} ({o.unit}"
-                 + (f", {result.periods[-1]})" if result.periods else ")"), "count")
-          for o in result.outcomes),
     )
-    rows = tuple((*(rec[c.key] for c in columns[:8]),
+    # the other outcomes (spec section 5), each in its own unit, last period
+    outcomes = tuple(Column(f"outcome.{o.outcome}", f"{o.name} ({o.unit}"
+                            + (f", {result.periods[-1]})" if result.periods else ")"), "count")
+                     for o in result.outcomes)
+    columns = base + outcomes
+    rows = tuple((*(rec[c.key] for c in base),
                   *(rec["outcomes"][o.outcome] for o in result.outcomes)) for rec in records)
     total = ("", "total", "", "", result.total_cost, result.lever_exports, "", "",
              *(o.total for o in result.outcomes))
