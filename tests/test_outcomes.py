@@ -697,3 +697,43 @@ def test_a_sweep_shows_each_outcome_at_each_point(tmp_path: Path) -> None:
     plain = invoke("sweep", "--config", ROOT / "configs" / "pakistan_it_exports.yaml",
                    "--ceilings", "100M:200M:100M", "--format", "json")
     assert not any(k.startswith("outcome.") for k in json.loads(plain.out)["points"][0])
+
+
+def test_repairs_of_an_outcome_floor_out_of_reach(tmp_path: Path) -> None:
+    """From an infeasible start: cheap (1 job a unit, 20 at most) and jobby (5 jobs a
+    unit, 4 at most) make 40 jobs at most, below a floor of 50. Each one-limit repair
+    is worked by hand (the floor to 40; cheap's cap to 30; jobby's to 6) and checked
+    by the reference both ways: feasible at the repair, infeasible just short of it."""
+    from optimizer.analyses.explain import repair
+    from optimizer.analyses.limits import with_limit
+    from tests.reference import reference_solve
+
+    loadout = write(tmp_path, """
+        name: jobs floor out of reach
+        outcomes:
+          jobs: {unit: jobs}
+        target:
+          exports: 100
+          outcomes:
+            jobs: {min: 50}
+        levers:
+          cheap: {unit_cost: 1, yield_per_unit: 10, yields: {jobs: 1}, max_units: 20}
+          jobby: {unit_cost: 2, yield_per_unit: 5, yields: {jobs: 5}, max_units: 4}
+    """)
+    s = loadout.scenario
+    assert reference_solve(s).status == "infeasible"
+    for name, hand, short in (("target.outcomes.jobs.min", 40, 40.01),
+                              ("levers.cheap.max_units", 30, 29.99),
+                              ("levers.jobby.max_units", 6, 5.99)):
+        got = repair(loadout, name)
+        assert got.needed == pytest.approx(hand, rel=1e-6), name
+        assert reference_solve(with_limit(s, name, got.needed)).status == "optimal"
+        assert reference_solve(with_limit(s, name, short)).status == "infeasible"
+
+
+def test_bad_outcomes_write_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD, encoding="utf-8")
+    got = invoke("--config", path, "--output", tmp_path / "out")
+    assert got.code == 2 and "target.outcomes.jobz" in got.err
+    assert not (tmp_path / "out").exists()
