@@ -121,6 +121,7 @@ def emit(b: Sink, data: ModelData) -> None:
     add_outcome_floors(b, data, f)
     add_milestones(b, data, f)
     add_linear_constraints(b, data, f)
+    add_goal(b, data, f)
     add_objectives(b, data, f)
 
 
@@ -597,12 +598,38 @@ def add_linear_constraints(b: Sink, data: ModelData, f: Forms) -> None:
     b.rows("extra", (range(len(data.rows)),), rule)
 
 
+def goal_form(data: ModelData, f: Forms) -> Affine:
+    """The weighted last-period outcomes a max objective maximises (see Goal):
+    goal.exports * sum_l exports[l, last] + sum_l goal.yields[l] active[l, last]."""
+    goal = data.goal
+    assert goal is not None
+    last = data.periods - 1
+    parts = [f.stock[i][last].scaled(y) for i, y in enumerate(goal.yields) if y]
+    if goal.exports:
+        parts.append(f.period_exports(last).scaled(goal.exports))
+    return Affine.total(parts, None)
+
+
+def add_goal(b: Sink, data: ModelData, f: Forms) -> None:
+    """goal >= goal_floor (see goal_form): the row that holds a max objective's most
+    while its second stage seeks the cheapest plan; inactive until then. (Exports
+    alone are held by the target row.)"""
+    if data.goal is None:
+        return
+    floor = b.param("goal_floor", 0.0)
+    b.row("goal", goal_form(data, f).within(floor, None))
+    b.deactivate("goal")
+
+
 def add_objectives(b: Sink, data: ModelData, f: Forms) -> None:
-    """min sum_k weight[k] spend[k] (min_cost) or max last-period exports (max_exports)."""
+    """min sum_k weight[k] spend[k] (min_cost) or max last-period exports (max_exports),
+    or the goal (goal_form) where the file maximises other outcomes."""
     m = b.m
     cost = Affine.total((f.period_spend(k) for k in m.K), data.weights)
     b.objective("cost_objective", cost, maximise=False)
     b.objective("exports_objective", f.period_exports(data.periods - 1), maximise=True)
+    if data.goal is not None:
+        b.objective("goal_objective", goal_form(data, f), maximise=True)
     # the most exports in one earlier period: to say which milestone is out of reach
     b.objectives("period_objective", [k for k in m.EK if k != data.periods - 1],
                  lambda m, k: f.period_exports(k), maximise=True)
@@ -610,13 +637,16 @@ def add_objectives(b: Sink, data: ModelData, f: Forms) -> None:
 
 def use_objective(m: pyo.ConcreteModel | LiteModel, objective: str,
                   period: int | None = None) -> None:
-    """Make one objective active: ``min_cost``, ``max_exports`` (the last period's),
-    or, with ``period``, the most exports in that earlier period."""
+    """Make one objective active: ``min_cost``, ``max_exports`` (the last period's
+    exports), ``max_goal`` (the goal, where the model has one: see goal_form), or,
+    with ``period``, the most exports in that earlier period."""
     for obj in m.component_data_objects(pyo.Objective):
         obj.deactivate()
     if period is not None:
         m.period_objective[period].activate()
     elif objective == "min_cost":
         m.cost_objective.activate()
+    elif objective == "max_goal":
+        m.goal_objective.activate()
     else:
         m.exports_objective.activate()

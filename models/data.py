@@ -116,6 +116,19 @@ class OutcomeFloor:
 
 
 @dataclass(frozen=True)
+class Goal:
+    """What a max objective other than max_exports maximises (spec section 5), in
+    its own model unit: ``exports * sum_l exports[l, last] + sum_l yields[l] *
+    active[l, last]`` (the weighted last-period lever outcomes)."""
+
+    exports: float
+    """Goal model units per model unit of exports (0: exports are not maximised)."""
+    yields: tuple[float, ...]
+    """Per lever: goal model units per active model unit, the other outcomes' yields
+    weighted and summed."""
+
+
+@dataclass(frozen=True)
 class Chance:
     """A chance constraint on the last period's exports, by sample average.
 
@@ -137,7 +150,7 @@ class ModelData:
     """Lever exports required in the last period (model money)."""
     ceiling: float | None
     """Total undiscounted net spend cap (model money); None = none."""
-    objective: Literal["min_cost", "max_exports"]
+    objective: Literal["min_cost", "max_exports", "max_goal"]
     rows: tuple[RowData, ...] = ()
     periods: int = 1
     weights: tuple[float, ...] = (1.0,)
@@ -154,6 +167,8 @@ class ModelData:
     """Reach the target in at least ``chance.required`` samples, not for sure."""
     outcome_floors: tuple[OutcomeFloor, ...] = ()
     """Floors and milestones on the outcomes besides exports."""
+    goal: Goal | None = None
+    """What ``max_goal`` maximises ({max: O}, weighted); None for the other objectives."""
 
     @property
     def export_periods(self) -> list[int]:

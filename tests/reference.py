@@ -151,7 +151,10 @@ class RefResult:
     spend_by_period: tuple[float, ...] | None = None
     exports_by_period: tuple[float, ...] | None = None
     best_exports: float | None = None
-    """max_exports: the most last-period lever exports E* (the first stage)."""
+    """A max objective: the most of its goal (lever exports for max_exports) (the
+    first stage)."""
+    goal_value: float | None = None
+    """A max objective: the plan's weighted last-period outcomes."""
 
 
 class ReferenceError(RuntimeError):
@@ -285,6 +288,7 @@ def semantic_limits(
     for key, goal in s.target.milestones.items():
         k = period_index(labels, key)
         out.append((f"target.milestones.{key}", exports_k[k], goal, inf, exports_k[k]))
+    maximised = _goal_weights(s) if s.objective != "min_cost" else {}
     for name, floors in s.target.outcomes.items():
         def outcome_in(k: int, name: str = name) -> float:
             return sum(levers[lid].yields.get(name, 0.0) * p.active[k]
@@ -292,7 +296,7 @@ def semantic_limits(
         for key, goal in floors.milestones.items():
             got = outcome_in(period_index(labels, key))
             out.append((f"target.outcomes.{name}.milestones.{key}", got, goal, inf, got))
-        if floors.min is not None:
+        if floors.min is not None and name not in maximised:
             got = outcome_in(last)
             out.append((f"target.outcomes.{name}.min", got, floors.min, inf, got))
     if need_target:
@@ -332,7 +336,8 @@ def evaluate(
     labels = s.period_labels
     paths = {lid: lever_path(lv, plan[lid], labels) for lid, lv in s.enabled_levers().items()}
     if need_target is None:
-        need_target = s.objective == "min_cost"
+        need_target = s.objective == "min_cost" or (
+            "exports" not in _goal_weights(s))
     broken = []
     for name, value, lo, hi, size in semantic_limits(s, paths, need_target):
         slack = tol * max(1.0, abs(size), *(abs(b) for b in (lo, hi) if math.isfinite(b)))
@@ -549,6 +554,13 @@ class _Problem:
     def exports(self, lid: str) -> np.ndarray:
         return self.exports_in(lid, self.last)
 
+    def outcome(self, name: str, k: int) -> np.ndarray:
+        """sum_l yields[name, l] * active[l, k] (section 5)."""
+        row = self.zero()
+        for lid, lv in self.levers.items():
+            row += lv.yields.get(name, 0.0) * self.active(lid, k)
+        return row
+
     def period_spend(self, k: int) -> np.ndarray:
         return sum((self.spend_in(lid, k) for lid in self.ids), self.zero())
 
@@ -631,15 +643,14 @@ class _Problem:
         for key, goal in s.target.milestones.items():
             add((self.period_exports(period_index(self.labels, key)), goal, inf))
         # section 5: floors on other outcomes, sum_l yields[o, l] * active[l, k] >= floor
+        # (a maximised outcome's own floor is ignored; its milestones hold)
+        maximised = _goal_weights(s) if s.objective != "min_cost" else {}
         for name, floors in s.target.outcomes.items():
             goals = [(period_index(self.labels, key), v) for key, v in floors.milestones.items()]
-            if floors.min is not None:
+            if floors.min is not None and name not in maximised:
                 goals.append((self.last, floors.min))
             for k, goal in goals:
-                row = self.zero()
-                for lid, lv in self.levers.items():
-                    row += lv.yields.get(name, 0.0) * self.active(lid, k)
-                add((row, goal, inf))
+                add((self.outcome(name, k), goal, inf))
         quantity = {"units": self.units, "spend": self.spend, "exports": self.exports}
         for con in s.constraints:
             rel = parse_relation(con.expr, self.ids, outcomes=list(s.outcomes))
@@ -939,16 +950,33 @@ def reference_solve(
     if s.objective == "min_cost":
         plan = p.minimise(cost, [(exports, s.target.needed, math.inf)])
         return infeasible if plan is None else p.result(plan)
-    first = p.minimise(-exports, [])
+    # section 5: any max objective maximises sum_o w_o * last-period outcome o; the
+    # export target holds unless exports are maximised
+    weights = _goal_weights(s)
+    goal = p.zero()
+    for name, w in weights.items():
+        goal += w * (exports if name == "exports" else p.outcome(name, p.last))
+    held = [] if "exports" in weights else [(exports, s.target.needed, math.inf)]
+    first = p.minimise(-goal, held)
     if first is None:
         return infeasible
-    best = p.result(first).lever_exports
-    assert best is not None
+    best = float(goal @ first)
     least = best * (1 - lexicographic_slack) if floor is None else floor
-    plan = p.minimise(cost, [(exports, least, math.inf)])
+    plan = p.minimise(cost, [*held, (goal, least, math.inf)])
     if plan is None:
         if least > best:
             return infeasible
         # the first plan lies in the band, so this is the solver failing, not the scenario
         raise ReferenceError("milp lost the max_exports second stage (the first plan fits it)")
-    return dataclasses.replace(p.result(plan), best_exports=best)
+    return dataclasses.replace(p.result(plan), best_exports=best, goal_value=float(goal @ plan))
+
+
+def _goal_weights(s: Scenario) -> dict[str, float]:
+    """What a max objective maximises, read from the file's own objective field:
+    max_exports is exports alone; {max: O} weighs O 1; {max: {O: w}} as written."""
+    objective = s.objective
+    if objective == "max_exports":
+        return {"exports": 1.0}
+    assert not isinstance(objective, str)
+    wanted = objective.max
+    return {wanted: 1.0} if isinstance(wanted, str) else dict(wanted)

@@ -158,7 +158,7 @@ def test_a_probe_moves_the_arrays_without_building_and_answers_as_a_cold_solve(
             assert [r.units for r in warm.rows] == pytest.approx(
                 [r.units for r in cold.rows], rel=1e-6, abs=1e-6), j
         # the limits' duals, named from the session's model as first built
-        assert session.maximise_exports() and cold_session.maximise_exports()
+        assert session.maximise_goal() and cold_session.maximise_goal()
         got, want = session.limit_duals(), cold_session.limit_duals()
         assert want and got.keys() == want.keys(), j
         assert list(got.values()) == pytest.approx(list(want.values()), rel=1e-6), j

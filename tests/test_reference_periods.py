@@ -91,6 +91,9 @@ def assert_agree(both: Both, cost: float | None = None, discounted: float | None
     if both.scenario.objective == "max_exports":
         assert close(eng.lever_exports, ref.lever_exports), (
             eng.lever_exports, ref.lever_exports, both.judged())
+    elif both.scenario.maximises:  # section 5: the weighted outcomes maximised
+        assert close(eng.goal_value, ref.goal_value), (
+            eng.goal_value, ref.goal_value, both.judged())
 
 
 # --- lag ------------------------------------------------------------------------------

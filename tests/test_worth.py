@@ -43,14 +43,16 @@ def objective(loadout: Loadout, name: str | None = None, value: float = 0.0) -> 
     ref = reference_solve(s)
     if ref.status != "optimal":
         return None
-    return ref.discounted_cost if s.objective == "min_cost" else ref.lever_exports
+    if s.objective == "min_cost":
+        return ref.discounted_cost
+    return ref.lever_exports if s.objective == "max_exports" else ref.goal_value
 
 
 def against_reference(loadout: Loadout, w: Worth, rel: float = 1e-6) -> None:
     """Both figures of ``w`` equal the reference's differences at the same moves."""
     base = objective(loadout)
     assert base is not None
-    better = 1.0 if loadout.scenario.objective == "min_cost" else -1.0
+    better = -1.0 if loadout.scenario.maximises else 1.0
     tight, loose = objective(loadout, w.limit, w.tightened), objective(loadout, w.limit,
                                                                       w.loosened)
     assert tight is not None and loose is not None and w.tighten_cost is not None

@@ -148,7 +148,7 @@ def certainty_tasks(loadout: Loadout, confidences: Sequence[float],
             "high: 30k} (see README, Uncertainty)")
     if s.objective != "min_cost":
         raise UsageError("--confidence applies to min_cost scenarios (the target is what "
-                         f"must be reached; got objective {s.objective})")
+                         f"must be reached; got objective {s.objective_name})")
     if not s.target.has_exports:
         raise UsageError(f"--confidence is the chance of reaching the export target, and "
                          f"{loadout.file} has none (target.exports): a requirements problem's "

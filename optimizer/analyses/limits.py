@@ -155,7 +155,9 @@ def _objective(r: Result) -> float | None:
     """What a move is measured by: discounted cost (min_cost) or lever exports."""
     if r.status != "optimal":
         return None
-    return r.discounted_cost if r.objective == "min_cost" else r.lever_exports
+    if r.objective == "min_cost":
+        return r.discounted_cost
+    return r.lever_exports if r.objective == "max_exports" else r.goal_value
 
 
 def _direction(name: str) -> float:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from optimizer.analyses import cluster
+from optimizer.analyses.scope import exports_or_cost
 from optimizer.errors import ScenarioError, SolverError, UsageError
 from optimizer.results.reoptimized import Reoptimized, Sample
 
@@ -68,6 +69,7 @@ def reoptimize(
     samples finish. Raises UsageError for a scenario without distributions or
     bad arguments.
     """
+    exports_or_cost(loadout, "simulate --reoptimize")
     from optimizer.scenario.uncertain_fields import scenario_draws
 
     start = time.perf_counter()

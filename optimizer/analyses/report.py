@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from optimizer.analyses.scope import exports_or_cost
 from optimizer.errors import OutOfTime, UsageError
 from optimizer.solving.options import REPAIR_BUDGET, SolverOptions
 
@@ -115,6 +116,7 @@ def solve_report(
     ``notice``: told, in a sentence, of a long step about to start; ``meanwhile``: run
     once in this process while the searches run in others (the command line imports
     what its charts and workbook will need)."""
+    exports_or_cost(loadout, "report")
     check_request(options)
     s = loadout.scenario
     asked = options.confidences
@@ -129,7 +131,7 @@ def solve_report(
                          "none")
     if s.uncertain and levels and s.objective != "min_cost" and asked is not None:
         raise UsageError("--confidences: the cost of certainty applies to min_cost scenarios "
-                         f"(got objective {s.objective}); give --confidences none")
+                         f"(got objective {s.objective_name}); give --confidences none")
     from optimizer.analyses.explain import SECTIONS, explain_searches
     from optimizer.analyses.sweep import parse_range, run_sweep
     from optimizer.analyses.tasks import run_together
@@ -235,7 +237,7 @@ def solve_report(
         risk_notes.append("The cost of certainty was left out (--confidences none).")
     elif s.uncertain and s.objective != "min_cost":
         risk_notes.append("The cost of certainty applies to min_cost scenarios (the target "
-                          f"is what must be reached); this one is {s.objective}.")
+                          f"is what must be reached); this one is {s.objective_name}.")
     elif s.uncertain and not s.target.has_exports:
         risk_notes.append("The cost of certainty was left out: it is the chance of reaching "
                           "the export target, and this file has none (a requirements "

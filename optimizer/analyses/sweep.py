@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from optimizer.analyses.scope import exports_or_cost
 from optimizer.errors import UsageError
 from optimizer.numbers import quantized
 from optimizer.results import Breakpoint, FrontierEnds, Result, Sweep
@@ -113,6 +114,7 @@ def run_sweep(
     state that a fork would copy half-initialised. Worth it only when a point
     takes longer than a worker takes to start (about a second of imports).
     """
+    exports_or_cost(loadout, "sweep")
     start = time.perf_counter()
     widest = max(values) if kind == "ceilings" else None
     if workers > 1 and source is not None and len(values) > 1:
@@ -209,6 +211,7 @@ def exact_frontier(
     tangents (see _walk), so the corners are complete; the grid points are solved too,
     for the lever mix. Between breakpoints the curve is a straight line.
     """
+    exports_or_cost(loadout, "sweep --exact")
     from optimizer.solving.engine import Session
 
     start = time.perf_counter()

@@ -143,8 +143,10 @@ def moves(loadout: Loadout, share: float) -> tuple[list[Move], list[Unmoved]]:
         _lever_moves(s, lid, lever, share, one_period, scaled, leave, out)
 
     target = s.target
-    if s.objective == "max_exports":
-        why = "max_exports: the plan has the most exports within the ceiling, whatever the target"
+    if not s.holds_export_target:
+        why = ("max_exports: the plan has the most exports within the ceiling, whatever the "
+               "target" if s.objective == "max_exports" else
+               "the objective maximises exports within the ceiling, whatever the target")
         leave("target.exports", target.exports, why)
         leave("target.baseline", target.baseline, why)
     elif target.exports is None:
@@ -152,14 +154,18 @@ def moves(loadout: Loadout, share: float) -> tuple[list[Move], list[Unmoved]]:
     else:
         scaled("target.exports", target.exports, lambda v: _part(s, "target", exports=v))
     for name, floors in target.outcomes.items():
-        # floors on other outcomes hold under every objective (spec section 5)
-        if floors.min is not None:
+        # floors on other outcomes hold under every objective (spec section 5), but
+        # for a maximised outcome's own
+        if floors.min is not None and name in s.goal:
+            leave(f"target.outcomes.{name}.min", floors.min,
+                  f"the objective maximises {name} within the ceiling, whatever its floor")
+        elif floors.min is not None:
             scaled(f"target.outcomes.{name}.min", floors.min,
                    partial(with_limit, s, f"target.outcomes.{name}.min"))
         for key, value in floors.milestones.items():
             path = f"target.outcomes.{name}.milestones.{key}"
             scaled(path, value, partial(with_limit, s, path))
-    if s.objective == "max_exports":
+    if not s.holds_export_target:
         pass  # (left above, with the target)
     elif target.includes_baseline:
         scaled("target.baseline", target.baseline, lambda v: _part(s, "target", baseline=v))

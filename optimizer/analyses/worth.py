@@ -70,12 +70,12 @@ def worth_tasks(loadout: Loadout, result: Result, options: SolverOptions | None 
     session = model.spawn()
     duals: dict[str, float] = {}
     basis = None
-    if s.objective == "min_cost":
+    if not s.maximises:
         if session.solve(diagnose=False).status == "optimal":
             duals = session.limit_duals()
             basis = "LP with integers fixed" if session.discrete else "LP"
-    elif session.maximise_exports():
-        # the first stage's LP prices the exports; the second (cheapest plan
+    elif session.maximise_goal():
+        # the first stage's LP prices the exports (or the goal); the second (cheapest plan
         # within 1e-9 of them) would price cost instead
         duals = session.limit_duals()
         basis = "LP with integers fixed" if session.discrete else "LP"
@@ -86,10 +86,10 @@ def worth_tasks(loadout: Loadout, result: Result, options: SolverOptions | None 
     assert base is not None
     plan = {row.lever: [float(row.by_period[p].units) for p in s.period_labels]
             for row in result.rows}
-    near = nearly_binding(s, plan, SHARE, need_target=s.objective == "min_cost")
+    near = nearly_binding(s, plan, SHARE, need_target=s.holds_export_target)
     limits = [(name, value) for name in (*result.binding, *near)
               if (value := limit_value(s, name)) is not None
-              and not (name == "target.exports" and s.objective != "min_cost")]
+              and not (name == "target.exports" and not s.holds_export_target)]
 
     def one_way(k: int) -> tuple[float, float | None, Edge, float | None]:
         name, value = limits[k // 2]
@@ -139,11 +139,11 @@ def _worth(s: Scenario, name: str, value: float, base: float,
            dual: float | None, basis: str | None, slack: float | None) -> Worth:
     """The two searches' answers as the limit's worth."""
     # +1: the objective's "better" is lower (cost); -1: higher (exports)
-    better = 1.0 if s.objective == "min_cost" else -1.0
+    better = -1.0 if s.maximises else 1.0
     t_step, t_obj, t_edge, past = tightened
     l_step, l_obj, l_edge, _ = loosened
     return Worth(
-        limit=name, now=value, objective=s.objective, base=base,
+        limit=name, now=value, objective=s.objective_name, base=base,
         tighten_step=t_step,
         tighten_cost=None if t_obj is None else better * (t_obj - base),
         loosen_step=l_step,

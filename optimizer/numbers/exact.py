@@ -63,6 +63,16 @@ def share(value: float | None, decimals: int = 1) -> str:
     return text[1:] if text.startswith("-") and not text.strip("-0.%") else text
 
 
+def goal_amount(value: float) -> str:
+    """An amount of a max objective's weighted outcomes (no currency): a count, with
+    four significant figures below 100 (1.800, 0.9000) so a worth per unit shows."""
+    if not math.isfinite(value):
+        return count(value)
+    if value == 0 or abs(value) >= 100:
+        return number(value, 0)
+    return number(value, max(0, 3 - math.floor(math.log10(abs(value)))))
+
+
 def number(value: float | None, decimals: int | None = None) -> str:
     """A ratio: four significant figures (``0.04321``, ``1.26e+04``), or ``decimals``
     places with separators."""

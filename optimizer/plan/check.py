@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from optimizer.plan.dynamics import flows
 from optimizer.scenario.expressions import Relation, parse_relation
 from optimizer.scenario.periods import Periods
-from optimizer.scenario.schema import Lever, Scenario
+from optimizer.scenario.schema import EXPORTS, Lever, Scenario
 
 Plan = Mapping[str, Sequence[float]]
 REL_TOL = 1e-6  # relative to the size of each row, in scenario units
@@ -179,12 +179,20 @@ def _walk(
             k = _period_key(labels, key)
             hit(f"{at}.milestones.{key}", sum(p.outcome(name, k) for p in got.values()),
                 floor, ">=")
-        if floors.min is not None:
+        if floors.min is not None and name not in s.goal:  # (a maximised outcome's: ignored)
             hit(f"{at}.min", sum(p.outcome(name) for p in got.values()), floors.min, ">=")
     for i, rel in enumerate(_relations(s)):
         lhs, size = _relation_value(rel, got)
         hit(s.constraint_label(i), lhs, rel.rhs, rel.sense)
         del size
+
+
+def goal_value(s: Scenario, plan: Plan) -> float:
+    """What a max objective maximises, for ``plan``: the weighted sum of last-period
+    lever outcomes (exports in the reporting currency a year; 0 for min_cost)."""
+    got = paths(s, plan).values()
+    return sum(w * sum(p.last_exports if o == EXPORTS else p.outcome(o) for p in got)
+               for o, w in s.goal.items())
 
 
 def violations(

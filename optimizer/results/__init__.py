@@ -123,13 +123,15 @@ class Certificate:
     the best value any plan can have.
 
     ``kind`` optimum: min_cost bounds the discounted cost from below, max_exports
-    the lever exports from above; ``proven`` when they meet within ``tolerance``.
+    the lever exports from above, another max objective its goal (quantity
+    ``goal``: the weighted last-period outcomes) from above; ``proven`` when they
+    meet within ``tolerance``.
     ``kind`` infeasible: ``value`` is the lever exports needed and ``bound`` the
     most any plan can reach; proven when the bound falls short of the need.
     """
 
     kind: Literal["optimum", "infeasible"]
-    quantity: Literal["discounted_cost", "lever_exports"]
+    quantity: Literal["discounted_cost", "lever_exports", "goal"]
     value: float
     bound: float
     gap: float
@@ -368,6 +370,12 @@ class Result:
     export_target: bool = True
     """False for a file without target.exports (a requirements problem): no export
     goal, and ``needed_exports`` (0) is written as null."""
+    goal: tuple[tuple[str, float], ...] = ()
+    """A max objective's outcomes and weights ((exports, 1) for max_exports); () for
+    min_cost."""
+    goal_value: float | None = None
+    """The plan's weighted last-period lever outcomes a max objective maximises
+    (lever exports for max_exports); None for min_cost or without a plan."""
 
     @cached_property
     def allocation(self) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Literal
 
 from optimizer.numbers import quantized
-from optimizer.numbers.exact import count, money
+from optimizer.numbers.exact import count, goal_amount, money
 from optimizer.results import (
     WORTH_NOTHING,
     Certificate,
@@ -126,8 +126,14 @@ def contradiction(c: Certificate, currency: str) -> str:
 def unproven(c: Certificate, currency: str) -> str:
     """Why a plan HiGHS called optimal is not shown as optimal: what its certificate
     failed to prove."""
+    goal = c.quantity == "goal"  # (a max objective's weighted outcomes: counts, not money)
+    gained = "of the maximised outcome" if goal else "exports"
+
+    def amount(value: float) -> str:
+        return count(value) if goal else money(value, currency)
+
     if c.cost_value is not None and c.cost_bound is None and c.gap <= c.tolerance:
-        return (f"HiGHS called this plan optimal, and no plan adds more exports, but its "
+        return (f"HiGHS called this plan optimal, and no plan adds more {gained}, but its "
                 f"cost ({money(c.cost_value, currency)}) is not proven the least for them: "
                 "the model counts money in units so large that HiGHS's tolerances there "
                 "are coarser than the cost itself, so no bound on it holds. The plan shown "
@@ -139,28 +145,29 @@ def unproven(c: Certificate, currency: str) -> str:
                "the plan beats that bound, so it is wrong" if c.cost_value < c.cost_bound
                else "HiGHS's tolerances in the model's units of money are coarser than "
                "the 1e-6 the proof needs")
-        return (f"HiGHS called this plan optimal, and no plan adds more exports, but its "
+        return (f"HiGHS called this plan optimal, and no plan adds more {gained}, but its "
                 f"cost is not proven the least for them: {money(c.cost_value, currency)}, "
                 f"against at least {money(c.cost_bound, currency)} ({why}). The plan shown "
                 "is the best found, not a proven optimum.")
-    what = "lever exports" if c.quantity == "lever_exports" else "discounted cost"
-    side = "at most" if c.quantity == "lever_exports" else "at least"
+    what = {"lever_exports": "lever exports", "goal": "maximised outcome"}.get(
+        c.quantity, "discounted cost")
+    side = "at least" if c.quantity == "discounted_cost" else "at most"
     if c.method == "none":
         return (f"HiGHS called this plan optimal, but no bound could be computed to prove "
-                f"it: its {what} is {money(c.value, currency)}. Not shown as optimal.")
+                f"it: its {what} is {amount(c.value)}. Not shown as optimal.")
     if c.gap <= c.tolerance:
-        beats = (c.value > c.bound) if c.quantity == "lever_exports" else (c.value < c.bound)
+        beats = (c.value < c.bound) if c.quantity == "discounted_cost" else (c.value > c.bound)
         why = ("the plan beats the bound, so the bound is wrong" if beats and not math.isclose(
             c.value, c.bound, rel_tol=c.tolerance) else
                "the model counts this figure in units so large that HiGHS's tolerances "
                "there are coarser than the 1e-6 the proof needs")
         return (f"HiGHS called this plan optimal, but the proof does not hold: its {what} "
-                f"is {money(c.value, currency)} and the bound {side} "
-                f"{money(c.bound, currency)} ({c.method}), but {why}. The plan shown is "
+                f"is {amount(c.value)} and the bound {side} "
+                f"{amount(c.bound)} ({c.method}), but {why}. The plan shown is "
                 "the best found, not a proven optimum.")
     return (f"HiGHS called this plan optimal, but the proof does not hold: its {what} is "
-            f"{money(c.value, currency)}, and the best possible is {side} "
-            f"{money(c.bound, currency)} (a gap of {c.gap:.3g}, more than {c.tolerance:.0e}; "
+            f"{amount(c.value)}, and the best possible is {side} "
+            f"{amount(c.bound)} (a gap of {c.gap:.3g}, more than {c.tolerance:.0e}; "
             f"bound by {c.method}). The plan shown is the best found, not a proven optimum.")
 
 
@@ -354,7 +361,23 @@ def _effect(w: Worth, gain: float, money: Callable[[float], str]) -> str:
         return "changes nothing"
     if w.objective == "min_cost":
         return f"saves {money(gain)}" if gain > 0 else f"costs {money(-gain)} more"
-    return f"adds {money(gain)} of exports" if gain > 0 else f"loses {money(-gain)} of exports"
+    what = "of exports" if w.objective == "max_exports" else "to the goal"
+    lose = "of exports" if w.objective == "max_exports" else "from the goal"
+    return f"adds {money(gain)} {what}" if gain > 0 else f"loses {money(-gain)} {lose}"
+
+
+def objective_figure(objective: str, currency: str) -> Callable[[float], str]:
+    """How an amount of the objective reads on the command line: money (cost,
+    exports) or, for a max objective over other outcomes (max_outcomes), a count of
+    its weighted outcomes."""
+    if objective == "max_outcomes":
+        return goal_amount
+    return lambda v: price(v, currency)
+
+
+def objective_noun(objective: str) -> str:
+    """What a move of the objective is: cost, exports, or the goal (max_outcomes)."""
+    return {"min_cost": "cost", "max_exports": "exports"}.get(objective, "goal")
 
 
 def _each(w: Worth, change: float, per: float | None, money: Callable[[float], str],
@@ -391,13 +414,17 @@ def worth_sentence(w: Worth, currency: str, units: Mapping[str, str]) -> str:
     """The command line's line for one limit: its name and value, its worth both ways
     (exact figures), and the LP's dual beside it, labelled as what it is."""
     near = "" if w.binding else ", nearly binding: less than 5% of it unused"
+    goal = w.objective == "max_outcomes"  # (its figures are counts of the goal)
+
+    def per(v: float) -> str:
+        return goal_amount(v) if goal else unit_price(v, currency)
+
     line = (f"{w.limit} (now {limit_amount(w.limit, w.now, currency)}{near}): "
-            + worth_words(w, lambda v: price(v, currency),
+            + worth_words(w, objective_figure(w.objective, currency),
                           lambda v: _current(w.limit, v, currency),
-                          worth_unit(w.limit, currency, units),
-                          per=lambda v: unit_price(v, currency)))
+                          worth_unit(w.limit, currency, units), per=per))
     if w.dual_basis is None:
         return line
     if w.dual is None:
         return f"{line}; the {w.dual_basis} holds these units fixed and gives it no dual"
-    return f"{line}; dual of the {w.dual_basis}: {unit_price(w.dual, currency)} per unit"
+    return f"{line}; dual of the {w.dual_basis}: {per(w.dual)} per unit"

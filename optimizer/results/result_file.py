@@ -147,6 +147,10 @@ class ResultFile(_Part):
     scenario: StrictStr
     status: Status
     objective: StrictStr
+    maximised: dict[str, Number] | None = None
+    """A max objective: outcome -> weight (exports 1 for max_exports)."""
+    goal_value: Number | None = None
+    """A max objective: the plan's weighted last-period lever outcomes."""
     currency: StrictStr
     total_cost: Number | None
     lever_exports: Number | None
@@ -323,6 +327,9 @@ def _document(result: Result) -> dict[str, Any]:
                                   for p, v in (result.spend_by_period or {}).items()}
     if result.outcomes:
         out["outcomes"] = _outcomes(result)
+    if result.objective == "max_outcomes":  # (max_exports' file is as it was)
+        out["maximised"] = dict(result.goal)
+        out["goal_value"] = _num(result.goal_value)
     return out
 
 

@@ -431,7 +431,7 @@ def _partial_consistency(data: dict[str, Any], context: dict[str, Any]) -> list[
             ceiling = Budget.model_validate(budget, context=context).ceiling
         except ValidationError:
             ceiling = float("nan")  # unknown: skip checks that need it
-    objective = data.get("objective", "min_cost")
+    goal = _raw_goal(data.get("objective"))
     periods = data.get("periods")
     if not (isinstance(periods, list) and all(isinstance(p, int | str) for p in periods)):
         periods = None
@@ -453,7 +453,7 @@ def _partial_consistency(data: dict[str, Any], context: dict[str, Any]) -> list[
                                            known))
             continue
         if ceiling is None or math.isfinite(ceiling):
-            out.extend(_lever_problems(str(lid), lever, ceiling, objective, periods, known))
+            out.extend(_lever_problems(str(lid), lever, ceiling, goal, periods, known))
     constraints = data.get("constraints")
     if isinstance(constraints, list):
         for i, con in enumerate(constraints):
@@ -552,7 +552,12 @@ def _provenance_problems(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
 
 def _is_pydantic_tag(part: str | int) -> bool:
     # union branches add location parts such as 'function-before[...]' or 'float'
-    return isinstance(part, str) and ("[" in part or part in {"float", "none"})
+    return isinstance(part, str) and ("[" in part or part in {"float", "none"}
+                                      or part in _TAGS)
+
+
+# the tags of the schema's discriminated unions (objective: a name or {max: ...})
+_TAGS = frozenset({"by-name", "by-max", "one-outcome", "weighted"})
 
 
 def unit_upper_bound(
@@ -593,14 +598,15 @@ def consistency_problems(s: Scenario) -> list[tuple[Path, str]]:
     ceiling = s.budget.ceiling
     known = {lid: lv.enabled for lid, lv in s.levers.items()}
     for lid, lever in s.levers.items():
-        out.extend(_lever_problems(lid, lever, ceiling, s.objective, s.periods, known))
+        out.extend(_lever_problems(lid, lever, ceiling, s.goal, s.periods, known))
     if s.objective == "min_cost" and not (s.target.has_exports or s.target.outcomes
                                           or s.constraints):
         out.append((("target",), "min_cost needs something to reach: target.exports, a floor "
                                  "under target.outcomes, or a constraint (got none)"))
-    if s.objective == "max_exports" and ceiling is None:
+    if s.maximises and ceiling is None:
+        named = s.objective if isinstance(s.objective, str) else "{max: ...}"
         out.append((("budget", "ceiling"),
-                    "objective max_exports needs a budget ceiling (got none)"))
+                    f"objective {named} needs a budget ceiling (got none)"))
     disabled = [k for k, v in s.levers.items() if not v.enabled]
     for i, con in enumerate(s.constraints):
         try:
@@ -630,6 +636,15 @@ def _outcome_problems(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
             out.append((at, f"not an outcome of the file (got {name!r}; outcomes: "
                             f"{declared})"))
 
+    objective = data.get("objective")
+    wanted = objective.get("max") if isinstance(objective, dict) else None
+    for name in ([wanted] if isinstance(wanted, str) else
+                 wanted if isinstance(wanted, dict) else ()):
+        where: Path = (("objective", "max") if isinstance(wanted, str)
+                       else ("objective", "max", name))
+        if name != EXPORTS and name not in others:
+            out.append((where, f"not an outcome of the file (got {name!r}; outcomes: exports"
+                            f"{', ' + ', '.join(others) if others else ''})"))
     levers = data.get("levers")
     for lid, lever in (levers.items() if isinstance(levers, dict) else ()):
         yields = lever.get("yields") if isinstance(lever, dict) else None
@@ -647,6 +662,17 @@ def _outcome_problems(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
         if isinstance(milestones, dict):
             out += _keys_are_periods(at + ("milestones",), milestones, periods, False)
     return out
+
+
+def _raw_goal(objective: Any) -> dict[str, float]:
+    """What a max objective maximises, read from the raw file (weights as 1: only
+    which outcomes matter where this is used)."""
+    if objective == "max_exports":
+        return {EXPORTS: 1.0}
+    wanted = objective.get("max") if isinstance(objective, dict) else None
+    if isinstance(wanted, str):
+        return {wanted: 1.0}
+    return {str(o): 1.0 for o in wanted} if isinstance(wanted, dict) else {}
 
 
 def _number_word_ids(levers: Iterable[Any]) -> list[tuple[Path, str]]:
@@ -730,7 +756,7 @@ def _lever_problems(
     lid: str,
     lever: Lever,
     ceiling: float | None,
-    objective: str,
+    goal: Mapping[str, float],
     periods: list[int | str] | None,
     known: Mapping[str, bool] | None,
 ) -> list[tuple[Path, str]]:
@@ -782,9 +808,11 @@ def _lever_problems(
                 out.append((at + (name,),
                             f"{name} needs an upper bound on units: set max_units, max_spend "
                             f"or budget.ceiling (got {name} {_g(value)} and no bound)"))
-        if objective == "max_exports" and not lever.yield_curve and (lever.yield_per_unit or 0):
+        gains = [o for o in goal if (not lever.yield_curve and (lever.yield_per_unit or 0)
+                                     if o == EXPORTS else lever.outcome_yield(o) > 0)]
+        if gains:
             out.append((at,
-                        "exports would be unbounded: this lever has no cap "
+                        f"{' and '.join(gains)} would be unbounded: this lever has no cap "
                         "(set max_units or max_spend, or give it a cost under the ceiling)"))
     return out
 

@@ -16,10 +16,12 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     StrictBool,
     StrictInt,
     StrictStr,
+    Tag,
     ValidationInfo,
     field_validator,
 )
@@ -305,6 +307,28 @@ class Outcome(Strict):
         return self.name or outcome_id
 
 
+Weight = Annotated[float, BeforeValidator(_finite), Field(gt=0)]
+"""How much one of an outcome (in its own unit) counts in a weighted objective."""
+
+
+class MaxGoal(Strict):
+    """``{max: OUTCOME}`` or ``{max: {OUTCOME: WEIGHT, ...}}`` (spec section 5): the
+    most of one outcome, or of a weighted sum of last-period outcomes, within the
+    ceiling; then the cheapest plan within 1e-9 of that most."""
+
+    max: Annotated[
+        Annotated[str, Tag("one-outcome")] | Annotated[dict[str, Weight], Tag("weighted")],
+        Discriminator(lambda v: "weighted" if isinstance(v, dict) else "one-outcome")]
+    """An outcome id (``exports`` or one under ``outcomes:``), or outcome id ->
+    weight (per one of the outcome in its own unit; exports per reporting-currency
+    unit a year)."""
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Outcome -> weight; one outcome alone weighs 1."""
+        return {self.max: 1.0} if isinstance(self.max, str) else dict(self.max)
+
+
 class LinearConstraint(Strict):
     """An extra linear relation between levers' units, spend and exports."""
 
@@ -362,8 +386,13 @@ class Scenario(Strict):
     """Ordered period labels; the last is the target period. None: one period."""
     discount_rate: Fraction = 0.0
     """Spend in the k-th period weighs 1/(1+r)^k in the objective; in [0, 1)."""
-    objective: Literal["min_cost", "max_exports"] = "min_cost"
-    """min_cost: cheapest plan reaching the target; max_exports: most exports within the ceiling."""
+    objective: Annotated[
+        Annotated[Literal["min_cost", "max_exports"], Tag("by-name")]
+        | Annotated[MaxGoal, Tag("by-max")],
+        Discriminator(lambda v: "by-max" if isinstance(v, dict | MaxGoal) else "by-name"),
+    ] = "min_cost"
+    """min_cost: cheapest plan reaching the target; max_exports: most exports within the
+    ceiling; {max: OUTCOME} or {max: {OUTCOME: WEIGHT}}: the most of other outcomes."""
     outcomes: dict[str, Outcome] = {}
     """Outcome id ([a-z][a-z0-9_]*) -> its name and unit; ``exports`` always exists
     and need not be listed."""
@@ -413,6 +442,38 @@ class Scenario(Strict):
                         f"letter (got {key!r})"
                     )
         return value
+
+    @field_validator("objective")
+    @classmethod
+    def _max_exports(cls, value: Any) -> Any:
+        """``{max: exports}`` is max_exports, written the long way."""
+        if isinstance(value, MaxGoal) and value.max == EXPORTS:
+            return "max_exports"
+        return value
+
+    @property
+    def maximises(self) -> bool:
+        """Any max objective (max_exports, {max: O}, weighted): lexicographic, the most
+        of the goal within the ceiling, then the cheapest plan keeping it."""
+        return self.objective != "min_cost"
+
+    @property
+    def goal(self) -> dict[str, float]:
+        """Outcome -> weight of what a max objective maximises (last period, lever
+        outcomes); empty for min_cost. These outcomes' own targets are ignored."""
+        if isinstance(self.objective, MaxGoal):
+            return self.objective.weights
+        return {EXPORTS: 1.0} if self.objective == "max_exports" else {}
+
+    @property
+    def objective_name(self) -> str:
+        """min_cost, max_exports, or max_outcomes (a {max: ...} other than exports)."""
+        return self.objective if isinstance(self.objective, str) else "max_outcomes"
+
+    @property
+    def holds_export_target(self) -> bool:
+        """Whether target.exports must be met: not when exports are maximised."""
+        return EXPORTS not in self.goal
 
     @property
     def other_outcomes(self) -> list[str]:

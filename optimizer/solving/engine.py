@@ -18,7 +18,14 @@ from models.data import ModelData, OutcomeFloor
 from models.sink import Arrays, LiteModel
 from optimizer.errors import OutOfTime, ScenarioError, SolverError, TimeUp
 from optimizer.numbers import clean, round_step
-from optimizer.plan.check import Plan, binding, limits_on_exports, paths, violations
+from optimizer.plan.check import (
+    Plan,
+    binding,
+    goal_value,
+    limits_on_exports,
+    paths,
+    violations,
+)
 from optimizer.results import (
     Certificate,
     LeverRow,
@@ -33,7 +40,7 @@ from optimizer.results import (
 )
 from optimizer.results import Status as ResultStatus
 from optimizer.scenario import Loadout, effective_sha256
-from optimizer.scenario.schema import Scenario
+from optimizer.scenario.schema import EXPORTS, Scenario
 from optimizer.solving.highs import Highs, Outcome, PerColumn, Status, version
 from optimizer.solving.inputs import (
     Scaling,
@@ -41,6 +48,7 @@ from optimizer.solving.inputs import (
     fitted,
     model_data,
     off_scale,
+    stage_of,
 )
 from optimizer.solving.options import SolverOptions
 
@@ -355,11 +363,11 @@ class Session:
         else:
             m.ceiling.set_value(s.budget.ceiling / self.scaling.money)
             m.budget.activate()
-        use_objective(m, s.objective)
+        use_objective(m, stage_of(s))
         if self.chance:
             m.target.deactivate()  # the samples' rows stand in for it
         loadout = replace(self.loadout, scenario=s)
-        run = _Run(loadout, self.data, self.scaling, m, self.solvers, s.objective)
+        run = _Run(loadout, self.data, self.scaling, m, self.solvers, stage_of(s))
         run.chance = self.chance
         run.build_seconds = self.build_seconds
         return run
@@ -420,11 +428,12 @@ class Session:
             # the plan and its bound disagree; where the bound lands far off the
             # model's units (a plan of no exports beside a bound of 0.34 in units
             # of 1e8), solved again in units fitted to the bound
-            unit = self.scaling.exports if s.objective == "max_exports" else self.scaling.money
-            if off_scale(abs(proof.bound), unit):
+            unit = self.scaling.unit_of(stage_of(s))
+            # (a bound on other outcomes says nothing of the export unit: not refitted)
+            if off_scale(abs(proof.bound), unit) and stage_of(s) != "max_goal":
                 hint = abs(proof.bound)
                 pair = ((result.discounted_cost or self.scaling.money * 1e3, hint)
-                        if s.objective == "max_exports" else
+                        if s.maximises else
                         (hint, result.lever_exports or self.scaling.exports * 1e3))
                 result = self._again(s, diagnose, result, units=fitted(s, *pair))
         levers = self.data.levers
@@ -513,7 +522,7 @@ class Session:
         m = self.model
         highs = self.solvers.for_model(m)
         sc = self.scaling
-        objective = sc.exports if self.loadout.scenario.objective == "max_exports" else sc.money
+        objective = sc.unit_of(stage_of(self.loadout.scenario))
         out: dict[str, float] = {}
         for item, side, dual in highs.limit_duals():
             name = _scenario_name(self, item, side)
@@ -562,15 +571,18 @@ class Session:
                 out.append(f"levers.{lv.id} has a curve that needs binaries")
         return out
 
-    def maximise_exports(self) -> bool:
-        """max_exports' first stage alone (the most exports, no target), polished so
-        that a MIP's duals (limit_duals) come from its LP with integers fixed. True
-        when HiGHS calls it optimal."""
-        self.run_for(self.loadout.scenario)
+    def maximise_goal(self) -> bool:
+        """A max objective's first stage alone (the most of its goal; no target on
+        exports when they are maximised), or for min_cost the most exports with no
+        target, polished so that a MIP's duals (limit_duals) come from its LP with
+        integers fixed. True when HiGHS calls it optimal."""
+        s = self.loadout.scenario
+        self.run_for(s)
         m = self.model
         needed = m.needed.value
-        m.needed.set_value(0.0)
-        use_objective(m, "max_exports")
+        if not s.maximises or not s.holds_export_target:
+            m.needed.set_value(0.0)
+        use_objective(m, stage_of(s) if s.maximises else "max_exports")
         try:
             return self.solvers.for_model(m).solve(m, polish=True).status is Status.OPTIMAL
         finally:
@@ -590,7 +602,7 @@ class Session:
         m = self.current_model()  # the Pyomo model is what is written
         self.run_for(s)
         needed = m.needed.value
-        if s.objective == "max_exports":
+        if s.maximises and not s.holds_export_target:
             m.needed.set_value(0.0)  # the first stage, as _most_exports solves it
         try:
             highs = self.solvers.for_model(m)
@@ -691,7 +703,7 @@ class Session:
             out = Highs(self.solvers.options).solve(m)
         finally:
             m.del_component("least_spend")
-            use_objective(m, s.objective)
+            use_objective(m, stage_of(s))
         if out.status is not Status.OPTIMAL or out.objective is None:
             return None
         return out.objective * self.scaling.money
@@ -728,7 +740,7 @@ class Session:
         finally:
             for name in reversed(added):
                 m.del_component(name)
-            use_objective(m, self.loadout.scenario.objective)
+            use_objective(m, stage_of(self.loadout.scenario))
         return out
 
     def _extreme(self, highs: Highs, i: int, sense: str, cost_cap: float) -> Extreme:
@@ -976,6 +988,11 @@ def _model_header(session: Session) -> list[str]:
         goal = ("objective: max_exports, first stage: the most last-period lever exports "
                 f"(the target row needs 0 here); objective value x {sc.exports:g} = "
                 f"lever exports in {cur} a year")
+    elif s.maximises:
+        weights = " + ".join(f"{w:g} x {o}" for o, w in s.goal.items())
+        goal = (f"objective: the most of {weights} (last period; goal_objective), first "
+                f"stage; objective value x {sc.unit_of('max_goal'):g} = that sum in the "
+                "outcomes' units")
     else:
         goal = (f"objective: min_cost; objective value x {sc.money:g} = discounted cost in "
                 f"{cur}")
@@ -999,7 +1016,7 @@ def _model_header(session: Session) -> list[str]:
 
 def _solve(run: _Run, discrete: bool, diagnose: bool) -> Result:
     s = run.loadout.scenario
-    if s.objective == "min_cost":
+    if not s.maximises:
         out = _solve_plan(run)
         if out.status is Status.INFEASIBLE:
             if not diagnose:
@@ -1024,7 +1041,7 @@ def _answer(run: _Run, out: Outcome, discrete: bool, diagnose: bool) -> Result:
                            "a solver limit stopped the search before any plan was found")
         raise SolverError(f"HiGHS ended with {out.termination}: no plan to show")
     units: Plan = _plan(run)
-    need_target = s.objective == "min_cost" and not run.chance
+    need_target = s.holds_export_target and not run.chance
     _recheck(run, units, need_target, out)
     certificate = None
     # (max_exports' second stage left out: nothing bounds the plan's cost)
@@ -1040,7 +1057,7 @@ def _answer(run: _Run, out: Outcome, discrete: bool, diagnose: bool) -> Result:
     if run.cut:
         return _cut_short(run, out, units, certificate, tuple(limits))
     marginal, basis, next_step = None, None, None
-    if s.objective == "min_cost" and out.status is Status.OPTIMAL and s.target.has_exports:
+    if not s.maximises and out.status is Status.OPTIMAL and s.target.has_exports:
         # (a requirements problem has no export goal to raise: nothing to price)
         marginal, basis = _marginal_cost(out, discrete, run.scaling.money / run.scaling.exports)
         if diagnose:
@@ -1080,11 +1097,13 @@ def _cut_short(run: _Run, out: Outcome, units: Plan, certificate: Certificate | 
         certificate = replace(certificate, method=method, proven=False)
     why = (f"the time limit ({limit:g} s for all the command's solves, --time-limit) ran out"
            if limit is not None else f"a solver limit ({out.termination}) stopped the search")
-    if run.objective == "max_exports":
+    if run.objective != "min_cost":
         # (out is the second stage's when it ran: its gap is the cost's)
         exports = (f" (within {certificate.gap:.2%} of HiGHS's bound)" if certificate
                    is not None and math.isfinite(certificate.gap) else "")
-        shown = (f"the plan shown keeps the most exports found{exports}, its cost not "
+        what = ("exports" if run.objective == "max_exports"
+                else _goal_words(run.loadout.scenario))
+        shown = (f"the plan shown keeps the most {what} found{exports}, its cost not "
                  "proven the least")
     else:
         gap = (certificate.gap if certificate is not None and math.isfinite(certificate.gap)
@@ -1110,11 +1129,21 @@ def _no_time(run: _Run, exc: TimeUp) -> Result:
                    f"out before any plan was found here ({exc})")
 
 
+def _goal_words(s: Scenario) -> str:
+    """A max objective's goal in words: "jobs", "1 x jobs + 2 x women_jobs"."""
+    if len(s.goal) == 1:
+        return s.outcome_label(next(iter(s.goal)))
+    return "weighted " + " + ".join(f"{w:g} x {s.outcome_label(o)}" for o, w in s.goal.items())
+
+
 def _value(run: _Run, units: Plan) -> float:
     """The objective of a plan in the file's units, by the re-check's arithmetic:
-    discounted cost (min_cost) or last-period lever exports (max_exports)."""
-    spend, exports = _figures(run.loadout.scenario, units, run.data.weights)
-    return exports if run.objective == "max_exports" else spend
+    discounted cost (min_cost) or the goal's last-period lever outcomes (a max
+    objective: exports for max_exports)."""
+    s = run.loadout.scenario
+    if run.objective != "min_cost":
+        return goal_value(s, units)
+    return _figures(s, units, run.data.weights)[0]
 
 
 SOLVER_TOLERANCE = 1e-7
@@ -1127,14 +1156,15 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
     a second solve from scratch under strict tolerances must find no better plan;
     when it does, that plan is returned to be shown instead (and nothing is proven).
     """
-    maximize = run.objective == "max_exports"
+    maximize = run.objective != "min_cost"
     m = run.model
-    money = run.scaling.exports if maximize else run.scaling.money  # the objective's unit
+    money = run.scaling.unit_of(run.objective)  # the objective's unit
     highs = run.solvers.for_model(m)
     value = _value(run, units)
     tolerance = CERTIFY_GAP + (LEXICOGRAPHIC_SLACK if maximize else 0.0)
-    quantity: Literal["discounted_cost", "lever_exports"] = (
-        "lever_exports" if maximize else "discounted_cost")
+    quantity: Literal["discounted_cost", "lever_exports", "goal"] = (
+        "discounted_cost" if not maximize else
+        "lever_exports" if run.objective == "max_exports" else "goal")
     # (max_exports: its first stage had its second opinion before the second stage,
     # which then kept the better plan's exports; see _most_exports)
     better = None if maximize else _second_opinion(run, value, tolerance, SECOND_OPINION)
@@ -1156,7 +1186,8 @@ def _certify(run: _Run, units: Plan, out: Outcome) -> tuple[Certificate, Plan | 
     # yields left out as dust (inputs._without_dust) could add this many exports
     dust = sum(lv.dust_exports for lv in run.data.levers) * run.scaling.exports
     if maximize:
-        bound += dust
+        # (weighed as the goal weighs exports)
+        bound += dust * run.loadout.scenario.goal.get(EXPORTS, 0.0)
     gap = _relative_gap((bound - value) if maximize else (value - bound), value, bound)
     # (min_cost: a model without the dust needs more of the other levers; its bound
     # stands for the file's only while the dust is nothing beside the target)
@@ -1207,14 +1238,14 @@ def _second_opinion(run: _Run, value: float, tolerance: float, stage: str,
     by more than ``tolerance`` of it, else None. ``stage``: what --time-limit cut
     short when it does (run.cut); ``share``: of what is left of the limit (see
     Highs.confirm)."""
-    maximize = run.objective == "max_exports"
-    money = run.scaling.exports if maximize else run.scaling.money
+    maximize = run.objective != "min_cost"
+    money = run.scaling.unit_of(run.objective)
     highs = run.solvers.for_model(run.model)
     if not highs.is_mip() or run.chance:
         # (a chance-constrained MIP, a binary per sample, took 3x as long again:
         # its bound is HiGHS's alone, and the method says so)
         return None
-    unit = run.scaling.exports if highs.maximizes() else run.scaling.money
+    unit = run.scaling.unit_of(_max_stage(run)) if highs.maximizes() else run.scaling.money
     if not _from_scratch(run, highs, value / unit, tolerance):
         return None
     try:
@@ -1337,8 +1368,14 @@ def _most_exports(run: _Run) -> Outcome:
     """
     m = run.model
     needed = pyo.value(m.needed)
-    use_objective(m, "max_exports")
-    m.needed.set_value(0.0)
+    stage = _max_stage(run)
+    unit = run.scaling.unit_of(stage)
+    use_objective(m, stage)
+    # the most exports ignore the target; the most of other outcomes keep it unless
+    # they weigh exports too
+    held = m.goal if stage == "max_goal" else None
+    if held is None or not run.loadout.scenario.holds_export_target:
+        m.needed.set_value(0.0)
     try:
         # a sweep point needs only the first stage's value; its plan (polished,
         # to name what holds exports back) is for a single solve
@@ -1356,16 +1393,21 @@ def _most_exports(run: _Run) -> Outcome:
         first_highs.second_bound = None
         # (under --time-limit, half of what is left: the rest is the second stage's,
         # which a planner needs more than this stage's proof)
-        better = _second_opinion(run, best * run.scaling.exports, CERTIFY_GAP,
+        better = _second_opinion(run, best * unit, CERTIFY_GAP,
                                  FIRST_STAGE_OPINION, share=0.5)
         if better is not None:
             _load(run, better)
-            best = max(best, _value(run, better) / run.scaling.exports)
+            best = max(best, _value(run, better) / unit)
         if run.diagnose:
             run.first_plan = better or _plan(run)
         most = _most_proven(run, first_highs, best)
         use_objective(m, "min_cost")
-        m.needed.set_value(best * (1 - LEXICOGRAPHIC_SLACK))
+        if held is None:
+            m.needed.set_value(best * (1 - LEXICOGRAPHIC_SLACK))
+        else:  # the goal row holds other outcomes' most (the target row, exports' floor)
+            m.goal_floor.set_value(best * (1 - LEXICOGRAPHIC_SLACK))
+            held.activate()
+        hold = m.target if held is None else held
         # the first stage's plan (in the variables) keeps the exports row: the
         # second stage's MIP starts from it as its incumbent, so HiGHS need only
         # look for cheaper plans (the bound is still its own search's); and no plan
@@ -1374,7 +1416,7 @@ def _most_exports(run: _Run) -> Outcome:
         # 1,000-lever knapsack's second stage 0.59 s open above, 0.05 s held)
         try:
             second = run.solve(duals_of=[m.target], polish=True, start=True,
-                               upper=None if most is None else {m.target: most})
+                               upper=None if most is None else {hold: most})
         except TimeUp as exc:
             # the first stage's plan stands: the most exports found, its cost not
             # sought (_answer shows it as a limit's)
@@ -1389,7 +1431,15 @@ def _most_exports(run: _Run) -> Outcome:
         return first
     finally:
         m.needed.set_value(needed)
+        if held is not None:
+            held.deactivate()
         use_objective(m, run.objective)
+
+
+def _max_stage(run: _Run) -> str:
+    """The first stage a max objective solves: the run's own objective, or the most
+    exports for a min_cost run that asks how far the target is out of reach."""
+    return "max_exports" if run.objective == "min_cost" else run.objective
 
 
 def _most_proven(run: _Run, highs: Highs, best: float) -> float | None:
@@ -1634,7 +1684,7 @@ def _plan(run: _Run) -> dict[str, list[float]]:
     if snapped == raw == exact:
         return snapped
     s = run.loadout.scenario
-    need_target = s.objective == "min_cost" and not run.chance
+    need_target = s.holds_export_target and not run.chance
 
     def broken(plan: Plan) -> set[str]:
         return {line.split(":", 1)[0] for line in violations(s, plan, need_target)}
@@ -1846,8 +1896,9 @@ def _outcome_totals(s: Scenario, rows: Sequence[LeverRow]) -> tuple[OutcomeTotal
         spec = s.outcomes[o]
         floors = s.target.outcomes.get(o)
         per = [clean(sum(r.by_period[p].outcomes[o] for r in rows)) for p in labels]
+        # (a maximised outcome's floor is ignored: none is needed)
         out.append(OutcomeTotal(o, spec.label(o), spec.unit, per[-1],
-                                None if floors is None else floors.min,
+                                None if floors is None or o in s.goal else floors.min,
                                 dict(zip(labels, per, strict=True)) if s.periods else None))
     return tuple(out)
 
@@ -1880,7 +1931,9 @@ def _result(
         overrides=run.loadout.changes,
         effective_sha256=effective_sha256(s),
         status=status,
-        objective=s.objective,
+        objective=s.objective_name,
+        goal=tuple(s.goal.items()),
+        goal_value=goal_value(s, units) if has and s.maximises and units is not None else None,
         currency=s.currency,
         plan=plan,
         total_cost=clean(sum(r.spend for r in rows)) if has else None,

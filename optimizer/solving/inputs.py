@@ -21,16 +21,25 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
-from models.data import Chance, Curve, Formulation, LeverData, ModelData, OutcomeFloor, RowData
+from models.data import (
+    Chance,
+    Curve,
+    Formulation,
+    Goal,
+    LeverData,
+    ModelData,
+    OutcomeFloor,
+    RowData,
+)
 from models.data import Kind as RowKind
 from optimizer.errors import Problem, ScenarioError
 from optimizer.plan.dynamics import last_share
 from optimizer.scenario import unit_upper_bound
 from optimizer.scenario.expressions import Relation, Term, parse_relation
 from optimizer.scenario.periods import Periods
-from optimizer.scenario.schema import Lever, Scenario
+from optimizer.scenario.schema import EXPORTS, Lever, Scenario
 
 # Coefficients outside this band are refused: HiGHS would drop them silently
 # or lose the plan to round-off.
@@ -66,6 +75,19 @@ class Scaling:
     """Scenario units per model unit, by lever id."""
     exports: float
     """Reporting currency per model unit of exports."""
+    goal: float | None = None
+    """A max objective's weighted outcomes per model unit of the goal row (see
+    models.data.Goal); None where exports alone are maximised (their own unit)."""
+
+    def unit_of(self, objective: str) -> float:
+        """File units per model unit of ``objective``'s value (min_cost, max_exports,
+        max_goal)."""
+        if objective == "min_cost":
+            return self.money
+        if objective == "max_goal":
+            assert self.goal is not None
+            return self.goal
+        return self.exports
 
     @property
     def scales(self) -> tuple[float, float]:
@@ -161,7 +183,7 @@ def _goals(s: Scenario) -> tuple[float, float]:
     # a floor on another outcome makes every plan spend what it needs (spec section 5):
     # a requirements problem's spend is on the model's scale only through it
     floors = _floor_spend(s, levers, bounds)
-    if s.objective == "max_exports" and s.budget.ceiling or not needed and s.budget.ceiling:
+    if s.maximises and s.budget.ceiling or not needed and s.budget.ceiling:
         spend = min(s.budget.ceiling, room) or s.budget.ceiling
         exports = _bought(offers, spend)
         return spend, exports or (reach if 0 < reach < math.inf else spend)
@@ -617,7 +639,7 @@ def model_data(s: Scenario, file: str = "<scenario>",
                      else _without_dust(lv, dust_goal, horizon) for lv in out),
         needed=s.target.needed / export,
         ceiling=None if ceiling is None else ceiling / money,
-        objective=s.objective,
+        objective=stage_of(s),
         rows=tuple(_rows(s, relations, ids, scales, (money, export), out)),
         periods=horizon,
         weights=s.timeline.weights,
@@ -628,8 +650,42 @@ def model_data(s: Scenario, file: str = "<scenario>",
         excludes=tuple(excludes),
         outcome_floors=tuple(_outcome_floors(s, scales, out)),
     )
+    goal_unit = None
+    if data.objective == "max_goal":
+        goal_unit = _near_thousand(_goal_size(s))
+        data = replace(data, goal=Goal(
+            exports=s.goal.get(EXPORTS, 0.0) * export / goal_unit,
+            yields=tuple(sum(w * lv.outcome_yield(o) for o, w in s.goal.items() if o != EXPORTS)
+                         * scales[lid] / goal_unit for lid, lv in levers.items())))
     _check_range(data, file, (money, export), goals[0] / money)
-    return data, Scaling(money, scales, export)
+    return data, Scaling(money, scales, export, goal_unit)
+
+
+def stage_of(s: Scenario) -> Literal["min_cost", "max_exports", "max_goal"]:
+    """The model's objective for ``s``'s first stage: min_cost, max_exports, or
+    max_goal for a max objective over other outcomes ({max: O}, weighted)."""
+    if not s.maximises:
+        return "min_cost"
+    return "max_exports" if s.goal == {EXPORTS: 1.0} else "max_goal"
+
+
+def _goal_size(s: Scenario) -> float:
+    """The size of a max objective's weighted outcomes, roughly: what a greedy fill by
+    cost per weighted outcome buys within the ceiling and each lever's largest size
+    (as _goals guesses exports); 1 where that is nothing."""
+    labels = s.period_labels
+    caps = relation_caps(s)
+    offers = []
+    for lid, lv in s.enabled_levers().items():
+        b = _tighter(unit_upper_bound(lv, s.budget.ceiling, labels), caps.get(lid))
+        gain = sum(w * (_best_average_yield(lv) if o == EXPORTS else lv.outcome_yield(o))
+                   for o, w in s.goal.items())
+        cost = max(_costs(lv, labels))
+        if gain > 0 and cost > 0:
+            offers.append((cost / gain, cost, gain, lv.fixed_cost, b))
+    offers.sort(key=lambda o: (*o[:4], math.inf if o[4] is None else o[4]))
+    size = _bought(offers, s.budget.ceiling or 0.0)
+    return size if 0 < size < math.inf else 1.0
 
 
 def _outcome_floors(s: Scenario, scales: Mapping[str, float], data: Sequence[LeverData]
@@ -650,7 +706,9 @@ def _outcome_floors(s: Scenario, scales: Mapping[str, float], data: Sequence[Lev
     out = []
     for name, goal in s.target.outcomes.items():
         floors = [(k, v) for k, v in sorted(_period_index(labels, goal.milestones).items())]
-        if goal.min is not None:
+        # (a maximised outcome's own floor is ignored; its milestones hold, as exports'
+        # do under max_exports)
+        if goal.min is not None and name not in s.goal:
             floors.append((len(labels) - 1, goal.min))
         for k, floor in floors:
             if floor <= 0:

@@ -157,6 +157,8 @@ def _summary(result: Result) -> list[str]:
         # (an outcome besides exports: its own unit, no baseline; spec section 5)
         floor = "" if o.needed is None else f" (needed {count(o.needed)})"
         lines.append(f"{o.name} {count(o.total)} {o.unit}{floor}.")
+    if result.objective == "max_outcomes" and result.goal_value is not None:
+        lines.append(f"Maximised: {goal_amount(result, result.goal_value)}.")
     if result.objective == "max_exports" and result.lever_exports is not None \
             and result.export_target:
         short = money(result.needed_exports - result.lever_exports, cur)
@@ -249,9 +251,26 @@ def proof_sentence(result: Result) -> str:
     if c.quantity == "lever_exports":
         return (f"Proven optimal: no plan adds more than {money(c.bound, cur)} of exports "
                 f"({how}; gap {c.gap:.2g}).")
+    if c.quantity == "goal":
+        return (f"Proven optimal: no plan reaches more than {goal_amount(result, c.bound)} "
+                f"({how}; gap {c.gap:.2g}).")
     what = "discounted; " if result.periods else ""
     return (f"Proven optimal: no plan costs less than {money(c.bound, cur)} ({what}"
             f"{how}; gap {c.gap:.2g}).")
+
+
+def goal_amount(result: Result, value: float) -> str:
+    """An amount of what a max objective maximises: "140 jobs (Jobs)", or of a
+    weighted sum "150,000 (1 x Jobs in jobs + 4 x Women's jobs in jobs)" (exports
+    in the currency a year)."""
+    units = {o.outcome: (o.name, o.unit) for o in result.outcomes}
+    units["exports"] = ("lever exports", f"{result.currency} a year")
+    if len(result.goal) == 1:
+        name, unit = units.get(result.goal[0][0], (result.goal[0][0], ""))
+        return f"{count(value)} {unit} ({name})"
+    terms = " + ".join(f"{number(w)} x {units.get(o, (o, ''))[0]} in {units.get(o, ('', ''))[1]}"
+                       for o, w in result.goal)
+    return f"{count(value)} ({terms})"
 
 
 def _allocation(result: Result) -> layout.Grid:

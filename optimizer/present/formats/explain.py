@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from optimizer.numbers.exact import count, money, share
+from optimizer.numbers.exact import count, goal_amount, money, share
 from optimizer.present.formats import layout, render_table, to_dict
 from optimizer.present.views.currency import kind_of
 from optimizer.results import Explanation, LeverRoom, Stability, Swing, Unmoved
@@ -14,6 +14,7 @@ from optimizer.results.messages import (
     conflict_notes,
     joint_sentence,
     limit_amount,
+    objective_noun,
     price,
     repair_sentence,
     worth_sentence,
@@ -67,10 +68,10 @@ def _sections(e: Explanation) -> list[tuple[str, list[str]]]:
                         "in which the same levers are used and the same limits bind",
                         [_range_line(r, cur) for r in e.ranges]))
         if e.swings:
-            what = "cost" if e.result.objective == "min_cost" else "exports"
+            what = objective_noun(e.result.objective)
             out.append((f"Tornado: each parameter {e.share:.0%} down and up alone, re-solved "
                         f"({what}; largest swing first)",
-                        [_swing_line(w, cur) for w in e.swings]))
+                        [_swing_line(w, cur, e.result.objective) for w in e.swings]))
         if e.unmoved:
             out.append(("Not moved by the tornado (each with why)",
                         [_unmoved_line(u, cur) for u in e.unmoved]))
@@ -100,9 +101,11 @@ def _parameter_amount(name: str, value: float, currency: str) -> str:
     return share(value) if kind == "share" else count(value)
 
 
-def _swing_line(w: Swing, currency: str) -> str:
+def _swing_line(w: Swing, currency: str, objective: str) -> str:
     def show(v: float | None) -> str:
-        return "no plan" if v is None else money(v, currency)
+        if v is None:
+            return "no plan"
+        return goal_amount(v) if objective == "max_outcomes" else money(v, currency)
 
     note = f" ({w.note})" if w.note else ""
     return (f"{w.name or w.parameter} [{w.parameter}] "
