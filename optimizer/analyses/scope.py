@@ -17,5 +17,6 @@ def exports_or_cost(loadout: Loadout, what: str) -> None:
         return
     raise UsageError(
         f"{loadout.file}: objective: {what} is for min_cost and max_exports; this file "
-        f"maximises {' + '.join(s.goal)} ({{max: ...}}), which optimize and optimize "
-        "explain answer (not built yet for it: sweep, report, simulate --reoptimize)")
+        f"maximises {' + '.join(s.goal)} ({{max: ...}}), which optimize, optimize explain "
+        "and sweep --pareto answer (not built yet for it: sweep --ceilings/--targets, "
+        "report, simulate --reoptimize)")

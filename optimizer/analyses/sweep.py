@@ -278,11 +278,32 @@ def _walk(session: Session, kind: Kind, low: float, high: float
         point = session.frontier_point(kind, x)
         return None if point is None else (sign * point.y, sign * point.slope)
 
+    # (one point when the range meets the domain at its edge: nudged into the domain)
+    ends_at = [(a, 1.0), (b, -1.0)] if a < b else [(a, sign)]
+    known, gaps, solves = tangents(at, ends_at)
+    if known is None:
+        # HiGHS found no optimum at an end of a range its own reach says is feasible
+        return [], replace(ends, gaps=((a, b),), solves=solves)
+    # to twelve significant figures: 50 where the tangents met at 50.00000000000001;
+    # the domain's edge (the least ceiling, the highest target) as solved (rounded,
+    # it may fall outside)
+    edge = min(known) if kind == "ceilings" else max(known)
+    y = {x if x == edge else _sig(x): _sig(sign * f) for x, (f, _) in known.items()}
+    gaps = [(_sig(left), _sig(right)) for left, right in gaps]
+    corners = corners_of(sorted(y), y, gaps)
+    return corners, _flat(replace(ends, gaps=tuple(sorted(gaps)), solves=solves), corners)
+
+
+def tangents(at: Callable[[float], Point | None], ends_at: Sequence[tuple[float, float]]
+             ) -> tuple[dict[float, Point] | None, list[tuple[float, float]], int]:
+    """The points a tangent walk solves on a convex f, from ``at(x)`` = (f, a
+    subgradient) or None (no optimum): the range's ends first, each (x, inward
+    direction) nudged inwards by 1e-9 then 1e-7 of itself where ``at`` finds nothing
+    there, then tangents (see _walk). Returns (x -> point, the stretches left
+    unsolved, solves); the points are None when an end had no optimum."""
     solves = 0
     known: dict[float, Point] = {}
     gaps: list[tuple[float, float]] = []
-    # (one point when the range meets the domain at its edge: nudged into the domain)
-    ends_at = [(a, 1.0), (b, -1.0)] if a < b else [(a, sign)]
     for x, inward in ends_at:
         # the range's own ends lie on the domain's edge (the least ceiling, the
         # highest target) within HiGHS's tolerance: nudged inwards if need be
@@ -293,8 +314,7 @@ def _walk(session: Session, kind: Kind, low: float, high: float
                 known[x_in] = got
                 break
     if len(known) < len(ends_at):
-        # HiGHS found no optimum at an end of a range its own reach says is feasible
-        return [], replace(ends, gaps=((a, b),), solves=solves)
+        return None, gaps, solves
     stack = [(min(known), max(known))] if len(known) == 2 else []
     while stack:
         left, right = stack.pop()
@@ -318,17 +338,10 @@ def _walk(session: Session, kind: Kind, low: float, high: float
         below = max(fl + gl * (x - left), fr + gr * (x - right))
         if got[0] - below > tol:
             stack += [(x, right), (left, x)]
-    # to twelve significant figures: 50 where the tangents met at 50.00000000000001;
-    # the domain's edge (the least ceiling, the highest target) as solved (rounded,
-    # it may fall outside)
-    edge = min(known) if kind == "ceilings" else max(known)
-    y = {x if x == edge else _sig(x): _sig(sign * f) for x, (f, _) in known.items()}
-    gaps = [(_sig(left), _sig(right)) for left, right in gaps]
-    corners = _corners(sorted(y), y, gaps)
-    return corners, _flat(replace(ends, gaps=tuple(sorted(gaps)), solves=solves), corners)
+    return known, gaps, solves
 
 
-def _corners(xs: Sequence[float], y: Mapping[float, float],
+def corners_of(xs: Sequence[float], y: Mapping[float, float],
              gaps: Sequence[tuple[float, float]]) -> list[Breakpoint]:
     """The points solved, less those on the line through their neighbours; the slope
     after each is the chord's to the next (None at the end and before a gap)."""

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from optimizer.results import Kind
 
 SWEEP_FILES = {"sweep.csv": "csv", "sweep.json": "json", "sweep.md": "markdown"}
+PARETO_FILES = {"pareto.csv": "csv", "pareto.json": "json", "pareto.md": "markdown"}
 CERTAINTY_FILES = {"certainty.csv": "csv", "certainty.json": "json",
                    "certainty.md": "markdown"}
 
@@ -45,6 +46,12 @@ CERTAINTY_FILES = {"certainty.csv": "csv", "certainty.json": "json",
               help="The cost of certainty: at each confidence, the cheapest plan found "
                    "reaching the target with at least that probability (95% confidence, "
                    "on fresh samples), e.g. 0.5:0.95:0.05.")
+@click.option("--pareto", metavar="O1,O2",
+              help="The trade-off between two outcomes: for each floor on O1 (from none to "
+                   "the most any plan makes), the most of O2 within the ceiling; every "
+                   "corner for an LP, a grid for a MIP.")
+@click.option("--ceiling", metavar="AMOUNT",
+              help="With --pareto: the budget ceiling to trade within (default: the file's).")
 @click.option("--exact", is_flag=True,
               help="Every breakpoint of the frontier over the range, and where it starts, "
                    "ends or is flat and why (LP scenarios only).")
@@ -57,13 +64,22 @@ CERTAINTY_FILES = {"certainty.csv": "csv", "certainty.json": "json",
 @guarded
 def sweep(
     *, config: Path, sets: tuple[str, ...], variant: str | None, ceilings: str | None,
-    targets: str | None, confidences: tuple[float, ...] | None, exact: bool,
+    targets: str | None, confidences: tuple[float, ...] | None, pareto: str | None,
+    ceiling: str | None, exact: bool,
     plot: Path | None, workers: int, fmt: str, output: Path | None,
     time_limit: float | None, mip_gap: float | None,
 ) -> None:
-    """The answer across budget ceilings (--ceilings), export targets (--targets) or
-    confidences (--confidences: the cost of certainty)."""
+    """The answer across budget ceilings (--ceilings), export targets (--targets),
+    confidences (--confidences: the cost of certainty), or the trade-off between two
+    outcomes (--pareto)."""
     source, options = Source(config, sets, variant), options_of(time_limit, mip_gap)
+    if pareto is not None:
+        if ceilings is not None or targets is not None or confidences is not None or exact:
+            raise UsageError("--pareto sweeps alone (not with --ceilings, --targets, "
+                             "--confidences, --exact: it is exact for an LP already)")
+        trade_off(source, pareto, ceiling, plot=plot, fmt=fmt, output=output, options=options)
+    if ceiling is not None:
+        raise UsageError("--ceiling goes with --pareto (--ceilings sweeps ceilings)")
     if confidences is not None:
         if ceilings is not None or targets is not None or exact:
             raise UsageError("--confidences sweeps alone (not with --ceilings, --targets, "
@@ -88,6 +104,32 @@ def certainty(source: Source, confidences: Sequence[float], *, plot: Path | None
     results = chance_sweep(loadout, list(confidences), options)
     emit(results, CHANCE_RENDERERS, fmt, files=CERTAINTY_FILES, output=output,
          plot=None if plot is None else functools.partial(certainty_chart, results, plot))
+
+
+def trade_off(source: Source, pair: str, ceiling: str | None, *, plot: Path | None,
+              fmt: str, output: Path | None, options: SolverOptions) -> NoReturn:
+    """sweep --pareto O1,O2: the most of O2 for each floor on O1."""
+    check_plot(plot)
+    one_variant(source.variant, "sweep")
+    loadout = source.load()
+    s = loadout.scenario
+    from optimizer.analyses.pareto import check_pair, pareto
+    from optimizer.analyses.sweep import parse_range
+    from optimizer.present.formats.pareto import PARETO_RENDERERS, pareto_chart
+
+    first, second = check_pair(s, loadout.file, pair)
+    cap = None
+    if ceiling is not None:
+        values = parse_range(ceiling, s.currency, s.exchange_rates)
+        if len(values) != 1:
+            raise UsageError(f"--ceiling is one amount (got {ceiling!r})")
+        cap = values[0]
+    result = pareto(loadout, first, second, cap, options)
+    status = 0 if result.points else int(result.reason.exit_code) if result.reason else 3
+    draw = None if plot is None or not result.points else functools.partial(
+        pareto_chart, result, plot)
+    emit(result, PARETO_RENDERERS, fmt, files=PARETO_FILES, output=output, plot=draw,
+         status=status)
 
 
 def frontier(source: Source, kind: Kind, text: str, *, exact: bool, plot: Path | None,

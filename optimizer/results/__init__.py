@@ -476,6 +476,46 @@ class FrontierEnds:
         return self.high if self.kind == "ceilings" else min(self.high, self.reach)
 
 
+@dataclass(frozen=True)
+class ParetoPoint:
+    """One point of the trade-off between two outcomes: with at least ``x`` of the
+    first, the most of the second is ``y``; ``result`` is that plan, solved and
+    certified (the cheapest keeping ``y``, spec section 5's lexicographic rule)."""
+
+    x: float
+    y: float
+    slope_after: float | None
+    """Of the second per one more of the first, to the next point (<= 0); None at
+    the last point."""
+    result: Result
+
+
+@dataclass(frozen=True, eq=False)
+class Pareto:
+    """sweep --pareto O1,O2: the most of O2 for each floor on O1 within the ceiling,
+    from no floor to the most of O1 any plan makes (``reach``). ``exact``: an LP's
+    every corner (a tangent walk, as the budget frontier's); else a MIP's grid."""
+
+    scenario: str
+    currency: str
+    first: tuple[str, str, str]
+    """(outcome id, name, unit) of the outcome given a floor."""
+    second: tuple[str, str, str]
+    """(outcome id, name, unit) of the outcome maximised."""
+    ceiling: float
+    reach: float
+    """The most of the first outcome any plan makes (certified)."""
+    exact: bool
+    points: tuple[ParetoPoint, ...]
+    levers: tuple[tuple[str, str], ...]
+    """(id, name) of each enabled lever, in file order."""
+    solves: int
+    seconds: float
+    reason: Result | None = None
+    """Where there is no trade-off: the answer for the most of the first outcome
+    (infeasible, say), which says why."""
+
+
 @dataclass(frozen=True, eq=False)
 class Sweep:
     """Every point of a sweep, in order of the swept value."""

@@ -46,6 +46,7 @@ from optimizer.solving.inputs import (
     Scaling,
     chance_data,
     fitted,
+    goal_unit_for,
     model_data,
     off_scale,
     stage_of,
@@ -221,14 +222,14 @@ class Session:
         self, loadout: Loadout, options: SolverOptions | None = None,
         widest_ceiling: float | None = None, units: tuple[float, float] | None = None,
         chance: tuple[float, Mapping[str, Any]] | None = None, relax: bool = True,
-        whole: bool = False,
+        whole: bool = False, goal_unit: float | None = None,
     ) -> None:
         start = time.perf_counter()
         self.loadout = loadout
         s = loadout.scenario
         if widest_ceiling is not None:
             s = with_goal(s, ceiling=None if widest_ceiling == float("inf") else widest_ceiling)
-        self.data, self.scaling = model_data(s, loadout.file, units, relax, whole)
+        self.data, self.scaling = model_data(s, loadout.file, units, relax, whole, goal_unit)
         self.chance = chance is not None
         if chance is not None:
             # (confidence, draws): reach the target in that share of the samples
@@ -436,6 +437,14 @@ class Session:
                         if s.maximises else
                         (hint, result.lever_exports or self.scaling.exports * 1e3))
                 result = self._again(s, diagnose, result, units=fitted(s, *pair))
+        goal = self.scaling.goal
+        if (not self.chance and stage_of(s) == "max_goal" and goal is not None
+                and result.status == "not_proven" and result.goal_value
+                and off_scale(abs(result.goal_value), goal)):
+            # a goal far off its model unit (the trade-off's far end, where the most of
+            # one outcome is a hair): solved again in a goal unit fitted to it
+            result = self._again(s, diagnose, result, units=self.scaling.scales,
+                                 goal_unit=goal_unit_for(result.goal_value))
         levers = self.data.levers
         if not self.chance and result.status == "not_proven" and any(
                 lv.grain or lv.dust_exports for lv in levers):

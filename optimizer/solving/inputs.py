@@ -494,14 +494,17 @@ def _period_index(labels: list[int | str], keyed: dict[int | str, float]) -> dic
 
 def model_data(s: Scenario, file: str = "<scenario>",
                units: tuple[float, float] | None = None, relax: bool = True,
-               whole: bool = False) -> tuple[ModelData, Scaling]:
+               whole: bool = False, goal_unit: float | None = None
+               ) -> tuple[ModelData, Scaling]:
     """Translate a validated scenario into scaled model data.
 
     ``units``: the model units of spend and exports to use instead of this
     scenario's own (a search that moves the target towards 0 keeps the file's
-    scaling). ``relax`` False keeps the model exact: every integer lever whole (see
-    negligible) and no yield left out as dust (see _without_dust); ``whole`` keeps
-    every integer lever whole but still leaves dust out."""
+    scaling). ``goal_unit``: a max objective's goal units per model unit (fitted to
+    an answer; default: from a guess at its size). ``relax`` False keeps the model
+    exact: every integer lever whole (see negligible) and no yield left out as dust
+    (see _without_dust); ``whole`` keeps every integer lever whole but still leaves
+    dust out."""
     levers = s.enabled_levers()
     ids = list(levers)
     labels = s.period_labels
@@ -650,15 +653,22 @@ def model_data(s: Scenario, file: str = "<scenario>",
         excludes=tuple(excludes),
         outcome_floors=tuple(_outcome_floors(s, scales, out)),
     )
-    goal_unit = None
-    if data.objective == "max_goal":
+    if data.objective != "max_goal":
+        goal_unit = None
+    elif goal_unit is None:
         goal_unit = _near_thousand(_goal_size(s))
+    if goal_unit is not None:
         data = replace(data, goal=Goal(
             exports=s.goal.get(EXPORTS, 0.0) * export / goal_unit,
             yields=tuple(sum(w * lv.outcome_yield(o) for o, w in s.goal.items() if o != EXPORTS)
                          * scales[lid] / goal_unit for lid, lv in levers.items())))
     _check_range(data, file, (money, export), goals[0] / money)
     return data, Scaling(money, scales, export, goal_unit)
+
+
+def goal_unit_for(value: float) -> float:
+    """A max objective's goal unit that puts an answer of ``value`` near 1e3 model units."""
+    return _near_thousand(abs(value))
 
 
 def stage_of(s: Scenario) -> Literal["min_cost", "max_exports", "max_goal"]:
