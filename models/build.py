@@ -64,6 +64,8 @@ class Forms:
 STRUCTURE = frozenset({
     "u", "s", "e", "d", "y", "one_start", "started", "start_funded", "concave",
     "pw_units", "pw_full", "pw_next", "reached", "sample_reach", "enough",
+    "oc", "od", "oy", "outcome_concave", "outcome_pw_units", "outcome_pw_full",
+    "outcome_pw_next",
 })
 
 def build(data: ModelData) -> pyo.ConcreteModel:
@@ -109,6 +111,7 @@ def emit(b: Sink, data: ModelData) -> None:
     add_concave_curves(b, data, f)
     add_piecewise_curves(b, data, f)
     add_curve_capacity(b, data, f)
+    add_outcome_curves(b, data, f)
     add_spend_bounds(b, data, f)
     add_use_links(b, data, f)
     add_use_floors(b, data, f)
@@ -380,6 +383,79 @@ def add_curve_capacity(b: Sink, data: ModelData, f: Forms) -> None:
         data.levers[i].curve.units[-1]))  # type: ignore[union-attr]
 
 
+def add_outcome_curves(b: Sink, data: ModelData, f: Forms) -> None:
+    """Each outcome besides exports that follows a curve of a lever's active units
+    (OutcomeCurve), in its curve model unit, in every period the lever has active
+    units, and active[l,k] <= the curve's last breakpoint (``outcome_capacity``):
+
+    - concave_lp: oc[n,k] in [0, top] with oc[n,k] <= slope_s active[l,k] +
+      intercept_s for each segment s (the hypograph; exact where more of the outcome
+      only helps, which inputs checks);
+    - piecewise_binary: the incremental formulation of add_piecewise_curves, od[n,k,s]
+      in [0, w_s] the active units on segment s and oy[n,k,s] "segment s is full":
+      active = sum_s od[s], od[s] >= w_s oy[s], od[s+1] <= w_{s+1} oy[s].
+
+    curve_value reads the outcome of either."""
+    curves = data.outcome_curves
+    if not curves:
+        return
+    m = b.m
+    live = [(n, k) for n in range(len(curves)) for k in m.K
+            if f.stock[curves[n].lever][k].terms]
+    hyp = [n for n, c in enumerate(curves) if c.formulation == "concave_lp"]
+    exact = [n for n, c in enumerate(curves) if c.formulation != "concave_lp"]
+
+    def top(n: int, k: int) -> tuple[float, float]:
+        lv = data.levers[curves[n].lever]
+        return 0.0, (max(curves[n].curve.exports) if k >= lv.lag else 0.0)
+
+    b.var("oc", (hyp, m.K), "nonneg", top)
+    widths = {n: [u1 - u0 for u0, u1 in zip(curves[n].curve.units, curves[n].curve.units[1:],
+                                             strict=False)] for n in exact}
+    on = [(n, k) for n, k in live if n in widths]
+    b.set("OD", [(n, k, s) for n, k in on for s in range(len(widths[n]))], dimen=3)
+    b.set("OY", [(n, k, s) for n, k in on for s in range(len(widths[n]) - 1)], dimen=3)
+    b.var("od", (m.OD,), "reals", lambda n, k, s: (0.0, widths[n][s]))
+    b.var("oy", (m.OY,), "binary")
+    index = [(n, k, s) for n, k in live if n in hyp
+             for s in range(len(curves[n].curve.slopes))]
+
+    def hypograph(m: Any, n: int, k: int, s: int) -> Row:
+        c = curves[n].curve
+        return f.stock[curves[n].lever][k].scaled(-c.slopes[s]).add_var(
+            m.oc[n, k], 1.0).le(c.intercepts[s])
+
+    if index:
+        b.rows("outcome_concave", (index,), hypograph)
+    if on:
+        b.rows("outcome_pw_units", (on,), lambda m, n, k: f.stock[curves[n].lever][k].minus(
+            Affine([(m.od[n, k, s], 1.0) for s in range(len(widths[n]))])).eq(0.0))
+        b.rows("outcome_pw_full", (m.OY,), lambda m, n, k, s: Affine(
+            [(m.od[n, k, s], 1.0), (m.oy[n, k, s], -widths[n][s])]).ge(0.0))
+        b.rows("outcome_pw_next", (m.OY,), lambda m, n, k, s: Affine(
+            [(m.od[n, k, s + 1], 1.0), (m.oy[n, k, s], -widths[n][s + 1])]).le(0.0))
+    if live:
+        b.rows("outcome_capacity", (live,), lambda m, n, k: f.stock[
+            curves[n].lever][k].le(curves[n].curve.units[-1]))
+
+
+def curve_value(m: Any, data: ModelData, f: Forms, n: int, k: int) -> Affine:
+    """Outcome curve n's value in period k (its curve model unit): oc[n,k], or
+    sum_s slope_s od[n,k,s]; 0 where the lever has no active units yet."""
+    c = data.outcome_curves[n]
+    if not f.stock[c.lever][k].terms:
+        return Affine()
+    if c.formulation == "concave_lp":
+        return Affine([(m.oc[n, k], 1.0)])
+    return Affine([(m.od[n, k, s], slope) for s, slope in enumerate(c.curve.slopes)])
+
+
+def _curve_terms(m: Any, data: ModelData, f: Forms, terms: tuple[tuple[int, float], ...],
+                 k: int) -> list[Affine]:
+    """Each (curve, coefficient) as coefficient * the curve's value in period k."""
+    return [curve_value(m, data, f, n, k).scaled(coef) for n, coef in terms if coef]
+
+
 def add_spend_bounds(b: Sink, data: ModelData, f: Forms) -> None:
     """min_spend[l] <= sum_k spend[l,k] <= max_spend[l]."""
     rows = [
@@ -520,9 +596,9 @@ def add_outcome_floors(b: Sink, data: ModelData, f: Forms) -> None:
 
     def rule(m: Any, r: int) -> Row:
         floor = data.outcome_floors[r]
-        form = Affine.total((f.stock[i][floor.period].scaled(y)
-                             for i, y in enumerate(floor.yields) if y),
-                            None)
+        form = Affine.total([*(f.stock[i][floor.period].scaled(y)
+                               for i, y in enumerate(floor.yields) if y),
+                             *_curve_terms(m, data, f, floor.curves, floor.period)], None)
         return form.ge(floor.rhs)
 
     b.rows("outcome_floor", (range(len(data.outcome_floors)),), rule)
@@ -567,7 +643,9 @@ def _most(form: Affine) -> float:
     return total
 
 
-def _quantity(f: Forms, data: ModelData, kind: str, i: int) -> Affine:
+def _quantity(m: Any, f: Forms, data: ModelData, kind: str, i: int) -> Affine:
+    if kind == "curve":  # an outcome curve's last-period value (i: the curve's index)
+        return curve_value(m, data, f, i, data.periods - 1)
     if kind == "units":
         return f.units[i]
     if kind == "spend":
@@ -587,7 +665,7 @@ def add_linear_constraints(b: Sink, data: ModelData, f: Forms) -> None:
 
     def rule(m: Any, r: int) -> Row:
         row = data.rows[r]
-        body = Affine.total((_quantity(f, data, kind, i) for kind, i, _ in row.terms),
+        body = Affine.total((_quantity(m, f, data, kind, i) for kind, i, _ in row.terms),
                             (coef for _, _, coef in row.terms))
         if row.sense == "<=":
             return body.le(row.rhs)
@@ -598,13 +676,15 @@ def add_linear_constraints(b: Sink, data: ModelData, f: Forms) -> None:
     b.rows("extra", (range(len(data.rows)),), rule)
 
 
-def goal_form(data: ModelData, f: Forms) -> Affine:
+def goal_form(m: Any, data: ModelData, f: Forms) -> Affine:
     """The weighted last-period outcomes a max objective maximises (see Goal):
     goal.exports * sum_l exports[l, last] + sum_l goal.yields[l] active[l, last]."""
     goal = data.goal
     assert goal is not None
     last = data.periods - 1
     parts = [f.stock[i][last].scaled(y) for i, y in enumerate(goal.yields) if y]
+    if goal.curves:
+        parts += _curve_terms(m, data, f, goal.curves, last)
     if goal.exports:
         parts.append(f.period_exports(last).scaled(goal.exports))
     return Affine.total(parts, None)
@@ -617,7 +697,7 @@ def add_goal(b: Sink, data: ModelData, f: Forms) -> None:
     if data.goal is None:
         return
     floor = b.param("goal_floor", 0.0)
-    b.row("goal", goal_form(data, f).within(floor, None))
+    b.row("goal", goal_form(b.m, data, f).within(floor, None))
     b.deactivate("goal")
 
 
@@ -629,7 +709,7 @@ def add_objectives(b: Sink, data: ModelData, f: Forms) -> None:
     b.objective("cost_objective", cost, maximise=False)
     b.objective("exports_objective", f.period_exports(data.periods - 1), maximise=True)
     if data.goal is not None:
-        b.objective("goal_objective", goal_form(data, f), maximise=True)
+        b.objective("goal_objective", goal_form(m, data, f), maximise=True)
     # the most exports in one earlier period: to say which milestone is out of reach
     b.objectives("period_objective", [k for k in m.EK if k != data.periods - 1],
                  lambda m, k: f.period_exports(k), maximise=True)

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-Kind = Literal["units", "spend", "exports", "active"]
+Kind = Literal["units", "spend", "exports", "active", "curve"]
+"""A constraint term's quantity; "curve": an outcome curve's value (OutcomeCurve, its
+index in ModelData.outcome_curves in place of a lever's)."""
 Sense = Literal["<=", ">=", "=="]
 Formulation = Literal["linear", "concave_lp", "piecewise_binary"]
 
@@ -113,6 +115,27 @@ class OutcomeFloor:
     rhs: float
     unit: float = 1.0
     """The outcome's own units per model unit of this row."""
+    curves: tuple[tuple[int, float], ...] = ()
+    """(index in ModelData.outcome_curves, row units per curve model unit): the
+    levers whose outcome here is a curve (their ``yields`` entry is 0)."""
+
+
+@dataclass(frozen=True)
+class OutcomeCurve:
+    """An outcome besides exports as a piecewise-linear function of a lever's active
+    units (yield_curves), as the exports curve is modelled: a concave curve where more
+    of the outcome only helps by its hypograph, any other exactly with binaries (see
+    models.build.add_outcome_curves). ``curve.exports`` holds the outcome at each
+    breakpoint, in curve model units."""
+
+    lever: int
+    outcome: str
+    curve: Curve
+    unit: float
+    """The outcome's own units per curve model unit."""
+    formulation: Formulation = "concave_lp"
+    """concave_lp: the hypograph (oc); piecewise_binary: the incremental formulation
+    (od, oy), for a curve that is not concave or whose outcome a constraint caps."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +149,8 @@ class Goal:
     yields: tuple[float, ...]
     """Per lever: goal model units per active model unit, the other outcomes' yields
     weighted and summed."""
+    curves: tuple[tuple[int, float], ...] = ()
+    """(index in ModelData.outcome_curves, goal model units per curve model unit)."""
 
 
 @dataclass(frozen=True)
@@ -167,6 +192,8 @@ class ModelData:
     """Reach the target in at least ``chance.required`` samples, not for sure."""
     outcome_floors: tuple[OutcomeFloor, ...] = ()
     """Floors and milestones on the outcomes besides exports."""
+    outcome_curves: tuple[OutcomeCurve, ...] = ()
+    """The outcomes besides exports that follow a curve of a lever's active units."""
     goal: Goal | None = None
     """What ``max_goal`` maximises ({max: O}, weighted); None for the other objectives."""
 

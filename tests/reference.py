@@ -262,6 +262,10 @@ def semantic_limits(
         if lv.yield_curve:
             for k, a in enumerate(p.active):
                 out.append((f"{lid}.active[{labels[k]}]", a, -inf, lv.yield_curve[-1][0], a))
+        for name, points in lv.yield_curves.items():
+            for k, a in enumerate(p.active):
+                out.append((f"{lid}.yield_curves.{name}[{labels[k]}]", a, -inf,
+                            float(points[-1][0]), a))
         if lv.min_spend is not None or lv.max_spend is not None:
             out.append((f"{lid}.spend", spend, lv.min_spend or 0.0,
                         inf if lv.max_spend is None else lv.max_spend, spend))
@@ -291,8 +295,7 @@ def semantic_limits(
     maximised = _goal_weights(s) if s.objective != "min_cost" else {}
     for name, floors in s.target.outcomes.items():
         def outcome_in(k: int, name: str = name) -> float:
-            return sum(levers[lid].yields.get(name, 0.0) * p.active[k]
-                       for lid, p in paths.items())
+            return sum(_outcome_of(levers[lid], name, p.active[k]) for lid, p in paths.items())
         for key, goal in floors.milestones.items():
             got = outcome_in(period_index(labels, key))
             out.append((f"target.outcomes.{name}.milestones.{key}", got, goal, inf, got))
@@ -306,9 +309,9 @@ def semantic_limits(
         value, size = 0.0, abs(rel.rhs)
         for term, coef in rel.coefs.items():
             p = paths[term.lever]
-            if term.kind == "outcome":  # section 5: yields[O] * last-period active units
+            if term.kind == "outcome":  # section 5: yields[O] (or the curve) of active units
                 assert term.outcome is not None
-                q = levers[term.lever].yields.get(term.outcome, 0.0) * p.active[last]
+                q = _outcome_of(levers[term.lever], term.outcome, p.active[last])
             else:
                 q = {"units": p.units, "spend": sum(p.spend),
                      "exports": p.exports[last]}[term.kind]
@@ -318,6 +321,14 @@ def semantic_limits(
         hi = rel.rhs if rel.sense in ("<=", "==") else inf
         out.append((f"constraints[{i}]", value, lo, hi, size))
     return out
+
+
+def _outcome_of(lever: Lever, name: str, active: float) -> float:
+    """A lever's outcome ``name`` from ``active`` units: its yield, or its curve."""
+    curve = lever.yield_curves.get(name)
+    if curve:
+        return curve_value([(float(u), float(v)) for u, v in curve], active)
+    return lever.yields.get(name, 0.0) * active
 
 
 def evaluate(
@@ -453,6 +464,19 @@ class _Problem:
                 seg = tuple(cols.add(0.0, w, False) for w in widths)
                 full = tuple(cols.add(0.0, 1.0, True, True) for _ in widths[1:])
                 self.curves[lid, k] = _Curve(widths, slopes, seg, full)
+        # section 5: an outcome's curve of active units, its own segments in every
+        # period the lever has active units (keyed "lid#outcome": the branching
+        # above treats it as any curve)
+        for lid, lv in self.levers.items():
+            for name, points in lv.yield_curves.items():
+                pts = [(float(u), float(v)) for u, v in points]
+                widths = tuple(u1 - u0 for (u0, _), (u1, _) in zip(pts, pts[1:], strict=False))
+                slopes = tuple((v1 - v0) / (u1 - u0)
+                               for (u0, v0), (u1, v1) in zip(pts, pts[1:], strict=False))
+                for k in range(lv.lag, self.K):
+                    seg = tuple(cols.add(0.0, w, False) for w in widths)
+                    full = tuple(cols.add(0.0, 1.0, True, True) for _ in widths[1:])
+                    self.curves[f"{lid}#{name}", k] = _Curve(widths, slopes, seg, full)
         self.cols = cols
         self.size = len(cols.lb)
         self.rows: list[Row] = []
@@ -555,11 +579,20 @@ class _Problem:
         return self.exports_in(lid, self.last)
 
     def outcome(self, name: str, k: int) -> np.ndarray:
-        """sum_l yields[name, l] * active[l, k] (section 5)."""
-        row = self.zero()
-        for lid, lv in self.levers.items():
-            row += lv.yields.get(name, 0.0) * self.active(lid, k)
-        return row
+        """sum_l yields[name, l] * active[l, k], or the lever's curve (section 5)."""
+        return sum((self.lever_outcome(lid, name, k) for lid in self.levers), self.zero())
+
+    def lever_outcome(self, lid: str, name: str, k: int) -> np.ndarray:
+        """Lever lid's outcome ``name`` in period k: its yield times active units, or
+        its curve's segments weighted by their slopes."""
+        lv = self.levers[lid]
+        if name not in lv.yield_curves:
+            return lv.yields.get(name, 0.0) * self.active(lid, k)
+        v = self.zero()
+        curve = self.curves.get((f"{lid}#{name}", k))
+        if curve is not None:
+            v[list(curve.seg)] = curve.slopes
+        return v
 
     def period_spend(self, k: int) -> np.ndarray:
         return sum((self.spend_in(lid, k) for lid in self.ids), self.zero())
@@ -624,18 +657,10 @@ class _Problem:
                     if curve is None:
                         add((self.active(lid, k), -inf, top))
                         continue
-                    link = self.active(lid, k)
-                    link[list(curve.seg)] -= 1.0
-                    add((link, 0.0, 0.0))  # active = sum_j d_j
-                    for j, z in enumerate(curve.full):
-                        filled = self.zero()
-                        filled[curve.seg[j]] = 1.0
-                        filled[z] = -curve.widths[j]
-                        add((filled, 0.0, inf))  # d_j >= w_j z_j
-                        gate = self.zero()
-                        gate[curve.seg[j + 1]] = 1.0
-                        gate[z] = -curve.widths[j + 1]
-                        add((gate, -inf, 0.0))  # d_{j+1} <= w_{j+1} z_j
+                    self._curve_rows(lid, k, curve)
+        for (key, k), curve in self.curves.items():
+            if "#" in key:  # an outcome's curve (section 5): active <= its last breakpoint
+                self._curve_rows(key.split("#")[0], k, curve)
         if s.budget.ceiling is not None:
             add((self.total_spend(), -inf, s.budget.ceiling))
         for key, cap in s.budget.per_period.items():
@@ -658,13 +683,28 @@ class _Problem:
             for term, coef in rel.coefs.items():
                 if term.kind == "outcome":
                     assert term.outcome is not None
-                    row += coef * self.levers[term.lever].yields.get(term.outcome, 0.0) \
-                        * self.active(term.lever, self.last)
+                    row += coef * self.lever_outcome(term.lever, term.outcome, self.last)
                 else:
                     row += coef * quantity[term.kind](term.lever)
             lo = rel.rhs if rel.sense in (">=", "==") else -inf
             hi = rel.rhs if rel.sense in ("<=", "==") else inf
             add((row, lo, hi))
+
+    def _curve_rows(self, lid: str, k: int, curve: _Curve) -> None:
+        """The incremental formulation of a curve of lever lid's active units in k."""
+        add, inf = self.rows.append, math.inf
+        link = self.active(lid, k)
+        link[list(curve.seg)] -= 1.0
+        add((link, 0.0, 0.0))  # active = sum_j d_j
+        for j, z in enumerate(curve.full):
+            filled = self.zero()
+            filled[curve.seg[j]] = 1.0
+            filled[z] = -curve.widths[j]
+            add((filled, 0.0, inf))  # d_j >= w_j z_j
+            gate = self.zero()
+            gate[curve.seg[j + 1]] = 1.0
+            gate[z] = -curve.widths[j + 1]
+            add((gate, -inf, 0.0))  # d_{j+1} <= w_{j+1} z_j
 
     def _constraints(self, extra: list[Row]) -> list[LinearConstraint]:
         """Rows for milp, each divided by the geometric mean of its extreme coefficients.

@@ -340,17 +340,31 @@ def test_the_readme_most_womens_jobs_at_the_floors_cost(tmp_path: Path) -> None:
     assert "Binding: budget.ceiling, target.outcomes.jobs.min." in got.out
 
 
-def test_the_analyses_that_speak_of_exports_refuse_a_max_outcome_file(tmp_path: Path
-                                                                      ) -> None:
+def test_the_frontiers_refuse_a_max_outcome_file(tmp_path: Path) -> None:
     path = tmp_path / "w.yaml"
     path.write_text(WEIGHTED.replace("\n    ", "\n"), encoding="utf-8")
-    for args in (("sweep", "--ceilings", "50:150:50"), ("report", "--output",
-                                                        tmp_path / "rep")):
+    for args in (("sweep", "--ceilings", "50:150:50"),
+                 ("report", "--ceilings", "50:150:50", "--output", tmp_path / "rep")):
         got = invoke(*args, "--config", path)
         assert got.code == 2, got.err
         assert "objective: " in got.err and "is for min_cost and max_exports" in got.err
         assert "Traceback" not in got.err
     assert not (tmp_path / "rep").exists()
+
+
+def test_a_report_of_a_weighted_objective_words_the_goal(tmp_path: Path) -> None:
+    path = tmp_path / "w.yaml"
+    path.write_text(WEIGHTED.replace("\n    ", "\n"), encoding="utf-8")
+    got = invoke("report", "--config", path, "--explain", "--output", tmp_path / "rep")
+    assert got.code == 0, got.err
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert ("With a budget ceiling of $100, the most the levers can reach is 240 of 1 x "
+            "Jobs + 4 x Women's jobs, at a cost of $100.") in md
+    # the worth of the ceiling both ways, as test_the_worth_of_limits_... works it out
+    assert ("lowering it by $5 to $95 loses 12 from the goal (2.4 per USD); raising it "
+            "by $5 to $105 adds 7.5 to the goal (1.5 per USD)") in md
+    assert "goal lost tightening" in md and " -0 " not in md
+    assert (tmp_path / "rep" / "charts" / "tornado.png").exists()
 
 
 def test_explain_words_the_goal_in_its_own_figures(tmp_path: Path) -> None:
@@ -365,3 +379,15 @@ def test_explain_words_the_goal_in_its_own_figures(tmp_path: Path) -> None:
     assert "Tornado: each parameter 20% down and up alone, re-solved (goal;" in got.out
     assert ("Jobs: floor [target.outcomes.jobs.min, now 1,000]: the objective maximises "
             "jobs within the ceiling, whatever its floor") in got.out
+
+
+def test_simulate_leaves_out_the_floor_of_a_maximised_outcome(tmp_path: Path) -> None:
+    path = tmp_path / "w.yaml"
+    path.write_text(WEIGHTED.replace("\n    ", "\n").replace(
+        "c: {unit_cost: 1,", "c: {unit_cost: {dist: triangular, low: 0.9, mode: 1, high: 1.2},"),
+        encoding="utf-8")
+    got = invoke("simulate", "--config", path, "--samples", "50")
+    assert got.code == 0, got.err
+    # the export target holds and is reported; the jobs floor is ignored (maximised)
+    assert "Probability of reaching the target: all 50 samples" in got.out
+    assert "floor on" not in got.out and "Jobs" not in got.out.split("\n\n")[0]

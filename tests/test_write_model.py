@@ -276,8 +276,8 @@ def test_every_family_of_the_model_is_named_by_what_its_index_counts() -> None:
     from optimizer.solving import engine
 
     numbered = {"target", "budget", "enough", "extra", "reached", "sample_reach"}
-    named = engine._LEVER_FIRST | engine._PERIOD_FIRST | engine._OUTCOME_FIRST | {
-        "requires", "excludes"}
+    named = engine._LEVER_FIRST | engine._PERIOD_FIRST | engine._OUTCOME_FIRST | \
+        engine._CURVE_FIRST | {"requires", "excludes"}
     assert (engine.LIMIT_FAMILIES | STRUCTURE) - numbered == named
 
 

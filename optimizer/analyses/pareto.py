@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from optimizer.analyses.sweep import corners_of, tangents
-from optimizer.errors import UsageError
+from optimizer.errors import SolverError, UsageError
 from optimizer.results import Pareto, ParetoPoint, Result
 from optimizer.scenario import Loadout
 from optimizer.scenario.schema import EXPORTS, MaxGoal, OutcomeGoal, Scenario
@@ -144,8 +144,10 @@ def pareto(loadout: Loadout, first: str, second: str, ceiling: float | None = No
         ends = [(0.0, 1.0), (reach, -1.0)] if reach > 0 else [(0.0, 1.0)]
         known, gaps, solves = tangents(at, ends)
         if known is None or gaps:
-            raise UsageError(f"--pareto: HiGHS found no optimum on part of the trade-off "
-                             f"(from 0 to {reach:g}); sweep it as a grid with --points")
+            # (every floor from 0 to the most is feasible: HiGHS failing there is the
+            # solver's fault, and a trade-off with a hole is not shown)
+            raise SolverError(f"--pareto: HiGHS found no optimum on part of the trade-off "
+                              f"(floors from 0 to {reach:g}); no trade-off is shown")
         y = {x: -f for x, (f, _) in known.items()}
         kept = corners_of(sorted(y), y, [])
         found = tuple(ParetoPoint(c.x, c.y, c.slope_after, results[c.x]) for c in kept)

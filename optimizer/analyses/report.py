@@ -116,7 +116,8 @@ def solve_report(
     ``notice``: told, in a sentence, of a long step about to start; ``meanwhile``: run
     once in this process while the searches run in others (the command line imports
     what its charts and workbook will need)."""
-    exports_or_cost(loadout, "report")
+    if options.ceilings is not None or options.targets is not None:
+        exports_or_cost(loadout, "report --ceilings/--targets")
     check_request(options)
     s = loadout.scenario
     asked = options.confidences

@@ -17,6 +17,6 @@ def exports_or_cost(loadout: Loadout, what: str) -> None:
         return
     raise UsageError(
         f"{loadout.file}: objective: {what} is for min_cost and max_exports; this file "
-        f"maximises {' + '.join(s.goal)} ({{max: ...}}), which optimize, optimize explain "
+        f"maximises {' + '.join(s.goal)} ({{max: ...}}), which optimize, explain, report "
         "and sweep --pareto answer (not built yet for it: sweep --ceilings/--targets, "
-        "report, simulate --reoptimize)")
+        "report --ceilings/--targets, simulate --reoptimize)")

@@ -423,7 +423,7 @@ def simulate(
     for name, floors in s.target.outcomes.items():
         goals = [(f"milestones.{key}", [str(p) for p in labels].index(str(key)), goal)
                  for key, goal in floors.milestones.items()]
-        if floors.min is not None:
+        if floors.min is not None and name not in s.goal:  # (a maximised one's: ignored)
             goals.append(("min", last, floors.min))
         for what, k, goal in goals:
             outcome_floors.append(_chance(f"target.outcomes.{name}.{what}", labels[k], goal,

@@ -86,11 +86,15 @@ def explain(
         from optimizer.present.formats.charts import tornado_chart
 
         r = explanation.result
-        base = r.discounted_cost if r.objective == "min_cost" else r.lever_exports
+        goal = r.objective == "max_outcomes"  # (a count of the goal, not money)
+        base = (r.discounted_cost if r.objective == "min_cost" else
+                r.goal_value if goal else r.lever_exports)
         draw = functools.partial(
             tornado_chart, explanation.swings, base or 0.0, r.currency,
             f"{r.scenario}: what moves the answer, each parameter alone", explanation.share,
-            plot, "Total cost" if r.objective == "min_cost" else "Lever exports")
+            plot, "Total cost" if r.objective == "min_cost" else
+            "The goal (weighted outcomes maximised)" if goal else "Lever exports",
+            counts=goal)
     status = explanation.result.status
     emit(explanation, EXPLAIN_RENDERERS, fmt, files=EXPLAIN_FILES, output=output,
          plot=draw, status=int(explanation.result.exit_code),

@@ -152,6 +152,10 @@ def _walk(
             top = lever.yield_curve[-1][0]
             for a in path.active:
                 hit(f"{at}.yield_curve", a, top, "<=")
+        for name, curve in lever.yield_curves.items():
+            # (a curve of another outcome caps active units as the exports curve does)
+            for a in path.active:
+                hit(f"{at}.yield_curves.{name}", a, curve[-1][0], "<=")
         for other in lever.requires:
             if path.units > 0:
                 need = max(s.levers[other].min_units_if_used or 0.0, 1.0)

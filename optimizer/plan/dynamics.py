@@ -95,8 +95,11 @@ def flows(lever: Lever, funded: Sequence[float], labels: Sequence[int | str],
             exports = np.asarray(curve_exports(lever.yield_curve, np.array(active))).tolist()
         else:
             exports = [curve_exports(lever.yield_curve, a) for a in active]
-    # the other outcomes: the same active units, each at its own yield
+    # the other outcomes: the same active units, each at its own yield or on its own
+    # curve (interpolated as the exports curve is)
     outcomes = {o: tuple(y * a for a in active) for o, y in lever.yields.items()}
+    for o, curve in lever.yield_curves.items():
+        outcomes[o] = tuple(curve_exports(curve, a) for a in active)
     return Flows(tuple(funded), tuple(active), tuple(spend), tuple(exports), outcomes)
 
 

@@ -60,7 +60,8 @@ def effective_sha256(s: Scenario) -> str:
     # fields added after a file format's release are left out at their defaults, so a
     # file that does not use them keeps the hash it had (section 5's outcomes)
     for owner, name in [(data, "outcomes"), (data["target"], "outcomes"),
-                        *((lever, "yields") for lever in data["levers"].values())]:
+                        *((lever, key) for lever in data["levers"].values()
+                          for key in ("yields", "yield_curves"))]:
         if owner.get(name) == {}:
             del owner[name]
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
@@ -495,7 +496,7 @@ def _reference_problems(lid: str, named: Mapping[str, Any], enabled: bool,
 
 
 _MAPPING_FIELDS = frozenset({"unit_cost_by_period", "milestones", "per_period",
-                             "exchange_rates", "yields"})
+                             "exchange_rates", "yields", "yield_curves"})
 """Fields whose entries may each have their own provenance (FIELD.KEY)."""
 
 
@@ -629,7 +630,8 @@ def _outcome_problems(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
 
     def unknown(at: Path, name: Any) -> None:
         if name == EXPORTS:
-            field = "yield_per_unit" if at[0] == "levers" else "target.exports"
+            field = ("target.exports" if at[0] != "levers" else "yield_curve"
+                     if at[2] == "yield_curves" else "yield_per_unit")
             out.append((at, f"exports is not named here; its figure is {field} "
                             f"(got {name!r})"))
         elif name not in others:
@@ -647,9 +649,10 @@ def _outcome_problems(data: Mapping[str, Any]) -> list[tuple[Path, str]]:
                             f"{', ' + ', '.join(others) if others else ''})"))
     levers = data.get("levers")
     for lid, lever in (levers.items() if isinstance(levers, dict) else ()):
-        yields = lever.get("yields") if isinstance(lever, dict) else None
-        for name in (yields if isinstance(yields, dict) else ()):
-            unknown(("levers", lid, "yields", name), name)
+        for mapping in ("yields", "yield_curves"):
+            named = lever.get(mapping) if isinstance(lever, dict) else None
+            for name in (named if isinstance(named, dict) else ()):
+                unknown(("levers", lid, mapping, name), name)
     target = data.get("target")
     goals = target.get("outcomes") if isinstance(target, dict) else None
     periods = data.get("periods")
@@ -842,10 +845,20 @@ def _lock_problems(at: Path, lever: Lever, horizon: int) -> list[tuple[Path, str
 
 
 def _curve_problems(at: Path, lever: Lever) -> list[tuple[Path, str]]:
-    curve = lever.yield_curve
+    out = _one_curve(at + ("yield_curve",), lever.yield_curve)
+    for name, curve in lever.yield_curves.items():
+        out += _one_curve(at + ("yield_curves", name), curve)
+        if name in lever.yields:
+            out.append((at + ("yields", name), f"{name} has a curve in yield_curves; give "
+                                               f"one of the two (got both)"))
+    return out
+
+
+def _one_curve(where: Path, curve: Sequence[tuple[float, float]] | None
+               ) -> list[tuple[Path, str]]:
+    """A curve starts at [0, 0] and its units increase strictly."""
     if curve is None:
         return []
-    where = at + ("yield_curve",)
     if len(curve) < 2:
         return [(where, f"needs at least two points, starting at [0, 0] (got {curve})")]
     out = []

@@ -204,10 +204,38 @@ class Lever(Strict):
     outcome's own unit per lever unit); an outcome not named gets 0. Exports keep
     ``yield_per_unit``."""
 
+    yield_curves: dict[StrictStr, list[tuple[Count, Count]]] = {}
+    """Outcome id -> [[units, outcome], ...]: that outcome as a piecewise-linear
+    function of active units (as yield_curve for exports; the outcome's own unit, no
+    currency), in place of its ``yields`` entry."""
+
     def outcome_yield(self, outcome: str) -> float:
         """What one active unit adds to ``outcome``, an outcome besides exports (0 where
-        ``yields`` does not name it)."""
+        ``yields`` does not name it, or a curve does: see outcome_curve)."""
         return self.yields.get(outcome, 0.0)
+
+    def outcome_curve(self, outcome: str) -> list[tuple[float, float]] | None:
+        """``outcome``'s curve of active units (yield_curves), or None."""
+        return self.yield_curves.get(outcome)
+
+    def outcome_rate(self, outcome: str) -> float:
+        """``outcome`` per active unit at its best: the yield, or a curve's best
+        average (what a greedy guess at a plan's size reads)."""
+        curve = self.yield_curves.get(outcome)
+        if not curve:
+            return self.outcome_yield(outcome)
+        return max((v / u for u, v in curve if u > 0), default=0.0)
+
+    def outcome_concave(self, outcome: str) -> bool:
+        """Whether ``outcome``'s curve (if any) has slopes that never increase."""
+        curve = self.yield_curves.get(outcome)
+        if not curve:
+            return True
+        slopes = [(v1 - v0) / (u1 - u0) for (u0, v0), (u1, v1) in zip(curve, curve[1:],
+                                                                         strict=False)
+                  if u1 > u0]
+        return all(b <= a * (1 + 1e-12) + 1e-12 for a, b in zip(slopes, slopes[1:],
+                                                                strict=False))
 
     def net_unit_cost_in(self, period: int | str) -> float:
         """Net cost of a unit funded in ``period`` (unit_cost_by_period applies)."""

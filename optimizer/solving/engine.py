@@ -257,7 +257,8 @@ class Session:
         a rebase may add a use switch or make a lever integer)."""
         return self.chance or any(
             lv.integer or lv.needs_use or lv.formulation == "piecewise_binary"
-            for lv in self.data.levers)
+            for lv in self.data.levers) or any(
+            c.formulation == "piecewise_binary" for c in self.data.outcome_curves)
 
     def spawn(self) -> Session:
         """A session of its own for an independent search, without building anything:
@@ -578,6 +579,10 @@ class Session:
                            "requires or excludes)")
             elif lv.formulation == "piecewise_binary":
                 out.append(f"levers.{lv.id} has a curve that needs binaries")
+        for c in self.data.outcome_curves:
+            if c.formulation == "piecewise_binary":
+                out.append(f"levers.{self.data.levers[c.lever].id}.yield_curves.{c.outcome} "
+                           "needs binaries")
         return out
 
     def maximise_goal(self) -> bool:
@@ -842,7 +847,7 @@ def _refit_to(session: Session, s: Scenario, spend: float, exports: float
 LIMIT_FAMILIES = frozenset({
     "x", "spend_bounds", "unit_totals", "curve_capacity", "use_floor", "use_link",
     "target", "budget", "extra", "period_budget", "milestone", "requires", "excludes",
-    "outcome_floor",
+    "outcome_floor", "outcome_capacity",
 })
 
 
@@ -905,6 +910,9 @@ def _scenario_name(session: Session, item: Any, side: str) -> str | None:
         return f"target.milestones.{labels[int(keys[0])]}"
     if base == "outcome_floor":
         return outcome_floor_name(s, session.data.outcome_floors[int(keys[0])])
+    if base == "outcome_capacity":
+        curve = session.data.outcome_curves[int(keys[0])]
+        return f"levers.{ids[curve.lever]}.yield_curves.{curve.outcome}"
     if base in ("requires", "excludes"):
         pairs = session.data.requires if base == "requires" else session.data.excludes
         a, _ = pairs[int(keys[0])]
@@ -936,6 +944,10 @@ _PERIOD_SECOND = frozenset({
 })
 _PERIOD_FIRST = frozenset({"period_budget", "milestone"})
 _OUTCOME_FIRST = frozenset({"outcome_floor"})
+_CURVE_FIRST = frozenset({
+    "oc", "od", "oy", "outcome_concave", "outcome_pw_units", "outcome_pw_full",
+    "outcome_pw_next", "outcome_capacity",
+})
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.]")
 
 
@@ -970,6 +982,15 @@ def _model_names(session: Session, items: Sequence[Any]) -> list[str]:
                 pairs = session.data.requires if base == "requires" else session.data.excludes
                 a, b = pairs[int(keys[0])]
                 shown = [ids[a], ids[b]]
+            elif base in _CURVE_FIRST:
+                # (the lever and the outcome of the curve, then the period: a
+                # segment's number stays a number: od(a.jobs,2025,1))
+                curve = session.data.outcome_curves[int(keys[0])]
+                shown[0] = f"{ids[curve.lever]}.{curve.outcome}"
+                if len(keys) > 1:
+                    shown[1] = labels[int(keys[1])]
+                    if single:
+                        del shown[1]
             elif base in _OUTCOME_FIRST:
                 # (the outcome, then the floor's period: outcome_floor(jobs,2026))
                 floor = session.data.outcome_floors[int(keys[0])]

@@ -30,6 +30,7 @@ from models.data import (
     Goal,
     LeverData,
     ModelData,
+    OutcomeCurve,
     OutcomeFloor,
     RowData,
 )
@@ -225,7 +226,7 @@ def _floor_spend(s: Scenario, levers: Sequence[Lever], bounds: Sequence[float | 
         amount = max([goal.min or 0.0, *goal.milestones.values()])
         offers = []
         for lv, b in zip(levers, bounds, strict=True):
-            y, cost = lv.outcome_yield(name), max(_costs(lv, labels))
+            y, cost = lv.outcome_rate(name), max(_costs(lv, labels))
             if y > 0:
                 offers.append((cost / y, cost, y, lv.fixed_cost, b))
         offers.sort(key=lambda o: (*o[:4], math.inf if o[4] is None else o[4]))
@@ -280,7 +281,11 @@ def relation_caps(s: Scenario) -> dict[str, float]:
     def most(term: Term) -> float:
         lv, bound = levers[term.lever], own[term.lever]
         if term.outcome is not None:
-            # (an outcome's active units never exceed the units funded)
+            # (an outcome's active units never exceed the units funded; a curve's
+            # outcome its top)
+            curve = lv.outcome_curve(term.outcome)
+            if curve:
+                return max(v for _, v in curve)
             return math.inf if bound is None else lv.outcome_yield(term.outcome) * bound
         if term.kind == "exports" and lv.yield_curve:
             return _most_exports(lv, 0.0)
@@ -525,7 +530,7 @@ def model_data(s: Scenario, file: str = "<scenario>",
     for name, goal in s.target.outcomes.items():
         for floor in (goal.min, *goal.milestones.values()):
             for lid, lv in levers.items():
-                y = lv.outcome_yield(name)
+                y = lv.outcome_rate(name)
                 if floor and y > 0:
                     counted[lid] = min(counted.get(lid, math.inf), floor / y)
     # a lever whose fixed cost could meet a spend floor funds a whole unit when used
@@ -586,6 +591,7 @@ def model_data(s: Scenario, file: str = "<scenario>",
                               lid in switched)
               for lid, lv in levers.items()}
     period_caps = _period_index(labels, s.budget.per_period)
+    curves = _outcome_curves(s, scales, relations)
     required = {r for _, r in requires}
     problems: list[Problem] = []
     out: list[LeverData] = []
@@ -643,7 +649,7 @@ def model_data(s: Scenario, file: str = "<scenario>",
         needed=s.target.needed / export,
         ceiling=None if ceiling is None else ceiling / money,
         objective=stage_of(s),
-        rows=tuple(_rows(s, relations, ids, scales, (money, export), out)),
+        rows=tuple(_rows(s, relations, ids, scales, (money, export), out, curves)),
         periods=horizon,
         weights=s.timeline.weights,
         milestones=tuple(sorted((k, v / export) for k, v in
@@ -651,7 +657,8 @@ def model_data(s: Scenario, file: str = "<scenario>",
         period_ceilings=tuple(sorted((k, v / money) for k, v in period_caps.items())),
         requires=tuple(requires),
         excludes=tuple(excludes),
-        outcome_floors=tuple(_outcome_floors(s, scales, out)),
+        outcome_floors=tuple(_outcome_floors(s, scales, out, curves)),
+        outcome_curves=tuple(curves),
     )
     if data.objective != "max_goal":
         goal_unit = None
@@ -661,7 +668,9 @@ def model_data(s: Scenario, file: str = "<scenario>",
         data = replace(data, goal=Goal(
             exports=s.goal.get(EXPORTS, 0.0) * export / goal_unit,
             yields=tuple(sum(w * lv.outcome_yield(o) for o, w in s.goal.items() if o != EXPORTS)
-                         * scales[lid] / goal_unit for lid, lv in levers.items())))
+                         * scales[lid] / goal_unit for lid, lv in levers.items()),
+            curves=tuple((n, s.goal[c.outcome] * c.unit / goal_unit)
+                         for n, c in enumerate(curves) if c.outcome in s.goal)))
     _check_range(data, file, (money, export), goals[0] / money)
     return data, Scaling(money, scales, export, goal_unit)
 
@@ -688,7 +697,7 @@ def _goal_size(s: Scenario) -> float:
     offers = []
     for lid, lv in s.enabled_levers().items():
         b = _tighter(unit_upper_bound(lv, s.budget.ceiling, labels), caps.get(lid))
-        gain = sum(w * (_best_average_yield(lv) if o == EXPORTS else lv.outcome_yield(o))
+        gain = sum(w * (_best_average_yield(lv) if o == EXPORTS else lv.outcome_rate(o))
                    for o, w in s.goal.items())
         cost = max(_costs(lv, labels))
         if gain > 0 and cost > 0:
@@ -698,8 +707,31 @@ def _goal_size(s: Scenario) -> float:
     return size if 0 < size < math.inf else 1.0
 
 
-def _outcome_floors(s: Scenario, scales: Mapping[str, float], data: Sequence[LeverData]
-                    ) -> list[OutcomeFloor]:
+def _outcome_curves(s: Scenario, scales: Mapping[str, float], relations: Sequence[Relation]
+                    ) -> list[OutcomeCurve]:
+    """Each lever's yield_curves entry, in a curve model unit that puts its top near
+    1,000 (the floors' rule), its breakpoints in the lever's model units, formulated
+    as the exports curve is (see formulation): by its hypograph where the curve is
+    concave and more of the outcome only helps (floors, a max objective, constraints
+    that ask for more of it), else exactly with binaries."""
+    out: list[OutcomeCurve] = []
+    for i, (lid, lv) in enumerate(s.enabled_levers().items()):
+        for name, points in lv.yield_curves.items():
+            helps = lv.outcome_concave(name) and all(
+                (rel.sense == ">=" and coef > 0) or (rel.sense == "<=" and coef < 0)
+                for rel in relations for term, coef in rel.coefs.items()
+                if term.lever == lid and term.outcome == name)
+            top = max(v for _, v in points)
+            unit = _near_thousand(top) if top > 0 else 1.0
+            out.append(OutcomeCurve(i, name, Curve(
+                units=tuple(u / scales[lid] for u, _ in points),
+                exports=tuple(v / unit for _, v in points)), unit,
+                "concave_lp" if helps else "piecewise_binary"))
+    return out
+
+
+def _outcome_floors(s: Scenario, scales: Mapping[str, float], data: Sequence[LeverData],
+                    curves: Sequence[OutcomeCurve] = ()) -> list[OutcomeFloor]:
     """The floors and milestones on outcomes besides exports, one row each. Each row
     is counted in a power of ten of its outcome that puts its floor near 1,000 (the
     same rule as the export unit: HiGHS's feasibility tolerance is absolute); a
@@ -727,7 +759,9 @@ def _outcome_floors(s: Scenario, scales: Mapping[str, float], data: Sequence[Lev
             yields = [lv.outcome_yield(name) * scales[lid] / unit for lid, lv in levers.items()]
             yields = [0.0 if _dust(lv, y, floor / unit, len(labels), OUTCOME_DUST)
                       else y for lv, y in zip(data, yields, strict=True)]
-            out.append(OutcomeFloor(name, k, tuple(yields), floor / unit, unit))
+            on_curve = tuple((n, c.unit / unit) for n, c in enumerate(curves)
+                             if c.outcome == name)
+            out.append(OutcomeFloor(name, k, tuple(yields), floor / unit, unit, on_curve))
     return out
 
 
@@ -759,12 +793,19 @@ def _without_dust(lv: LeverData, goal: float, horizon: int) -> LeverData:
 def _rows(
     s: Scenario, relations: list[Relation], ids: list[str], scales: dict[str, float],
     units: tuple[float, float], levers: Sequence[LeverData],
+    curves: Sequence[OutcomeCurve] = (),
 ) -> list[RowData]:
     rows = []
+    on_curve = {(ids[c.lever], c.outcome): n for n, c in enumerate(curves)}
     for r, rel in enumerate(relations):
         terms: list[tuple[RowKind, int, float]] = []
         for term, coef in rel.coefs.items():
             i = ids.index(term.lever)
+            n = on_curve.get((term.lever, term.outcome or ""))
+            if n is not None:
+                # outcome O of lever l on its curve: the curve's value (its model unit)
+                terms.append(("curve", n, coef * curves[n].unit))
+                continue
             if term.outcome is not None:
                 # outcome O of lever l = yields[O, l] * its last-period active units
                 lever = s.levers[term.lever]
@@ -779,7 +820,8 @@ def _rows(
         # coefficient times the lever's cost or yield per model unit) is 1: rows
         # mixing counts and money would otherwise span many orders of magnitude,
         # and a row of exports worth 1e-14 export units would vanish in HiGHS
-        top = max(abs(c) * _per_model_unit(levers[i], kind) for kind, i, c in terms) or max(
+        top = max(abs(c) * (1.0 if kind == "curve" else _per_model_unit(levers[i], kind))
+                  for kind, i, c in terms) or max(
             abs(c) for _, _, c in terms) or max(abs(rel.rhs), 1.0)
         # (every coefficient 0: outcome terms of levers that do not yield the outcome;
         # the row is then 0 SENSE rhs, held or broken as the re-check finds it)
@@ -803,7 +845,7 @@ def _rows(
 
 def _per_model_unit(lv: LeverData, kind: str) -> float:
     """What one model unit of a lever puts into a row's term of this kind."""
-    if kind in ("units", "active"):
+    if kind in ("units", "active", "curve"):
         return 1.0
     if kind == "spend":
         return max(lv.cost) + lv.recurring

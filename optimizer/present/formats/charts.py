@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -483,29 +483,39 @@ def drawing() -> AbstractContextManager[Any]:
 
 def tornado_chart(
     swings: Sequence[Swing], base: float, currency: str, title: str, share: float,
-    path: str | os.PathLike[str], what: str = "Total cost",
+    path: str | os.PathLike[str], what: str = "Total cost", counts: bool = False,
 ) -> None:
     """Horizontal bars: the objective with each parameter moved down and up by ``share``,
     around the base plan's value; largest swing at the top. Same writing rules as
     sweep_chart (whole or not at all, byte-identical reruns)."""
+    save_chart(lambda: _tornado_figure(swings, base, currency, title, share, what, counts),
+               path)
+
+
+def save_chart(figure: Callable[[], Figure], path: str | os.PathLike[str]) -> None:
+    """The figure ``figure()`` builds, written to ``path`` (.png or .svg) inside
+    drawing(): whole or not at all, the same bytes on a rerun (figure_bytes)."""
     target = Path(path)
     fmt = FORMATS.get(target.suffix.lower())
     if fmt is None:
         raise ValueError(f"cannot write a chart to {str(target)!r}: the file name must end in "
                          f"{' or '.join(FORMATS)}")
     with drawing():
-        _write(_tornado_figure(swings, base, currency, title, share, what), target, fmt)
+        _write(figure(), target, fmt)
 
 
 def tornado_figure(
     swings: Sequence[Swing], base: float, currency: str, title: str, share: float, what: str,
+    counts: bool = False,
 ) -> Figure:
-    """tornado_chart's figure (draw or save it inside charts.drawing())."""
-    return _tornado_figure(swings, base, currency, title, share, what)
+    """tornado_chart's figure (draw or save it inside charts.drawing()); ``counts``: the
+    objective is a count (a max objective's goal), not money."""
+    return _tornado_figure(swings, base, currency, title, share, what, counts)
 
 
 def _tornado_figure(
     swings: Sequence[Swing], base: float, currency: str, title: str, share: float, what: str,
+    counts: bool = False,
 ) -> Figure:
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
@@ -524,8 +534,13 @@ def _tornado_figure(
     ax.axvline(base, color="black", linewidth=1)
     ax.set_yticks(range(len(shown)), ["\n".join(textwrap.wrap(w.name or w.parameter, 48))
                                        for w in reversed(shown)])
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: memo.tick(v, currency)))
-    ax.set_xlabel(f"{what} of the re-solved plan ({currency}); line: the plan as solved")
+    if counts:
+        ax.xaxis.set_major_formatter(FuncFormatter(
+            lambda v, _: "0" if v == 0 else memo.count(v)))
+        ax.set_xlabel(f"{what} of the re-solved plan; line: the plan as solved")
+    else:
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: memo.tick(v, currency)))
+        ax.set_xlabel(f"{what} of the re-solved plan ({currency}); line: the plan as solved")
     ax.set_title("\n".join(textwrap.wrap(title, 70)), loc="left", fontweight="bold")
     if shown:
         ax.legend(loc="lower right", frameon=False)

@@ -7,14 +7,12 @@ import json
 import math
 import os
 import textwrap
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from optimizer.numbers import memo, quantized
 from optimizer.numbers.exact import money
-from optimizer.present.files import write_file
 from optimizer.present.formats import layout, tables
-from optimizer.present.formats.charts import FORMATS, drawing, figure_bytes
+from optimizer.present.formats.charts import save_chart
 from optimizer.present.views.model import Column, Table
 from optimizer.results import Pareto
 
@@ -168,10 +166,4 @@ def pareto_figure(p: Pareto) -> Figure:
 def pareto_chart(p: Pareto, path: str | os.PathLike[str]) -> None:
     """pareto_figure written to ``path`` (.png or .svg), whole or not at all, the
     same bytes on a rerun (charts.figure_bytes)."""
-    target = Path(path)
-    fmt = FORMATS.get(target.suffix.lower())
-    if fmt is None:
-        raise ValueError(f"cannot write a chart to {str(target)!r}: the file name must end in "
-                         f"{' or '.join(FORMATS)}")
-    with drawing():
-        write_file(target, figure_bytes(pareto_figure(p), fmt))
+    save_chart(lambda: pareto_figure(p), path)

@@ -163,7 +163,7 @@ def chart_makers(report: Report) -> dict[str, Callable[[], Figure]]:
         named = tuple(dataclasses.replace(w, parameter="\n".join(textwrap.wrap(
             report.names.get(w.parameter, w.parameter), 44))) for w in t.swings)
         out["tornado"] = lambda: tornado_figure(named, t.base, report.currency, what,
-                                                t.share, t.what)
+                                                t.share, t.what, counts=t.counts)
     risk = report.risk
     if risk is not None and risk.simulation is not None and risk.chart is not None:
         sim = risk.simulation

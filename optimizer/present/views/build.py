@@ -392,6 +392,9 @@ def _lede(r: Result, s: Scenario, figures: list[Figure]) -> list[str]:
         lines = [f"With a budget ceiling of {text.get('ceiling', memo.MISSING)}, the most the "
                  f"levers can reach is {text['exports']} in total exports, at a cost of "
                  f"{text['cost']}{over}."]
+    elif r.objective == "max_outcomes" and r.goal_value is not None:
+        lines = [f"With a budget ceiling of {text.get('ceiling', memo.MISSING)}, the most the "
+                 f"levers can reach is {_goal(r)}, at a cost of {text['cost']}{over}."]
     elif not r.export_target:
         floors = [f"{o.name} of {memo.count(o.needed)} {o.unit}" for o in r.outcomes
                   if o.needed is not None]
@@ -420,6 +423,19 @@ def _discounted(r: Result, s: Scenario) -> str:
         return ""
     return (f"{memo.money(r.discounted_cost, r.currency, trim=True)} discounted at "
             f"{memo.share(s.discount_rate)} a year")
+
+
+def _goal(r: Result) -> str:
+    """What a max objective over other outcomes reached, in the memo's words: "35,000
+    jobs (Jobs held by women)", or a weighted sum "240 (1 x Jobs in jobs + ...)"."""
+    assert r.goal_value is not None
+    units = {o.outcome: (o.name, o.unit) for o in r.outcomes}
+    units["exports"] = ("lever exports", f"{r.currency} a year")
+    if len(r.goal) == 1:
+        name, unit = units.get(r.goal[0][0], (r.goal[0][0], ""))
+        return f"{memo.count(r.goal_value)} {unit} ({name})"
+    terms = " + ".join(f"{memo.number(w)} x {units.get(o, (o, ''))[0]}" for o, w in r.goal)
+    return f"{memo.count(r.goal_value)} of {terms}"
 
 
 def _join(names: Sequence[str]) -> str:

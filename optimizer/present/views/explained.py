@@ -14,7 +14,7 @@ from typing import Any
 from optimizer.numbers import memo
 from optimizer.present.views.currency import kind_of, present
 from optimizer.present.views.model import Column, Quantity, Table, Tornado
-from optimizer.results import Explanation, Result, Swing, Worth
+from optimizer.results import WORTH_NOTHING, Explanation, Result, Swing, Worth
 from optimizer.results.messages import CONFLICT_CHECK, conflict_notes, worth_unit, worth_words
 from optimizer.scenario.names import plain_name
 from optimizer.scenario.schema import Scenario
@@ -35,6 +35,11 @@ def binding_table(r: Result, s: Scenario, worth: Sequence[Worth], rate: float) -
     by_name = {w.limit: w for w in worth}
     units = {rec.lever: rec.unit for rec in r.rows}
     cost = r.objective == "min_cost"
+    goal = r.objective == "max_outcomes"  # (its figures are counts of the goal)
+
+    def _money(value: float | None, rate: float) -> Quantity:
+        return _figure(r, value, rate)
+
     rows: list[tuple[Any, ...]] = []
     near = [w.limit for w in worth if not w.binding and w.limit not in r.binding]
     for name in (*r.binding, *near):
@@ -51,8 +56,9 @@ def binding_table(r: Result, s: Scenario, worth: Sequence[Worth], rate: float) -
                      _reading(w, rate, cur, worth_unit(name, cur, units)),
                      _q(name, w.tightened, rate), _q(name, w.loosened, rate),
                      _money(w.objective_tightened, rate), _money(w.objective_loosened, rate)))
-    objective = "cost" if cost else "exports"
+    objective = "cost" if cost else "goal" if goal else "exports"
     what = ("cost of tightening", "saving from loosening") if cost else \
+        ("goal lost tightening", "goal gained loosening") if goal else \
         ("exports lost tightening", "exports gained loosening")
     return Table(
         key="binding",
@@ -75,7 +81,8 @@ def binding_table(r: Result, s: Scenario, worth: Sequence[Worth], rate: float) -
                  "unused), tightened (caps lowered, floors and "
                  "goals raised) and loosened, each by the smaller of 5% and the distance to "
                  "the next change in the plan, and the scenario re-solved"
-                 + ("." if cost else "; in lever exports.")),
+                 + ("." if cost else "; in the goal's own figures (the weighted outcomes "
+                    "maximised)." if goal else "; in lever exports.")),
         empty="No limit binds: the plan could move in every direction.",
     )
 
@@ -84,21 +91,32 @@ def _reading(w: Worth, rate: float, cur: str, unit: str) -> str:
     """The limit's worth both ways in the memo style (messages.worth_words)."""
 
     def money(v: float) -> str:
+        if w.objective == "max_outcomes":  # (a count of the goal: no currency)
+            return memo.count(v)
         return memo.money(v * rate, cur)
 
     def amount(v: float) -> str:
         return _amount(w.limit, v, rate, cur)
 
     def per(v: float) -> str:
+        if w.objective == "max_outcomes":
+            return memo.count(v)
         # a price per unit of money is a ratio: the same in any currency
         return memo.money(v, cur) if kind_of(w.limit) == "money" else money(v)
 
     return worth_words(w, money, amount, unit, per=per)
 
 
-def _money(value: float | None, rate: float) -> Quantity:
+def _figure(r: Result, value: float | None, rate: float) -> Quantity:
+    """An amount of the objective: money converted, or for a max objective over other
+    outcomes a count of its goal."""
     if value is None:
         return Quantity(None, "text", "no plan")
+    if r.objective == "max_outcomes":
+        # (the worth of a move is a difference of two goals each within 1e-9 of its
+        # most: what the worth calls no change, WORTH_NOTHING of the goal, reads 0)
+        tiny = WORTH_NOTHING * max(1.0, abs(r.goal_value or 0.0))
+        return Quantity(0.0 if abs(value) <= tiny else value, "count")
     return Quantity(value * rate, "money")
 
 
@@ -113,20 +131,24 @@ def tornado(e: Explanation, r: Result, rate: float) -> Tornado | None:
     swings = e.swings
     if not swings:
         return None
+    goal = r.objective == "max_outcomes"  # (counts of the goal: not converted)
+    per = 1.0 if goal else rate
     moved = tuple(dataclasses.replace(
         w, value=present(w.value, w.parameter, rate) or 0.0,
         low=present(w.low, w.parameter, rate) or 0.0,
         high=present(w.high, w.parameter, rate) or 0.0,
-        objective_low=None if w.objective_low is None else w.objective_low * rate,
-        objective_high=None if w.objective_high is None else w.objective_high * rate)
+        objective_low=None if w.objective_low is None else w.objective_low * per,
+        objective_high=None if w.objective_high is None else w.objective_high * per)
         for w in swings)
     discounted = r.discounted_cost is not None and r.total_cost is not None and \
         abs(r.discounted_cost - r.total_cost) > 1e-9 * max(1.0, abs(r.total_cost))
     if r.objective == "min_cost":
         base, what = r.discounted_cost, "Discounted cost" if discounted else "Total cost"
+    elif goal:
+        base, what = r.goal_value, "The goal (weighted outcomes maximised)"
     else:
         base, what = r.lever_exports, "Lever exports"
-    return Tornado(moved, base or 0.0, e.share, what)
+    return Tornado(moved, base or 0.0, e.share, what, counts=goal)
 
 
 def _unmoved_note(e: Explanation) -> tuple[str, ...]:
@@ -147,12 +169,6 @@ def _swing_name(w: Swing, s: Scenario) -> str:
     """The tornado's parameter in words, with why it moved one way only if it did."""
     name = w.name or describe(w.parameter, s)
     return f"{name} ({w.note})" if w.note else name
-
-
-def _objective_cell(value: float | None, rate: float) -> Quantity:
-    if value is None:
-        return Quantity(None, "text", "no plan")
-    return Quantity(value * rate, "money")
 
 
 def explanation_tables(e: Explanation, r: Result, s: Scenario, rate: float) -> list[Table]:
@@ -200,7 +216,7 @@ def explanation_tables(e: Explanation, r: Result, s: Scenario, rate: float) -> l
                 (Column("finding", "finding", wide=True),), tuple((p,) for p in prechecks)))
     swings = e.swings
     if swings:
-        what = "cost" if r.objective == "min_cost" else "exports"
+        what = {"min_cost": "cost", "max_exports": "exports"}.get(r.objective, "goal")
         share = e.share
         out.append(Table(
             "tornado", f"What moves the answer: each parameter {share:.0%} down and up",
@@ -211,8 +227,8 @@ def explanation_tables(e: Explanation, r: Result, s: Scenario, rate: float) -> l
              Column("swing", "swing", "mixed")),
             tuple((_swing_name(w, s), w.parameter, _q(w.parameter, w.value, rate),
                    _q(w.parameter, w.low, rate), _q(w.parameter, w.high, rate),
-                   _objective_cell(w.objective_low, rate), _objective_cell(w.objective_high, rate),
-                   Quantity(w.swing * rate, "money") if math.isfinite(w.swing)
+                   _figure(r, w.objective_low, rate), _figure(r, w.objective_high, rate),
+                   _figure(r, w.swing, rate) if math.isfinite(w.swing)
                    else Quantity(None, "text", "no plan at one end"))
                   for w in swings),
             caption=f"Each parameter moved alone and the scenario re-solved (a lag by one "

@@ -140,6 +140,8 @@ class Tornado:
     base: float
     share: float
     what: str
+    counts: bool = False
+    """The objective is a count (a max objective's weighted outcomes), not money."""
 
 
 @dataclass(frozen=True)
