@@ -152,7 +152,8 @@ class _Probes:
 
 
 def _objective(r: Result) -> float | None:
-    """What a move is measured by: discounted cost (min_cost) or lever exports."""
+    """What a move is measured by: discounted cost (min_cost), lever exports
+    (max_exports), or the goal's weighted outcomes (another max objective)."""
     if r.status != "optimal":
         return None
     if r.objective == "min_cost":

@@ -154,8 +154,8 @@ def moves(loadout: Loadout, share: float) -> tuple[list[Move], list[Unmoved]]:
     else:
         scaled("target.exports", target.exports, lambda v: _part(s, "target", exports=v))
     for name, floors in target.outcomes.items():
-        # floors on other outcomes hold under every objective (spec section 5), but
-        # for a maximised outcome's own
+        # floors on other outcomes hold under every objective (spec section 5),
+        # except a maximised outcome's own floor, which is ignored
         if floors.min is not None and name in s.goal:
             leave(f"target.outcomes.{name}.min", floors.min,
                   f"the objective maximises {name} within the ceiling, whatever its floor")

@@ -158,7 +158,7 @@ def _summary(result: Result) -> list[str]:
         floor = "" if o.needed is None else f" (needed {count(o.needed)})"
         lines.append(f"{o.name} {count(o.total)} {o.unit}{floor}.")
     if result.objective == "max_outcomes" and result.goal_value is not None:
-        lines.append(f"Maximised: {goal_amount(result, result.goal_value)}.")
+        lines.append(f"Maximised: {goal_phrase(result, result.goal_value)}.")
     if result.objective == "max_exports" and result.lever_exports is not None \
             and result.export_target:
         short = money(result.needed_exports - result.lever_exports, cur)
@@ -252,14 +252,14 @@ def proof_sentence(result: Result) -> str:
         return (f"Proven optimal: no plan adds more than {money(c.bound, cur)} of exports "
                 f"({how}; gap {c.gap:.2g}).")
     if c.quantity == "goal":
-        return (f"Proven optimal: no plan reaches more than {goal_amount(result, c.bound)} "
+        return (f"Proven optimal: no plan reaches more than {goal_phrase(result, c.bound)} "
                 f"({how}; gap {c.gap:.2g}).")
     what = "discounted; " if result.periods else ""
     return (f"Proven optimal: no plan costs less than {money(c.bound, cur)} ({what}"
             f"{how}; gap {c.gap:.2g}).")
 
 
-def goal_amount(result: Result, value: float) -> str:
+def goal_phrase(result: Result, value: float) -> str:
     """An amount of what a max objective maximises: "140 jobs (Jobs)", or of a
     weighted sum "150,000 (1 x Jobs in jobs + 4 x Women's jobs in jobs)" (exports
     in the currency a year)."""

@@ -427,7 +427,7 @@ def _discounted(r: Result, s: Scenario) -> str:
 
 def _goal(r: Result) -> str:
     """What a max objective over other outcomes reached, in the memo's words: "35,000
-    jobs (Jobs held by women)", or a weighted sum "240 (1 x Jobs in jobs + ...)"."""
+    jobs (Jobs held by women)", or a weighted sum "240 of 1 x Jobs + 4 x Women's jobs"."""
     assert r.goal_value is not None
     units = {o.outcome: (o.name, o.unit) for o in r.outcomes}
     units["exports"] = ("lever exports", f"{r.currency} a year")

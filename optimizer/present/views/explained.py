@@ -36,10 +36,6 @@ def binding_table(r: Result, s: Scenario, worth: Sequence[Worth], rate: float) -
     units = {rec.lever: rec.unit for rec in r.rows}
     cost = r.objective == "min_cost"
     goal = r.objective == "max_outcomes"  # (its figures are counts of the goal)
-
-    def _money(value: float | None, rate: float) -> Quantity:
-        return _figure(r, value, rate)
-
     rows: list[tuple[Any, ...]] = []
     near = [w.limit for w in worth if not w.binding and w.limit not in r.binding]
     for name in (*r.binding, *near):
@@ -50,12 +46,14 @@ def binding_table(r: Result, s: Scenario, worth: Sequence[Worth], rate: float) -
             continue
         rows.append((describe(name, s) + ("" if w.binding else " (nearly binding)"), name,
                      _q(name, w.now, rate), _q(name, w.tighten_step, rate),
-                     _money(w.tighten_cost, rate) if w.tighten_step or w.no_plan_past is not None
+                     _figure(r, w.tighten_cost, rate)
+                     if w.tighten_step or w.no_plan_past is not None
                      else Quantity(None, "text", "at 0"),
-                     _q(name, w.loosen_step, rate), _money(w.loosen_saving, rate),
+                     _q(name, w.loosen_step, rate), _figure(r, w.loosen_saving, rate),
                      _reading(w, rate, cur, worth_unit(name, cur, units)),
                      _q(name, w.tightened, rate), _q(name, w.loosened, rate),
-                     _money(w.objective_tightened, rate), _money(w.objective_loosened, rate)))
+                     _figure(r, w.objective_tightened, rate),
+                     _figure(r, w.objective_loosened, rate)))
     objective = "cost" if cost else "goal" if goal else "exports"
     what = ("cost of tightening", "saving from loosening") if cost else \
         ("goal lost tightening", "goal gained loosening") if goal else \
