@@ -17,6 +17,7 @@ import pytest
 
 from tests.clirun import invoke
 from tests.reference import evaluate, reference_solve
+from tests.test_outcomes import random_lever
 from tests.test_reference_periods import assert_agree, funded, solve_both
 from tests.test_worth import ROOT, against_reference, worth, write
 
@@ -185,13 +186,7 @@ def test_random_max_objectives_agree_with_the_reference(tmp_path: Path, seed: in
     n = int(rng.integers(2, 5))
     levers = []
     for i in range(n):
-        yields = {o: round(float(rng.uniform(0, 4)), 2) for o in outcomes
-                  if rng.random() < 0.7}
-        fields = [f"unit_cost: {round(float(rng.uniform(1, 20)), 2)}",
-                  f"yield_per_unit: {round(float(rng.uniform(0, 30)), 2)}",
-                  f"max_units: {int(rng.integers(20, 200))}"]
-        if yields:
-            fields.append("yields: {" + ", ".join(f"{o}: {v}" for o, v in yields.items()) + "}")
+        fields = random_lever(rng, outcomes, exports=(0, 30))
         if rng.random() < 0.4:
             fields.append("integer: true")
         if periods > 1 and rng.random() < 0.4:

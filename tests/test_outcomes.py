@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +127,23 @@ def test_a_floor_of_zero_is_no_limit(tmp_path: Path) -> None:
     assert "target.outcomes.jobs.min" not in both.engine.binding
 
 
+def random_lever(rng: np.random.Generator, outcomes: Sequence[str], *,
+                 cost: tuple[float, float] = (1, 20), exports: tuple[float, float] = (1, 30),
+                 units: tuple[int, int] = (20, 200), most: float = 4.0, share: float = 0.7
+                 ) -> list[str]:
+    """A random lever's unit cost, exports yield, cap and (each with chance ``share``)
+    yield of each outcome, as YAML fields (for the property tests against the
+    reference)."""
+    yields = {o: round(float(rng.uniform(0, most)), 2) for o in outcomes
+              if rng.random() < share}
+    fields = [f"unit_cost: {round(float(rng.uniform(*cost)), 2)}",
+              f"yield_per_unit: {round(float(rng.uniform(*exports)), 2)}",
+              f"max_units: {int(rng.integers(*units))}"]
+    if yields:
+        fields.append("yields: {" + ", ".join(f"{o}: {v}" for o, v in yields.items()) + "}")
+    return fields
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_random_floors_agree_with_the_reference(tmp_path: Path, seed: int) -> None:
     """Random one- and two-outcome scenarios (periods, lags, attrition, whole units,
@@ -139,13 +157,7 @@ def test_random_floors_agree_with_the_reference(tmp_path: Path, seed: int) -> No
     n = int(rng.integers(2, 5))
     levers = []
     for i in range(n):
-        yields = {o: round(float(rng.uniform(0, 4)), 2) for o in outcomes
-                  if rng.random() < 0.7}
-        fields = [f"unit_cost: {round(float(rng.uniform(1, 20)), 2)}",
-                  f"yield_per_unit: {round(float(rng.uniform(1, 30)), 2)}",
-                  f"max_units: {int(rng.integers(20, 200))}"]
-        if yields:
-            fields.append("yields: {" + ", ".join(f"{o}: {v}" for o, v in yields.items()) + "}")
+        fields = random_lever(rng, outcomes)
         if rng.random() < 0.4:
             fields.append("integer: true")
         if periods > 1 and rng.random() < 0.4:

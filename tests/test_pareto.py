@@ -18,6 +18,7 @@ from optimizer.results import Pareto
 from optimizer.scenario import load_scenario
 from tests.clirun import invoke
 from tests.reference import reference_solve
+from tests.test_outcomes import random_lever
 
 KINK = """
     name: a kink
@@ -101,13 +102,8 @@ def test_random_trade_offs_agree_with_the_reference(tmp_path: Path, seed: int) -
     periods = int(rng.integers(1, 3))
     levers = []
     for i in range(int(rng.integers(2, 6))):
-        yields = {o: round(float(rng.uniform(0, 5)), 2) for o in ("jobs", "women")
-                  if rng.random() < 0.8}
-        fields = [f"unit_cost: {round(float(rng.uniform(1, 10)), 2)}",
-                  f"yield_per_unit: {round(float(rng.uniform(0, 9)), 2)}",
-                  f"max_units: {int(rng.integers(5, 80))}"]
-        if yields:
-            fields.append("yields: {" + ", ".join(f"{o}: {v}" for o, v in yields.items()) + "}")
+        fields = random_lever(rng, ("jobs", "women"), cost=(1, 10), exports=(0, 9),
+                              units=(5, 80), most=5.0, share=0.8)
         if periods > 1 and rng.random() < 0.4:
             fields.append("attrition: 20%")
         levers.append(f"  l{i}: {{{', '.join(fields)}}}")
