@@ -359,6 +359,9 @@ def test_a_report_of_a_weighted_objective_words_the_goal(tmp_path: Path) -> None
     assert ("lowering it by $5 to $95 loses 12 from the goal (2.4 per USD); raising it "
             "by $5 to $105 adds 7.5 to the goal (1.5 per USD)") in md
     assert "goal lost tightening" in md and " -0 " not in md
+    # the headline figures quote it too
+    assert ("| Maximised | **240 of 1 x Jobs + 4 x Women's jobs** | the objective: the most "
+            "within the ceiling |") in md
     assert (tmp_path / "rep" / "charts" / "tornado.png").exists()
 
 

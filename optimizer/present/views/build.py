@@ -358,6 +358,9 @@ def headline(r: Result, s: Scenario) -> tuple[list[Figure], list[str]]:
                               f"{memo.count(o.total)} {o.unit}"
                               + (f" in {r.periods[-1]}" if r.periods else ""),
                               "" if o.needed is None else f"floor {memo.count(o.needed)}"))
+    if r.objective == "max_outcomes" and r.goal_value is not None:
+        figures.append(Figure("goal", "Maximised", r.goal_value, "count", _goal(r),
+                              "the objective: the most within the ceiling"))
     if r.budget_ceiling is not None:
         figures.append(Figure("ceiling", "Budget ceiling", r.budget_ceiling, "money",
                               amount(r.budget_ceiling)))
