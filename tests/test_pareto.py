@@ -134,6 +134,23 @@ def test_random_trade_offs_agree_with_the_reference(tmp_path: Path, seed: int) -
         assert (left.y + right.y) / 2 == pytest.approx(want, abs=1e-6 * scale), mid
 
 
+def test_a_mip_grid_of_as_many_points_as_asked(tmp_path: Path) -> None:
+    path = scenario_file(tmp_path, KINK.replace("max_units: 60, yields: {jobs: 2}",
+                                                "max_units: 60, integer: true, yields: {jobs: 2}"))
+    got = invoke("sweep", "--config", path, "--pareto", "jobs,women", "--points", "5",
+                 "--format", "json")
+    assert got.code == 0, got.err
+    doc = json.loads(got.out)
+    # floors 0, 40, 80, 120, 160: flat to 40, then a women's job for each job
+    assert [(p["first"], p["second"]) for p in doc["points"]] == [
+        (0.0, 160.0), (40.0, 160.0), (80.0, 120.0), (120.0, 80.0), (160.0, 40.0)]
+    lp = invoke("sweep", "--config", scenario_file(tmp_path, KINK), "--pareto", "jobs,women",
+                "--points", "5")
+    assert lp.code == 2 and "--points is for a MIP's grid" in lp.err, lp.err
+    alone = invoke("sweep", "--config", path, "--ceilings", "1:2:1", "--points", "5")
+    assert alone.code == 2 and "--points goes with --pareto" in alone.err, alone.err
+
+
 def test_a_mip_trade_off_is_a_grid_each_point_the_reference(tmp_path: Path) -> None:
     text = KINK.replace("max_units: 60, yields: {jobs: 2}",
                         "max_units: 60, integer: true, yields: {jobs: 2}")

@@ -85,11 +85,12 @@ def check_pair(s: Scenario, file: str, text: str) -> tuple[str, str]:
 
 
 def pareto(loadout: Loadout, first: str, second: str, ceiling: float | None = None,
-           options: SolverOptions | None = None, points: int = GRID_POINTS) -> Pareto:
+           options: SolverOptions | None = None, points: int | None = None) -> Pareto:
     """The trade-off between ``first`` (given a floor) and ``second`` (maximised)
     within the ceiling (``ceiling``, else the file's), every other limit held. The
     file's own floor on ``first`` is replaced by the swept one; its floor on
-    ``second`` is ignored (it is maximised), as under {max: O}."""
+    ``second`` is ignored (it is maximised), as under {max: O}. ``points``: a MIP's
+    grid (default GRID_POINTS); refused for an LP, whose trade-off is exact."""
     from optimizer.solving.engine import Session, solve_scenario
 
     start = time.perf_counter()
@@ -128,6 +129,9 @@ def pareto(loadout: Loadout, first: str, second: str, ceiling: float | None = No
         results[x] = r
         return r
 
+    if points is not None and not session.discrete:
+        raise UsageError("--points is for a MIP's grid; this trade-off is an LP's, found "
+                         "exactly at every corner")
     if not session.discrete:
         def at(x: float) -> tuple[float, float] | None:
             r = solved(x)
@@ -152,7 +156,8 @@ def pareto(loadout: Loadout, first: str, second: str, ceiling: float | None = No
         kept = corners_of(sorted(y), y, [])
         found = tuple(ParetoPoint(c.x, c.y, c.slope_after, results[c.x]) for c in kept)
         return made(reach=reach, exact=True, points=found, solves=solves + 1)
-    xs = [reach * i / (points - 1) for i in range(points)] if reach > 0 else [0.0]
+    n = points or GRID_POINTS
+    xs = [reach * i / (n - 1) for i in range(n)] if reach > 0 else [0.0]
     grid = [(x, solved(x)) for x in xs]
     shown = [(x, r) for x, r in grid if r is not None and r.goal_value is not None]
     out = []

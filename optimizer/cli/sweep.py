@@ -52,6 +52,9 @@ CERTAINTY_FILES = {"certainty.csv": "csv", "certainty.json": "json",
                    "corner for an LP, a grid for a MIP.")
 @click.option("--ceiling", metavar="AMOUNT",
               help="With --pareto: the budget ceiling to trade within (default: the file's).")
+@click.option("--points", type=click.IntRange(min=2, max=201), default=None,
+              help="With --pareto on a MIP: how many floors, evenly from none to the most "
+                   "(default 11; an LP's trade-off is exact and takes none).")
 @click.option("--exact", is_flag=True,
               help="Every breakpoint of the frontier over the range, and where it starts, "
                    "ends or is flat and why (LP scenarios only).")
@@ -65,7 +68,7 @@ CERTAINTY_FILES = {"certainty.csv": "csv", "certainty.json": "json",
 def sweep(
     *, config: Path, sets: tuple[str, ...], variant: str | None, ceilings: str | None,
     targets: str | None, confidences: tuple[float, ...] | None, pareto: str | None,
-    ceiling: str | None, exact: bool,
+    ceiling: str | None, points: int | None, exact: bool,
     plot: Path | None, workers: int, fmt: str, output: Path | None,
     time_limit: float | None, mip_gap: float | None,
 ) -> None:
@@ -77,9 +80,12 @@ def sweep(
         if ceilings is not None or targets is not None or confidences is not None or exact:
             raise UsageError("--pareto sweeps alone (not with --ceilings, --targets, "
                              "--confidences, --exact: it is exact for an LP already)")
-        trade_off(source, pareto, ceiling, plot=plot, fmt=fmt, output=output, options=options)
+        trade_off(source, pareto, ceiling, points, plot=plot, fmt=fmt, output=output,
+                  options=options)
     if ceiling is not None:
         raise UsageError("--ceiling goes with --pareto (--ceilings sweeps ceilings)")
+    if points is not None:
+        raise UsageError("--points goes with --pareto")
     if confidences is not None:
         if ceilings is not None or targets is not None or exact:
             raise UsageError("--confidences sweeps alone (not with --ceilings, --targets, "
@@ -106,8 +112,9 @@ def certainty(source: Source, confidences: Sequence[float], *, plot: Path | None
          plot=None if plot is None else functools.partial(certainty_chart, results, plot))
 
 
-def trade_off(source: Source, pair: str, ceiling: str | None, *, plot: Path | None,
-              fmt: str, output: Path | None, options: SolverOptions) -> NoReturn:
+def trade_off(source: Source, pair: str, ceiling: str | None, points: int | None, *,
+              plot: Path | None, fmt: str, output: Path | None, options: SolverOptions
+              ) -> NoReturn:
     """sweep --pareto O1,O2: the most of O2 for each floor on O1."""
     check_plot(plot)
     one_variant(source.variant, "sweep")
@@ -124,7 +131,7 @@ def trade_off(source: Source, pair: str, ceiling: str | None, *, plot: Path | No
         if len(values) != 1:
             raise UsageError(f"--ceiling is one amount (got {ceiling!r})")
         cap = values[0]
-    result = pareto(loadout, first, second, cap, options)
+    result = pareto(loadout, first, second, cap, options, points)
     status = 0 if result.points else int(result.reason.exit_code) if result.reason else 3
     draw = None if plot is None or not result.points else functools.partial(
         pareto_chart, result, plot)
