@@ -405,6 +405,14 @@ class Result:
         return self.next_step[1] / self.next_step[0]
 
     @property
+    def goal_terms(self) -> tuple[tuple[float, str, str], ...]:
+        """A max objective's goal as (weight, name, unit) per outcome, in its order:
+        an outcome's own name and unit, exports as lever exports a year."""
+        named = {o.outcome: (o.name, o.unit) for o in self.outcomes}
+        named["exports"] = ("lever exports", f"{self.currency} a year")
+        return tuple((w, *named.get(o, (o, ""))) for o, w in self.goal)
+
+    @property
     def target_met(self) -> bool | None:
         """Whether the plan reaches the export goal; None without one (or a plan)."""
         if not self.export_target:

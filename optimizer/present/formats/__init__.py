@@ -263,14 +263,12 @@ def goal_phrase(result: Result, value: float) -> str:
     """An amount of what a max objective maximises: "140 jobs (Jobs)", or of a
     weighted sum "150,000 (1 x Jobs in jobs + 4 x Women's jobs in jobs)" (exports
     in the currency a year)."""
-    units = {o.outcome: (o.name, o.unit) for o in result.outcomes}
-    units["exports"] = ("lever exports", f"{result.currency} a year")
-    if len(result.goal) == 1:
-        name, unit = units.get(result.goal[0][0], (result.goal[0][0], ""))
+    terms = result.goal_terms
+    if len(terms) == 1:
+        _, name, unit = terms[0]
         return f"{count(value)} {unit} ({name})"
-    terms = " + ".join(f"{number(w)} x {units.get(o, (o, ''))[0]} in {units.get(o, ('', ''))[1]}"
-                       for o, w in result.goal)
-    return f"{count(value)} ({terms})"
+    return f"{count(value)} (" + " + ".join(
+        f"{number(w)} x {name} in {unit}" for w, name, unit in terms) + ")"
 
 
 def _allocation(result: Result) -> layout.Grid:

@@ -432,13 +432,12 @@ def _goal(r: Result) -> str:
     """What a max objective over other outcomes reached, in the memo's words: "35,000
     jobs (Jobs held by women)", or a weighted sum "240 of 1 x Jobs + 4 x Women's jobs"."""
     assert r.goal_value is not None
-    units = {o.outcome: (o.name, o.unit) for o in r.outcomes}
-    units["exports"] = ("lever exports", f"{r.currency} a year")
-    if len(r.goal) == 1:
-        name, unit = units.get(r.goal[0][0], (r.goal[0][0], ""))
+    terms = r.goal_terms
+    if len(terms) == 1:
+        _, name, unit = terms[0]
         return f"{memo.count(r.goal_value)} {unit} ({name})"
-    terms = " + ".join(f"{memo.number(w)} x {units.get(o, (o, ''))[0]}" for o, w in r.goal)
-    return f"{memo.count(r.goal_value)} of {terms}"
+    return f"{memo.count(r.goal_value)} of " + " + ".join(
+        f"{memo.number(w)} x {name}" for w, name, _ in terms)
 
 
 def _join(names: Sequence[str]) -> str:
